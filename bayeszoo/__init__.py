@@ -1,0 +1,48 @@
+"""bayeszoo: hierarchical models and smooths as one design, fitted by mgcv-equivalent REML,
+NumPyro and PyMC, compared by LOO, diagnosed in one HTML report; neural nets on the same JAX.
+
+Importing the package is cheap: PyMC, JAX and Flax load on first use of what needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "datasets": ("bayeszoo.datasets", None),
+    "runtime": ("bayeszoo.runtime", None),
+    "smooths": ("bayeszoo.smooths", None),
+    "Design": ("bayeszoo.design", "Design"),
+    "Block": ("bayeszoo.design", "Block"),
+    "design": ("bayeszoo.formula", "design"),
+    "reml": ("bayeszoo.inference.reml", "reml"),
+    "RemlFit": ("bayeszoo.inference.reml", "RemlFit"),
+    "sample": ("bayeszoo.inference.sampling", "sample"),
+    "predict": ("bayeszoo.inference.sampling", "predict"),
+    "loo": ("bayeszoo.inference.compare", "loo"),
+    "compare": ("bayeszoo.inference.compare", "compare"),
+    "zoo": ("bayeszoo.models.zoo", None),
+    "fit": ("bayeszoo.api", "fit"),
+    "save": ("bayeszoo.api", "save"),
+    "load": ("bayeszoo.api", "load"),
+    "report": ("bayeszoo.reports", "report"),
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'bayeszoo' has no attribute {name!r}")
+    module_name, attr = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_LAZY))

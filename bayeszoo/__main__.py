@@ -1,0 +1,5 @@
+import sys
+
+from bayeszoo.cli import main
+
+sys.exit(main())

@@ -1,0 +1,135 @@
+"""The one place that configures JAX for the package: platform, host devices, x64, compile cache.
+
+NumPyro sampling and Flax training both call :func:`ensure_configured` before they import JAX,
+so the settings below take effect whichever runs first. Configure explicitly with
+:func:`configure` before anything imports JAX; afterwards the platform and device count are fixed
+for the life of the process (XLA reads them once), while x64 and the cache can still change.
+
+Defaults: the best platform JAX finds (GPU/TPU when present, else CPU); on CPU one host device
+per core so that chains and data-parallel batches use every core; x64 on, because REML/brms
+reference agreement is checked in double precision (networks keep float32 parameters regardless);
+a persistent compilation cache in ``~/.cache/bayeszoo/jax`` so that a second process skips
+most compilation. Environment overrides: ``BAYESZOO_PLATFORM``, ``BAYESZOO_HOST_DEVICES``,
+``BAYESZOO_X64`` (0/1), ``BAYESZOO_JAX_CACHE`` (a folder, or ``off``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    platform: str
+    host_devices: int
+    x64: bool
+    cache_dir: str | None
+
+
+_config: RuntimeConfig | None = None
+
+
+def _default_config() -> RuntimeConfig:
+    cache = os.environ.get("BAYESZOO_JAX_CACHE", str(Path.home() / ".cache" / "bayeszoo" / "jax"))
+    return RuntimeConfig(
+        platform=os.environ.get("BAYESZOO_PLATFORM", "auto"),
+        host_devices=int(os.environ.get("BAYESZOO_HOST_DEVICES", os.cpu_count() or 1)),
+        x64=os.environ.get("BAYESZOO_X64", "1") not in ("0", "false", "False"),
+        cache_dir=None if cache.lower() == "off" else cache,
+    )
+
+
+def _jax_initialized() -> bool:
+    if "jax" not in sys.modules:
+        return False
+    try:
+        from jax._src import xla_bridge
+
+        return bool(xla_bridge._backends)
+    except (ImportError, AttributeError):
+        return True
+
+
+def configure(
+    platform: str | None = None,
+    host_devices: int | None = None,
+    x64: bool | None = None,
+    cache_dir: str | None | bool = None,
+) -> RuntimeConfig:
+    """Set the JAX platform (``"auto"``, ``"cpu"``, ``"gpu"``, ``"tpu"``), the number of CPU host
+    devices, double precision and the persistent compilation cache (a folder; ``False`` for none).
+
+    Arguments left ``None`` keep their current (or default) value. Returns the configuration in
+    force. Platform and host devices cannot change once JAX has initialized its backends; asking
+    for that warns and keeps the running values.
+    """
+    global _config
+    current = _config or _default_config()
+    wanted = RuntimeConfig(
+        platform=platform if platform is not None else current.platform,
+        host_devices=int(host_devices) if host_devices is not None else current.host_devices,
+        x64=bool(x64) if x64 is not None else current.x64,
+        cache_dir=(None if cache_dir is False else cache_dir)
+        if cache_dir is not None
+        else current.cache_dir,
+    )
+    if wanted.platform not in ("auto", "cpu", "gpu", "cuda", "tpu"):
+        raise ValueError(f"unknown platform {wanted.platform!r}; use auto, cpu, gpu or tpu")
+    if wanted.host_devices < 1:
+        raise ValueError(f"host_devices must be >= 1, got {wanted.host_devices}")
+    if _jax_initialized():
+        if _config is not None and (
+            wanted.platform != _config.platform or wanted.host_devices != _config.host_devices
+        ):
+            warnings.warn(
+                "JAX is already initialized: platform and host device count stay as they are; "
+                "call bayeszoo.runtime.configure() before any JAX computation",
+                stacklevel=2,
+            )
+            wanted = RuntimeConfig(_config.platform, _config.host_devices, wanted.x64,
+                                   wanted.cache_dir)
+    else:
+        flags = re.sub(r"--xla_force_host_platform_device_count=\d+", "",
+                       os.environ.get("XLA_FLAGS", "")).strip()
+        os.environ["XLA_FLAGS"] = (
+            f"{flags} --xla_force_host_platform_device_count={wanted.host_devices}".strip()
+        )
+        if wanted.platform != "auto":
+            os.environ["JAX_PLATFORMS"] = "cuda" if wanted.platform == "gpu" else wanted.platform
+    _config = wanted
+
+    import jax
+
+    jax.config.update("jax_enable_x64", wanted.x64)
+    if wanted.cache_dir:
+        Path(wanted.cache_dir).mkdir(parents=True, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", wanted.cache_dir)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    return wanted
+
+
+def ensure_configured() -> RuntimeConfig:
+    """Apply the defaults once, unless :func:`configure` ran already."""
+    return _config if _config is not None else configure()
+
+
+def info() -> dict[str, object]:
+    """What is in use: configuration, JAX backend, devices and versions."""
+    cfg = ensure_configured()
+    import jax
+    import jaxlib
+
+    devices = jax.devices()
+    return {
+        **asdict(cfg),
+        "backend": jax.default_backend(),
+        "device_count": len(devices),
+        "devices": [str(d) for d in devices],
+        "jax": jax.__version__,
+        "jaxlib": jaxlib.__version__,
+    }

@@ -1,0 +1,35 @@
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+FIXTURES = SHARED / "fixtures"
+
+os.environ.setdefault("BAYESZOO_DATA", str(SHARED / "data"))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def mgcv_ref() -> dict:
+    import json
+
+    return json.loads((FIXTURES / "mgcv_reference.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def brms_ref() -> dict:
+    import json
+
+    return json.loads((FIXTURES / "brms_reference.json").read_text())
+
+
+def run_cli(*args: str, check: bool = True, timeout: float = 600):
+    """Run the installed ``bayeszoo`` entry point in a subprocess."""
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("bayeszoo")
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, check=check,
+                          timeout=timeout)
