@@ -1,0 +1,81 @@
+"""mgcv-compatible smooth bases: ``cr``, ``ps``, ``tp`` and ``re``.
+
+:func:`smooth` builds one smooth term the way mgcv's ``smoothCon(absorb.cons = TRUE,
+diagonal.penalty = TRUE)`` followed by ``smooth2random(type = 2)`` does (brms's route), returning a
+:class:`Smooth` that holds every stage (raw ``X``/``S``, ``S.scale``, constrained ``Xc``/``Sc``,
+the diagonal reparameterization ``P``, ``Xf``/``Zr`` and ``reml_offset``) and evaluates each of
+them on new covariate values. See :mod:`bayeszoo.smooths.core` for what was checked against
+mgcv and how.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import (
+    Smooth,
+    constraint_null_space,
+    mgcv_diagonal_eigen_order,
+    nat_param_type2,
+    s_scale,
+    setup_smooth,
+)
+from .cr import CRBasis, cr_basis, cr_F_S, cr_knots
+from .ps import PSBasis, ps_knots
+from .re import REBasis
+from .tp import TPBasis
+
+BASES = ("cr", "tp", "ps", "re")
+
+__all__ = [
+    "BASES",
+    "CRBasis",
+    "PSBasis",
+    "REBasis",
+    "Smooth",
+    "TPBasis",
+    "constraint_null_space",
+    "cr_F_S",
+    "cr_basis",
+    "cr_knots",
+    "mgcv_diagonal_eigen_order",
+    "nat_param_type2",
+    "ps_knots",
+    "s_scale",
+    "setup_smooth",
+    "smooth",
+]
+
+
+def smooth(x, bs: str = "tp", k: int = -1, fx: bool = False, *, variable: str = "x",
+           term: str | None = None, levels=None, seed: int = 1, max_knots: int = 2000) -> Smooth:
+    """One smooth term of covariate values ``x`` as mgcv sets it up.
+
+    ``bs``: ``"cr"``, ``"tp"`` (mgcv's default), ``"ps"`` or ``"re"``; ``k`` the basis dimension
+    (``-1``: mgcv's default, 10; for ``re`` the number of levels); ``fx=True`` an unpenalized
+    (regression spline) term. For ``"re"`` ``x`` holds factor values and ``levels`` the levels
+    in column order (default: sorted unique values). ``seed``/``max_knots``: ``tp``'s knot
+    subsampling when there are more than ``max_knots`` unique values (mgcv's ``xt`` defaults).
+    Raises ``ValueError`` for an unknown ``bs`` or ``k`` larger than the number of unique values.
+    """
+    term = term or f"s({variable})"
+    if bs == "re":
+        if levels is None:
+            levels = sorted(set(x))
+        raw = REBasis(levels, variable=variable)
+        return setup_smooth(raw, list(x), term=term, variable=variable, bs=bs, fx=fx,
+                            constrain=False, scale_penalty=False, reorder_random=False)
+    x = np.asarray(x, dtype=float)
+    if bs == "cr":
+        kk = 10 if k is None or k < 0 else int(k)
+        raw = CRBasis(x, kk)
+    elif bs == "ps":
+        kk = 10 if k is None or k < 0 else int(k)
+        raw = PSBasis(x, kk)
+    elif bs == "tp":
+        kk = 10 if k is None or k < 0 else int(k)
+        raw = TPBasis(x, kk, seed=seed, max_knots=max_knots)
+    else:
+        raise ValueError(f"{term}: unknown basis bs={bs!r}; supported: "
+                         + ", ".join(repr(b) for b in BASES))
+    return setup_smooth(raw, x, term=term, variable=variable, bs=bs, fx=fx)
