@@ -106,6 +106,30 @@ class ParsedFormula:
     smooths: list[SmoothTerm] = field(default_factory=list)
     order: list[tuple[str, int]] = field(default_factory=list)  # ("random"|"smooth", index)
 
+    def to_string(self) -> str:
+        """A canonical formula string that parses to the same design."""
+        terms = ["1" if self.intercept else "0", *self.fixed]
+        for kind, i in self.order:
+            if kind == "random":
+                rt = self.random[i]
+                bar = " || " if rt.double_bar else " | "
+                terms.append(f"({rt.lhs}{bar}{rt.group})")
+            else:
+                st = self.smooths[i]
+                args = [_quote_name(st.variable), f'bs="{st.bs}"']
+                if st.k > 0:
+                    args.append(f"k={st.k}")
+                if st.fx:
+                    args.append("fx=TRUE")
+                if st.sp is not None:
+                    args.append(f"sp={st.sp!r}")
+                terms.append(f"s({', '.join(args)})")
+        return f"{_quote_name(self.response)} ~ {' + '.join(terms)}"
+
+
+def _quote_name(name: str) -> str:
+    return name if _IDENT.match(name) else f"`{name}`"
+
 
 def _malformed(formula: str, pos: int, what: str) -> FormulaError:
     caret = " " * pos + "^"
@@ -364,20 +388,98 @@ def _split_colon(name: str) -> list[str]:
     return out
 
 
-def _fixed_name(name: str) -> str:
-    """formulaic column name -> brms name: ``county[T.ANOKA]`` -> ``countyANOKA``."""
+def _fixed_name(name: str, reverse: dict[str, str]) -> str:
+    """formulaic column name (on aliased columns) -> brms name: ``county[T.ANOKA]`` ->
+    ``countyANOKA``, ``floor:log_uranium`` unchanged."""
     parts = []
     for part in _split_colon(name):
         m = re.match(r"^(.*?)\[(?:T\.)?(.*)\]$", part, re.S)
         if m and m.group(1):
-            var = m.group(1)
-            if len(var) >= 2 and var[0] == "`" and var[-1] == "`":
-                var = var[1:-1]
-            part = var + m.group(2)
-        elif len(part) >= 2 and part[0] == "`" and part[-1] == "`":
-            part = part[1:-1]
+            part = _unalias(m.group(1), reverse) + m.group(2)
+        else:
+            part = _unalias(part, reverse)
         parts.append(brms_name(part))
     return ":".join(parts)
+
+
+def _unalias(text: str, reverse: dict[str, str]) -> str:
+    return re.sub(r"_bzv\d+_", lambda m: reverse.get(m.group(0), m.group(0)), text)
+
+
+_KEEP_NAMES = {"True", "False", "None", "TRUE", "FALSE", "pi", "inf", "nan"}
+_KEEP_PREFIXES = ("np.", "numpy.", "contr.", "scipy.")
+
+
+def _alias_expr(text: str, pos: int, columns: dict[str, object], aliases: dict[str, str],
+                term: str, formula: str) -> str:
+    """Rewrite a fixed-effects expression for formulaic: every column name (bare, with dots as
+    R allows, or in backticks) becomes a safe alias ``_bzvN_``; R's ``^`` becomes ``**``.
+    An identifier that is neither a column nor a function call raises
+    :class:`UnknownColumnError` naming the term."""
+    out: list[str] = []
+    i = 0
+    n = len(text)
+
+    def alias(name: str) -> str:
+        if name not in aliases:
+            aliases[name] = f"_bzv{len(aliases)}_"
+        return aliases[name]
+
+    def unknown(name: str) -> UnknownColumnError:
+        close = [c for c in columns if c.lower() == name.lower()]
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return UnknownColumnError(f"unknown column {name!r} in term {term}{hint}; the data has "
+                                  f"columns {list(columns)}")
+
+    while i < n:
+        ch = text[i]
+        if ch == "`":
+            j = text.find("`", i + 1)
+            if j < 0:
+                raise _malformed(formula, pos + i, "unterminated backtick")
+            name = text[i + 1 : j]
+            if name not in columns:
+                raise unknown(name)
+            out.append(alias(name))
+            i = j + 1
+            continue
+        if ch in "\"'":
+            j = text.find(ch, i + 1)
+            if j < 0:
+                raise _malformed(formula, pos + i, f"unterminated quote {ch}")
+            out.append(text[i : j + 1])
+            i = j + 1
+            continue
+        if ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+            m = re.match(r"\d*\.?\d*(?:[eE][+-]?\d+)?L?", text[i:])
+            tok = m.group(0) or ch
+            out.append(tok.rstrip("L"))
+            i += len(tok)
+            continue
+        if ch.isalpha() or ch in "_.":
+            m = re.match(r"[A-Za-z_.][A-Za-z0-9_.]*", text[i:])
+            name = m.group(0)
+            j = i + len(name)
+            k = j
+            while k < n and text[k] == " ":
+                k += 1
+            nxt = text[k] if k < n else ""
+            if nxt == "(" or (nxt == "=" and text[k : k + 2] != "=="):
+                out.append(name)  # a function call or a keyword argument
+            elif name in columns:
+                out.append(alias(name))
+            elif name in _KEEP_NAMES or name.startswith(_KEEP_PREFIXES):
+                out.append(name)
+            else:
+                raise unknown(name)
+            i = j
+            continue
+        if ch == "^":
+            out.append("**")
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def smooth_label(variable: str) -> str:
@@ -392,16 +494,6 @@ def smooth_label(variable: str) -> str:
 
 def _fixed_spec(intercept: bool, terms: list[str]) -> str:
     return " + ".join(["1" if intercept else "0", *terms])
-
-
-def _required_fixed(spec: str, formula: str) -> set[str]:
-    from formulaic import Formula
-
-    try:
-        return set(Formula(spec).required_variables)
-    except Exception as e:  # formulaic's parser errors
-        raise FormulaError(f"cannot read the fixed-effects part {spec!r} of {formula!r}: {e}") \
-            from None
 
 
 def _is_numeric(s: pd.Series) -> bool:
@@ -512,75 +604,95 @@ def design(formula: str, data: pd.DataFrame, *, na_action: str = "raise", seed: 
 
 
 class _Builder:
-    """Holds the fitted state (formulaic spec, smooth bases, grouping levels) of a design."""
+    """Holds the fitted state (formulaic specs, column aliases, factor levels, smooth bases,
+    grouping levels) of a design, and rebuilds it on new data."""
 
     def __init__(self, pf: ParsedFormula, seed: int = 1):
         self.pf = pf
         self.seed = seed
 
     # -- variables ---------------------------------------------------------------------------
-    def _used_columns(self, data: pd.DataFrame, with_response: bool) -> list[str]:
+    def _resolve(self, data: pd.DataFrame, with_response: bool) -> list[str]:
+        """Check every column the formula names; set the aliased fixed / random-slope terms.
+        Returns the used columns (original names)."""
         pf = self.pf
-        cols: list[str] = []
+        columns = {str(c): c for c in data.columns}
+        used: list[str] = []
+        aliases: dict[str, str] = {}
 
         def need(col: str, term: str):
-            if col not in data.columns:
-                close = [c for c in data.columns if str(c).lower() == col.lower()]
+            if col not in columns:
+                close = [c for c in columns if c.lower() == col.lower()]
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise UnknownColumnError(f"unknown column {col!r} in term {term}{hint}; the "
-                                         f"data has columns {list(map(str, data.columns))}")
-            if col not in cols:
-                cols.append(col)
+                                         f"data has columns {list(columns)}")
+            if col not in used:
+                used.append(col)
 
         if with_response:
             need(pf.response, f"{pf.response} (the response)")
-        spec = _fixed_spec(pf.intercept, pf.fixed)
-        for t in pf.fixed:
-            for v in sorted(_required_fixed(_fixed_spec(True, [t]), pf.formula)):
-                if v in data.columns or not _is_builtin_name(v):
-                    need(v, t)
-        del spec
+        self.fixed_alias = [_alias_expr(t, 0, columns, aliases, t, pf.formula) for t in pf.fixed]
+        self.random_spec = []
         for rt in pf.random:
-            lhs_terms, _, groups = _re_blocks_spec(rt, pf.formula)
-            for t in lhs_terms:
-                for v in sorted(_required_fixed(_fixed_spec(True, [t]), pf.formula)):
-                    if v in data.columns or not _is_builtin_name(v):
-                        need(v, rt.text)
+            lhs_terms, intercept, groups = _re_blocks_spec(rt, pf.formula)
+            lhs_alias = [_alias_expr(t, rt.pos, columns, aliases, rt.text, pf.formula)
+                         for t in lhs_terms]
             for g in groups:
                 for v in g:
                     need(v, rt.text)
+            self.random_spec.append((lhs_alias, intercept, groups))
+        for name in aliases:
+            need(name, "the fixed effects")
         for st in pf.smooths:
             need(st.variable, st.text)
-        return cols
+        self.aliases = aliases
+        self.reverse = {a: c for c, a in aliases.items()}
+        self.columns = columns
+        return used
+
+    def _aliased(self, data: pd.DataFrame) -> pd.DataFrame:
+        out = {}
+        for c, a in self.aliases.items():
+            s = data[self.columns[c]]
+            out[a] = s.array if isinstance(s.dtype, pd.CategoricalDtype) else s.to_numpy()
+        return pd.DataFrame(out, index=pd.RangeIndex(len(data)))
 
     # -- fitting -----------------------------------------------------------------------------
     def fit(self, data: pd.DataFrame, na_action: str = "raise") -> Design:
         pf = self.pf
-        cols = self._used_columns(data, with_response=True)
+        cols = self._resolve(data, with_response=True)
         data = self._check_na(data, cols, na_action)
         n = len(data)
         if n == 0:
             raise FormulaError(f"no rows to build the design of {pf.formula!r} from")
         y = self._response(data)
-        Xfix, fix_names = self._fixed_fit(data)
+        adata = self._aliased(data)
+        self.levels = {a: _levels_seen(data[self.columns[c]]) for c, a in self.aliases.items()
+                       if not _is_numeric(data[self.columns[c]])}
+        Xfix, fix_names = self._fixed_fit(adata)
         X_parts = [Xfix]
         names = list(fix_names)
         blocks: list[Block] = []
         smooths: list[SmoothInfo] = []
         self.groupings: dict[str, _Grouping] = {}
         self.smooth_objs: list[Smooth] = []
-        self.re_plan: list[tuple] = []   # per random term: [(grouping, coef, colspec)]
+        self.re_plan: list[tuple] = []
         seen_blocks: set[tuple[str, str | None]] = set()
+
+        def add_block(blk: Block, text: str) -> int:
+            key = (blk.name, blk.coef)
+            if key in seen_blocks:
+                raise FormulaError(f"{text}: the block {blk.name}/{blk.coef} appears twice in "
+                                   "the formula")
+            seen_blocks.add(key)
+            blocks.append(blk)
+            return len(blocks) - 1
+
         for kind, idx in pf.order:
             if kind == "random":
                 rt = pf.random[idx]
-                for blk in self._random_fit(rt, data):
-                    key = (blk.name, blk.coef)
-                    if key in seen_blocks:
-                        raise FormulaError(f"{rt.text}: the block {blk.name}/{blk.coef} appears "
-                                           "twice in the formula")
-                    seen_blocks.add(key)
-                    blocks.append(blk)
+                for blk in self._random_fit(idx, rt, data, adata):
+                    add_block(blk, rt.text)
             else:
                 st = pf.smooths[idx]
                 if any(si.term == st.label for si in smooths):
@@ -590,18 +702,10 @@ class _Builder:
                 fixed_idx = list(range(len(names), len(names) + len(xf_names)))
                 X_parts.append(Xf)
                 names.extend(xf_names)
-                block_idx = None
-                if blk is not None:
-                    key = (blk.name, blk.coef)
-                    if key in seen_blocks:
-                        raise FormulaError(f"{st.text}: the block {blk.name}/{blk.coef} appears "
-                                           "twice in the formula")
-                    seen_blocks.add(key)
-                    block_idx = len(blocks)
-                    blocks.append(blk)
+                block_idx = None if blk is None else add_block(blk, st.text)
                 smooths.append(SmoothInfo(term=st.label, variable=st.variable, bs=st.bs,
                                           fixed_columns=fixed_idx, block=block_idx, basis=sm))
-        X = np.column_stack(X_parts) if X_parts else np.zeros((n, 0))
+        X = np.column_stack(X_parts)
         if len(set(names)) != len(names):
             dup = sorted({c for c in names if names.count(c) > 1})
             raise FormulaError(f"duplicate design columns {dup} in {pf.formula!r}")
@@ -610,88 +714,83 @@ class _Builder:
                       blocks=blocks, smooths=smooths, data=data, rebuild=self.rebuild)
 
     def _check_na(self, data: pd.DataFrame, cols: list[str], na_action: str) -> pd.DataFrame:
-        bad = {c: int(data[c].isna().sum()) for c in cols}
-        bad = {c: v for c, v in bad.items() if v}
+        sub = data[[self.columns[c] for c in cols]]
+        counts = sub.isna().sum()
+        bad = {str(c): int(v) for c, v in counts.items() if v}
         if not bad:
-            return data
+            return data.reset_index(drop=True)
         if na_action == "raise":
             desc = ", ".join(f"{c!r} ({v} rows)" for c, v in bad.items())
             raise FormulaError(f"missing values (NaN) in column {desc} used by {self.pf.formula!r}"
                                "; drop or impute them, or pass na_action='drop'")
-        keep = ~data[cols].isna().any(axis=1)
+        keep = ~sub.isna().any(axis=1).to_numpy()
         dropped = int((~keep).sum())
         warnings.warn(f"na_action='drop': dropped {dropped} of {len(data)} rows with missing "
                       f"values in {list(bad)}", stacklevel=3)
         return data.loc[keep].reset_index(drop=True)
 
     def _response(self, data: pd.DataFrame) -> np.ndarray:
-        s = data[self.pf.response]
+        s = data[self.columns[self.pf.response]]
         if not _is_numeric(s):
             raise FormulaError(f"the response {self.pf.response!r} is not numeric "
                                f"(dtype {s.dtype})")
         return np.asarray(s, dtype=float)
 
-    def _fixed_fit(self, data: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    def _model_matrix(self, spec: str, adata: pd.DataFrame, what: str):
         import formulaic
 
-        pf = self.pf
-        spec = _fixed_spec(pf.intercept, pf.fixed)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                mm = formulaic.model_matrix(spec, data, na_action="raise")
-        except FormulaError:
-            raise
+                mm = formulaic.model_matrix(spec, adata, na_action="raise")
         except Exception as e:
-            raise FormulaError(f"cannot evaluate the fixed effects {' + '.join(pf.fixed) or '1'}"
-                               f" of {pf.formula!r}: {e}") from None
-        self.fixed_spec = mm.model_spec
-        names = [_fixed_name(c) for c in mm.columns]
-        if names and names[0] == "Intercept" or "Intercept" not in names:
-            pass
+            raise FormulaError(f"cannot evaluate {what}: {_unalias(str(e), self.reverse)}") \
+                from None
+        names = [_fixed_name(c, self.reverse) for c in mm.columns]
         X = np.asarray(mm, dtype=float)
         for j, c in enumerate(names):
             if not np.all(np.isfinite(X[:, j])):
-                raise FormulaError(f"column {c!r} of the fixed effects has non-finite values")
+                raise FormulaError(f"column {c!r} of {what} has non-finite values")
+        return X, names, mm.model_spec
+
+    def _fixed_fit(self, adata: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+        pf = self.pf
+        spec = _fixed_spec(pf.intercept, self.fixed_alias)
+        what = f"the fixed effects {' + '.join(pf.fixed) or '1'} of {pf.formula!r}"
+        X, names, self.fixed_spec = self._model_matrix(spec, adata, what)
         return X, names
 
-    def _fixed_new(self, data: pd.DataFrame) -> np.ndarray:
+    def _check_levels(self, data: pd.DataFrame, aliases: list[str], where: str):
+        for a in aliases:
+            if a not in self.levels:
+                continue
+            col = self.reverse[a]
+            known = self.levels[a]
+            vals = pd.unique(data[self.columns[col]].dropna())
+            new = [v for v in vals if v not in known]
+            if new:
+                raise FormulaError(f"new level {new[0]!r} of {col!r} in {where}: not in the "
+                                   "data the design was built on")
+
+    def _spec_matrix(self, spec, adata: pd.DataFrame, where: str) -> np.ndarray:
         from formulaic.errors import DataMismatchWarning
 
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", DataMismatchWarning)
-                mm = self.fixed_spec.get_model_matrix(data, na_action="raise")
+                mm = spec.get_model_matrix(adata, na_action="raise")
         except DataMismatchWarning as w:
-            raise FormulaError(f"new data for the fixed effects of {self.pf.formula!r}: {w}") \
+            raise FormulaError(f"new data for {where}: {_unalias(str(w), self.reverse)}") \
                 from None
         return np.asarray(mm, dtype=float)
 
-    def _lhs_matrix(self, rt: RandomTerm, lhs_terms: list[str], intercept: bool,
-                    data: pd.DataFrame):
-        import formulaic
-
-        if not lhs_terms:
-            return None, [], None
-        spec = _fixed_spec(False, lhs_terms)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                mm = formulaic.model_matrix(spec, data, na_action="raise")
-        except Exception as e:
-            raise FormulaError(f"{rt.text}: cannot evaluate {' + '.join(lhs_terms)}: {e}") \
-                from None
-        names = [_fixed_name(c) for c in mm.columns]
-        if intercept and any(not _is_numeric(data[v]) for v in mm.model_spec.required_variables
-                             if v in data.columns):
-            raise FormulaError(f"{rt.text}: factor slopes next to an intercept are not supported;"
-                               " write the factor's indicator columns as numeric variables")
-        return np.asarray(mm, dtype=float), names, mm.model_spec
-
-    def _random_fit(self, rt: RandomTerm, data: pd.DataFrame) -> list[Block]:
-        pf = self.pf
-        lhs_terms, intercept, groups = _re_blocks_spec(rt, pf.formula)
-        Xl, lnames, lspec = self._lhs_matrix(rt, lhs_terms, intercept, data)
+    def _random_fit(self, idx: int, rt: RandomTerm, data: pd.DataFrame,
+                    adata: pd.DataFrame) -> list[Block]:
+        lhs_alias, intercept, groups = self.random_spec[idx]
+        Xl, lnames, lspec = None, [], None
+        if lhs_alias:
+            Xl, lnames, lspec = self._model_matrix(_fixed_spec(False, lhs_alias), adata,
+                                                   f"the varying coefficients of {rt.text}")
         ncoef = int(intercept) + len(lnames)
         if ncoef == 0:
             raise FormulaError(f"{rt.text}: no varying coefficient (write (1 | g) or (0 + x | g))")
@@ -700,25 +799,26 @@ class _Builder:
                                f"independent ones with '||', e.g. ({rt.lhs} || {rt.group})")
         plan = []
         blocks = []
+        coefs: list[tuple[str, int | None]] = [("Intercept", None)] if intercept else []
+        coefs += [(nm, j) for j, nm in enumerate(lnames)]
         for gvars in groups:
             gname = ":".join(gvars)
             grouping = _make_grouping(gname, gvars, data)
             self.groupings[gname] = grouping
-            coefs: list[tuple[str, int | None]] = []
-            if intercept:
-                coefs.append(("Intercept", None))
-            coefs += [(nm, j) for j, nm in enumerate(lnames)]
             for coef, j in coefs:
-                term = (f"(1 | {gname})" if coef == "Intercept" else f"(0 + {coef} | {gname})")
                 if len(coefs) == 1 and len(groups) == 1:
                     term = _normalize_re_text(rt)
+                elif coef == "Intercept":
+                    term = f"(1 | {gname})"
+                else:
+                    term = f"(0 + {coef} | {gname})"
                 plan.append((grouping, coef, j, term))
                 blocks.append(_re_block(grouping, coef, j, term, data, Xl, allow_new=False))
         self.re_plan.append((rt, lspec, plan))
         return blocks
 
     def _smooth_fit(self, st: SmoothTerm, data: pd.DataFrame):
-        col = data[st.variable]
+        col = data[self.columns[st.variable]]
         label = smooth_label(st.variable)
         if st.bs == "re":
             if _is_numeric(col) and not pd.api.types.is_bool_dtype(col):
@@ -726,11 +826,8 @@ class _Builder:
                                    f"{st.variable!r} is numeric (dtype {col.dtype}); convert it "
                                    "with .astype('category')")
             grouping = _make_grouping(st.variable, [st.variable], data)
-            try:
-                sm = smooth(list(col), bs="re", fx=st.fx, variable=st.variable, term=st.label,
-                            levels=grouping.levels)
-            except ValueError as e:
-                raise FormulaError(f"{st.text}: {e}") from None
+            sm = smooth(list(col), bs="re", fx=st.fx, variable=st.variable, term=st.label,
+                        levels=grouping.levels)
             self.groupings.setdefault(st.variable, grouping)
             if st.fx:
                 names = [brms_name(f"{st.variable}{lab}") for lab in grouping.labels]
@@ -743,23 +840,19 @@ class _Builder:
                                f"(dtype {col.dtype}); smooths need a numeric column "
                                "(use bs=\"re\" for a factor)")
         x = np.asarray(col, dtype=float)
-        if st.k > 0 and st.bs in ("cr", "tp", "ps"):
-            nu = np.unique(x).size
-            if nu < st.k:
-                raise FormulaError(f"{st.text}: {st.variable} has insufficient unique values "
-                                   f"({nu}) to support k={st.k} basis functions: reduce k "
-                                   "(mgcv's error)")
+        kk = st.k if st.k > 0 else 10
+        nu = np.unique(x).size
+        if nu < kk:
+            raise FormulaError(f"{st.text}: {st.variable} has insufficient unique values ({nu})"
+                               f" to support k={kk} basis functions: reduce k (mgcv's error)")
         try:
             sm = smooth(x, bs=st.bs, k=st.k, fx=st.fx, variable=st.variable, term=st.label,
                         seed=self.seed)
-        except FormulaError:
-            raise
         except ValueError as e:
             raise FormulaError(f"{st.text}: {e}") from None
-        if st.fx:
-            names = [f"{label}_{j + 1}" for j in range(sm.Xf.shape[1])]
-            return sm, sm.Xf, names, None
         names = [f"{label}_{j + 1}" for j in range(sm.Xf.shape[1])]
+        if st.fx:
+            return sm, sm.Xf, names, None
         blk = Block(name=f"{label}_1", kind="smooth", coef=None, term=st.label, Z=sm.Zr,
                     labels=[str(j + 1) for j in range(sm.Zr.shape[1])], sp=st.sp,
                     reml_offset=sm.reml_offset)
@@ -767,15 +860,35 @@ class _Builder:
 
     # -- new data ----------------------------------------------------------------------------
     def rebuild(self, data: pd.DataFrame, allow_new_levels: bool = False) -> Design:
+        """The design evaluated on ``data`` with the fitted knots, constraints and levels."""
         pf = self.pf
         if not isinstance(data, pd.DataFrame):
             raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-        with_y = pf.response in data.columns
-        cols = self._used_columns(data, with_response=with_y)
-        data = self._check_na(data, cols, "raise")
+        columns = {str(c): c for c in data.columns}
+        with_y = pf.response in columns
+        used = [] if not with_y else [pf.response]
+        for c in [*self.aliases, *(v for g in self.groupings.values() for v in g.variables),
+                  *(st.variable for st in pf.smooths)]:
+            if c not in columns:
+                raise UnknownColumnError(f"new data lacks column {c!r} used by "
+                                         f"{pf.formula!r}")
+            if c not in used:
+                used.append(c)
+        old_columns, self.columns = self.columns, columns
+        try:
+            return self._rebuild(data, used, with_y, allow_new_levels)
+        finally:
+            self.columns = old_columns
+
+    def _rebuild(self, data, used, with_y, allow_new_levels) -> Design:
+        pf = self.pf
+        data = self._check_na(data, used, "raise")
         n = len(data)
         y = self._response(data) if with_y else None
-        X_parts = [self._fixed_new(data)]
+        adata = self._aliased(data)
+        fixed_vars = [a for a in self.aliases.values() if any(a in t for t in self.fixed_alias)]
+        self._check_levels(data, fixed_vars, f"the fixed effects of {pf.formula!r}")
+        X_parts = [self._spec_matrix(self.fixed_spec, adata, "the fixed effects")]
         blocks: list[Block] = []
         smooths: list[SmoothInfo] = []
         ncols = X_parts[0].shape[1]
@@ -786,54 +899,61 @@ class _Builder:
                 rt, lspec, plan = next(re_iter)
                 Xl = None
                 if lspec is not None:
-                    Xl = np.asarray(lspec.get_model_matrix(data, na_action="raise"), dtype=float)
+                    lvars = [a for a in self.aliases.values()
+                             if any(a in t for t in self.random_spec[idx][0])]
+                    self._check_levels(data, lvars, rt.text)
+                    Xl = self._spec_matrix(lspec, adata, rt.text)
                 for grouping, coef, j, term in plan:
                     blocks.append(_re_block(grouping, coef, j, term, data, Xl,
                                             allow_new=allow_new_levels))
-            else:
-                st = pf.smooths[idx]
-                sm = self.smooth_objs[sm_i]
-                sm_i += 1
-                label = smooth_label(st.variable)
-                block_idx = None
-                if st.bs == "re":
-                    grouping = self.groupings[st.variable]
-                    if st.fx:
-                        codes = grouping.codes(data, st.text, allow_new_levels)
-                        Xf = np.zeros((n, len(grouping.levels)))
-                        ok = codes >= 0
-                        Xf[np.nonzero(ok)[0], codes[ok]] = 1.0
-                    else:
-                        Xf = np.zeros((n, 0))
-                        block_idx = len(blocks)
-                        blocks.append(_re_block(grouping, "Intercept", None, st.label, data,
-                                                None, allow_new=allow_new_levels, sp=st.sp))
+                continue
+            st = pf.smooths[idx]
+            sm = self.smooth_objs[sm_i]
+            sm_i += 1
+            label = smooth_label(st.variable)
+            block_idx = None
+            if st.bs == "re":
+                grouping = self.groupings[st.variable]
+                if st.fx:
+                    codes = grouping.codes(data, st.text, allow_new_levels)
+                    Xf = np.zeros((n, len(grouping.levels)))
+                    ok = codes >= 0
+                    Xf[np.nonzero(ok)[0], codes[ok]] = 1.0
                 else:
-                    x = np.asarray(data[st.variable], dtype=float)
-                    if st.fx:
-                        Xf = sm.constrained_matrix(x)
-                    else:
-                        Xf, Zr = sm.split(x)
-                        block_idx = len(blocks)
-                        blocks.append(Block(name=f"{label}_1", kind="smooth", coef=None,
-                                            term=st.label, Z=Zr,
-                                            labels=[str(j + 1) for j in range(Zr.shape[1])],
-                                            sp=st.sp, reml_offset=sm.reml_offset))
-                fixed_idx = list(range(ncols, ncols + Xf.shape[1]))
-                ncols += Xf.shape[1]
-                X_parts.append(Xf)
-                smooths.append(SmoothInfo(term=st.label, variable=st.variable, bs=st.bs,
-                                          fixed_columns=fixed_idx, block=block_idx, basis=sm))
+                    Xf = np.zeros((n, 0))
+                    block_idx = len(blocks)
+                    blocks.append(_re_block(grouping, "Intercept", None, st.label, data,
+                                            None, allow_new=allow_new_levels, sp=st.sp))
+            else:
+                col = data[self.columns[st.variable]]
+                if not _is_numeric(col):
+                    raise FormulaError(f"{st.text}: the covariate {st.variable!r} is not "
+                                       f"numeric in the new data (dtype {col.dtype})")
+                x = np.asarray(col, dtype=float)
+                if st.fx:
+                    Xf = sm.constrained_matrix(x)
+                else:
+                    Xf, Zr = sm.split(x)
+                    block_idx = len(blocks)
+                    blocks.append(Block(name=f"{label}_1", kind="smooth", coef=None,
+                                        term=st.label, Z=Zr,
+                                        labels=[str(j + 1) for j in range(Zr.shape[1])],
+                                        sp=st.sp, reml_offset=sm.reml_offset))
+            fixed_idx = list(range(ncols, ncols + Xf.shape[1]))
+            ncols += Xf.shape[1]
+            X_parts.append(Xf)
+            smooths.append(SmoothInfo(term=st.label, variable=st.variable, bs=st.bs,
+                                      fixed_columns=fixed_idx, block=block_idx, basis=sm))
         X = np.column_stack(X_parts)
         return Design(formula=pf.formula, response=pf.response, y=y, X=X,
                       column_names=list(self.column_names), blocks=blocks, smooths=smooths,
                       data=data, rebuild=self.rebuild)
 
 
-def _is_builtin_name(v: str) -> bool:
-    """Names formulaic resolves outside the data (``np``, ``log``, ``C``...)."""
-    return v in {"np", "numpy", "log", "exp", "sqrt", "C", "I", "center", "scale", "poly",
-                 "bs", "lag", "abs"}
+def _levels_seen(s: pd.Series) -> set:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return set(s.cat.categories)
+    return set(pd.unique(s.dropna()))
 
 
 def _normalize_re_text(rt: RandomTerm) -> str:

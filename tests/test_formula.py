@@ -76,3 +76,155 @@ def test_cr_for_newdata_same_rows(mcycle):
     nd = d.for_newdata(mcycle.drop(columns="accel"))
     assert nd.y is None
     assert np.allclose(nd.X, d.X) and np.allclose(nd.blocks[0].Z, d.blocks[0].Z)
+
+
+@pytest.fixture(scope="module")
+def radon_full():
+    return bz.datasets.load_radon_full()
+
+
+def test_factor_treatment_contrasts(radon):
+    d = bz.design("log_radon ~ floor + county", radon)
+    levels = list(radon["county"].cat.categories)
+    assert d.column_names[:3] == ["Intercept", "floor", "county" + levels[1]]
+    assert len(d.column_names) == 2 + 84
+    assert "countyLACQUIPARLE" in d.column_names or "LACQUIPARLE" in levels
+    j = d.column_names.index("countyANOKA")
+    assert np.array_equal(d.X[:, j], (radon["county"] == "ANOKA").to_numpy().astype(float))
+    d0 = bz.design("log_radon ~ 0 + county", radon)
+    assert d0.column_names[0] == "countyAITKIN" and d0.X.shape[1] == 85 and not d0.has_intercept
+    assert bz.design("log_radon ~ -1 + floor", radon).column_names == ["floor"]
+    assert bz.design("log_radon ~ floor - 1", radon).column_names == ["floor"]
+
+
+def test_interactions(radon):
+    d = bz.design("log_radon ~ floor * log_uranium", radon)
+    assert d.column_names == ["Intercept", "floor", "log_uranium", "floor:log_uranium"]
+    assert np.allclose(d.X[:, 3], radon["floor"] * radon["log_uranium"])
+    small = radon[radon["county"].isin(["AITKIN", "ANOKA", "BECKER"])].copy()
+    small["county"] = small["county"].cat.remove_unused_categories()
+    d = bz.design("log_radon ~ floor + floor:county", small)
+    assert d.column_names[:2] == ["Intercept", "floor"]
+    assert "floor:countyANOKA" in d.column_names
+
+
+def test_random_slopes_and_independent_terms(radon):
+    d = bz.design("log_radon ~ floor + (0 + floor | county)", radon)
+    (b,) = d.blocks
+    assert (b.name, b.coef, b.term) == ("county", "floor", "(0 + floor | county)")
+    assert np.allclose(b.weights, radon["floor"])
+    assert np.allclose(b.Z[np.arange(len(radon)), b.index], radon["floor"])
+    assert np.allclose(b.Z.sum(axis=1), radon["floor"])
+    d = bz.design("log_radon ~ floor + (1 + floor || county)", radon)
+    assert [(b.coef, b.term) for b in d.blocks] == [
+        ("Intercept", "(1 | county)"), ("floor", "(0 + floor | county)")]
+    with pytest.raises(ValueError, match=r"\|\|"):
+        bz.design("log_radon ~ floor + (1 + floor | county)", radon)
+
+
+def test_several_and_nested_grouping(radon_full):
+    d = bz.design("log_radon ~ floor + (1 | state) + (1 | state:county)", radon_full)
+    assert [b.name for b in d.blocks] == ["state", "state:county"]
+    b = d.blocks[1]
+    assert b.term == "(1 | state:county)"
+    assert all("_" in lab for lab in b.labels)
+    key = radon_full["state"].astype(str) + "_" + radon_full["county"].astype(str)
+    assert [b.labels[i] for i in b.index[:50]] == list(key[:50])
+    assert b.Z.shape[1] == key.nunique()
+    d2 = bz.design("log_radon ~ floor + (1 | state/county)", radon_full)
+    assert [(x.name, x.term) for x in d2.blocks] == [(x.name, x.term) for x in d.blocks]
+    assert all(np.array_equal(x.Z, y.Z) for x, y in zip(d.blocks, d2.blocks, strict=True))
+
+
+def test_smooth_options(mcycle):
+    d = bz.design("accel ~ s(times)", mcycle)  # mgcv/brms default: tp, k = 10
+    assert d.smooths[0].bs == "tp" and d.blocks[0].Z.shape == (133, 8)
+    d = bz.design('accel ~ s(times, bs = "ps", k = 12)', mcycle)
+    assert d.smooths[0].bs == "ps" and d.blocks[0].Z.shape == (133, 10)
+    for fx in ("TRUE", "True", "T"):
+        d = bz.design(f"accel ~ 1 + s(times, bs='cr', k=10, fx={fx})", mcycle)
+        assert d.blocks == [] and d.column_names == ["Intercept"] + [
+            f"stimes_{i}" for i in range(1, 10)]
+        assert d.smooths[0].block is None and d.smooths[0].fixed_columns == list(range(1, 10))
+    d = bz.design("accel ~ s(times, bs='cr', k=10, fx=FALSE, sp=1e7)", mcycle)
+    assert d.blocks[0].sp == 1e7
+    assert bz.design("accel ~ s(times, bs='cr', sp=2)", mcycle).blocks[0].sp == 2.0
+
+
+def test_for_newdata(mcycle, radon):
+    d = bz.design("accel ~ 1 + s(times, bs='cr', k=20)", mcycle)
+    new = pd.DataFrame({"times": [2.4, 10.5, 57.6, 65.0]})
+    nd = d.for_newdata(new)
+    assert nd.y is None and nd.column_names == d.column_names
+    Xf, Zr = d.smooths[0].basis.split(new["times"])
+    assert np.allclose(nd.X[:, 1:], Xf) and np.allclose(nd.blocks[0].Z, Zr)
+    assert nd.blocks[0].reml_offset == d.blocks[0].reml_offset
+
+    d = bz.design("log_radon ~ floor + (1 | county)", radon)
+    with pytest.raises(ValueError, match="NOWHERE.*county"):
+        d.for_newdata(pd.DataFrame({"floor": [0], "county": ["NOWHERE"]}))
+    nd = d.for_newdata(pd.DataFrame({"floor": [0, 1], "county": ["NOWHERE", "ANOKA"]}),
+                       allow_new_levels=True)
+    Z = nd.blocks[0].Z
+    assert Z[0].sum() == 0 and Z[1, 1] == 1 and nd.blocks[0].weights[0] == 0
+    d = bz.design("log_radon ~ floor + county", radon)
+    with pytest.raises(ValueError, match="NOWHERE"):
+        d.for_newdata(pd.DataFrame({"floor": [0], "county": ["NOWHERE"]}))
+    nd = d.for_newdata(radon.iloc[:5])
+    assert np.allclose(nd.X, d.X[:5]) and np.allclose(nd.y, d.y[:5])
+
+
+def test_quotes_and_backticks():
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"my y": rng.normal(size=30), "a.b": rng.uniform(size=30),
+                       "c d": list("abc") * 10})
+    d = bz.design("`my y` ~ a.b + `c d` + s(`a.b`, bs='cr', k=5) + (1 | `c d`)", df)
+    assert d.response == "my y"
+    assert d.column_names == ["Intercept", "a.b", "cdb", "cdc", "sab_1"]
+    assert d.blocks[1].name == "c d" and d.blocks[0].term == "s(a.b)"
+
+
+@pytest.mark.parametrize("formula, pattern", [
+    ("log_radon ~ floor + cuonty", "cuonty"),
+    ("log_radon ~ floor + (1 | cuonty)", "cuonty"),
+    ("log_radon ~ s(county)", r"s\(county\).*not numeric"),
+    ("log_radon ~ s(floor, bs='re')", "needs a factor"),
+    ("log_radon ~ s(log_uranium, bs='cr', k=200)", r"k=200.*reduce k"),
+    ("log_radon ~ s(log_uranium, bs='zz')", "unknown basis bs='zz'"),
+    ("log_radon ~ s(log_uranium, bs='cr', by=floor)", "by"),
+    ("log_radon ~ floor + (1 + floor | county)", "correlated"),
+    ("log_radon ~ floor +", "position 19"),
+    ("log_radon ~ (floor", "position 12"),
+    ("log_radon floor", "response ~ terms"),
+    ("log_radon ~ floor ~ county", "more than one"),
+    ("log_radon ~ s(log_uranium, k=x)", "k="),
+    ("log_radon ~ te(floor, log_uranium)", "not supported"),
+])
+def test_errors_name_the_term(radon, formula, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        bz.design(formula, radon)
+
+
+def test_unknown_column_is_also_a_key_error(radon):
+    with pytest.raises(KeyError):
+        bz.design("log_radon ~ nope", radon)
+    with pytest.raises(bz.formula.UnknownColumnError, match="nope"):
+        bz.design("nope ~ floor", radon)
+
+
+def test_nan_in_used_column(radon):
+    df = radon.copy()
+    df.loc[[3, 7], "log_uranium"] = np.nan
+    with pytest.raises(ValueError, match="log_uranium"):
+        bz.design("log_radon ~ log_uranium", df)
+    bz.design("log_radon ~ floor", df)  # unused column: fine
+    with pytest.warns(UserWarning, match="dropped 2 of 919"):
+        d = bz.design("log_radon ~ log_uranium + (1 | county)", df, na_action="drop")
+    assert d.n == 917 and d.blocks[0].Z.shape[0] == 917
+
+
+def test_malformed_shows_position():
+    df = pd.DataFrame({"y": [1.0, 2.0], "x": [1.0, 2.0]})
+    with pytest.raises(bz.formula.FormulaError) as e:
+        bz.design("y ~ x + s(x", df)
+    assert "position 9" in str(e.value) and "^" in str(e.value)
