@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import bayeszoo as bz
 
@@ -228,3 +230,163 @@ def test_malformed_shows_position():
     with pytest.raises(bz.formula.FormulaError) as e:
         bz.design("y ~ x + s(x", df)
     assert "position 9" in str(e.value) and "^" in str(e.value)
+
+
+def _neg_reml(X, blocks, y, scale, sps):
+    """-log restricted likelihood of the mixed-model form, plus the blocks' reml_offset."""
+    n, p = X.shape
+    V = np.eye(n)
+    for b, sp in zip(blocks, sps, strict=True):
+        V = V + b.Z @ b.Z.T / sp
+    V = scale * V
+    Vi = np.linalg.inv(V)
+    XtViX = X.T @ Vi @ X
+    beta = np.linalg.solve(XtViX, X.T @ Vi @ y)
+    r = y - X @ beta
+    nl = 0.5 * (np.linalg.slogdet(V)[1] + np.linalg.slogdet(XtViX)[1] + r @ Vi @ r)
+    return nl + (n - p) / 2 * np.log(2 * np.pi) + sum(b.reml_offset for b in blocks)
+
+
+def test_reml_offset_gives_mgcv_reml_score(mgcv_ref, mcycle, radon):
+    ref = mgcv_ref["gam_mcycle_cr_k20"]
+    d = bz.design("accel ~ 1 + s(times, bs='cr', k=20)", mcycle)
+    score = _neg_reml(d.X, d.blocks, d.y, ref["scale"], [ref["sp"]])
+    assert abs(score - ref["reml"]) < 1e-6  # 616.00938
+    ref = mgcv_ref["gam_radon_re"]
+    d = bz.design('log_radon ~ 1 + s(county, bs="re")', radon)
+    score = _neg_reml(d.X, d.blocks, d.y, ref["scale"], [ref["sp"]])
+    assert abs(score - ref["reml"]) < 1e-6  # 1092.429
+    ref = mgcv_ref["gam_mcycle_cr_k50_fx"]
+    d = bz.design("accel ~ 1 + s(times, bs='cr', k=50, fx=TRUE)", mcycle)
+    assert abs(_neg_reml(d.X, [], d.y, ref["scale"], []) - ref["reml"]) < 1e-6  # 403.46
+
+
+@pytest.mark.parametrize("key, extra", [("gam_mcycle_cr_k20", ""),
+                                        ("gam_mcycle_cr_k20_sp1e7", ", sp=1e7")])
+def test_penalized_fit_with_mgcv_sp(mgcv_ref, mcycle, key, extra):
+    ref = mgcv_ref[key]
+    d = bz.design(f"accel ~ 1 + s(times, bs='cr', k=20{extra})", mcycle)
+    sp = d.blocks[0].sp if d.blocks[0].sp is not None else ref["sp"]
+    W = np.column_stack([d.X, d.blocks[0].Z])
+    P = np.diag([0.0] * d.X.shape[1] + [sp] * d.blocks[0].size)
+    A = np.linalg.solve(W.T @ W + P, W.T)
+    assert np.max(np.abs(W @ (A @ d.y) - np.array(ref["fitted"]))) < 1e-8
+    assert abs(np.trace(W @ A) - ref["edf_total"]) < 1e-8
+
+
+# ---------------------------------------------------------------------------------------------
+# property tests of the parser
+# ---------------------------------------------------------------------------------------------
+
+
+def _synthetic(n: int = 60) -> pd.DataFrame:
+    rng = np.random.default_rng(42)
+    return pd.DataFrame({
+        "y": rng.normal(size=n),
+        "x1": rng.uniform(0, 1, n),
+        "x2": rng.normal(size=n),
+        "x 3": rng.uniform(-1, 1, n),
+        "a.b": rng.normal(size=n),
+        "f": pd.Categorical(rng.choice(["lo", "mid", "hi"], n), categories=["lo", "mid", "hi"]),
+        "g": pd.Categorical(rng.choice(list("abcd"), n)),
+        "h": rng.choice(["u", "v"], n),
+    })
+
+
+SYN = _synthetic()
+FIXED = ["x1", "x2", "f", "`x 3`", "a.b", "x1:x2", "x1:f", "x2*h"]
+RANDOM = ["(1 | g)", "(0 + x1 | g)", "(1 + x2 || h)", "(1 | g:h)", "(1 | f/g)"]
+
+
+@st.composite
+def formulas(draw):
+    sp = draw(st.sampled_from(["", " "]))
+    icpt = draw(st.sampled_from(["", "1", "0", "-1"]))
+    fixed = draw(st.lists(st.sampled_from(FIXED), unique=True, max_size=4))
+    rand = draw(st.lists(st.sampled_from(RANDOM), unique=True, max_size=2))
+    if "(1 | g)" in rand and "(1 | f/g)" in rand:
+        rand.remove("(1 | f/g)")
+    smooths = []
+    for var in draw(st.lists(st.sampled_from(["x1", "x2"]), unique=True, max_size=2)):
+        q = draw(st.sampled_from(["'", '"']))
+        args = [var]
+        bs = draw(st.sampled_from([None, "cr", "tp", "ps", "re"]))
+        if bs == "re":
+            var = "g"
+            args = ["g"]
+        if bs:
+            args.append(f"bs{sp}={sp}{q}{bs}{q}")
+        if bs != "re" and draw(st.booleans()):
+            args.append(f"k={draw(st.integers(4, 8))}")
+        if draw(st.booleans()):
+            args.append("fx=" + draw(st.sampled_from(["TRUE", "FALSE", "True", "False"])))
+        smooths.append(f"s({', '.join(args)})")
+    if any(s.startswith("s(g") for s in smooths) and any("| g)" in r for r in rand):
+        rand = [r for r in rand if "| g)" not in r]
+    terms = fixed + rand + smooths
+    draw(st.randoms()).shuffle(terms)
+    if icpt == "-1":
+        body = f"{sp}+{sp}".join(terms) + f"{sp}-{sp}1" if terms else "-1"
+    else:
+        body = f"{sp}+{sp}".join(([icpt] if icpt else []) + terms) or "1"
+    return f"y{sp}~{sp}{body}"
+
+
+def _same_design(a, b):
+    assert a.column_names == b.column_names
+    assert np.allclose(a.X, b.X)
+    assert [(x.name, x.kind, x.coef, x.term, x.labels) for x in a.blocks] == [
+        (x.name, x.kind, x.coef, x.term, x.labels) for x in b.blocks]
+    for x, z in zip(a.blocks, b.blocks, strict=True):
+        assert np.allclose(x.Z, z.Z)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(formulas())
+def test_accepted_formulas_round_trip(formula):
+    try:
+        d = bz.design(formula, SYN)
+    except bz.formula.FormulaError:
+        assume(False)
+    pf = bz.formula.parse_formula(formula)
+    d2 = bz.design(pf.to_string(), SYN)
+    _same_design(d, d2)
+    # and through the prediction path on the same rows
+    _same_design(d, d.for_newdata(SYN))
+    assert bz.formula.parse_formula(pf.to_string()).to_string() == pf.to_string()
+    for b in d.blocks:
+        if b.kind == "re":
+            assert np.allclose(b.Z[np.arange(d.n), b.index], b.weights)
+            assert np.count_nonzero(b.Z, axis=1).max() <= 1
+
+
+NAMES = st.text(alphabet="abcXYZ019 ._-()", min_size=1, max_size=10).filter(
+    lambda s: s != "y")
+
+
+@settings(max_examples=80, deadline=None)
+@given(NAMES, st.booleans())
+def test_odd_column_names_are_handled_or_rejected(name, backticks):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"y": rng.normal(size=20), name: rng.uniform(size=20)})
+    ref = f"`{name}`" if backticks else name
+    for formula in (f"y ~ {ref}", f"y ~ s({ref}, bs='cr', k=5)"):
+        try:
+            d = bz.design(formula, df)
+        except ValueError as e:
+            assert isinstance(e, bz.formula.FormulaError)
+            assert not backticks or name.strip() == "", (formula, e)
+            continue
+        if not backticks:
+            continue  # a bare name means what R would read (``0`` drops the intercept...)
+        assert d.X.shape == (20, 2)
+        if formula.startswith("y ~ s("):
+            assert d.smooths[0].variable == name
+        else:
+            assert d.column_names[1] == bz.formula.brms_name(name)
+    g = pd.DataFrame({"y": rng.normal(size=20), name: list("ab") * 10})
+    try:
+        d = bz.design(f"y ~ (1 | {ref})", g)
+        assert d.blocks[0].name == name and d.blocks[0].labels == ["a", "b"]
+    except ValueError as e:
+        assert isinstance(e, bz.formula.FormulaError) and not backticks
