@@ -403,7 +403,8 @@ def _fixed_name(name: str, reverse: dict[str, str]) -> str:
 
 
 def _unalias(text: str, reverse: dict[str, str]) -> str:
-    return re.sub(r"_bzv\d+_", lambda m: reverse.get(m.group(0), m.group(0)), text)
+    text = re.sub(r"_bzv\d+_", lambda m: reverse.get(m.group(0), m.group(0)), text)
+    return text.replace("**", "^")
 
 
 _KEEP_NAMES = {"True", "False", "None", "TRUE", "FALSE", "pi", "inf", "nan"}

@@ -20,10 +20,17 @@ Each step follows mgcv 1.9's R sources (``smoothCon`` and ``nat.param`` in ``R/s
    order so the penalized columns ``Zr`` come out in exactly mgcv's (and brms's ``Zs``) order.
 
 Checked against mgcv 1.8-41 output (``shared/fixtures/mgcv_reference.json``, ``cr``, k = 20 on
-``mcycle$times``): raw, constrained and diagonalized ``X`` and ``S``, ``S.scale``, ``Xf`` and
-``Zr`` (= brms's ``Xs`` and ``Zs_1_1``) agree to 1e-8 or better up to the sign of each column
-(eigenvector signs are LAPACK's choice and are fixed here by making each column's largest
-entry in absolute value positive... see :func:`_fix_signs`).
+``mcycle$times``; ``tests/test_smooths.py``): raw ``X`` (to 4e-15) and scaled ``S``, ``S.scale``
+(2.58518965761), constrained ``X`` and ``S`` (5e-15), the ``diagonal.penalty`` ``X`` and ``Xf``,
+``Zr`` (4e-11; ``Zr`` is brms's ``Zs_1_1``, ``Xf`` brms's ``Xs``, same column order) agree up to
+the sign of each column: eigenvector signs are LAPACK's choice, not reproducible from here, so
+:func:`_fix_signs` fixes them deterministically instead. Signs change neither fits nor ``sp``.
+
+``reml_offset`` (see :class:`Smooth`) was checked through the REML score: the restricted
+log-likelihood of the mixed-model form at mgcv's ``scale`` and ``sp`` plus the offset gives
+mgcv's ``gam(..., method = "REML")`` score, 616.009380483 for ``s(times, bs = "cr", k = 20)``
+(offset -3.51789), 1092.42906052 for ``s(county, bs = "re")`` (offset 0) and 403.461584294 for
+``s(times, bs = "cr", k = 50, fx = TRUE)`` (``tests/test_formula.py``).
 """
 
 from __future__ import annotations
@@ -60,8 +67,8 @@ def constraint_null_space(C: np.ndarray) -> np.ndarray:
 
 
 def _fix_signs(M: np.ndarray) -> np.ndarray:
-    """Flip each column so that its first entry of largest magnitude is positive...
-    kept for determinism only; mgcv's signs are LAPACK's and tests compare up to sign."""
+    """Flip each column so that its entry of largest magnitude is positive (deterministic
+    eigenvector signs; mgcv's are whatever LAPACK returns, tests compare up to sign)."""
     idx = np.argmax(np.abs(M) > np.max(np.abs(M), axis=0) * (1 - 1e-8), axis=0)
     s = np.sign(M[idx, np.arange(M.shape[1])])
     s[s == 0] = 1.0

@@ -11,10 +11,11 @@ routines ``getFS``/``crspl`` (``src/mgcv.c``):
   ``S = D'B⁻¹D = ∫ f''(x)² dx``;
 * outside the knot range the basis extrapolates linearly (value and slope at the end knot).
 
-Checked against mgcv 1.8-41 (``shared/fixtures/mgcv_reference.json``, ``mcycle`` ``times``,
-k = 20): knots to 1e-10, raw ``X`` and ``S`` to 1e-8, ``S.scale``, prediction at new ``times``
-including one beyond the data range (57.6 > 57.6? no: 2.4 .. 57.6 covers the data; the
-fixture's values are reproduced to 1e-8).
+Checked against mgcv 1.8-41 (``shared/fixtures/mgcv_reference.json``, ``mcycle$times``,
+k = 20; ``tests/test_smooths.py``): knots to 4e-14, raw ``X`` to 4e-15 and ``S / S.scale`` to
+6e-15, and ``PredictMat`` at the fixture's new ``times`` (2.4 ... 57.6, the data's range ends)
+to 5e-15. Linear extrapolation beyond the end knots (value and slope continuous) is tested
+separately, since the fixture's prediction points lie inside the knot range.
 """
 
 from __future__ import annotations

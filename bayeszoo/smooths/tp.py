@@ -84,8 +84,10 @@ class TPBasis:
         self.rank = k - M
         self.null_space_dim = M
 
-    def _unscaled(self, xc: np.ndarray) -> np.ndarray:
-        B = _eta(xc[:, None] - self.knots[None, :]) @ self.UZ
+    def _unscaled(self, xc: np.ndarray, chunk: int = 20000) -> np.ndarray:
+        B = np.empty((xc.size, self.UZ.shape[1]))
+        for i in range(0, xc.size, chunk):  # bounded memory: chunk × knots radial values
+            B[i : i + chunk] = _eta(xc[i : i + chunk, None] - self.knots[None, :]) @ self.UZ
         return np.column_stack([B, np.ones_like(xc), xc])
 
     def predict(self, x) -> np.ndarray:
