@@ -16,8 +16,13 @@ import pytest
 from scipy import linalg
 
 import bayeszoo as bz
-from bayeszoo.design import Block, Design, SmoothInfo
-from bayeszoo.inference.reml import RemlFit, reml
+
+# Resolve the lazy ``bz.design`` (a function) before the ``bayeszoo.design`` module is imported:
+# a first import of that submodule sets the package attribute ``design`` to the module.
+assert callable(bz.design)
+
+from bayeszoo.design import Block, Design, SmoothInfo  # noqa: E402
+from bayeszoo.inference.reml import RemlFit, reml  # noqa: E402
 
 MCYCLE_K20 = "accel ~ 1 + s(times, bs='cr', k=20)"
 RADON_RE = "log_radon ~ 1 + s(county, bs='re')"
