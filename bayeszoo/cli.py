@@ -32,6 +32,362 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from bayeszoo.inference.training import run_recipe
+
+    out = args.out if args.out is not None else f"runs/{args.recipe}"
+    result = run_recipe(args.recipe, epochs=args.epochs, limit=args.limit, out=out,
+                        seed=args.seed, progress=not args.quiet,
+                        checkpoint_dir=args.checkpoint_dir, optimizer=args.optimizer, lr=args.lr,
+                        batch_size=args.batch_size)
+    if not args.quiet:
+        print(f"history, metrics and learning curve written to {out}/")
+    _print_result(result)
+    return 0
+
+
+def _add_train_parser(sub) -> None:
+    from bayeszoo.models.recipes import RECIPES
+
+    p = sub.add_parser("train", help="train one of the lecture's networks (Flax + Optax)",
+                       description="\n".join(f"{r.name}: {r.description}"
+                                             for r in RECIPES.values()),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("recipe", choices=sorted(RECIPES), metavar="NET",
+                   help=f"one of {', '.join(RECIPES)}")
+    p.add_argument("--epochs", type=int, help="epochs (default: the recipe's)")
+    p.add_argument("--limit", type=int, help="train on the first N rows (and N test images)")
+    p.add_argument("--out", help="folder for history, metrics, confusion matrix, weights "
+                                 "(default runs/NET)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--checkpoint-dir", dest="checkpoint_dir",
+                   help="checkpoint every epoch here and resume from it")
+    p.add_argument("--optimizer", choices=("rmsprop", "adam", "sgd"),
+                   help="optimizer (default: the recipe's)")
+    p.add_argument("--lr", type=float, help="learning rate (default: the recipe's)")
+    p.add_argument("--batch-size", dest="batch_size", type=int)
+    p.add_argument("-q", "--quiet", action="store_true", help="only the JSON line")
+    p.set_defaults(func=cmd_train)
+
+
+# --------------------------------------------------------------------------- zoo, fits, report (#6)
+
+EXIT_UNKNOWN_MODEL = 2
+
+
+def _warn(msg: str) -> None:
+    print(f"WARNING: {msg}", file=sys.stderr, flush=True)
+
+
+def _unknown_model(name: str) -> int:
+    from bayeszoo.models import zoo
+
+    print(f"bayeszoo: unknown model {name!r}. Known models:", file=sys.stderr)
+    for n in zoo.names():
+        print(f"  {n}", file=sys.stderr)
+    return EXIT_UNKNOWN_MODEL
+
+
+def _sampler_kwargs(args: argparse.Namespace) -> dict:
+    out = {}
+    for key in ("chains", "draws", "tune", "seed", "target_accept"):
+        v = getattr(args, key, None)
+        if v is not None:
+            out[key] = v
+    out["progress"] = not getattr(args, "quiet", False)
+    return out
+
+
+def _add_sampler_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", default="numpyro", choices=("numpyro", "pymc", "nutpie"),
+                   help="sampler (default: numpyro)")
+    p.add_argument("--chains", type=int, help="number of chains (default: the zoo entry's)")
+    p.add_argument("--draws", type=int, help="draws per chain after warm-up")
+    p.add_argument("--tune", type=int, help="warm-up iterations per chain")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    p.add_argument("--target-accept", dest="target_accept", type=float, default=None,
+                   help="NUTS target acceptance probability")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress bars or tables; warnings and the JSON line only")
+
+
+def _diagnostic_warnings(name: str, idata) -> list[str]:
+    """R-hat and divergence problems of a fit, as warning lines."""
+    from bayeszoo.api import headline
+
+    h = headline(idata)
+    out = []
+    if h["divergences"]:
+        out.append(f"{name}: {h['divergences']} divergent transition(s)")
+    if h["max_rhat"] > 1.01:
+        out.append(f"{name}: max R-hat {h['max_rhat']:.3f} > 1.01 (chains have not mixed)")
+    if h["min_ess_bulk"] < 400:
+        out.append(f"{name}: min bulk ESS {h['min_ess_bulk']:.0f} < 400")
+    return out
+
+
+def _print_table(df, quiet: bool) -> None:
+    if quiet:
+        return
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 30,
+                           "display.float_format", "{:.2f}".format):
+        print(df.to_string())
+
+
+def _fit_names(names: list[str]) -> int | None:
+    """Exit status for the first unknown zoo name, else None."""
+    from bayeszoo.models import zoo
+
+    for n in names:
+        if n not in zoo.names() and not n.endswith(".nc"):
+            return _unknown_model(n)
+    return None
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from bayeszoo.models import zoo
+
+    print(f"{'name':<26} {'dataset':<11} formula")
+    for e in zoo.entries():
+        extra = "  [centered]" if e.parameterization == "centered" else ""
+        print(f"{e.name:<26} {e.dataset:<11} {e.formula}{extra}")
+    return 0
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    from bayeszoo.models import zoo
+
+    if args.name not in zoo.names():
+        return _unknown_model(args.name)
+    print(zoo.describe(args.name))
+    return 0
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from bayeszoo.api import fit, headline, save
+    from bayeszoo.models import zoo
+    from bayeszoo.reports import summary_table
+
+    if args.name not in zoo.names():
+        return _unknown_model(args.name)
+    idata = fit(args.name, backend=args.backend, **_sampler_kwargs(args))
+    if not args.quiet:
+        from bayeszoo.reports.html import _brms_order, _scalar_and_vector_vars
+
+        scalars, _ = _scalar_and_vector_vars(idata)
+        names = [s for s in sorted(scalars, key=_brms_order) if s != "Intercept"][:30]
+        _print_table(summary_table(idata, names), False)
+    for w in _diagnostic_warnings(args.name, idata):
+        _warn(w)
+    result = {"model": args.name, "backend": args.backend, **headline(idata)}
+    if args.output:
+        result["output"] = str(save(idata, args.output))
+    _print_result(result)
+    return 0
+
+
+def _read_data(spec: str):
+    import pandas as pd
+
+    from bayeszoo.datasets import DATASETS
+
+    if spec in DATASETS:
+        return DATASETS[spec]["loader"]()
+    from pathlib import Path
+
+    if Path(spec).exists():
+        return pd.read_csv(spec)
+    raise SystemExit(f"bayeszoo: --data {spec!r} is neither a bundled dataset "
+                     f"({', '.join(DATASETS)}) nor an existing CSV file")
+
+
+def cmd_reml(args: argparse.Namespace) -> int:
+    from bayeszoo.inference.reml import reml
+
+    data = _read_data(args.data)
+    try:
+        fit = reml(args.formula, data, method=args.method)
+    except (ValueError, KeyError) as exc:
+        print(f"bayeszoo reml: {exc}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(fit.summary())
+    result = {
+        "formula": args.formula, "method": args.method,
+        "edf": {k: float(v) for k, v in dict(fit.edf).items()},
+        "edf_total": float(fit.edf_total), "reml_score": float(fit.reml_score),
+        "scale": float(fit.scale), "sp": {k: float(v) for k, v in dict(fit.sp).items()},
+    }
+    _print_result(result)
+    return 0
+
+
+def _load_or_fit(names: list[str], args: argparse.Namespace) -> dict:
+    from bayeszoo.api import fit, load
+
+    fits = {}
+    for n in names:
+        if n.endswith(".nc"):
+            idata = load(n)
+            fits[str(idata.attrs.get("zoo_name") or n)] = idata
+        else:
+            if not args.quiet:
+                print(f"fitting {n} ({args.backend})", flush=True)
+            fits[n] = fit(n, backend=args.backend, **_sampler_kwargs(args))
+    return fits
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from bayeszoo.inference.compare import compare
+
+    code = _fit_names(args.names)
+    if code is not None:
+        return code
+    if len(args.names) < 2:
+        print("bayeszoo compare: needs at least two fits (zoo names or FILE.nc)",
+              file=sys.stderr)
+        return 1
+    try:
+        fits = _load_or_fit(args.names, args)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"bayeszoo compare: {exc}", file=sys.stderr)
+        return 1
+    for n, idata in fits.items():
+        for w in _diagnostic_warnings(n, idata):
+            _warn(w)
+    try:
+        table = compare(fits)
+    except ValueError as exc:
+        print(f"bayeszoo compare: {exc}", file=sys.stderr)
+        return 1
+    _print_table(table, args.quiet)
+    result = {"compare": {
+        n: {k: (None if v != v else v) for k, v in row.items() if k != "warning"}
+        for n, row in table.drop(columns=["warning"]).to_dict("index").items()}}
+    if args.output:
+        from bayeszoo.reports import report
+
+        result["report"] = str(report(fits, args.output, comparison=table))
+    _print_result(result)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bayeszoo.api import load
+    from bayeszoo.reports import report
+
+    fits = {}
+    for f in args.files:
+        if not Path(f).exists():
+            print(f"bayeszoo report: no such file: {f}", file=sys.stderr)
+            return 1
+        idata = load(f)
+        name = str(idata.attrs.get("zoo_name") or Path(f).stem)
+        while name in fits:
+            name += "'"
+        fits[name] = idata
+    path = report(fits, args.output)
+    if not args.quiet:
+        print(f"report written to {path}")
+    _print_result({"report": str(path), "fits": list(fits)})
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import time
+    import traceback
+    from pathlib import Path
+
+    from bayeszoo.api import fit, fit_reml, headline
+    from bayeszoo.inference.compare import compare
+    from bayeszoo.models import zoo
+    from bayeszoo.reports import report
+
+    t0 = time.perf_counter()
+    models = args.models or list(zoo.RUN_MODELS)
+    code = _fit_names(models)
+    if code is not None:
+        return code
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+    fits, remls, failed, timings = {}, {}, [], {}
+    n = len(models)
+    for i, name in enumerate(models, 1):
+        entry = zoo.get(name)
+        say(f"[{i}/{n}] {name}: {entry.formula}")
+        t = time.perf_counter()
+        try:
+            fits[name] = fit(name, backend=args.backend, **_sampler_kwargs(args))
+        except Exception as exc:  # noqa: BLE001 - report every failure, go on with the rest
+            failed.append(name)
+            _warn(f"{name}: sampling failed: {type(exc).__name__}: {exc}")
+            if not args.quiet:
+                traceback.print_exc()
+            continue
+        timings[name] = round(time.perf_counter() - t, 2)
+        if entry.reml_formula:
+            try:
+                remls[name] = fit_reml(name)
+            except Exception as exc:  # noqa: BLE001
+                failed.append(f"{name} (REML)")
+                _warn(f"{name}: REML twin failed: {type(exc).__name__}: {exc}")
+        h = headline(fits[name])
+        say(f"      {args.backend}: {timings[name]:.1f} s (compile "
+            f"{h.get('compile_seconds', float('nan')):.1f} s), elpd_loo {h.get('elpd_loo')}, "
+            f"p_loo {h.get('p_loo')}"
+            + (f"; REML edf_total {remls[name].edf_total:.2f}" if name in remls else ""))
+        for w in _diagnostic_warnings(name, fits[name]):
+            _warn(w)
+
+    # one comparison table per dataset
+    tables = {}
+    by_data: dict[str, list[str]] = {}
+    for name in fits:
+        by_data.setdefault(zoo.get(name).dataset, []).append(name)
+    for dataset, members in by_data.items():
+        if len(members) < 2:
+            continue
+        try:
+            tables[dataset] = compare({m: fits[m] for m in members},
+                                      reml={m: remls[m] for m in members if m in remls})
+        except Exception as exc:  # noqa: BLE001
+            failed.append(f"compare {dataset}")
+            _warn(f"comparison of {members} failed: {type(exc).__name__}: {exc}")
+    for dataset, table in tables.items():
+        print(f"\nPSIS-LOO comparison, {dataset}:")
+        _print_table(table, False)
+
+    result: dict = {"models": {}, "failed": failed}
+    out = Path(args.output)
+    if fits:
+        try:
+            titled = {f"{d}: {', '.join(t.index)}": t for d, t in tables.items()}
+            report(fits, out, comparison=titled, reml=remls)
+            result["report"] = str(out)
+            print(f"\nreport written to {out}")
+        except Exception as exc:  # noqa: BLE001
+            failed.append("report")
+            _warn(f"report failed: {type(exc).__name__}: {exc}")
+            traceback.print_exc()
+    for name, idata in fits.items():
+        h = headline(idata)
+        row = {"elpd_loo": h.get("elpd_loo"), "p_loo": h.get("p_loo"),
+               "max_rhat": h["max_rhat"], "divergences": h["divergences"],
+               "seconds": timings.get(name)}
+        if name in remls:
+            row["reml_edf_total"] = round(float(remls[name].edf_total), 3)
+            row["reml_score"] = round(float(remls[name].reml_score), 3)
+        result["models"][name] = row
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    if failed:
+        _warn(f"{len(failed)} step(s) failed: {', '.join(failed)}")
+    _print_result(result)
+    return 0 if not failed else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bayeszoo", description="Bayesian and penalized models and neural nets on one design."
@@ -39,6 +395,39 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("datasets", help="list the bundled datasets").set_defaults(func=cmd_datasets)
     sub.add_parser("info", help="JAX platform, devices and versions").set_defaults(func=cmd_info)
+    _add_train_parser(sub)
+
+    sub.add_parser("list", help="list the zoo's models").set_defaults(func=cmd_list)
+    p = sub.add_parser("describe", help="describe one zoo model")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_describe)
+    p = sub.add_parser("fit", help="sample one zoo model")
+    p.add_argument("name")
+    _add_sampler_args(p)
+    p.add_argument("-o", "--output", help="save the fit as netCDF (FILE.nc)")
+    p.set_defaults(func=cmd_fit)
+    p = sub.add_parser("reml", help="fit a formula by REML (mgcv-equivalent)")
+    p.add_argument("formula")
+    p.add_argument("--data", required=True, help="a bundled dataset name or a CSV file")
+    p.add_argument("--method", default="REML", choices=("REML", "ML"))
+    p.add_argument("-q", "--quiet", action="store_true", help="only the JSON line")
+    p.set_defaults(func=cmd_reml)
+    p = sub.add_parser("compare", help="fit zoo models (or load FILE.nc) and compare by LOO")
+    p.add_argument("names", nargs="+", metavar="NAME")
+    _add_sampler_args(p)
+    p.add_argument("-o", "--output", help="also write the HTML report here")
+    p.set_defaults(func=cmd_compare)
+    p = sub.add_parser("report", help="HTML diagnostics report of saved fits")
+    p.add_argument("files", nargs="+", metavar="FILE.nc")
+    p.add_argument("-o", "--output", default="report/index.html")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_report)
+    p = sub.add_parser("run", help="the main job: fit the seed models and their REML twins, "
+                                   "compare, write report/index.html")
+    _add_sampler_args(p)
+    p.add_argument("--models", nargs="+", metavar="NAME", help="zoo models to fit instead")
+    p.add_argument("-o", "--output", default="report/index.html", help="report path")
+    p.set_defaults(func=cmd_run)
     return parser
 
 

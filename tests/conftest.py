@@ -33,3 +33,19 @@ def run_cli(*args: str, check: bool = True, timeout: float = 600):
     exe = Path(sys.executable).with_name("bayeszoo")
     return subprocess.run([str(exe), *args], capture_output=True, text=True, check=check,
                           timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def small_fit():
+    """``small_fit(name)``: a zoo model sampled once per session with NumPyro, 2 chains × 200
+    draws (tests of compare, save/load and the report share them)."""
+    cache: dict = {}
+
+    def get(name: str):
+        if name not in cache:
+            import bayeszoo as bz
+
+            cache[name] = bz.fit(name, chains=2, draws=200, tune=200, seed=1, progress=False)
+        return cache[name]
+
+    return get

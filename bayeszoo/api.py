@@ -1,0 +1,168 @@
+"""Conveniences that join the zoo with the samplers, and saving/loading fits.
+
+* :func:`fit` samples a zoo entry (``bz.fit("radon_intercept", backend="numpyro")``);
+  :func:`fit_reml` fits its REML twin.
+* :func:`save` / :func:`load` write and read a fit as one netCDF file: the posterior and every
+  other group, the formula, priors, sampler settings (``attrs``) and the data the model was
+  fitted to (``constant_data``, with dtypes and factor levels in ``attrs["data_columns"]``), which
+  is enough for :func:`bayeszoo.predict` and :func:`bayeszoo.report` later. No pickle.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+#: ``attrs`` a saved fit must carry for predict and report to work after :func:`load`.
+REQUIRED_ATTRS = ("formula", "design", "data_columns")
+FORMAT_VERSION = 1
+
+
+def fit(name: str, backend: str = "numpyro", **sampler_options: Any):
+    """Sample the zoo entry ``name`` with ``bayeszoo.sample``.
+
+    The entry's sampler defaults (chains, draws, tune, target_accept) and parameterization apply
+    unless ``sampler_options`` override them (any keyword of :func:`bayeszoo.sample`:
+    ``chains``, ``draws``, ``tune``, ``seed``, ``target_accept``, ``progress``, ``priors``,
+    ``parameterization``). The returned InferenceData's ``attrs["zoo_name"]`` is ``name``.
+    """
+    from bayeszoo.inference.sampling import sample
+    from bayeszoo.models import zoo
+
+    entry = zoo.get(name)
+    opts = {**entry.sampler_options, "parameterization": entry.parameterization,
+            **sampler_options}
+    idata = sample(entry.formula, entry.load_data(), backend=backend, **opts)
+    idata.attrs["zoo_name"] = name
+    idata.attrs["dataset"] = entry.dataset
+    return idata
+
+
+def fit_reml(name: str, **options: Any):
+    """The REML twin of zoo entry ``name`` (``bayeszoo.reml`` of its ``reml_formula``).
+
+    ``KeyError`` for an unknown name; ``ValueError`` when the entry has no REML twin.
+    """
+    from bayeszoo.inference.reml import reml
+    from bayeszoo.models import zoo
+
+    entry = zoo.get(name)
+    if entry.reml_formula is None:
+        raise ValueError(f"zoo model {name!r} has no REML twin")
+    return reml(entry.reml_formula, entry.load_data(), **options)
+
+
+def save(idata, path: str | Path) -> Path:
+    """Write ``idata`` to ``path`` (netCDF4, every group and attribute). Returns the path.
+
+    The fit must come from :func:`bayeszoo.sample` (or :func:`fit`): its ``attrs`` carry the
+    formula, priors and design, its ``constant_data`` the data, so that a loaded fit predicts
+    and reports exactly as the original.
+    """
+    missing = [a for a in REQUIRED_ATTRS if a not in idata.attrs]
+    if missing:
+        raise ValueError(
+            f"this InferenceData lacks attrs {missing}: save() stores fits made by "
+            "bayeszoo.sample or bayeszoo.fit (they carry the formula, design and data needed "
+            "to predict later); use idata.to_netcdf() for other InferenceData"
+        )
+    import bayeszoo
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    idata.attrs["bayeszoo_version"] = bayeszoo.__version__
+    idata.attrs["bayeszoo_format"] = FORMAT_VERSION
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        idata.to_netcdf(str(tmp), engine="netcdf4")
+        tmp.replace(path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def load(path: str | Path):
+    """Read a fit written by :func:`save` (fully into memory; the file is closed again)."""
+    import arviz as az
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such fit file: {path}")
+    try:
+        idata = az.from_netcdf(str(path), engine="netcdf4")
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path} is not a netCDF fit written by bayeszoo.save: {exc}") from exc
+    for group in idata.groups():
+        ds = getattr(idata, group)
+        setattr(idata, group, ds.load())
+        ds.close()
+    missing = [a for a in REQUIRED_ATTRS if a not in idata.attrs]
+    if missing:
+        raise ValueError(f"{path} lacks attrs {missing}: it was not written by bayeszoo.save")
+    for key, value in list(idata.attrs.items()):
+        # netCDF stores numpy scalars; give back plain Python values
+        if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
+            idata.attrs[key] = value.item()
+    return idata
+
+
+def fit_context(idata) -> dict[str, Any]:
+    """What the report needs beside the posterior: the zoo entry (when the fit came from
+    :func:`fit`), the data frame and the rebuilt :class:`~bayeszoo.design.Design`."""
+    from bayeszoo.inference.sampling import design_from_idata, stored_data
+    from bayeszoo.models import zoo
+
+    out: dict[str, Any] = {"entry": None}
+    name = idata.attrs.get("zoo_name")
+    if name in zoo.names():
+        out["entry"] = zoo.get(name)
+    out["data"] = stored_data(idata)
+    out["design"] = design_from_idata(idata)
+    return out
+
+
+def predict_draws(idata, newdata=None, kind: str = "epred", seed: int | None = 0):
+    """``bayeszoo.predict`` as a plain ``draws × rows`` NumPy array."""
+    import numpy as np
+
+    from bayeszoo.inference.sampling import predict
+
+    return np.asarray(predict(idata, newdata=newdata, kind=kind, seed=seed))
+
+
+def headline(idata) -> dict[str, Any]:
+    """A fit's headline numbers: posterior means of the scalar parameters, max R-hat, min ESS,
+    divergences, elpd_loo and p_loo (JSON-ready)."""
+    import arviz as az
+    import numpy as np
+
+    post = idata.posterior
+    scalars = [str(v) for v, da in post.data_vars.items() if set(da.dims) <= {"chain", "draw"}]
+    means = {v: round(float(post[v].mean()), 4) for v in scalars if v != "Intercept"}
+    rhat = az.rhat(post)
+    ess = az.ess(post, method="bulk")
+    max_rhat = max(float(np.nanmax(rhat[v].values)) for v in rhat.data_vars)
+    min_ess = min(float(np.nanmin(ess[v].values)) for v in ess.data_vars)
+    out: dict[str, Any] = {
+        "means": means,
+        "max_rhat": round(max_rhat, 4),
+        "min_ess_bulk": round(min_ess, 1),
+        "divergences": int(idata.sample_stats["diverging"].sum())
+        if "diverging" in idata.sample_stats else None,
+    }
+    if "log_likelihood" in idata.groups():
+        import warnings
+
+        from bayeszoo.inference.compare import loo
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            elpd = loo(idata)
+        out["elpd_loo"] = round(float(elpd.elpd_loo), 2)
+        out["p_loo"] = round(float(elpd.p_loo), 2)
+    for key in ("sampling_seconds", "compile_seconds", "total_seconds"):
+        if key in idata.attrs:
+            out[key] = float(idata.attrs[key])
+    return json.loads(json.dumps(out, default=float))

@@ -1,0 +1,120 @@
+"""Each ``bayeszoo`` subcommand through the installed entry point (subprocess), error paths too."""
+
+import json
+
+import pytest
+from conftest import run_cli
+
+from bayeszoo.models import zoo
+
+SMALL = ["--chains", "2", "--draws", "100", "--tune", "150", "--seed", "2"]
+
+
+def last_json(stdout: str) -> dict:
+    lines = [ln for ln in stdout.strip().splitlines() if ln.strip()]
+    return json.loads(lines[-1])
+
+
+def test_list():
+    out = run_cli("list").stdout
+    for name in zoo.names():
+        assert name in out
+    assert "log_radon ~ 1 + (1 | county)" in out
+
+
+def test_describe_and_unknown_name():
+    out = run_cli("describe", "radon_states").stdout
+    assert "log_radon ~ floor + (1 | state) + (1 | state:county)" in out
+    assert "radon_full" in out
+    bad = run_cli("describe", "radon_nope", check=False)
+    assert bad.returncode == 2
+    assert "radon_nope" in bad.stderr and "radon_intercept" in bad.stderr
+    assert "mcycle_cr20_fx" in bad.stderr
+
+
+@pytest.mark.parametrize("cmd", [["fit", "nope"], ["compare", "radon_pooled", "nope"],
+                                 ["run", "--models", "nope"]])
+def test_unknown_model_exits_2_with_the_names(cmd):
+    res = run_cli(*cmd, check=False)
+    assert res.returncode == 2, res.stderr
+    assert "unknown model 'nope'" in res.stderr and "radon_pooled" in res.stderr
+
+
+def test_fit_prints_summary_and_saves(tmp_path):
+    nc = tmp_path / "pooled.nc"
+    res = run_cli("fit", "radon_pooled", *SMALL, "-o", str(nc))
+    assert "b_Intercept" in res.stdout and "Bulk_ESS" in res.stdout  # the summary table
+    head = last_json(res.stdout)
+    assert head["model"] == "radon_pooled" and head["backend"] == "numpyro"
+    assert head["means"]["b_Intercept"] == pytest.approx(1.265, abs=0.05)
+    assert head["output"] == str(nc) and nc.exists()
+    assert {"max_rhat", "divergences", "elpd_loo", "p_loo"} <= set(head)
+    import bayeszoo as bz
+
+    assert bz.load(nc).posterior.sizes["draw"] == 100
+
+
+def test_report_and_compare_saved_fits(small_fit, tmp_path):
+    import bayeszoo as bz
+
+    files = [str(bz.save(small_fit(n), tmp_path / f"{n}.nc"))
+             for n in ("radon_pooled", "radon_intercept")]
+    html = tmp_path / "r.html"
+    res = run_cli("report", *files, "-o", str(html))
+    assert last_json(res.stdout) == {"report": str(html),
+                                     "fits": ["radon_pooled", "radon_intercept"]}
+    assert "data:image/png;base64," in html.read_text()
+
+    missing = run_cli("report", str(tmp_path / "nope.nc"), "-o", str(html), check=False)
+    assert missing.returncode == 1 and "nope.nc" in missing.stderr
+
+    out = tmp_path / "cmp.html"
+    res = run_cli("compare", *files, "-o", str(out))
+    assert "elpd_diff" in res.stdout  # the printed table
+    head = last_json(res.stdout)
+    table = head["compare"]
+    assert set(table) == {"radon_intercept", "radon_pooled"}
+    assert table["radon_intercept"]["rank"] == 0
+    assert table["radon_intercept"]["edf_total"] == pytest.approx(40.567, abs=1e-2)
+    assert table["radon_pooled"]["edf_total+1"] == pytest.approx(2.0)
+    assert head["report"] == str(out) and out.exists()
+
+    one = run_cli("compare", files[0], check=False)
+    assert one.returncode != 0 and "two fits" in one.stderr
+
+
+def test_reml_formula_with_bundled_data_and_csv(tmp_path):
+    res = run_cli("reml", 'accel ~ 1 + s(times, bs="cr", k=20)', "--data", "mcycle")
+    assert "REML" in res.stdout
+    head = last_json(res.stdout)
+    assert head["edf_total"] == pytest.approx(12.7849, rel=1e-4)
+    assert head["reml_score"] == pytest.approx(616.00938, rel=1e-6)
+    assert head["scale"] == pytest.approx(509.01211, rel=1e-5)
+
+    import bayeszoo as bz
+
+    csv = tmp_path / "mc.csv"
+    bz.datasets.load_mcycle().to_csv(csv, index=False)
+    head = last_json(run_cli("reml", "accel ~ 1 + s(times, bs='cr', k=20)", "--data",
+                             str(csv), "-q").stdout)
+    assert head["edf_total"] == pytest.approx(12.7849, rel=1e-4)
+
+    bad = run_cli("reml", "accel ~ 1 + s(nosuch)", "--data", "mcycle", check=False)
+    assert bad.returncode == 1 and "nosuch" in bad.stderr
+    bad = run_cli("reml", "accel ~ 1", "--data", "nosuchdata", check=False)
+    assert bad.returncode != 0 and "nosuchdata" in bad.stderr
+
+
+def test_run_small(tmp_path):
+    out = tmp_path / "report" / "index.html"
+    res = run_cli("run", "--models", "radon_pooled", "radon_intercept", *SMALL, "--quiet",
+                  "-o", str(out), check=False)
+    assert res.returncode == 0, res.stderr
+    head = last_json(res.stdout)
+    assert head["failed"] == [] and head["report"] == str(out) and out.exists()
+    assert head["models"]["radon_intercept"]["reml_edf_total"] == pytest.approx(40.567, abs=1e-2)
+    assert "PSIS-LOO comparison" in res.stdout and "edf_total+1" in res.stdout
+    # --quiet: no progress bars
+    assert "it/s" not in res.stderr and "%|" not in res.stderr
+    # short chains: the problems are printed as warnings, not hidden
+    assert "WARNING:" in res.stderr
