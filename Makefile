@@ -34,7 +34,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 notebooks: $(VENV)/.installed-test
-	$(BIN)/python -m bayeszoo.notebooks
+	$(BIN)/python notebooks/run_all.py
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run_all.py
