@@ -9,15 +9,17 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+# The submodule ``bayeszoo.design`` is loaded before the function ``design`` below is defined, so
+# that a later ``import bayeszoo.design`` elsewhere cannot replace the function by the module.
+from bayeszoo.design import Block as Block
+from bayeszoo.design import Design as Design
+
 __version__ = "0.1.0"
 
 _LAZY: dict[str, tuple[str, str | None]] = {
     "datasets": ("bayeszoo.datasets", None),
     "runtime": ("bayeszoo.runtime", None),
     "smooths": ("bayeszoo.smooths", None),
-    "Design": ("bayeszoo.design", "Design"),
-    "Block": ("bayeszoo.design", "Block"),
-    "design": ("bayeszoo.formula", "design"),
     "reml": ("bayeszoo.inference.reml", "reml"),
     "RemlFit": ("bayeszoo.inference.reml", "RemlFit"),
     "sample": ("bayeszoo.inference.sampling", "sample"),
@@ -31,7 +33,15 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "report": ("bayeszoo.reports", "report"),
 }
 
-__all__ = sorted(_LAZY)
+__all__ = sorted([*_LAZY, "Block", "Design", "design"])
+
+
+def design(formula: str, data: Any, **kwargs: Any) -> Design:
+    """Parse ``formula`` against the DataFrame ``data`` into a :class:`Design`
+    (see :func:`bayeszoo.formula.design` for the syntax and options)."""
+    from bayeszoo.formula import design as build
+
+    return build(formula, data, **kwargs)
 
 
 def __getattr__(name: str) -> Any:

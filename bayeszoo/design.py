@@ -33,9 +33,10 @@ class Block:
       entry of row ``i`` is zero (indicator or random-slope structure); samplers gather with them
       instead of multiplying by ``Z``. ``None`` for smooths.
     * ``sp``: a smoothing parameter fixed by the user (mgcv scale), else ``None``.
-    * ``reml_offset``: ``log|T_f|`` of the smooth's null-space rescaling in ``smooth2random``,
-      the constant by which the mixed-model restricted likelihood differs from mgcv's REML score
-      for the original basis (0 for random effects).
+    * ``reml_offset``: ``−log|det C_f|`` where a smooth's unpenalized columns are
+      ``Xf = X_s·U_f·C_f`` (``X_s`` the constrained basis, ``U_f`` an orthonormal basis of its
+      penalty's null space): mgcv's REML score equals the restricted likelihood criterion of the
+      mixed-model form plus the sum of the blocks' offsets (0 for random effects).
     """
 
     name: str
