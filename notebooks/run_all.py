@@ -2,13 +2,16 @@
 
     python notebooks/run_all.py                 # all of them, full size
     python notebooks/run_all.py 02 05           # those whose names start with 02 or 05
-    BAYESZOO_FAST=1 python notebooks/run_all.py # the fast mode the tests use (cut draws, epochs, data)
+    BAYESZOO_FAST=1 python notebooks/run_all.py # fast mode of the tests (fewer draws, epochs, rows)
 
 Each notebook runs in a fresh kernel of this interpreter, in the ``notebooks/`` directory.
+MNIST is read from ``$BAYESZOO_DATA/mnist`` (default: ``../shared/data`` beside the checkout,
+where the test suite looks too) or the download cache.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,6 +21,7 @@ from nbclient import NotebookClient
 
 HERE = Path(__file__).resolve().parent
 TIMEOUT = 3600  # seconds per cell
+SHARED_DATA = HERE.parent.parent / "shared" / "data"
 
 
 def notebook_paths(prefixes: list[str] | None = None) -> list[Path]:
@@ -38,6 +42,8 @@ def execute(path: Path, timeout: int = TIMEOUT) -> nbformat.NotebookNode:
 
 
 def main(argv: list[str]) -> int:
+    if SHARED_DATA.is_dir():
+        os.environ.setdefault("BAYESZOO_DATA", str(SHARED_DATA))
     paths = notebook_paths(argv)
     if not paths:
         print(f"no notebook matches {argv}", file=sys.stderr)
