@@ -153,13 +153,9 @@ def headline(idata) -> dict[str, Any]:
         if "diverging" in idata.sample_stats else None,
     }
     if "log_likelihood" in idata.groups():
-        import warnings
+        from bayeszoo.inference.compare import loo_cached
 
-        from bayeszoo.inference.compare import loo
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            elpd = loo(idata)
+        elpd = loo_cached(idata)
         out["elpd_loo"] = round(float(elpd.elpd_loo), 2)
         out["p_loo"] = round(float(elpd.p_loo), 2)
     for key in ("sampling_seconds", "compile_seconds", "total_seconds"):

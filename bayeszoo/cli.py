@@ -111,11 +111,11 @@ def _add_sampler_args(p: argparse.ArgumentParser) -> None:
                    help="no progress bars or tables; warnings and the JSON line only")
 
 
-def _diagnostic_warnings(name: str, idata) -> list[str]:
-    """R-hat and divergence problems of a fit, as warning lines."""
+def _diagnostic_warnings(name: str, idata, h: dict | None = None) -> list[str]:
+    """R-hat, ESS and divergence problems of a fit (``h``: its headline()), as warning lines."""
     from bayeszoo.api import headline
 
-    h = headline(idata)
+    h = h if h is not None else headline(idata)
     out = []
     if h["divergences"]:
         out.append(f"{name}: {h['divergences']} divergent transition(s)")
@@ -179,9 +179,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
         scalars, _ = _scalar_and_vector_vars(idata)
         names = [s for s in sorted(scalars, key=_brms_order) if s != "Intercept"][:30]
         _print_table(summary_table(idata, names), False)
-    for w in _diagnostic_warnings(args.name, idata):
+    h = headline(idata)
+    for w in _diagnostic_warnings(args.name, idata, h):
         _warn(w)
-    result = {"model": args.name, "backend": args.backend, **headline(idata)}
+    result = {"model": args.name, "backend": args.backend, **h}
     if args.output:
         result["output"] = str(save(idata, args.output))
     _print_result(result)
@@ -313,7 +314,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if code is not None:
         return code
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
-    fits, remls, failed, timings = {}, {}, [], {}
+    fits, remls, failed, timings, heads = {}, {}, [], {}, {}
     n = len(models)
     for i, name in enumerate(models, 1):
         entry = zoo.get(name)
@@ -334,12 +335,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             except Exception as exc:  # noqa: BLE001
                 failed.append(f"{name} (REML)")
                 _warn(f"{name}: REML twin failed: {type(exc).__name__}: {exc}")
-        h = headline(fits[name])
+        h = heads[name] = headline(fits[name])
         say(f"      {args.backend}: {timings[name]:.1f} s (compile "
             f"{h.get('compile_seconds', float('nan')):.1f} s), elpd_loo {h.get('elpd_loo')}, "
             f"p_loo {h.get('p_loo')}"
             + (f"; REML edf_total {remls[name].edf_total:.2f}" if name in remls else ""))
-        for w in _diagnostic_warnings(name, fits[name]):
+        for w in _diagnostic_warnings(name, fits[name], h):
             _warn(w)
 
     # one comparison table per dataset
@@ -372,8 +373,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             failed.append("report")
             _warn(f"report failed: {type(exc).__name__}: {exc}")
             traceback.print_exc()
-    for name, idata in fits.items():
-        h = headline(idata)
+    for name in fits:
+        h = heads[name]
         row = {"elpd_loo": h.get("elpd_loo"), "p_loo": h.get("p_loo"),
                "max_rhat": h["max_rhat"], "divergences": h["divergences"],
                "seconds": timings.get(name)}

@@ -46,7 +46,9 @@ def _png(fig, dpi: int) -> tuple[str, int, int]:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    # one draw: layouts are "constrained" (no bbox_inches="tight", which renders twice);
+    # light zlib compression: the PNGs are line art, encoding time matters more than bytes
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 3})
     plt.close(fig)
     data = buf.getvalue()
     # PNG IHDR: width and height are big-endian uint32 at bytes 16..24
@@ -378,18 +380,25 @@ def _fit_context(idata) -> dict[str, Any]:
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
+def _thin(idata, max_draws: int):
+    """``idata`` with its posterior thinned to about ``max_draws`` draws in all (chains kept)."""
+    post = idata.posterior
+    per_chain = max(1, max_draws // post.sizes["chain"])
+    if post.sizes["draw"] <= per_chain:
+        return idata
+    keep = np.linspace(0, post.sizes["draw"] - 1, per_chain).round().astype(int)
+    return idata.isel(draw=keep, groups="posterior", inplace=False)
+
+
 def _epred_draws(idata, newdata=None, max_draws: int = 400) -> np.ndarray | None:
-    """draws × rows of the expected response (``bz.predict(kind="epred")``), thinned."""
+    """draws × rows of the expected response (``bz.predict(kind="epred")``) on a thinned
+    posterior (the partial-pooling and curve figures need means and quantiles only)."""
     try:
         from bayeszoo.api import predict_draws
 
-        arr = predict_draws(idata, newdata=newdata, kind="epred")
+        return predict_draws(_thin(idata, max_draws), newdata=newdata, kind="epred")
     except Exception:  # noqa: BLE001
         return None
-    if arr.shape[0] > max_draws:
-        keep = np.linspace(0, arr.shape[0] - 1, max_draws).round().astype(int)
-        arr = arr[keep]
-    return arr
 
 
 # --------------------------------------------------------------------------- figure makers
@@ -427,7 +436,8 @@ def _fig_rank(idata, var_names, dpi) -> _Figure:
     ncols = min(3, n)
     nrows = math.ceil(n / ncols)
     axes = az.plot_rank(idata, var_names=var_names, kind="bars",
-                        figsize=(3.8 * ncols, 2.4 * nrows))
+                        figsize=(3.8 * ncols, 2.4 * nrows),
+                        backend_kwargs={"layout": "constrained"})
     png, w, h = _png(_fig_of(axes), dpi)
     return _Figure("rank", "Rank plots", png, w, h,
                    "Histograms of each chain's ranks among all draws: uniform when the chains "
@@ -437,7 +447,7 @@ def _fig_rank(idata, var_names, dpi) -> _Figure:
 def _fig_energy(idata, dpi) -> _Figure:
     import arviz as az
 
-    ax = az.plot_energy(idata, figsize=(6, 3.2))
+    ax = az.plot_energy(idata, figsize=(6, 3.2), backend_kwargs={"layout": "constrained"})
     png, w, h = _png(_fig_of(ax), dpi)
     return _Figure("energy", "Energy plot", png, w, h,
                    "Marginal energy and energy transition distributions; a transition "
@@ -453,7 +463,7 @@ def _pp_idata(idata, n_pp: int, seed: int = 0):
         return idata
     from bayeszoo.api import predict_draws
 
-    pp = predict_draws(idata, kind="pp", seed=seed)  # draws × n
+    pp = predict_draws(_thin(idata, 4 * n_pp), kind="pp", seed=seed)  # draws × n
     rng = np.random.default_rng(seed)
     keep = rng.choice(pp.shape[0], size=min(n_pp, pp.shape[0]), replace=False)
     pp = pp[np.sort(keep)]
@@ -467,13 +477,13 @@ def _pp_idata(idata, n_pp: int, seed: int = 0):
     )
 
 
-def _fig_ppc(idata, dpi, n_pp: int = 100) -> _Figure:
+def _fig_ppc(idata, dpi, n_pp: int = 50) -> _Figure:
     import arviz as az
 
     resp = _response(idata)
     pid = _pp_idata(idata, n_pp)
     ax = az.plot_ppc(pid, var_names=[resp], num_pp_samples=n_pp, random_seed=0,
-                     figsize=(7, 3.4))
+                     figsize=(7, 3.4), backend_kwargs={"layout": "constrained"})
     png, w, h = _png(_fig_of(ax), dpi)
     return _Figure("ppc", "Posterior predictive check", png, w, h,
                    f"Density of the observed {resp} against densities of {n_pp} replicated "
@@ -491,16 +501,9 @@ def _k_counts(k: np.ndarray) -> dict[str, int]:
 
 
 def _loo(idata):
-    try:
-        from bayeszoo.inference.compare import loo as bz_loo
+    from bayeszoo.inference.compare import loo_cached
 
-        return bz_loo(idata)
-    except ImportError:
-        import arviz as az
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return az.loo(idata, pointwise=True)
+    return loo_cached(idata)
 
 
 def _fig_khat(idata, dpi) -> tuple[_Figure, dict[str, Any], list[str]]:
@@ -511,7 +514,7 @@ def _fig_khat(idata, dpi) -> tuple[_Figure, dict[str, Any], list[str]]:
         warnings.simplefilter("ignore")
         elpd = _loo(idata)
     k = np.asarray(elpd.pareto_k).ravel()
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
     az.plot_khat(elpd, ax=ax, show_hlines=True, markersize=12)
     ax.set_title(f"PSIS-LOO Pareto k ({k.size} observations)")
     png, w, h = _png(fig, dpi)
@@ -586,7 +589,7 @@ def _figs_pooling(idata, ctx, dpi) -> list[_Figure]:
     order = np.lexsort((levels, size))
     grand = float(np.mean(y))
 
-    fig, ax = plt.subplots(figsize=(11, 3.8))
+    fig, ax = plt.subplots(figsize=(11, 3.8), layout="constrained")
     xs = np.arange(g)
     ax.vlines(xs, lo[order], hi[order], color="C0", alpha=0.5, lw=1.2)
     ax.plot(xs, est[order], "o", color="C0", ms=4, label="estimated (posterior mean, 95% CI)")
@@ -605,7 +608,7 @@ def _figs_pooling(idata, ctx, dpi) -> list[_Figure]:
                  "Groups with few observations are pulled towards the overall mean; large "
                  "groups keep their own mean.")
 
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
     ax.axhline(0, color="grey", lw=1)
     ax.scatter(size, obs_mean - est, s=16, color="C0", alpha=0.8)
     ax.set_xscale("log")
@@ -663,7 +666,7 @@ def _figs_smooth(idata, ctx, dpi) -> list[_Figure]:
         y = np.asarray(data[resp], dtype=float)
 
         epred = _epred_draws(idata, newdata=grid)
-        fig, ax = plt.subplots(figsize=(8, 3.8))
+        fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
         ax.scatter(x, y, s=10, color="black", alpha=0.6, label="data")
         if epred is not None:
             lo, hi = np.quantile(epred, [0.025, 0.975], axis=0)
@@ -695,7 +698,7 @@ def _figs_smooth(idata, ctx, dpi) -> list[_Figure]:
                 labels.append(f"{blk.name}[{k + 1}]")
         B = np.column_stack(cols) if cols else np.zeros((len(xg), 0))
         wv = np.asarray(weights)
-        fig, axes = plt.subplots(1, 2, figsize=(14, 4.2))
+        fig, axes = plt.subplots(1, 2, figsize=(14, 4.2), layout="constrained")
         cmap = plt.get_cmap("viridis")
         for k in range(B.shape[1]):
             color = cmap(k / max(B.shape[1] - 1, 1))
@@ -870,7 +873,7 @@ def report(
     comparison: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
     reml: Mapping[str, Any] | None = None,
     title: str = "bayeszoo diagnostics report",
-    max_trace_vars: int = 6,
+    max_trace_vars: int = 4,
     dpi: int = 72,
 ) -> Path:
     """Write the self-contained HTML diagnostics report of ``fits`` to ``path``.
