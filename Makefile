@@ -36,7 +36,12 @@ lint: $(VENV)/.installed-test
 notebooks: $(VENV)/.installed-test
 	$(BIN)/python notebooks/run_all.py
 
-bench: $(VENV)/.installed-test
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	touch $@ $(VENV)/.installed-run
+
+# PyTorch (the peer of the nets benchmark) comes with the bench extra only.
+bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -33,15 +33,14 @@ import numpy as np
 class GaussianStats:
     """Cross-products of ``W = [D, Z_1, …]`` with itself and with the (shifted) response.
 
-    ``shift`` was subtracted from ``y`` and is added back through the dense coefficient
-    ``shift_column`` (``None`` when ``D`` has no column of ones; then ``shift`` is 0).
+    ``y`` entered as ``y − D·dense_shift``: ``dense_shift`` is ``mean(y)`` at the first column of
+    ones in ``D`` and 0 elsewhere (all 0 when ``D`` has no such column).
     ``pairs`` holds, per pair of indicator blocks ``j < l``, the level pairs that occur together
     in a row and the sums of ``w_j·w_l`` over those rows.
     """
 
     n: int
-    shift: float
-    shift_column: int | None
+    dense_shift: np.ndarray
     yy: float
     dense_gram: np.ndarray
     dense_y: np.ndarray
@@ -59,10 +58,11 @@ def gaussian_stats(y: np.ndarray, dense: np.ndarray,
     y = np.asarray(y, dtype=float)
     D = np.asarray(dense, dtype=float).reshape(len(y), -1)
     n = len(y)
-    ones = [k for k in range(D.shape[1]) if np.all(D[:, k] == 1.0)]
-    shift_column = ones[0] if ones and n else None
-    shift = float(np.mean(y)) if shift_column is not None else 0.0
-    yc = y - shift
+    ones = [k for k in range(D.shape[1]) if n and np.all(D[:, k] == 1.0)]
+    dense_shift = np.zeros(D.shape[1])
+    if ones:
+        dense_shift[ones[0]] = np.mean(y)
+    yc = y - D @ dense_shift
     sizes, sq, by, db = [], [], [], []
     idx_w = []
     for j, (index, weights, size) in enumerate(blocks):
@@ -87,7 +87,7 @@ def gaussian_stats(y: np.ndarray, dense: np.ndarray,
             levels, inverse = np.unique(code, return_inverse=True)
             pairs.append((j, m, levels // sizes[m], levels % sizes[m],
                           np.bincount(inverse, wj * wm, minlength=len(levels))))
-    return GaussianStats(n=n, shift=shift, shift_column=shift_column, yy=float(yc @ yc),
+    return GaussianStats(n=n, dense_shift=dense_shift, yy=float(yc @ yc),
                          dense_gram=D.T @ D, dense_y=D.T @ yc, block_sizes=tuple(sizes),
                          block_sq=tuple(sq), block_y=tuple(by), dense_block=tuple(db),
                          pairs=tuple(pairs))
@@ -98,11 +98,7 @@ def residual_sum_of_squares(stats: GaussianStats, dense_coef, block_coefs: Seque
     vector of ``size`` per indicator block), from ``stats`` alone (JAX-traceable)."""
     import jax.numpy as jnp
 
-    a = jnp.asarray(dense_coef)
-    if stats.shift_column is not None:
-        e = np.zeros(stats.dense_gram.shape[0])
-        e[stats.shift_column] = stats.shift
-        a = a - e
+    a = jnp.asarray(dense_coef) - stats.dense_shift
     if len(block_coefs) != len(stats.block_sizes):
         raise ValueError(f"expected {len(stats.block_sizes)} block coefficient vectors, got "
                          f"{len(block_coefs)}")
