@@ -133,3 +133,17 @@ def info() -> dict[str, object]:
         "jax": jax.__version__,
         "jaxlib": jaxlib.__version__,
     }
+
+
+def data_mesh(devices: list | None = None, axis: str = "data"):
+    """A 1-D ``jax.sharding.Mesh`` over ``devices`` (all JAX devices by default) for data
+    parallelism: batches are split along ``axis``, parameters replicated."""
+    ensure_configured()
+    import jax
+    import numpy as np
+    from jax.sharding import Mesh
+
+    devices = list(jax.devices() if devices is None else devices)
+    if not devices:
+        raise ValueError("data_mesh needs at least one device")
+    return Mesh(np.asarray(devices), (axis,))
