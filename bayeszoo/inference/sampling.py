@@ -42,6 +42,8 @@ KINDS = ("epred", "linpred", "pp")
 # (log_radon ~ 1 + (1 | county), 4 x 1000 + 1000, 2-core CPU): "vectorized" 4.2 s vs
 # "sequential" 6.9 s of sampling after compilation.
 FALLBACK_CHAIN_METHOD = "vectorized"
+# Data enter the compiled sampler as arguments, not constants: compilation depends on shapes only.
+JIT_MODEL_ARGS = True
 
 
 # --------------------------------------------------------------------------- validation
@@ -440,10 +442,11 @@ def _run_numpyro(design, spec, *, chains, draws, tune, seed, target_accept, prog
         chain_method = "sequential"
     kernel = NUTS(built.model, target_accept_prob=target_accept)
     mcmc = MCMC(kernel, num_warmup=tune, num_samples=draws, num_chains=chains,
-                chain_method=chain_method, progress_bar=progress)
+                chain_method=chain_method, progress_bar=progress,
+                jit_model_args=JIT_MODEL_ARGS)
     jax.monitoring.register_event_duration_secs_listener(listener)
     try:
-        mcmc.run(jax.random.PRNGKey(seed), y=built.y,
+        mcmc.run(jax.random.PRNGKey(seed), built.data, y=built.y,
                  extra_fields=("diverging", "energy", "num_steps", "adapt_state.step_size",
                                "accept_prob", "potential_energy"))
         samples = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}

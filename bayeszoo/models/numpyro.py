@@ -20,11 +20,15 @@ from bayeszoo.models.priors import ModelSpec, Prior, model_spec
 
 @dataclass
 class NumpyroModel:
-    """``model(y=None)`` is the NumPyro model (``y`` observed when given); ``spec`` the naming."""
+    """``model(data=None, y=None)`` is the NumPyro model: ``data`` the design arrays (default
+    ``self.data``; pass them as arguments with ``MCMC(..., jit_model_args=True)`` so that the
+    compiled sampler depends on shapes only), ``y`` the observed response (``None``: prior
+    predictive). ``spec`` holds priors and names."""
 
     model: Callable[..., None]
     spec: ModelSpec
     y: np.ndarray
+    data: dict[str, np.ndarray]
 
 
 def _dist(prior: Prior, positive: bool, shape: tuple[int, ...] = ()):
@@ -82,16 +86,18 @@ def build_numpyro(design: Design, priors: dict | None = None,
     n = design.n
     centered = spec.parameterization == "centered"
 
-    def model(y=None):
+    def model(data=None, y=None):
         import jax.numpy as jnp
         import numpyro
         import numpyro.distributions as dist
+
+        arr = arrays if data is None else data
 
         mu = jnp.zeros(n)
         if spec.has_intercept:
             mu = mu + numpyro.sample("Intercept", _dist(spec.intercept_prior, False))
         if spec.fixed_cols:
-            Xc = jnp.asarray(arrays["Xc"])
+            Xc = jnp.asarray(arr["Xc"])
             parts = []
             order = []
             for site, members, prior in spec.fixed_groups:
@@ -108,11 +114,11 @@ def build_numpyro(design: Design, priors: dict | None = None,
                 r = numpyro.sample(bs.z_site, dist.Normal(0.0, sd).expand((q,)))
             else:
                 r = sd * numpyro.sample(bs.z_site, dist.Normal(0.0, 1.0).expand((q,)))
-            if f"idx_{bs.index}" in arrays:
-                mu = mu + r[arrays[f"idx_{bs.index}"]] * arrays[f"w_{bs.index}"]
+            if f"idx_{bs.index}" in arr:
+                mu = mu + r[arr[f"idx_{bs.index}"]] * arr[f"w_{bs.index}"]
             else:
-                mu = mu + jnp.asarray(arrays[f"Z_{bs.index}"]) @ r
+                mu = mu + jnp.asarray(arr[f"Z_{bs.index}"]) @ r
         sigma = numpyro.sample("sigma", _dist(spec.sigma_prior, True))
         numpyro.sample(spec.response, dist.Normal(mu, sigma), obs=y)
 
-    return NumpyroModel(model=model, spec=spec, y=y)
+    return NumpyroModel(model=model, spec=spec, y=y, data=arrays)
