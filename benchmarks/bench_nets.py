@@ -10,10 +10,11 @@ Each framework trains in its own fresh process, one after the other, on the same
   images (the per-image rate is what is compared; a full epoch is extrapolated from it).
 
 bayeszoo runs with the runtime's default devices (one CPU device per core, data-parallel) and
-with one device; PyTorch with its default thread count (one per core). The first epoch
-includes compilation (bayeszoo) or warm-up (PyTorch) and is shown apart; "epoch" is the median of
-the later ones. PyTorch is an optional peer (``pip install -e '.[bench]'``); without it its rows
-say so. Writes ``benchmarks/results/nets.json``.
+with one device; PyTorch with its default thread count (one per core) and with one thread (its
+OpenMP threads spin while they wait, which costs it dearly when other processes share the CPUs).
+The first epoch includes compilation (bayeszoo) or warm-up (PyTorch) and is shown apart; "epoch"
+is the median of the later ones. PyTorch is an optional peer (``pip install -e '.[bench]'``);
+without it its rows say so. Writes ``benchmarks/results/nets.json``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 NETS = ("mnist-mlp", "mnist-cnn")
-RUNNERS = ("bayeszoo", "bayeszoo-1dev", "torch")
+RUNNERS = ("bayeszoo", "bayeszoo-1dev", "torch", "torch-1thread")
 
 
 # --------------------------------------------------------------------------- data
@@ -69,11 +70,13 @@ def run_bayeszoo(net: str, epochs: int, limit: int | None) -> dict:
 # --------------------------------------------------------------------------- PyTorch peer
 
 
-def run_torch(net: str, epochs: int, limit: int | None) -> dict:
+def run_torch(net: str, epochs: int, limit: int | None, threads: int | None = None) -> dict:
     import numpy as np
     import torch
     from torch import nn
 
+    if threads is not None:
+        torch.set_num_threads(threads)
     torch.manual_seed(0)
     flat = net == "mnist-mlp"
     x, y, xv, yv = _mnist(limit, flat)
@@ -169,8 +172,11 @@ def main() -> None:
 
     if args.worker:
         runner, net = args.worker
-        fn = run_torch if runner == "torch" else run_bayeszoo
-        print(json.dumps(fn(net, args.epochs, args.limit)))
+        if runner.startswith("torch"):
+            row = run_torch(net, args.epochs, args.limit, 1 if runner == "torch-1thread" else None)
+        else:
+            row = run_bayeszoo(net, args.epochs, args.limit)
+        print(json.dumps(row))
         return
 
     rows = []

@@ -5,7 +5,9 @@ fresh Python process (``--worker``) that imports bayeszoo, builds, compiles, sam
 (1000 + 1000) and computes PSIS-LOO; backends alternate within each repeat (their order rotates
 from repeat to repeat) and the table shows medians over repeats.
 
-Columns: ``wall`` from the first line of the process to LOO done (imports included), ``compile``
+Columns: ``wall`` from the first line of the process to LOO done (imports included), ``CPU`` the
+process's CPU time (its children's included: a load-independent measure of the work done),
+``compile``
 and ``sampling`` as :func:`bayeszoo.sample` records them in ``idata.attrs`` (sampling includes
 warm-up), the smallest bulk ESS over every posterior quantity (vector elements included), that
 ESS per second of sampling and of wall, the largest R-hat, divergences, and gradient
@@ -43,6 +45,15 @@ RESULTS = Path(__file__).resolve().parent / "results"
 # --------------------------------------------------------------------------- worker (one run)
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children (PyMC's chain workers):
+    unlike wall time, barely changed by other processes sharing the CPUs."""
+    import resource
+
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def worker(model: str, backend: str, chains: int, draws: int, tune: int, seed: int) -> dict:
     """One cold run in this (fresh) process; returns the measured figures."""
     import bayeszoo as bz
@@ -57,6 +68,7 @@ def worker(model: str, backend: str, chains: int, draws: int, tune: int, seed: i
     t_sampled = time.perf_counter()
     loo = bz.loo(idata)
     wall = time.perf_counter() - _T0
+    cpu = _cpu_seconds()
 
     import arviz as az
     import numpy as np
@@ -76,6 +88,7 @@ def worker(model: str, backend: str, chains: int, draws: int, tune: int, seed: i
         "target_accept": float(attrs["target_accept"]),
         "chain_method": attrs.get("chain_method"),
         "wall_s": wall,
+        "cpu_s": cpu,
         "loo_s": wall - (t_sampled - _T0),
         "compile_s": float(attrs["compile_seconds"]),
         "sampling_s": sampling,
@@ -122,8 +135,8 @@ def _median(rows: list[dict], key: str) -> float:
     return statistics.median(vals) if vals else float("nan")
 
 
-SUMMARY_KEYS = ("wall_s", "process_wall_s", "compile_s", "sampling_s", "loo_s", "min_bulk_ess",
-                "ess_per_s_sampling", "ess_per_s_wall", "max_rhat", "divergences",
+SUMMARY_KEYS = ("wall_s", "cpu_s", "process_wall_s", "compile_s", "sampling_s", "loo_s",
+                "min_bulk_ess", "ess_per_s_sampling", "ess_per_s_wall", "max_rhat", "divergences",
                 "grad_per_s", "mean_steps_per_draw")
 
 
@@ -148,18 +161,18 @@ def summarize(runs: list[dict]) -> list[dict]:
 
 
 def markdown(summary: list[dict]) -> str:
-    lines = ["| model | backend | cache | wall (s) | compile (s) | sampling (s) | LOO (s) "
-             "| min bulk ESS | ESS/s sampling | ESS/s wall | max R-hat | div. | grad/s "
+    lines = ["| model | backend | cache | wall (s) | CPU (s) | compile (s) | sampling (s) "
+             "| LOO (s) | min bulk ESS | ESS/s sampling | ESS/s wall | max R-hat | div. | grad/s "
              "| steps/draw | runs |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for s in summary:
         if not s["repeats"]:
             lines.append(f"| {s['model']} | {s['backend']} | {s['cache']} | failed "
-                         + "| " * 11 + "0 |")
+                         + "| " * 12 + "0 |")
             continue
         lines.append(
             f"| {s['model']} | {s['backend']} | {s['cache']} | {s['wall_s']:.1f} "
-            f"| {s['compile_s']:.1f} | {s['sampling_s']:.2f} | {s['loo_s']:.2f} "
+            f"| {s['cpu_s']:.1f} | {s['compile_s']:.1f} | {s['sampling_s']:.2f} | {s['loo_s']:.2f} "
             f"| {s['min_bulk_ess']:.0f} | {s['ess_per_s_sampling']:.0f} "
             f"| {s['ess_per_s_wall']:.0f} | {s['max_rhat']:.3f} | {s['divergences']:.0f} "
             f"| {s['grad_per_s']:,.0f} | {s['mean_steps_per_draw']:.1f} | {s['repeats']} |")

@@ -122,7 +122,8 @@ def sampling_section(res: dict) -> str:
 def nets_section(res: dict) -> str:
     return (f"{res['epochs']} epochs per run; `epoch` is the median of the epochs after the "
             "first (which includes compilation). `bayeszoo` uses one JAX CPU device per core "
-            "(data-parallel), `bayeszoo-1dev` one device; PyTorch its default threads.\n\n"
+            "(data-parallel), `bayeszoo-1dev` one device; `torch` PyTorch with its default "
+            "threads, `torch-1thread` with one.\n\n"
             + bench_nets.markdown(res["runs"]))
 
 
@@ -182,10 +183,13 @@ def targets(reml: dict | None, sampling: dict | None, nets: dict | None,
                          _verdict(c["formula_to_fit_ms"] < c["mgcv_ms"])))
     if nets:
         by = {(r["net"], r["runner"]): r for r in nets["runs"] if "error" not in r}
-        ours, peer = by.get(("mnist-mlp", "bayeszoo")), by.get(("mnist-mlp", "torch"))
-        if ours and peer:
-            rows.append(("MNIST MLP epoch no slower than PyTorch CPU",
-                         f"{ours['epoch_s']:.1f} s vs {peer['epoch_s']:.1f} s",
+        ours = by.get(("mnist-mlp", "bayeszoo"))
+        peers = [by[k] for k in (("mnist-mlp", "torch"), ("mnist-mlp", "torch-1thread"))
+                 if k in by]
+        if ours and peers:
+            peer = min(peers, key=lambda r: r["epoch_s"])
+            rows.append(("MNIST MLP epoch no slower than PyTorch CPU (its faster setting)",
+                         f"{ours['epoch_s']:.1f} s vs {peer['epoch_s']:.1f} s ({peer['runner']})",
                          _verdict(ours["epoch_s"] <= peer["epoch_s"])))
     if scaling:
         runs = [r for r in scaling["by_rows"] + scaling["by_groups"] if "error" not in r]
