@@ -160,10 +160,6 @@ class History:
         for key, value in row.items():
             self.history.setdefault(key, []).append(float(value))
 
-    def truncate(self, epochs: int) -> None:
-        for key in self.history:
-            self.history[key] = self.history[key][:epochs]
-
     def to_dict(self) -> dict[str, Any]:
         return {"history": self.history, "params": self.params}
 
@@ -232,17 +228,24 @@ def _output_shape(graphdef, params, rest, x_shape) -> tuple[int, ...]:
     return tuple(out.shape[1:])
 
 
+def _check_shape(model, x: np.ndarray) -> None:
+    """Rows of ``x`` must have the model's ``input_shape`` (any shape of that size for models
+    that flatten their input)."""
+    expected = getattr(model, "input_shape", None)
+    if expected is None:
+        return
+    got = tuple(x.shape[1:])
+    ok = (int(np.prod(got)) == int(np.prod(expected)) if getattr(model, "flattens", False)
+          else got == tuple(expected))
+    if not ok:
+        raise ValueError(f"input shape {got} does not fit {type(model).__name__}, which expects "
+                         f"rows of shape {tuple(expected)}")
+
+
 def _check_inputs(model, graphdef, params, rest, x: np.ndarray, y: np.ndarray,
                   loss: Loss) -> tuple[np.ndarray, np.ndarray]:
     """Clear errors for data that cannot train the model; returns float32 x and typed y."""
-    expected = getattr(model, "input_shape", None)
-    if expected is not None:
-        got = x.shape[1:]
-        ok = (int(np.prod(got)) == int(np.prod(expected)) if getattr(model, "flattens", False)
-              else tuple(got) == tuple(expected))
-        if not ok:
-            raise ValueError(f"input shape {tuple(got)} does not fit {type(model).__name__}, "
-                             f"which expects rows of shape {tuple(expected)}")
+    _check_shape(model, x)
     try:
         out_shape = _output_shape(graphdef, params, rest, x.shape[1:])
     except Exception as err:  # shapes that the layers reject
@@ -551,6 +554,10 @@ def train(
         opt_state = _unflat(opt_state, saved["opt_state"], "optimizer")
         rest = _unflat(rest, saved["rest"], "state")
         start_epoch, start_batch = int(saved["epoch"]), int(saved["batch"])
+        if start_epoch > epochs:
+            raise ValueError(f"{ckpt} holds {start_epoch} trained epochs, more than "
+                             f"epochs={epochs}; ask for at least {start_epoch} or use another "
+                             "checkpoint_dir")
         acc = np.asarray(saved["acc"], np.float32)
         carried_seconds = float(saved["epoch_seconds"])
         history.history = saved["history"].history
@@ -624,7 +631,6 @@ def train(
                   f"{current[3]}); run again with the same checkpoint_dir to resume", flush=True)
         nnx.update(model, jax.device_get(current[0]), jax.device_get(rest))
         raise
-    history.truncate(epochs)
     nnx.update(model, jax.device_get(current[0]), jax.device_get(rest))
     return history
 
@@ -656,13 +662,7 @@ def predict(model: nnx.Module, x, batch_size: int = EVAL_BATCH, raw: bool = Fals
     if x.ndim == 0 or len(x) == 0:
         raise ValueError("predict: x has no rows")
     graphdef, params, rest = _split_model(model)
-    expected = getattr(model, "input_shape", None)
-    if expected is not None and (
-            int(np.prod(x.shape[1:])) != int(np.prod(expected)) if getattr(model, "flattens",
-                                                                            False)
-            else tuple(x.shape[1:]) != tuple(expected)):
-        raise ValueError(f"input shape {tuple(x.shape[1:])} does not fit {type(model).__name__},"
-                         f" which expects rows of shape {tuple(expected)}")
+    _check_shape(model, x)
     x = x.astype(np.float32)
     steps = _Steps(graphdef, resolve_loss("mse"), optax.identity(), data_mesh(devices))
     size = _padded(batch_size, steps.n_dev)

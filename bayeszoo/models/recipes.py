@@ -184,6 +184,8 @@ def _circle_model(p: Prepared, seed: int):
                output="sigmoid", rngs=seed)
 
 
+# Penguin settings were chosen on the validation split of the training rows (mean of 3 seeds
+# over epochs 50/100/200, lr 0.01/0.003, batch 16/32), never on the test rows.
 RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in [
@@ -200,7 +202,7 @@ RECIPES: dict[str, Recipe] = {
                validation_split=0.2, schedule="warmup_cosine"),
         Recipe("penguins-reg", "penguins body_mass_g from the other columns but year, "
                "MLP 50 relu + dropout 0.4, standardized inputs and target",
-               _penguins_reg, _penguins_reg_model, "mse", "adam", 0.01, epochs=100,
+               _penguins_reg, _penguins_reg_model, "mse", "adam", 0.003, epochs=100,
                batch_size=16, validation_split=0.2),
         Recipe("penguins-cls", "penguins species from the other columns but year, MLP 10-5 relu "
                "+ dropout 0.4/0.3, softmax", _penguins_cls, _penguins_cls_model,
