@@ -73,7 +73,7 @@ def test_rss_matches_residuals_and_works_without_blocks():
     resid = y - D @ a
     assert float(residual_sum_of_squares(stats, a)) == pytest.approx(resid @ resid, rel=1e-9)
     np.testing.assert_allclose(stats.dense_shift, np.r_[np.mean(y), np.zeros(D.shape[1] - 1)])
-    assert stats.pairs == ()
+    assert stats.pairs == {}
 
 
 def test_pairs_hold_cooccurring_levels_only():
@@ -82,7 +82,7 @@ def test_pairs_hold_cooccurring_levels_only():
     county = np.array([0, 1, 1, 2, 3, 3])
     stats = gaussian_stats(y, np.ones((6, 1)), [(state, np.ones(6), 2),
                                                  (county, np.ones(6), 4)])
-    (j, m, lj, lm, v), = stats.pairs
+    ((j, m), (lj, lm, v)), = stats.pairs.items()
     assert (j, m) == (0, 1)
     assert list(zip(lj.tolist(), lm.tolist(), v.tolist(), strict=True)) == [
         (0, 0, 1.0), (0, 1, 2.0), (1, 2, 1.0), (1, 3, 2.0)]
@@ -149,3 +149,16 @@ def test_same_posterior_as_rowwise(radon_posteriors):
         z = np.abs(a.mean(axis=(0, 1)) - b.mean(axis=(0, 1))) / se
         # 85 county effects: allow the largest of them a wider band than a single scalar
         assert np.max(z) < (4.5 if name == "r" else 4.0), (name, np.max(z))
+
+
+def test_stats_enter_a_compiled_function_as_argument():
+    """The statistics are a pytree of arrays: one compilation serves any data of the same
+    shapes."""
+    y, D, blocks = _problem(4, n=60)
+    a, rs, sigma = _params(np.random.default_rng(5), D, blocks)
+    f = jax.jit(normal_loglik)
+    for shift in (0.0, 7.0):
+        stats = gaussian_stats(y + shift, D, blocks)
+        exact = float(_rowwise(y + shift, D, blocks, a, rs, sigma))
+        assert float(f(stats, a, rs, sigma)) == pytest.approx(exact, rel=1e-9)
+    assert f._cache_size() == 1

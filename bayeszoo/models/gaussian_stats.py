@@ -24,19 +24,19 @@ order and the cancellation in ``RSS`` costs no more than a few units in the last
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 
-@dataclass(frozen=True)
-class GaussianStats:
+class GaussianStats(NamedTuple):
     """Cross-products of ``W = [D, Z_1, …]`` with itself and with the (shifted) response.
 
     ``y`` entered as ``y − D·dense_shift``: ``dense_shift`` is ``mean(y)`` at the first column of
-    ones in ``D`` and 0 elsewhere (all 0 when ``D`` has no such column).
-    ``pairs`` holds, per pair of indicator blocks ``j < l``, the level pairs that occur together
-    in a row and the sums of ``w_j·w_l`` over those rows.
+    ones in ``D`` and 0 elsewhere (all 0 when ``D`` has no such column). ``pairs`` maps each pair
+    of indicator blocks ``(j, l)``, ``j < l``, to the level pairs that occur together in a row and
+    the sums of ``w_j·w_l`` over those rows. A named tuple of arrays (its dict keys static), so it
+    can enter a compiled function as an argument.
     """
 
     n: int
@@ -44,11 +44,10 @@ class GaussianStats:
     yy: float
     dense_gram: np.ndarray
     dense_y: np.ndarray
-    block_sizes: tuple[int, ...]
     block_sq: tuple[np.ndarray, ...]
     block_y: tuple[np.ndarray, ...]
     dense_block: tuple[np.ndarray, ...]
-    pairs: tuple[tuple[int, int, np.ndarray, np.ndarray, np.ndarray], ...]
+    pairs: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
 def gaussian_stats(y: np.ndarray, dense: np.ndarray,
@@ -79,18 +78,17 @@ def gaussian_stats(y: np.ndarray, dense: np.ndarray,
         db.append(np.stack([np.bincount(index, w * D[:, k], minlength=size)
                             for k in range(D.shape[1])]).reshape(D.shape[1], size))
         idx_w.append((index, w))
-    pairs = []
+    pairs = {}
     for j in range(len(idx_w)):
         for m in range(j + 1, len(idx_w)):
             (ij, wj), (im, wm) = idx_w[j], idx_w[m]
             code = ij * sizes[m] + im
             levels, inverse = np.unique(code, return_inverse=True)
-            pairs.append((j, m, levels // sizes[m], levels % sizes[m],
-                          np.bincount(inverse, wj * wm, minlength=len(levels))))
-    return GaussianStats(n=n, dense_shift=dense_shift, yy=float(yc @ yc),
-                         dense_gram=D.T @ D, dense_y=D.T @ yc, block_sizes=tuple(sizes),
-                         block_sq=tuple(sq), block_y=tuple(by), dense_block=tuple(db),
-                         pairs=tuple(pairs))
+            pairs[(j, m)] = (levels // sizes[m], levels % sizes[m],
+                             np.bincount(inverse, wj * wm, minlength=len(levels)))
+    return GaussianStats(n=n, dense_shift=dense_shift, yy=float(yc @ yc), dense_gram=D.T @ D,
+                         dense_y=D.T @ yc, block_sq=tuple(sq), block_y=tuple(by),
+                         dense_block=tuple(db), pairs=pairs)
 
 
 def residual_sum_of_squares(stats: GaussianStats, dense_coef, block_coefs: Sequence = ()):
@@ -99,8 +97,8 @@ def residual_sum_of_squares(stats: GaussianStats, dense_coef, block_coefs: Seque
     import jax.numpy as jnp
 
     a = jnp.asarray(dense_coef) - stats.dense_shift
-    if len(block_coefs) != len(stats.block_sizes):
-        raise ValueError(f"expected {len(stats.block_sizes)} block coefficient vectors, got "
+    if len(block_coefs) != len(stats.block_sq):
+        raise ValueError(f"expected {len(stats.block_sq)} block coefficient vectors, got "
                          f"{len(block_coefs)}")
     rs = [jnp.asarray(r) for r in block_coefs]
     cross = a @ stats.dense_y
@@ -108,7 +106,7 @@ def residual_sum_of_squares(stats: GaussianStats, dense_coef, block_coefs: Seque
     for r, sq, yb, db in zip(rs, stats.block_sq, stats.block_y, stats.dense_block, strict=True):
         cross = cross + r @ yb
         quad = quad + jnp.sum(sq * r * r) + 2.0 * (a @ (db @ r))
-    for j, m, lj, lm, v in stats.pairs:
+    for (j, m), (lj, lm, v) in stats.pairs.items():
         quad = quad + 2.0 * jnp.sum(v * rs[j][lj] * rs[m][lm])
     return stats.yy - 2.0 * cross + quad
 
