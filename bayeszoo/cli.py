@@ -264,8 +264,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"bayeszoo compare: {exc}", file=sys.stderr)
         return 1
     _print_table(table, args.quiet)
+    def plain(v):
+        if v != v:  # NaN: no REML counterpart
+            return None
+        return int(v) if float(v).is_integer() and not isinstance(v, float) else float(v)
+
     result = {"compare": {
-        n: {k: (None if v != v else v) for k, v in row.items() if k != "warning"}
+        n: {k: plain(v) for k, v in row.items()}
         for n, row in table.drop(columns=["warning"]).to_dict("index").items()}}
     if args.output:
         from bayeszoo.reports import report
