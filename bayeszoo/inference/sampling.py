@@ -39,8 +39,9 @@ BACKENDS = ("numpyro", "pymc", "nutpie")
 KINDS = ("epred", "linpred", "pp")
 
 # NumPyro chain method when there are fewer devices than chains. Measured on radon
-# (log_radon ~ 1 + (1 | county), 4 x 1000 + 1000, 2-core CPU): "vectorized" 4.2 s vs
-# "sequential" 6.9 s of sampling after compilation.
+# (log_radon ~ 1 + (1 | county), 4 chains x (1000 + 1000), 2-core CPU, process CPU seconds):
+# "vectorized" 10.6 cold / 5.1 warm compilation cache, "sequential" 16.7 cold / 4.5-5.5 warm;
+# sequential compiles about twice as long, sampling proper is within noise.
 FALLBACK_CHAIN_METHOD = "vectorized"
 # Data enter the compiled sampler as arguments, not constants: compilation depends on shapes only.
 JIT_MODEL_ARGS = True
