@@ -15,7 +15,9 @@ FITS = ("radon_pooled", "radon_intercept", "mcycle_cr20")
 @pytest.fixture(scope="module")
 def report_path(small_fit, tmp_path_factory):
     fits = {n: small_fit(n) for n in FITS}
-    reml = {n: bz.api.fit_reml(n) for n in FITS}
+    from bayeszoo.api import fit_reml
+
+    reml = {n: fit_reml(n) for n in FITS}
     path = tmp_path_factory.mktemp("report") / "index.html"
     assert bz.report(fits, path, reml=reml) == path
     return path
