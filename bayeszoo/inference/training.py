@@ -402,12 +402,17 @@ def _unflat(template, leaves: list[np.ndarray], what: str):
     return jax.tree_util.tree_unflatten(treedef, out)
 
 
+def _describe_lr(lr) -> float | str | None:
+    """A JSON-able learning rate: the number, or ``"schedule"`` for an Optax schedule."""
+    return lr if lr is None or isinstance(lr, (int, float)) else "schedule"
+
+
 def _fingerprint(params, n_train, n_val, batch_size, seed, loss, optimizer, lr) -> str:
     shapes = [list(np.shape(a)) for a in jax.tree_util.tree_leaves(params)]
     opt = optimizer if isinstance(optimizer, str) else type(optimizer).__name__
     return json.dumps({"shapes": shapes, "n_train": n_train, "n_val": n_val,
                        "batch_size": batch_size, "seed": seed, "loss": loss.name,
-                       "optimizer": opt, "lr": lr}, sort_keys=True)
+                       "optimizer": opt, "lr": _describe_lr(lr)}, sort_keys=True)
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
@@ -540,7 +545,7 @@ def train(
                               "samples": n, "validation_samples": 0 if xv is None else len(xv),
                               "loss": loss_obj.name, "metric": metric,
                               "optimizer": optimizer if isinstance(optimizer, str) else "custom",
-                              "lr": lr, "seed": seed, "devices": steps.n_dev})
+                              "lr": _describe_lr(lr), "seed": seed, "devices": steps.n_dev})
     start_epoch, start_batch = 0, 0
     acc = np.zeros(3, np.float32)
     carried_seconds = 0.0
