@@ -1,5 +1,6 @@
 """The sufficient-statistics Gaussian likelihood equals the row-wise one: values and gradients
-to 1e-9 for random designs and parameters (x64), and the same NUTS posterior on radon."""
+to 1e-9 for random designs and parameters (x64), and the NumPyro model built either way gives
+the same NUTS posterior on radon."""
 
 from __future__ import annotations
 
@@ -101,40 +102,24 @@ def test_bad_blocks_are_named():
 
 @pytest.fixture(scope="module")
 def radon_posteriors():
-    """NUTS on radon ``log_radon ~ 1 + (1 | county)`` twice: Normal(mu, sigma) row by row and
-    the same model through the sufficient statistics."""
-    import numpyro
-    import numpyro.distributions as dist
+    """NUTS on radon ``log_radon ~ 1 + (1 | county)`` with the model ``bz.sample`` uses, once
+    through the sufficient statistics and once with Normal(mu, sigma) row by row."""
     from numpyro.infer import MCMC, NUTS
 
     import bayeszoo as bz
+    from bayeszoo.models.numpyro import build_numpyro
 
-    df = bz.datasets.load_radon()
-    y = df["log_radon"].to_numpy(float)
-    idx = df["county"].cat.codes.to_numpy().astype(np.int64)
-    q = len(df["county"].cat.categories)
-    stats = gaussian_stats(y, np.ones((len(y), 1)), [(idx, np.ones(len(y)), q)])
-
-    def model(fast: bool):
-        b0 = numpyro.sample("b0", dist.Normal(1.0, 2.5))
-        sd = numpyro.sample("sd", dist.HalfNormal(2.5))
-        z = numpyro.sample("z", dist.Normal(0.0, 1.0).expand((q,)))
-        sigma = numpyro.sample("sigma", dist.HalfNormal(2.5))
-        r = sd * z
-        if fast:
-            numpyro.factor("y", normal_loglik(stats, b0[None], [r], sigma))
-        else:
-            numpyro.sample("y", dist.Normal(b0 + r[idx], sigma), obs=y)
-
+    d = bz.design("log_radon ~ 1 + (1 | county)", bz.datasets.load_radon())
     out = {}
     for fast in (False, True):
-        mcmc = MCMC(NUTS(model), num_warmup=500, num_samples=1000, num_chains=2,
+        built = build_numpyro(d, sufficient_stats=fast)
+        mcmc = MCMC(NUTS(built.model), num_warmup=500, num_samples=1000, num_chains=2,
                     chain_method="vectorized", progress_bar=False)
-        mcmc.run(jax.random.PRNGKey(3), fast=fast)
+        mcmc.run(jax.random.PRNGKey(3), built.data, y=built.y)
         s = mcmc.get_samples(group_by_chain=True)
-        out[fast] = {"b0": np.asarray(s["b0"]), "sd": np.asarray(s["sd"]),
-                     "sigma": np.asarray(s["sigma"]),
-                     "r": np.asarray(s["sd"])[..., None] * np.asarray(s["z"])}
+        sd = np.asarray(s["sd_county__Intercept"])
+        out[fast] = {"b0": np.asarray(s["Intercept"]), "sd": sd,
+                     "sigma": np.asarray(s["sigma"]), "r": sd[..., None] * np.asarray(s["z_0"])}
     return out
 
 

@@ -112,15 +112,19 @@ def test_bad_priors(mixed, priors, match):
         model_spec(mixed, priors)
 
 
-def test_same_log_density_numpyro_pymc(mixed):
-    """Both builders give the same joint log density (Jacobians included) at random points."""
+@pytest.mark.parametrize("sufficient_stats", [True, False])
+def test_same_log_density_numpyro_pymc(mixed, sufficient_stats):
+    """Both builders give the same joint log density (Jacobians included) at random points,
+    NumPyro's through the sufficient statistics and row by row, PyMC's row by row."""
     pytest.importorskip("pymc")
     from bayeszoo.models.numpyro import build_numpyro
     from bayeszoo.models.pymc import build_pymc
 
     priors = {"b_floor": "normal(0, 2)", "sigma": "exponential(1)"}
     for par in ("noncentered", "centered"):
-        nm = build_numpyro(mixed, priors, parameterization=par)
+        nm = build_numpyro(mixed, priors, parameterization=par,
+                           sufficient_stats=sufficient_stats)
+        assert ("stats" in nm.data) == sufficient_stats
         pm_model = build_pymc(mixed, priors, parameterization=par).model
         import jax
         from numpyro.infer.util import initialize_model

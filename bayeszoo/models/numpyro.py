@@ -2,8 +2,10 @@
 
 ``mu = Intercept + Xc·b + Σ_j Z_j·(sd_j·z_j)``, ``z_j ~ Normal(0, 1)`` (non-centered; with
 ``parameterization="centered"`` the block coefficients are sampled directly,
-``r_j ~ Normal(0, sd_j)``). Random-effect blocks gather with ``Block.index``/``Block.weights``;
-smooth blocks multiply by their dense ``Z``. Sample sites carry the internal names of
+``r_j ~ Normal(0, sd_j)``). The observed response enters through the Gaussian sufficient
+statistics of the design (:mod:`bayeszoo.models.gaussian_stats`: per-gradient cost independent of
+the number of rows); row by row, random-effect blocks gather with ``Block.index``/``Block.weights``
+and smooth blocks multiply by their dense ``Z``. Sample sites carry the internal names of
 :class:`bayeszoo.models.priors.ModelSpec`; ``bayeszoo.inference.sampling`` renames them to brms's.
 """
 
@@ -11,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from bayeszoo.design import Design
+from bayeszoo.models.gaussian_stats import GaussianStats, gaussian_stats, normal_loglik
 from bayeszoo.models.priors import ModelSpec, Prior, model_spec
 
 
@@ -23,12 +27,14 @@ class NumpyroModel:
     """``model(data=None, y=None)`` is the NumPyro model: ``data`` the design arrays (default
     ``self.data``; pass them as arguments with ``MCMC(..., jit_model_args=True)`` so that the
     compiled sampler depends on shapes only), ``y`` the observed response (``None``: prior
-    predictive). ``spec`` holds priors and names."""
+    predictive, drawn row by row). When ``data`` holds sufficient statistics (``"stats"``), they
+    already contain the response and ``y`` only switches the likelihood on. ``spec`` holds
+    priors and names."""
 
     model: Callable[..., None]
     spec: ModelSpec
     y: np.ndarray
-    data: dict[str, np.ndarray]
+    data: dict[str, Any]
 
 
 def _dist(prior: Prior, positive: bool, shape: tuple[int, ...] = ()):
@@ -55,6 +61,10 @@ def _dist(prior: Prior, positive: bool, shape: tuple[int, ...] = ()):
     return d.expand(shape) if shape else d
 
 
+def _indicator(blk) -> bool:
+    return blk.kind == "re" and blk.index is not None
+
+
 def design_arrays(design: Design, spec: ModelSpec) -> dict[str, np.ndarray]:
     """The numeric inputs of the model (float64/int64 NumPy arrays)."""
     X = np.asarray(design.X, dtype=float)
@@ -64,7 +74,7 @@ def design_arrays(design: Design, spec: ModelSpec) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {"Xc": Xf}
     for bs in spec.blocks:
         blk = design.blocks[bs.index]
-        if blk.kind == "re" and blk.index is not None:
+        if _indicator(blk):
             out[f"idx_{bs.index}"] = np.asarray(blk.index, dtype=np.int64)
             w = np.ones(design.n) if blk.weights is None else np.asarray(blk.weights, float)
             out[f"w_{bs.index}"] = w
@@ -73,52 +83,91 @@ def design_arrays(design: Design, spec: ModelSpec) -> dict[str, np.ndarray]:
     return out
 
 
+def design_stats(design: Design, spec: ModelSpec) -> GaussianStats:
+    """The design's Gaussian sufficient statistics, columns in the model's order: the intercept
+    (a column of ones), the centered fixed columns, the dense (smooth) blocks, then the indicator
+    blocks."""
+    arrays = design_arrays(design, spec)
+    n = design.n
+    dense = ([np.ones((n, 1))] if spec.has_intercept else []) + [arrays["Xc"]]
+    indicators = []
+    for bs in spec.blocks:
+        if f"Z_{bs.index}" in arrays:
+            dense.append(arrays[f"Z_{bs.index}"])
+        else:
+            indicators.append((arrays[f"idx_{bs.index}"], arrays[f"w_{bs.index}"],
+                               len(bs.labels)))
+    return gaussian_stats(np.asarray(design.y, dtype=float), np.hstack(dense), indicators)
+
+
 def build_numpyro(design: Design, priors: dict | None = None,
                   parameterization: str = "noncentered",
-                  spec: ModelSpec | None = None) -> NumpyroModel:
-    """Build the NumPyro model of ``design`` with brms default priors overridden by ``priors``."""
+                  spec: ModelSpec | None = None,
+                  sufficient_stats: bool = True) -> NumpyroModel:
+    """Build the NumPyro model of ``design`` with brms default priors overridden by ``priors``.
+
+    With ``sufficient_stats`` (the default) the observed response enters through the exact
+    Gaussian log-likelihood of :mod:`bayeszoo.models.gaussian_stats`, whose cost per gradient does
+    not grow with the number of rows, and ``data`` holds those statistics; otherwise it is
+    ``Normal(mu, sigma)`` row by row and ``data`` holds the design arrays. Both define the same
+    posterior; pointwise log-likelihoods are computed from the draws afterwards either way.
+    """
     from bayeszoo.runtime import ensure_configured
 
     ensure_configured()  # before anything imports JAX: x64, host devices
     spec = spec or model_spec(design, priors, parameterization)
     arrays = design_arrays(design, spec)
     y = np.asarray(design.y, dtype=float)
+    default_data: dict[str, Any] = (
+        {"stats": design_stats(design, spec)} if sufficient_stats else arrays)
     n = design.n
     centered = spec.parameterization == "centered"
+    order = [k for _, members, _ in spec.fixed_groups for k in members]
+    unsort = None if order == sorted(order) else np.argsort(order)
 
     def model(data=None, y=None):
         import jax.numpy as jnp
         import numpyro
         import numpyro.distributions as dist
 
-        arr = arrays if data is None else data
+        arr = default_data if data is None else data
 
-        mu = jnp.zeros(n)
-        if spec.has_intercept:
-            mu = mu + numpyro.sample("Intercept", _dist(spec.intercept_prior, False))
+        intercept = (numpyro.sample("Intercept", _dist(spec.intercept_prior, False))
+                     if spec.has_intercept else None)
+        b = jnp.zeros(0)
         if spec.fixed_cols:
-            Xc = jnp.asarray(arr["Xc"])
-            parts = []
-            order = []
-            for site, members, prior in spec.fixed_groups:
-                parts.append(numpyro.sample(site, _dist(prior, False, (len(members),))))
-                order.extend(members)
-            b = jnp.concatenate(parts)
-            if order != sorted(order):
-                b = b[np.argsort(order)]
-            mu = mu + Xc @ b
+            b = jnp.concatenate([numpyro.sample(site, _dist(prior, False, (len(members),)))
+                                 for site, members, prior in spec.fixed_groups])
+            if unsort is not None:
+                b = b[unsort]
+        coefs = []
         for bs in spec.blocks:
             sd = numpyro.sample(bs.sd_name, _dist(bs.prior, True))
             q = len(bs.labels)
             if centered:
-                r = numpyro.sample(bs.z_site, dist.Normal(0.0, sd).expand((q,)))
+                coefs.append(numpyro.sample(bs.z_site, dist.Normal(0.0, sd).expand((q,))))
             else:
-                r = sd * numpyro.sample(bs.z_site, dist.Normal(0.0, 1.0).expand((q,)))
-            if f"idx_{bs.index}" in arr:
-                mu = mu + r[arr[f"idx_{bs.index}"]] * arr[f"w_{bs.index}"]
-            else:
-                mu = mu + jnp.asarray(arr[f"Z_{bs.index}"]) @ r
+                coefs.append(sd * numpyro.sample(bs.z_site, dist.Normal(0.0, 1.0).expand((q,))))
         sigma = numpyro.sample("sigma", _dist(spec.sigma_prior, True))
+
+        if y is not None and "stats" in arr:
+            dense = ([intercept[None]] if spec.has_intercept else []) + [b]
+            dense += [r for bs, r in zip(spec.blocks, coefs, strict=True)
+                      if f"Z_{bs.index}" in arrays]
+            indicator = [r for bs, r in zip(spec.blocks, coefs, strict=True)
+                         if f"idx_{bs.index}" in arrays]
+            numpyro.factor(spec.response,
+                           normal_loglik(arr["stats"], jnp.concatenate(dense), indicator, sigma))
+            return
+        rows = arrays if "stats" in arr else arr
+        mu = jnp.zeros(n) if intercept is None else jnp.full(n, intercept)
+        if spec.fixed_cols:
+            mu = mu + jnp.asarray(rows["Xc"]) @ b
+        for bs, r in zip(spec.blocks, coefs, strict=True):
+            if f"idx_{bs.index}" in rows:
+                mu = mu + r[rows[f"idx_{bs.index}"]] * rows[f"w_{bs.index}"]
+            else:
+                mu = mu + jnp.asarray(rows[f"Z_{bs.index}"]) @ r
         numpyro.sample(spec.response, dist.Normal(mu, sigma), obs=y)
 
-    return NumpyroModel(model=model, spec=spec, y=y, data=arrays)
+    return NumpyroModel(model=model, spec=spec, y=y, data=default_data)
