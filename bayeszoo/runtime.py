@@ -6,7 +6,8 @@ so the settings below take effect whichever runs first. Configure explicitly wit
 for the life of the process (XLA reads them once), while x64 and the cache can still change.
 
 Defaults: the best platform JAX finds (GPU/TPU when present, else CPU); on CPU one host device
-per core so that chains and data-parallel batches use every core; x64 on, because REML/brms
+per core, and at least :data:`MIN_HOST_DEVICES`, so that chains and data-parallel batches use
+every core and the default 4 chains run as one parallel program; x64 on, because REML/brms
 reference agreement is checked in double precision (networks keep float32 parameters regardless);
 a persistent compilation cache in ``~/.cache/bayeszoo/jax`` so that a second process skips
 most compilation. Environment overrides: ``BAYESZOO_PLATFORM``, ``BAYESZOO_HOST_DEVICES``,
@@ -33,12 +34,18 @@ class RuntimeConfig:
 
 _config: RuntimeConfig | None = None
 
+#: Host devices on CPU when there are fewer cores: NumPyro's default 4 chains then run as one
+#: ``parallel`` (pmap) program, which compiles in about half the time of the ``vectorized`` one
+#: (radon random intercept on 2 cores: 4.6 s against 8.6 s) and samples no slower.
+MIN_HOST_DEVICES = 4
+
 
 def _default_config() -> RuntimeConfig:
     cache = os.environ.get("BAYESZOO_JAX_CACHE", str(Path.home() / ".cache" / "bayeszoo" / "jax"))
     return RuntimeConfig(
         platform=os.environ.get("BAYESZOO_PLATFORM", "auto"),
-        host_devices=int(os.environ.get("BAYESZOO_HOST_DEVICES", os.cpu_count() or 1)),
+        host_devices=int(os.environ.get("BAYESZOO_HOST_DEVICES",
+                                        max(os.cpu_count() or 1, MIN_HOST_DEVICES))),
         x64=os.environ.get("BAYESZOO_X64", "1") not in ("0", "false", "False"),
         cache_dir=None if cache.lower() == "off" else cache,
     )
