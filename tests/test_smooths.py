@@ -67,6 +67,21 @@ def test_cr_extrapolates_linearly(cr20):
         assert np.allclose((B[0] - inside) / eps, d1, atol=1e-4)
 
 
+def test_cr_smallest_basis(times):
+    """k = 3 (mgcv's minimum for cr) is a natural cubic spline with one interior knot: it
+    interpolates the knot values, reproduces straight lines and penalizes only curvature;
+    k = 2 is raised to 3 with a warning, as mgcv does."""
+    cr3 = smooths.smooth(times, bs="cr", k=3, variable="times")
+    knots = cr3.raw.knots
+    np.testing.assert_allclose(cr3.raw_matrix(knots), np.eye(3), atol=1e-12)
+    line = 2.0 - 0.5 * knots
+    np.testing.assert_allclose(cr3.raw_matrix(times) @ line, 2.0 - 0.5 * times, atol=1e-10)
+    assert abs(line @ cr3.raw.S @ line) < 1e-10 and cr3.rank == 1
+    with pytest.warns(UserWarning, match="increased to 3"):
+        cr2 = smooths.smooth(times, bs="cr", k=2, variable="times")
+    np.testing.assert_array_equal(cr2.X, cr3.X)
+
+
 def test_cr_diagonal_and_smooth2random(mgcv_ref, cr20):
     dg = mgcv_ref["mcycle_cr_k20_diagonal"]
     assert _upto_sign(cr20.Xc @ cr20.P, dg["X"]) < 1e-6

@@ -20,6 +20,8 @@ separately, since the fixture's prediction points lie inside the knot range.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.linalg import solveh_banded
 
@@ -65,7 +67,8 @@ def cr_F_S(knots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ab = np.zeros((2, n2))  # upper banded form of B
     ab[1] = (h[:-1] + h[1:]) / 3
     ab[0, 1:] = h[1:-1] / 6
-    BinvD = solveh_banded(ab, D)
+    # k = 3 leaves a 1 × 1 system, which the banded solver does not take
+    BinvD = solveh_banded(ab, D) if n2 > 1 else D / ab[1, 0]
     F = np.zeros((n, n))
     F[1:-1] = BinvD
     S = D.T @ BinvD
@@ -128,6 +131,8 @@ class CRBasis:
 
     def __init__(self, x, k: int = 10):
         if k < 3:
+            warnings.warn(f"basis dimension k = {k} increased to 3, the minimum for cr "
+                          "(as mgcv does)", stacklevel=2)
             k = 3
         self.k = int(k)
         self.knots = cr_knots(x, self.k)
