@@ -98,13 +98,26 @@ def _sampler_kwargs(args: argparse.Namespace) -> dict:
     return out
 
 
+def _count(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
 def _add_sampler_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", default="numpyro", choices=("numpyro", "pymc", "nutpie"),
                    help="sampler (default: numpyro)")
-    p.add_argument("--chains", type=int, help="number of chains (default: the zoo entry's)")
-    p.add_argument("--draws", type=int, help="draws per chain after warm-up")
-    p.add_argument("--tune", type=int, help="warm-up iterations per chain")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    p.add_argument("--chains", type=_count(1), help="number of chains (default: the zoo entry's)")
+    p.add_argument("--draws", type=_count(1), help="draws per chain after warm-up")
+    p.add_argument("--tune", type=_count(0), help="warm-up iterations per chain")
+    p.add_argument("--seed", type=_count(0), default=None, help="random seed (default 0)")
     p.add_argument("--target-accept", dest="target_accept", type=float, default=None,
                    help="NUTS target acceptance probability")
     p.add_argument("-q", "--quiet", action="store_true",
@@ -438,9 +451,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand. A user error (a bad value, a missing or unreadable file) prints one
+    line naming it and exits 1; unknown model names exit 2 with the list of names."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (ValueError, KeyError, FileNotFoundError) as exc:
+        text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"bayeszoo {args.command}: {text}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

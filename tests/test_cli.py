@@ -118,3 +118,25 @@ def test_run_small(tmp_path):
     assert "it/s" not in res.stderr and "%|" not in res.stderr
     # short chains: the problems are printed as warnings, not hidden
     assert "WARNING:" in res.stderr
+
+
+def test_bad_arguments_are_one_line_errors(tmp_path):
+    res = run_cli("fit", "radon_pooled", "--chains", "0", check=False)
+    assert res.returncode == 2 and "--chains: must be at least 1, got 0" in res.stderr
+    res = run_cli("fit", "radon_pooled", "--target-accept", "1.5", "-q", check=False)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert res.stderr.strip() == "bayeszoo fit: target_accept must lie in (0, 1), got 1.5"
+    bad = tmp_path / "bad.nc"
+    bad.write_text("not a netCDF file")
+    res = run_cli("report", str(bad), "-o", str(tmp_path / "r.html"), check=False)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert "bad.nc is not a netCDF fit written by bayeszoo.save" in res.stderr
+
+
+def test_run_exits_1_when_a_fit_fails(tmp_path):
+    res = run_cli("run", "--models", "radon_pooled", "--target-accept", "1.5", "--quiet",
+                  "-o", str(tmp_path / "index.html"), check=False)
+    assert res.returncode == 1
+    head = last_json(res.stdout)
+    assert head["failed"] == ["radon_pooled"] and "report" not in head
+    assert "radon_pooled: sampling failed: ValueError: target_accept" in res.stderr
