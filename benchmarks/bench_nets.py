@@ -9,12 +9,13 @@ Each framework trains in its own fresh process, one after the other, on the same
   dropout 0.5, dense 10; Adam, batch 128; by default on the first ``--cnn-limit`` training
   images (the per-image rate is what is compared; a full epoch is extrapolated from it).
 
-bayeszoo runs with the runtime's default devices (one CPU device per core, data-parallel) and
-with one device; PyTorch with its default thread count (one per core) and with one thread (its
-OpenMP threads spin while they wait, which costs it dearly when other processes share the CPUs).
-The first epoch includes compilation (bayeszoo) or warm-up (PyTorch) and is shown apart; "epoch"
-is the median of the later ones. PyTorch is an optional peer (``pip install -e '.[bench]'``);
-without it its rows say so. Writes ``benchmarks/results/nets.json``.
+bayeszoo runs with the runtime's default devices (one CPU device per core and at least 4,
+data-parallel) and with one device; PyTorch with its default thread count (one per core) and
+with one thread (its OpenMP threads spin while they wait, which costs it dearly when other
+processes share the CPUs). The first epoch includes compilation (bayeszoo) or warm-up (PyTorch)
+and is shown apart; "epoch" is the median of the later ones. PyTorch is an optional peer
+(``pip install -e '.[bench]'``); without it its rows say so. Writes
+``benchmarks/results/nets.json``.
 """
 
 from __future__ import annotations
@@ -52,14 +53,15 @@ def _mnist(limit: int | None, flat: bool):
 
 
 def run_bayeszoo(net: str, epochs: int, limit: int | None) -> dict:
-    from bayeszoo.inference.training import train
+    from bayeszoo.inference.training import recipe_optimizer, train
     from bayeszoo.models import recipes
 
     recipe = recipes.get(net)
     prep = recipe.prepare(limit, 0)
     model = recipe.build(prep, 0)
+    optimizer, lr = recipe_optimizer(recipe, len(prep.x_train), epochs)  # the recipe's schedule
     history = train(model, (prep.x_train, prep.y_train), loss=recipe.loss,
-                    optimizer=recipe.optimizer, lr=recipe.lr, epochs=epochs,
+                    optimizer=optimizer, lr=lr, epochs=epochs,
                     batch_size=recipe.batch_size, validation_split=recipe.validation_split,
                     seed=0, progress=False)
     h = history.history

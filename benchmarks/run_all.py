@@ -121,9 +121,9 @@ def sampling_section(res: dict) -> str:
 
 def nets_section(res: dict) -> str:
     return (f"{res['epochs']} epochs per run; `epoch` is the median of the epochs after the "
-            "first (which includes compilation). `bayeszoo` uses one JAX CPU device per core "
-            "(data-parallel), `bayeszoo-1dev` one device; `torch` PyTorch with its default "
-            "threads, `torch-1thread` with one.\n\n"
+            "first (which includes compilation). `bayeszoo` uses the runtime's CPU devices (one "
+            "per core, at least 4; data-parallel), `bayeszoo-1dev` one device; `torch` PyTorch "
+            "with its default threads, `torch-1thread` with one.\n\n"
             + bench_nets.markdown(res["runs"]))
 
 

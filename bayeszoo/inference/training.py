@@ -5,9 +5,9 @@
 :func:`evaluate`, :func:`predict` and :func:`confusion_matrix` score it, and
 :func:`learning_curve` plots a history.
 
-Data parallelism: the devices JAX has (``bayeszoo.runtime`` makes one CPU device per core) form
-a 1-D mesh; every batch is split across it and the parameters and optimizer state are
-replicated, so the gradient is the same sum whatever the device count. Batches are padded to a
+Data parallelism: the devices JAX has (``bayeszoo.runtime`` makes one CPU device per core, at
+least 4) form a 1-D mesh; every batch is split across it and the parameters and optimizer state
+are replicated, so the gradient is the same sum whatever the device count. Batches are padded to a
 fixed size with zero-weight rows (one compilation; the last, short batch counts only its real
 rows), which also makes the batch divisible by the device count.
 
