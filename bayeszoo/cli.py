@@ -15,12 +15,19 @@ def _print_result(result: dict) -> None:
 def cmd_datasets(args: argparse.Namespace) -> int:
     from bayeszoo.datasets import DATASETS
 
-    print(f"{'name':<12} {'rows':>6} {'cols':>5}  source")
+    print(f"{'name':<17} {'rows':>6} {'cols':>5}  source")
     for name, entry in DATASETS.items():
         df = entry["loader"]()
-        print(f"{name:<12} {df.shape[0]:>6} {df.shape[1]:>5}  {entry['source']}")
-        print(f"{'':<12} columns: {', '.join(map(str, df.columns))}")
-    print(f"{'mnist':<12} {'70000':>6} {'784':>5}  canonical MNIST IDX files (load_mnist)")
+        print(f"{name:<17} {df.shape[0]:>6} {df.shape[1]:>5}  {entry['source']}")
+        print(f"{'':<17} columns: {', '.join(map(str, df.columns))}")
+    print(f"{'mnist':<17} {'70000':>6} {'784':>5}  canonical MNIST IDX files (load_mnist)")
+    from bayeszoo.datasets import synthetic
+
+    for name in ("make_sigmoid_boundary", "make_circle", "make_flower"):
+        maker = getattr(synthetic, name)
+        df = maker()
+        summary = maker.__doc__.strip().splitlines()[0]
+        print(f"{name[5:]:<17} {df.shape[0]:>6} {df.shape[1]:>5}  synthetic ({name}): {summary}")
     return 0
 
 

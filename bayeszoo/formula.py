@@ -335,6 +335,10 @@ def parse_formula(formula: str) -> ParsedFormula:
         elif re.match(r"^(te|ti|t2|gp|mo|me)\s*\(", t):
             raise FormulaError(f"{t}: term type not supported (supported smooths: s(x, bs=...))")
         else:
+            if t[0] in "*:^/" or t[-1] in "*:^/":
+                at = tpos if t[0] in "*:^/" else tpos + len(t) - 1
+                raise _malformed(formula, at, f"operator {t[at - tpos]!r} without a term "
+                                 "on both sides")
             pf.fixed.append(t)
     return pf
 
@@ -403,7 +407,9 @@ def _fixed_name(name: str, reverse: dict[str, str]) -> str:
 
 
 def _unalias(text: str, reverse: dict[str, str]) -> str:
+    """A formulaic message in the user's names, without its terminal colours and markers."""
     text = re.sub(r"_bzv\d+_", lambda m: reverse.get(m.group(0), m.group(0)), text)
+    text = re.sub(r"\x1b\[[0-9;]*m|[⧛⧚]", "", text)
     return text.replace("**", "^")
 
 

@@ -7,7 +7,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 FIXTURES = SHARED / "fixtures"
 
-os.environ.setdefault("BAYESZOO_DATA", str(SHARED / "data"))
+# the tests read MNIST from the shared data folder and never download it
+os.environ["BAYESZOO_DATA"] = str(SHARED / "data")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 

@@ -1,5 +1,6 @@
 import gzip
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -74,6 +75,43 @@ def test_mnist_reads_uncompressed_files(tmp_path, monkeypatch):
     assert images.shape == (10_000, 28, 28) and labels.shape == (10_000,)
 
 
+def test_mnist_download_is_verified_and_atomic(tmp_path, monkeypatch):
+    """A missing file is fetched into the cache through a temporary file that is renamed only
+    once its checksum holds; a corrupted download leaves nothing behind. (The mirror is replaced
+    by the shared copies: the tests never touch the network.)"""
+    src = mnist._candidates(None)[0]
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("BAYESZOO_DATA", str(tmp_path / "empty"))
+    fetched = []
+
+    def fake_urlretrieve(url, filename):
+        name = url.rsplit("/", 1)[1]
+        assert url == mnist.MIRROR + name and Path(filename).name.endswith(".part")
+        fetched.append(name)
+        shutil.copy(src / name, filename)
+
+    monkeypatch.setattr(mnist.urllib.request, "urlretrieve", fake_urlretrieve)
+    images, labels = bz.datasets.load_mnist("test")
+    assert images.shape == (10_000, 28, 28) and np.bincount(labels)[0] == 980
+    cache = mnist.cache_dir()
+    assert cache == tmp_path / "home" / ".cache" / "bayeszoo" / "mnist"
+    assert sorted(p.name for p in cache.iterdir()) == sorted(f"{n}.gz" for n in
+                                                             mnist.FILES["test"])
+    bz.datasets.load_mnist("test")  # cached now: no second download
+    assert len(fetched) == 2
+
+    def corrupted(url, filename):
+        with gzip.open(filename, "wb") as fh:
+            fh.write(b"\x00\x00\x08\x01" + bytes(12))
+
+    monkeypatch.setattr(mnist.urllib.request, "urlretrieve", corrupted)
+    url = mnist.MIRROR + "train-images-idx3-ubyte.gz"
+    with pytest.raises(mnist.MnistError, match=f"^{url}: SHA-256"):
+        bz.datasets.load_mnist("train")
+    assert sorted(p.name for p in cache.iterdir()) == sorted(f"{n}.gz" for n in
+                                                             mnist.FILES["test"])
+
+
 def test_mnist_rejects_corrupted_copy(tmp_path):
     src = mnist._candidates(None)[0]
     _copy_test_split(src, tmp_path)
@@ -123,6 +161,10 @@ def test_synthetic_sets():
     assert flower.shape == (400, 3) and flower.y.mean() == 0.5
     radius = np.hypot(flower.x1, flower.x2)
     assert radius.max() < 5.0
+    # every point lies on the rose r = 4·sin(4t) at its own angle t = atan2(x1, x2), up to the
+    # N(0, 0.2) noise of the radius (a point with r < 0 sits at t + π, where |sin 4t| is the same)
+    off = radius - 4.0 * np.abs(np.sin(4.0 * np.arctan2(flower.x1, flower.x2)))
+    assert np.abs(off).mean() < 0.2 and np.abs(off).max() < 1.0
     sig = bz.datasets.make_sigmoid_boundary(n=1000, seed=0)
     boundary = 2.0 * (1.0 / (1.0 + np.exp(-4.0 * sig.x1)) - 0.5)
     assert ((sig.x2 > boundary).astype(int) == sig.y).all()
@@ -140,4 +182,10 @@ def test_import_is_lazy():
 
 def test_cli_datasets():
     out = run_cli("datasets")
-    assert "radon" in out.stdout and "12777" in out.stdout and "919" in out.stdout
+    lines = {ln.split()[0]: ln.split()[1:3] for ln in out.stdout.splitlines()
+             if ln and not ln.startswith(" ")}
+    assert lines["radon"] == ["919", "4"] and lines["radon_full"][0] == "12777"
+    assert lines["mcycle"] == ["133", "2"] and lines["penguins"] == ["344", "8"]
+    assert lines["mnist"] == ["70000", "784"]
+    for name in ("sigmoid_boundary", "circle", "flower"):
+        assert lines[name] == ["1000", "3"], name

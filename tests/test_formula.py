@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import bayeszoo as bz
+from bayeszoo.formula import FormulaError, UnknownColumnError, brms_name, parse_formula
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 
@@ -210,7 +211,7 @@ def test_errors_name_the_term(radon, formula, pattern):
 def test_unknown_column_is_also_a_key_error(radon):
     with pytest.raises(KeyError):
         bz.design("log_radon ~ nope", radon)
-    with pytest.raises(bz.formula.UnknownColumnError, match="nope"):
+    with pytest.raises(UnknownColumnError, match="nope"):
         bz.design("nope ~ floor", radon)
 
 
@@ -227,9 +228,13 @@ def test_nan_in_used_column(radon):
 
 def test_malformed_shows_position():
     df = pd.DataFrame({"y": [1.0, 2.0], "x": [1.0, 2.0]})
-    with pytest.raises(bz.formula.FormulaError) as e:
+    with pytest.raises(FormulaError) as e:
         bz.design("y ~ x + s(x", df)
     assert "position 9" in str(e.value) and "^" in str(e.value)
+    with pytest.raises(FormulaError, match="position 8: operator '\\*' without"):
+        bz.design("y ~ x + * x", df)
+    with pytest.raises(FormulaError, match="position 5: operator ':' without"):
+        bz.design("y ~ x:", df)
 
 
 def _neg_reml(X, blocks, y, scale, sps):
@@ -346,14 +351,14 @@ def _same_design(a, b):
 def test_accepted_formulas_round_trip(formula):
     try:
         d = bz.design(formula, SYN)
-    except bz.formula.FormulaError:
+    except FormulaError:
         assume(False)
-    pf = bz.formula.parse_formula(formula)
+    pf = parse_formula(formula)
     d2 = bz.design(pf.to_string(), SYN)
     _same_design(d, d2)
     # and through the prediction path on the same rows
     _same_design(d, d.for_newdata(SYN))
-    assert bz.formula.parse_formula(pf.to_string()).to_string() == pf.to_string()
+    assert parse_formula(pf.to_string()).to_string() == pf.to_string()
     for b in d.blocks:
         if b.kind == "re":
             assert np.allclose(b.Z[np.arange(d.n), b.index], b.weights)
@@ -374,7 +379,7 @@ def test_odd_column_names_are_handled_or_rejected(name, backticks):
         try:
             d = bz.design(formula, df)
         except ValueError as e:
-            assert isinstance(e, bz.formula.FormulaError)
+            assert isinstance(e, FormulaError)
             assert not backticks or name.strip() == "", (formula, e)
             continue
         if not backticks:
@@ -383,10 +388,10 @@ def test_odd_column_names_are_handled_or_rejected(name, backticks):
         if formula.startswith("y ~ s("):
             assert d.smooths[0].variable == name
         else:
-            assert d.column_names[1] == bz.formula.brms_name(name)
+            assert d.column_names[1] == brms_name(name)
     g = pd.DataFrame({"y": rng.normal(size=20), name: list("ab") * 10})
     try:
         d = bz.design(f"y ~ (1 | {ref})", g)
         assert d.blocks[0].name == name and d.blocks[0].labels == ["a", "b"]
     except ValueError as e:
-        assert isinstance(e, bz.formula.FormulaError) and not backticks
+        assert isinstance(e, FormulaError) and not backticks

@@ -68,15 +68,16 @@ def test_radon_matches_brms(radon_fit, brms_ref):
 
 @pytest.mark.slow
 def test_radon_idata_layout(radon_fit, radon_df):
+    """Every backend gives the same names, dims, coords and sample statistics."""
     post = radon_fit.posterior
-    assert {"b_Intercept", "sd_county__Intercept", "sigma", "Intercept", "r_county"} <= set(
-        post.data_vars)
-    assert "z_0" not in post.data_vars
+    assert set(post.data_vars) == {"b_Intercept", "sd_county__Intercept", "sigma", "Intercept",
+                                   "r_county"}
     assert post["r_county"].dims == ("chain", "draw", "county")
     assert list(post["county"].values) == list(radon_df["county"].cat.categories)
     assert post.sizes["chain"] == 4 and post.sizes["draw"] == 1000
-    assert {"diverging", "energy", "tree_depth", "step_size", "n_steps"} <= set(
-        radon_fit.sample_stats.data_vars)
+    assert set(radon_fit.sample_stats.data_vars) == {
+        "diverging", "energy", "tree_depth", "step_size", "n_steps", "lp", "acceptance_rate"}
+    assert radon_fit.sample_stats["diverging"].dtype == bool
     assert list(radon_fit.log_likelihood.data_vars) == ["log_radon"]
     assert radon_fit.log_likelihood["log_radon"].shape == (4, 1000, 919)
     np.testing.assert_allclose(radon_fit.observed_data["log_radon"], radon_df["log_radon"])
@@ -86,8 +87,15 @@ def test_radon_idata_layout(radon_fit, radon_df):
         assert key in attrs, key
     assert attrs["formula"] == RADON
     assert json.loads(attrs["priors"])["Intercept"] == "student_t(3, 1.3, 2.5)"
-    # r_county is sd * z: county means of the brms fit
-    assert np.asarray(post["b_Intercept"] - post["Intercept"]).max() == pytest.approx(0)
+    # the pointwise log-likelihood is that of b_Intercept + r_county[county] and sigma
+    county = radon_df["county"].cat.codes.to_numpy()
+    for c, d in ((0, 0), (3, 999)):
+        mu = float(post["b_Intercept"][c, d]) + post["r_county"].values[c, d][county]
+        sigma = float(post["sigma"][c, d])
+        expected = -0.5 * ((radon_df["log_radon"] - mu) / sigma) ** 2 - np.log(
+            sigma * np.sqrt(2 * np.pi))
+        np.testing.assert_allclose(radon_fit.log_likelihood["log_radon"].values[c, d],
+                                   expected, rtol=1e-10)
 
 
 @pytest.mark.slow
@@ -170,8 +178,11 @@ def test_numpyro_and_pymc_agree(mixed_fits):
 # --------------------------------------------------------------------------- reproducibility
 
 
-def test_same_seed_same_draws(radon_df):
-    kw = dict(backend="numpyro", chains=2, draws=100, tune=100, progress=False)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_same_seed_same_draws(radon_df, backend):
+    if backend == "nutpie":
+        pytest.importorskip("nutpie")
+    kw = dict(backend=backend, chains=2, draws=100, tune=100, progress=False)
     a = sample(RADON, radon_df, seed=7, **kw)
     b = sample(RADON, radon_df, seed=7, **kw)
     c = sample(RADON, radon_df, seed=8, **kw)
@@ -222,6 +233,10 @@ def test_nan_in_data(radon_df, no_compile):
     bad = type(d)(**{**d.__dict__, "y": np.where(np.arange(d.n) == 5, np.nan, d.y)})
     with pytest.raises(ValueError, match="log_radon"):
         sample(bad)
+    df = radon_df.astype({"floor": float})
+    df.loc[5, "floor"] = np.nan
+    with pytest.raises(ValueError, match="floor"):
+        sample("log_radon ~ floor + (1 | county)", df)
 
 
 def test_loo_needs_log_likelihood():

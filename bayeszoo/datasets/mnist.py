@@ -66,11 +66,11 @@ def _raw_bytes(path: Path) -> bytes:
         ) from err
 
 
-def _verify(name: str, path: Path, raw: bytes) -> None:
+def _verify(name: str, source: Path | str, raw: bytes) -> None:
     digest = hashlib.sha256(raw).hexdigest()
     if digest != SHA256[name]:
         raise MnistError(
-            f"{path}: SHA-256 of the uncompressed content is {digest}, expected {SHA256[name]}; "
+            f"{source}: SHA-256 of the uncompressed content is {digest}, expected {SHA256[name]}; "
             "the file is corrupted or truncated: delete it and load again to download a fresh copy"
         )
 
@@ -99,7 +99,7 @@ def _download(name: str, folder: Path) -> Path:
     try:
         urllib.request.urlretrieve(MIRROR + f"{name}.gz", tmp)
         with gzip.open(tmp, "rb") as fh:
-            _verify(name, Path(MIRROR + f"{name}.gz"), fh.read())
+            _verify(name, MIRROR + f"{name}.gz", fh.read())
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
