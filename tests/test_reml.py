@@ -403,3 +403,60 @@ def test_bad_input_errors(synth):
         reml(Design(formula="y ~ x1 + (1 | id)", response="y", y=small["y"].to_numpy(float),
                     X=np.column_stack([np.ones(10), small["x1"]]),
                     column_names=["Intercept", "x1"], blocks=[block]))
+
+
+def test_exact_derivatives_match_finite_differences(synth):
+    """The Newton gradient (profiled scale) and the full Hessian in (log sp, log scale) that
+    the vcomp intervals use, cross terms of three blocks included, against central differences
+    of the criterion, at the optimum and away from it."""
+    from bayeszoo.inference._reml_engine import Engine, block_matrix, build_problem
+
+    d = bz.design("y ~ f + s(x1, bs='cr', k=10) + s(x2, bs='cr', k=8) + (1 | g)", synth)
+    y = np.asarray(d.y, dtype=float)
+    prob = build_problem(y, np.asarray(d.X, dtype=float),
+                         [block_matrix(b.Z, b.index, b.weights, d.n) for b in d.blocks])
+    engine = Engine(prob, "REML")
+    free = [0, 1, 2]
+    q = np.array(prob.sizes, dtype=float)
+
+    def profiled(rho):
+        return engine.state(np.exp(rho)).score
+
+    def criterion(v):  # V(log sp, log scale), the scale not profiled out
+        st = engine.state(np.exp(v[:3]))
+        return (st.Dp / (2 * np.exp(v[3])) + 0.5 * engine.nr * (v[3] + np.log(2 * np.pi))
+                + 0.5 * st.logdet - 0.5 * q @ v[:3])
+
+    best = np.log(np.array(list(reml(d).sp.values())))
+    h = 1e-4
+    for rho in (best, best + np.array([1.0, -0.5, 0.7])):
+        st = engine.state(np.exp(rho))
+        g, _ = engine.profile_grad_hess(st, free)
+        e = np.eye(3) * h
+        fd_g = np.array([(profiled(rho + e[a]) - profiled(rho - e[a])) / (2 * h)
+                         for a in range(3)])
+        np.testing.assert_allclose(g, fd_g, rtol=1e-5, atol=1e-6)
+        v0 = np.r_[rho, np.log(st.Dp / engine.nr)]
+        H = engine.full_hessian(st, free)
+        E = np.eye(4) * h
+        fd_H = np.array([[(criterion(v0 + E[a] + E[b]) - criterion(v0 + E[a] - E[b])
+                           - criterion(v0 - E[a] + E[b]) + criterion(v0 - E[a] - E[b]))
+                          / (4 * h * h) for b in range(4)] for a in range(4)])
+        np.testing.assert_allclose(H, fd_H, rtol=1e-4, atol=1e-4)
+        assert np.abs(H[:3, :3] - np.diag(np.diag(H[:3, :3]))).max() > 1e-3  # cross terms
+
+
+def test_vcomp_of_a_smooth_on_both_penalty_scales(mgcv_ref, brms_ref):
+    """``vcomp(rescale=False)`` is the SD of the smooth2random coefficients, brms's ``sds``
+    (the REML estimate lies inside brms's 95% interval, below its posterior mean as a mode
+    of a scale parameter does); ``rescale=True`` undoes mgcv's
+    ``S.scale``, as ``gam.vcomp`` does."""
+    fit = reml("accel ~ 1 + s(times, bs='cr', k=20)", bz.datasets.load_mcycle())
+    raw = fit.vcomp(rescale=False).loc["s(times)"]
+    assert raw["std.dev"] == pytest.approx(math.sqrt(509.01211 / 25.3195), rel=1e-4)
+    sds = brms_ref["mcycle_cr_k20"]["posterior"]["sds_stimes_1"]
+    assert sds["q2.5"] < raw["std.dev"] < sds["mean"] < raw["upper"] < sds["q97.5"]
+    scaled = fit.vcomp().loc["s(times)"]
+    s_scale = mgcv_ref["mcycle_cr_k20"]["S_scale"]
+    for col in ("std.dev", "lower", "upper"):
+        assert scaled[col] == pytest.approx(raw[col] * math.sqrt(s_scale), rel=1e-10)
