@@ -136,6 +136,8 @@ def test_bad_input_fails_before_training():
         train(mlp, (x, y - 1), progress=False, callback=cb)
     with pytest.raises(ValueError, match="integers"):
         train(mlp, (x, y + 0.5), progress=False, callback=cb)
+    with pytest.raises(ValueError, match="integer class indices, got dtype <U"):
+        train(mlp, (x, np.array(["a", "b", "c"])[y]), progress=False, callback=cb)
     with pytest.raises(ValueError, match="empty"):
         train(mlp, (np.zeros((0, 4)), np.zeros(0)), progress=False, callback=cb)
     with pytest.raises(ValueError, match="rows but y has"):
@@ -165,7 +167,8 @@ DP_SCRIPT = textwrap.dedent("""
     model = MLP(4, (16,), 3, dropout=0.3, rngs=0)
     h = train(model, (x, y), optimizer="adam", lr=0.01, epochs=3, batch_size=32,
               validation_split=0.25, progress=False)
-    print(json.dumps({"devices": jax.device_count(), "loss": h.history["loss"],
+    print(json.dumps({"devices": jax.device_count(), "mesh": h.params["devices"],
+                      "loss": h.history["loss"],
                       "val_loss": h.history["val_loss"],
                       "kernel": np.asarray(model.layers[0].kernel[...]).ravel().tolist()}))
 """)
@@ -182,6 +185,7 @@ def _dp_run(n_devices):
 def test_data_parallel_matches_single_device():
     one, two = _dp_run(1), _dp_run(2)
     assert (one["devices"], two["devices"]) == (1, 2)
+    assert (one["mesh"], two["mesh"]) == (1, 2)  # the second run did split every batch
     np.testing.assert_allclose(two["loss"], one["loss"], rtol=1e-5)
     np.testing.assert_allclose(two["val_loss"], one["val_loss"], rtol=1e-5)
     np.testing.assert_allclose(two["kernel"], one["kernel"], rtol=1e-4, atol=1e-6)

@@ -260,6 +260,9 @@ def _check_inputs(model, graphdef, params, rest, x: np.ndarray, y: np.ndarray,
         n_classes = out_shape[-1]
         if y.ndim != 1:
             raise ValueError(f"labels must be a 1-D array of class indices, got shape {y.shape}")
+        if not np.issubdtype(y.dtype, np.number):
+            raise ValueError(f"labels must be integer class indices, got dtype {y.dtype}: map "
+                             "class names to 0..k-1 first (e.g. pandas.Categorical(...).codes)")
         if not np.all(np.isfinite(y.astype(float))) or np.any(y != np.round(y)):
             raise ValueError("labels must be integers (class indices)")
         lo, hi = int(y.min()), int(y.max())
