@@ -41,7 +41,8 @@ def simulate(n: int, groups: int, seed: int = 0):
     return y, np.column_stack([np.ones(n), x1, x2]), g
 
 
-def worker(n: int, groups: int, chains: int, draws: int, tune: int) -> dict:
+def worker(n: int, groups: int, chains: int, draws: int, tune: int,
+           parameterization: str) -> dict:
     import numpy as np
 
     y, X, g = simulate(n, groups)
@@ -58,7 +59,7 @@ def worker(n: int, groups: int, chains: int, draws: int, tune: int) -> dict:
                   weights=np.ones(n))
     design = Design(formula="y ~ 1 + x1 + x2 + (1 | g)", response="y", y=y, X=X,
                     column_names=["Intercept", "x1", "x2"], blocks=[block])
-    spec = model_spec(design)
+    spec = model_spec(design, None, parameterization)
     sites, stats, timing = _run_numpyro(design, spec, chains=chains, draws=draws, tune=tune,
                                         seed=1, target_accept=0.8, progress=False)
     wall = time.perf_counter() - t0
@@ -75,7 +76,8 @@ def worker(n: int, groups: int, chains: int, draws: int, tune: int) -> dict:
     sampling = float(timing["sampling"])
     # leapfrog steps of the warm-up are not recorded: estimate them at the draws' mean
     gradients = n_steps * (draws + tune) / draws
-    return {"rows": n, "groups": groups, "chains": chains, "draws": draws, "tune": tune,
+    return {"rows": n, "groups": groups, "parameterization": parameterization,
+            "chains": chains, "draws": draws, "tune": tune,
             "chain_method": timing.get("chain_method"), "wall_s": wall, "cpu_s": cpu,
             "compile_s": float(timing["compile"]), "sampling_s": sampling,
             "min_bulk_ess": ess, "ess_per_s_sampling": ess / sampling, "ess_per_s_wall": ess / wall,
@@ -84,30 +86,33 @@ def worker(n: int, groups: int, chains: int, draws: int, tune: int) -> dict:
             "us_per_gradient": 1e6 * sampling / gradients}
 
 
-def run_one(n: int, groups: int, args) -> dict:
+def run_one(n: int, groups: int, parameterization: str, args) -> dict:
     with tempfile.TemporaryDirectory(prefix="bz-jax-cache-") as cache:
         env = {**os.environ, "BAYESZOO_JAX_CACHE": cache}
         cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(n), str(groups),
                "--chains", str(args.chains), "--draws", str(args.draws), "--tune",
-               str(args.tune)]
+               str(args.tune), "--parameterization", parameterization]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout)[-1500:]
         print(f"  rows={n} groups={groups} failed (exit {proc.returncode}):\n{tail}",
               file=sys.stderr)
-        return {"rows": n, "groups": groups, "error": tail}
+        return {"rows": n, "groups": groups, "parameterization": parameterization,
+                "error": tail}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| rows | groups | wall (s) | compile (s) | sampling (s) | min bulk ESS "
-             "| ESS/s sampling | ESS/s wall | max R-hat | div. | steps/draw | µs/gradient |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| rows | groups | parameterization | wall (s) | compile (s) | sampling (s) "
+             "| min bulk ESS | ESS/s sampling | ESS/s wall | max R-hat | div. | steps/draw "
+             "| µs/gradient |",
+             "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
+        head = f"| {r['rows']:,} | {r['groups']:,} | {r['parameterization']} "
         if "error" in r:
-            lines.append(f"| {r['rows']:,} | {r['groups']:,} | failed |" + " |" * 9)
+            lines.append(head + "| failed |" + " |" * 9)
             continue
-        lines.append(f"| {r['rows']:,} | {r['groups']:,} | {r['wall_s']:.1f} "
+        lines.append(head + f"| {r['wall_s']:.1f} "
                      f"| {r['compile_s']:.1f} | {r['sampling_s']:.1f} | {r['min_bulk_ess']:.0f} "
                      f"| {r['ess_per_s_sampling']:.0f} | {r['ess_per_s_wall']:.0f} "
                      f"| {r['max_rhat']:.3f} | {r['divergences']} "
@@ -119,7 +124,7 @@ def growth(rows: list[dict]) -> str:
     """The log-log slope of µs/gradient against rows over the rows sweep."""
     import numpy as np
 
-    ok = [r for r in rows if "error" not in r]
+    ok = [r for r in rows if "error" not in r and r["parameterization"] == "noncentered"]
     if len({r["rows"] for r in ok}) < 2:
         return ""
     x = np.log10([r["rows"] for r in ok])
@@ -138,24 +143,28 @@ def main() -> None:
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--tune", type=int, default=1000)
+    parser.add_argument("--parameterization", nargs="+", default=["noncentered", "centered"],
+                        choices=["noncentered", "centered"])
     parser.add_argument("--out", type=Path, default=RESULTS / "scaling.json")
     parser.add_argument("--worker", nargs=2, type=int, metavar=("ROWS", "GROUPS"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.worker:
-        print(json.dumps(worker(*args.worker, args.chains, args.draws, args.tune)))
+        print(json.dumps(worker(*args.worker, args.chains, args.draws, args.tune,
+                                args.parameterization[0])))
         return
 
     by_rows, by_groups = [], []
-    for n in args.rows:
-        by_rows.append(run_one(int(n), args.sweep_groups, args))
-        print(f"  rows={int(n):,} groups={args.sweep_groups}: "
-              f"{by_rows[-1].get('wall_s', float('nan')):.1f} s", file=sys.stderr)
-    for groups in args.groups:
-        by_groups.append(run_one(int(args.sweep_rows), int(groups), args))
-        print(f"  rows={int(args.sweep_rows):,} groups={int(groups):,}: "
-              f"{by_groups[-1].get('wall_s', float('nan')):.1f} s", file=sys.stderr)
+    for par in args.parameterization:
+        for n in args.rows:
+            by_rows.append(run_one(int(n), args.sweep_groups, par, args))
+            print(f"  rows={int(n):,} groups={args.sweep_groups} {par}: "
+                  f"{by_rows[-1].get('wall_s', float('nan')):.1f} s", file=sys.stderr)
+        for groups in args.groups:
+            by_groups.append(run_one(int(args.sweep_rows), int(groups), par, args))
+            print(f"  rows={int(args.sweep_rows):,} groups={int(groups):,} {par}: "
+                  f"{by_groups[-1].get('wall_s', float('nan')):.1f} s", file=sys.stderr)
 
     print(f"Random intercept, 2 fixed effects, NumPyro, {args.chains} chains × ({args.tune} + "
           f"{args.draws}), fresh process and compilation cache per run ({platform.machine()}, "
