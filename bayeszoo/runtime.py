@@ -143,14 +143,25 @@ def info() -> dict[str, object]:
 
 
 def data_mesh(devices: list | None = None, axis: str = "data"):
-    """A 1-D ``jax.sharding.Mesh`` over ``devices`` (all JAX devices by default) for data
-    parallelism: batches are split along ``axis``, parameters replicated."""
+    """A 1-D ``jax.sharding.Mesh`` over ``devices`` for data parallelism: batches are split along
+    ``axis``, parameters replicated.
+
+    By default every device JAX sees when they are accelerators (GPU/TPU), and one device on a
+    CPU-only machine: XLA's CPU backend already spreads one device's work over every core, and
+    splitting batches across forced host devices only adds synchronization (MNIST MLP epoch on
+    2 cores: 1.4 s on one device, 3.4 s across 4 host devices). Pass ``devices=jax.devices()``
+    to shard across the host devices all the same.
+    """
     ensure_configured()
     import jax
     import numpy as np
     from jax.sharding import Mesh
 
-    devices = list(jax.devices() if devices is None else devices)
+    if devices is None:
+        devices = jax.devices()
+        if devices[0].platform == "cpu":
+            devices = devices[:1]
+    devices = list(devices)
     if not devices:
         raise ValueError("data_mesh needs at least one device")
     return Mesh(np.asarray(devices), (axis,))

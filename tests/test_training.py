@@ -166,7 +166,7 @@ DP_SCRIPT = textwrap.dedent("""
     x = (rng.normal(size=(200, 4)) + 2.0 * np.eye(3, 4)[y]).astype(np.float32)
     model = MLP(4, (16,), 3, dropout=0.3, rngs=0)
     h = train(model, (x, y), optimizer="adam", lr=0.01, epochs=3, batch_size=32,
-              validation_split=0.25, progress=False)
+              validation_split=0.25, progress=False, devices=jax.devices())
     print(json.dumps({"devices": jax.device_count(), "mesh": h.params["devices"],
                       "loss": h.history["loss"],
                       "val_loss": h.history["val_loss"],

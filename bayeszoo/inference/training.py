@@ -1,15 +1,16 @@
-"""Training Flax NNX networks with Optax: a Keras-like loop, data-parallel over all JAX devices.
+"""Training Flax NNX networks with Optax: a Keras-like loop, data-parallel over JAX devices.
 
 :func:`train` fits a module from :mod:`bayeszoo.models.nets` (or any NNX module whose
 ``__call__(x, *, train, rngs)`` returns the raw output) and returns a :class:`History`;
 :func:`evaluate`, :func:`predict` and :func:`confusion_matrix` score it, and
 :func:`learning_curve` plots a history.
 
-Data parallelism: the devices JAX has (``bayeszoo.runtime`` makes one CPU device per core, at
-least 4) form a 1-D mesh; every batch is split across it and the parameters and optimizer state
-are replicated, so the gradient is the same sum whatever the device count. Batches are padded to a
-fixed size with zero-weight rows (one compilation; the last, short batch counts only its real
-rows), which also makes the batch divisible by the device count.
+Data parallelism: the devices of :func:`bayeszoo.runtime.data_mesh` (every GPU/TPU; on a CPU-only
+machine one device unless ``devices=`` names more, such as the runtime's host devices) form a
+1-D mesh; every batch is split across it and the parameters and optimizer state are replicated,
+so the gradient is the same sum whatever the device count. Batches are padded to a fixed size
+with zero-weight rows (one compilation; the last, short batch counts only its real rows), which
+also makes the batch divisible by the device count.
 
 Reproducibility: epoch ``e`` shuffles with ``numpy.random.default_rng([seed, e])`` and the
 dropout masks of global step ``s`` come from ``fold_in(key(seed), s)``, so the same seed gives the
@@ -513,7 +514,8 @@ def train(
     interrupted (``KeyboardInterrupt``, re-raised after saving); a later call with the same
     data and settings resumes from it (``resume=False`` starts over). ``progress``: a tqdm bar
     per epoch and one Keras-like line per epoch on stdout. ``callback(epoch, batch)`` runs
-    after every batch. ``devices``: the devices of the data-parallel mesh (all by default).
+    after every batch. ``devices``: the devices of the data-parallel mesh (default: see
+    :func:`bayeszoo.runtime.data_mesh`).
 
     Errors before any training: empty data, an input shape the model does not take, labels
     outside the model's classes, ``validation_split`` outside (0, 1).
