@@ -198,7 +198,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe("mnist-cnn", "MNIST, conv 32 3x3 relu, conv 16 2x2 softplus, max-pool, dense 1000 "
                "relu, dropout 0.5, softmax; standardized pixels, Adam 1e-3 with warm-up and "
                "cosine decay", lambda limit, seed: _mnist(limit, flat=False, standardize=True),
-               _mnist_cnn, "cross_entropy", "adam", 1e-3, epochs=8, batch_size=128,
+               _mnist_cnn, "cross_entropy", "adam", 1e-3, epochs=12, batch_size=128,
                validation_split=0.2, schedule="warmup_cosine"),
         Recipe("penguins-reg", "penguins body_mass_g from the other columns but year, "
                "MLP 50 relu + dropout 0.4, standardized inputs and target",
