@@ -9,8 +9,9 @@ Each framework trains in its own fresh process, one after the other, on the same
   dropout 0.5, dense 10; Adam, batch 128; by default on the first ``--cnn-limit`` training
   images (the per-image rate is what is compared; a full epoch is extrapolated from it).
 
-bayeszoo runs with the runtime's default devices (one CPU device per core and at least 4,
-data-parallel) and with one device; PyTorch with its default thread count (one per core) and
+bayeszoo runs on its default device (one CPU device: XLA spreads its work over the cores) and,
+as ``bayeszoo-dp``, data-parallel across the runtime's host devices (one per core, at least 4);
+PyTorch with its default thread count (one per core) and
 with one thread (its OpenMP threads spin while they wait, which costs it dearly when other
 processes share the CPUs). The first epoch includes compilation (bayeszoo) or warm-up (PyTorch)
 and is shown apart; "epoch" is the median of the later ones. PyTorch is an optional peer
@@ -32,7 +33,7 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 NETS = ("mnist-mlp", "mnist-cnn")
-RUNNERS = ("bayeszoo", "bayeszoo-1dev", "torch", "torch-1thread")
+RUNNERS = ("bayeszoo", "bayeszoo-dp", "torch", "torch-1thread")
 
 
 # --------------------------------------------------------------------------- data
@@ -52,7 +53,9 @@ def _mnist(limit: int | None, flat: bool):
 # --------------------------------------------------------------------------- bayeszoo
 
 
-def run_bayeszoo(net: str, epochs: int, limit: int | None) -> dict:
+def run_bayeszoo(net: str, epochs: int, limit: int | None, all_devices: bool) -> dict:
+    import jax
+
     from bayeszoo.inference.training import recipe_optimizer, train
     from bayeszoo.models import recipes
 
@@ -63,7 +66,7 @@ def run_bayeszoo(net: str, epochs: int, limit: int | None) -> dict:
     history = train(model, (prep.x_train, prep.y_train), loss=recipe.loss,
                     optimizer=optimizer, lr=lr, epochs=epochs,
                     batch_size=recipe.batch_size, validation_split=recipe.validation_split,
-                    seed=0, progress=False)
+                    seed=0, progress=False, devices=jax.devices() if all_devices else None)
     h = history.history
     return {"epoch_times": list(h["time"]), "train_images": history.params["samples"],
             "val_accuracy": float(h["val_accuracy"][-1]), "devices": history.params["devices"]}
@@ -123,8 +126,6 @@ def run_torch(net: str, epochs: int, limit: int | None, threads: int | None = No
 
 def run_worker(runner: str, net: str, epochs: int, limit: int | None) -> dict:
     env = dict(os.environ)
-    if runner == "bayeszoo-1dev":
-        env["BAYESZOO_HOST_DEVICES"] = "1"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", runner, net,
            "--epochs", str(epochs)]
     if limit is not None:
@@ -177,7 +178,7 @@ def main() -> None:
         if runner.startswith("torch"):
             row = run_torch(net, args.epochs, args.limit, 1 if runner == "torch-1thread" else None)
         else:
-            row = run_bayeszoo(net, args.epochs, args.limit)
+            row = run_bayeszoo(net, args.epochs, args.limit, runner == "bayeszoo-dp")
         print(json.dumps(row))
         return
 
