@@ -97,7 +97,7 @@ def _unknown_model(name: str) -> int:
 
 def _sampler_kwargs(args: argparse.Namespace) -> dict:
     out = {}
-    for key in ("chains", "draws", "tune", "seed", "target_accept"):
+    for key in ("chains", "draws", "tune", "seed", "target_accept", "dense_mass"):
         v = getattr(args, key, None)
         if v is not None:
             out[key] = v
@@ -127,6 +127,8 @@ def _add_sampler_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_count(0), default=None, help="random seed (default 0)")
     p.add_argument("--target-accept", dest="target_accept", type=float, default=None,
                    help="NUTS target acceptance probability")
+    p.add_argument("--dense-mass", dest="dense_mass", action="store_true", default=None,
+                   help="adapt a dense mass matrix (correlated posteriors, few parameters)")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no progress bars or tables; warnings and the JSON line only")
 

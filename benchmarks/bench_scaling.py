@@ -3,8 +3,10 @@
 Plain script (no asserts): ``python benchmarks/bench_scaling.py [--rows 1e3 1e4 1e5 1e6]
 [--groups 10 100 1000 10000]``. The model is ``y ~ 1 + x1 + x2 + (1 | g)`` on simulated data
 (``y = 1 + 0.5·x1 − 0.3·x2 + u_g + e``, ``u_g ~ N(0, 0.5²)``, ``e ~ N(0, 1)``, groups drawn
-uniformly). Two sweeps: rows at ``--sweep-groups`` groups, and groups at ``--sweep-rows`` rows;
-every run is a fresh process with an empty JAX compilation cache, 4 chains × (1000 + 1000).
+uniformly). Two sweeps: rows at ``--sweep-groups`` groups, and groups at ``--sweep-rows`` rows,
+each in the non-centered and the centered parameterization (``--parameterization``) with a
+diagonal mass matrix, or a dense one with ``--dense-mass``; every run is a fresh process with an
+empty JAX compilation cache, 4 chains × (1000 + 1000).
 
 Each run builds the :class:`~bayeszoo.design.Design` directly (the random-intercept block as a
 sparse indicator matrix plus its ``index``/``weights``, which is all the samplers read) and calls
@@ -42,7 +44,7 @@ def simulate(n: int, groups: int, seed: int = 0):
 
 
 def worker(n: int, groups: int, chains: int, draws: int, tune: int,
-           parameterization: str) -> dict:
+           parameterization: str, dense_mass: bool) -> dict:
     import numpy as np
 
     y, X, g = simulate(n, groups)
@@ -61,7 +63,8 @@ def worker(n: int, groups: int, chains: int, draws: int, tune: int,
                     column_names=["Intercept", "x1", "x2"], blocks=[block])
     spec = model_spec(design, None, parameterization)
     sites, stats, timing = _run_numpyro(design, spec, chains=chains, draws=draws, tune=tune,
-                                        seed=1, target_accept=0.8, progress=False)
+                                        seed=1, target_accept=0.8, dense_mass=dense_mass,
+                                        progress=False)
     wall = time.perf_counter() - t0
     cpu = time.process_time() - cpu0
 
@@ -77,7 +80,7 @@ def worker(n: int, groups: int, chains: int, draws: int, tune: int,
     # leapfrog steps of the warm-up are not recorded: estimate them at the draws' mean
     gradients = n_steps * (draws + tune) / draws
     return {"rows": n, "groups": groups, "parameterization": parameterization,
-            "chains": chains, "draws": draws, "tune": tune,
+            "dense_mass": dense_mass, "chains": chains, "draws": draws, "tune": tune,
             "chain_method": timing.get("chain_method"), "wall_s": wall, "cpu_s": cpu,
             "compile_s": float(timing["compile"]), "sampling_s": sampling,
             "min_bulk_ess": ess, "ess_per_s_sampling": ess / sampling, "ess_per_s_wall": ess / wall,
@@ -92,6 +95,8 @@ def run_one(n: int, groups: int, parameterization: str, args) -> dict:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(n), str(groups),
                "--chains", str(args.chains), "--draws", str(args.draws), "--tune",
                str(args.tune), "--parameterization", parameterization]
+        if args.dense_mass:
+            cmd.append("--dense-mass")
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout)[-1500:]
@@ -108,7 +113,8 @@ def markdown(rows: list[dict]) -> str:
              "| µs/gradient |",
              "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        head = f"| {r['rows']:,} | {r['groups']:,} | {r['parameterization']} "
+        mass = ", dense mass" if r.get("dense_mass") else ""
+        head = f"| {r['rows']:,} | {r['groups']:,} | {r['parameterization']}{mass} "
         if "error" in r:
             lines.append(head + "| failed |" + " |" * 9)
             continue
@@ -145,6 +151,8 @@ def main() -> None:
     parser.add_argument("--tune", type=int, default=1000)
     parser.add_argument("--parameterization", nargs="+", default=["noncentered", "centered"],
                         choices=["noncentered", "centered"])
+    parser.add_argument("--dense-mass", action="store_true",
+                        help="adapt a dense mass matrix (cost grows with groups squared)")
     parser.add_argument("--out", type=Path, default=RESULTS / "scaling.json")
     parser.add_argument("--worker", nargs=2, type=int, metavar=("ROWS", "GROUPS"),
                         help=argparse.SUPPRESS)
@@ -152,7 +160,7 @@ def main() -> None:
 
     if args.worker:
         print(json.dumps(worker(*args.worker, args.chains, args.draws, args.tune,
-                                args.parameterization[0])))
+                                args.parameterization[0], args.dense_mass)))
         return
 
     by_rows, by_groups = [], []

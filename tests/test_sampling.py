@@ -218,6 +218,7 @@ def no_compile(monkeypatch):
     ({"priors": {"sigma": "normal(0, 1, 3)"}}, "parameter"),
     ({"priors": {"sigma": "gamma(2, 1)"}}, "unknown prior family"),
     ({"parameterization": "funnel"}, "parameterization"),
+    ({"dense_mass": "yes"}, "dense_mass"),
 ])
 def test_bad_input(radon_df, no_compile, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -270,3 +271,37 @@ def test_centered_radon_reports_divergences_and_mixes_worse(radon_df):
     # both describe the same posterior
     for name in ("b_Intercept", "sd_county__Intercept", "sigma"):
         assert abs(_scalar(cen, name).mean() - _scalar(non, name).mean()) < 0.02, name
+
+
+# --------------------------------------------------------------------------- dense mass matrix
+
+
+@pytest.mark.slow
+def test_dense_mass_follows_the_intercept_ridge():
+    """Ten groups of 2,000 rows: the data fix Intercept + r_g tightly and leave their split to
+    the prior, a ridge a diagonal mass matrix follows with long trajectories; the dense one
+    adapts to it and needs far fewer leapfrog steps for the same posterior."""
+    rng = np.random.default_rng(0)
+    n, groups = 20000, 10
+    g = rng.integers(0, groups, n)
+    df = pd.DataFrame({"g": pd.Categorical([f"g{i}" for i in g]), "x": rng.normal(size=n)})
+    df["y"] = 1 + 0.5 * df["x"] + rng.normal(0, 0.5, groups)[g] + rng.normal(size=n)
+    kw = dict(chains=2, draws=300, tune=300, seed=1, progress=False)
+    diag = sample("y ~ 1 + x + (1 | g)", df, **kw)
+    dense = sample("y ~ 1 + x + (1 | g)", df, dense_mass=True, **kw)
+    assert (diag.attrs["dense_mass"], dense.attrs["dense_mass"]) == (0, 1)
+    steps = {k: float(v.sample_stats["n_steps"].mean()) for k, v in (("diag", diag),
+                                                                   ("dense", dense))}
+    assert steps["dense"] < 0.7 * steps["diag"], steps
+    for name in ("b_Intercept", "b_x", "sigma"):
+        assert abs(_scalar(dense, name).mean() - _scalar(diag, name).mean()) < 0.1, name
+
+
+@pytest.mark.parametrize("backend", ["pymc", "nutpie"])
+def test_dense_mass_reaches_pymc_and_nutpie(radon_df, backend):
+    if backend == "nutpie":
+        pytest.importorskip("nutpie")
+    idata = sample(RADON, radon_df, backend=backend, chains=2, draws=100, tune=200, seed=3,
+                   dense_mass=True, progress=False)
+    assert idata.attrs["dense_mass"] == 1
+    assert abs(_scalar(idata, "sigma").mean() - 0.767) < 0.03

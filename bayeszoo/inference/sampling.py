@@ -15,7 +15,8 @@
   ``design__weights__<j>`` or ``design__Z__<j>``) and the data frame's other columns, so that a fit
   saved to netCDF and loaded again can still :func:`predict`;
 * ``attrs``: ``formula``, ``response``, ``backend``, ``priors`` (JSON: brms name -> prior),
-  ``seed``, ``chains``, ``draws``, ``tune``, ``target_accept``, ``parameterization``,
+  ``seed``, ``chains``, ``draws``, ``tune``, ``target_accept``, ``dense_mass``,
+  ``parameterization``,
   ``chain_method`` (NumPyro), ``versions`` (JSON), ``compile_seconds``, ``sampling_seconds``,
   ``total_seconds``, ``design`` (JSON: column names, block names) and ``data_columns`` (JSON:
   dtypes and factor levels of the stored data columns).
@@ -50,7 +51,8 @@ JIT_MODEL_ARGS = True
 # --------------------------------------------------------------------------- validation
 
 
-def _check_args(backend, chains, draws, tune, target_accept, seed, parameterization) -> None:
+def _check_args(backend, chains, draws, tune, target_accept, seed, parameterization,
+                dense_mass) -> None:
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
     for name, v, lo in (("chains", chains, 1), ("draws", draws, 1), ("tune", tune, 0)):
@@ -58,6 +60,8 @@ def _check_args(backend, chains, draws, tune, target_accept, seed, parameterizat
             raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
     if not (isinstance(target_accept, int | float) and 0 < target_accept < 1):
         raise ValueError(f"target_accept must lie in (0, 1), got {target_accept!r}")
+    if not isinstance(dense_mass, bool):
+        raise ValueError(f"dense_mass must be True or False, got {dense_mass!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     if parameterization not in ("noncentered", "centered"):
@@ -112,6 +116,7 @@ def sample(
     tune: int = 1000,
     seed: int = 0,
     target_accept: float = 0.8,
+    dense_mass: bool = False,
     progress: bool = True,
     priors: dict[str, Any] | None = None,
     parameterization: str = "noncentered",
@@ -121,11 +126,15 @@ def sample(
     ``backend``: ``"numpyro"`` (JAX; chains in parallel across devices when there are as many
     devices as chains, else vectorized), ``"pymc"`` (``pm.sample``, one process per core) or
     ``"nutpie"`` (nutpie on the same PyMC model). brms default priors; ``priors=`` overrides them
-    (see :mod:`bayeszoo.models.priors`). Same ``seed`` and backend: identical draws.
+    (see :mod:`bayeszoo.models.priors`). ``dense_mass``: adapt a dense mass matrix (NumPyro's
+    ``dense_mass``, PyMC's ``jitter+adapt_full``, nutpie's low-rank modified mass matrix) for
+    posteriors whose correlations a diagonal one cannot follow, such as an intercept and the
+    effects of a few data-rich groups; its cost grows with the square of the number of
+    parameters. Same ``seed`` and backend: identical draws.
     Invalid arguments, an unknown prior or missing values raise ``ValueError`` before anything
     is compiled. Returns an :class:`arviz.InferenceData` (groups and attrs: see the module doc).
     """
-    _check_args(backend, chains, draws, tune, target_accept, seed, parameterization)
+    _check_args(backend, chains, draws, tune, target_accept, seed, parameterization, dense_mass)
     t0 = time.perf_counter()
     design = _as_design(formula_or_design, data)
     _check_finite(design)
@@ -135,6 +144,7 @@ def sample(
     runner = {"numpyro": _run_numpyro, "pymc": _run_pymc, "nutpie": _run_nutpie}[backend]
     sites, stats, timing = runner(design, spec, chains=chains, draws=draws, tune=tune,
                                   seed=seed, target_accept=float(target_accept),
+                                  dense_mass=dense_mass,
                                   progress=progress)
     posterior = _brms_posterior(spec, sites)
     idata = _assemble(design, spec, posterior, stats)
@@ -149,6 +159,7 @@ def sample(
         "draws": draws,
         "tune": tune,
         "target_accept": float(target_accept),
+        "dense_mass": int(dense_mass),
         "parameterization": parameterization,
         "versions": json.dumps(_versions(backend)),
         "compile_seconds": round(timing["compile"], 3),
@@ -421,7 +432,8 @@ _COMPILE_EVENTS = ("/jax/core/compile/jaxpr_trace_duration",
                    "/jax/core/compile/backend_compile_duration")
 
 
-def _run_numpyro(design, spec, *, chains, draws, tune, seed, target_accept, progress):
+def _run_numpyro(design, spec, *, chains, draws, tune, seed, target_accept, dense_mass,
+                 progress):
     from bayeszoo.models.numpyro import build_numpyro
     from bayeszoo.runtime import ensure_configured
 
@@ -441,7 +453,7 @@ def _run_numpyro(design, spec, *, chains, draws, tune, seed, target_accept, prog
     chain_method = "parallel" if jax.local_device_count() >= chains else FALLBACK_CHAIN_METHOD
     if chains == 1:
         chain_method = "sequential"
-    kernel = NUTS(built.model, target_accept_prob=target_accept)
+    kernel = NUTS(built.model, target_accept_prob=target_accept, dense_mass=dense_mass)
     mcmc = MCMC(kernel, num_warmup=tune, num_samples=draws, num_chains=chains,
                 chain_method=chain_method, progress_bar=progress,
                 jit_model_args=JIT_MODEL_ARGS)
@@ -492,7 +504,8 @@ def _from_trace(idata, spec: ModelSpec, renames: dict[str, str]):
     return sites, stats
 
 
-def _run_pymc(design, spec, *, chains, draws, tune, seed, target_accept, progress):
+def _run_pymc(design, spec, *, chains, draws, tune, seed, target_accept, dense_mass,
+              progress):
     import pymc as pm
 
     from bayeszoo.models.pymc import build_pymc
@@ -505,6 +518,7 @@ def _run_pymc(design, spec, *, chains, draws, tune, seed, target_accept, progres
     with built.model:
         trace = pm.sample(draws=draws, tune=tune, chains=chains, cores=cores, random_seed=seed,
                           target_accept=target_accept, progressbar=progress,
+                          init="jitter+adapt_full" if dense_mass else "jitter+adapt_diag",
                           compute_convergence_checks=False, return_inferencedata=True,
                           idata_kwargs={"log_likelihood": False})
     t2 = time.perf_counter()
@@ -515,7 +529,8 @@ def _run_pymc(design, spec, *, chains, draws, tune, seed, target_accept, progres
     return sites, stats, {"compile": t1 - t0, "sampling": t2 - t1}
 
 
-def _run_nutpie(design, spec, *, chains, draws, tune, seed, target_accept, progress):
+def _run_nutpie(design, spec, *, chains, draws, tune, seed, target_accept, dense_mass,
+                progress):
     import nutpie
 
     from bayeszoo.models.pymc import build_pymc
@@ -527,6 +542,7 @@ def _run_nutpie(design, spec, *, chains, draws, tune, seed, target_accept, progr
     trace = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains,
                           cores=min(chains, os.cpu_count() or 1), seed=seed,
                           progress_bar=progress, target_accept=target_accept,
+                          low_rank_modified_mass_matrix=dense_mass,
                           save_warmup=False)
     t2 = time.perf_counter()
     sites, stats = _from_trace(trace, spec, {
