@@ -140,6 +140,11 @@ def scaling_section(res: dict) -> str:
     if res["by_groups"]:
         parts += [f"\nGroups ({res['by_groups'][0]['rows']:,} rows):\n",
                   bench_scaling.markdown(res["by_groups"])]
+    dense = _load("scaling_dense")
+    if dense:
+        parts += ["\nWith a dense mass matrix (`bench_scaling.py --rows 1e6 --groups 10 "
+                  "--dense-mass --out benchmarks/results/scaling_dense.json`):\n",
+                  bench_scaling.markdown(dense["by_rows"] + dense["by_groups"])]
     return "\n".join(parts)
 
 
