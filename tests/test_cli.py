@@ -140,3 +140,21 @@ def test_run_exits_1_when_a_fit_fails(tmp_path):
     head = last_json(res.stdout)
     assert head["failed"] == ["radon_pooled"] and "report" not in head
     assert "radon_pooled: sampling failed: ValueError: target_accept" in res.stderr
+
+
+@pytest.mark.slow
+def test_run_default_meets_the_reference(tmp_path):
+    """``bayeszoo run`` as ``make run`` calls it (default models, 4 chains x 1000 draws): every
+    fit completes, the report is written, radon_intercept's p_loo is within 2.5 of brms's 44.5
+    and its REML twin's edf_total is mgcv's 40.57."""
+    out = tmp_path / "report" / "index.html"
+    res = run_cli("run", "--quiet", "-o", str(out), check=False)
+    assert res.returncode == 0, res.stderr
+    head = last_json(res.stdout)
+    assert head["failed"] == [] and out.exists()
+    assert set(head["models"]) == set(zoo.RUN_MODELS)
+    radon = head["models"]["radon_intercept"]
+    assert abs(radon["p_loo"] - 44.5) < 2.5
+    assert radon["reml_edf_total"] == pytest.approx(40.567, abs=5e-3)
+    assert abs(radon["elpd_loo"] - (-1083.6)) < 1.5
+    assert head["models"]["mcycle_cr20"]["reml_edf_total"] == pytest.approx(12.785, abs=1e-3)

@@ -61,6 +61,7 @@ def test_report_is_self_contained_and_complete(report_path):
                 "divergences", "E-BFMI", "edf_total+1", "k_bad"):
         assert col in text, col
     assert "REML twin" in text
+    assert "Could not draw" not in text  # every figure of every fit was drawn
 
 
 SECTIONS_ALL = {"summary", "sampler", "trace", "rank", "energy", "ppc", "khat"}
