@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -80,7 +81,9 @@ class Design:
     ``y`` is ``None`` for a prediction design built by :meth:`for_newdata` without the response.
     ``column_names`` name the columns of ``X`` brms-style: ``"Intercept"``, ``"floor"``,
     ``"countyANOKA"`` (treatment contrasts), ``"floor:log_uranium"``, ``"stimes_1"`` (a smooth's
-    unpenalized column). ``rebuild`` maps a new DataFrame to a Design with the same columns,
+    unpenalized column). ``terms`` is the parsed formula (:class:`bayeszoo.formula.ParsedFormula`:
+    response, intercept, fixed, random and smooth terms in the order written; ``None`` for a
+    Design built by hand). ``rebuild`` maps a new DataFrame to a Design with the same columns,
     knots, constraints and factor levels.
     """
 
@@ -92,6 +95,7 @@ class Design:
     blocks: list[Block]
     smooths: list[SmoothInfo] = field(default_factory=list)
     data: pd.DataFrame | None = None
+    terms: Any = field(default=None, repr=False)
     rebuild: Callable[..., Design] | None = field(default=None, repr=False)
 
     @property

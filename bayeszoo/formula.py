@@ -718,7 +718,17 @@ class _Builder:
             raise FormulaError(f"duplicate design columns {dup} in {pf.formula!r}")
         self.column_names = names
         return Design(formula=pf.formula, response=pf.response, y=y, X=X, column_names=names,
-                      blocks=blocks, smooths=smooths, data=data, rebuild=self.rebuild)
+                      blocks=blocks, smooths=smooths, data=data, terms=pf, rebuild=self.rebuild)
+
+    def _users(self, col: str) -> str:
+        """The terms of the formula that read column ``col``, for error messages."""
+        if col == self.pf.response:
+            return "the response"
+        word = re.compile(rf"(?<![\w.`]){re.escape(col)}(?![\w.`])|`{re.escape(col)}`")
+        texts = [*self.pf.fixed, *(t.text for t in self.pf.random),
+                 *(t.text for t in self.pf.smooths)]
+        hits = [t for t in texts if word.search(t)]
+        return ("term " if len(hits) == 1 else "terms ") + ", ".join(hits) if hits else "used"
 
     def _check_na(self, data: pd.DataFrame, cols: list[str], na_action: str) -> pd.DataFrame:
         sub = data[[self.columns[c] for c in cols]]
@@ -727,8 +737,8 @@ class _Builder:
         if not bad:
             return data.reset_index(drop=True)
         if na_action == "raise":
-            desc = ", ".join(f"{c!r} ({v} rows)" for c, v in bad.items())
-            raise FormulaError(f"missing values (NaN) in column {desc} used by {self.pf.formula!r}"
+            desc = ", ".join(f"{c!r} ({v} rows, {self._users(c)})" for c, v in bad.items())
+            raise FormulaError(f"missing values (NaN) in column {desc} of {self.pf.formula!r}"
                                "; drop or impute them, or pass na_action='drop'")
         keep = ~sub.isna().any(axis=1).to_numpy()
         dropped = int((~keep).sum())
@@ -954,7 +964,7 @@ class _Builder:
         X = np.column_stack(X_parts)
         return Design(formula=pf.formula, response=pf.response, y=y, X=X,
                       column_names=list(self.column_names), blocks=blocks, smooths=smooths,
-                      data=data, rebuild=self.rebuild)
+                      data=data, terms=pf, rebuild=self.rebuild)
 
 
 def _levels_seen(s: pd.Series) -> set:

@@ -164,6 +164,9 @@ def test_for_newdata(mcycle, radon):
     assert nd.blocks[0].reml_offset == d.blocks[0].reml_offset
 
     d = bz.design("log_radon ~ floor + (1 | county)", radon)
+    assert d.terms.response == "log_radon" and d.terms.fixed == ["floor"]
+    assert [(t.lhs, t.group) for t in d.terms.random] == [("1", "county")]
+    assert d.for_newdata(radon.head(3)).terms is d.terms
     with pytest.raises(ValueError, match="NOWHERE.*county"):
         d.for_newdata(pd.DataFrame({"floor": [0], "county": ["NOWHERE"]}))
     nd = d.for_newdata(pd.DataFrame({"floor": [0, 1], "county": ["NOWHERE", "ANOKA"]}),
@@ -218,8 +221,10 @@ def test_unknown_column_is_also_a_key_error(radon):
 def test_nan_in_used_column(radon):
     df = radon.copy()
     df.loc[[3, 7], "log_uranium"] = np.nan
-    with pytest.raises(ValueError, match="log_uranium"):
+    with pytest.raises(ValueError, match=r"'log_uranium' \(2 rows, term log_uranium\)"):
         bz.design("log_radon ~ log_uranium", df)
+    with pytest.raises(ValueError, match=r"terms floor:log_uranium, s\(log_uranium, k=5\)"):
+        bz.design("log_radon ~ floor + floor:log_uranium + s(log_uranium, k=5)", df)
     bz.design("log_radon ~ floor", df)  # unused column: fine
     with pytest.warns(UserWarning, match="dropped 2 of 919"):
         d = bz.design("log_radon ~ log_uranium + (1 | county)", df, na_action="drop")
