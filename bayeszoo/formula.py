@@ -728,7 +728,7 @@ class _Builder:
         texts = [*self.pf.fixed, *(t.text for t in self.pf.random),
                  *(t.text for t in self.pf.smooths)]
         hits = [t for t in texts if word.search(t)]
-        return ("term " if len(hits) == 1 else "terms ") + ", ".join(hits) if hits else "used"
+        return ("term " if len(hits) == 1 else "terms ") + ", ".join(hits) if hits else "read by it"
 
     def _check_na(self, data: pd.DataFrame, cols: list[str], na_action: str) -> pd.DataFrame:
         sub = data[[self.columns[c] for c in cols]]
