@@ -36,7 +36,8 @@ _config: RuntimeConfig | None = None
 
 #: Host devices on CPU when there are fewer cores: NumPyro's default 4 chains then run as one
 #: ``parallel`` (pmap) program, which compiles in about half the time of the ``vectorized`` one
-#: (radon random intercept on 2 cores: 4.6 s against 8.6 s) and samples no slower.
+#: (radon random intercept on 2 cores, compilation and a first run: 5.3 s against 8.6 s;
+#: ``benchmarks/RESULTS.md``) and samples no slower.
 MIN_HOST_DEVICES = 4
 
 
@@ -149,8 +150,8 @@ def data_mesh(devices: list | None = None, axis: str = "data"):
     By default every device JAX sees when they are accelerators (GPU/TPU), and one device on a
     CPU-only machine: XLA's CPU backend already spreads one device's work over every core, and
     splitting batches across forced host devices only adds synchronization (MNIST MLP epoch on
-    2 cores: 1.4 s on one device, 3.4 s across 4 host devices). Pass ``devices=jax.devices()``
-    to shard across the host devices all the same.
+    2 cores: 1.7 s on one device, 2.9 s across 4 host devices; ``benchmarks/RESULTS.md``).
+    Pass ``devices=jax.devices()`` to shard across the host devices all the same.
     """
     ensure_configured()
     import jax

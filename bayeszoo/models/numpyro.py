@@ -61,10 +61,6 @@ def _dist(prior: Prior, positive: bool, shape: tuple[int, ...] = ()):
     return d.expand(shape) if shape else d
 
 
-def _indicator(blk) -> bool:
-    return blk.kind == "re" and blk.index is not None
-
-
 def design_arrays(design: Design, spec: ModelSpec) -> dict[str, np.ndarray]:
     """The numeric inputs of the model (float64/int64 NumPy arrays)."""
     X = np.asarray(design.X, dtype=float)
@@ -74,7 +70,7 @@ def design_arrays(design: Design, spec: ModelSpec) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {"Xc": Xf}
     for bs in spec.blocks:
         blk = design.blocks[bs.index]
-        if _indicator(blk):
+        if blk.kind == "re" and blk.index is not None:
             out[f"idx_{bs.index}"] = np.asarray(blk.index, dtype=np.int64)
             w = np.ones(design.n) if blk.weights is None else np.asarray(blk.weights, float)
             out[f"w_{bs.index}"] = w
@@ -83,12 +79,11 @@ def design_arrays(design: Design, spec: ModelSpec) -> dict[str, np.ndarray]:
     return out
 
 
-def design_stats(design: Design, spec: ModelSpec) -> GaussianStats:
-    """The design's Gaussian sufficient statistics, columns in the model's order: the intercept
-    (a column of ones), the centered fixed columns, the dense (smooth) blocks, then the indicator
-    blocks."""
-    arrays = design_arrays(design, spec)
-    n = design.n
+def design_stats(y: np.ndarray, arrays: dict[str, np.ndarray], spec: ModelSpec) -> GaussianStats:
+    """The Gaussian sufficient statistics of ``y`` and the design arrays (:func:`design_arrays`),
+    columns in the model's order: the intercept (a column of ones), the centered fixed columns,
+    the dense (smooth) blocks, then the indicator blocks."""
+    n = len(y)
     dense = ([np.ones((n, 1))] if spec.has_intercept else []) + [arrays["Xc"]]
     indicators = []
     for bs in spec.blocks:
@@ -97,7 +92,7 @@ def design_stats(design: Design, spec: ModelSpec) -> GaussianStats:
         else:
             indicators.append((arrays[f"idx_{bs.index}"], arrays[f"w_{bs.index}"],
                                len(bs.labels)))
-    return gaussian_stats(np.asarray(design.y, dtype=float), np.hstack(dense), indicators)
+    return gaussian_stats(y, np.hstack(dense), indicators)
 
 
 def build_numpyro(design: Design, priors: dict | None = None,
@@ -119,7 +114,7 @@ def build_numpyro(design: Design, priors: dict | None = None,
     arrays = design_arrays(design, spec)
     y = np.asarray(design.y, dtype=float)
     default_data: dict[str, Any] = (
-        {"stats": design_stats(design, spec)} if sufficient_stats else arrays)
+        {"stats": design_stats(y, arrays, spec)} if sufficient_stats else arrays)
     n = design.n
     centered = spec.parameterization == "centered"
     order = [k for _, members, _ in spec.fixed_groups for k in members]
