@@ -250,3 +250,11 @@ def test_cli_train_writes_results_and_ends_with_json(tmp_path):
 
     bad = run_cli("train", "nope", check=False)
     assert bad.returncode != 0 and "invalid choice" in bad.stderr
+
+
+def test_warmup_cosine_schedule():
+    """1,000 rows, 20% held out, batches of 128: 7 steps an epoch; 0 -> peak over the first
+    epoch, then a cosine to 0 by the last of 3 epochs (half-way down at step 7 + 7)."""
+    sched = training.warmup_cosine(1000, 3, peak=0.01)
+    assert float(sched(0)) == 0.0 and float(sched(7)) == pytest.approx(0.01)
+    assert float(sched(14)) == pytest.approx(0.005) and float(sched(21)) == pytest.approx(0.0)

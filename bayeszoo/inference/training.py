@@ -713,23 +713,28 @@ def confusion_matrix(y_true, y_pred, n_classes: int | None = None) -> np.ndarray
 # --------------------------------------------------------------------------- recipes
 
 
+def warmup_cosine(n_rows: int, epochs: int, peak: float = 1e-3, batch_size: int = 128,
+                  validation_split: float | None = 0.2) -> optax.Schedule:
+    """The MNIST recipes' learning rate for :func:`train` on ``n_rows`` rows: a linear warm-up
+    from 0 to ``peak`` over the first epoch, then a cosine decay to 0 by the last step of
+    ``epochs`` (an epoch is the batches of the rows left after ``validation_split``)."""
+    n_fit = n_rows - int(math.floor(n_rows * (validation_split or 0.0)))
+    per_epoch = int(math.ceil(n_fit / batch_size))
+    return optax.warmup_cosine_decay_schedule(0.0, peak, per_epoch,
+                                              max(per_epoch * int(epochs), per_epoch + 1), 0.0)
+
+
 def recipe_optimizer(recipe, n_train: int, epochs: int, batch_size: int | None = None,
                      optimizer: str | None = None, lr: float | None = None):
-    """``(optimizer, lr)`` for :func:`train` as ``recipe`` prescribes, with overrides.
-
-    A ``"warmup_cosine"`` schedule warms the rate up linearly over the first epoch to ``lr``
-    and decays it to 0 along a cosine by the last step of ``epochs``.
-    """
+    """``(optimizer, lr)`` for :func:`train` as ``recipe`` prescribes, with overrides; a
+    ``"warmup_cosine"`` schedule is :func:`warmup_cosine` peaking at the recipe's ``lr``."""
     bs = int(batch_size or recipe.batch_size)
     name = optimizer or recipe.optimizer
     rate = lr if lr is not None else (recipe.lr if optimizer is None else None)
     if recipe.schedule != "warmup_cosine":
         return name, rate
-    n_fit = n_train - int(math.floor(n_train * (recipe.validation_split or 0.0)))
-    per_epoch = int(math.ceil(n_fit / bs))
-    sched = optax.warmup_cosine_decay_schedule(
-        0.0, rate if rate is not None else 1e-3, per_epoch,
-        max(per_epoch * int(epochs), per_epoch + 1), 0.0)
+    sched = warmup_cosine(n_train, epochs, rate if rate is not None else 1e-3, bs,
+                          recipe.validation_split)
     return resolve_optimizer(name, sched), None
 
 
