@@ -16,7 +16,7 @@ from typing import Any
 
 #: ``attrs`` a saved fit must carry for predict and report to work after :func:`load`.
 REQUIRED_ATTRS = ("formula", "design", "data_columns")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def fit(name: str, backend: str = "numpyro", **sampler_options: Any):
@@ -111,7 +111,7 @@ def load(path: str | Path):
 def fit_context(idata) -> dict[str, Any]:
     """What the report needs beside the posterior: the zoo entry (when the fit came from
     :func:`fit`), the data frame and the rebuilt :class:`~bayeszoo.design.Design`."""
-    from bayeszoo.inference.sampling import design_from_idata, stored_data
+    from bayeszoo.inference.predict import design_from_idata, stored_data
     from bayeszoo.models import zoo
 
     out: dict[str, Any] = {"entry": None}
@@ -127,7 +127,7 @@ def predict_draws(idata, newdata=None, kind: str = "epred", seed: int | None = 0
     """``bayeszoo.predict`` as a plain ``draws × rows`` NumPy array."""
     import numpy as np
 
-    from bayeszoo.inference.sampling import predict
+    from bayeszoo.inference.predict import predict
 
     return np.asarray(predict(idata, newdata=newdata, kind=kind, seed=seed))
 

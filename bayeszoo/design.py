@@ -1,70 +1,107 @@
-"""The model design every inference path consumes: ``y``, fixed columns ``X`` and blocks.
+"""The model design every inference path consumes, and the one linear predictor.
 
-Every model of the zoo is ``mu = X·beta + Σ_j Z_j·b_j`` with ``b_j ~ Normal(0, sd_j² I)``.
-A random intercept ``(1 | county)`` is a block whose ``Z`` holds county indicators; a penalized
-smooth, after mgcv's ``smooth2random``, contributes unpenalized columns to ``X`` and one block
-``Zr`` with identity penalty. REML estimates ``sd_j`` (mgcv's ``sp_j = scale / sd_j²``);
-the Bayesian backends put brms priors on ``sd_j`` and sample ``b_j = sd_j · z_j``.
+Every model of the zoo is ``eta = offset + X·beta + Σ_j Z_j·r_j``: fixed columns ``X`` and
+blocks of coefficients ``r_j`` tied by a structure (:mod:`bayeszoo.structures`). A random
+intercept ``(1 | county)`` is a block whose ``Z`` holds county indicators; a penalized smooth,
+after mgcv's ``smooth2random``, contributes unpenalized columns to ``X`` and one block with an
+identity penalty. REML estimates the blocks' scales (mgcv's ``sp_j = scale / sd_j²``); the
+Bayesian backends put brms priors on them and sample ``r_j = sd_j · z_j``.
+
+:func:`design_arrays` turns a :class:`Design` into plain arrays and :func:`linear_predictor`
+computes ``eta`` from those arrays and coefficients, for NumPy, JAX and PyTensor alike (it uses
+only ``@``, indexing, ``*``, ``+`` and ``sum``); every sampler, ``predict`` and REML use it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from bayeszoo.structures import IID
+
+
+@dataclass(frozen=True)
+class BlockNames:
+    """A block's brms names: ``scales`` (one per scale parameter, e.g.
+    ``["sd_county__Intercept"]`` or ``["sds_stimes_1"]``), ``coef`` (the coefficient array,
+    ``r_county`` / ``s_stimes_1``), ``dim`` (its dimension, ``county`` / ``stimes_1_basis``) and,
+    per scale, the ``priors=`` keys that set its prior, most specific first
+    (``["sd_county__Intercept", "sd_county", "sd"]``)."""
+
+    scales: tuple[str, ...]
+    coef: str
+    dim: str
+    prior_keys: tuple[tuple[str, ...], ...]
+
 
 @dataclass(frozen=True)
 class Block:
-    """One block of coefficients tied by a learned standard deviation.
+    """One block of coefficients tied by a learned scale.
 
-    * ``name``: brms's label. Random effects: the grouping factor (``"county"``,
-      ``"state:county"``); smooths: ``"s" + variable + "_1"`` (``"stimes_1"``).
+    * ``name``: brms's label: the grouping factor (``"county"``, ``"state:county"``) for random
+      effects, ``label_j`` (``"stimes_1"``) for a smooth's penalized part.
     * ``kind``: ``"re"`` (random effect of a grouping factor) or ``"smooth"``.
     * ``coef``: for ``"re"`` the varying coefficient (``"Intercept"`` or a column name);
       ``None`` for smooths.
     * ``term``: the term as mgcv labels it in ``summary.gam`` (``"s(times)"``, ``"s(county)"``)
       or as written for lme4-style terms (``"(1 | county)"``); REML's edf and sp are keyed by it.
-    * ``Z``: dense ``n × q`` model matrix of the block.
-    * ``labels``: ``q`` column labels (factor levels for ``"re"``, ``"1".."q"`` for smooths).
-    * ``index``/``weights``: for ``"re"`` blocks ``Z[i, index[i]] == weights[i]`` and every other
-      entry of row ``i`` is zero (indicator or random-slope structure); samplers gather with them
-      instead of multiplying by ``Z``. ``None`` for smooths.
+    * ``labels``: the ``q`` coefficient labels (factor levels, or ``"1".."q"`` for smooths).
+    * Columns: either ``index``/``weights`` (an indicator block: row ``i`` has ``weights[i]`` in
+      column ``index[i]`` and zeros elsewhere) or ``matrix``
+      (dense ``n × q``). :attr:`Z` gives the dense matrix either way.
+    * ``structure``: how the coefficients are tied (:mod:`bayeszoo.structures`); ``names``:
+      brms's names of its parameters.
     * ``sp``: a smoothing parameter fixed by the user (mgcv scale), else ``None``.
-    * ``reml_offset``: ``−log|det C_f|`` where a smooth's unpenalized columns are
-      ``Xf = X_s·U_f·C_f`` (``X_s`` the constrained basis, ``U_f`` an orthonormal basis of its
-      penalty's null space): mgcv's REML score equals the restricted likelihood criterion of the
-      mixed-model form plus the sum of the blocks' offsets (0 for random effects).
+    * ``reml_offset``: the constant that makes the mixed-model REML criterion equal mgcv's REML
+      score for a smooth (see :mod:`bayeszoo.smooths.core`); 0 for random effects.
     """
 
     name: str
     kind: str
     coef: str | None
     term: str
-    Z: np.ndarray
     labels: list[str]
+    names: BlockNames
     index: np.ndarray | None = None
     weights: np.ndarray | None = None
+    matrix: np.ndarray | None = None
+    structure: Any = IID
     sp: float | None = None
     reml_offset: float = 0.0
 
     @property
     def size(self) -> int:
-        return self.Z.shape[1]
+        return len(self.labels)
+
+    @property
+    def n_rows(self) -> int:
+        return int((self.index if self.matrix is None else self.matrix).shape[0])
+
+    @property
+    def is_indicator(self) -> bool:
+        return self.matrix is None
+
+    @property
+    def Z(self) -> np.ndarray:
+        """The dense ``n × q`` model matrix of the block."""
+        if self.matrix is not None:
+            return self.matrix
+        n, q = self.n_rows, self.size
+        Z = np.zeros((n, q))
+        Z[np.arange(n), self.index] = self.weights
+        return Z
 
 
 @dataclass(frozen=True)
 class SmoothInfo:
-    """What a smooth term needs beyond its block: for plots of basis functions and new data.
-
-    ``fixed_columns`` are the indices in ``Design.X`` of the unpenalized columns (``Xf``);
-    ``block`` is the index in ``Design.blocks`` of the penalized part (``None`` when ``fx=True``);
-    ``variable`` is the covariate; ``basis`` is the fitted basis object (knots, constraint,
-    reparameterization) that ``Design.for_newdata`` evaluates on new covariate values.
-    """
+    """A smooth term's place in the design: ``fixed_columns`` are the indices in ``Design.X`` of
+    its unpenalized columns (``Xf``), ``block`` the index in ``Design.blocks`` of its penalized
+    part (``None`` when ``fx=True``), ``variable`` its covariate, ``bs`` its basis and ``basis``
+    the fitted basis (knots, constraint, reparameterization) the term was evaluated with."""
 
     term: str
     variable: str
@@ -79,12 +116,14 @@ class Design:
     """A parsed formula evaluated on data.
 
     ``y`` is ``None`` for a prediction design built by :meth:`for_newdata` without the response.
-    ``column_names`` name the columns of ``X`` brms-style: ``"Intercept"``, ``"floor"``,
-    ``"countyANOKA"`` (treatment contrasts), ``"floor:log_uranium"``, ``"stimes_1"`` (a smooth's
-    unpenalized column). ``terms`` is the parsed formula (:class:`bayeszoo.formula.ParsedFormula`:
-    response, intercept, fixed, random and smooth terms in the order written; ``None`` for a
-    Design built by hand). ``rebuild`` maps a new DataFrame to a Design with the same columns,
-    knots, constraints and factor levels.
+    ``column_names`` name the columns of ``X`` brms-style (``"Intercept"``, ``"floor"``,
+    ``"countyANOKA"``, ``"floor:log_uranium"``, ``"stimes_1"``) and ``fixed_params`` the brms
+    parameter of each (``"b_floor"``, ``"bs_stimes_1"``). ``offset`` holds the summed
+    ``offset()`` terms (zeros without any) and ``additions`` brms's response additions
+    (``trials``, ``se``, ``weights``) as arrays. ``terms`` is the parsed formula
+    (:class:`bayeszoo.formula.ParsedFormula`) and ``states`` the JSON-serializable states its
+    terms were fitted to (levels, knots, constraints): :meth:`for_newdata` evaluates them on new
+    data without fitting anything again.
     """
 
     formula: str
@@ -93,10 +132,14 @@ class Design:
     X: np.ndarray
     column_names: list[str]
     blocks: list[Block]
+    family: Any = None
+    fixed_params: list[str] = field(default_factory=list)
     smooths: list[SmoothInfo] = field(default_factory=list)
+    offset: np.ndarray | None = None
+    additions: dict[str, np.ndarray] = field(default_factory=dict)
     data: pd.DataFrame | None = None
     terms: Any = field(default=None, repr=False)
-    rebuild: Callable[..., Design] | None = field(default=None, repr=False)
+    states: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
@@ -107,11 +150,73 @@ class Design:
         return "Intercept" in self.column_names
 
     def for_newdata(self, data: pd.DataFrame, allow_new_levels: bool = False) -> Design:
-        """The same model evaluated on ``data`` (response optional).
+        """The same model evaluated on ``data`` (response optional) from the fitted term states.
 
         An unseen factor level raises ``ValueError`` naming it and the term, unless
-        ``allow_new_levels`` (as brms's), which gives such rows zeros in that block's ``Z``.
+        ``allow_new_levels`` (as brms's), which gives such rows zeros in that block.
         """
-        if self.rebuild is None:
+        if not self.states:
             raise ValueError("this Design was built by hand and cannot be evaluated on new data")
-        return self.rebuild(data, allow_new_levels=allow_new_levels)
+        from bayeszoo.formula import evaluate_design
+
+        return evaluate_design(self.states, data, family=self.family, terms=self.terms,
+                               allow_new_levels=allow_new_levels)
+
+    def with_blocks(self, blocks: list[Block]) -> Design:
+        return replace(self, blocks=blocks)
+
+
+# --------------------------------------------------------------------------- arrays
+
+
+class BlockArrays(NamedTuple):
+    """One block's columns as arrays: an indicator block has ``index`` (int64, ``n``) and
+    ``weights`` (``n``) and an empty ``matrix``; a dense block has ``matrix`` (``n × q``) and
+    empty ``index``/``weights``."""
+
+    index: np.ndarray
+    weights: np.ndarray
+    matrix: np.ndarray
+
+
+class DesignArrays(NamedTuple):
+    """The numeric inputs of a linear predictor: ``X`` (``n × p``), ``offset`` (``n``) and one
+    :class:`BlockArrays` per block. A named tuple of arrays, so it enters a compiled JAX function
+    as an argument."""
+
+    X: np.ndarray
+    offset: np.ndarray
+    blocks: tuple[BlockArrays, ...]
+
+
+def block_arrays(block: Block) -> BlockArrays:
+    if block.is_indicator:
+        return BlockArrays(index=np.asarray(block.index, dtype=np.int64),
+                           weights=np.asarray(block.weights, dtype=float),
+                           matrix=np.zeros((0, 0)))
+    return BlockArrays(index=np.zeros(0, dtype=np.int64), weights=np.zeros(0),
+                       matrix=np.asarray(block.matrix, dtype=float))
+
+
+def design_arrays(design: Design, X: np.ndarray | None = None) -> DesignArrays:
+    """The arrays of ``design`` (``X`` replaces the fixed columns, e.g. by a centered copy)."""
+    n = design.n
+    off = np.zeros(n) if design.offset is None else np.asarray(design.offset, dtype=float)
+    return DesignArrays(X=np.asarray(design.X if X is None else X, dtype=float), offset=off,
+                        blocks=tuple(block_arrays(b) for b in design.blocks))
+
+
+def linear_predictor(arrays: DesignArrays, beta, coefs: Sequence):
+    """``offset + X·beta + Σ_j Z_j·r_j`` for NumPy, JAX or PyTensor values.
+
+    ``beta`` has shape ``(..., p)`` and each ``coefs[j]`` ``(..., q_j)``; leading dimensions
+    (chains, draws) broadcast, giving ``eta`` of shape ``(..., n)``. Indicator blocks are
+    gathered (``r[..., index] · weights``), dense ones multiplied.
+    """
+    eta = beta @ arrays.X.T + arrays.offset
+    for blk, r in zip(arrays.blocks, coefs, strict=True):
+        if blk.matrix.shape[0] == 0:
+            eta = eta + r[..., blk.index] * blk.weights
+        else:
+            eta = eta + r @ blk.matrix.T
+    return eta

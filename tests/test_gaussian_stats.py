@@ -14,7 +14,7 @@ ensure_configured()
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
-from bayeszoo.models.gaussian_stats import (  # noqa: E402
+from bayeszoo.families.gaussian_stats import (  # noqa: E402
     gaussian_stats,
     normal_loglik,
     residual_sum_of_squares,
@@ -115,7 +115,7 @@ def radon_posteriors():
         built = build_numpyro(d, sufficient_stats=fast)
         mcmc = MCMC(NUTS(built.model), num_warmup=500, num_samples=1000, num_chains=2,
                     chain_method="vectorized", progress_bar=False)
-        mcmc.run(jax.random.PRNGKey(3), built.data, y=built.y)
+        mcmc.run(jax.random.PRNGKey(3), built.data)
         s = mcmc.get_samples(group_by_chain=True)
         sd = np.asarray(s["sd_county__Intercept"])
         out[fast] = {"b0": np.asarray(s["Intercept"]), "sd": sd,

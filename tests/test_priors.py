@@ -11,11 +11,11 @@ from bayeszoo.models.priors import (
     Prior,
     default_scale,
     half_student_t,
-    model_spec,
     normal,
     parse_prior,
     r_mad,
 )
+from bayeszoo.models.spec import model_spec
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_parse(text, expected):
 
 
 @pytest.mark.parametrize("text", [
-    "cauchy(0, 1)", "normal(0)", "normal(0, 1, 2)", "normal(0, -1)", "normal(loc=0, sigma=1)",
+    "cauchy(0)", "normal(0)", "normal(0, 1, 2)", "normal(0, -1)", "normal(loc=0, sigma=1)",
     "half_normal(1, 2)",
     "half_student_t(3, 1, 2)", "normal(0, x)", "exponential(0)", "normal(0, 1",
 ])
@@ -103,13 +103,37 @@ def test_overrides_and_keys(mixed):
     ({"tau": "normal(0, 1)"}, "unknown prior name"),
     ({"sigma": "normal(1, 1)"}, "location-0"),
     ({"b": "half_normal(1)"}, "positive"),
-    ({"sigma": "lognormal(0, 1)"}, "unknown prior family"),
+    ({"sigma": "logitnormal(0, 1)"}, "unknown prior family"),
+    ({"sigma": "lkj(2)"}, "not allowed"),
+    ({"b": "gamma(2, 1)"}, "not allowed"),
     ({"sigma": "half_normal(0, 1, 2)"}, "parameter"),
     ({"sigma": 3.0}, "string"),
 ])
 def test_bad_priors(mixed, priors, match):
     with pytest.raises(ValueError, match=match):
         model_spec(mixed, priors)
+
+
+def test_priors_must_be_a_dict(mixed):
+    with pytest.raises(TypeError, match="priors must be a dict"):
+        model_spec(mixed, ["sigma", "normal(0, 1)"])
+
+
+def test_extended_vocabulary(mixed):
+    spec = model_spec(mixed, {"sigma": "gamma(2, 0.1)", "sd": "half_cauchy(0, 1)",
+                              "sds": "lognormal(0, 1)", "b_floor": "cauchy(0, 2)",
+                              "Intercept": "uniform(-10, 10)"})
+    assert spec.priors["sigma"] == "gamma(2, 0.1)"
+    assert spec.priors["sd_county__Intercept"] == "half_cauchy(1)"
+    assert spec.priors["sds_sloguranium_1"] == "lognormal(0, 1)"
+    assert spec.priors["b_floor"] == "cauchy(0, 2)"
+    assert parse_prior("lkj_corr_cholesky(1)") == Prior("lkj", (1,))
+    assert parse_prior("inv_gamma(1.494197, 0.056607)").named == {"alpha": 1.494197,
+                                                                   "beta": 0.056607}
+    with pytest.raises(ValueError, match="lower"):
+        parse_prior("uniform(2, 1)")
+    with pytest.raises(ValueError, match="lower bound"):
+        model_spec(mixed, {"sigma": "uniform(-1, 1)"})
 
 
 @pytest.mark.parametrize("sufficient_stats", [True, False])
@@ -124,12 +148,14 @@ def test_same_log_density_numpyro_pymc(mixed, sufficient_stats):
     for par in ("noncentered", "centered"):
         nm = build_numpyro(mixed, priors, parameterization=par,
                            sufficient_stats=sufficient_stats)
-        assert ("stats" in nm.data) == sufficient_stats
+        from bayeszoo.models.likelihood import ModelData
+
+        assert isinstance(nm.data, ModelData) != sufficient_stats
         pm_model = build_pymc(mixed, priors, parameterization=par).model
         import jax
         from numpyro.infer.util import initialize_model
 
-        info = initialize_model(jax.random.PRNGKey(0), nm.model, model_kwargs={"y": nm.y})
+        info = initialize_model(jax.random.PRNGKey(0), nm.model, model_args=(nm.data,))
         potential = info.potential_fn
         logp = pm_model.compile_logp(jacobian=True)
         rng = np.random.default_rng(1)

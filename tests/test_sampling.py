@@ -13,7 +13,8 @@ import pytest
 import bayeszoo as bz
 from bayeszoo.formula import design as make_design
 from bayeszoo.inference.compare import loo
-from bayeszoo.inference.sampling import predict, sample
+from bayeszoo.inference.predict import predict
+from bayeszoo.inference.sampling import sample
 
 RADON = "log_radon ~ 1 + (1 | county)"
 MCYCLE = "accel ~ s(times, bs='cr', k=20)"
@@ -216,7 +217,7 @@ def no_compile(monkeypatch):
     ({"target_accept": 1.5}, "target_accept"),
     ({"priors": {"sd_state": "normal(0, 1)"}}, "unknown prior name"),
     ({"priors": {"sigma": "normal(0, 1, 3)"}}, "parameter"),
-    ({"priors": {"sigma": "gamma(2, 1)"}}, "unknown prior family"),
+    ({"priors": {"sigma": "weibull(2, 1)"}}, "unknown prior family"),
     ({"parameterization": "funnel"}, "parameterization"),
     ({"dense_mass": "yes"}, "dense_mass"),
 ])

@@ -43,8 +43,8 @@ def loo_cached(idata):
 
 def _reml_edf_total(idata) -> float:
     """``edf_total`` of the REML fit of the same formula on the same data (Gaussian models)."""
+    from bayeszoo.inference.predict import stored_data
     from bayeszoo.inference.reml import reml
-    from bayeszoo.inference.sampling import stored_data
 
     family = str(idata.attrs.get("family", "gaussian")).lower()
     formula = idata.attrs.get("formula")

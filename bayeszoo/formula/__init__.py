@@ -1,0 +1,46 @@
+"""Formula string + DataFrame -> :class:`bayeszoo.design.Design`.
+
+Syntax (mgcv and brms formulas paste in unchanged)::
+
+    response [| trials(n) | se(s) | weights(w)] ~ [1 | 0 | -1] + fixed terms + offset(expr)
+        + (lhs | group) + (lhs || group) + s(x, bs=..., k=...)
+
+* Fixed terms (numeric columns, factors, interactions ``a:b``, ``a*b``, transforms such as
+  ``log(x)``, ``scale(x)``) are evaluated by `formulaic <https://matthewwardrop.github.io/formulaic/>`_:
+  factors get treatment contrasts with the first observed level as reference and unused levels
+  are dropped, as R's model frame does. Column names follow brms: ``Intercept``, ``floor``,
+  ``countyANOKA``, ``floor:log_uranium``.
+* ``(1 | g)``: random intercepts; ``(0 + x | g)``: a random slope; ``(1 + x || g)``:
+  independent intercept and slope (one block each). Grouping ``a:b`` (levels ``a_b`` as brms)
+  and nesting ``a/b`` (= ``(1 | a) + (1 | a:b)``).
+* ``s(x, bs="cr"|"tp"|"ps"|"re", k=, fx=, sp=)``: mgcv smooths via :mod:`bayeszoo.smooths`;
+  ``s(g, bs="re")`` builds exactly the block of ``(1 | g)`` (term ``"s(g)"``).
+* Column names are R's syntactic names with Unicode letters allowed (``été``); others go in
+  backticks: ``` `my col` ```.
+
+Layout: :mod:`.parse` (text -> terms), :mod:`.naming` (brms's names), :mod:`.columns` (checks on
+the data), :mod:`.expressions`, :mod:`.grouping`, :mod:`.random_terms`, :mod:`.smooth_terms`
+(terms fitted to a JSON-serializable state, :mod:`.state`) and :mod:`.build` (the design).
+Every error is a :class:`FormulaError` (a ``ValueError``) naming the term, or for a malformed
+formula showing the position; an unknown column is :class:`UnknownColumnError` (both a
+``ValueError`` and a ``KeyError``).
+"""
+
+from .build import design, evaluate_design
+from .errors import FormulaError, UnknownColumnError
+from .naming import brms_name, smooth_label
+from .parse import GpTerm, ParsedFormula, RandomTerm, SmoothTerm, parse_formula
+
+__all__ = [
+    "FormulaError",
+    "GpTerm",
+    "ParsedFormula",
+    "RandomTerm",
+    "SmoothTerm",
+    "UnknownColumnError",
+    "brms_name",
+    "design",
+    "evaluate_design",
+    "parse_formula",
+    "smooth_label",
+]

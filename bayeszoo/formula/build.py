@@ -1,0 +1,231 @@
+"""Formula + DataFrame -> :class:`~bayeszoo.design.Design`, and a fitted design on new data.
+
+:func:`design` fits every term once to the data (factor levels, knots, constraints, formulaic's
+transform state) and records those states in ``Design.states``; :func:`evaluate_design` rebuilds
+the same columns on any data from the states alone, which is what ``Design.for_newdata``,
+``predict`` and a fit loaded from disk use.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bayeszoo.design import Block, Design, SmoothInfo
+
+from .columns import (
+    alias_expr,
+    check_finite_moments,
+    check_na,
+    column_map,
+    is_numeric,
+    warn_numeric_strings,
+)
+from .errors import FormulaError, unknown_column
+from .expressions import aliased_frame, evaluate, fit_columns, fit_expression, single_level_factors
+from .naming import fixed_param
+from .parse import ParsedFormula, parse_formula, random_groups, random_lhs
+from .random_terms import fit_random_term, random_blocks
+from .smooth_terms import fit_smooth_term, smooth_columns
+
+STATE_VERSION = 1
+
+
+def _spec(intercept: bool, terms: list[str]) -> str:
+    return " + ".join(["1" if intercept else "0", *terms])
+
+
+def _users(pf: ParsedFormula, col: str) -> str:
+    """The terms of the formula that read column ``col``, for error messages."""
+    if col == pf.response:
+        return "the response"
+    word = re.compile(rf"(?<![\w.`]){re.escape(col)}(?![\w.`])|`{re.escape(col)}`")
+    texts = [*pf.fixed, *(t.text for t in pf.random), *(t.text for t in pf.smooths),
+             *(f"offset({o})" for o in pf.offsets), *(f"{k}({v})" for k, v in pf.additions.items())]
+    hits = [t for t in texts if word.search(t)]
+    return ("term " if len(hits) == 1 else "terms ") + ", ".join(hits) if hits else "read by it"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+class _Plan:
+    """The columns a parsed formula reads, with formulaic aliases for its expressions."""
+
+    def __init__(self, pf: ParsedFormula, columns: dict[str, object], with_response: bool):
+        self.pf = pf
+        self.used: list[str] = []
+        self.aliases: dict[str, str] = {}
+        if with_response and pf.response is not None:
+            self.need(pf.response, f"{pf.response} (the response)", columns)
+        alias = self.alias
+        self.fixed = [alias(t, 0, t, columns) for t in pf.fixed]
+        self.offsets = [alias(o, 0, f"offset({o})", columns) for o in pf.offsets]
+        self.additions = {k: alias(v, 0, f"{k}({v})", columns)
+                          for k, v in pf.additions.items() if not _is_number(v)}
+        self.random = []
+        for rt in pf.random:
+            terms, intercept = random_lhs(rt, pf.formula)
+            groups = random_groups(rt, pf.formula)
+            for g in groups:
+                for v in g:
+                    self.need(v, rt.text, columns)
+            lhs = _spec(False, [alias(t, rt.pos, rt.text, columns) for t in terms]) \
+                if terms else None
+            self.random.append((lhs, intercept, groups))
+        for st in pf.smooths:
+            for v in st.variables:
+                self.need(v, st.text, columns)
+        for a in self.aliases:
+            if a not in self.used:
+                self.used.append(a)
+        self.reverse = {a: c for c, a in self.aliases.items()}
+
+    def need(self, col: str, term: str, columns: dict[str, object]) -> None:
+        if col not in columns:
+            raise unknown_column(col, columns, term)
+        if col not in self.used:
+            self.used.append(col)
+
+    def alias(self, text: str, pos: int, term: str, columns: dict[str, object]) -> str:
+        return alias_expr(text, pos, columns, self.aliases, term, self.pf.formula)
+
+
+def design(formula: str | ParsedFormula, data: pd.DataFrame, *, family: Any = None,
+           na_action: str = "raise", seed: int = 1) -> Design:
+    """Parse ``formula`` against ``data`` into a :class:`~bayeszoo.design.Design`.
+
+    ``family``: a family name or object of :mod:`bayeszoo.families` (default gaussian): it
+    prepares and checks the response. ``na_action``: ``"raise"`` (a NaN in a used column raises
+    ``ValueError`` naming the column) or ``"drop"`` (drop those rows and warn with the count).
+    ``seed`` seeds ``tp``'s knot subsampling for more than 2000 unique covariate values (mgcv's
+    ``xt$seed``).
+    """
+    columns = column_map(data)
+    if na_action not in ("raise", "drop"):
+        raise ValueError(f"na_action must be 'raise' or 'drop', got {na_action!r}")
+    pf = formula if isinstance(formula, ParsedFormula) else parse_formula(formula)
+    plan = _Plan(pf, columns, with_response=True)
+    data = check_na(data, columns, plan.used, na_action, lambda c: _users(pf, c), pf.formula)
+    if len(data) == 0:
+        raise FormulaError(f"no rows to build the design of {pf.formula!r} from")
+    warn_numeric_strings(data, columns, plan.used)
+    cstate = fit_columns(data, columns, plan.aliases)
+    frame = aliased_frame(cstate, data, columns, pf.formula)
+    what = f"the fixed effects {' + '.join(pf.fixed) or '1'} of {pf.formula!r}"
+    _, _, fixed_state = fit_expression(_spec(pf.intercept, plan.fixed), frame, plan.reverse,
+                                       what)
+    for col, level in single_level_factors(cstate, plan.fixed, plan.reverse):
+        warnings.warn(f"factor {col!r} has a single level ({level!r}) in the data: it adds no "
+                      "column to the fixed effects", UserWarning, stacklevel=2)
+    offsets = [fit_expression(_spec(False, [o]), frame, plan.reverse, f"offset({o})")[2]
+               for o in plan.offsets]
+    additions = {k: fit_expression(_spec(False, [v]), frame, plan.reverse, f"{k}()")[2]
+                 for k, v in plan.additions.items()}
+    terms: list[dict[str, Any]] = []
+    ri = iter(plan.random)
+    for kind, i in pf.order:
+        if kind == "random":
+            lhs, intercept, groups = next(ri)
+            terms.append(fit_random_term(pf.random[i], lhs, intercept, groups, data, columns,
+                                         frame, plan.reverse))
+        elif kind == "smooth":
+            terms.append(fit_smooth_term(pf.smooths[i], data, columns, seed))
+        else:
+            raise FormulaError(f"{pf.term(kind, i).text}: {kind} terms are not supported yet")
+    states = {"version": STATE_VERSION, "formula": pf.formula, "response": pf.response,
+              "columns": cstate, "fixed": fixed_state, "offsets": offsets,
+              "additions": additions, "literal_additions": {
+                  k: float(v) for k, v in pf.additions.items() if _is_number(v)},
+              "terms": terms}
+    d = evaluate_design(states, data, family=family, terms=pf)
+    _check_moments(d)
+    return d
+
+
+def _check_moments(d: Design) -> None:
+    check_finite_moments(d.response, d.y, "the response")
+    for j, name in enumerate(d.column_names):
+        check_finite_moments(name, d.X[:, j], "the fixed-effect column")
+
+
+def evaluate_design(states: dict[str, Any], data: pd.DataFrame, *, family: Any = None,
+                    terms: ParsedFormula | None = None,
+                    allow_new_levels: bool = False) -> Design:
+    """The design of fitted term ``states`` on ``data`` (the response and response additions
+    are optional; an unseen factor level raises unless ``allow_new_levels``)."""
+    columns = column_map(data)
+    pf = terms if terms is not None else parse_formula(states["formula"])
+    with_y = pf.response is not None and pf.response in columns
+    plan = _Plan(pf, columns, with_response=with_y)
+    data = check_na(data, columns, plan.used, "raise", lambda c: _users(pf, c), pf.formula)
+    frame = aliased_frame(states["columns"], data, columns, pf.formula)
+    reverse = plan.reverse
+    n = len(data)
+    X_parts = [evaluate(states["fixed"], frame, reverse, "the fixed effects")]
+    names = list(states["fixed"]["names"])
+    smooth_flags = [False] * len(names)
+    offset = np.zeros(n)
+    for o in states["offsets"]:
+        offset = offset + evaluate(o, frame, reverse, "an offset")[:, 0]
+    additions = {k: evaluate(s, frame, reverse, f"{k}()")[:, 0]
+                 for k, s in states["additions"].items()}
+    additions |= {k: np.full(n, v) for k, v in states["literal_additions"].items()}
+    blocks: list[Block] = []
+    smooths: list[SmoothInfo] = []
+    seen: set[tuple[str, str | None]] = set()
+    for st in states["terms"]:
+        if st["kind"] == "random":
+            new = random_blocks(st, data, columns, frame, reverse, allow_new_levels)
+            for b in new:
+                _add_block(blocks, seen, b, st["text"])
+            continue
+        Xf, fnames, blk = smooth_columns(st, data, columns, allow_new_levels)
+        fixed_idx = list(range(len(names), len(names) + len(fnames)))
+        X_parts.append(Xf)
+        names += fnames
+        smooth_flags += [True] * len(fnames)
+        bidx = None
+        if blk is not None:
+            bidx = len(blocks)
+            _add_block(blocks, seen, blk, st["text"])
+        smooths.append(SmoothInfo(term=st["label"], variable=st["variable"], bs=st["bs"],
+                                  fixed_columns=fixed_idx, block=bidx,
+                                  basis=st.get("basis")))
+    if len(set(names)) != len(names):
+        dup = sorted({c for c in names if names.count(c) > 1})
+        raise FormulaError(f"duplicate design columns {dup} in {pf.formula!r}")
+    X = np.column_stack(X_parts) if X_parts else np.zeros((n, 0))
+    y = None
+    if with_y:
+        y = _response(data[columns[pf.response]], pf.response)
+    return Design(formula=pf.formula, response=pf.response, y=y, X=X, column_names=names,
+                  blocks=blocks, family=family,
+                  fixed_params=[fixed_param(c, s) for c, s in zip(names, smooth_flags,
+                                                                   strict=True)],
+                  smooths=smooths, offset=offset, additions=additions, data=data, terms=pf,
+                  states=states)
+
+
+def _add_block(blocks: list[Block], seen: set, blk: Block, text: str) -> None:
+    key = (blk.name, blk.coef)
+    if key in seen:
+        raise FormulaError(f"{text}: the block {blk.name}/{blk.coef} appears twice in the "
+                           "formula")
+    seen.add(key)
+    blocks.append(blk)
+
+
+def _response(s: pd.Series, name: str) -> np.ndarray:
+    if not is_numeric(s):
+        raise FormulaError(f"the response {name!r} is not numeric (dtype {s.dtype})")
+    return np.asarray(s, dtype=float)

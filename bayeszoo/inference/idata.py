@@ -1,0 +1,110 @@
+"""The InferenceData of a fit: brms-named posterior, sample statistics, pointwise
+log-likelihood, observed and constant data, and what a saved fit needs to predict again.
+
+Groups:
+
+* ``posterior`` (brms names; block coefficients with their dimension, coords the labels),
+  ``sample_stats`` (:data:`bayeszoo.inference.backends.STAT_NAMES`),
+  ``log_likelihood`` (one variable named after the response, dim ``obs``),
+  ``observed_data`` (the response);
+* ``constant_data``: the design's arrays (``design__X``, ``design__offset``, per block
+  ``design__index__<j>``/``design__weights__<j>`` or ``design__Z__<j>``, the response additions
+  ``design__<name>``), the term states (``design__states``, JSON bytes) and the data frame's
+  other columns, so that a fit saved to netCDF and loaded again predicts and reports exactly as
+  the original without refitting anything;
+* ``attrs``: ``design`` (JSON naming) and ``data_columns`` (JSON: dtypes and factor levels of the
+  stored data columns), set here; :func:`bayeszoo.sample` adds the sampler's.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bayeszoo.design import Design, design_arrays
+from bayeszoo.formula.state import encode
+from bayeszoo.models.spec import ModelSpec
+
+from .posterior import design_info, pointwise_log_likelihood
+
+
+def data_columns(design: Design) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
+    """Columns of the design's data frame, netCDF-friendly, and how to restore them."""
+    if design.data is None:
+        return {}, {}
+    arrays, meta = {}, {}
+    for col in design.data.columns:
+        name = str(col)
+        if "/" in name or name.startswith("design__") or name == "obs":
+            continue
+        s = design.data[col]
+        observed = name == design.response
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            vals = np.asarray(s.astype(object).where(s.notna(), "").astype(str), dtype=str)
+            meta[name] = {"dtype": "category", "categories": [str(c) for c in s.cat.categories],
+                          "ordered": bool(s.cat.ordered)}
+        elif pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
+            vals, meta[name] = s.to_numpy(dtype=bool), {"dtype": "bool"}
+        elif pd.api.types.is_numeric_dtype(s.dtype):
+            if s.isna().any() or pd.api.types.is_float_dtype(s.dtype):
+                vals, meta[name] = s.to_numpy(dtype=float, na_value=np.nan), {"dtype": "float64"}
+            else:
+                vals, meta[name] = s.to_numpy(dtype=np.int64), {"dtype": "int64"}
+        else:
+            vals = np.asarray(s.astype(object).where(s.notna(), "").astype(str), dtype=str)
+            meta[name] = {"dtype": "object"}
+        if observed:
+            meta[name]["observed"] = True
+        else:
+            arrays[name] = vals
+    return arrays, meta
+
+
+def states_bytes(design: Design) -> np.ndarray:
+    """The design's term states as JSON in a uint8 array (netCDF stores it as a variable)."""
+    return np.frombuffer(json.dumps(encode(design.states)).encode("utf-8"), dtype=np.uint8)
+
+
+def assemble(design: Design, spec: ModelSpec, posterior: dict[str, np.ndarray],
+             stats: dict[str, np.ndarray]):
+    """The InferenceData of a sampled design (see the module doc)."""
+    import arviz as az
+
+    info = design_info(design)
+    y = np.asarray(design.y, dtype=float)
+    loglik = pointwise_log_likelihood(posterior, info, design, spec.family, list(spec.aux))
+    arrays = design_arrays(design)
+    coords: dict[str, Any] = {"obs": np.arange(design.n),
+                              "design__column": list(design.column_names)}
+    dims: dict[str, list[str]] = {spec.response: ["obs"], "design__X": ["obs", "design__column"],
+                                  "design__offset": ["obs"]}
+    constant: dict[str, np.ndarray] = {"design__X": arrays.X, "design__offset": arrays.offset}
+    for j, (blk, ba) in enumerate(zip(design.blocks, arrays.blocks, strict=True)):
+        coords[blk.names.dim] = list(blk.labels)
+        dims[blk.names.coef] = [blk.names.dim]
+        if blk.is_indicator:
+            constant[f"design__index__{j}"] = ba.index
+            constant[f"design__weights__{j}"] = ba.weights
+            dims[f"design__index__{j}"] = dims[f"design__weights__{j}"] = ["obs"]
+        else:
+            constant[f"design__Z__{j}"] = ba.matrix
+            dims[f"design__Z__{j}"] = ["obs", blk.names.dim]
+    for k, v in design.additions.items():
+        constant[f"design__{k}"] = np.asarray(v, dtype=float)
+        dims[f"design__{k}"] = ["obs"]
+    constant["design__states"] = states_bytes(design)
+    dims["design__states"] = ["design__states_bytes"]
+    data_arrays, data_meta = data_columns(design)
+    for k, v in data_arrays.items():
+        constant[k] = v
+        dims[k] = ["obs"]
+    idata = az.from_dict(posterior=posterior, sample_stats=stats,
+                         log_likelihood={spec.response: loglik},
+                         observed_data={spec.response: y}, constant_data=constant,
+                         coords=coords, dims=dims)
+    idata.attrs["design"] = json.dumps(info)
+    idata.attrs["data_columns"] = json.dumps(data_meta)
+    return idata

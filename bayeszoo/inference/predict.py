@@ -1,0 +1,137 @@
+"""Posterior predictions of a fit, on its own rows or on new data, and the fitted design
+rebuilt from what a fit stores (term states and data), never refitted."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from bayeszoo.design import Design, DesignArrays, design_arrays
+
+from .posterior import posterior_eta
+
+KINDS = ("epred", "linpred", "pp")
+
+
+def fit_family(idata):
+    """The family object of a fit (from ``attrs["family"]`` and ``attrs["link"]``)."""
+    from bayeszoo import families
+
+    return families.get(idata.attrs.get("family", "gaussian"))
+
+
+def stored_states(idata) -> dict:
+    """The term states a fit was built from (``constant_data["design__states"]``)."""
+    from bayeszoo.formula.state import decode
+
+    cd = idata.constant_data if "constant_data" in idata.groups() else None
+    if cd is None or "design__states" not in cd:
+        raise ValueError("this fit carries no term states (it was not made by bayeszoo.sample); "
+                         "pass design= explicitly")
+    raw = np.asarray(cd["design__states"].values, dtype=np.uint8).tobytes()
+    return decode(json.loads(raw.decode("utf-8")))
+
+
+def stored_data(idata) -> pd.DataFrame | None:
+    """The data frame the model was fitted to, from ``constant_data`` and ``observed_data``."""
+    meta = json.loads(idata.attrs.get("data_columns", "null") or "null")
+    if not meta:
+        return None
+    cd, od = idata.constant_data, idata.observed_data
+    out = {}
+    for col, m in meta.items():
+        src = od if m.get("observed") else cd
+        vals = np.asarray(src[col].values)
+        if m["dtype"] == "category":
+            vals = np.where(vals == "", None, vals.astype(object))
+            out[col] = pd.Categorical(vals, categories=m["categories"], ordered=m["ordered"])
+        elif m["dtype"] == "object":
+            out[col] = pd.Series(vals.astype(object)).replace("", None).to_numpy()
+        else:
+            out[col] = vals.astype(m["dtype"])
+    return pd.DataFrame(out)
+
+
+def design_from_idata(idata, data: pd.DataFrame | None = None,
+                      allow_new_levels: bool = False) -> Design:
+    """The fit's design evaluated from its stored term states on ``data`` (default: the data
+    it was fitted to, from ``constant_data``)."""
+    from bayeszoo.formula import evaluate_design
+
+    states = stored_states(idata)
+    if data is None:
+        data = stored_data(idata)
+        if data is None:
+            raise ValueError("this fit stores no data frame; pass newdata")
+    return evaluate_design(states, data, family=fit_family(idata),
+                           allow_new_levels=allow_new_levels)
+
+
+def stored_arrays(idata) -> DesignArrays:
+    """The design arrays of the fitted rows, as stored in ``constant_data``."""
+    from bayeszoo.design import BlockArrays
+
+    cd = idata.constant_data
+    info = json.loads(idata.attrs["design"])
+    blocks = []
+    for j in range(len(info["blocks"])):
+        if f"design__index__{j}" in cd:
+            blocks.append(BlockArrays(index=np.asarray(cd[f"design__index__{j}"].values,
+                                                       dtype=np.int64),
+                                      weights=np.asarray(cd[f"design__weights__{j}"].values,
+                                                         dtype=float),
+                                      matrix=np.zeros((0, 0))))
+        else:
+            blocks.append(BlockArrays(index=np.zeros(0, dtype=np.int64), weights=np.zeros(0),
+                                      matrix=np.asarray(cd[f"design__Z__{j}"].values,
+                                                        dtype=float)))
+    X = np.asarray(cd["design__X"].values, dtype=float)
+    off = np.asarray(cd["design__offset"].values, dtype=float) if "design__offset" in cd \
+        else np.zeros(X.shape[0])
+    return DesignArrays(X=X, offset=off, blocks=tuple(blocks))
+
+
+def stored_additions(idata) -> dict[str, np.ndarray]:
+    cd = idata.constant_data
+    return {k: np.asarray(cd[f"design__{k}"].values, dtype=float)
+            for k in ("trials", "se", "weights") if f"design__{k}" in cd}
+
+
+def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
+            seed: int | None = None, design: Design | None = None,
+            allow_new_levels: bool = False) -> np.ndarray:
+    """Posterior draws of the mean (``"epred"``, brms's ``posterior_epred``), the linear
+    predictor (``"linpred"``) or new observations (``"pp"``, ``posterior_predict``) at
+    ``newdata``: ``(chains·draws, rows)``.
+
+    Without ``newdata`` the fitted rows, from the arrays stored in ``constant_data`` (works on a
+    fit loaded from netCDF). With ``newdata`` the design is evaluated from the fit's stored term
+    states (or taken from ``design=``); an unseen factor level raises unless
+    ``allow_new_levels`` (brms's: those rows get no group effect). ``seed`` drives ``"pp"``.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    post = idata.posterior
+    family = fit_family(idata)
+    if newdata is None:
+        arrays, additions = stored_arrays(idata), stored_additions(idata)
+    else:
+        if not isinstance(newdata, pd.DataFrame):
+            raise TypeError(f"newdata must be a pandas DataFrame, got {type(newdata).__name__}")
+        if len(newdata) == 0:
+            raise ValueError("newdata has no rows: give at least one row to predict")
+        nd = design.for_newdata(newdata, allow_new_levels=allow_new_levels) \
+            if design is not None else design_from_idata(idata, newdata, allow_new_levels)
+        arrays, additions = design_arrays(nd), nd.additions
+    info = json.loads(idata.attrs["design"])
+    eta = posterior_eta(post, info, arrays)
+    eta = eta.reshape(-1, eta.shape[-1])
+    if kind == "linpred":
+        return eta
+    aux = {a.name: np.asarray(post[a.name].values, dtype=float).reshape(-1, 1)
+           for a in family.auxiliary(additions)}
+    if kind == "epred":
+        return family.mean(eta, aux, additions)
+    return family.draw(np.random.default_rng(seed), eta, aux, additions)

@@ -1,0 +1,20 @@
+"""Prior structures of coefficient blocks: how a block's coefficients are tied together.
+
+Every block of the design is ``r = f(scales, z)``, ``z ~ Normal(0, I)``: the structure says
+which scale parameters the block has (their brms class: ``sd``, ``sds``, ...) and how they turn
+standard-normal draws into coefficients. The Bayesian backends sample ``z`` and the scales
+(non-centered); the REML engine reads the same structure as a penalty on the coefficients.
+
+* :class:`~bayeszoo.structures.iid.Iid`: one standard deviation, identity penalty (a random
+  intercept or slope, a smooth after mgcv's ``smooth2random``): the common, fast case.
+
+A new structure (several penalties on one block, an unstructured covariance, a spectral
+density) is a new module here with the same three members: ``kind``, ``n_scales(block)`` and
+``coefficients(scales, z)``.
+"""
+
+from __future__ import annotations
+
+from .iid import IID, Iid
+
+__all__ = ["IID", "Iid"]

@@ -1,0 +1,27 @@
+"""The iid block: ``r_j = sd · z_j`` with ``z_j ~ Normal(0, 1)``.
+
+A random intercept ``(1 | g)`` (lme4's diagonal relative covariance, brms's ``sd``) and a smooth
+in mgcv's ``smooth2random`` form (identity penalty: ``sp = scale / sds²``, brms's ``sds``) both
+have this structure. REML reads it as the penalty ``sp · I``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Iid:
+    """One standard deviation shared by every coefficient of the block."""
+
+    kind: str = "iid"
+
+    def n_scales(self, block) -> int:
+        return 1
+
+    def coefficients(self, scales, z):
+        """``sd · z`` (NumPy, JAX or PyTensor arrays alike)."""
+        return scales[0] * z
+
+
+IID = Iid()
