@@ -136,15 +136,16 @@ def _add_sampler_args(p: argparse.ArgumentParser) -> None:
 def _diagnostic_warnings(name: str, idata, h: dict | None = None) -> list[str]:
     """R-hat, ESS and divergence problems of a fit (``h``: its headline()), as warning lines."""
     from bayeszoo.api import headline
+    from bayeszoo.diagnostics import ESS_MIN, RHAT_MAX
 
     h = h if h is not None else headline(idata)
     out = []
     if h["divergences"]:
         out.append(f"{name}: {h['divergences']} divergent transition(s)")
-    if h["max_rhat"] > 1.01:
-        out.append(f"{name}: max R-hat {h['max_rhat']:.3f} > 1.01 (chains have not mixed)")
-    if h["min_ess_bulk"] < 400:
-        out.append(f"{name}: min bulk ESS {h['min_ess_bulk']:.0f} < 400")
+    if h["max_rhat"] > RHAT_MAX:
+        out.append(f"{name}: max R-hat {h['max_rhat']:.3f} > {RHAT_MAX} (chains have not mixed)")
+    if h["min_ess_bulk"] < ESS_MIN:
+        out.append(f"{name}: min bulk ESS {h['min_ess_bulk']:.0f} < {ESS_MIN}")
     return out
 
 
