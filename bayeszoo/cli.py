@@ -197,10 +197,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
         return _unknown_model(args.name)
     idata = fit(args.name, backend=args.backend, **_sampler_kwargs(args))
     if not args.quiet:
-        from bayeszoo.reports.html import _brms_order, _scalar_and_vector_vars
+        from bayeszoo.reports.tables import brms_order, scalar_and_vector_vars
 
-        scalars, _ = _scalar_and_vector_vars(idata)
-        names = [s for s in sorted(scalars, key=_brms_order) if s != "Intercept"][:30]
+        scalars, _ = scalar_and_vector_vars(idata)
+        names = [s for s in sorted(scalars, key=brms_order) if s != "Intercept"][:30]
         _print_table(summary_table(idata, names), False)
     h = headline(idata)
     for w in _diagnostic_warnings(args.name, idata, h):
