@@ -265,7 +265,10 @@ def _load_or_fit(names: list[str], args: argparse.Namespace) -> dict:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from bayeszoo.inference.compare import compare
+    from bayeszoo.paths import check_writable
 
+    if args.output:
+        check_writable(args.output)
     code = _fit_names(args.names)
     if code is not None:
         return code
@@ -307,8 +310,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bayeszoo.api import load
+    from bayeszoo.paths import check_writable
     from bayeszoo.reports import report
 
+    check_writable(args.output)
     fits = {}
     for f in args.files:
         if not Path(f).exists():
@@ -334,8 +339,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bayeszoo.api import fit, fit_reml, headline
     from bayeszoo.inference.compare import compare
     from bayeszoo.models import zoo
+    from bayeszoo.paths import check_writable
     from bayeszoo.reports import report
 
+    check_writable(args.output)
     t0 = time.perf_counter()
     models = args.models or list(zoo.RUN_MODELS)
     code = _fit_names(models)
