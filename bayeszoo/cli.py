@@ -136,15 +136,16 @@ def _add_sampler_args(p: argparse.ArgumentParser) -> None:
 def _diagnostic_warnings(name: str, idata, h: dict | None = None) -> list[str]:
     """R-hat, ESS and divergence problems of a fit (``h``: its headline()), as warning lines."""
     from bayeszoo.api import headline
+    from bayeszoo.diagnostics import ESS_MIN, RHAT_MAX
 
     h = h if h is not None else headline(idata)
     out = []
     if h["divergences"]:
         out.append(f"{name}: {h['divergences']} divergent transition(s)")
-    if h["max_rhat"] > 1.01:
-        out.append(f"{name}: max R-hat {h['max_rhat']:.3f} > 1.01 (chains have not mixed)")
-    if h["min_ess_bulk"] < 400:
-        out.append(f"{name}: min bulk ESS {h['min_ess_bulk']:.0f} < 400")
+    if h["max_rhat"] > RHAT_MAX:
+        out.append(f"{name}: max R-hat {h['max_rhat']:.3f} > {RHAT_MAX} (chains have not mixed)")
+    if h["min_ess_bulk"] < ESS_MIN:
+        out.append(f"{name}: min bulk ESS {h['min_ess_bulk']:.0f} < {ESS_MIN}")
     return out
 
 
@@ -196,10 +197,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
         return _unknown_model(args.name)
     idata = fit(args.name, backend=args.backend, **_sampler_kwargs(args))
     if not args.quiet:
-        from bayeszoo.reports.html import _brms_order, _scalar_and_vector_vars
+        from bayeszoo.reports.tables import brms_order, scalar_and_vector_vars
 
-        scalars, _ = _scalar_and_vector_vars(idata)
-        names = [s for s in sorted(scalars, key=_brms_order) if s != "Intercept"][:30]
+        scalars, _ = scalar_and_vector_vars(idata)
+        names = [s for s in sorted(scalars, key=brms_order) if s != "Intercept"][:30]
         _print_table(summary_table(idata, names), False)
     h = headline(idata)
     for w in _diagnostic_warnings(args.name, idata, h):
@@ -264,7 +265,10 @@ def _load_or_fit(names: list[str], args: argparse.Namespace) -> dict:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from bayeszoo.inference.compare import compare
+    from bayeszoo.paths import check_writable
 
+    if args.output:
+        check_writable(args.output)
     code = _fit_names(args.names)
     if code is not None:
         return code
@@ -306,8 +310,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bayeszoo.api import load
+    from bayeszoo.paths import check_writable
     from bayeszoo.reports import report
 
+    check_writable(args.output)
     fits = {}
     for f in args.files:
         if not Path(f).exists():
@@ -333,8 +339,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bayeszoo.api import fit, fit_reml, headline
     from bayeszoo.inference.compare import compare
     from bayeszoo.models import zoo
+    from bayeszoo.paths import check_writable
     from bayeszoo.reports import report
 
+    check_writable(args.output)
     t0 = time.perf_counter()
     models = args.models or list(zoo.RUN_MODELS)
     code = _fit_names(models)

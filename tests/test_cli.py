@@ -133,6 +133,28 @@ def test_bad_arguments_are_one_line_errors(tmp_path):
     assert "bad.nc is not a netCDF fit written by bayeszoo.save" in res.stderr
 
 
+def test_unusable_output_path_fails_in_one_line_before_any_work(tmp_path):
+    bad = tmp_path / "bad.nc"
+    bad.write_text("not a netCDF file")  # loading it would fail: the output is checked first
+    res = run_cli("report", str(bad), "-o", str(tmp_path), check=False)
+    assert res.returncode == 1 and res.stdout == ""
+    assert res.stderr.strip() == (f"bayeszoo report: cannot write {tmp_path}: it is a directory; "
+                                  "give a file path inside it")
+    plain = tmp_path / "notes.txt"
+    plain.write_text("a file, not a folder")
+    out = plain / "cmp.html"
+    res = run_cli("compare", "radon_pooled", "radon_intercept", *SMALL, "-o", str(out),
+                  check=False)
+    assert res.returncode == 1 and res.stdout == ""  # nothing fitted, no table printed
+    assert res.stderr.strip() == (f"bayeszoo compare: cannot write {out}: {plain} is a file, "
+                                  "not a folder")
+    res = run_cli("run", "--models", "radon_pooled", *SMALL, "-o", str(tmp_path), check=False)
+    assert res.returncode == 1 and res.stdout == ""
+    assert res.stderr.strip().splitlines() == [f"bayeszoo run: cannot write {tmp_path}: it is a "
+                                               "directory; give a file path inside it"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.nc", "notes.txt"]
+
+
 def test_run_exits_1_when_a_fit_fails(tmp_path):
     res = run_cli("run", "--models", "radon_pooled", "--target-accept", "1.5", "--quiet",
                   "-o", str(tmp_path / "index.html"), check=False)

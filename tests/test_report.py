@@ -126,3 +126,22 @@ def test_report_in_headless_chromium(report_path, tmp_path):
     assert {"pooling", "shrinkage"} <= set(info["sections"]["radon_intercept"])
     assert {"smooth-times", "basis-times"} <= set(info["sections"]["mcycle_cr20"])
     assert "reml" in info["sections"]["mcycle_cr20"]
+
+
+def test_sampler_table_reads_the_stats_sample_writes(small_fit):
+    import arviz as az
+
+    from bayeszoo.reports.tables import sampler_table
+
+    idata = small_fit("radon_intercept")
+    table = sampler_table(idata)
+    assert list(table.columns) == ["chain", "draws", "divergences", "E-BFMI", "max tree depth",
+                                   "step size", "mean accept"]
+    stats = idata.sample_stats
+    assert table["draws"].tolist() == [200, 200]
+    assert table["divergences"].tolist() == stats["diverging"].sum("draw").values.tolist()
+    np.testing.assert_allclose(table["E-BFMI"], az.bfmi(idata))
+    np.testing.assert_allclose(table["max tree depth"], stats["tree_depth"].max("draw"))
+    np.testing.assert_allclose(table["step size"], stats["step_size"].mean("draw"))
+    np.testing.assert_allclose(table["mean accept"], stats["acceptance_rate"].mean("draw"))
+    assert table["mean accept"].between(0.7, 0.95).all()  # NUTS adapted to target_accept 0.8

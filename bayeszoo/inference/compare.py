@@ -17,10 +17,6 @@ def loo(idata, pointwise: bool = True, **kwargs):
 
 # --------------------------------------------------------------------------- compare (issue #6)
 
-#: Pareto k thresholds of the comparison table's counts: good k <= 0.5, ok 0.5 < k <= 0.7,
-#: bad k > 0.7 (very bad k > 1 included).
-K_OK, K_BAD = 0.5, 0.7
-
 _LOO_CACHE: dict[int, tuple] = {}
 
 
@@ -70,8 +66,9 @@ def compare(fits, reml=None, ic: str = "loo", method: str = "stacking"):
     import warnings
 
     import arviz as az
-    import numpy as np
     import pandas as pd
+
+    from bayeszoo.diagnostics import pareto_k_counts
 
     if not isinstance(fits, dict):
         named = {}
@@ -102,10 +99,8 @@ def compare(fits, reml=None, ic: str = "loo", method: str = "stacking"):
         table = az.compare(elpds, ic="loo", method=method)
     counts = {}
     for name, e in elpds.items():
-        k = np.asarray(e.pareto_k).ravel()
-        counts[name] = {"k_good": int(np.sum(k <= K_OK)),
-                        "k_ok": int(np.sum((k > K_OK) & (k <= K_BAD))),
-                        "k_bad": int(np.sum(k > K_BAD))}
+        c = pareto_k_counts(e.pareto_k)  # k_bad: every k > 0.7, the very bad (k > 1) included
+        counts[name] = {"k_good": c["good"], "k_ok": c["ok"], "k_bad": c["bad"] + c["very_bad"]}
     counts = pd.DataFrame(counts).T
     table = table.join(counts)
 

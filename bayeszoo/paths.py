@@ -1,0 +1,55 @@
+"""Output files: check a path before the work that fills it, write it atomically."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+
+def check_writable(path: str | Path) -> Path:
+    """``path`` as a :class:`Path` if a file can be written there, else ``ValueError`` naming it.
+
+    Refused: an existing directory, a path below a regular file, a folder the process may not
+    write into. Missing folders are fine (they are created when the file is written); nothing is
+    created here, so commands can call this before hours of sampling.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"cannot write {path}: it is a directory; give a file path inside it")
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ValueError(f"cannot write {path}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"cannot write {path}: no permission to write into {folder}")
+    return path
+
+
+def write_text_atomically(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder, renamed
+    over ``path`` once complete: readers see the old file or the new one, never a partial one.
+
+    Missing parent folders are created. If anything fails, the temporary file and the folders
+    created for it are removed and the error propagates.
+    """
+    path = check_writable(path)
+    created = []
+    folder = path.parent
+    while not folder.exists():
+        created.append(folder)
+        folder = folder.parent
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "x", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        for folder in created:  # deepest first
+            if folder.exists() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise
+    return path
