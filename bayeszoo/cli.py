@@ -249,17 +249,20 @@ def cmd_reml(args: argparse.Namespace) -> int:
 
 
 def _load_or_fit(names: list[str], args: argparse.Namespace) -> dict:
+    from pathlib import Path
+
     from bayeszoo.api import fit, load
+    from bayeszoo.inference.compare import unique_name
 
     fits = {}
     for n in names:
         if n.endswith(".nc"):
             idata = load(n)
-            fits[str(idata.attrs.get("zoo_name") or n)] = idata
+            fits[unique_name(str(idata.attrs.get("zoo_name") or Path(n).stem), fits)] = idata
         else:
             if not args.quiet:
                 print(f"fitting {n} ({args.backend})", flush=True)
-            fits[n] = fit(n, backend=args.backend, **_sampler_kwargs(args))
+            fits[unique_name(n, fits)] = fit(n, backend=args.backend, **_sampler_kwargs(args))
     return fits
 
 
@@ -310,6 +313,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bayeszoo.api import load
+    from bayeszoo.inference.compare import unique_name
     from bayeszoo.paths import check_writable
     from bayeszoo.reports import report
 
@@ -320,10 +324,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             print(f"bayeszoo report: no such file: {f}", file=sys.stderr)
             return 1
         idata = load(f)
-        name = str(idata.attrs.get("zoo_name") or Path(f).stem)
-        while name in fits:
-            name += "'"
-        fits[name] = idata
+        fits[unique_name(str(idata.attrs.get("zoo_name") or Path(f).stem), fits)] = idata
     path = report(fits, args.output)
     if not args.quiet:
         print(f"report written to {path}")

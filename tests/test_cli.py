@@ -76,7 +76,7 @@ def test_report_and_compare_saved_fits(small_fit, tmp_path):
     assert set(table) == {"radon_intercept", "radon_pooled"}
     assert table["radon_intercept"]["rank"] == 0
     assert table["radon_intercept"]["edf_total"] == pytest.approx(40.567, abs=1e-2)
-    assert table["radon_pooled"]["edf_total+1"] == pytest.approx(2.0)
+    assert table["radon_pooled"]["edf_total+aux"] == pytest.approx(2.0)
     assert head["report"] == str(out) and out.exists()
 
     one = run_cli("compare", files[0], check=False)
@@ -113,7 +113,7 @@ def test_run_small(tmp_path):
     head = last_json(res.stdout)
     assert head["failed"] == [] and head["report"] == str(out) and out.exists()
     assert head["models"]["radon_intercept"]["reml_edf_total"] == pytest.approx(40.567, abs=1e-2)
-    assert "PSIS-LOO comparison" in res.stdout and "edf_total+1" in res.stdout
+    assert "PSIS-LOO comparison" in res.stdout and "edf_total+aux" in res.stdout
     # --quiet: no progress bars
     assert "it/s" not in res.stderr and "%|" not in res.stderr
     # short chains: the problems are printed as warnings, not hidden

@@ -58,7 +58,7 @@ def test_report_is_self_contained_and_complete(report_path):
     for name in FITS:
         assert f'data-fit="{name}"' in text
     for col in ("Estimate", "Est.Error", "l-95% CI", "u-95% CI", "Rhat", "Bulk_ESS", "Tail_ESS",
-                "divergences", "E-BFMI", "edf_total+1", "k_bad"):
+                "divergences", "E-BFMI", "edf_total+aux", "k_bad"):
         assert col in text, col
     assert "REML twin" in text
     assert "Could not draw" not in text  # every figure of every fit was drawn

@@ -9,13 +9,15 @@ def loo(idata, pointwise: bool = True, **kwargs):
     writes (one variable, named after the response)."""
     import arviz as az
 
+    if not isinstance(idata, az.InferenceData):
+        raise TypeError(f"loo() takes one fit (an arviz.InferenceData from bayeszoo.sample), got "
+                        f"a {type(idata).__name__}; for several fits use bayeszoo.compare")
     if "log_likelihood" not in idata.groups():
         raise ValueError("this InferenceData has no log_likelihood group; fit it with "
                          "bayeszoo.sample, which stores the pointwise log-likelihood")
     return az.loo(idata, pointwise=pointwise, **kwargs)
 
 
-# --------------------------------------------------------------------------- compare (issue #6)
 
 _LOO_CACHE: dict[int, tuple] = {}
 
@@ -37,31 +39,95 @@ def loo_cached(idata):
     return result
 
 
-def _reml_edf_total(idata) -> float:
-    """``edf_total`` of the REML fit of the same formula on the same data (Gaussian models)."""
-    from bayeszoo.inference.predict import stored_data
+def unique_name(name: str, taken) -> str:
+    """``name``, primed (``name'``, ``name''``...) until it is not in ``taken``: how the
+    comparison, the report and the CLI name two fits of the same model."""
+    while name in taken:
+        name += "'"
+    return name
+
+
+def reml_edf_total(idata) -> float:
+    """``edf_total`` of the REML fit of the same formula, family and data as the fit (NaN when
+    there is none)."""
+    from bayeszoo.inference.predict import fit_family, stored_data
     from bayeszoo.inference.reml import reml
 
-    family = str(idata.attrs.get("family", "gaussian")).lower()
     formula = idata.attrs.get("formula")
     data = stored_data(idata)
-    if family != "gaussian" or not formula or data is None:
+    if not formula or data is None:
         return float("nan")
-    return float(reml(formula, data).edf_total)
+    return float(reml(formula, data, family=fit_family(idata)).edf_total)
 
 
-def compare(fits, reml=None, ic: str = "loo", method: str = "stacking"):
+def n_auxiliary(idata) -> int:
+    """How many auxiliary parameters (sigma, shape, nu, phi) the fit's family estimated."""
+    post = idata.posterior
+    return sum(1 for name in ("sigma", "shape", "nu", "phi") if name in post)
+
+
+def as_named_fits(fits) -> dict:
+    """``{name: InferenceData}`` from a dict or a sequence (named by ``attrs["zoo_name"]`` or the
+    formula, primed when two share a name); anything else is a ``TypeError`` naming it."""
+    import arviz as az
+
+    if isinstance(fits, dict):
+        items = list(fits.items())
+    elif isinstance(fits, list | tuple):
+        items = []
+        taken: set[str] = set()
+        for i, idata in enumerate(fits):
+            attrs = getattr(idata, "attrs", {})
+            name = unique_name(str(attrs.get("zoo_name") or attrs.get("formula")
+                                   or f"fit{i + 1}"), taken)
+            taken.add(name)
+            items.append((name, idata))
+    else:
+        raise TypeError(f"fits must be a dict {{name: InferenceData}} or a list of "
+                        f"InferenceData, got {type(fits).__name__}")
+    for name, idata in items:
+        if not isinstance(idata, az.InferenceData):
+            raise TypeError(f"fit {name!r} is a {type(idata).__name__}, not an "
+                            "arviz.InferenceData (use bayeszoo.sample or bayeszoo.fit)")
+    return dict(items)
+
+
+def check_same_data(fits: dict) -> None:
+    """LOO compares models of the same observations: the fits must have the same observed
+    response values, not only the same number of rows."""
+    import numpy as np
+
+    first_name, ref = None, None
+    for name, d in fits.items():
+        if "log_likelihood" not in d.groups():
+            raise ValueError(f"fit {name!r} has no log_likelihood group; fit it with "
+                             "bayeszoo.sample")
+        if "observed_data" not in d.groups():
+            continue
+        y = np.concatenate([np.asarray(v.values, dtype=float).ravel()
+                            for v in d.observed_data.data_vars.values()])
+        if ref is None:
+            first_name, ref = name, y
+        elif y.shape != ref.shape or not np.array_equal(y, ref, equal_nan=True):
+            what = (f"{y.size} and {ref.size} observations" if y.shape != ref.shape
+                    else "the same number of rows but different observed values")
+            raise ValueError(f"LOO compares models of the same data; {name!r} and "
+                             f"{first_name!r} have {what}")
+
+
+def compare(fits, reml=None, method: str = "stacking"):
     """Rank fits of the same data by PSIS-LOO: ``arviz.compare`` plus Pareto k counts and the
     effective degrees of freedom of each model's REML twin.
 
     ``fits``: ``{name: InferenceData}`` (or a list, named by ``attrs["zoo_name"]`` or formula).
     ``reml``: ``{name: RemlFit}`` to take ``edf_total`` from; ``None`` fits the REML twin of each
-    Gaussian fit's formula on its stored data (``False``: no REML columns).
+    fit's formula, family and stored data (``False``: no REML columns).
 
     Returns a DataFrame indexed by name, best first, with ``rank, elpd_loo, se, elpd_diff, dse,
-    p_loo, edf_total, edf_total+1, weight, k_good, k_ok, k_bad, warning``. ``edf_total`` is mgcv's
-    ``sum(edf)`` (parametric columns included) and ``edf_total+1`` adds sigma, the quantity that
-    p_loo estimates; both are NaN where no REML counterpart exists.
+    p_loo, edf_total, edf_total+aux, weight, k_good, k_ok, k_bad, warning``. ``edf_total`` is
+    mgcv's ``sum(edf)`` (parametric columns included) and ``edf_total+aux`` adds the family's
+    estimated auxiliary parameters (sigma, shape, nu, phi): the quantity p_loo estimates; both
+    are NaN where no REML counterpart exists.
     """
     import warnings
 
@@ -70,29 +136,10 @@ def compare(fits, reml=None, ic: str = "loo", method: str = "stacking"):
 
     from bayeszoo.diagnostics import pareto_k_counts
 
-    if not isinstance(fits, dict):
-        named = {}
-        for i, idata in enumerate(fits):
-            name = str(idata.attrs.get("zoo_name") or idata.attrs.get("formula") or f"fit{i + 1}")
-            while name in named:
-                name += "'"
-            named[name] = idata
-        fits = named
+    fits = as_named_fits(fits)
     if len(fits) < 2:
         raise ValueError(f"compare() needs at least two fits, got {len(fits)}")
-    if ic != "loo":
-        raise ValueError("compare() ranks by PSIS-LOO only (ic='loo')")
-    sizes = {name: int(next(iter(d.log_likelihood.data_vars.values())).size //
-                       (d.log_likelihood.sizes["chain"] * d.log_likelihood.sizes["draw"]))
-             for name, d in fits.items() if "log_likelihood" in d.groups()}
-    missing = [n for n in fits if n not in sizes]
-    if missing:
-        raise ValueError(f"fit(s) {missing} have no log_likelihood group; fit them with "
-                         "bayeszoo.sample")
-    if len(set(sizes.values())) > 1:
-        raise ValueError(f"LOO compares models of the same data; the fits have different "
-                         f"numbers of observations: {sizes}")
-
+    check_same_data(fits)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         elpds = {name: loo_cached(idata) for name, idata in fits.items()}
@@ -101,25 +148,24 @@ def compare(fits, reml=None, ic: str = "loo", method: str = "stacking"):
     for name, e in elpds.items():
         c = pareto_k_counts(e.pareto_k)  # k_bad: every k > 0.7, the very bad (k > 1) included
         counts[name] = {"k_good": c["good"], "k_ok": c["ok"], "k_bad": c["bad"] + c["very_bad"]}
-    counts = pd.DataFrame(counts).T
-    table = table.join(counts)
+    table = table.join(pd.DataFrame(counts).T)
 
-    edf = {}
+    cols = ["rank", "elpd_loo", "se", "elpd_diff", "dse", "p_loo"]
     if reml is not False:
+        edf = {}
         for name, idata in fits.items():
             given = (reml or {}).get(name)
             if given is not None:
                 edf[name] = float(given.edf_total)
                 continue
             try:
-                edf[name] = _reml_edf_total(idata)
+                edf[name] = reml_edf_total(idata)
             except Exception:  # noqa: BLE001 - no REML counterpart: NaN, not a failed table
                 edf[name] = float("nan")
         table["edf_total"] = pd.Series(edf, dtype=float)
-        table["edf_total+1"] = table["edf_total"] + 1.0
-    cols = ["rank", "elpd_loo", "se", "elpd_diff", "dse", "p_loo"]
-    if reml is not False:
-        cols += ["edf_total", "edf_total+1"]
+        table["edf_total+aux"] = table["edf_total"] + pd.Series(
+            {n: n_auxiliary(d) for n, d in fits.items()}, dtype=float)
+        cols += ["edf_total", "edf_total+aux"]
     cols += ["weight", "k_good", "k_ok", "k_bad", "warning"]
     table = table[cols]
     for c in ("rank", "k_good", "k_ok", "k_bad"):

@@ -276,14 +276,13 @@ def pooling_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure
 
 def _coef_means(idata, design) -> dict[str, np.ndarray]:
     """Posterior means of the fixed columns (by column name) and of each block (by block name)."""
-    from bayeszoo.models.priors import block_names, fixed_brms_names
-
     post = idata.posterior
     out: dict[str, np.ndarray] = {}
-    for col, name in zip(design.column_names, fixed_brms_names(design), strict=True):
+    for col, name in zip(design.column_names, design.fixed_params, strict=True):
         if name in post:
             out[col] = np.asarray(post[name].mean(SAMPLE_DIMS).values)
-    for blk, (_, coef, _) in zip(design.blocks, block_names(design), strict=True):
+    for blk in design.blocks:
+        coef = blk.names.coef
         if coef in post:
             out["block:" + blk.name] = np.asarray(post[coef].mean(SAMPLE_DIMS).values).ravel()
     return out

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from bayeszoo.diagnostics import ESS_MIN, K_BAD, K_OK, RHAT_MAX
+from bayeszoo.inference.compare import unique_name
 from bayeszoo.paths import check_writable, write_text_atomically
 from bayeszoo.reports import figures, tables
 from bayeszoo.reports.cells import (
@@ -90,9 +91,7 @@ def fits_by_name(fits: Mapping[str, Any] | Sequence[Any]) -> dict[str, Any]:
     for i, idata in enumerate(fits):
         _checked_fit(f"fits[{i}]", idata)
         name = str(idata.attrs.get("zoo_name") or idata.attrs.get("formula") or f"fit{i + 1}")
-        while name in out:
-            name = f"{name}'"
-        out[name] = idata
+        out[unique_name(name, out)] = idata
     return out
 
 
