@@ -33,7 +33,8 @@ def fit(name: str, backend: str = "numpyro", **sampler_options: Any):
     entry = zoo.get(name)
     opts = {**entry.sampler_options, "parameterization": entry.parameterization,
             **sampler_options}
-    idata = sample(entry.formula, entry.load_data(), backend=backend, **opts)
+    idata = sample(entry.formula, entry.load_data(), backend=backend,
+                   family=entry.family_object(), **opts)
     idata.attrs["zoo_name"] = name
     idata.attrs["dataset"] = entry.dataset
     return idata
@@ -50,15 +51,17 @@ def fit_reml(name: str, **options: Any):
     entry = zoo.get(name)
     if entry.reml_formula is None:
         raise ValueError(f"zoo model {name!r} has no REML twin")
-    return reml(entry.reml_formula, entry.load_data(), **options)
+    return reml(entry.reml_formula, entry.load_data(), family=entry.family_object(), **options)
 
 
 def save(idata, path: str | Path) -> Path:
     """Write ``idata`` to ``path`` (netCDF4, every group and attribute). Returns the path.
 
     The fit must come from :func:`bayeszoo.sample` (or :func:`fit`): its ``attrs`` carry the
-    formula, priors and design, its ``constant_data`` the data, so that a loaded fit predicts
-    and reports exactly as the original.
+    formula, priors and design, its ``constant_data`` the term states and data, so that a loaded
+    fit predicts and reports exactly as the original. The file is written under a temporary
+    name and renamed: an error or Ctrl-C mid-way leaves no partial file (an interrupt is held
+    until the write has finished or been abandoned, then raised as ``KeyboardInterrupt``).
     """
     missing = [a for a in REQUIRED_ATTRS if a not in idata.attrs]
     if missing:
@@ -68,18 +71,21 @@ def save(idata, path: str | Path) -> Path:
             "to predict later); use idata.to_netcdf() for other InferenceData"
         )
     import bayeszoo
+    from bayeszoo.paths import check_writable, deferred_interrupt
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_writable(path)
     idata.attrs["bayeszoo_version"] = bayeszoo.__version__
     idata.attrs["bayeszoo_format"] = FORMAT_VERSION
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        idata.to_netcdf(str(tmp), engine="netcdf4")
-        tmp.replace(path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with deferred_interrupt():
+        try:
+            idata.to_netcdf(str(tmp), engine="netcdf4")
+            tmp.replace(path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
     return path
 
 
@@ -90,10 +96,13 @@ def load(path: str | Path):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such fit file: {path}")
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory, not a fit file written by bayeszoo.save")
     try:
         idata = az.from_netcdf(str(path), engine="netcdf4")
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path} is not a netCDF fit written by bayeszoo.save: {exc}") from exc
+    except (OSError, ValueError, RuntimeError, KeyError) as exc:
+        raise ValueError(f"{path} is not a netCDF fit written by bayeszoo.save (truncated or "
+                         f"another format): {exc}") from None
     for group in idata.groups():
         ds = getattr(idata, group)
         setattr(idata, group, ds.load())

@@ -7,9 +7,25 @@ import json
 import sys
 
 
+def _plain_json(value):
+    """``value`` with NumPy numbers as Python numbers and non-finite floats as ``None``: the
+    JSON line stays valid JSON (no ``NaN``, no ``Infinity``)."""
+    import math
+
+    if isinstance(value, dict):
+        return {str(k): _plain_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_json(v) for v in value]
+    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _print_result(result: dict) -> None:
     """Commands that compute a result end with one line holding a JSON object of its figures."""
-    print(json.dumps(result, default=float))
+    print(json.dumps(_plain_json(result), allow_nan=False))
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
@@ -195,6 +211,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
     if args.name not in zoo.names():
         return _unknown_model(args.name)
+    if args.output:
+        from bayeszoo.paths import check_writable
+
+        check_writable(args.output)
     idata = fit(args.name, backend=args.backend, **_sampler_kwargs(args))
     if not args.quiet:
         from bayeszoo.reports.tables import brms_order, scalar_and_vector_vars
@@ -221,10 +241,18 @@ def _read_data(spec: str):
         return DATASETS[spec]["loader"]()
     from pathlib import Path
 
-    if Path(spec).exists():
-        return pd.read_csv(spec)
-    raise SystemExit(f"bayeszoo: --data {spec!r} is neither a bundled dataset "
-                     f"({', '.join(DATASETS)}) nor an existing CSV file")
+    path = Path(spec)
+    if path.is_dir():
+        raise ValueError(f"--data {spec!r} is a directory; give a CSV file or a bundled "
+                         f"dataset ({', '.join(DATASETS)})")
+    if not path.exists():
+        raise ValueError(f"--data {spec!r} is neither a bundled dataset "
+                         f"({', '.join(DATASETS)}) nor an existing CSV file")
+    try:
+        return pd.read_csv(path)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError,
+            pd.errors.EmptyDataError) as exc:
+        raise ValueError(f"--data {spec!r} cannot be read as a CSV file: {exc}") from None
 
 
 def cmd_reml(args: argparse.Namespace) -> int:
@@ -475,7 +503,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, KeyError, FileNotFoundError) as exc:
+    except KeyboardInterrupt:
+        print(f"bayeszoo {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, KeyError, TypeError, FileNotFoundError) as exc:
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"bayeszoo {args.command}: {text}", file=sys.stderr)
         return 1

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -53,3 +56,24 @@ def write_text_atomically(path: str | Path, text: str) -> Path:
                 folder.rmdir()
         raise
     return path
+
+
+@contextmanager
+def deferred_interrupt():
+    """Hold Ctrl-C (SIGINT) while the block runs, then raise ``KeyboardInterrupt`` if one came.
+
+    For writes that must finish or be abandoned as a whole: interrupting netCDF/HDF5 in the
+    middle of a write can leave its file lock held (a hang) and a partial file. Outside the main
+    thread, where signal handlers cannot be set, the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt

@@ -19,16 +19,33 @@ def test_all_seven_notebooks_are_present():
     assert [p.name[:2] for p in PATHS] == ["01", "02", "03", "04", "05", "06", "07"]
 
 
+def execution_errors(nb) -> list[str]:
+    """``ename: evalue`` of every error output, with the start of the cell that raised it."""
+    return [f"{o.get('ename')}: {o.get('evalue')} (in cell starting {c.source[:60]!r})"
+            for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+            if o.get("output_type") == "error"]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_notebook_runs_in_fast_mode(path, monkeypatch):
     monkeypatch.setenv("BAYESZOO_FAST", "1")
     nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+    # errors are recorded in the outputs (not raised), so that every failing cell is reported
+    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
                                      resources={"metadata": {"path": str(NOTEBOOKS)}})
     client.execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
-    assert not errors
+    errors = execution_errors(nb)
+    assert not errors, "\n".join(errors)
+
+
+def test_execution_errors_are_found():
+    """The check above can fail: an error output is reported with its cell."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
+    nb.cells[0].outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError",
+                                                  evalue="division by zero", traceback=[])]
+    assert execution_errors(nb) == ["ZeroDivisionError: division by zero (in cell starting "
+                                    "'1 / 0')"]
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])

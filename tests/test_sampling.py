@@ -291,6 +291,7 @@ def test_dense_mass_follows_the_intercept_ridge():
     diag = sample("y ~ 1 + x + (1 | g)", df, **kw)
     dense = sample("y ~ 1 + x + (1 | g)", df, dense_mass=True, **kw)
     assert (diag.attrs["dense_mass"], dense.attrs["dense_mass"]) == (0, 1)
+    assert (diag.attrs["mass_matrix"], dense.attrs["mass_matrix"]) == ("diagonal", "dense")
     steps = {k: float(v.sample_stats["n_steps"].mean()) for k, v in (("diag", diag),
                                                                    ("dense", dense))}
     assert steps["dense"] < 0.7 * steps["diag"], steps
@@ -305,4 +306,6 @@ def test_dense_mass_reaches_pymc_and_nutpie(radon_df, backend):
     idata = sample(RADON, radon_df, backend=backend, chains=2, draws=100, tune=200, seed=3,
                    dense_mass=True, progress=False)
     assert idata.attrs["dense_mass"] == 1
+    # the kind of mass matrix the backend reports having adapted, not the flag we passed
+    assert idata.attrs["mass_matrix"] == {"pymc": "dense", "nutpie": "low_rank"}[backend]
     assert abs(_scalar(idata, "sigma").mean() - 0.767) < 0.03

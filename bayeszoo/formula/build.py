@@ -147,25 +147,22 @@ def design(formula: str | ParsedFormula, data: pd.DataFrame, *, family: Any = No
               "additions": additions, "literal_additions": {
                   k: float(v) for k, v in pf.additions.items() if _is_number(v)},
               "terms": terms}
-    d = evaluate_design(states, data, family=family, terms=pf)
-    _check_moments(d)
+    d = evaluate_design(states, data, family=family, terms=pf, require_response=True)
+    check_finite_moments(d.response, d.y, "the response")
     return d
 
 
-def _check_moments(d: Design) -> None:
-    check_finite_moments(d.response, d.y, "the response")
-    for j, name in enumerate(d.column_names):
-        check_finite_moments(name, d.X[:, j], "the fixed-effect column")
-
-
 def evaluate_design(states: dict[str, Any], data: pd.DataFrame, *, family: Any = None,
-                    terms: ParsedFormula | None = None,
-                    allow_new_levels: bool = False) -> Design:
-    """The design of fitted term ``states`` on ``data`` (the response and response additions
-    are optional; an unseen factor level raises unless ``allow_new_levels``)."""
+                    terms: ParsedFormula | None = None, allow_new_levels: bool = False,
+                    require_response: bool = False) -> Design:
+    """The design of fitted term ``states`` on ``data``. The response is read when present
+    (and must be, with ``require_response``); a response column with missing values is ignored
+    for prediction. An unseen factor level raises unless ``allow_new_levels``; a non-finite
+    value in a fixed column raises as when fitting."""
     columns = column_map(data)
     pf = terms if terms is not None else parse_formula(states["formula"])
-    with_y = pf.response is not None and pf.response in columns
+    with_y = pf.response is not None and pf.response in columns and (
+        require_response or not data[columns[pf.response]].isna().any())
     plan = _Plan(pf, columns, with_response=with_y)
     data = check_na(data, columns, plan.used, "raise", lambda c: _users(pf, c), pf.formula)
     frame = aliased_frame(states["columns"], data, columns, pf.formula)
@@ -205,6 +202,8 @@ def evaluate_design(states: dict[str, Any], data: pd.DataFrame, *, family: Any =
         dup = sorted({c for c in names if names.count(c) > 1})
         raise FormulaError(f"duplicate design columns {dup} in {pf.formula!r}")
     X = np.column_stack(X_parts) if X_parts else np.zeros((n, 0))
+    for j, name in enumerate(names):
+        check_finite_moments(name, X[:, j], "the fixed-effect column")
     y = None
     if with_y:
         y = _response(data[columns[pf.response]], pf.response)

@@ -30,7 +30,8 @@ class ZooEntry:
 
     * ``dataset``: a key of :data:`bayeszoo.datasets.DATASETS` (``"radon"``, ``"radon_full"``,
       ``"mcycle"``); :meth:`load_data` calls its loader.
-    * ``formula``: what :func:`bayeszoo.sample` fits.
+    * ``formula``: what :func:`bayeszoo.sample` fits; ``family``: its response family (a name
+      of :mod:`bayeszoo.families`, with ``link`` when not the default).
     * ``reml_formula``: the formula :func:`bayeszoo.reml` fits as the same model's REML twin, or
       ``None`` when there is none.
     * ``parameterization``: ``"noncentered"`` (default) or ``"centered"``.
@@ -45,6 +46,8 @@ class ZooEntry:
     description: str
     question: str
     reml_formula: str | None = None
+    family: str = "gaussian"
+    link: str | None = None
     parameterization: str = "noncentered"
     sampler: dict[str, Any] = field(default_factory=dict)
     group: str | None = None
@@ -54,6 +57,13 @@ class ZooEntry:
     def sampler_options(self) -> dict[str, Any]:
         """:data:`DEFAULT_SAMPLER` updated with this entry's own options."""
         return {**DEFAULT_SAMPLER, **self.sampler}
+
+    def family_object(self):
+        """The entry's family as an object of :mod:`bayeszoo.families`."""
+        from bayeszoo import families
+
+        return families.get(self.family) if self.link is None \
+            else families.get(self.family, link=self.link)
 
     def load_data(self):
         """The entry's dataset as a DataFrame."""
@@ -235,6 +245,7 @@ def describe(name: str) -> str:
         f"{e.name}",
         f"  dataset:          {e.dataset}",
         f"  formula:          {e.formula}",
+        f"  family:           {e.family}" + (f" (link {e.link})" if e.link else ""),
         f"  parameterization: {e.parameterization}",
         f"  REML twin:        {e.reml_formula or '(none)'}",
         f"  sampler defaults: {opts}",
