@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 
 from bayeszoo.design import Block, Design, SmoothInfo
+from bayeszoo.families import get as get_family
 
 from .columns import (
     alias_expr,
     check_finite_moments,
     check_na,
     column_map,
-    is_numeric,
     warn_numeric_strings,
 )
 from .errors import FormulaError, unknown_column
@@ -105,10 +105,10 @@ def design(formula: str | ParsedFormula, data: pd.DataFrame, *, family: Any = No
     """Parse ``formula`` against ``data`` into a :class:`~bayeszoo.design.Design`.
 
     ``family``: a family name or object of :mod:`bayeszoo.families` (default gaussian): it
-    prepares and checks the response. ``na_action``: ``"raise"`` (a NaN in a used column raises
-    ``ValueError`` naming the column) or ``"drop"`` (drop those rows and warn with the count).
-    ``seed`` seeds ``tp``'s knot subsampling for more than 2000 unique covariate values (mgcv's
-    ``xt$seed``).
+    prepares and checks the response and its additions (``trials``, ``se``, ``weights``).
+    ``na_action``: ``"raise"`` (a NaN in a used column raises ``ValueError`` naming the column)
+    or ``"drop"`` (drop those rows and warn with the count). ``seed`` seeds ``tp``'s knot
+    subsampling for more than 2000 unique covariate values (mgcv's ``xt$seed``).
     """
     columns = column_map(data)
     if na_action not in ("raise", "drop"):
@@ -205,10 +205,13 @@ def evaluate_design(states: dict[str, Any], data: pd.DataFrame, *, family: Any =
     for j, name in enumerate(names):
         check_finite_moments(name, X[:, j], "the fixed-effect column")
     y = None
+    fam = get_family(family if family is not None else "gaussian")
     if with_y:
-        y = _response(data[columns[pf.response]], pf.response)
+        y = fam.prepare(data[columns[pf.response]], pf.response, trials=additions.get("trials"),
+                        weights=additions.get("weights"), se=additions.get("se"),
+                        offset=offset if np.any(offset) else None).y
     return Design(formula=pf.formula, response=pf.response, y=y, X=X, column_names=names,
-                  blocks=blocks, family=family,
+                  blocks=blocks, family=fam,
                   fixed_params=[fixed_param(c, s) for c, s in zip(names, smooth_flags,
                                                                    strict=True)],
                   smooths=smooths, offset=offset, additions=additions, data=data, terms=pf,
@@ -222,9 +225,3 @@ def _add_block(blocks: list[Block], seen: set, blk: Block, text: str) -> None:
                            "formula")
     seen.add(key)
     blocks.append(blk)
-
-
-def _response(s: pd.Series, name: str) -> np.ndarray:
-    if not is_numeric(s):
-        raise FormulaError(f"the response {name!r} is not numeric (dtype {s.dtype})")
-    return np.asarray(s, dtype=float)

@@ -84,8 +84,4 @@ def pointwise_log_likelihood(post, info: dict[str, Any], design: Design, family,
     eta = posterior_eta(post, info, design_arrays(design))
     aux = {a: np.asarray(getattr(post[a], "values", post[a]), dtype=float)[..., None]
            for a in aux_names}
-    y = family.prepare_response(design.y)
-    lp = family.log_prob(NUMPY, y, eta, aux, design.additions)
-    if "weights" in design.additions:
-        lp = lp * design.additions["weights"]
-    return lp
+    return family.log_prob(NUMPY, np.asarray(design.y, dtype=float), eta, aux, design.additions)

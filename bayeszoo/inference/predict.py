@@ -19,7 +19,7 @@ def fit_family(idata):
     """The family object of a fit (from ``attrs["family"]`` and ``attrs["link"]``)."""
     from bayeszoo import families
 
-    return families.get(idata.attrs.get("family", "gaussian"))
+    return families.get(idata.attrs.get("family", "gaussian"), link=idata.attrs.get("link"))
 
 
 def stored_states(idata) -> dict:
@@ -131,7 +131,7 @@ def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
     if kind == "linpred":
         return eta
     aux = {a.name: np.asarray(post[a.name].values, dtype=float).reshape(-1, 1)
-           for a in family.auxiliary(additions)}
+           for a in family.aux_parameters(tuple(additions))}
     if kind == "epred":
         return family.mean(eta, aux, additions)
     return family.draw(np.random.default_rng(seed), eta, aux, additions)

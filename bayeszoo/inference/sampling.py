@@ -185,7 +185,7 @@ def sample(
         "formula": design.formula,
         "response": design.response,
         "family": spec.family.name,
-        "link": spec.family.link if isinstance(spec.family.link, str) else spec.family.link.name,
+        "link": spec.family.link_name,
         "backend": backend,
         "priors": spec.priors_json(),
         "seed": int(seed),

@@ -37,8 +37,7 @@ def centered_X(design: Design, spec: ModelSpec) -> np.ndarray:
 
 
 def model_data(design: Design, spec: ModelSpec) -> ModelData:
-    y = spec.family.prepare_response(design.y) if design.y is not None else None
-    return ModelData(y=y, additions={k: np.asarray(v, dtype=float)
+    return ModelData(y=np.asarray(design.y, dtype=float), additions={k: np.asarray(v, dtype=float)
                                      for k, v in design.additions.items()},
                      arrays=design_arrays(design, centered_X(design, spec)))
 
@@ -83,7 +82,5 @@ def pointwise_log_likelihood(spec: ModelSpec, values: dict[str, Any], data: Mode
                              concat):
     """``log p(y_i | θ)`` of every row (weighted by ``weights()`` when given, as brms)."""
     aux = {name: values[site] for name, site in spec.aux.items()}
-    lp = spec.family.log_prob(ops, data.y, eta(spec, values, data, concat), aux, data.additions)
-    if "weights" in data.additions:
-        lp = lp * data.additions["weights"]
-    return lp
+    return spec.family.log_prob(ops, data.y, eta(spec, values, data, concat), aux,
+                                data.additions)

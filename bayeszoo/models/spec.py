@@ -123,7 +123,7 @@ def valid_prior_keys(design: Design, family: Any) -> set[str]:
     for blk in design.blocks:
         for keys in blk.names.prior_keys:
             valid |= set(keys)
-    valid |= {a.name for a in family.auxiliary(design.additions)}
+    valid |= {a.name for a in family.aux_parameters(tuple(design.additions))}
     return valid
 
 
@@ -139,7 +139,7 @@ def model_spec(design: Design, priors: dict | None = None,
                          f"got {parameterization!r}")
     if design.y is None:
         raise ValueError("the design has no response; sampling needs y")
-    family = get_family(family if family is not None else design.family)
+    family = get_family(family if family is not None else design.family or "gaussian")
     parsed = _parse_all(priors)
     valid = valid_prior_keys(design, family)
     unknown = sorted(set(parsed) - valid)
@@ -150,8 +150,9 @@ def model_spec(design: Design, priors: dict | None = None,
         if "Intercept" in parsed:
             raise ValueError("give the intercept prior once, as 'Intercept'")
         parsed["Intercept"] = parsed.pop("b_Intercept")
+    offset = design.offset if design.offset is not None and np.any(design.offset) else None
     defaults = {k: parse_prior(v) for k, v in
-                family.default_priors(design.y, design.additions).items()}
+                family.default_priors(design.y, offset=offset).items()}
     used: dict[str, str] = {}
     sites: list[Site] = []
 
@@ -196,10 +197,11 @@ def model_spec(design: Design, priors: dict | None = None,
         blocks.append(BlockSpec(j, tuple(scale_sites), f"z_{j}", blk.structure, blk.size))
 
     aux: dict[str, str] = {}
-    for a in family.auxiliary(design.additions):
+    for a in family.aux_parameters(tuple(design.additions)):
         p = check_support(a.name, parsed.get(a.name, defaults[a.name]), "positive")
         used[a.name] = str(p)
-        sites.append(Site(a.name, p, (), a.support))
+        sites.append(Site(a.name, p, (), "positive" if a.lower == 0 else
+                          f"greater_than_{a.lower:g}"))
         aux[a.name] = a.name
 
     X = np.asarray(design.X, dtype=float)

@@ -1,0 +1,66 @@
+"""``bernoulli``: ``y ~ Bernoulli(mu)``, ``y`` in {0, 1}; links logit (default), probit, cloglog.
+
+A two-level string, boolean or categorical response is coded as R's ``factor`` would be: the
+first level (the categorical's order, else sorted) is 0 and the other 1 (``Pima.tr$type``:
+``No`` = 0, ``Yes`` = 1). REML is mgcv's ``binomial`` with one trial per row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .base import Family, Response
+from .binomial import PROBABILITY_LINKS, binomial_likelihood
+
+__all__ = ["Bernoulli", "bernoulli"]
+
+
+class Bernoulli(Family):
+    name = "bernoulli"
+    links = PROBABILITY_LINKS
+    discrete = True
+
+    def response_values(self, y, column):
+        s = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y))
+        if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype.kind in "OSUb":
+            values = s.dropna()
+            if isinstance(s.dtype, pd.CategoricalDtype):
+                levels = [lv for lv in s.cat.categories if lv in set(values)]
+            else:
+                levels = sorted(set(values.tolist()))
+            if len(levels) != 2:
+                raise ValueError(f"response {column!r} of a bernoulli model must have exactly "
+                                 f"two levels; it has {len(levels)}: {levels[:5]}")
+            if s.isna().any():
+                i = int(np.flatnonzero(s.isna().to_numpy())[0])
+                raise ValueError(f"response {column!r} has a missing value at row {i}; drop or "
+                                 "impute those rows")
+            coded = (s == levels[1]).to_numpy(dtype=float)
+            return coded, (levels[0], levels[1])
+        return super().response_values(y, column)
+
+    def check_values(self, y, column, trials):
+        bad = (y != 0) & (y != 1)
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"response {column!r} of a bernoulli model must be 0 or 1 (or a "
+                             f"two-level factor); row {i} has {y[i]:g}. For counts out of n "
+                             "trials use binomial with trials()")
+
+    def log_prob(self, ops, y, eta, aux, extras):
+        lp = ops.where(y > 0.5, self.link.log_p(ops, eta), self.link.log_q(ops, eta))
+        return self.weighted(ops, lp, extras)
+
+    def draw(self, rng, eta, aux=None, extras=None):
+        return rng.binomial(1, self.link.inverse_np(np.asarray(eta, dtype=float)))
+
+    def reml_likelihood(self, response: Response, dpars=(), theta=None):
+        if dpars:
+            raise ValueError(f"bernoulli has no auxiliary parameter to model: {dpars}")
+        return binomial_likelihood("binomial", self.link, response, np.ones(response.n))
+
+
+def bernoulli(link: str = "logit") -> Bernoulli:
+    """The bernoulli family (brms ``bernoulli()``)."""
+    return Bernoulli(link)

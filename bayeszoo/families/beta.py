@@ -1,0 +1,47 @@
+"""``beta``: ``y ~ Beta(mu·phi, (1 - mu)·phi)``, ``0 < y < 1``; links logit (default), probit,
+cloglog. ``phi`` is brms's precision."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import AuxParameter, Family
+from .binomial import PROBABILITY_LINKS
+
+__all__ = ["Beta", "beta"]
+
+PHI = AuxParameter("phi", 0.0, "log", "gamma(0.01, 0.01)", "student_t(3, 0, 2.5)")
+
+
+class Beta(Family):
+    name = "beta"
+    links = PROBABILITY_LINKS
+    aux = (PHI,)
+
+    def check_values(self, y, column, trials):
+        bad = (y <= 0) | (y >= 1)
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"response {column!r} of a beta model must lie strictly between 0 "
+                             f"and 1; row {i} has {y[i]:g}. Rescale it, e.g. "
+                             "(y·(n - 1) + 0.5)/n")
+
+    def log_prob(self, ops, y, eta, aux, extras):
+        phi = aux["phi"]
+        log_p = self.link.log_p(ops, eta)
+        log_q = self.link.log_q(ops, eta)
+        a = ops.exp(log_p) * phi
+        b = ops.exp(log_q) * phi
+        lp = (ops.gammaln(phi) - ops.gammaln(a) - ops.gammaln(b) + (a - 1.0) * ops.log(y)
+              + (b - 1.0) * ops.log1p(-y))
+        return self.weighted(ops, lp, extras)
+
+    def draw(self, rng, eta, aux=None, extras=None):
+        mu = self.mean(eta)
+        phi = np.asarray((aux or {})["phi"], dtype=float)
+        return rng.beta(mu * phi, (1.0 - mu) * phi)
+
+
+def beta(link: str = "logit") -> Beta:
+    """The beta family (brms ``Beta()``)."""
+    return Beta(link)

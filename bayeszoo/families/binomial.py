@@ -1,0 +1,115 @@
+"""``binomial``: ``y ~ Binomial(trials, mu)``; links logit (default), probit, cloglog.
+
+``trials`` is required (brms's ``y | trials(n)``); ``posterior_epred`` is ``mu · trials``.
+For REML the response is mgcv's: the proportion ``y / trials`` with prior weights
+``trials`` (``glm``'s ``cbind(y, n - y)`` form), and the saturated likelihood keeps the
+binomial coefficient (``binomial()$aic`` in R's ``family.R``, read by mgcv's
+``fix.family.ls``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from .base import Family, Response
+from .glm import EPS, DevianceFunctions, GlmLikelihood
+
+__all__ = ["Binomial", "binomial", "binomial_likelihood", "binomial_log_prob",
+           "binomial_saturated"]
+
+PROBABILITY_LINKS = ("logit", "probit", "cloglog")
+
+
+def _ylogy_ratio(y, mu):
+    """``y log(y / mu)`` with ``0 log 0 = 0``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / mu), 0.0)
+
+
+def _dev(y, mu, w, theta):
+    q = 1.0 - mu
+    d = 2.0 * w * (_ylogy_ratio(y, mu) + _ylogy_ratio(1.0 - y, q))
+    d1 = 2.0 * w * (-y / mu + (1.0 - y) / q)
+    d2 = 2.0 * w * (y / mu**2 + (1.0 - y) / q**2)
+    d3 = 2.0 * w * (-2.0 * y / mu**3 + 2.0 * (1.0 - y) / q**3)
+    return d, d1, d2, d3
+
+
+def _variance(mu, theta):
+    return mu * (1.0 - mu), 1.0 - 2.0 * mu
+
+
+def binomial_saturated(counts: np.ndarray, trials: np.ndarray,
+                       prior_weights: np.ndarray) -> float:
+    """mgcv's ``ls``: ``Σ prior_w · log dbinom(counts, trials, counts / trials)``."""
+    m = np.round(trials)
+    k = np.round(counts)
+    p = np.where(m > 0, k / np.where(m > 0, m, 1.0), 0.0)
+    lchoose = special.gammaln(m + 1) - special.gammaln(k + 1) - special.gammaln(m - k + 1)
+    logpmf = lchoose + special.xlogy(k, p) + special.xlog1py(m - k, -p)
+    return float(np.sum(prior_weights * np.where(m > 0, logpmf, 0.0)))
+
+
+def binomial_likelihood(label: str, link, response: Response, trials: np.ndarray):
+    """mgcv's binomial REML pieces for counts ``response.y`` out of ``trials``."""
+    prior = response.prior_weights()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prop = np.where(trials > 0, response.y / np.where(trials > 0, trials, 1.0), 0.0)
+    w = prior * trials
+    ls = binomial_saturated(response.y, trials, prior)
+    fns = DevianceFunctions(dev=_dev, dev_theta=None,
+                            saturated=lambda y, w, phi, theta: (ls, 0.0, 0.0),
+                            variance=_variance, mu_bounds=(EPS, 1.0 - EPS))
+    mustart = (w * prop + 0.5) / (w + 1.0)
+    return GlmLikelihood(label, prop, w, link, fns, mustart)
+
+
+def binomial_log_prob(ops, link, y, eta, trials):
+    """``log C(trials, y) + y log mu + (trials - y) log(1 - mu)``, stable on the link scale."""
+    log_p = link.log_p(ops, eta)
+    log_q = link.log_q(ops, eta)
+    lp = ops.where(y > 0, y * log_p, 0.0) + ops.where(trials - y > 0, (trials - y) * log_q, 0.0)
+    return (lp + ops.gammaln(trials + 1.0) - ops.gammaln(y + 1.0)
+            - ops.gammaln(trials - y + 1.0))
+
+
+class Binomial(Family):
+    name = "binomial"
+    links = PROBABILITY_LINKS
+    accepts = ("trials", "weights")
+    requires = ("trials",)
+    discrete = True
+
+    def check_values(self, y, column, trials):
+        bad = (y < 0) | (y != np.round(y))
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"response {column!r} of a binomial model must hold non-negative "
+                             f"whole counts; row {i} has {y[i]}")
+        over = y > trials
+        if np.any(over):
+            i = int(np.flatnonzero(over)[0])
+            raise ValueError(f"response {column!r} has {y[i]:g} successes at row {i} but only "
+                             f"{trials[i]:g} trials; check the trials() column")
+
+    def log_prob(self, ops, y, eta, aux, extras):
+        return self.weighted(ops, binomial_log_prob(ops, self.link, y, eta, extras["trials"]),
+                             extras)
+
+    def mean(self, eta, aux=None, extras=None):
+        return self.link.inverse_np(np.asarray(eta, dtype=float)) * (extras or {})["trials"]
+
+    def draw(self, rng, eta, aux=None, extras=None):
+        trials = (extras or {})["trials"].astype(np.int64)
+        return rng.binomial(trials, self.link.inverse_np(np.asarray(eta, dtype=float)))
+
+    def reml_likelihood(self, response: Response, dpars=(), theta=None):
+        if dpars:
+            raise ValueError(f"binomial has no auxiliary parameter to model: {dpars}")
+        return binomial_likelihood("binomial", self.link, response, response.trials)
+
+
+def binomial(link: str = "logit") -> Binomial:
+    """The binomial family (brms ``binomial()``); needs ``trials``."""
+    return Binomial(link)

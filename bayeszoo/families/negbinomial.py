@@ -1,0 +1,101 @@
+"""``negbinomial``: ``y ~ NegBinomial(mu, shape)``, ``var = mu + mu²/shape`` (NB2); links log
+(default), identity.
+
+brms's ``shape`` is mgcv's ``theta``. REML follows mgcv's ``nb()`` extended family
+(``R/efam.r``): deviance ``2 w [y log(y/mu) - (y + theta) log((y + theta)/(mu + theta))]``, its
+derivatives w.r.t. ``mu`` and ``log theta`` (``nb()$Dd``) and the saturated likelihood
+``nb()$ls``; ``theta`` is estimated on the log scale jointly with the smoothing parameters, or
+held at a given value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from .base import AuxParameter, Family, Response
+from .glm import EPS, DevianceFunctions, GlmLikelihood
+from .poisson import check_counts
+
+__all__ = ["NegBinomial", "negbinomial"]
+
+SHAPE = AuxParameter("shape", 0.0, "log", "gamma(0.01, 0.01)", "student_t(3, 0, 2.5)")
+
+
+def _dev(y, mu, w, theta):
+    yth, muth = y + theta, mu + theta
+    ylog = y * np.log(np.maximum(1.0, y) / mu)
+    d = 2.0 * w * (ylog - yth * np.log(yth / muth))
+    d1 = 2.0 * w * (yth / muth - y / mu)
+    d2 = -2.0 * w * (yth / muth**2 - y / mu**2)
+    d3 = 4.0 * w * (yth / muth**3 - y / mu**3)
+    return d, d1, d2, d3
+
+
+def _dev_theta(y, mu, w, theta):
+    yth, muth = y + theta, mu + theta
+    dth = -2.0 * w * theta * (np.log(yth / muth) + 1.0 - yth / muth)
+    dmuth = 2.0 * w * theta * (1.0 - yth / muth) / muth
+    dmu2th = 2.0 * w * theta * (2.0 * yth / muth - 1.0) / muth**2
+    return dth, dmuth, dmu2th
+
+
+def _saturated(y, w, phi, theta):
+    """``nb()$ls`` and its first two derivatives w.r.t. ``log theta``."""
+    lt = np.log(theta)
+    yth = y + theta
+    ylogy = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0)), 0.0)
+    term = (yth * np.log(yth) - ylogy + special.gammaln(y + 1) - theta * lt
+            + special.gammaln(theta) - special.gammaln(yth))
+    ls = -float(np.sum(term * w))
+    lyth = np.log(yth)
+    d1 = theta * (lyth - special.digamma(yth) + special.digamma(theta) - lt)
+    d2 = theta * (lyth - theta * special.polygamma(1, yth) - special.digamma(yth) + theta / yth
+                  + theta * special.polygamma(1, theta) + special.digamma(theta) - lt - 1.0)
+    return ls, -float(np.sum(d1 * w)), -float(np.sum(d2 * w))
+
+
+def _variance(mu, theta):
+    return mu + mu**2 / theta, 1.0 + 2.0 * mu / theta
+
+
+class NegBinomial(Family):
+    name = "negbinomial"
+    links = ("log", "identity")
+    aux = (SHAPE,)
+    discrete = True
+
+    def check_values(self, y, column, trials):
+        check_counts(y, column, self.name)
+
+    def log_prob(self, ops, y, eta, aux, extras):
+        shape = aux["shape"]
+        a = self.log_mu(ops, eta) - ops.log(shape)
+        lp = (ops.gammaln(y + shape) - ops.gammaln(y + 1.0) - ops.gammaln(shape)
+              - shape * ops.softplus(a) - y * ops.softplus(-a))
+        return self.weighted(ops, lp, extras)
+
+    def draw(self, rng, eta, aux=None, extras=None):
+        mu = self.mean(eta)
+        shape = np.asarray((aux or {})["shape"], dtype=float)
+        return rng.poisson(rng.gamma(shape, mu / shape))
+
+    def reml_likelihood(self, response: Response, dpars=(), theta=None):
+        """mgcv's ``nb()``: ``theta=None`` estimates theta (start 1, mgcv's ``log theta = 0``),
+        a positive number holds it fixed (``nb(theta = ...)``)."""
+        if dpars:
+            raise ValueError(f"negbinomial: REML takes no formula for {dpars}")
+        if theta is not None and not (np.isfinite(theta) and theta > 0):
+            raise ValueError(f"negbinomial theta (brms's shape) must be positive, got {theta!r}")
+        y, w = response.y, response.prior_weights()
+        fns = DevianceFunctions(dev=_dev, dev_theta=_dev_theta, saturated=_saturated,
+                                variance=_variance, mu_bounds=(EPS, np.inf))
+        mustart = y + (y == 0) / 6.0
+        return GlmLikelihood("negbinomial", y, w, self.link, fns, mustart,
+                             theta="estimated" if theta is None else float(theta),
+                             theta_start=1.0)
+
+
+def negbinomial(link: str = "log") -> NegBinomial:
+    """The negative binomial family (brms ``negbinomial()``)."""
+    return NegBinomial(link)

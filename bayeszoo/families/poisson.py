@@ -1,0 +1,65 @@
+"""``poisson``: ``y ~ Poisson(mu)``; links log (default), identity. REML as mgcv's ``poisson``
+(known scale; saturated likelihood ``Σ w · dpois(y, y, log = TRUE)``)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from .base import Family, Response
+from .glm import EPS, DevianceFunctions, GlmLikelihood
+
+__all__ = ["Poisson", "check_counts", "poisson"]
+
+
+def check_counts(y: np.ndarray, column: str, family: str) -> None:
+    """Counts are non-negative whole numbers."""
+    bad = (y < 0) | (y != np.round(y))
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"response {column!r} of a {family} model must hold non-negative whole "
+                         f"counts; row {i} has {y[i]:g}")
+
+
+def _dev(y, mu, w, theta):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ylog = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / mu), 0.0)
+    return (2.0 * w * (ylog - (y - mu)), 2.0 * w * (1.0 - y / mu), 2.0 * w * y / mu**2,
+            -4.0 * w * y / mu**3)
+
+
+def _variance(mu, theta):
+    return mu, np.ones_like(mu)
+
+
+class Poisson(Family):
+    name = "poisson"
+    links = ("log", "identity")
+    discrete = True
+
+    def check_values(self, y, column, trials):
+        check_counts(y, column, self.name)
+
+    def log_prob(self, ops, y, eta, aux, extras):
+        lp = ops.where(y > 0, y * self.log_mu(ops, eta), 0.0) - self.link.inverse(ops, eta)
+        return self.weighted(ops, lp - ops.gammaln(y + 1.0), extras)
+
+    def draw(self, rng, eta, aux=None, extras=None):
+        return rng.poisson(self.mean(eta))
+
+    def reml_likelihood(self, response: Response, dpars=(), theta=None):
+        if dpars:
+            raise ValueError(f"poisson has no auxiliary parameter to model: {dpars}")
+        y, w = response.y, response.prior_weights()
+        ls = float(np.sum(stats.poisson.logpmf(y, y) * w))
+        fns = DevianceFunctions(dev=_dev, dev_theta=None,
+                                saturated=lambda y_, w_, phi, th: (ls, 0.0, 0.0),
+                                variance=_variance, mu_bounds=(EPS, np.inf))
+        return GlmLikelihood("poisson", y, w, self.link, fns, y + 0.1)
+
+
+def poisson(link: str = "log") -> Poisson:
+    """The poisson family (brms ``poisson()``)."""
+    return Poisson(link)
+
+

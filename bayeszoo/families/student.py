@@ -1,0 +1,56 @@
+"""``student``: ``y ~ Student-t(nu, mu, sigma)``; links identity (default), log, inverse.
+
+``nu`` lives on ``(1, inf)`` and brms models it on the ``logm1`` link (``nu = 1 + exp(eta)``);
+its default prior is ``gamma(2, 0.1)``. With ``y | se(s)`` the scale of row ``i`` is ``s_i``
+and ``sigma`` is not estimated (brms's ``se()`` default ``sigma = FALSE``); a ``sigma`` given
+as well adds in quadrature.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .base import AuxParameter, Family
+from .gaussian import SIGMA
+
+__all__ = ["Student", "student"]
+
+NU = AuxParameter("nu", 1.0, "logm1", "gamma(2, 0.1)", "normal(2.7, 0.8)")
+LOG_PI = math.log(math.pi)
+
+
+class Student(Family):
+    name = "student"
+    links = ("identity", "log", "inverse")
+    aux = (SIGMA, NU)
+    accepts = ("weights", "se")
+
+    def aux_parameters(self, additions=()):
+        return (NU,) if "se" in additions else self.aux
+
+    def log_prob(self, ops, y, eta, aux, extras):
+        nu = aux["nu"]
+        mu = self.link.inverse(ops, eta)
+        se, sigma = extras.get("se"), aux.get("sigma")
+        if se is None:
+            scale = sigma
+        else:
+            scale = se if sigma is None else ops.sqrt(ops.square(se) + ops.square(sigma))
+        z = (y - mu) / scale
+        lp = (ops.gammaln(0.5 * (nu + 1.0)) - ops.gammaln(0.5 * nu) - 0.5 * (ops.log(nu) + LOG_PI)
+              - ops.log(scale) - 0.5 * (nu + 1.0) * ops.log1p(ops.square(z) / nu))
+        return self.weighted(ops, lp, extras)
+
+    def draw(self, rng, eta, aux=None, extras=None):
+        aux, extras = aux or {}, extras or {}
+        mu = self.mean(eta)
+        se, sigma = extras.get("se"), aux.get("sigma")
+        scale = sigma if se is None else (se if sigma is None else np.sqrt(se**2 + sigma**2))
+        return mu + np.asarray(scale, dtype=float) * rng.standard_t(aux["nu"], size=mu.shape)
+
+
+def student(link: str = "identity") -> Student:
+    """The Student-t family (brms ``student()``)."""
+    return Student(link)
