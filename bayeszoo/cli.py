@@ -40,7 +40,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from bayeszoo.inference.training import run_recipe
+    from bayeszoo.nn.training import run_recipe
 
     out = args.out if args.out is not None else f"runs/{args.recipe}"
     result = run_recipe(args.recipe, epochs=args.epochs, limit=args.limit, out=out,
@@ -54,7 +54,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _add_train_parser(sub) -> None:
-    from bayeszoo.models.recipes import RECIPES
+    from bayeszoo.nn.recipes import RECIPES
 
     p = sub.add_parser("train", help="train one of the lecture's networks (Flax + Optax)",
                        description="\n".join(f"{r.name}: {r.description}"

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from conftest import run_cli
 
-from bayeszoo.inference import training
-from bayeszoo.inference.training import (
+from bayeszoo.nn import recipes, training
+from bayeszoo.nn.modules import CNN, MLP
+from bayeszoo.nn.training import (
     confusion_matrix,
     evaluate,
     learning_curve,
@@ -22,8 +23,6 @@ from bayeszoo.inference.training import (
     save_weights,
     train,
 )
-from bayeszoo.models import recipes
-from bayeszoo.models.nets import CNN, MLP
 
 
 def _blobs(n=240, seed=0):
@@ -158,8 +157,8 @@ def test_bad_input_fails_before_training():
 DP_SCRIPT = textwrap.dedent("""
     import json
     import numpy as np
-    from bayeszoo.inference.training import train
-    from bayeszoo.models.nets import MLP
+    from bayeszoo.nn.training import train
+    from bayeszoo.nn.modules import MLP
     import jax
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, 200)

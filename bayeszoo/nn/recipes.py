@@ -1,7 +1,7 @@
 """The lecture's networks as recipes: data preparation, model and training settings.
 
 ``RECIPES[name]`` for ``mnist-mlp``, ``mnist-cnn``, ``penguins-reg``, ``penguins-cls`` and
-``circle``; :func:`bayeszoo.inference.training.run_recipe` (``bayeszoo train NAME``) trains one
+``circle``; :func:`bayeszoo.nn.training.run_recipe` (``bayeszoo train NAME``) trains one
 and scores it on the test set. Data preparation is seeded and fits every transformation
 (standardization) on the training rows only.
 """
@@ -78,14 +78,14 @@ def _mnist(limit: int | None, flat: bool, standardize: bool = False) -> Prepared
 
 
 def _mnist_mlp(p: Prepared, seed: int):
-    from bayeszoo.models.nets import MLP
+    from bayeszoo.nn.modules import MLP
 
     return MLP(784, hidden=(512,), out_features=10, activation="relu", dropout=0.2,
                output="softmax", rngs=seed)
 
 
 def _mnist_cnn(p: Prepared, seed: int):
-    from bayeszoo.models.nets import CNN
+    from bayeszoo.nn.modules import CNN
 
     return CNN((28, 28, 1), out_features=10, dropout=0.5, rngs=seed)
 
@@ -146,14 +146,14 @@ def _penguins_cls(limit: int | None, seed: int) -> Prepared:
 
 
 def _penguins_reg_model(p: Prepared, seed: int):
-    from bayeszoo.models.nets import MLP
+    from bayeszoo.nn.modules import MLP
 
     return MLP(p.x_train.shape[1], hidden=(50,), out_features=1, activation="relu",
                dropout=0.4, output="linear", rngs=seed)
 
 
 def _penguins_cls_model(p: Prepared, seed: int):
-    from bayeszoo.models.nets import MLP
+    from bayeszoo.nn.modules import MLP
 
     return MLP(p.x_train.shape[1], hidden=(10, 5), out_features=3, activation="relu",
                dropout=(0.4, 0.3), output="softmax", rngs=seed)
@@ -178,7 +178,7 @@ def _circle(limit: int | None, seed: int) -> Prepared:
 
 
 def _circle_model(p: Prepared, seed: int):
-    from bayeszoo.models.nets import MLP
+    from bayeszoo.nn.modules import MLP
 
     return MLP(2, hidden=(8,), out_features=1, activation="relu", dropout=0.0,
                output="sigmoid", rngs=seed)

@@ -1,6 +1,6 @@
 """Training Flax NNX networks with Optax: a Keras-like loop, data-parallel over JAX devices.
 
-:func:`train` fits a module from :mod:`bayeszoo.models.nets` (or any NNX module whose
+:func:`train` fits a module from :mod:`bayeszoo.nn.modules` (or any NNX module whose
 ``__call__(x, *, train, rngs)`` returns the raw output) and returns a :class:`History`;
 :func:`evaluate`, :func:`predict` and :func:`confusion_matrix` score it, and
 :func:`learning_curve` plots a history.
@@ -44,7 +44,7 @@ from flax import nnx, serialization  # noqa: E402
 from jax.sharding import NamedSharding  # noqa: E402
 from jax.sharding import PartitionSpec as P  # noqa: E402
 
-from bayeszoo.models.nets import output_activation  # noqa: E402
+from bayeszoo.nn.modules import output_activation  # noqa: E402
 
 CHECKPOINT_FILE = "checkpoint.msgpack"
 _CHECKPOINT_FORMAT = 1
@@ -742,7 +742,7 @@ def run_recipe(name: str, epochs: int | None = None, limit: int | None = None,
                out: str | os.PathLike | None = None, seed: int = 0, progress: bool = True,
                checkpoint_dir: str | os.PathLike | None = None, optimizer: str | None = None,
                lr: float | None = None, batch_size: int | None = None) -> dict[str, Any]:
-    """Train recipe ``name`` of :mod:`bayeszoo.models.recipes` and score it on the test set.
+    """Train recipe ``name`` of :mod:`bayeszoo.nn.recipes` and score it on the test set.
 
     ``limit`` keeps the first ``limit`` training rows (and test images, for MNIST). With
     ``out``, writes ``history.json``, ``history.csv``, ``metrics.json``, ``learning_curve.png``,
@@ -750,7 +750,7 @@ def run_recipe(name: str, epochs: int | None = None, limit: int | None = None,
     headline figures: ``test_*`` metrics (regression errors also in the target's unit),
     ``epochs``, ``seconds`` (data preparation, training and scoring) and per-epoch seconds.
     """
-    from bayeszoo.models import recipes
+    from bayeszoo.nn import recipes
 
     t0 = time.perf_counter()
     recipe = recipes.get(name)
