@@ -40,7 +40,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from bayeszoo.nn.training import run_recipe
+    from bayeszoo.nn import run_recipe
 
     out = args.out if args.out is not None else f"runs/{args.recipe}"
     result = run_recipe(args.recipe, epochs=args.epochs, limit=args.limit, out=out,

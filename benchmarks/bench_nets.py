@@ -56,8 +56,7 @@ def _mnist(limit: int | None, flat: bool):
 def run_bayeszoo(net: str, epochs: int, limit: int | None, all_devices: bool) -> dict:
     import jax
 
-    from bayeszoo.nn import recipes
-    from bayeszoo.nn.training import recipe_optimizer, train
+    from bayeszoo.nn import recipe_optimizer, recipes, train
 
     recipe = recipes.get(net)
     prep = recipe.prepare(limit, 0)

@@ -1,9 +1,10 @@
 """The lecture's networks as recipes: data preparation, model and training settings.
 
 ``RECIPES[name]`` for ``mnist-mlp``, ``mnist-cnn``, ``penguins-reg``, ``penguins-cls`` and
-``circle``; :func:`bayeszoo.nn.training.run_recipe` (``bayeszoo train NAME``) trains one
-and scores it on the test set. Data preparation is seeded and fits every transformation
-(standardization) on the training rows only.
+``circle``; :func:`recipe_optimizer` turns a recipe's optimizer settings into arguments of
+:func:`bayeszoo.nn.training.train`, and :func:`bayeszoo.nn.runs.run_recipe` (``bayeszoo train
+NAME``) trains one and scores it on the test set. Data preparation is seeded and fits every
+transformation (standardization) on the training rows only.
 """
 
 from __future__ import annotations
@@ -222,3 +223,20 @@ def get(name: str) -> Recipe:
     if name not in RECIPES:
         raise KeyError(f"unknown recipe {name!r}; choose one of {sorted(RECIPES)}")
     return RECIPES[name]
+
+
+def recipe_optimizer(recipe: Recipe, n_train: int, epochs: int, batch_size: int | None = None,
+                     optimizer: str | None = None, lr: float | None = None):
+    """``(optimizer, lr)`` for :func:`bayeszoo.nn.training.train` as ``recipe`` prescribes, with
+    overrides; a ``"warmup_cosine"`` schedule is :func:`bayeszoo.nn.optimizers.warmup_cosine`
+    peaking at the recipe's ``lr``."""
+    from bayeszoo.nn.optimizers import resolve_optimizer, warmup_cosine
+
+    bs = int(batch_size or recipe.batch_size)
+    name = optimizer or recipe.optimizer
+    rate = lr if lr is not None else (recipe.lr if optimizer is None else None)
+    if recipe.schedule != "warmup_cosine":
+        return name, rate
+    sched = warmup_cosine(n_train, epochs, rate if rate is not None else 1e-3, bs,
+                          recipe.validation_split)
+    return resolve_optimizer(name, sched), None
