@@ -1,9 +1,11 @@
-"""Checks that run before anything compiles: the data ``(x, y)`` against the model and the
-loss, and the validation split. Each error names the data and says what would fit."""
+"""Checks that run before anything compiles: counts (epochs, batch size), the data ``(x, y)``
+against the model and the loss, and the validation split. Each error names the setting or the
+data and says what would fit."""
 
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 import numpy as np
 
@@ -16,6 +18,16 @@ import jax.numpy as jnp  # noqa: E402
 from flax import nnx  # noqa: E402
 
 from bayeszoo.nn.losses import Loss  # noqa: E402
+
+
+def check_count(name: str, value, minimum: int = 1) -> int:
+    """``value`` as an int: a whole number (``3`` or ``3.0``, not ``1.7``) of at least
+    ``minimum``; else a ``ValueError`` naming ``name`` and the value."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not float(value).is_integer():
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
+    return int(value)
 
 
 def as_arrays(data) -> tuple[np.ndarray, np.ndarray]:

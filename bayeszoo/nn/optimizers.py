@@ -1,18 +1,29 @@
 """Optimizers and learning rates for :func:`bayeszoo.nn.training.train`: Keras's RMSprop, Adam
-and SGD defaults as Optax transformations, and the MNIST recipes' warm-up + cosine schedule
-(cosine decay: Loshchilov & Hutter 2017, "SGDR"; linear warm-up: Goyal et al. 2017, "Accurate,
-large minibatch SGD")."""
+and SGD defaults as Optax transformations, the check of a learning rate, and the MNIST recipes'
+warm-up + cosine schedule (cosine decay: Loshchilov & Hutter 2017, "SGDR"; linear warm-up:
+Goyal et al. 2017, "Accurate, large minibatch SGD")."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from numbers import Real
 
 from bayeszoo.runtime import ensure_configured
 
 ensure_configured()
 
 import optax  # noqa: E402
+
+
+def check_lr(lr: float | Callable | None, name: str = "lr") -> None:
+    """A learning rate must be ``None`` (the optimizer's default), an Optax schedule or a
+    positive finite number; anything else is a ``ValueError`` naming ``name`` and the value."""
+    if lr is None or callable(lr):
+        return
+    if isinstance(lr, bool) or not isinstance(lr, Real) or not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"{name} must be a positive finite number or an optax schedule, "
+                         f"got {lr!r}")
 
 
 def describe_lr(lr: float | Callable | None) -> float | str | None:
@@ -25,6 +36,7 @@ def resolve_optimizer(optimizer: str | optax.GradientTransformation,
     """``"rmsprop"`` and ``"adam"`` with Keras's defaults (lr 0.001, eps 1e-7), ``"sgd"``
     (lr 0.01) -- ``lr`` a number or an Optax schedule -- or any Optax transformation (then
     ``lr`` must be left ``None``)."""
+    check_lr(lr)
     if isinstance(optimizer, str):
         name = optimizer.lower()
         if name == "rmsprop":
@@ -49,6 +61,7 @@ def warmup_cosine(n_rows: int, epochs: int, peak: float = 1e-3, batch_size: int 
     rows: a linear warm-up from 0 to ``peak`` over the first epoch, then a cosine decay to 0 by
     the last step of ``epochs`` (an epoch is the batches of the rows left after
     ``validation_split``)."""
+    check_lr(peak, "peak")
     n_fit = n_rows - int(math.floor(n_rows * (validation_split or 0.0)))
     per_epoch = int(math.ceil(n_fit / batch_size))
     return optax.warmup_cosine_decay_schedule(0.0, peak, per_epoch,

@@ -230,9 +230,10 @@ def recipe_optimizer(recipe: Recipe, n_train: int, epochs: int, batch_size: int 
     """``(optimizer, lr)`` for :func:`bayeszoo.nn.training.train` as ``recipe`` prescribes, with
     overrides; a ``"warmup_cosine"`` schedule is :func:`bayeszoo.nn.optimizers.warmup_cosine`
     peaking at the recipe's ``lr``."""
-    from bayeszoo.nn.optimizers import resolve_optimizer, warmup_cosine
+    from bayeszoo.nn.optimizers import check_lr, resolve_optimizer, warmup_cosine
 
-    bs = int(batch_size or recipe.batch_size)
+    check_lr(lr)
+    bs = recipe.batch_size if batch_size is None else batch_size
     name = optimizer or recipe.optimizer
     rate = lr if lr is not None else (recipe.lr if optimizer is None else None)
     if recipe.schedule != "warmup_cosine":

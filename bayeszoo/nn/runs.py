@@ -14,7 +14,9 @@ import numpy as np
 
 from bayeszoo.nn import recipes
 from bayeszoo.nn.checkpoint import save_weights
+from bayeszoo.nn.checks import check_count
 from bayeszoo.nn.history import learning_curve
+from bayeszoo.nn.optimizers import check_lr
 from bayeszoo.nn.training import confusion_matrix, evaluate, predict, predict_classes, train
 
 
@@ -29,18 +31,23 @@ def run_recipe(name: str, epochs: int | None = None, limit: int | None = None,
     ``weights.msgpack`` and, for classifiers, ``confusion_matrix.csv`` there. Returns the
     headline figures: ``test_*`` metrics (regression errors also in the target's unit),
     ``epochs``, ``seconds`` (data preparation, training and scoring) and per-epoch seconds.
+
+    ``epochs``, ``batch_size`` and ``limit`` must be whole numbers of at least 1 and ``lr`` a
+    positive finite number (``None``: the recipe's); a bad one is a ``ValueError`` before any
+    data are loaded.
     """
     t0 = time.perf_counter()
     recipe = recipes.get(name)
+    n_epochs = recipe.epochs if epochs is None else check_count("epochs", epochs)
+    bs = recipe.batch_size if batch_size is None else check_count("batch_size", batch_size)
+    limit = None if limit is None else check_count("limit", limit)
+    check_lr(lr)
     prep = recipe.prepare(limit, seed)
     model = recipe.build(prep, seed)
-    n_epochs = int(epochs) if epochs is not None else recipe.epochs
-    bs = int(batch_size or recipe.batch_size)
     name_opt = optimizer or recipe.optimizer
     opt, rate = recipes.recipe_optimizer(recipe, len(prep.x_train), n_epochs, bs, optimizer, lr)
     history = train(model, (prep.x_train, prep.y_train), loss=recipe.loss, optimizer=opt,
-                    lr=rate, epochs=n_epochs,
-                    batch_size=bs,
+                    lr=rate, epochs=n_epochs, batch_size=bs,
                     validation_split=recipe.validation_split, seed=seed,
                     checkpoint_dir=checkpoint_dir, progress=progress)
     scores = evaluate(model, (prep.x_test, prep.y_test), loss=recipe.loss)

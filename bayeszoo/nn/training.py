@@ -42,7 +42,13 @@ from bayeszoo.nn.checkpoint import (  # noqa: E402
     save_checkpoint,
     training_fingerprint,
 )
-from bayeszoo.nn.checks import as_arrays, check_inputs, check_shape, split_validation  # noqa: E402
+from bayeszoo.nn.checks import (  # noqa: E402
+    as_arrays,
+    check_count,
+    check_inputs,
+    check_shape,
+    split_validation,
+)
 from bayeszoo.nn.history import History  # noqa: E402
 from bayeszoo.nn.losses import Loss, resolve_loss  # noqa: E402
 from bayeszoo.nn.modules import output_activation  # noqa: E402
@@ -90,16 +96,15 @@ def train(
     after every batch. ``devices``: the devices of the data-parallel mesh (default: see
     :func:`bayeszoo.runtime.data_mesh`).
 
-    Errors before any training: empty data, an input shape the model does not take, labels
-    outside the model's classes, ``validation_split`` outside (0, 1).
+    Errors before anything compiles: ``epochs`` or ``batch_size`` not a whole number of at least
+    1, ``lr`` not a positive finite number, empty data, an input shape the model does not take,
+    labels outside the model's classes, ``validation_split`` outside (0, 1).
     """
     from tqdm.auto import tqdm
 
-    if int(epochs) < 1:
-        raise ValueError(f"epochs must be >= 1, got {epochs}")
-    if int(batch_size) < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    epochs, batch_size = int(epochs), int(batch_size)
+    epochs = check_count("epochs", epochs)
+    batch_size = check_count("batch_size", batch_size)
+    tx = resolve_optimizer(optimizer, lr)
     loss_obj = resolve_loss(loss, model)
     x, y = as_arrays(data)
     x, y, xv, yv = split_validation(x, y, validation_split, validation_data)
@@ -107,7 +112,6 @@ def train(
     x, y = check_inputs(model, graphdef, params, rest, x, y, loss_obj)
     if xv is not None:
         xv, yv = check_inputs(model, graphdef, params, rest, xv, yv, loss_obj)
-    tx = resolve_optimizer(optimizer, lr)
 
     mesh = data_mesh(devices)
     steps = Steps(graphdef, loss_obj, tx, mesh)

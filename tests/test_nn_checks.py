@@ -1,0 +1,104 @@
+"""What training rejects before it starts: learning rates and counts."""
+
+import dataclasses
+import re
+
+import numpy as np
+import pytest
+from conftest import run_cli
+
+from bayeszoo.nn import (
+    MLP,
+    recipe_optimizer,
+    recipes,
+    resolve_optimizer,
+    run_recipe,
+    train,
+    warmup_cosine,
+)
+from bayeszoo.nn import training as nn_training
+
+
+def _blobs(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    return (rng.normal(size=(n, 4)) + 3.0 * np.eye(3, 4)[y]).astype(np.float32), y
+
+
+@pytest.fixture
+def no_compiling(monkeypatch):
+    """Building the compiled steps is an error: the checks must fail before it."""
+
+    def compiled(*args, **kwargs):
+        raise AssertionError("the steps were built before the settings were checked")
+
+    monkeypatch.setattr(nn_training, "Steps", compiled)
+
+
+@pytest.fixture
+def no_data(monkeypatch):
+    """``run_recipe("circle", ...)`` fails if it loads the data: the checks must come first."""
+
+    def prepare(limit, seed):
+        raise AssertionError("the data were loaded before the settings were checked")
+
+    recipe = dataclasses.replace(recipes.get("circle"), prepare=prepare)
+    monkeypatch.setattr(recipes, "get", lambda name: recipe)
+
+
+@pytest.mark.parametrize("lr", [-1, 0.0, float("nan"), float("inf"), "0.1"])
+def test_bad_learning_rate_fails_before_compiling(lr, no_compiling):
+    message = re.escape(f"lr must be a positive finite number or an optax schedule, got {lr!r}")
+    with pytest.raises(ValueError, match=message):
+        train(MLP(4, (8,), 3, rngs=0), _blobs(), optimizer="adam", lr=lr, progress=False)
+    with pytest.raises(ValueError, match=message):
+        resolve_optimizer("sgd", lr)
+    with pytest.raises(ValueError, match=message):  # a schedule's peak, named as the user's lr
+        recipe_optimizer(recipes.get("mnist-mlp"), 1000, 2, lr=lr)
+    with pytest.raises(ValueError, match=re.escape("peak must be a positive finite number")):
+        warmup_cosine(1000, 2, peak=lr)
+
+
+@pytest.mark.parametrize("setting,value,message", [
+    ("epochs", 1.7, "epochs must be a whole number, got 1.7"),
+    ("epochs", 0, "epochs must be at least 1, got 0"),
+    ("epochs", True, "epochs must be a whole number, got True"),
+    ("batch_size", 0, "batch_size must be at least 1, got 0"),
+    ("batch_size", 2.5, "batch_size must be a whole number, got 2.5"),
+    ("batch_size", "32", "batch_size must be a whole number, got '32'"),
+])
+def test_bad_counts_fail_before_compiling(setting, value, message, no_compiling):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        train(MLP(4, (8,), 3, rngs=0), _blobs(), progress=False, **{setting: value})
+
+
+def test_whole_float_counts_are_accepted():
+    h = train(MLP(4, (8,), 3, rngs=0), _blobs(), epochs=2.0, batch_size=np.int64(40),
+              progress=False)
+    assert len(h.epoch) == 2 and h.params["epochs"] == 2 and h.params["steps"] == 3
+
+
+@pytest.mark.parametrize("setting,value,message", [
+    ("lr", -1.0, "lr must be a positive finite number or an optax schedule, got -1.0"),
+    ("lr", float("nan"), "got nan"),
+    ("batch_size", 0, "batch_size must be at least 1, got 0"),
+    ("epochs", 1.7, "epochs must be a whole number, got 1.7"),
+    ("limit", 0, "limit must be at least 1, got 0"),
+])
+def test_run_recipe_checks_settings_before_loading_data(setting, value, message, no_data):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_recipe("circle", progress=False, **{setting: value})
+
+
+def test_cli_train_rejects_bad_counts_and_rates_as_usage_errors(tmp_path):
+    out = tmp_path / "run"
+    for args, message in [(["--lr", "-1"], "argument --lr: must be a positive finite number, "
+                                           "got -1"),
+                          (["--lr", "nan"], "argument --lr: must be a positive finite number"),
+                          (["--batch-size", "0"], "argument --batch-size: must be at least 1, "
+                                                  "got 0"),
+                          (["--epochs", "0"], "argument --epochs: must be at least 1, got 0")]:
+        epochs = [] if "--epochs" in args else ["--epochs", "1"]
+        r = run_cli("train", "circle", "-q", "--out", str(out), *epochs, *args, check=False)
+        assert r.returncode == 2 and message in r.stderr, (args, r.returncode, r.stderr)
+        assert not out.exists()
