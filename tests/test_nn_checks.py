@@ -1,4 +1,5 @@
-"""What training rejects before it starts: learning rates and counts."""
+"""What training rejects before it starts: learning rates, counts, damaged checkpoint and
+weights files."""
 
 import dataclasses
 import re
@@ -8,11 +9,14 @@ import pytest
 from conftest import run_cli
 
 from bayeszoo.nn import (
+    CHECKPOINT_FILE,
     MLP,
+    load_weights,
     recipe_optimizer,
     recipes,
     resolve_optimizer,
     run_recipe,
+    save_weights,
     train,
     warmup_cosine,
 )
@@ -88,6 +92,44 @@ def test_whole_float_counts_are_accepted():
 def test_run_recipe_checks_settings_before_loading_data(setting, value, message, no_data):
     with pytest.raises(ValueError, match=re.escape(message)):
         run_recipe("circle", progress=False, **{setting: value})
+
+
+def test_damaged_checkpoint_names_the_file_and_what_to_do(tmp_path):
+    from flax import serialization
+
+    folder = tmp_path / "ckpt"
+    model = MLP(4, (8,), 3, rngs=0)
+    train(model, _blobs(), epochs=1, checkpoint_dir=folder, progress=False)
+    path = folder / CHECKPOINT_FILE
+    whole = path.read_bytes()
+    damaged = {"random bytes": np.random.default_rng(0).bytes(300),
+               "truncated": whole[: len(whole) // 2], "empty": b"",
+               "not a mapping": serialization.msgpack_serialize([1, 2]),
+               "foreign mapping": serialization.msgpack_serialize({"format": 1})}
+    for case, content in damaged.items():
+        path.write_bytes(content)
+        with pytest.raises(ValueError, match=re.escape(str(path))) as err:
+            train(MLP(4, (8,), 3, rngs=0), _blobs(), epochs=2, checkpoint_dir=folder,
+                  progress=False)
+        assert "delete it or pass another checkpoint_dir" in str(err.value), case
+
+
+def test_damaged_or_foreign_weights_name_the_file(tmp_path):
+    from flax import serialization
+
+    good = tmp_path / "weights.msgpack"
+    save_weights(MLP(4, (8,), 3, rngs=0), good)
+    files = {"random.msgpack": np.random.default_rng(1).bytes(300),
+             "truncated.msgpack": good.read_bytes()[:50],
+             "foreign.msgpack": serialization.msgpack_serialize({"weights": [1.0, 2.0]})}
+    for name, content in files.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(ValueError, match=re.escape(str(path))) as err:
+            load_weights(MLP(4, (8,), 3, rngs=0), path)
+        assert "save_weights" in str(err.value), name
+    with pytest.raises(ValueError, match=re.escape(str(good)) + ".*parameter arrays"):
+        load_weights(MLP(4, (8, 8), 3, rngs=0), good)
 
 
 def test_cli_train_rejects_bad_counts_and_rates_as_usage_errors(tmp_path):

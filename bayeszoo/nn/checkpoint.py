@@ -37,19 +37,19 @@ def flat_arrays(tree) -> list[np.ndarray]:
     return [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(tree)]
 
 
-def restore_arrays(template, leaves: list[np.ndarray], what: str):
+def restore_arrays(template, leaves: list[np.ndarray], what: str, source: str | os.PathLike):
     """The pytree ``template`` with its leaves replaced by ``leaves`` (same count and shapes,
-    cast to the template's dtypes); ``what`` names the arrays in errors."""
+    cast to the template's dtypes); errors name the ``what`` arrays and their ``source`` file."""
     t_leaves, treedef = jax.tree_util.tree_flatten(template)
     if len(t_leaves) != len(leaves):
-        raise ValueError(f"checkpoint holds {len(leaves)} {what} arrays, the model needs "
+        raise ValueError(f"{source} holds {len(leaves)} {what} arrays where the model has "
                          f"{len(t_leaves)}")
     out = []
     for t, leaf in zip(t_leaves, leaves, strict=True):
         leaf = np.asarray(leaf)
         if tuple(np.shape(t)) != leaf.shape:
-            raise ValueError(f"checkpoint {what} array of shape {leaf.shape} where the model has "
-                             f"{tuple(np.shape(t))}")
+            raise ValueError(f"{source} holds a {what} array of shape {leaf.shape} where the "
+                             f"model has {tuple(np.shape(t))}")
         out.append(jnp.asarray(leaf, dtype=jnp.asarray(t).dtype))
     return jax.tree_util.tree_unflatten(treedef, out)
 
@@ -85,19 +85,44 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def _read_mapping(path: Path, what: str, remedy: str) -> dict:
+    """The mapping stored in the msgpack file ``path``; a ``ValueError`` that names the file,
+    the ``what`` it should be and the ``remedy`` when it holds anything else."""
+    try:
+        raw = serialization.msgpack_restore(path.read_bytes())
+    except Exception as err:  # damaged bytes fail in msgpack or in decoding an array
+        raise ValueError(f"{path} is not a readable {what} ({type(err).__name__}: {err}); "
+                         f"{remedy}") from err
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path} is not a {what} (it holds a {type(raw).__name__}); {remedy}")
+    return raw
+
+
+def _listed(v) -> list:
+    """A msgpack'd list of arrays, restored as a list or as a mapping ``{"0": a, "1": b}``."""
+    return [v[k] for k in sorted(v, key=int)] if isinstance(v, dict) else list(v)
+
+
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """Read what :func:`save_checkpoint` wrote (arrays as flat lists)."""
-    raw = serialization.msgpack_restore(Path(path).read_bytes())
+    """Read what :func:`save_checkpoint` wrote (arrays as flat lists). A damaged or foreign
+    file is a ``ValueError`` naming it: delete it or train with another ``checkpoint_dir``."""
+    path = Path(path)
+    what = "bayeszoo training checkpoint"
+    remedy = "delete it or pass another checkpoint_dir"
+    raw = _read_mapping(path, what, remedy)
     if raw.get("format") != _CHECKPOINT_FORMAT:
-        raise ValueError(f"{path}: not a bayeszoo training checkpoint (format "
-                         f"{raw.get('format')!r})")
-
-    def listed(v):
-        return [v[k] for k in sorted(v, key=int)] if isinstance(v, dict) else list(v)
-
-    raw["params"], raw["opt_state"], raw["rest"] = (listed(raw[k]) for k in
-                                                    ("params", "opt_state", "rest"))
-    raw["history"] = History.from_dict(json.loads(raw["history"]))
+        raise ValueError(f"{path} is not a {what} (format {raw.get('format')!r}); {remedy}")
+    try:
+        for key in ("params", "opt_state", "rest"):
+            raw[key] = _listed(raw[key])
+        raw["history"] = History.from_dict(json.loads(raw["history"]))
+        raw["epoch"], raw["batch"] = int(raw["epoch"]), int(raw["batch"])
+        raw["acc"] = np.asarray(raw["acc"], np.float32).reshape(3)
+        raw["epoch_seconds"] = float(raw["epoch_seconds"])
+        raw["fingerprint"] = str(raw["fingerprint"])
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ValueError(f"{path} is a damaged {what} ({type(err).__name__}: {err}); "
+                         f"{remedy}") from err
     return raw
 
 
@@ -109,13 +134,19 @@ def save_weights(model: nnx.Module, path: str | os.PathLike) -> None:
 
 
 def load_weights(model: nnx.Module, path: str | os.PathLike) -> nnx.Module:
-    """Load :func:`save_weights` output into ``model`` (same architecture) in place."""
-    raw = serialization.msgpack_restore(Path(path).read_bytes())
+    """Load :func:`save_weights` output into ``model`` (same architecture) in place. A damaged
+    or foreign file, or one of another architecture, is a ``ValueError`` naming it."""
+    path = Path(path)
+    remedy = "pass a file that save_weights wrote for this architecture"
+    raw = _read_mapping(path, "weights file of save_weights", remedy)
+    if not {"params", "rest"} <= set(raw):
+        raise ValueError(f"{path} is not a weights file of save_weights (it holds "
+                         f"{sorted(raw)}); {remedy}")
     _, params, rest = split_model(model)
-
-    def listed(v):
-        return [v[k] for k in sorted(v, key=int)] if isinstance(v, dict) else list(v)
-
-    nnx.update(model, restore_arrays(params, listed(raw["params"]), "parameter"),
-               restore_arrays(rest, listed(raw["rest"]), "state"))
+    try:
+        new_params = restore_arrays(params, _listed(raw["params"]), "parameter", path)
+        new_rest = restore_arrays(rest, _listed(raw["rest"]), "state", path)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{err}; {remedy}") from err
+    nnx.update(model, new_params, new_rest)
     return model

@@ -137,9 +137,13 @@ def train(
         if saved["fingerprint"] != fingerprint:
             raise ValueError(f"{ckpt} was written for other data or settings; use another "
                              "checkpoint_dir, delete it, or pass resume=False")
-        params = restore_arrays(params, saved["params"], "parameter")
-        opt_state = restore_arrays(opt_state, saved["opt_state"], "optimizer")
-        rest = restore_arrays(rest, saved["rest"], "state")
+        try:
+            params = restore_arrays(params, saved["params"], "parameter", ckpt)
+            opt_state = restore_arrays(opt_state, saved["opt_state"], "optimizer", ckpt)
+            rest = restore_arrays(rest, saved["rest"], "state", ckpt)
+        except ValueError as err:
+            raise ValueError(f"{err}; use another checkpoint_dir, delete it, or pass "
+                             "resume=False") from err
         start_epoch, start_batch = int(saved["epoch"]), int(saved["batch"])
         if start_epoch > epochs:
             raise ValueError(f"{ckpt} holds {start_epoch} trained epochs, more than "
