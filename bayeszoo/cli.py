@@ -42,8 +42,12 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from bayeszoo.nn import run_recipe
+    from bayeszoo.nn.checks import check_writable_dir
 
     out = args.out if args.out is not None else f"runs/{args.recipe}"
+    check_writable_dir(out, "--out")
+    if args.checkpoint_dir is not None:
+        check_writable_dir(args.checkpoint_dir, "--checkpoint-dir")
     result = run_recipe(args.recipe, epochs=args.epochs, limit=args.limit, out=out,
                         seed=args.seed, progress=not args.quiet,
                         checkpoint_dir=args.checkpoint_dir, optimizer=args.optimizer, lr=args.lr,

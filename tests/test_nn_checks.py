@@ -1,7 +1,8 @@
-"""What training rejects before it starts: learning rates, counts, damaged checkpoint and
-weights files."""
+"""What training rejects before it starts: learning rates, counts, unusable output folders,
+damaged checkpoint and weights files."""
 
 import dataclasses
+import os
 import re
 
 import numpy as np
@@ -94,6 +95,31 @@ def test_run_recipe_checks_settings_before_loading_data(setting, value, message,
         run_recipe("circle", progress=False, **{setting: value})
 
 
+def test_unusable_folders_fail_before_loading_data(tmp_path, no_data, no_compiling):
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    for setting, path, what in [("out", a_file, "is a file"),
+                                ("out", a_file / "run", f"lies under the file {a_file}"),
+                                ("checkpoint_dir", a_file, "is a file")]:
+        message = f"{setting} {path} {what}, not a folder; pass another {setting}"
+        with pytest.raises(ValueError, match=re.escape(message)):
+            run_recipe("circle", progress=False, **{setting: path})
+    with pytest.raises(ValueError, match=re.escape(f"checkpoint_dir {a_file} is a file")):
+        train(MLP(4, (8,), 3, rngs=0), _blobs(), checkpoint_dir=a_file, progress=False)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write in any folder")
+def test_folder_without_write_permission_fails_before_loading_data(tmp_path, no_data):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(ValueError, match=re.escape(f"no permission to write in {locked}")):
+            run_recipe("circle", progress=False, out=locked / "run")
+    finally:
+        locked.chmod(0o700)
+
+
 def test_damaged_checkpoint_names_the_file_and_what_to_do(tmp_path):
     from flax import serialization
 
@@ -144,3 +170,20 @@ def test_cli_train_rejects_bad_counts_and_rates_as_usage_errors(tmp_path):
         r = run_cli("train", "circle", "-q", "--out", str(out), *epochs, *args, check=False)
         assert r.returncode == 2 and message in r.stderr, (args, r.returncode, r.stderr)
         assert not out.exists()
+
+
+@pytest.mark.slow
+def test_cli_train_unusable_folders_fail_in_one_line_before_training(tmp_path):
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    for args, message in [
+        (["--out", str(a_file)], f"--out {a_file} is a file, not a folder; pass another --out"),
+        (["--out", str(a_file / "run")],
+         f"--out {a_file / 'run'} lies under the file {a_file}, not a folder; pass another --out"),
+        (["--out", str(tmp_path / "run"), "--checkpoint-dir", str(a_file)],
+         f"--checkpoint-dir {a_file} is a file, not a folder; pass another --checkpoint-dir"),
+    ]:
+        r = run_cli("train", "circle", "--epochs", "1", *args, check=False)
+        assert r.returncode == 1 and r.stdout == "", (args, r.stdout)
+        assert r.stderr.strip().splitlines() == [f"bayeszoo train: {message}"], r.stderr
+        assert not (tmp_path / "run").exists()

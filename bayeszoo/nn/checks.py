@@ -1,11 +1,13 @@
-"""Checks that run before anything compiles: counts (epochs, batch size), the data ``(x, y)``
-against the model and the loss, and the validation split. Each error names the setting or the
-data and says what would fit."""
+"""Checks that run before anything compiles: counts (epochs, batch size), output folders, the
+data ``(x, y)`` against the model and the loss, and the validation split. Each error names the
+setting or the data and says what would fit."""
 
 from __future__ import annotations
 
 import math
+import os
 from numbers import Real
+from pathlib import Path
 
 import numpy as np
 
@@ -28,6 +30,23 @@ def check_count(name: str, value, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
     return int(value)
+
+
+def check_writable_dir(path: str | os.PathLike, name: str) -> Path:
+    """``path`` as a ``Path`` if it is a folder this process may write in, or one it may create
+    (its nearest existing ancestor is such a folder); else a ``ValueError`` naming ``name``.
+    Nothing is created."""
+    path = Path(path)
+    existing = path
+    while not os.path.exists(existing):
+        existing = existing.parent
+    if not os.path.isdir(existing):
+        where = "is a file" if existing == path else f"lies under the file {existing}"
+        raise ValueError(f"{name} {path} {where}, not a folder; pass another {name}")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"{name} {path}: no permission to write in {existing}; pass another "
+                         f"{name} or make {existing} writable")
+    return path
 
 
 def as_arrays(data) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ import numpy as np
 
 from bayeszoo.nn import recipes
 from bayeszoo.nn.checkpoint import save_weights
-from bayeszoo.nn.checks import check_count
+from bayeszoo.nn.checks import check_count, check_writable_dir
 from bayeszoo.nn.history import learning_curve
 from bayeszoo.nn.optimizers import check_lr
 from bayeszoo.nn.training import confusion_matrix, evaluate, predict, predict_classes, train
@@ -32,9 +32,9 @@ def run_recipe(name: str, epochs: int | None = None, limit: int | None = None,
     headline figures: ``test_*`` metrics (regression errors also in the target's unit),
     ``epochs``, ``seconds`` (data preparation, training and scoring) and per-epoch seconds.
 
-    ``epochs``, ``batch_size`` and ``limit`` must be whole numbers of at least 1 and ``lr`` a
-    positive finite number (``None``: the recipe's); a bad one is a ``ValueError`` before any
-    data are loaded.
+    ``epochs``, ``batch_size`` and ``limit`` must be whole numbers of at least 1, ``lr`` a
+    positive finite number (``None``: the recipe's), and ``out`` and ``checkpoint_dir`` folders
+    that can be written or created; a bad one is a ``ValueError`` before any data are loaded.
     """
     t0 = time.perf_counter()
     recipe = recipes.get(name)
@@ -42,6 +42,9 @@ def run_recipe(name: str, epochs: int | None = None, limit: int | None = None,
     bs = recipe.batch_size if batch_size is None else check_count("batch_size", batch_size)
     limit = None if limit is None else check_count("limit", limit)
     check_lr(lr)
+    for setting, folder in (("out", out), ("checkpoint_dir", checkpoint_dir)):
+        if folder is not None:
+            check_writable_dir(folder, setting)
     prep = recipe.prepare(limit, seed)
     model = recipe.build(prep, seed)
     name_opt = optimizer or recipe.optimizer

@@ -47,6 +47,7 @@ from bayeszoo.nn.checks import (  # noqa: E402
     check_count,
     check_inputs,
     check_shape,
+    check_writable_dir,
     split_validation,
 )
 from bayeszoo.nn.history import History  # noqa: E402
@@ -97,13 +98,16 @@ def train(
     :func:`bayeszoo.runtime.data_mesh`).
 
     Errors before anything compiles: ``epochs`` or ``batch_size`` not a whole number of at least
-    1, ``lr`` not a positive finite number, empty data, an input shape the model does not take,
-    labels outside the model's classes, ``validation_split`` outside (0, 1).
+    1, ``lr`` not a positive finite number, a ``checkpoint_dir`` that cannot be written, empty
+    data, an input shape the model does not take, labels outside the model's classes,
+    ``validation_split`` outside (0, 1).
     """
     from tqdm.auto import tqdm
 
     epochs = check_count("epochs", epochs)
     batch_size = check_count("batch_size", batch_size)
+    if checkpoint_dir is not None:
+        check_writable_dir(checkpoint_dir, "checkpoint_dir")
     tx = resolve_optimizer(optimizer, lr)
     loss_obj = resolve_loss(loss, model)
     x, y = as_arrays(data)
