@@ -1,5 +1,5 @@
 """What training rejects before it starts: learning rates, counts, unusable output folders,
-damaged checkpoint and weights files."""
+damaged checkpoint and weights files; and ``bayeszoo train`` never prints NaN in its JSON line."""
 
 import dataclasses
 import os
@@ -187,3 +187,15 @@ def test_cli_train_unusable_folders_fail_in_one_line_before_training(tmp_path):
         assert r.returncode == 1 and r.stdout == "", (args, r.stdout)
         assert r.stderr.strip().splitlines() == [f"bayeszoo train: {message}"], r.stderr
         assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_cli_train_exits_1_instead_of_printing_nan(tmp_path):
+    """SGD at lr 1e30 overflows float32 in the first steps: the loss becomes NaN."""
+    out = tmp_path / "run"
+    r = run_cli("train", "penguins-reg", "--epochs", "1", "--optimizer", "sgd", "--lr", "1e30",
+                "-q", "--out", str(out), check=False)
+    assert r.returncode == 1 and r.stdout == "", r.stdout
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not finite" in lines[0] and "lr" in lines[0], r.stderr
+    assert not (out / "metrics.json").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -18,6 +19,21 @@ from bayeszoo.nn.checks import check_count, check_writable_dir
 from bayeszoo.nn.history import learning_curve
 from bayeszoo.nn.optimizers import check_lr
 from bayeszoo.nn.training import confusion_matrix, evaluate, predict, predict_classes, train
+
+
+def _check_finite(result: dict[str, Any], losses: list[float]) -> None:
+    """A run whose figures are not all finite (a diverged loss) is an error, not a result:
+    JSON has no NaN or infinity, and such weights predict nothing."""
+    bad = {k: v for k, v in result.items() if isinstance(v, float) and not math.isfinite(v)}
+    if not bad:
+        return
+    first = next((i for i, v in enumerate(losses) if not math.isfinite(v)), None)
+    when = ("" if first is None else
+            f"; the training loss is {losses[first]} from epoch {first + 1} on")
+    lr = "the optimizer's default" if result["lr"] is None else result["lr"]
+    figures = ", ".join(f"{k}={v}" for k, v in bad.items())
+    raise ValueError(f"training diverged (not finite: {figures}){when}; train again with a "
+                     f"smaller lr than {lr}")
 
 
 def run_recipe(name: str, epochs: int | None = None, limit: int | None = None,
@@ -35,6 +51,8 @@ def run_recipe(name: str, epochs: int | None = None, limit: int | None = None,
     ``epochs``, ``batch_size`` and ``limit`` must be whole numbers of at least 1, ``lr`` a
     positive finite number (``None``: the recipe's), and ``out`` and ``checkpoint_dir`` folders
     that can be written or created; a bad one is a ``ValueError`` before any data are loaded.
+    A run whose test figures are not finite (the loss diverged) is a ``ValueError`` too, and
+    writes nothing.
     """
     t0 = time.perf_counter()
     recipe = recipes.get(name)
@@ -77,6 +95,7 @@ def run_recipe(name: str, epochs: int | None = None, limit: int | None = None,
         "devices": history.params.get("devices"),
         **settings,
     })
+    _check_finite(result, history.history["loss"])
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
