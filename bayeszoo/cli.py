@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 
@@ -56,9 +57,13 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from bayeszoo.inference.training import run_recipe
+    from bayeszoo.nn import run_recipe
+    from bayeszoo.nn.checks import check_writable_dir
 
     out = args.out if args.out is not None else f"runs/{args.recipe}"
+    check_writable_dir(out, "--out")
+    if args.checkpoint_dir is not None:
+        check_writable_dir(args.checkpoint_dir, "--checkpoint-dir")
     result = run_recipe(args.recipe, epochs=args.epochs, limit=args.limit, out=out,
                         seed=args.seed, progress=not args.quiet,
                         checkpoint_dir=args.checkpoint_dir, optimizer=args.optimizer, lr=args.lr,
@@ -69,8 +74,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _learning_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
+    return value
+
+
 def _add_train_parser(sub) -> None:
-    from bayeszoo.models.recipes import RECIPES
+    from bayeszoo.nn.recipes import RECIPES
 
     p = sub.add_parser("train", help="train one of the lecture's networks (Flax + Optax)",
                        description="\n".join(f"{r.name}: {r.description}"
@@ -78,17 +93,19 @@ def _add_train_parser(sub) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("recipe", choices=sorted(RECIPES), metavar="NET",
                    help=f"one of {', '.join(RECIPES)}")
-    p.add_argument("--epochs", type=int, help="epochs (default: the recipe's)")
-    p.add_argument("--limit", type=int, help="train on the first N rows (and N test images)")
+    p.add_argument("--epochs", type=_count(1), help="epochs (default: the recipe's)")
+    p.add_argument("--limit", type=_count(1),
+                   help="train on the first N rows (and N test images)")
     p.add_argument("--out", help="folder for history, metrics, confusion matrix, weights "
                                  "(default runs/NET)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_count(0), default=0)
     p.add_argument("--checkpoint-dir", dest="checkpoint_dir",
                    help="checkpoint every epoch here and resume from it")
     p.add_argument("--optimizer", choices=("rmsprop", "adam", "sgd"),
                    help="optimizer (default: the recipe's)")
-    p.add_argument("--lr", type=float, help="learning rate (default: the recipe's)")
-    p.add_argument("--batch-size", dest="batch_size", type=int)
+    p.add_argument("--lr", type=_learning_rate, help="learning rate (default: the recipe's)")
+    p.add_argument("--batch-size", dest="batch_size", type=_count(1),
+                   help="rows per batch (default: the recipe's)")
     p.add_argument("-q", "--quiet", action="store_true", help="only the JSON line")
     p.set_defaults(func=cmd_train)
 

@@ -41,7 +41,7 @@ RUNNERS = ("bayeszoo", "bayeszoo-dp", "torch", "torch-1thread")
 
 def _mnist(limit: int | None, flat: bool):
     """(x_train, y_train, x_val, y_val) as the recipe prepares them, split as Keras does."""
-    from bayeszoo.models import recipes
+    from bayeszoo.nn import recipes
 
     name = "mnist-mlp" if flat else "mnist-cnn"
     prep = recipes.get(name).prepare(limit, 0)
@@ -56,8 +56,7 @@ def _mnist(limit: int | None, flat: bool):
 def run_bayeszoo(net: str, epochs: int, limit: int | None, all_devices: bool) -> dict:
     import jax
 
-    from bayeszoo.inference.training import recipe_optimizer, train
-    from bayeszoo.models import recipes
+    from bayeszoo.nn import recipe_optimizer, recipes, train
 
     recipe = recipes.get(net)
     prep = recipe.prepare(limit, 0)

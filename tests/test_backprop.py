@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bayeszoo.datasets import make_circle, make_flower
-from bayeszoo.models.backprop import ChainRuleNet, LinearPerceptron, SigmoidNetwork
+from bayeszoo.nn import ChainRuleNet, LinearPerceptron, SigmoidNetwork
 
 
 def _xy(df):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bayeszoo.models.nets import CNN, MLP, Perceptron, count_params, output_activation
+from bayeszoo.nn import CNN, MLP, Perceptron, count_params, output_activation
 
 
 def test_parameter_counts_equal_keras():

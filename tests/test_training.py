@@ -11,19 +11,23 @@ import numpy as np
 import pytest
 from conftest import run_cli
 
-from bayeszoo.inference import training
-from bayeszoo.inference.training import (
+from bayeszoo.nn import (
+    CHECKPOINT_FILE,
+    CNN,
+    MLP,
     confusion_matrix,
     evaluate,
     learning_curve,
+    load_checkpoint,
     load_weights,
     predict,
     predict_classes,
+    recipe_optimizer,
+    recipes,
     save_weights,
     train,
+    warmup_cosine,
 )
-from bayeszoo.models import recipes
-from bayeszoo.models.nets import CNN, MLP
 
 
 def _blobs(n=240, seed=0):
@@ -100,7 +104,7 @@ def test_resume_after_interrupt_gives_uninterrupted_weights(tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         _fit(checkpoint_dir=tmp_path / "a", callback=interrupt)
-    saved = training.load_checkpoint(tmp_path / "a" / training.CHECKPOINT_FILE)
+    saved = load_checkpoint(tmp_path / "a" / CHECKPOINT_FILE)
     assert (saved["epoch"], saved["batch"]) == (1, 3)  # saved mid-epoch, before exiting
     resumed, h_res = _fit(checkpoint_dir=tmp_path / "a")
     for wa, wb in zip(_weights(full), _weights(resumed), strict=True):
@@ -158,8 +162,7 @@ def test_bad_input_fails_before_training():
 DP_SCRIPT = textwrap.dedent("""
     import json
     import numpy as np
-    from bayeszoo.inference.training import train
-    from bayeszoo.models.nets import MLP
+    from bayeszoo.nn import MLP, train
     import jax
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, 200)
@@ -203,7 +206,7 @@ def test_recipe_on_a_subset_lowers_the_loss(name, limit, epochs):
     prep = recipe.prepare(limit, 0)
     model = recipe.build(prep, 0)
     before = evaluate(model, (prep.x_test, prep.y_test), loss=recipe.loss)
-    opt, lr = training.recipe_optimizer(recipe, len(prep.x_train), epochs)
+    opt, lr = recipe_optimizer(recipe, len(prep.x_train), epochs)
     h = train(model, (prep.x_train, prep.y_train), loss=recipe.loss, optimizer=opt,
               lr=lr, epochs=epochs, batch_size=recipe.batch_size,
               validation_split=recipe.validation_split, progress=False)
@@ -255,6 +258,6 @@ def test_cli_train_writes_results_and_ends_with_json(tmp_path):
 def test_warmup_cosine_schedule():
     """1,000 rows, 20% held out, batches of 128: 7 steps an epoch; 0 -> peak over the first
     epoch, then a cosine to 0 by the last of 3 epochs (half-way down at step 7 + 7)."""
-    sched = training.warmup_cosine(1000, 3, peak=0.01)
+    sched = warmup_cosine(1000, 3, peak=0.01)
     assert float(sched(0)) == 0.0 and float(sched(7)) == pytest.approx(0.01)
     assert float(sched(14)) == pytest.approx(0.005) and float(sched(21)) == pytest.approx(0.0)

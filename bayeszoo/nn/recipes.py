@@ -1,9 +1,10 @@
 """The lecture's networks as recipes: data preparation, model and training settings.
 
 ``RECIPES[name]`` for ``mnist-mlp``, ``mnist-cnn``, ``penguins-reg``, ``penguins-cls`` and
-``circle``; :func:`bayeszoo.inference.training.run_recipe` (``bayeszoo train NAME``) trains one
-and scores it on the test set. Data preparation is seeded and fits every transformation
-(standardization) on the training rows only.
+``circle``; :func:`recipe_optimizer` turns a recipe's optimizer settings into arguments of
+:func:`bayeszoo.nn.training.train`, and :func:`bayeszoo.nn.runs.run_recipe` (``bayeszoo train
+NAME``) trains one and scores it on the test set. Data preparation is seeded and fits every
+transformation (standardization) on the training rows only.
 """
 
 from __future__ import annotations
@@ -78,14 +79,14 @@ def _mnist(limit: int | None, flat: bool, standardize: bool = False) -> Prepared
 
 
 def _mnist_mlp(p: Prepared, seed: int):
-    from bayeszoo.models.nets import MLP
+    from bayeszoo.nn.modules import MLP
 
     return MLP(784, hidden=(512,), out_features=10, activation="relu", dropout=0.2,
                output="softmax", rngs=seed)
 
 
 def _mnist_cnn(p: Prepared, seed: int):
-    from bayeszoo.models.nets import CNN
+    from bayeszoo.nn.modules import CNN
 
     return CNN((28, 28, 1), out_features=10, dropout=0.5, rngs=seed)
 
@@ -146,14 +147,14 @@ def _penguins_cls(limit: int | None, seed: int) -> Prepared:
 
 
 def _penguins_reg_model(p: Prepared, seed: int):
-    from bayeszoo.models.nets import MLP
+    from bayeszoo.nn.modules import MLP
 
     return MLP(p.x_train.shape[1], hidden=(50,), out_features=1, activation="relu",
                dropout=0.4, output="linear", rngs=seed)
 
 
 def _penguins_cls_model(p: Prepared, seed: int):
-    from bayeszoo.models.nets import MLP
+    from bayeszoo.nn.modules import MLP
 
     return MLP(p.x_train.shape[1], hidden=(10, 5), out_features=3, activation="relu",
                dropout=(0.4, 0.3), output="softmax", rngs=seed)
@@ -178,7 +179,7 @@ def _circle(limit: int | None, seed: int) -> Prepared:
 
 
 def _circle_model(p: Prepared, seed: int):
-    from bayeszoo.models.nets import MLP
+    from bayeszoo.nn.modules import MLP
 
     return MLP(2, hidden=(8,), out_features=1, activation="relu", dropout=0.0,
                output="sigmoid", rngs=seed)
@@ -222,3 +223,21 @@ def get(name: str) -> Recipe:
     if name not in RECIPES:
         raise KeyError(f"unknown recipe {name!r}; choose one of {sorted(RECIPES)}")
     return RECIPES[name]
+
+
+def recipe_optimizer(recipe: Recipe, n_train: int, epochs: int, batch_size: int | None = None,
+                     optimizer: str | None = None, lr: float | None = None):
+    """``(optimizer, lr)`` for :func:`bayeszoo.nn.training.train` as ``recipe`` prescribes, with
+    overrides; a ``"warmup_cosine"`` schedule is :func:`bayeszoo.nn.optimizers.warmup_cosine`
+    peaking at the recipe's ``lr``."""
+    from bayeszoo.nn.optimizers import check_lr, resolve_optimizer, warmup_cosine
+
+    check_lr(lr)
+    bs = recipe.batch_size if batch_size is None else batch_size
+    name = optimizer or recipe.optimizer
+    rate = lr if lr is not None else (recipe.lr if optimizer is None else None)
+    if recipe.schedule != "warmup_cosine":
+        return name, rate
+    sched = warmup_cosine(n_train, epochs, rate if rate is not None else 1e-3, bs,
+                          recipe.validation_split)
+    return resolve_optimizer(name, sched), None

@@ -1,7 +1,7 @@
 """Flax NNX networks of the lecture: :class:`Perceptron`, :class:`MLP` and the MNIST :class:`CNN`.
 
 Every module returns the *pre-activation* of its output layer (logits for ``softmax`` and
-``sigmoid`` outputs); the losses in :mod:`bayeszoo.inference.training` work on those for
+``sigmoid`` outputs); the losses in :mod:`bayeszoo.nn.losses` work on those for
 numerical stability, and :func:`output_activation` turns them into probabilities for prediction.
 Parameters are float32 whatever the JAX x64 setting; kernels start Glorot-uniform and biases at
 zero, as in Keras, and the parameter counts equal Keras's (:func:`count_params`).

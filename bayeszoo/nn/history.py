@@ -1,0 +1,74 @@
+"""The per-epoch record of a training run, as Keras's ``History``, and its learning curve."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class History:
+    """Per-epoch figures, as Keras's ``History``: ``history["loss"]``, ``history["val_loss"]``,
+    the metric (``accuracy`` or ``mae``) and ``val_`` metric, and ``time`` (seconds per epoch,
+    validation included); ``params`` holds the settings."""
+
+    history: dict[str, list[float]] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def epoch(self) -> list[int]:
+        return list(range(len(self.history.get("loss", []))))
+
+    def append(self, row: dict[str, float]) -> None:
+        for key, value in row.items():
+            self.history.setdefault(key, []).append(float(value))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"history": self.history, "params": self.params}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> History:
+        return cls({k: list(v) for k, v in d["history"].items()}, dict(d.get("params", {})))
+
+    def save_json(self, path: str | os.PathLike) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1))
+
+    def save_csv(self, path: str | os.PathLike) -> None:
+        keys = list(self.history)
+        with open(path, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["epoch", *keys])
+            for i in self.epoch:
+                w.writerow([i + 1, *(self.history[k][i] for k in keys)])
+
+    def plot(self):
+        return learning_curve(self)
+
+
+def learning_curve(history: History, title: str | None = None):
+    """A matplotlib figure: loss (left) and the metric (right) per epoch, training and
+    validation."""
+    from matplotlib.figure import Figure
+
+    h = history.history
+    metrics = [k for k in h if not k.startswith("val_") and k not in ("loss", "time")]
+    panels = ["loss", *metrics[:1]]
+    fig = Figure(figsize=(5 * len(panels), 3.6), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    epochs = np.arange(1, len(h.get("loss", [])) + 1)
+    for ax, key in zip(axes, panels, strict=True):
+        ax.plot(epochs, h[key], "o-", label="training")
+        if f"val_{key}" in h:
+            ax.plot(epochs, h[f"val_{key}"], "o-", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    return fig
