@@ -25,6 +25,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "sample": ("bayeszoo.inference.sampling", "sample"),
     "predict": ("bayeszoo.inference.predict", "predict"),
     "families": ("bayeszoo.families", None),
+    "bf": ("bayeszoo.formula", "bf"),
     "loo": ("bayeszoo.inference.compare", "loo"),
     "compare": ("bayeszoo.inference.compare", "compare"),
     "zoo": ("bayeszoo.models.zoo", None),

@@ -25,17 +25,30 @@ from bayeszoo.structures import IID
 
 
 @dataclass(frozen=True)
-class BlockNames:
-    """A block's brms names: ``scales`` (one per scale parameter, e.g.
-    ``["sd_county__Intercept"]`` or ``["sds_stimes_1"]``), ``coef`` (the coefficient array,
-    ``r_county`` / ``s_stimes_1``), ``dim`` (its dimension, ``county`` / ``stimes_1_basis``) and,
-    per scale, the ``priors=`` keys that set its prior, most specific first
-    (``["sd_county__Intercept", "sd_county", "sd"]``)."""
+class ScaleParam:
+    """One scale parameter of a block under its brms name (``sd_county__Intercept``,
+    ``sds_stimes_1``), the ``priors=`` keys that set its prior, most specific first
+    (``("sd_county__Intercept", "sd_county", "sd")``), its support (``"positive"`` or
+    ``"correlation"``), its shape, and its default prior (``None``: the family's default for
+    ``sd``/``sds``)."""
 
-    scales: tuple[str, ...]
+    name: str
+    prior_keys: tuple[str, ...]
+    support: str = "positive"
+    shape: tuple[int, ...] = ()
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class BlockNames:
+    """A block's brms names: its scale parameters, its coefficient array (``r_county``,
+    ``s_stimes_1``) with that array's dimensions (``("county",)``, ``("stimes_1_basis",)``)
+    and their coordinates."""
+
+    scales: tuple[ScaleParam, ...]
     coef: str
-    dim: str
-    prior_keys: tuple[tuple[str, ...], ...]
+    dims: tuple[str, ...]
+    coords: tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -49,9 +62,10 @@ class Block:
       ``None`` for smooths.
     * ``term``: the term as mgcv labels it in ``summary.gam`` (``"s(times)"``, ``"s(county)"``)
       or as written for lme4-style terms (``"(1 | county)"``); REML's edf and sp are keyed by it.
-    * ``labels``: the ``q`` coefficient labels (factor levels, or ``"1".."q"`` for smooths).
+    * ``labels``: the coefficients' rows: factor levels, or ``"1".."q"`` for smooths.
     * Columns: either ``index``/``weights`` (an indicator block: row ``i`` has ``weights[i]`` in
-      column ``index[i]`` and zeros elsewhere) or ``matrix``
+      column ``index[i]`` and zeros elsewhere; ``weights`` ``n × k`` when each level has ``k``
+      coefficients, as a correlated term's) or ``matrix``
       (dense ``n × q``). :attr:`Z` gives the dense matrix either way.
     * ``structure``: how the coefficients are tied (:mod:`bayeszoo.structures`); ``names``:
       brms's names of its parameters.
@@ -75,7 +89,8 @@ class Block:
 
     @property
     def size(self) -> int:
-        return len(self.labels)
+        """The number of coefficients."""
+        return int(np.prod(self.structure.z_shape(self)))
 
     @property
     def n_rows(self) -> int:
@@ -87,12 +102,16 @@ class Block:
 
     @property
     def Z(self) -> np.ndarray:
-        """The dense ``n × q`` model matrix of the block."""
+        """The dense ``n × q`` model matrix of the block (level-major for several coefficients
+        per level: level ``g``'s coefficients are columns ``g·k … g·k + k - 1``)."""
         if self.matrix is not None:
             return self.matrix
-        n, q = self.n_rows, self.size
-        Z = np.zeros((n, q))
-        Z[np.arange(n), self.index] = self.weights
+        n = self.n_rows
+        w = self.weights.reshape(n, -1)
+        k = w.shape[1]
+        Z = np.zeros((n, len(self.labels) * k))
+        for c in range(k):
+            Z[np.arange(n), self.index * k + c] = w[:, c]
         return Z
 
 
@@ -120,7 +139,9 @@ class Design:
     ``"countyANOKA"``, ``"floor:log_uranium"``, ``"stimes_1"``) and ``fixed_params`` the brms
     parameter of each (``"b_floor"``, ``"bs_stimes_1"``). ``offset`` holds the summed
     ``offset()`` terms (zeros without any) and ``additions`` brms's response additions
-    (``trials``, ``se``, ``weights``) as arrays. ``terms`` is the parsed formula
+    (``trials``, ``se``, ``weights``) as arrays. ``dpars`` holds the designs of the family's
+    auxiliary parameters that have a formula of their own (brms's ``bf(y ~ ..., sigma ~ ...)``:
+    no response, ``dpar`` set to the parameter's name). ``terms`` is the parsed formula
     (:class:`bayeszoo.formula.ParsedFormula`) and ``states`` the JSON-serializable states its
     terms were fitted to (levels, knots, constraints): :meth:`for_newdata` evaluates them on new
     data without fitting anything again.
@@ -140,6 +161,8 @@ class Design:
     data: pd.DataFrame | None = None
     terms: Any = field(default=None, repr=False)
     states: dict[str, Any] = field(default_factory=dict, repr=False)
+    dpars: dict[str, Design] = field(default_factory=dict)
+    dpar: str | None = None
 
     @property
     def n(self) -> int:
@@ -164,6 +187,11 @@ class Design:
 
     def with_blocks(self, blocks: list[Block]) -> Design:
         return replace(self, blocks=blocks)
+
+    @property
+    def predictors(self) -> list[Design]:
+        """The designs of every linear predictor: this one (``mu``) then each of ``dpars``."""
+        return [self, *self.dpars.values()]
 
 
 # --------------------------------------------------------------------------- arrays
@@ -209,14 +237,17 @@ def design_arrays(design: Design, X: np.ndarray | None = None) -> DesignArrays:
 def linear_predictor(arrays: DesignArrays, beta, coefs: Sequence):
     """``offset + X·beta + Σ_j Z_j·r_j`` for NumPy, JAX or PyTensor values.
 
-    ``beta`` has shape ``(..., p)`` and each ``coefs[j]`` ``(..., q_j)``; leading dimensions
-    (chains, draws) broadcast, giving ``eta`` of shape ``(..., n)``. Indicator blocks are
-    gathered (``r[..., index] · weights``), dense ones multiplied.
+    ``beta`` has shape ``(..., p)`` and each ``coefs[j]`` ``(..., q_j)`` (``(..., levels, k)``
+    for an indicator block with ``k`` coefficients per level); leading dimensions (chains,
+    draws) broadcast, giving ``eta`` of shape ``(..., n)``. Indicator blocks are gathered
+    (``r[..., index] · weights``), dense ones multiplied.
     """
     eta = beta @ arrays.X.T + arrays.offset
     for blk, r in zip(arrays.blocks, coefs, strict=True):
-        if blk.matrix.shape[0] == 0:
+        if blk.matrix.shape[0] != 0:
+            eta = eta + r @ blk.matrix.T
+        elif blk.weights.ndim == 1:
             eta = eta + r[..., blk.index] * blk.weights
         else:
-            eta = eta + r @ blk.matrix.T
+            eta = eta + (r[..., blk.index, :] * blk.weights).sum(axis=-1)
     return eta

@@ -26,18 +26,21 @@ formula showing the position; an unknown column is :class:`UnknownColumnError` (
 ``ValueError`` and a ``KeyError``).
 """
 
+from .bf import BrmsFormula, bf
 from .build import design, evaluate_design
 from .errors import FormulaError, UnknownColumnError
 from .naming import brms_name, smooth_label
 from .parse import GpTerm, ParsedFormula, RandomTerm, SmoothTerm, parse_formula
 
 __all__ = [
+    "BrmsFormula",
     "FormulaError",
     "GpTerm",
     "ParsedFormula",
     "RandomTerm",
     "SmoothTerm",
     "UnknownColumnError",
+    "bf",
     "brms_name",
     "design",
     "evaluate_design",

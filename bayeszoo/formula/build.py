@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 from bayeszoo.design import Block, Design, SmoothInfo
 from bayeszoo.families import get as get_family
 
+from .bf import BrmsFormula
 from .columns import (
     alias_expr,
     check_finite_moments,
@@ -100,25 +102,52 @@ class _Plan:
         return alias_expr(text, pos, columns, self.aliases, term, self.pf.formula)
 
 
-def design(formula: str | ParsedFormula, data: pd.DataFrame, *, family: Any = None,
-           na_action: str = "raise", seed: int = 1) -> Design:
+def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
+           family: Any = None, na_action: str = "raise", seed: int = 1) -> Design:
     """Parse ``formula`` against ``data`` into a :class:`~bayeszoo.design.Design`.
 
-    ``family``: a family name or object of :mod:`bayeszoo.families` (default gaussian): it
-    prepares and checks the response and its additions (``trials``, ``se``, ``weights``).
-    ``na_action``: ``"raise"`` (a NaN in a used column raises ``ValueError`` naming the column)
-    or ``"drop"`` (drop those rows and warn with the count). ``seed`` seeds ``tp``'s knot
-    subsampling for more than 2000 unique covariate values (mgcv's ``xt$seed``).
+    ``formula``: a formula string, or :func:`bayeszoo.bf` with formulas for the family's
+    auxiliary parameters (their designs go to ``Design.dpars``). ``family``: a family name or
+    object of :mod:`bayeszoo.families` (default gaussian): it prepares and checks the response
+    and its additions (``trials``, ``se``, ``weights``). ``na_action``: ``"raise"`` (a NaN in a
+    used column raises ``ValueError`` naming the column) or ``"drop"`` (drop those rows and warn
+    with the count). ``seed`` seeds ``tp``'s knot subsampling for more than 2000 unique
+    covariate values (mgcv's ``xt$seed``).
     """
     columns = column_map(data)
     if na_action not in ("raise", "drop"):
         raise ValueError(f"na_action must be 'raise' or 'drop', got {na_action!r}")
-    pf = formula if isinstance(formula, ParsedFormula) else parse_formula(formula)
-    plan = _Plan(pf, columns, with_response=True)
-    data = check_na(data, columns, plan.used, na_action, lambda c: _users(pf, c), pf.formula)
+    fam = get_family(family if family is not None else "gaussian")
+    pf, dpfs = _parsed(formula, fam)
+    plans = {None: _Plan(pf, columns, with_response=True)}
+    plans |= {name: _Plan(dpf, columns, with_response=False) for name, dpf in dpfs.items()}
+    used = list(dict.fromkeys(c for plan in plans.values() for c in plan.used))
+    data = check_na(data, columns, used, na_action, lambda c: _users(pf, c), pf.formula)
     if len(data) == 0:
         raise FormulaError(f"no rows to build the design of {pf.formula!r} from")
-    warn_numeric_strings(data, columns, plan.used)
+    warn_numeric_strings(data, columns, used)
+    states = _fit_states(pf, plans[None], data, columns, seed)
+    states["dpars"] = {name: _fit_states(dpf, plans[name], data, columns, seed)
+                       for name, dpf in dpfs.items()}
+    d = evaluate_design(states, data, family=fam, terms=pf, require_response=True)
+    check_finite_moments(d.response, d.y, "the response")
+    return d
+
+
+def _parsed(formula, family) -> tuple[ParsedFormula, dict[str, ParsedFormula]]:
+    if isinstance(formula, BrmsFormula):
+        for name in formula.dpars:
+            family.aux_parameter(name)
+        return parse_formula(formula.formula), {
+            name: parse_formula(f, dpar=name) for name, f in formula.dpars.items()}
+    if isinstance(formula, ParsedFormula):
+        return formula, {}
+    return parse_formula(formula), {}
+
+
+def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
+                columns: dict[str, object], seed: int) -> dict[str, Any]:
+    """Every term of ``pf`` fitted to ``data`` (already checked for missing values)."""
     cstate = fit_columns(data, columns, plan.aliases)
     frame = aliased_frame(cstate, data, columns, pf.formula)
     what = f"the fixed effects {' + '.join(pf.fixed) or '1'} of {pf.formula!r}"
@@ -126,7 +155,7 @@ def design(formula: str | ParsedFormula, data: pd.DataFrame, *, family: Any = No
                                        what)
     for col, level in single_level_factors(cstate, plan.fixed, plan.reverse):
         warnings.warn(f"factor {col!r} has a single level ({level!r}) in the data: it adds no "
-                      "column to the fixed effects", UserWarning, stacklevel=2)
+                      "column to the fixed effects", UserWarning, stacklevel=3)
     offsets = [fit_expression(_spec(False, [o]), frame, plan.reverse, f"offset({o})")[2]
                for o in plan.offsets]
     additions = {k: fit_expression(_spec(False, [v]), frame, plan.reverse, f"{k}()")[2]
@@ -142,25 +171,35 @@ def design(formula: str | ParsedFormula, data: pd.DataFrame, *, family: Any = No
             terms.append(fit_smooth_term(pf.smooths[i], data, columns, seed))
         else:
             raise FormulaError(f"{pf.term(kind, i).text}: {kind} terms are not supported yet")
-    states = {"version": STATE_VERSION, "formula": pf.formula, "response": pf.response,
-              "columns": cstate, "fixed": fixed_state, "offsets": offsets,
-              "additions": additions, "literal_additions": {
-                  k: float(v) for k, v in pf.additions.items() if _is_number(v)},
-              "terms": terms}
-    d = evaluate_design(states, data, family=family, terms=pf, require_response=True)
-    check_finite_moments(d.response, d.y, "the response")
-    return d
+    return {"version": STATE_VERSION, "formula": pf.formula, "response": pf.response,
+            "columns": cstate, "fixed": fixed_state, "offsets": offsets,
+            "additions": additions,
+            "literal_additions": {k: float(v) for k, v in pf.additions.items()
+                                  if _is_number(v)},
+            "terms": terms}
 
 
 def evaluate_design(states: dict[str, Any], data: pd.DataFrame, *, family: Any = None,
                     terms: ParsedFormula | None = None, allow_new_levels: bool = False,
                     require_response: bool = False) -> Design:
-    """The design of fitted term ``states`` on ``data``. The response is read when present
-    (and must be, with ``require_response``); a response column with missing values is ignored
-    for prediction. An unseen factor level raises unless ``allow_new_levels``; a non-finite
-    value in a fixed column raises as when fitting."""
+    """The design of fitted term ``states`` on ``data``, with the designs of its distributional
+    parameters. The response is read when present (and must be, with ``require_response``); a
+    response column with missing values is ignored for prediction. An unseen factor level
+    raises unless ``allow_new_levels``; a non-finite value in a fixed column raises as when
+    fitting."""
+    fam = get_family(family if family is not None else "gaussian")
     columns = column_map(data)
+    dpars = {name: _evaluate(sub, data, columns, parse_formula(sub["formula"], dpar=name), fam,
+                             allow_new_levels, False, name)
+             for name, sub in states.get("dpars", {}).items()}
     pf = terms if terms is not None else parse_formula(states["formula"])
+    main = _evaluate(states, data, columns, pf, fam, allow_new_levels, require_response, None)
+    return replace(main, dpars=dpars)
+
+
+def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, object],
+              pf: ParsedFormula, fam, allow_new_levels: bool, require_response: bool,
+              dpar: str | None) -> Design:
     with_y = pf.response is not None and pf.response in columns and (
         require_response or not data[columns[pf.response]].isna().any())
     plan = _Plan(pf, columns, with_response=with_y)
@@ -182,11 +221,11 @@ def evaluate_design(states: dict[str, Any], data: pd.DataFrame, *, family: Any =
     seen: set[tuple[str, str | None]] = set()
     for st in states["terms"]:
         if st["kind"] == "random":
-            new = random_blocks(st, data, columns, frame, reverse, allow_new_levels)
+            new = random_blocks(st, data, columns, frame, reverse, allow_new_levels, dpar)
             for b in new:
                 _add_block(blocks, seen, b, st["text"])
             continue
-        Xf, fnames, blk = smooth_columns(st, data, columns, allow_new_levels)
+        Xf, fnames, blk = smooth_columns(st, data, columns, allow_new_levels, dpar)
         fixed_idx = list(range(len(names), len(names) + len(fnames)))
         X_parts.append(Xf)
         names += fnames
@@ -205,17 +244,16 @@ def evaluate_design(states: dict[str, Any], data: pd.DataFrame, *, family: Any =
     for j, name in enumerate(names):
         check_finite_moments(name, X[:, j], "the fixed-effect column")
     y = None
-    fam = get_family(family if family is not None else "gaussian")
     if with_y:
         y = fam.prepare(data[columns[pf.response]], pf.response, trials=additions.get("trials"),
                         weights=additions.get("weights"), se=additions.get("se"),
                         offset=offset if np.any(offset) else None).y
     return Design(formula=pf.formula, response=pf.response, y=y, X=X, column_names=names,
                   blocks=blocks, family=fam,
-                  fixed_params=[fixed_param(c, s) for c, s in zip(names, smooth_flags,
-                                                                   strict=True)],
+                  fixed_params=[fixed_param(c, f, dpar) for c, f in zip(names, smooth_flags,
+                                                                         strict=True)],
                   smooths=smooths, offset=offset, additions=additions, data=data, terms=pf,
-                  states=states)
+                  states=states, dpar=dpar)
 
 
 def _add_block(blocks: list[Block], seen: set, blk: Block, text: str) -> None:

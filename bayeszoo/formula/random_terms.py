@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bayeszoo.design import Block, BlockNames
+from bayeszoo.design import Block, BlockNames, ScaleParam
 
 from .errors import FormulaError
 from .expressions import evaluate, fit_expression
@@ -24,8 +24,15 @@ def normalized_text(rt: RandomTerm) -> str:
     return f"({lhs}{bar}{rt.group.strip()})"
 
 
+def sd_keys(name: str, group: str, dpar: str | None) -> tuple[str, ...]:
+    """``priors=`` keys of a group-level sd, most specific first: the parameter, its group,
+    its class (``sd``; ``sd_<dpar>`` for a distributional parameter's terms)."""
+    return (name, f"sd_{dpar}") if dpar else (name, f"sd_{group}", "sd")
+
+
 def indicator_block(grouping: dict[str, Any], coef: str, idx: np.ndarray,
-                    weights: np.ndarray | None, term: str, sp: float | None = None) -> Block:
+                    weights: np.ndarray | None, term: str, sp: float | None = None,
+                    dpar: str | None = None) -> Block:
     """The block of one varying coefficient of grouping factor ``grouping``: row ``i`` has
     ``weights[i]`` (ones for an intercept) in the column of its level; rows of an unseen level
     (code -1) get zeros."""
@@ -34,9 +41,10 @@ def indicator_block(grouping: dict[str, Any], coef: str, idx: np.ndarray,
     if np.any(idx < 0):
         w = np.where(idx >= 0, w, 0.0)
         idx = np.where(idx >= 0, idx, 0)
-    names = BlockNames(scales=(re_sd_param(g, coef),),
-                       coef=re_coef_param(g, None if coef == "Intercept" else coef), dim=g,
-                       prior_keys=((re_sd_param(g, coef), f"sd_{g}", "sd"),))
+    sd = re_sd_param(g, coef, dpar)
+    names = BlockNames(scales=(ScaleParam(sd, sd_keys(sd, g, dpar)),),
+                       coef=re_coef_param(g, None if coef == "Intercept" else coef, dpar),
+                       dims=(g,), coords=(tuple(grouping["labels"]),))
     return Block(name=g, kind="re", coef=coef, term=term, labels=list(grouping["labels"]),
                  names=names, index=idx, weights=w, sp=sp)
 
@@ -67,8 +75,8 @@ def fit_random_term(rt: RandomTerm, lhs_spec: str | None, intercept: bool,
 
 
 def random_blocks(state: dict[str, Any], data: pd.DataFrame, columns: dict[str, object],
-                  frame: pd.DataFrame, reverse: dict[str, str],
-                  allow_new_levels: bool) -> list[Block]:
+                  frame: pd.DataFrame, reverse: dict[str, str], allow_new_levels: bool,
+                  dpar: str | None = None) -> list[Block]:
     """The blocks of a fitted random term on ``data``: one per grouping and coefficient."""
     Xl = None
     if state["lhs"] is not None:
@@ -79,8 +87,8 @@ def random_blocks(state: dict[str, Any], data: pd.DataFrame, columns: dict[str, 
         j = 0
         for coef, term in zip(state["coefs"], terms, strict=True):
             if coef == "Intercept" and state["intercept"]:
-                blocks.append(indicator_block(grp, coef, idx, None, term))
+                blocks.append(indicator_block(grp, coef, idx, None, term, dpar=dpar))
             else:
-                blocks.append(indicator_block(grp, coef, idx, Xl[:, j], term))
+                blocks.append(indicator_block(grp, coef, idx, Xl[:, j], term, dpar=dpar))
                 j += 1
     return blocks

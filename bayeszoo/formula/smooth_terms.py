@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bayeszoo.design import Block, BlockNames
+from bayeszoo.design import Block, BlockNames, ScaleParam
 from bayeszoo.smooths import BASES, smooth
 
 from .columns import is_numeric
@@ -95,8 +95,21 @@ def fit_smooth_term(st: SmoothTerm, data: pd.DataFrame, columns: dict[str, objec
     return state
 
 
+def smooth_block_names(label: str, labels: list[str], dpar: str | None) -> BlockNames:
+    """The names of a smooth's penalized block ``label`` (``stimes_1``): ``sds_stimes_1``
+    (keys ``sds_stimes_1``, then ``sds``, or ``sds_<dpar>`` for a distributional parameter's
+    smooth), ``s_stimes_1`` with dimension ``stimes_1_basis``."""
+    sds = smooth_sd_param(label, dpar)
+    keys = (sds, f"sds_{dpar}") if dpar else (sds, "sds")
+    coef = smooth_coef_param(label, dpar)
+    dim = f"{coef[2:]}_basis"
+    return BlockNames(scales=(ScaleParam(sds, keys),), coef=coef, dims=(dim,),
+                      coords=(tuple(labels),))
+
+
 def smooth_columns(state: dict[str, Any], data: pd.DataFrame, columns: dict[str, object],
-                   allow_new_levels: bool) -> tuple[np.ndarray, list[str], Block | None]:
+                   allow_new_levels: bool,
+                   dpar: str | None = None) -> tuple[np.ndarray, list[str], Block | None]:
     """``(Xf, names of its columns, penalized block or None)`` of a fitted smooth on ``data``."""
     var, label = state["variable"], state["label"]
     n = len(data)
@@ -110,7 +123,8 @@ def smooth_columns(state: dict[str, Any], data: pd.DataFrame, columns: dict[str,
             return Xf, [brms_name(f"{var}{lab}") for lab in grouping["labels"]], None
         from .random_terms import indicator_block
 
-        blk = indicator_block(grouping, "Intercept", idx, None, label, sp=state["sp"])
+        blk = indicator_block(grouping, "Intercept", idx, None, label, sp=state["sp"],
+                              dpar=dpar)
         return np.zeros((n, 0)), [], blk
     col = data[columns[var]]
     if not is_numeric(col):
@@ -124,10 +138,8 @@ def smooth_columns(state: dict[str, Any], data: pd.DataFrame, columns: dict[str,
         return Xf, [f"{name}_{j + 1}" for j in range(Xf.shape[1])], None
     Xf, Zr = basis.split(x)
     bname = f"{name}_1"
-    names = BlockNames(scales=(smooth_sd_param(bname),), coef=smooth_coef_param(bname),
-                       dim=f"{bname}_basis",
-                       prior_keys=((smooth_sd_param(bname), "sds"),))
-    blk = Block(name=bname, kind="smooth", coef=None, term=label,
-                labels=[str(j + 1) for j in range(Zr.shape[1])], names=names, matrix=Zr,
-                sp=state["sp"], reml_offset=basis.reml_offset)
+    labels = [str(j + 1) for j in range(Zr.shape[1])]
+    blk = Block(name=bname, kind="smooth", coef=None, term=label, labels=labels,
+                names=smooth_block_names(bname, labels, dpar), matrix=Zr, sp=state["sp"],
+                reml_offset=basis.reml_offset)
     return Xf, [f"{name}_{j + 1}" for j in range(Xf.shape[1])], blk

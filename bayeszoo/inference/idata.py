@@ -8,10 +8,11 @@ Groups:
   ``log_likelihood`` (one variable named after the response, dim ``obs``),
   ``observed_data`` (the response);
 * ``constant_data``: the design's arrays (``design__X``, ``design__offset``, per block
-  ``design__index__<j>``/``design__weights__<j>`` or ``design__Z__<j>``, the response additions
-  ``design__<name>``), the term states (``design__states``, JSON bytes) and the data frame's
-  other columns, so that a fit saved to netCDF and loaded again predicts and reports exactly as
-  the original without refitting anything;
+  ``design__index__<j>``/``design__weights__<j>`` or ``design__Z__<j>``; a distributional
+  parameter's under ``design__<dpar>__``; the response additions ``design__<name>``), the term
+  states (``design__states``, JSON bytes) and the data frame's other columns, so that a fit
+  saved to netCDF and loaded again predicts and reports exactly as the original without
+  refitting anything;
 * ``attrs``: ``design`` (JSON naming) and ``data_columns`` (JSON: dtypes and factor levels of the
   stored data columns), set here; :func:`bayeszoo.sample` adds the sampler's.
 """
@@ -68,6 +69,35 @@ def states_bytes(design: Design) -> np.ndarray:
     return np.frombuffer(json.dumps(encode(design.states)).encode("utf-8"), dtype=np.uint8)
 
 
+def predictor_prefix(dpar: str | None) -> str:
+    """Prefix of a linear predictor's arrays in ``constant_data``: ``design__`` for ``mu``,
+    ``design__sigma__`` for a distributional parameter."""
+    return "design__" if dpar is None else f"design__{dpar}__"
+
+
+def _constant_arrays(d: Design, constant: dict, dims: dict, coords: dict) -> None:
+    pre = predictor_prefix(d.dpar)
+    arrays = design_arrays(d)
+    col_dim = f"{pre}column"
+    coords[col_dim] = list(d.column_names)
+    constant[f"{pre}X"] = arrays.X
+    constant[f"{pre}offset"] = arrays.offset
+    dims[f"{pre}X"] = ["obs", col_dim]
+    dims[f"{pre}offset"] = ["obs"]
+    for j, (blk, ba) in enumerate(zip(d.blocks, arrays.blocks, strict=True)):
+        for dim, labels in zip(blk.names.dims, blk.names.coords, strict=True):
+            coords[dim] = list(labels)
+        if blk.is_indicator:
+            constant[f"{pre}index__{j}"] = ba.index
+            constant[f"{pre}weights__{j}"] = ba.weights
+            dims[f"{pre}index__{j}"] = ["obs"]
+            dims[f"{pre}weights__{j}"] = ["obs", *([f"{blk.names.dims[-1]}"]
+                                                   if ba.weights.ndim == 2 else [])]
+        else:
+            constant[f"{pre}Z__{j}"] = ba.matrix
+            dims[f"{pre}Z__{j}"] = ["obs", blk.names.dims[0]]
+
+
 def assemble(design: Design, spec: ModelSpec, posterior: dict[str, np.ndarray],
              stats: dict[str, np.ndarray]):
     """The InferenceData of a sampled design (see the module doc)."""
@@ -75,23 +105,14 @@ def assemble(design: Design, spec: ModelSpec, posterior: dict[str, np.ndarray],
 
     info = design_info(design)
     y = np.asarray(design.y, dtype=float)
-    loglik = pointwise_log_likelihood(posterior, info, design, spec.family, list(spec.aux))
-    arrays = design_arrays(design)
-    coords: dict[str, Any] = {"obs": np.arange(design.n),
-                              "design__column": list(design.column_names)}
-    dims: dict[str, list[str]] = {spec.response: ["obs"], "design__X": ["obs", "design__column"],
-                                  "design__offset": ["obs"]}
-    constant: dict[str, np.ndarray] = {"design__X": arrays.X, "design__offset": arrays.offset}
-    for j, (blk, ba) in enumerate(zip(design.blocks, arrays.blocks, strict=True)):
-        coords[blk.names.dim] = list(blk.labels)
-        dims[blk.names.coef] = [blk.names.dim]
-        if blk.is_indicator:
-            constant[f"design__index__{j}"] = ba.index
-            constant[f"design__weights__{j}"] = ba.weights
-            dims[f"design__index__{j}"] = dims[f"design__weights__{j}"] = ["obs"]
-        else:
-            constant[f"design__Z__{j}"] = ba.matrix
-            dims[f"design__Z__{j}"] = ["obs", blk.names.dim]
+    loglik = pointwise_log_likelihood(posterior, info, design, spec.family)
+    coords: dict[str, Any] = {"obs": np.arange(design.n)}
+    dims: dict[str, list[str]] = {spec.response: ["obs"]}
+    constant: dict[str, np.ndarray] = {}
+    for d in design.predictors:
+        _constant_arrays(d, constant, dims, coords)
+        for blk in d.blocks:
+            dims[blk.names.coef] = list(blk.names.dims)
     for k, v in design.additions.items():
         constant[f"design__{k}"] = np.asarray(v, dtype=float)
         dims[f"design__{k}"] = ["obs"]

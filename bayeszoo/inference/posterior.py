@@ -1,10 +1,12 @@
-"""From a backend's site draws to brms's posterior, and back to the linear predictor.
+"""From a backend's site draws to brms's posterior, and back to the linear predictors.
 
 :func:`brms_posterior` names the draws as brms does (``b_Intercept``, ``b_floor``,
-``sd_county__Intercept``, ``sigma``, ``Intercept``, ``r_county``, ``s_stimes_1``).
-:func:`posterior_eta` computes the linear predictor of every draw from those names and a
-design's arrays (the uncentered ``X``), with the one :func:`~bayeszoo.design.linear_predictor`;
-:func:`pointwise_log_likelihood` evaluates the family's log density on it.
+``sd_county__Intercept``, ``sigma``, ``Intercept``, ``r_county``, ``s_stimes_1``; with a
+distributional parameter ``b_sigma_Intercept``, ``sds_sigma_stimes_1``, ``Intercept_sigma``).
+:func:`posterior_etas` computes every linear predictor of every draw from those names and the
+designs' arrays (the uncentered ``X``), with the one :func:`~bayeszoo.design.linear_predictor`;
+:func:`family_parameters` turns them into the family's ``eta`` and auxiliary parameters, and
+:func:`pointwise_log_likelihood` evaluates the family's log density on them.
 """
 
 from __future__ import annotations
@@ -14,74 +16,108 @@ from typing import Any
 import numpy as np
 
 from bayeszoo.design import Design, DesignArrays, design_arrays, linear_predictor
-from bayeszoo.models.spec import ModelSpec
+from bayeszoo.models.spec import ModelSpec, PredictorSpec
 
 SAMPLE_DIMS = ("chain", "draw")
+
+
+def _fixed(ps: PredictorSpec, draws: dict[str, np.ndarray], c: int, d: int,
+           out: dict[str, np.ndarray]) -> np.ndarray | None:
+    k = len(ps.fixed_cols)
+    b = np.zeros((c, d, k))
+    for site, members in ps.fixed_groups:
+        b[:, :, members] = np.asarray(draws[site], dtype=float).reshape(c, d, len(members))
+    icpt = None
+    if ps.intercept is not None:
+        icpt = np.asarray(draws[ps.intercept], dtype=float).reshape(c, d)
+        out["b_" + ("" if ps.dpar is None else f"{ps.dpar}_") + "Intercept"] = \
+            icpt - b @ ps.x_means if k else icpt.copy()
+    for j, name in enumerate(ps.fixed_params):
+        out[name] = b[:, :, j]
+    return icpt
 
 
 def brms_posterior(spec: ModelSpec, draws: dict[str, np.ndarray],
                    design: Design) -> dict[str, np.ndarray]:
     """Site draws ``(chain, draw, ...)`` -> brms-named arrays, in brms's order."""
     c, d = next(iter(draws.values())).shape[:2]
-    k = len(spec.fixed_cols)
-    b = np.zeros((c, d, k))
-    for site, members in spec.fixed_groups:
-        b[:, :, members] = np.asarray(draws[site], dtype=float).reshape(c, d, len(members))
     out: dict[str, np.ndarray] = {}
-    if spec.has_intercept:
-        icpt = np.asarray(draws["Intercept"], dtype=float).reshape(c, d)
-        out["b_Intercept"] = icpt - b @ spec.x_means if k else icpt.copy()
-    for j, name in enumerate(spec.fixed_params):
-        out[name] = b[:, :, j]
-    for bs in spec.blocks:
-        for s in bs.scale_sites:
-            out[s] = np.asarray(draws[s], dtype=float).reshape(c, d)
+    intercepts = {ps.intercept: _fixed(ps, draws, c, d, out) for ps in spec.predictors
+                  if ps.intercept is not None}
+    for ps in spec.predictors:
+        for bs in ps.blocks:
+            for s in bs.scale_sites:
+                out[s] = np.asarray(draws[s], dtype=float).reshape(c, d, *spec.site(s).shape)
     for site in spec.aux.values():
         out[site] = np.asarray(draws[site], dtype=float).reshape(c, d)
-    if spec.has_intercept:
-        out["Intercept"] = icpt
-    for bs in spec.blocks:
-        z = np.asarray(draws[bs.z_site], dtype=float).reshape(c, d, bs.size)
-        blk = design.blocks[bs.index]
-        out[blk.names.coef] = z if spec.centered else bs.structure.coefficients(
-            [out[s][..., None] for s in bs.scale_sites], z)
+    out.update(intercepts)
+    for ps, dd in zip(spec.predictors, design.predictors, strict=True):
+        for bs in ps.blocks:
+            z = np.asarray(draws[bs.z_site], dtype=float).reshape(c, d, *bs.z_shape)
+            coef = dd.blocks[bs.index].names.coef
+            out[coef] = z if spec.centered else bs.structure.coefficients(
+                [out[s] for s in bs.scale_sites], z)
     return out
 
 
 def design_info(design: Design) -> dict[str, Any]:
-    """The naming a fit needs to find its coefficients again: column names and parameters,
-    and per block its names and dimension."""
-    return {
-        "column_names": list(design.column_names),
-        "fixed_names": list(design.fixed_params),
-        "blocks": [{"name": b.name, "kind": b.kind, "coef": b.coef, "term": b.term,
-                    "sd_names": list(b.names.scales), "coef_name": b.names.coef,
-                    "dim": b.names.dim} for b in design.blocks],
-    }
+    """The naming a fit needs to find its coefficients again, per linear predictor: the dpar,
+    its link, column names and parameters, and per block its names and dimensions."""
+    out = []
+    for d in design.predictors:
+        out.append({
+            "dpar": d.dpar,
+            "link": None if d.dpar is None else d.family.aux_parameter(d.dpar).link,
+            "column_names": list(d.column_names),
+            "fixed_names": list(d.fixed_params),
+            "blocks": [{"name": b.name, "kind": b.kind, "coef": b.coef, "term": b.term,
+                        "sd_names": [s.name for s in b.names.scales], "coef_name": b.names.coef,
+                        "dims": list(b.names.dims)} for b in d.blocks],
+        })
+    return {"predictors": out}
 
 
-def posterior_eta(post, info: dict[str, Any], arrays: DesignArrays) -> np.ndarray:
-    """The linear predictor of every draw: ``(chain, draw, n)``. ``post`` maps brms names to
-    arrays (an xarray Dataset or a dict)."""
-    def values(name):
-        v = post[name]
-        return np.asarray(getattr(v, "values", v), dtype=float)
+def _values(post, name: str) -> np.ndarray:
+    v = post[name]
+    return np.asarray(getattr(v, "values", v), dtype=float)
 
-    names = info["fixed_names"]
+
+def posterior_eta(post, pinfo: dict[str, Any], arrays: DesignArrays) -> np.ndarray:
+    """One linear predictor of every draw: ``(chain, draw, n)``. ``post`` maps brms names to
+    arrays (an xarray Dataset or a dict); ``pinfo`` is that predictor's :func:`design_info`."""
+    names = pinfo["fixed_names"]
     if names:
-        beta = np.stack([values(n) for n in names], axis=-1)
+        beta = np.stack([_values(post, n) for n in names], axis=-1)
     else:
-        beta = np.zeros((*values(next(iter(post))).shape[:2], 0))
-    coefs = [values(b["coef_name"]) for b in info["blocks"]]
+        first = _values(post, next(iter(post)))
+        beta = np.zeros((*first.shape[:2], 0))
+    coefs = [_values(post, b["coef_name"]) for b in pinfo["blocks"]]
     return linear_predictor(arrays, beta, coefs)
 
 
-def pointwise_log_likelihood(post, info: dict[str, Any], design: Design, family,
-                             aux_names: list[str]) -> np.ndarray:
+def family_parameters(post, info: dict[str, Any], arrays: list[DesignArrays], family,
+                      additions: dict) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """``eta`` of ``mu`` and the auxiliary parameters (constants as ``(chain, draw, 1)``,
+    distributional ones per row) of every draw."""
+    from bayeszoo.families.links import LINKS
+    from bayeszoo.families.ops import NUMPY
+
+    etas = [posterior_eta(post, p, a) for p, a in zip(info["predictors"], arrays, strict=True)]
+    aux = {}
+    for a in family.aux_parameters(tuple(additions)):
+        if a.name in post:
+            aux[a.name] = _values(post, a.name)[..., None]
+    for p, eta in zip(info["predictors"][1:], etas[1:], strict=True):
+        aux[p["dpar"]] = LINKS[p["link"]].inverse(NUMPY, eta)
+    return etas[0], aux
+
+
+def pointwise_log_likelihood(post, info: dict[str, Any], design: Design,
+                             family) -> np.ndarray:
     """``log p(y_i | draw)``: ``(chain, draw, n)``, weighted by ``weights()`` when given."""
     from bayeszoo.families.ops import NUMPY
 
-    eta = posterior_eta(post, info, design_arrays(design))
-    aux = {a: np.asarray(getattr(post[a], "values", post[a]), dtype=float)[..., None]
-           for a in aux_names}
-    return family.log_prob(NUMPY, np.asarray(design.y, dtype=float), eta, aux, design.additions)
+    arrays = [design_arrays(d) for d in design.predictors]
+    eta, aux = family_parameters(post, info, arrays, family, design.additions)
+    return family.log_prob(NUMPY, np.asarray(design.y, dtype=float), eta, aux,
+                           design.additions)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from bayeszoo.design import Design, DesignArrays, design_arrays
 
-from .posterior import posterior_eta
+from .posterior import family_parameters
 
 KINDS = ("epred", "linpred", "pp")
 
@@ -69,28 +69,32 @@ def design_from_idata(idata, data: pd.DataFrame | None = None,
                            allow_new_levels=allow_new_levels)
 
 
-def stored_arrays(idata) -> DesignArrays:
-    """The design arrays of the fitted rows, as stored in ``constant_data``."""
+def stored_arrays(idata) -> list[DesignArrays]:
+    """The design arrays of every linear predictor of the fitted rows, as stored in
+    ``constant_data``."""
     from bayeszoo.design import BlockArrays
 
+    from .idata import predictor_prefix
+
     cd = idata.constant_data
-    info = json.loads(idata.attrs["design"])
-    blocks = []
-    for j in range(len(info["blocks"])):
-        if f"design__index__{j}" in cd:
-            blocks.append(BlockArrays(index=np.asarray(cd[f"design__index__{j}"].values,
-                                                       dtype=np.int64),
-                                      weights=np.asarray(cd[f"design__weights__{j}"].values,
-                                                         dtype=float),
-                                      matrix=np.zeros((0, 0))))
-        else:
-            blocks.append(BlockArrays(index=np.zeros(0, dtype=np.int64), weights=np.zeros(0),
-                                      matrix=np.asarray(cd[f"design__Z__{j}"].values,
-                                                        dtype=float)))
-    X = np.asarray(cd["design__X"].values, dtype=float)
-    off = np.asarray(cd["design__offset"].values, dtype=float) if "design__offset" in cd \
-        else np.zeros(X.shape[0])
-    return DesignArrays(X=X, offset=off, blocks=tuple(blocks))
+    out = []
+    for pinfo in json.loads(idata.attrs["design"])["predictors"]:
+        pre = predictor_prefix(pinfo["dpar"])
+        blocks = []
+        for j in range(len(pinfo["blocks"])):
+            if f"{pre}index__{j}" in cd:
+                blocks.append(BlockArrays(
+                    index=np.asarray(cd[f"{pre}index__{j}"].values, dtype=np.int64),
+                    weights=np.asarray(cd[f"{pre}weights__{j}"].values, dtype=float),
+                    matrix=np.zeros((0, 0))))
+            else:
+                blocks.append(BlockArrays(index=np.zeros(0, dtype=np.int64), weights=np.zeros(0),
+                                          matrix=np.asarray(cd[f"{pre}Z__{j}"].values,
+                                                            dtype=float)))
+        X = np.asarray(cd[f"{pre}X"].values, dtype=float)
+        out.append(DesignArrays(X=X, offset=np.asarray(cd[f"{pre}offset"].values, dtype=float),
+                                blocks=tuple(blocks)))
+    return out
 
 
 def stored_additions(idata) -> dict[str, np.ndarray]:
@@ -124,14 +128,13 @@ def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
             raise ValueError("newdata has no rows: give at least one row to predict")
         nd = design.for_newdata(newdata, allow_new_levels=allow_new_levels) \
             if design is not None else design_from_idata(idata, newdata, allow_new_levels)
-        arrays, additions = design_arrays(nd), nd.additions
+        arrays, additions = [design_arrays(d) for d in nd.predictors], nd.additions
     info = json.loads(idata.attrs["design"])
-    eta = posterior_eta(post, info, arrays)
+    eta, aux = family_parameters(post, info, arrays, family, additions)
     eta = eta.reshape(-1, eta.shape[-1])
     if kind == "linpred":
         return eta
-    aux = {a.name: np.asarray(post[a.name].values, dtype=float).reshape(-1, 1)
-           for a in family.aux_parameters(tuple(additions))}
+    aux = {k: v.reshape(eta.shape[0], -1) for k, v in aux.items()}
     if kind == "epred":
         return family.mean(eta, aux, additions)
     return family.draw(np.random.default_rng(seed), eta, aux, additions)

@@ -54,9 +54,12 @@ def check_args(backend, chains, draws, tune, target_accept, seed, parameterizati
                          f"got {parameterization!r}")
 
 
-def as_design(formula_or_design: str | Design, data: pd.DataFrame | None, family: Any = None,
+def as_design(formula_or_design, data: pd.DataFrame | None, family: Any = None,
               na_action: str = "raise") -> Design:
-    """A formula (with ``data``) or a Design, as a Design with ``family``."""
+    """A formula string or :func:`bayeszoo.bf` (with ``data``) or a Design, as a Design with
+    ``family``."""
+    from bayeszoo.formula import BrmsFormula, design
+
     if isinstance(formula_or_design, Design):
         if data is not None:
             raise ValueError("pass data only with a formula; a Design already holds its data")
@@ -65,13 +68,11 @@ def as_design(formula_or_design: str | Design, data: pd.DataFrame | None, family
 
             return replace(formula_or_design, family=family)
         return formula_or_design
-    if not isinstance(formula_or_design, str):
-        raise TypeError(f"expected a formula string or a Design, got "
+    if not isinstance(formula_or_design, str | BrmsFormula):
+        raise TypeError(f"expected a formula string, bf(...) or a Design, got "
                         f"{type(formula_or_design).__name__}")
     if data is None:
         raise ValueError("a formula needs data= (a pandas DataFrame)")
-    from bayeszoo.formula import design
-
     return design(formula_or_design, data, family=family, na_action=na_action)
 
 

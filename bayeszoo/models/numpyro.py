@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from bayeszoo.design import Design
 from bayeszoo.models.likelihood import (
     ModelData,
@@ -75,7 +77,8 @@ def sample_sites(spec: ModelSpec) -> dict[str, Any]:
     import numpyro
     import numpyro.distributions as dist
 
-    scale_of = {bs.z_site: bs.scale_sites[0] for bs in spec.blocks} if spec.centered else {}
+    scale_of = {bs.z_site: bs.scale_sites[0] for ps in spec.predictors for bs in ps.blocks} \
+        if spec.centered else {}
     values: dict[str, Any] = {}
     for s in spec.sites:
         if s.name in scale_of:
@@ -101,8 +104,10 @@ def build_numpyro(design: Design, priors: dict | None = None,
     ensure_configured()  # before anything imports JAX: x64, host devices
     spec = spec or model_spec(design, priors, parameterization)
     data = model_data(design, spec)
-    stats = spec.family.summarize(data.y, data.arrays, data.additions,
-                                  [bs.size for bs in spec.blocks]) if sufficient_stats else None
+    stats = None
+    if sufficient_stats and len(spec.predictors) == 1:
+        stats = spec.family.summarize(data.y, data.predictors[0], data.additions,
+                                      [int(np.prod(bs.z_shape)) for bs in spec.mu.blocks])
     indicator = tuple(b.is_indicator for b in design.blocks)
 
     def model(data=data if stats is None else stats):
@@ -118,8 +123,8 @@ def build_numpyro(design: Design, priors: dict | None = None,
             return
         aux = {name: values[site] for name, site in spec.aux.items()}
         numpyro.factor(spec.response, spec.family.summary_log_likelihood(
-            data, fixed_coefficients(spec, values, jnp.concatenate),
-            block_coefficients(spec, values), aux, indicator))
+            data, fixed_coefficients(spec.mu, values, jnp.concatenate),
+            block_coefficients(spec.mu, values, spec.centered), aux, indicator))
 
     return NumpyroModel(model=model, spec=spec, data=data if stats is None else stats)
 

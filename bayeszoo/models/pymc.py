@@ -57,7 +57,8 @@ def build_pymc(design: Design, priors: dict | None = None,
 
     spec = spec or model_spec(design, priors, parameterization)
     data = model_data(design, spec)
-    scale_of = {bs.z_site: bs.scale_sites[0] for bs in spec.blocks} if spec.centered else {}
+    scale_of = {bs.z_site: bs.scale_sites[0] for ps in spec.predictors for bs in ps.blocks} \
+        if spec.centered else {}
     with pm.Model() as model:
         values = {}
         for s in spec.sites:

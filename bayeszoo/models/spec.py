@@ -1,5 +1,5 @@
 """A design and a family as a backend-neutral model: its free parameters (sites) with their
-priors, and how they make the linear predictor.
+priors, and how they make each linear predictor.
 
 :func:`model_spec` resolves ``priors=`` against the design and the family's brms defaults. The
 result lists every free parameter as a :class:`Site` (name, prior, shape, support) in the order
@@ -7,17 +7,20 @@ brms declares them; each backend (:mod:`bayeszoo.models.numpyro`, :mod:`bayeszoo
 turns the sites into its random variables and hands their values to the pure functions of
 :mod:`bayeszoo.models.likelihood`.
 
-Sites: ``Intercept`` (the intercept of the *centered* fixed design, as brms's), ``b_<k>`` groups
-of the other fixed coefficients sharing a prior, each block's scales under their brms names
-(``sd_county__Intercept``, ``sds_stimes_1``) and standardized coefficients ``z_<j>`` (the
-coefficients themselves when centered), then the family's auxiliary parameters (``sigma``,
-``shape``, ``nu``, ``phi``).
+Per linear predictor (``mu``, then each distributional parameter with a formula): the
+intercept of the *centered* fixed design (``Intercept``, ``Intercept_sigma``, as brms's),
+groups of the other fixed coefficients sharing a prior (``b_0``, ``b_sigma_0``), each block's
+scale parameters under their brms names (``sd_county__Intercept``, ``sds_stimes_1``) and
+standardized coefficients (``z_0``, ``z_sigma_0``; the coefficients themselves when
+centered). Then the family's auxiliary parameters that are constants (``sigma``, ``shape``,
+``nu``, ``phi``).
 
-Keys of ``priors=`` (most specific wins): ``"Intercept"``; ``"b"`` (every other fixed
-coefficient, smooth null-space columns included, as brms's class ``b``), ``"bs"`` (those of
-smooths), ``"b_<col>"`` / ``"bs_<col>"``; each block's keys (``"sd"``, ``"sd_<group>"``,
-``"sd_<group>__<coef>"``; ``"sds"``, ``"sds_<name>"``); the family's auxiliary parameters.
-Anything else raises ``ValueError`` before a model is compiled.
+Keys of ``priors=`` (most specific wins): ``"Intercept"`` (``"Intercept_<dpar>"``); ``"b"``
+(every other fixed coefficient of ``mu``, smooth null-space columns included, as brms's class
+``b``), ``"bs"`` (those of smooths), ``"b_<col>"`` / ``"bs_<col>"`` (``"b_<dpar>_<col>"``); each
+block's keys (``"sd"``, ``"sd_<group>"``, ``"sd_<group>__<coef>"``; ``"sds"``,
+``"sds_<name>"``; ``"sd_<dpar>"``, ``"sds_<dpar>"``); the family's constant auxiliary
+parameters. Anything else raises ``ValueError`` before a model is compiled.
 """
 
 from __future__ import annotations
@@ -29,12 +32,7 @@ from typing import Any
 import numpy as np
 
 from bayeszoo.design import Design
-from bayeszoo.models.priors import (
-    Prior,
-    check_support,
-    flat,
-    parse_prior,
-)
+from bayeszoo.models.priors import Prior, check_support, flat, parse_prior
 
 PARAMETERIZATIONS = ("noncentered", "centered")
 
@@ -42,7 +40,7 @@ PARAMETERIZATIONS = ("noncentered", "centered")
 @dataclass(frozen=True)
 class Site:
     """One free parameter: ``name`` (the backend's variable name), ``prior``, ``shape`` and
-    ``support`` (``"real"``, ``"positive"``, ``"greater_than_one"``, ``"correlation"``)."""
+    ``support`` (``"real"``, ``"positive"``, ``"greater_than_1"``, ``"correlation"``)."""
 
     name: str
     prior: Prior
@@ -52,34 +50,43 @@ class Site:
 
 @dataclass(frozen=True)
 class BlockSpec:
-    """A block as the backends see it: its index in ``Design.blocks``, the sites of its scales
-    and of its standardized coefficients, and its structure."""
+    """A block as the backends see it: its index in the predictor's ``Design.blocks``, the
+    sites of its scales and of its standardized coefficients, and its structure."""
 
     index: int
     scale_sites: tuple[str, ...]
     z_site: str
     structure: Any
-    size: int
+    z_shape: tuple[int, ...]
 
 
 @dataclass(frozen=True)
-class ModelSpec:
-    """Everything a backend needs besides the arrays.
+class PredictorSpec:
+    """One linear predictor: ``dpar`` (``None`` for ``mu``) and the inverse ``link`` turning it
+    into that parameter (``None`` for ``mu``: the family applies its own link), the intercept
+    site (``None`` without one), the non-intercept columns of ``X`` (``fixed_cols``, in ``X``
+    order) with their brms names and means (for centering) and the sites of the coefficient
+    groups sharing a prior (``fixed_groups``: site, positions in ``fixed_cols``), the blocks."""
 
-    ``fixed_cols`` are the non-intercept columns of ``X`` (in ``X`` order) and ``fixed_groups``
-    ``(site, positions in fixed_cols)`` of the coefficients sharing a prior; ``x_means`` centre
-    them when there is an intercept. ``aux`` maps each of the family's auxiliary parameters to
-    its site; ``priors`` maps brms names to the priors used.
-    """
-
-    family: Any
-    response: str
-    has_intercept: bool
+    dpar: str | None
+    link: Any
+    intercept: str | None
     fixed_cols: list[int]
     fixed_params: list[str]
     x_means: np.ndarray
     fixed_groups: list[tuple[str, list[int]]]
     blocks: list[BlockSpec]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything a backend needs besides the arrays: the family, the linear predictors
+    (``mu`` first), ``aux`` (each constant auxiliary parameter -> its site), every site in
+    order, the parameterization and ``priors`` (brms name -> prior used)."""
+
+    family: Any
+    response: str
+    predictors: list[PredictorSpec]
     aux: dict[str, str]
     sites: list[Site]
     parameterization: str
@@ -94,6 +101,10 @@ class ModelSpec:
     @property
     def centered(self) -> bool:
         return self.parameterization == "centered"
+
+    @property
+    def mu(self) -> PredictorSpec:
+        return self.predictors[0]
 
 
 def _parse_all(priors: dict | None) -> dict[str, Prior]:
@@ -113,17 +124,23 @@ def _parse_all(priors: dict | None) -> dict[str, Prior]:
     return parsed
 
 
+def _intercept_site(dpar: str | None) -> str:
+    return "Intercept" if dpar is None else f"Intercept_{dpar}"
+
+
 def valid_prior_keys(design: Design, family: Any) -> set[str]:
     """Every key ``priors=`` accepts for ``design`` with ``family``."""
-    fixed = [p for p, c in zip(design.fixed_params, design.column_names, strict=True)
-             if c != "Intercept"]
-    valid = {"b", "bs"} | set(fixed)
-    if design.has_intercept:
-        valid |= {"Intercept", "b_Intercept"}
-    for blk in design.blocks:
-        for keys in blk.names.prior_keys:
-            valid |= set(keys)
-    valid |= {a.name for a in family.aux_parameters(tuple(design.additions))}
+    valid = {"b", "bs"}
+    for d in design.predictors:
+        valid |= {p for p, c in zip(d.fixed_params, d.column_names, strict=True)
+                  if c != "Intercept"}
+        if d.has_intercept:
+            valid |= {_intercept_site(d.dpar), d.fixed_params[d.column_names.index("Intercept")]}
+        for blk in d.blocks:
+            for sp in blk.names.scales:
+                valid |= set(sp.prior_keys)
+    valid |= {a.name for a in family.aux_parameters(tuple(design.additions))
+              if a.name not in design.dpars}
     return valid
 
 
@@ -146,67 +163,88 @@ def model_spec(design: Design, priors: dict | None = None,
     if unknown:
         raise ValueError(
             f"unknown prior name(s) {unknown}; this model has: {', '.join(sorted(valid))}")
-    if "b_Intercept" in parsed:
-        if "Intercept" in parsed:
-            raise ValueError("give the intercept prior once, as 'Intercept'")
-        parsed["Intercept"] = parsed.pop("b_Intercept")
+    for d in design.predictors:
+        if d.has_intercept:
+            bname = d.fixed_params[d.column_names.index("Intercept")]
+            site = _intercept_site(d.dpar)
+            if bname in parsed and bname != site:
+                if site in parsed:
+                    raise ValueError(f"give the intercept prior once, as {site!r}")
+                parsed[site] = parsed.pop(bname)
     offset = design.offset if design.offset is not None and np.any(design.offset) else None
-    defaults = {k: parse_prior(v) for k, v in
-                family.default_priors(design.y, offset=offset).items()}
+    defaults = {k: parse_prior(v) for k, v in family.default_priors(
+        design.y, dpars=tuple(design.dpars), offset=offset).items()}
     used: dict[str, str] = {}
     sites: list[Site] = []
+    predictors = [_predictor(d, parsed, defaults, used, sites, parameterization)
+                  for d in design.predictors]
+    aux: dict[str, str] = {}
+    for a in family.aux_parameters(tuple(design.additions)):
+        if a.name in design.dpars:
+            continue
+        p = check_support(a.name, parsed.get(a.name, defaults[a.name]), "positive")
+        used[a.name] = str(p)
+        sites.append(Site(a.name, p, (), "positive" if a.lower == 0 else
+                          f"greater_than_{a.lower:g}"))
+        aux[a.name] = a.name
+    return ModelSpec(family=family, response=design.response, predictors=predictors, aux=aux,
+                     sites=sites, parameterization=parameterization, priors=used)
 
-    icol = design.column_names.index("Intercept") if design.has_intercept else None
-    fixed_cols = [j for j in range(len(design.column_names)) if j != icol]
-    fixed_params = [design.fixed_params[j] for j in fixed_cols]
+
+def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
+               used: dict[str, str], sites: list[Site], parameterization: str) -> PredictorSpec:
+    tag = "" if d.dpar is None else f"{d.dpar}_"
+    icol = d.column_names.index("Intercept") if d.has_intercept else None
+    fixed_cols = [j for j in range(len(d.column_names)) if j != icol]
+    fixed_params = [d.fixed_params[j] for j in fixed_cols]
     groups: list[tuple[str, list[int]]] = []
     group_priors: list[Prior] = []
     for pos, name in enumerate(fixed_params):
         p = parsed.get(name)
-        if p is None and name.startswith("bs_"):
-            p = parsed.get("bs")
-        p = check_support(name, p if p is not None else parsed.get("b", flat()), "real")
+        if p is None and d.dpar is None:
+            p = parsed.get("bs") if name.startswith("bs_") else None
+            p = p if p is not None else parsed.get("b")
+        p = check_support(name, p if p is not None else flat(), "real")
         used[name] = str(p)
         for k, gp in enumerate(group_priors):
             if gp == p:
                 groups[k][1].append(pos)
                 break
         else:
-            groups.append((f"b_{len(groups)}", [pos]))
+            groups.append((f"b_{tag}{len(groups)}", [pos]))
             group_priors.append(p)
     for (site, members), p in zip(groups, group_priors, strict=True):
         sites.append(Site(site, p, (len(members),), "real"))
+    intercept = None
     if icol is not None:
-        p = check_support("Intercept", parsed.get("Intercept", defaults["Intercept"]), "real")
-        used["Intercept"] = str(p)
-        sites.append(Site("Intercept", p))
-
+        intercept = _intercept_site(d.dpar)
+        default = defaults["Intercept"] if d.dpar is None else defaults[intercept]
+        p = check_support(intercept, parsed.get(intercept, default), "real")
+        used[intercept] = str(p)
+        sites.append(Site(intercept, p))
     blocks: list[BlockSpec] = []
-    for j, blk in enumerate(design.blocks):
+    for j, blk in enumerate(d.blocks):
         scale_sites = []
-        for name, keys in zip(blk.names.scales, blk.names.prior_keys, strict=True):
-            p = next((parsed[k] for k in keys if k in parsed), defaults["sd"])
-            p = check_support(name, p, "positive")
-            used[name] = str(p)
-            sites.append(Site(name, p, (), "positive"))
-            scale_sites.append(name)
+        for sp in blk.names.scales:
+            default = defaults["sd"] if sp.default is None else parse_prior(sp.default)
+            p = next((parsed[k] for k in sp.prior_keys if k in parsed), default)
+            p = check_support(sp.name, p, sp.support)
+            used[sp.name] = str(p)
+            sites.append(Site(sp.name, p, sp.shape, sp.support))
+            scale_sites.append(sp.name)
         if parameterization == "centered" and blk.structure.kind != "iid":
             raise ValueError(f"the centered parameterization needs iid blocks; {blk.term} is "
                              f"{blk.structure.kind}")
-        sites.append(Site(f"z_{j}", Prior("normal", (0.0, 1.0)), (blk.size,), "real"))
-        blocks.append(BlockSpec(j, tuple(scale_sites), f"z_{j}", blk.structure, blk.size))
-
-    aux: dict[str, str] = {}
-    for a in family.aux_parameters(tuple(design.additions)):
-        p = check_support(a.name, parsed.get(a.name, defaults[a.name]), "positive")
-        used[a.name] = str(p)
-        sites.append(Site(a.name, p, (), "positive" if a.lower == 0 else
-                          f"greater_than_{a.lower:g}"))
-        aux[a.name] = a.name
-
-    X = np.asarray(design.X, dtype=float)
+        z_shape = tuple(blk.structure.z_shape(blk))
+        sites.append(Site(f"z_{tag}{j}", Prior("normal", (0.0, 1.0)), z_shape, "real"))
+        blocks.append(BlockSpec(j, tuple(scale_sites), f"z_{tag}{j}", blk.structure, z_shape))
+    X = np.asarray(d.X, dtype=float)
     x_means = X[:, fixed_cols].mean(axis=0) if fixed_cols else np.zeros(0)
-    return ModelSpec(family=family, response=design.response, has_intercept=icol is not None,
-                     fixed_cols=fixed_cols, fixed_params=fixed_params, x_means=x_means,
-                     fixed_groups=groups, blocks=blocks, aux=aux, sites=sites,
-                     parameterization=parameterization, priors=used)
+    link = None if d.dpar is None else d.family.aux_parameter(d.dpar).link
+    if link is not None:
+        from bayeszoo.families.links import LINKS
+
+        link = LINKS[link]
+    return PredictorSpec(dpar=d.dpar, link=link, intercept=intercept, fixed_cols=fixed_cols,
+                         fixed_params=fixed_params, x_means=x_means, fixed_groups=groups,
+                         blocks=blocks)

@@ -9,8 +9,11 @@ standard-normal draws into coefficients. The Bayesian backends sample ``z`` and 
   intercept or slope, a smooth after mgcv's ``smooth2random``): the common, fast case.
 
 A new structure (several penalties on one block, an unstructured covariance, a spectral
-density) is a new module here with the same three members: ``kind``, ``n_scales(block)`` and
-``coefficients(scales, z)``.
+density) is a new module here with the same three members: ``kind``, ``z_shape(block)`` (the
+shape of the standard-normal draws) and ``coefficients(scales, z)`` (the block's scale
+parameters, in the order of ``Block.names.scales``, and ``z`` to coefficients, with leading
+batch dimensions broadcasting); the formula layer names the scale parameters
+(:class:`bayeszoo.design.ScaleParam`).
 """
 
 from __future__ import annotations

@@ -16,12 +16,13 @@ class Iid:
 
     kind: str = "iid"
 
-    def n_scales(self, block) -> int:
-        return 1
+    def z_shape(self, block) -> tuple[int, ...]:
+        return (len(block.labels),)
 
     def coefficients(self, scales, z):
-        """``sd · z`` (NumPy, JAX or PyTensor arrays alike)."""
-        return scales[0] * z
+        """``sd · z`` (NumPy, JAX or PyTensor arrays alike; leading dimensions of ``sd`` and
+        ``z``, such as chains and draws, broadcast)."""
+        return scales[0][..., None] * z
 
 
 IID = Iid()

@@ -1,0 +1,41 @@
+"""brms's ``bf()``: a formula for the mean and one for each distributional parameter.
+
+``bz.bf("accel ~ s(times)", sigma="~ s(times)")`` is brms's
+``bf(accel ~ s(times), sigma ~ s(times))``: every auxiliary parameter of the family may get its
+own linear predictor (fixed, random and smooth terms alike), on the link brms uses for it (log
+for ``sigma``, ``shape``, ``phi``). Accepted wherever a formula string is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import FormulaError
+
+
+@dataclass(frozen=True)
+class BrmsFormula:
+    """The main formula and ``dpars``: distributional parameter -> its formula."""
+
+    formula: str
+    dpars: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        """brms's spelling: ``bf(accel ~ s(times), sigma ~ s(times))``."""
+        parts = [self.formula]
+        for name, f in self.dpars.items():
+            rhs = f.split("~", 1)[1].strip() if "~" in f else f.strip()
+            parts.append(f"{name} ~ {rhs}")
+        return f"bf({', '.join(parts)})"
+
+
+def bf(formula: str, **dpars: str) -> BrmsFormula:
+    """``bf("y ~ x", sigma="~ x")``: formulas for ``mu`` and for auxiliary parameters."""
+    if not isinstance(formula, str):
+        raise FormulaError(f"bf(): the main formula must be a string, got "
+                           f"{type(formula).__name__}")
+    for name, f in dpars.items():
+        if not isinstance(f, str):
+            raise FormulaError(f"bf(): the formula of {name} must be a string such as "
+                               f"'~ s(times)', got {type(f).__name__}")
+    return BrmsFormula(formula, dict(dpars))
