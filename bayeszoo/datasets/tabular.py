@@ -69,3 +69,100 @@ DATASETS: dict[str, dict[str, object]] = {
     "mcycle": {"loader": load_mcycle, "source": "MASS 7.3 `mcycle`"},
     "penguins": {"loader": load_penguins, "source": "palmerpenguins `penguins`"},
 }
+
+
+def _factor(values: pd.Series, levels: list) -> pd.Categorical:
+    return pd.Categorical(values.astype(str), categories=[str(v) for v in levels])
+
+
+def _numeric_levels(values: pd.Series) -> list[str]:
+    return [str(v) for v in sorted(pd.unique(values.astype(int)))]
+
+
+def load_cbpp() -> pd.DataFrame:
+    """Contagious bovine pleuropneumonia (lme4's ``cbpp``): new cases ``incidence`` among
+    ``size`` cattle of ``herd`` (Categorical, 15 levels) in ``period`` (Categorical 1-4)."""
+    df = _read("cbpp.csv")
+    df["herd"] = _factor(df["herd"], _numeric_levels(df["herd"]))
+    df["period"] = _factor(df["period"], _numeric_levels(df["period"]))
+    return df
+
+
+def load_epilepsy() -> pd.DataFrame:
+    """Seizure counts (brms's ``epilepsy``; Leppik et al. 1987): ``count`` of 59 ``patient``s
+    (Categorical) at 4 ``visit``s, treatment ``Trt`` (Categorical 0/1), ``Age``, ``Base`` and
+    their standardized versions ``zAge``, ``zBase``."""
+    df = _read("epilepsy.csv")
+    for col in ("patient", "visit", "Trt"):
+        df[col] = _factor(df[col], _numeric_levels(df[col]))
+    return df
+
+
+def load_pima() -> pd.DataFrame:
+    """Pima women (MASS's ``Pima.tr``, 200 rows): diabetes ``type`` (Categorical No/Yes) with
+    ``npreg``, ``glu``, ``bp``, ``skin``, ``bmi``, ``ped``, ``age``."""
+    df = _read("pima.csv")
+    df["type"] = pd.Categorical(df["type"], categories=["No", "Yes"])
+    return df
+
+
+def load_quine() -> pd.DataFrame:
+    """Days absent from school (MASS's ``quine``, 146 rows): ``Days`` by ``Eth`` (A/N), ``Sex``
+    (F/M), ``Age`` (F0-F3) and learner status ``Lrn`` (AL/SL), all Categoricals in R's order."""
+    df = _read("quine.csv")
+    for col in ("Eth", "Sex", "Age", "Lrn"):
+        df[col] = pd.Categorical(df[col], categories=sorted(df[col].unique()))
+    return df
+
+
+def load_sleepstudy() -> pd.DataFrame:
+    """Reaction times under sleep deprivation (lme4's ``sleepstudy``): ``Reaction`` (ms) of 18
+    ``Subject``s (Categorical) over ``Days`` 0-9."""
+    df = _read("sleepstudy.csv")
+    df["Subject"] = _factor(df["Subject"], _numeric_levels(df["Subject"]))
+    return df
+
+
+def load_airquality(dropna: bool = False) -> pd.DataFrame:
+    """New York air quality, May-September 1973 (R's ``airquality``, 153 rows, NAs kept:
+    ``Ozone`` in 37 rows, ``Solar.R`` in 7): ``Ozone``, ``Solar.R``, ``Wind``, ``Temp``,
+    ``Month``, ``Day``. ``dropna=True`` keeps the 116 rows with ``Ozone``, as R's model frame
+    does for ``Ozone ~ ...`` models without ``Solar.R``."""
+    df = _read("airquality.csv")
+    if dropna:
+        df = df.dropna(subset=["Ozone"]).reset_index(drop=True)
+    return df
+
+
+#: R's level order of ``CO2$Plant`` (an ordered factor, by maximum uptake within type)
+CO2_PLANTS = ["Qn1", "Qn2", "Qn3", "Qc1", "Qc3", "Qc2", "Mn3", "Mn2", "Mn1", "Mc2", "Mc3", "Mc1"]
+
+
+def load_co2() -> pd.DataFrame:
+    """CO2 uptake of grass plants (R's ``CO2``, 84 rows): ``Plant`` (12 levels in R's order),
+    ``Type`` (Quebec, Mississippi), ``Treatment`` (nonchilled, chilled), ambient ``conc`` and
+    ``uptake``."""
+    df = _read("co2.csv")
+    df["Plant"] = pd.Categorical(df["Plant"], categories=CO2_PLANTS)
+    df["Type"] = pd.Categorical(df["Type"], categories=["Quebec", "Mississippi"])
+    df["Treatment"] = pd.Categorical(df["Treatment"], categories=["nonchilled", "chilled"])
+    df["conc"] = df["conc"].astype(float)
+    return df
+
+
+def load_nottem() -> pd.DataFrame:
+    """Monthly mean air temperature at Nottingham 1920-1939 (R's ``nottem``, °F): ``temp``,
+    ``year``, ``month`` (1-12), ``time`` (1-240)."""
+    return _read("nottem.csv")
+
+
+DATASETS.update({
+    "cbpp": {"loader": load_cbpp, "source": "lme4 1.1 `cbpp`"},
+    "epilepsy": {"loader": load_epilepsy, "source": "brms 2.18 `epilepsy`"},
+    "pima": {"loader": load_pima, "source": "MASS 7.3 `Pima.tr`"},
+    "quine": {"loader": load_quine, "source": "MASS 7.3 `quine`"},
+    "sleepstudy": {"loader": load_sleepstudy, "source": "lme4 1.1 `sleepstudy`"},
+    "airquality": {"loader": load_airquality, "source": "R datasets `airquality`"},
+    "co2": {"loader": load_co2, "source": "R datasets `CO2`"},
+    "nottem": {"loader": load_nottem, "source": "R datasets `nottem`"},
+})
