@@ -23,6 +23,8 @@ from .core import (
 from .cr import CRBasis, cr_basis, cr_F_S, cr_knots
 from .ps import PSBasis, ps_knots
 from .re import REBasis
+from .spec import SmoothSpec
+from .term import SmoothBlock, SmoothTerm, evaluate_smooth, fit_smooth
 from .tp import TPBasis
 
 BASES = ("cr", "tp", "ps", "re")
@@ -33,11 +35,16 @@ __all__ = [
     "PSBasis",
     "REBasis",
     "Smooth",
+    "SmoothBlock",
+    "SmoothSpec",
+    "SmoothTerm",
     "TPBasis",
     "constraint_null_space",
     "cr_F_S",
     "cr_basis",
     "cr_knots",
+    "evaluate_smooth",
+    "fit_smooth",
     "mgcv_diagonal_eigen_order",
     "nat_param_type2",
     "ps_knots",
