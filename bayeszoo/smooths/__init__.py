@@ -23,7 +23,7 @@ from .core import (
 from .cr import CRBasis, cr_basis, cr_F_S, cr_knots
 from .ps import PSBasis, ps_knots
 from .re import REBasis
-from .spec import SmoothSpec
+from .spec import SmoothSpec, check_k
 from .term import SmoothBlock, SmoothTerm, evaluate_smooth, fit_smooth
 from .tp import TPBasis
 
@@ -63,7 +63,12 @@ def smooth(x, bs: str = "tp", k: int = -1, fx: bool = False, *, variable: str = 
     (regression spline) term. For ``"re"`` ``x`` holds factor values and ``levels`` the levels
     in column order (default: sorted unique values). ``seed``/``max_knots``: ``tp``'s knot
     subsampling when there are more than ``max_knots`` unique values (mgcv's ``xt`` defaults).
-    Raises ``ValueError`` for an unknown ``bs`` or ``k`` larger than the number of unique values.
+    A ``k`` below the basis's minimum is raised to it with a warning (as mgcv does). Raises
+    ``ValueError`` for an unknown ``bs``, ``k = 0`` or ``k < -1``, or ``k`` larger than the
+    number of unique values.
+
+    Superseded by :func:`fit_smooth` (term-level API with ``te``/``ti``/``t2``/``by``/``fs`` and
+    a JSON state); kept until the formula layer has switched over.
     """
     term = term or f"s({variable})"
     if bs == "re":
@@ -73,15 +78,13 @@ def smooth(x, bs: str = "tp", k: int = -1, fx: bool = False, *, variable: str = 
         return setup_smooth(raw, list(x), term=term, variable=variable, bs=bs, fx=fx,
                             constrain=False, scale_penalty=False, reorder_random=False)
     x = np.asarray(x, dtype=float)
+    k = check_k(-1 if k is None else k, term)
     if bs == "cr":
-        kk = 10 if k is None or k < 0 else int(k)
-        raw = CRBasis(x, kk)
+        raw = CRBasis(x, k, term=term)
     elif bs == "ps":
-        kk = 10 if k is None or k < 0 else int(k)
-        raw = PSBasis(x, kk)
+        raw = PSBasis(x, k, term=term)
     elif bs == "tp":
-        kk = 10 if k is None or k < 0 else int(k)
-        raw = TPBasis(x, kk, seed=seed, max_knots=max_knots)
+        raw = TPBasis(x, k, seed=seed, max_knots=max_knots, term=term)
     else:
         raise ValueError(f"{term}: unknown basis bs={bs!r}; supported: "
                          + ", ".join(repr(b) for b in BASES))

@@ -185,8 +185,8 @@ def build_raw(spec: SmoothSpec, data: Mapping, seed: int):
 
 def smooth_con(spec: SmoothSpec, data: Mapping, seed: int = 1) -> SmoothCon:
     """Build ``spec`` on ``data`` as mgcv's ``smoothCon(absorb.cons = TRUE)``."""
-    kind, raw = build_raw(spec, data, seed)
     by = read_by(spec, data)
+    kind, raw = build_raw(spec, data, seed)
     X = raw.X
     S_raw = list(raw.S)
     scales = [s_scale(X, S) for S in S_raw]

@@ -206,7 +206,7 @@ class TPBasis:
         self.knots = xu
         self.powers = poly_powers(d, self.m)
         nu = xu.shape[0]
-        E = eta(np.sum((xu[:, None, :] - xu[None, :, :]) ** 2, axis=2), self.m, d)
+        E = eta(sum((xu[:, col, None] - xu[None, :, col]) ** 2 for col in range(d)), self.m, d)
         T = poly_matrix(xu, self.powers)
         pure_knot = nu == k
         if pure_knot:
@@ -223,14 +223,16 @@ class TPBasis:
         UZ = np.zeros((nu + M, k))
         UZ[:nu, : k - M] = UZ_top
         UZ[nu:, k - M:] = np.eye(M)
-        if pure_knot or subsampled:
+        if pure_knot or subsampled:  # mgcv's tps_g path: the prediction formula at the data
             X = self._unscaled(xc, UZ)
         else:
             at_knots = np.hstack([apply_householder(U * v, H)[:, : k - M], T])
             X = at_knots[row_index(xu, xc)]
         w = np.sqrt(np.mean(X**2, axis=0))
-        self.X = X / w
         self.UZ = UZ / w
+        # through the prediction formula the data's columns are recomputed with the scaled UZ,
+        # so that evaluating the stored state on the fitting data gives X bit for bit
+        self.X = self._unscaled(xc, self.UZ) if pure_knot or subsampled else X / w
         S = np.zeros((k, k))
         S[: k - M, : k - M] = S_range
         S = S / w[:, None] / w[None, :]
@@ -238,12 +240,15 @@ class TPBasis:
         self.rank = k - M
         self.null_space_dim = M
 
-    def _unscaled(self, xc: np.ndarray, UZ: np.ndarray, chunk: int = 20000) -> np.ndarray:
+    def _unscaled(self, xc: np.ndarray, UZ: np.ndarray) -> np.ndarray:
         out = np.empty((xc.shape[0], UZ.shape[1]))
         nu = self.knots.shape[0]
-        for i in range(0, xc.shape[0], chunk):  # bounded memory: chunk × knots radial values
+        chunk = max(1, 4_000_000 // nu)  # bounded memory: chunk × knots radial values
+        for i in range(0, xc.shape[0], chunk):
             xi = xc[i : i + chunk]
-            r2 = np.sum((xi[:, None, :] - self.knots[None, :, :]) ** 2, axis=2)
+            r2 = np.zeros((xi.shape[0], nu))
+            for col in range(self.d):
+                r2 += (xi[:, col, None] - self.knots[None, :, col]) ** 2
             out[i : i + chunk] = (eta(r2, self.m, self.d) @ UZ[:nu]
                                   + poly_matrix(xi, self.powers) @ UZ[nu:])
         return out
