@@ -22,6 +22,7 @@ from bayeszoo.smooths import SmoothSpec, evaluate_smooth, fit_smooth, smooth
 from bayeszoo.smooths.construct import smooth_con
 from bayeszoo.smooths.core import constraint_null_space
 from bayeszoo.smooths.fs import expand_levels
+from bayeszoo.smooths.rsample import r_as_character, r_sample, r_set_seed, r_unif_rand
 from bayeszoo.smooths.term import SmoothTerm
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -273,6 +274,57 @@ def test_factor_smooth_interaction(ref, co2):
     assert 1e-4 < rel(fitted, entry["fitted"]) < 0.05  # the canonical basis: a different fit
 
 
+def mixed_model_reml(terms: list[SmoothTerm], y, sp: dict, scale: float, extra=None) -> float:
+    """The restricted likelihood criterion (-log) of the mixed-model form (fixed: intercept,
+    ``extra``, every ``Xf``; random: the blocks with precision ``sum_j sp_j P_j / scale``) at
+    fixed ``sp`` and ``scale``, in penalized form (Harville 1977) plus the terms' offsets."""
+    _, coef, A, Hinv = penalized_fit(terms, y, sp, extra)
+    p_fixed = 1 + (0 if extra is None else extra.shape[1]) + sum(t.Xf.shape[1] for t in terms)
+    log_det_prec = 0.0
+    pen = 0.0
+    pos = p_fixed
+    for t in terms:
+        for b in t.blocks:
+            q = b.Z.shape[1]
+            lam = [sp[label] for label in b.sp_labels]
+            M = lam[0] * np.eye(q) if b.penalties is None else sum(
+                s * P for s, P in zip(lam, b.penalties, strict=True))
+            log_det_prec += np.linalg.slogdet(M)[1]
+            pen += coef[pos : pos + q] @ M @ coef[pos : pos + q]
+            pos += q
+    n = len(y)
+    rss = np.sum((np.asarray(y, dtype=float) - A @ coef) ** 2)
+    return float((rss + pen) / (2 * scale) + (n - p_fixed) / 2 * np.log(2 * np.pi * scale)
+                 - 0.5 * np.linalg.slogdet(Hinv)[1] - 0.5 * log_det_prec
+                 + sum(t.reml_offset for t in terms))
+
+
+def test_reml_offset_gives_mgcv_reml_score(ref, air, co2, nottem):
+    """mgcv's REML score (``gam(method = "REML")``) at its own sp and scale equals the mixed
+    model's restricted likelihood criterion plus the terms' ``reml_offset``: single-penalty,
+    multi-penalty (te, ti), separable (t2), 2-D tp, by-factor and cyclic terms."""
+    y = air["Ozone"].to_numpy(float)
+    cases = [
+        ("air_te", [fit_smooth(SmoothSpec("te", ("Temp", "Wind"), k=5), air)], y, None),
+        ("air_ti", [fit_smooth(SmoothSpec("ti", v, k=5), air)
+                    for v in (("Temp",), ("Wind",), ("Temp", "Wind"))], y, None),
+        ("air_t2", [fit_smooth(SmoothSpec("t2", ("Temp", "Wind"), k=5), air)], y, None),
+        ("air_tp2d", [fit_smooth(SmoothSpec("s", ("Temp", "Wind")), air)], y, None),
+        ("co2_by_factor", [fit_smooth(SmoothSpec("s", ("conc",), k=5, by="Type"), co2)],
+         co2["uptake"].to_numpy(float),
+         (co2["Type"] == "Mississippi").to_numpy(float)[:, None]),
+        ("nottem_cc", [fit_smooth(SmoothSpec("s", ("month",), bs="cc", k=12,
+                                             knots={"month": [0.5, 12.5]}), nottem),
+                       fit_smooth(SmoothSpec("s", ("time",), bs="cr", k=10), nottem)],
+         nottem["temp"].to_numpy(float), None),
+    ]
+    for name, terms, yy, extra in cases:
+        entry = ref[name]
+        score = mixed_model_reml(terms, yy, entry["sp"], entry["scale"], extra)
+        assert abs(score - entry["reml"]) < 1e-8 * entry["reml"], name
+    assert ref["air_tp2d"]["reml"] - 499.3 > 0 and abs(cases[3][1][0].reml_offset) > 1
+
+
 # ---------------------------------------------------------------------------------------------
 # state round trip and new data
 # ---------------------------------------------------------------------------------------------
@@ -318,19 +370,34 @@ def test_state_round_trip_and_new_data(air, co2, nottem):
         assert np.array_equal(back.coef_map, term.coef_map)
 
 
+def test_r_random_numbers():
+    """R's set.seed/runif/sample (R >= 3.6), which mgcv's knot subsample uses."""
+    gen = r_set_seed(1)
+    assert [round(r_unif_rand(gen), 7) for _ in range(3)] == [0.2655087, 0.3721239, 0.5728534]
+    assert list(r_sample(10, 10, 1) + 1) == [9, 4, 7, 1, 2, 5, 3, 10, 6, 8]
+    assert list(r_sample(5, 5, 42) + 1) == [1, 5, 4, 3, 2]
+    assert list(r_sample(30, 10, 20) + 1) == [6, 11, 24, 2, 25, 27, 13, 9, 3, 28]
+    assert [r_as_character(v) for v in (1e5, 123456.0, 0.1 + 0.2, -0.25, 1e-4, 2 / 3)] == [
+        "1e+05", "123456", "0.3", "-0.25", "1e-04", "0.666666666666667"]
+
+
 def test_thin_plate_knot_subsample_is_seeded_and_stored():
     rng = np.random.default_rng(3)
     data = {"x": rng.uniform(0, 10, 2600)}
     a = fit_smooth(SmoothSpec("s", ("x",), k=8), data, seed=1)
-    b = fit_smooth(SmoothSpec("s", ("x",), k=8), data, seed=1)
     c = fit_smooth(SmoothSpec("s", ("x",), k=8), data, seed=2)
-    assert np.array_equal(a.blocks[0].Z, b.blocks[0].Z)
     assert not np.allclose(a.blocks[0].Z, c.blocks[0].Z)
     new = {"x": np.linspace(-1, 11, 50)}
     state = json.loads(json.dumps(a.state))
     assert np.array_equal(evaluate_smooth(state, new)[1][0], evaluate_smooth(a.state, new)[1][0])
     # knots are a stored 2000-row subsample; the training columns come back from the state
     assert np.array_equal(evaluate_smooth(state, data)[1][0], a.blocks[0].Z)
+    assert a.state["con"]["raw"]["margin"]["basis"]["knots"]["shape"] == [2000, 1]
+    two = {"x": data["x"][:2100], "z": rng.uniform(0, 1, 2100)}
+    b2 = fit_smooth(SmoothSpec("s", ("x", "z"), k=12), two)
+    assert b2.state["con"]["raw"]["margin"]["basis"]["knots"]["shape"] == [2000, 2]
+    assert np.array_equal(evaluate_smooth(json.loads(json.dumps(b2.state)), two)[1][0],
+                          b2.blocks[0].Z)
 
 
 def test_reml_offset_and_brms_columns_agree_with_the_first_wave():
