@@ -1,11 +1,19 @@
-"""mgcv-compatible smooth bases: ``cr``, ``ps``, ``tp`` and ``re``.
+"""mgcv-compatible smooth terms: ``s()`` with ``tp`` (any dimension), ``cr``, ``cc``, ``ps``,
+``re`` and ``fs`` bases, ``by`` variables, and the tensor products ``te()``, ``ti()``, ``t2()``.
 
-:func:`smooth` builds one smooth term the way mgcv's ``smoothCon(absorb.cons = TRUE,
-diagonal.penalty = TRUE)`` followed by ``smooth2random(type = 2)`` does (brms's route), returning a
-:class:`Smooth` that holds every stage (raw ``X``/``S``, ``S.scale``, constrained ``Xc``/``Sc``,
-the diagonal reparameterization ``P``, ``Xf``/``Zr`` and ``reml_offset``) and evaluates each of
-them on new covariate values. See :mod:`bayeszoo.smooths.core` for what was checked against
-mgcv and how.
+Term-level API (mgcv 1.8-41's ``smoothCon(absorb.cons = TRUE, scale.penalty = TRUE)`` followed
+by the mixed-model split that brms and ``gamm`` use):
+
+* :class:`SmoothSpec`: what the formula asks for (kind, variables, ``bs``, ``k``, ``fx``, ``by``,
+  ``knots``, ``sp``, ``m``);
+* :func:`fit_smooth` ``(spec, data, seed=1) -> SmoothTerm``: unpenalized columns ``Xf`` and
+  penalized :class:`SmoothBlock` s (iid or with penalty matrices), brms and mgcv names,
+  ``reml_offset``, the map back to mgcv's coefficients and a JSON-serializable ``state``;
+* :func:`evaluate_smooth` ``(state, data) -> (Xf, [Z, ...])``: the same columns on new data
+  from the state alone.
+
+The first-wave :func:`smooth` (one-dimensional ``cr``/``tp``/``ps``/``re``, returning
+:class:`Smooth`) is kept until the formula layer has moved to :func:`fit_smooth`.
 """
 
 from __future__ import annotations

@@ -45,14 +45,20 @@ def is_factor(col) -> bool:
     return not pd.api.types.is_numeric_dtype(dt)
 
 
+def plain(value):
+    """A factor level as a JSON value (numpy scalars become Python ones)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def factor_levels(col) -> tuple[list, bool]:
-    """``(levels, ordered)`` of a factor column, as R's ``levels()``/``is.ordered()``."""
+    """``(levels, ordered)`` of a factor column, as R's ``levels()``/``is.ordered()``; levels are
+    plain Python values."""
     if isinstance(col, pd.Categorical):
-        return list(col.categories), bool(col.ordered)
+        return [plain(v) for v in col.categories], bool(col.ordered)
     if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
-        return list(col.cat.categories), bool(col.cat.ordered)
+        return [plain(v) for v in col.cat.categories], bool(col.cat.ordered)
     values = pd.Series(np.asarray(col, dtype=object)).dropna().unique()
-    return sorted(values, key=str), False
+    return sorted((plain(v) for v in values), key=str), False
 
 
 def numeric_column(data: Mapping, name: str, term: str, role: str = "covariate") -> np.ndarray:

@@ -31,10 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import solve_triangular
 
-from .columns import factor_levels, get_column, is_factor, level_codes
+from .columns import factor_levels, get_column, is_factor, level_codes, plain
 from .margins import Margin, build_margin
 from .natparam import nat_param, r_qr_R
-from .re import plain
 from .state import decode_array, encode_array
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .columns import plain
+
 
 class REBasis:
     """Indicator basis of a factor with fixed ``levels`` (in column order), optionally times
@@ -61,8 +63,3 @@ class REBasis:
     @classmethod
     def from_state(cls, st: dict) -> REBasis:
         return cls(st["levels"], variable=st["variable"], n_slopes=st["n_slopes"])
-
-
-def plain(value):
-    """A factor level as a JSON value (numpy scalars become Python ones)."""
-    return value.item() if isinstance(value, np.generic) else value
