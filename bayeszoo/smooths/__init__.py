@@ -1,11 +1,19 @@
-"""mgcv-compatible smooth bases: ``cr``, ``ps``, ``tp`` and ``re``.
+"""mgcv-compatible smooth terms: ``s()`` with ``tp`` (any dimension), ``cr``, ``cc``, ``ps``,
+``re`` and ``fs`` bases, ``by`` variables, and the tensor products ``te()``, ``ti()``, ``t2()``.
 
-:func:`smooth` builds one smooth term the way mgcv's ``smoothCon(absorb.cons = TRUE,
-diagonal.penalty = TRUE)`` followed by ``smooth2random(type = 2)`` does (brms's route), returning a
-:class:`Smooth` that holds every stage (raw ``X``/``S``, ``S.scale``, constrained ``Xc``/``Sc``,
-the diagonal reparameterization ``P``, ``Xf``/``Zr`` and ``reml_offset``) and evaluates each of
-them on new covariate values. See :mod:`bayeszoo.smooths.core` for what was checked against
-mgcv and how.
+Term-level API (mgcv 1.8-41's ``smoothCon(absorb.cons = TRUE, scale.penalty = TRUE)`` followed
+by the mixed-model split that brms and ``gamm`` use):
+
+* :class:`SmoothSpec`: what the formula asks for (kind, variables, ``bs``, ``k``, ``fx``, ``by``,
+  ``knots``, ``sp``, ``m``);
+* :func:`fit_smooth` ``(spec, data, seed=1) -> SmoothTerm``: unpenalized columns ``Xf`` and
+  penalized :class:`SmoothBlock` s (iid or with penalty matrices), brms and mgcv names,
+  ``reml_offset``, the map back to mgcv's coefficients and a JSON-serializable ``state``;
+* :func:`evaluate_smooth` ``(state, data) -> (Xf, [Z, ...])``: the same columns on new data
+  from the state alone.
+
+The first-wave :func:`smooth` (one-dimensional ``cr``/``tp``/``ps``/``re``, returning
+:class:`Smooth`) is kept until the formula layer has moved to :func:`fit_smooth`.
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ from .core import (
 from .cr import CRBasis, cr_basis, cr_F_S, cr_knots
 from .ps import PSBasis, ps_knots
 from .re import REBasis
+from .spec import SmoothSpec, check_k
+from .term import SmoothBlock, SmoothTerm, evaluate_smooth, fit_smooth
 from .tp import TPBasis
 
 BASES = ("cr", "tp", "ps", "re")
@@ -33,11 +43,16 @@ __all__ = [
     "PSBasis",
     "REBasis",
     "Smooth",
+    "SmoothBlock",
+    "SmoothSpec",
+    "SmoothTerm",
     "TPBasis",
     "constraint_null_space",
     "cr_F_S",
     "cr_basis",
     "cr_knots",
+    "evaluate_smooth",
+    "fit_smooth",
     "mgcv_diagonal_eigen_order",
     "nat_param_type2",
     "ps_knots",
@@ -56,7 +71,12 @@ def smooth(x, bs: str = "tp", k: int = -1, fx: bool = False, *, variable: str = 
     (regression spline) term. For ``"re"`` ``x`` holds factor values and ``levels`` the levels
     in column order (default: sorted unique values). ``seed``/``max_knots``: ``tp``'s knot
     subsampling when there are more than ``max_knots`` unique values (mgcv's ``xt`` defaults).
-    Raises ``ValueError`` for an unknown ``bs`` or ``k`` larger than the number of unique values.
+    A ``k`` below the basis's minimum is raised to it with a warning (as mgcv does). Raises
+    ``ValueError`` for an unknown ``bs``, ``k = 0`` or ``k < -1``, or ``k`` larger than the
+    number of unique values.
+
+    Superseded by :func:`fit_smooth` (term-level API with ``te``/``ti``/``t2``/``by``/``fs`` and
+    a JSON state); kept until the formula layer has switched over.
     """
     term = term or f"s({variable})"
     if bs == "re":
@@ -66,15 +86,13 @@ def smooth(x, bs: str = "tp", k: int = -1, fx: bool = False, *, variable: str = 
         return setup_smooth(raw, list(x), term=term, variable=variable, bs=bs, fx=fx,
                             constrain=False, scale_penalty=False, reorder_random=False)
     x = np.asarray(x, dtype=float)
+    k = check_k(-1 if k is None else k, term)
     if bs == "cr":
-        kk = 10 if k is None or k < 0 else int(k)
-        raw = CRBasis(x, kk)
+        raw = CRBasis(x, k, term=term)
     elif bs == "ps":
-        kk = 10 if k is None or k < 0 else int(k)
-        raw = PSBasis(x, kk)
+        raw = PSBasis(x, k, term=term)
     elif bs == "tp":
-        kk = 10 if k is None or k < 0 else int(k)
-        raw = TPBasis(x, kk, seed=seed, max_knots=max_knots)
+        raw = TPBasis(x, k, seed=seed, max_knots=max_knots, term=term)
     else:
         raise ValueError(f"{term}: unknown basis bs={bs!r}; supported: "
                          + ", ".join(repr(b) for b in BASES))

@@ -7,7 +7,8 @@ Each step follows mgcv 1.9's R sources (``smoothCon`` and ``nat.param`` in ``R/s
 1. ``S.scale`` (``smoothCon``, ``scale.penalty = TRUE``): ``maXX = ||X||_inf²`` (largest absolute
    row sum, squared), ``S.scale = ||S||_1 / maXX`` (largest absolute column sum) and the penalty
    used from then on is ``S / S.scale``. Computed on the raw, unconstrained basis, before the
-   constraint is absorbed, as mgcv does. ``re`` terms are not rescaled (mgcv's ``no.rescale``).
+   constraint is absorbed, as mgcv does. For ``s(g, bs = "re")`` it is exactly 1 (indicator
+   rows and the identity penalty both have norm 1), so :func:`setup_smooth` skips it there.
 2. ``absorb.cons``: the sum-to-zero constraint ``C = colMeans(X)`` is absorbed with the
    Householder reflection ``H`` of R's ``qr(t(C))`` (LINPACK ``dqrdc2``): ``X_c = X H[, -1]``,
    ``S_c = H[-1, ] S H[, -1]``.

@@ -25,6 +25,8 @@ import warnings
 import numpy as np
 from scipy.linalg import solveh_banded
 
+from .state import decode_array, encode_array
+
 
 def r_quantile7(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """R's ``quantile(x, probs)`` (type 7), written as R computes it."""
@@ -40,12 +42,12 @@ def r_quantile7(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
     return qs
 
 
-def cr_knots(x, k: int) -> np.ndarray:
+def cr_knots(x, k: int, term: str = "x") -> np.ndarray:
     """mgcv's cr knots: ``quantile(unique(x), seq(0, 1, length = k))``."""
     xu = np.unique(np.asarray(x, dtype=float))
     if xu.size < k:
-        raise ValueError(f"has insufficient unique values ({xu.size}) to support {k} knots: "
-                         "reduce k")
+        raise ValueError(f"{term} has insufficient unique values ({xu.size}) to support {k} "
+                         "knots: reduce k")
     if k == 1:
         probs = np.zeros(1)
     else:
@@ -125,20 +127,47 @@ def cr_basis(x, knots: np.ndarray, F: np.ndarray | None = None) -> np.ndarray:
 
 
 class CRBasis:
-    """Raw (unconstrained) cr basis fitted to data: knots, ``F``, penalty ``S`` (unscaled)."""
+    """Raw (unconstrained) cr basis fitted to data: knots, ``F``, penalty ``S`` (unscaled).
+
+    ``knots``: ``k`` supplied knot positions (mgcv's ``knots = list(x = ...)``) instead of the
+    quantiles. ``X`` is the model matrix at ``x``.
+    """
 
     bs = "cr"
+    noterp = True  # mgcv does not reparameterize cr margins of te terms
 
-    def __init__(self, x, k: int = 10):
+    def __init__(self, x, k: int = 10, term: str = "x", knots=None):
+        k = 10 if k is None or k < 0 else int(k)
         if k < 3:
-            warnings.warn(f"basis dimension k = {k} increased to 3, the minimum for cr "
+            warnings.warn(f"{term}: basis dimension k = {k} increased to 3, the minimum for cr "
                           "(as mgcv does)", stacklevel=2)
             k = 3
         self.k = int(k)
-        self.knots = cr_knots(x, self.k)
+        if knots is None:
+            self.knots = cr_knots(x, self.k, term)
+        else:
+            self.knots = np.sort(np.asarray(knots, dtype=float).ravel())
+            if self.knots.size != self.k:
+                raise ValueError(f"{term}: number of supplied knots ({self.knots.size}) != k "
+                                 f"({self.k}) for a cr smooth")
         self.F, self.S = cr_F_S(self.knots)
         self.rank = self.k - 2
         self.null_space_dim = 2
+        self.X = self.predict(x)
 
     def predict(self, x) -> np.ndarray:
         return cr_basis(x, self.knots, self.F)
+
+    def state(self) -> dict:
+        return {"basis": "cr", "k": self.k, "knots": encode_array(self.knots),
+                "F": encode_array(self.F)}
+
+    @classmethod
+    def from_state(cls, st: dict) -> CRBasis:
+        obj = cls.__new__(cls)
+        obj.k = int(st["k"])
+        obj.knots = decode_array(st["knots"])
+        obj.F = decode_array(st["F"])
+        obj.rank = obj.k - 2
+        obj.null_space_dim = 2
+        return obj

@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import BSpline
 
+from .state import decode_array, encode_array
+
 
 def ps_knots(x, k: int, m: int = 2) -> np.ndarray:
     """mgcv's P-spline knot vector (``k + m + 2`` knots for basis order ``m + 2``)."""
@@ -47,15 +49,21 @@ class PSBasis:
     """Raw (unconstrained) P-spline basis: knots and penalty ``S = D'D`` (unscaled)."""
 
     bs = "ps"
+    noterp = False  # te reparameterizes ps margins
 
-    def __init__(self, x, k: int = 10, m: int = 2):
+    def __init__(self, x, k: int = 10, m: int = 2, term: str = "x"):
         x = np.asarray(x, dtype=float)
-        self.k = int(k)
-        self.m = m
-        self.degree = m + 1
-        if self.k < m + 2:
-            raise ValueError(f"basis dimension k={k} too small for bs='ps' (minimum {m + 2})")
-        self.knots = ps_knots(x, self.k, m)
+        self.k = 10 if k is None or k < 0 else int(k)
+        self.m = 2 if not m else int(m)
+        if self.k < self.m + 2:
+            raise ValueError(f"{term}: basis dimension k={self.k} too small for bs='ps' "
+                             f"(minimum {self.m + 2})")
+        self._setup(ps_knots(x, self.k, self.m))
+        self.X = self.predict(x)
+
+    def _setup(self, knots: np.ndarray) -> None:
+        self.knots = knots
+        self.degree = self.m + 1
         D = np.diff(np.eye(self.k), n=2, axis=0)
         self.S = D.T @ D
         self.rank = self.k - 2
@@ -77,3 +85,13 @@ class PSBasis:
                 d = self._dspl(np.array([edge]))[0]
                 X[mask] = v[None, :] + (x[mask] - edge)[:, None] * d[None, :]
         return X
+
+    def state(self) -> dict:
+        return {"basis": "ps", "k": self.k, "m": self.m, "knots": encode_array(self.knots)}
+
+    @classmethod
+    def from_state(cls, st: dict) -> PSBasis:
+        obj = cls.__new__(cls)
+        obj.k, obj.m = int(st["k"]), int(st["m"])
+        obj._setup(decode_array(st["knots"]))
+        return obj

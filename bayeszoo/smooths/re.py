@@ -1,27 +1,34 @@
-"""mgcv's random-effect smooth ``s(g, bs = "re")`` of one factor.
+"""mgcv's random-effect smooth ``s(g, bs = "re")`` and random slopes ``s(g, x, bs = "re")``.
 
 As ``smooth.construct.re.smooth.spec`` (``R/smooth.r``): the model matrix is
-``model.matrix(~ g - 1)`` (one indicator column per level), the penalty is the identity with
-full rank, there is no identifiability constraint and the penalty is not rescaled
-(``S.scale = 1``), so mgcv's ``sp = scale / sd²`` directly. Checked against mgcv 1.8-41 through
-``gam(log_radon ~ s(county, bs = "re"), method = "REML")`` in the fixture (``gam_radon_re``):
-``sp = 6.6233 = 0.58686 / 0.29767²``, i.e. the block is the unscaled indicator matrix, the same
-``Z`` as lme4's ``(1 | county)``.
+``model.matrix(~ g:x - 1)``, one column per level of the factor ``g`` holding the level's
+indicator times the product of the numeric covariates (just the indicator for ``s(g)``); the
+penalty is the identity with full rank and there is no identifiability constraint. mgcv 1.8-41
+applies ``S.scale`` to ``re`` terms like any other: it is exactly 1 for ``s(g, bs = "re")``
+(indicator rows have absolute sum 1) and ``1 / max|x|²`` for a random slope. Checked against
+mgcv through ``gam(log_radon ~ s(county, bs = "re"), method = "REML")`` (fixture
+``gam_radon_re``): ``sp = 6.6233 = 0.58686 / 0.29767²``, the unscaled indicator matrix being
+the same ``Z`` as lme4's ``(1 | county)``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .columns import plain
+
 
 class REBasis:
-    """Indicator basis of a factor with fixed ``levels`` (in column order)."""
+    """Indicator basis of a factor with fixed ``levels`` (in column order), optionally times
+    ``n_slopes`` numeric covariates."""
 
     bs = "re"
+    noterp = True
 
-    def __init__(self, levels, variable: str = "g"):
+    def __init__(self, levels, variable: str = "g", n_slopes: int = 0):
         self.levels = list(levels)
         self.variable = variable
+        self.n_slopes = int(n_slopes)
         self.k = len(self.levels)
         self.S = np.eye(self.k)
         self.rank = self.k
@@ -39,9 +46,20 @@ class REBasis:
             out[i] = c
         return out
 
-    def predict(self, g, allow_new_levels: bool = False) -> np.ndarray:
+    def predict(self, g, *slopes, allow_new_levels: bool = False) -> np.ndarray:
         codes = self.codes(list(g), allow_new_levels)
         X = np.zeros((codes.size, self.k))
         ok = codes >= 0
-        X[np.nonzero(ok)[0], codes[ok]] = 1.0
+        value = np.ones(codes.size)
+        for z in slopes:
+            value = value * np.asarray(z, dtype=float)
+        X[np.nonzero(ok)[0], codes[ok]] = value[ok]
         return X
+
+    def state(self) -> dict:
+        return {"basis": "re", "levels": [plain(v) for v in self.levels],
+                "variable": self.variable, "n_slopes": self.n_slopes}
+
+    @classmethod
+    def from_state(cls, st: dict) -> REBasis:
+        return cls(st["levels"], variable=st["variable"], n_slopes=st["n_slopes"])
