@@ -117,17 +117,19 @@ class Block:
 
 @dataclass(frozen=True)
 class SmoothInfo:
-    """A smooth term's place in the design: ``fixed_columns`` are the indices in ``Design.X`` of
-    its unpenalized columns (``Xf``), ``block`` the index in ``Design.blocks`` of its penalized
-    part (``None`` when ``fx=True``), ``variable`` its covariate, ``bs`` its basis and ``basis``
-    the fitted basis (knots, constraint, reparameterization) the term was evaluated with."""
+    """A smooth term's place in the design: ``term`` its mgcv label (``s(times)``,
+    ``te(Temp,Wind)``), ``variables`` its covariates and ``bs`` its basis (per margin for tensor
+    products), ``fixed_columns`` the indices in ``Design.X`` of its unpenalized columns
+    (``Xf``), ``blocks`` the indices in ``Design.blocks`` of its penalized parts, ``state`` the
+    fitted smooth (:func:`bayeszoo.smooths.evaluate_smooth`; ``None`` for ``s(g, bs="re")``,
+    which is a random intercept)."""
 
     term: str
-    variable: str
-    bs: str
+    variables: tuple[str, ...]
+    bs: str | tuple[str, ...]
     fixed_columns: list[int]
-    block: int | None
-    basis: object
+    blocks: list[int]
+    state: dict | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

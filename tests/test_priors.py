@@ -88,13 +88,13 @@ def test_overrides_and_keys(mixed):
                               "sds": "half_normal(3)"})
     assert spec.priors["sigma"] == "half_normal(1)"
     assert spec.priors["sd_county__Intercept"] == "exponential(1)"
-    assert spec.priors["b_floor"] == spec.priors["bs_sloguranium_1"] == "normal(0, 5)"
+    assert spec.priors["b_floor"] == spec.priors["bs_slog_uranium_1"] == "normal(0, 5)"
     assert spec.priors["Intercept"] == "normal(1, 2)"
-    assert spec.priors["sds_sloguranium_1"] == "half_normal(3)"
+    assert spec.priors["sds_slog_uranium_1"] == "half_normal(3)"
     # most specific wins
     spec = model_spec(mixed, {"b": "normal(0, 5)", "b_floor": "normal(0, 1)", "bs": "flat"})
     assert spec.priors["b_floor"] == "normal(0, 1)"
-    assert spec.priors["bs_sloguranium_1"] == "flat()"
+    assert spec.priors["bs_slog_uranium_1"] == "flat()"
     assert json.loads(spec.priors_json()) == spec.priors
 
 
@@ -125,7 +125,7 @@ def test_extended_vocabulary(mixed):
                               "Intercept": "uniform(-10, 10)"})
     assert spec.priors["sigma"] == "gamma(2, 0.1)"
     assert spec.priors["sd_county__Intercept"] == "half_cauchy(1)"
-    assert spec.priors["sds_sloguranium_1"] == "lognormal(0, 1)"
+    assert spec.priors["sds_slog_uranium_1"] == "lognormal(0, 1)"
     assert spec.priors["b_floor"] == "cauchy(0, 2)"
     assert parse_prior("lkj_corr_cholesky(1)") == Prior("lkj", (1,))
     assert parse_prior("inv_gamma(1.494197, 0.056607)").named == {"alpha": 1.494197,

@@ -166,7 +166,7 @@ def test_numpyro_and_pymc_agree(mixed_fits):
         assert a.posterior[name].dims == b.posterior[name].dims, name
         for dim in a.posterior[name].dims[2:]:
             assert list(a.posterior[dim].values) == list(b.posterior[dim].values)
-    names = ["b_Intercept", "b_floor", "bs_sloguranium_1", "sds_sloguranium_1",
+    names = ["b_Intercept", "b_floor", "bs_slog_uranium_1", "sds_slog_uranium_1",
              "sd_county__Intercept", "sigma"]
     for name in names:
         ma, mb = _scalar(a, name).mean(), _scalar(b, name).mean()

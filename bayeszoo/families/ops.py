@@ -7,7 +7,9 @@ PyTensor are imported on first use only (call :func:`bayeszoo.runtime.ensure_con
 :func:`jax_ops` when double precision matters).
 
 Functions: ``log exp log1p expm1 sqrt square abs gammaln softplus log_sigmoid log1mexp
-log_ndtr where asarray``. ``softplus(x) = log(1 + e^x)``; ``log_sigmoid(x) = -softplus(-x)``;
+log_ndtr where asarray`` and, for structured coefficient blocks, ``cholesky`` (lower factor) and
+``solve_upper(U, b)`` (``U x = b``, ``U`` upper triangular; NumPy's batched over leading
+dimensions). ``softplus(x) = log(1 + e^x)``; ``log_sigmoid(x) = -softplus(-x)``;
 ``log1mexp(x) = log(1 - e^x)`` for ``x < 0``; ``log_ndtr`` is ``log Φ(x)`` of the standard
 normal CDF. PyTensor has no ``log_ndtr``: it is built from ``erfcx`` as
 ``log(erfcx(-x/√2)/2) - x²/2`` below ``x = -1`` and ``log1p(-erfc(x/√2)/2)`` above (the split
@@ -46,6 +48,8 @@ class Ops:
     log1mexp: Callable[..., Any]
     log_ndtr: Callable[..., Any]
     where: Callable[..., Any]
+    cholesky: Callable[..., Any]
+    solve_upper: Callable[..., Any]
 
 
 def _np_log1mexp(x):
@@ -64,6 +68,8 @@ NUMPY = Ops(
     log1mexp=_np_log1mexp,
     log_ndtr=special.log_ndtr,
     where=np.where,
+    cholesky=np.linalg.cholesky,
+    solve_upper=lambda U, b: np.linalg.solve(U, b[..., None])[..., 0],
 )
 
 _cache: dict[str, Ops] = {}
@@ -84,7 +90,9 @@ def jax_ops() -> Ops:
             name="jax", asarray=jnp.asarray, log=jnp.log, exp=jnp.exp, log1p=jnp.log1p,
             expm1=jnp.expm1, sqrt=jnp.sqrt, square=jnp.square, abs=jnp.abs,
             gammaln=jsp.gammaln, softplus=jax.nn.softplus, log_sigmoid=jax.nn.log_sigmoid,
-            log1mexp=log1mexp, log_ndtr=jsp.log_ndtr, where=jnp.where)
+            log1mexp=log1mexp, log_ndtr=jsp.log_ndtr, where=jnp.where,
+            cholesky=jnp.linalg.cholesky,
+            solve_upper=lambda U, b: jax.scipy.linalg.solve_triangular(U, b, lower=False))
     return _cache["jax"]
 
 
@@ -92,6 +100,7 @@ def pytensor_ops() -> Ops:
     """The namespace on ``pytensor.tensor``."""
     if "pytensor" not in _cache:
         import pytensor.tensor as pt
+        from pytensor.tensor import slinalg
 
         def log_ndtr(x):
             low = pt.log(pt.erfcx(-x / math.sqrt(2.0)) / 2.0) - pt.square(x) / 2.0
@@ -102,7 +111,8 @@ def pytensor_ops() -> Ops:
             name="pytensor", asarray=pt.as_tensor_variable, log=pt.log, exp=pt.exp,
             log1p=pt.log1p, expm1=pt.expm1, sqrt=pt.sqrt, square=pt.square, abs=pt.abs,
             gammaln=pt.gammaln, softplus=pt.softplus, log_sigmoid=lambda x: -pt.softplus(-x),
-            log1mexp=pt.log1mexp, log_ndtr=log_ndtr, where=pt.where)
+            log1mexp=pt.log1mexp, log_ndtr=log_ndtr, where=pt.where, cholesky=slinalg.cholesky,
+            solve_upper=lambda U, b: slinalg.solve_triangular(U, b, lower=False))
     return _cache["pytensor"]
 
 

@@ -85,7 +85,8 @@ class _Plan:
                 if terms else None
             self.random.append((lhs, intercept, groups))
         for st in pf.smooths:
-            for v in st.variables:
+            by = st.args.get("by")
+            for v in [*st.variables, *([str(by)] if isinstance(by, str) else [])]:
                 self.need(v, st.text, columns)
         for a in self.aliases:
             if a not in self.used:
@@ -103,7 +104,8 @@ class _Plan:
 
 
 def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
-           family: Any = None, na_action: str = "raise", seed: int = 1) -> Design:
+           family: Any = None, na_action: str = "raise", seed: int = 1,
+           knots: dict[str, Any] | None = None) -> Design:
     """Parse ``formula`` against ``data`` into a :class:`~bayeszoo.design.Design`.
 
     ``formula``: a formula string, or :func:`bayeszoo.bf` with formulas for the family's
@@ -112,7 +114,8 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     and its additions (``trials``, ``se``, ``weights``). ``na_action``: ``"raise"`` (a NaN in a
     used column raises ``ValueError`` naming the column) or ``"drop"`` (drop those rows and warn
     with the count). ``seed`` seeds ``tp``'s knot subsampling for more than 2000 unique
-    covariate values (mgcv's ``xt$seed``).
+    covariate values (mgcv's ``xt$seed``). ``knots``: column -> knot values, as mgcv's and brms's
+    ``knots = list(month = c(0.5, 12.5))`` (for ``cc``, the ends of the period).
     """
     columns = column_map(data)
     if na_action not in ("raise", "drop"):
@@ -126,8 +129,11 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     if len(data) == 0:
         raise FormulaError(f"no rows to build the design of {pf.formula!r} from")
     warn_numeric_strings(data, columns, used)
-    states = _fit_states(pf, plans[None], data, columns, seed)
-    states["dpars"] = {name: _fit_states(dpf, plans[name], data, columns, seed)
+    if knots is not None and not isinstance(knots, dict):
+        raise TypeError(f"knots must be a dict mapping columns to knot values, got "
+                        f"{type(knots).__name__}")
+    states = _fit_states(pf, plans[None], data, columns, seed, knots)
+    states["dpars"] = {name: _fit_states(dpf, plans[name], data, columns, seed, knots)
                        for name, dpf in dpfs.items()}
     d = evaluate_design(states, data, family=fam, terms=pf, require_response=True)
     check_finite_moments(d.response, d.y, "the response")
@@ -146,7 +152,8 @@ def _parsed(formula, family) -> tuple[ParsedFormula, dict[str, ParsedFormula]]:
 
 
 def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
-                columns: dict[str, object], seed: int) -> dict[str, Any]:
+                columns: dict[str, object], seed: int,
+                knots: dict[str, Any] | None) -> dict[str, Any]:
     """Every term of ``pf`` fitted to ``data`` (already checked for missing values)."""
     cstate = fit_columns(data, columns, plan.aliases)
     frame = aliased_frame(cstate, data, columns, pf.formula)
@@ -168,7 +175,7 @@ def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
             terms.append(fit_random_term(pf.random[i], lhs, intercept, groups, data, columns,
                                          frame, plan.reverse))
         elif kind == "smooth":
-            terms.append(fit_smooth_term(pf.smooths[i], data, columns, seed))
+            terms.append(fit_smooth_term(pf.smooths[i], data, columns, seed, knots))
         else:
             raise FormulaError(f"{pf.term(kind, i).text}: {kind} terms are not supported yet")
     return {"version": STATE_VERSION, "formula": pf.formula, "response": pf.response,
@@ -225,18 +232,16 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
             for b in new:
                 _add_block(blocks, seen, b, st["text"])
             continue
-        Xf, fnames, blk = smooth_columns(st, data, columns, allow_new_levels, dpar)
+        Xf, fnames, sblocks = smooth_columns(st, data, columns, allow_new_levels, dpar)
         fixed_idx = list(range(len(names), len(names) + len(fnames)))
         X_parts.append(Xf)
         names += fnames
         smooth_flags += [True] * len(fnames)
-        bidx = None
-        if blk is not None:
-            bidx = len(blocks)
+        bidx = []
+        for blk in sblocks:
+            bidx.append(len(blocks))
             _add_block(blocks, seen, blk, st["text"])
-        smooths.append(SmoothInfo(term=st["label"], variable=st["variable"], bs=st["bs"],
-                                  fixed_columns=fixed_idx, block=bidx,
-                                  basis=st.get("basis")))
+        smooths.append(_smooth_info(st, fixed_idx, bidx))
     if len(set(names)) != len(names):
         dup = sorted({c for c in names if names.count(c) > 1})
         raise FormulaError(f"duplicate design columns {dup} in {pf.formula!r}")
@@ -254,6 +259,17 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
                                                                          strict=True)],
                   smooths=smooths, offset=offset, additions=additions, data=data, terms=pf,
                   states=states, dpar=dpar)
+
+
+def _smooth_info(st: dict[str, Any], fixed_idx: list[int], bidx: list[int]) -> SmoothInfo:
+    if "grouping" in st:
+        return SmoothInfo(term=st["label"], variables=tuple(st["grouping"]["variables"]),
+                          bs="re", fixed_columns=fixed_idx, blocks=bidx)
+    spec = st["smooth"]["spec"]
+    bs = spec["bs"] if spec["bs"] is not None else ("tp" if spec["kind"] == "s" else "cr")
+    return SmoothInfo(term=st["label"], variables=tuple(spec["variables"]),
+                      bs=tuple(bs) if isinstance(bs, list) else bs, fixed_columns=fixed_idx,
+                      blocks=bidx, state=st["smooth"])
 
 
 def _add_block(blocks: list[Block], seen: set, blk: Block, text: str) -> None:

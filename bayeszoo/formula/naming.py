@@ -26,12 +26,11 @@ def brms_name(name: str) -> str:
     return name
 
 
-def smooth_label(kind: str, variables: tuple[str, ...] | list[str], by: str = "") -> str:
-    """brms's label of a smooth or GP term: the call name followed by the covariates with every
-    non-alphanumeric character removed (``stimes``, ``t2TempWind``, ``gptimes``), then the
-    ``by`` suffix."""
-    body = "".join(re.sub(r"[\W_]", "", v) for v in variables)
-    return f"{kind}{body}{by}"
+def smooth_label(kind: str, variables: tuple[str, ...] | list[str]) -> str:
+    """brms's label of a smooth or GP term (``tidy_smef``/``tidy_gpef``): the call name followed
+    by :func:`brms_name` of the covariates pasted together (``stimes``, ``t2TempWind``,
+    ``slog_uranium``, ``gptimes``)."""
+    return f"{kind}{brms_name(''.join(variables))}"
 
 
 def split_colon(name: str) -> list[str]:

@@ -1,5 +1,12 @@
-"""Smooth terms of a formula: ``s(x, bs=, k=, fx=, sp=)`` fitted through :mod:`bayeszoo.smooths`
-into unpenalized columns and one identity-penalized block, and replayed on new data."""
+"""Smooth terms of a formula (``s()``, ``te()``, ``ti()``, ``t2()``) fitted through
+:mod:`bayeszoo.smooths` into unpenalized columns and penalized blocks, and replayed on new data
+from their states.
+
+``s(g, bs="re")`` of one factor builds exactly the indicator block of ``(1 | g)`` (term
+``s(g)``). Every other smooth becomes mgcv's mixed-model form: its ``Xf`` columns join the fixed
+design; each penalized block is iid (one ``sds``) or, for ``te``/``ti``, carries one penalty per
+margin (:class:`~bayeszoo.structures.MultiPenalty`, one ``sds`` each).
+"""
 
 from __future__ import annotations
 
@@ -9,137 +16,156 @@ import numpy as np
 import pandas as pd
 
 from bayeszoo.design import Block, BlockNames, ScaleParam
-from bayeszoo.smooths import BASES, smooth
+from bayeszoo.smooths import SmoothSpec, SmoothTerm, fit_smooth
+from bayeszoo.structures import IID, MultiPenalty
 
 from .columns import is_numeric
-from .errors import FormulaError
+from .errors import FormulaError, unknown_column
 from .grouping import codes, fit_grouping
-from .naming import brms_name, smooth_coef_param, smooth_label, smooth_sd_param
-from .parse import SmoothTerm
+from .naming import brms_name, smooth_coef_param, smooth_sd_param
+from .parse import SmoothTerm as ParsedSmooth
 from .text import Symbol
 
-SUPPORTED_ARGS = ("bs", "k", "fx", "sp")
+SUPPORTED_ARGS = ("bs", "k", "fx", "sp", "by", "m")
 
 
-def read_args(st: SmoothTerm) -> dict[str, Any]:
-    """Validated ``bs``, ``k``, ``fx``, ``sp`` of ``s(x, ...)``."""
-    if st.kind != "s":
-        raise FormulaError(f"{st.text}: term type {st.kind}() not supported (supported smooths: "
-                           "s(x, bs=...))")
-    if len(st.variables) > 1:
-        raise FormulaError(f"{st.text}: only one-dimensional smooths are supported; got "
-                           f"covariates {list(st.variables)}")
-    out: dict[str, Any] = {"bs": "tp", "k": -1, "fx": False, "sp": None}
+def _strings(value, key: str, st: ParsedSmooth):
+    vals = value if isinstance(value, tuple) else (value,)
+    for v in vals:
+        if isinstance(v, Symbol):
+            raise FormulaError(f'{st.text}: {key} must be a quoted string: write {key}="{v}"')
+        if not isinstance(v, str):
+            raise FormulaError(f'{st.text}: {key} must be a quoted string such as {key}="cr"')
+    return value
+
+
+def _integers(value, key: str, st: ParsedSmooth):
+    vals = value if isinstance(value, tuple) else (value,)
+    for v in vals:
+        if isinstance(v, bool) or not isinstance(v, int | float) or int(v) != v:
+            raise FormulaError(f"{st.text}: {key} must be an integer (or c(...) of integers), "
+                               f"got {v!r}")
+    return tuple(int(v) for v in vals) if isinstance(value, tuple) else int(value)
+
+
+def read_spec(st: ParsedSmooth, columns: dict[str, object],
+              knots: dict[str, Any] | None) -> SmoothSpec:
+    """The :class:`~bayeszoo.smooths.SmoothSpec` of a parsed smooth term; arguments are
+    checked one by one, each error naming the term and the argument."""
+    kw: dict[str, Any] = {}
     for key, val in st.args.items():
         if key == "bs":
-            if isinstance(val, Symbol):
-                raise FormulaError(f"{st.text}: bs must be a quoted string: write "
-                                   f'bs="{val}"')
-            if not isinstance(val, str):
-                raise FormulaError(f'{st.text}: bs must be a quoted string such as bs="cr"')
-            if val not in BASES:
-                raise FormulaError(f"{st.text}: unknown basis bs={val!r}; supported: "
-                                   + ", ".join(repr(b) for b in BASES))
-            out["bs"] = val
-        elif key == "k":
-            if isinstance(val, bool) or not isinstance(val, int | float) or int(val) != val:
-                raise FormulaError(f"{st.text}: k must be an integer, got {val!r}")
-            out["k"] = int(val)
+            kw["bs"] = _strings(val, key, st)
+        elif key in ("k", "m"):
+            kw[key] = _integers(val, key, st)
         elif key == "fx":
             if not isinstance(val, bool):
                 raise FormulaError(f"{st.text}: fx must be TRUE/FALSE (or True/False)")
-            out["fx"] = val
+            kw["fx"] = val
         elif key == "sp":
-            if val is not None and (isinstance(val, bool) or not isinstance(val, int | float)
-                                    or val < 0):
-                raise FormulaError(f"{st.text}: sp must be one non-negative number")
-            out["sp"] = None if val is None else float(val)
+            vals = val if isinstance(val, tuple) else (val,)
+            if val is not None and any(isinstance(v, bool) or not isinstance(v, int | float)
+                                       or v < 0 for v in vals):
+                raise FormulaError(f"{st.text}: sp must be non-negative numbers")
+            kw["sp"] = None if val is None else tuple(float(v) for v in vals)
         elif key == "by":
-            raise FormulaError(f"{st.text}: 'by' variables are not supported yet")
+            if not isinstance(val, str):
+                raise FormulaError(f"{st.text}: by must name a column, e.g. by=Type")
+            if str(val) not in columns:
+                raise unknown_column(str(val), columns, f"{st.text} (its by= variable)")
+            kw["by"] = str(val)
         else:
             raise FormulaError(f"{st.text}: unsupported argument {key!r} (supported: "
                                + ", ".join(SUPPORTED_ARGS) + ")")
-    return out
+    used = {v: knots[v] for v in st.variables if knots and v in knots}
+    try:
+        return SmoothSpec(kind=st.kind, variables=st.variables, knots=used or None, **kw)
+    except ValueError as e:
+        raise FormulaError(str(e)) from None
 
 
-def fit_smooth_term(st: SmoothTerm, data: pd.DataFrame, columns: dict[str, object],
-                    seed: int) -> dict[str, Any]:
+def _is_re_intercept(spec: SmoothSpec) -> bool:
+    return spec.kind == "s" and spec.bs == "re" and len(spec.variables) == 1 and not spec.by
+
+
+def _columns_of(spec: SmoothSpec, data: pd.DataFrame, columns: dict[str, object]) -> dict:
+    names = [*spec.variables, *([spec.by] if spec.by else [])]
+    return {v: data[columns[v]] for v in names}
+
+
+def fit_smooth_term(st: ParsedSmooth, data: pd.DataFrame, columns: dict[str, object],
+                    seed: int, knots: dict[str, Any] | None = None) -> dict[str, Any]:
     """The state of a smooth term fitted to ``data``."""
-    args = read_args(st)
-    var = st.variables[0]
-    col = data[columns[var]]
-    state: dict[str, Any] = {"kind": "smooth", "text": st.text, "label": st.label,
-                             "variable": var, **args}
-    if args["bs"] == "re":
-        if is_numeric(col):
+    spec = read_spec(st, columns, knots)
+    state: dict[str, Any] = {"kind": "smooth", "text": st.text, "label": spec.label}
+    if _is_re_intercept(spec):
+        var = spec.variables[0]
+        if is_numeric(data[columns[var]]):
             raise FormulaError(f"{st.text}: bs=\"re\" needs a factor; column {var!r} is "
-                               f"numeric (dtype {col.dtype}); convert it with "
+                               f"numeric (dtype {data[columns[var]].dtype}); convert it with "
                                ".astype('category')")
         state["grouping"] = fit_grouping(var, [var], data, columns)
+        state["fx"] = spec.fx
+        state["sp"] = None if spec.sp is None else spec.sp[0]
         return state
-    if not is_numeric(col):
-        raise FormulaError(f"{st.text}: the covariate {var!r} is not numeric (dtype "
-                           f"{col.dtype}); smooths need a numeric column (use bs=\"re\" for a "
-                           "factor)")
-    x = np.asarray(col, dtype=float)
-    kk = args["k"] if args["k"] > 0 else 10
-    nu = np.unique(x).size
-    if nu < kk:
-        raise FormulaError(f"{st.text}: {var} has insufficient unique values ({nu}) to support "
-                           f"k={kk} basis functions: reduce k (mgcv's error)")
     try:
-        state["basis"] = smooth(x, bs=args["bs"], k=args["k"], fx=args["fx"], variable=var,
-                                term=st.label, seed=seed)
+        state["smooth"] = fit_smooth(spec, _columns_of(spec, data, columns), seed=seed).state
     except ValueError as e:
-        raise FormulaError(f"{st.text}: {e}") from None
+        msg = str(e)
+        raise FormulaError(msg if st.label in msg or spec.label in msg
+                           else f"{st.text}: {msg}") from None
     return state
 
 
-def smooth_block_names(label: str, labels: list[str], dpar: str | None) -> BlockNames:
-    """The names of a smooth's penalized block ``label`` (``stimes_1``): ``sds_stimes_1``
-    (keys ``sds_stimes_1``, then ``sds``, or ``sds_<dpar>`` for a distributional parameter's
-    smooth), ``s_stimes_1`` with dimension ``stimes_1_basis``."""
-    sds = smooth_sd_param(label, dpar)
-    keys = (sds, f"sds_{dpar}") if dpar else (sds, "sds")
+def smooth_block_names(label: str, labels: list[str], n_penalties: int,
+                       dpar: str | None) -> BlockNames:
+    """The names of a smooth's penalized block ``label`` (``stimes_1``): ``sds_stimes_1`` (keys
+    ``sds_stimes_1``, then ``sds``, or ``sds_<dpar>`` for a distributional parameter's smooth),
+    ``s_stimes_1`` with dimension ``stimes_1_basis``. A block with ``K`` penalties (``te``) has
+    ``K`` scales ``sds_<term>_1`` … ``sds_<term>_K``."""
+    cls = f"sds_{dpar}" if dpar else "sds"
+    if n_penalties == 1:
+        names = [smooth_sd_param(label, dpar)]
+    else:
+        base = label.rsplit("_", 1)[0]
+        names = [smooth_sd_param(f"{base}_{k + 1}", dpar) for k in range(n_penalties)]
     coef = smooth_coef_param(label, dpar)
-    dim = f"{coef[2:]}_basis"
-    return BlockNames(scales=(ScaleParam(sds, keys),), coef=coef, dims=(dim,),
-                      coords=(tuple(labels),))
+    return BlockNames(scales=tuple(ScaleParam(n, (n, cls)) for n in names), coef=coef,
+                      dims=(f"{coef[2:]}_basis",), coords=(tuple(labels),))
 
 
 def smooth_columns(state: dict[str, Any], data: pd.DataFrame, columns: dict[str, object],
-                   allow_new_levels: bool,
-                   dpar: str | None = None) -> tuple[np.ndarray, list[str], Block | None]:
-    """``(Xf, names of its columns, penalized block or None)`` of a fitted smooth on ``data``."""
-    var, label = state["variable"], state["label"]
-    n = len(data)
-    if state["bs"] == "re":
+                   allow_new_levels: bool, dpar: str | None = None,
+                   ) -> tuple[np.ndarray, list[str], list[Block]]:
+    """``(Xf, names of its columns, penalized blocks)`` of a fitted smooth on ``data``."""
+    from .random_terms import indicator_block
+
+    if "grouping" in state:
         grouping = state["grouping"]
         idx = codes(grouping, data, columns, state["text"], allow_new_levels)
         if state["fx"]:
-            Xf = np.zeros((n, len(grouping["levels"])))
+            Xf = np.zeros((len(data), len(grouping["levels"])))
             ok = idx >= 0
             Xf[np.nonzero(ok)[0], idx[ok]] = 1.0
-            return Xf, [brms_name(f"{var}{lab}") for lab in grouping["labels"]], None
-        from .random_terms import indicator_block
-
-        blk = indicator_block(grouping, "Intercept", idx, None, label, sp=state["sp"],
-                              dpar=dpar)
-        return np.zeros((n, 0)), [], blk
-    col = data[columns[var]]
-    if not is_numeric(col):
-        raise FormulaError(f"{state['text']}: the covariate {var!r} is not numeric in the new "
-                           f"data (dtype {col.dtype})")
-    x = np.asarray(col, dtype=float)
-    basis = state["basis"]
-    name = smooth_label("s", (var,))
-    if state["fx"]:
-        Xf = basis.constrained_matrix(x)
-        return Xf, [f"{name}_{j + 1}" for j in range(Xf.shape[1])], None
-    Xf, Zr = basis.split(x)
-    bname = f"{name}_1"
-    labels = [str(j + 1) for j in range(Zr.shape[1])]
-    blk = Block(name=bname, kind="smooth", coef=None, term=label, labels=labels,
-                names=smooth_block_names(bname, labels, dpar), matrix=Zr, sp=state["sp"],
-                reml_offset=basis.reml_offset)
-    return Xf, [f"{name}_{j + 1}" for j in range(Xf.shape[1])], blk
+            var = grouping["variables"][0]
+            return Xf, [brms_name(f"{var}{lab}") for lab in grouping["labels"]], []
+        return np.zeros((len(data), 0)), [], [
+            indicator_block(grouping, "Intercept", idx, None, state["label"], sp=state["sp"],
+                            dpar=dpar)]
+    spec_state = state["smooth"]["spec"]
+    names = [*spec_state["variables"], *([spec_state["by"]] if spec_state["by"] else [])]
+    for v in names:
+        if v not in columns:
+            raise unknown_column(v, columns, state["text"])
+    term = SmoothTerm.from_state(state["smooth"], {v: data[columns[v]] for v in names})
+    blocks = []
+    for sb in term.blocks:
+        labels = [str(j + 1) for j in range(sb.Z.shape[1])]
+        npen = 1 if sb.penalties is None else len(sb.penalties)
+        structure = IID if sb.penalties is None else MultiPenalty(tuple(sb.penalties))
+        sp = None if sb.sp is None else (sb.sp[0] if npen == 1 else tuple(sb.sp))
+        blocks.append(Block(name=sb.name, kind="smooth", coef=None, term=sb.term, labels=labels,
+                            names=smooth_block_names(sb.name, labels, npen, dpar),
+                            matrix=sb.Z, structure=structure, sp=sp,
+                            reml_offset=sb.reml_offset))
+    return term.Xf, list(term.fixed_names), blocks

@@ -40,6 +40,8 @@ def _fixed(ps: PredictorSpec, draws: dict[str, np.ndarray], c: int, d: int,
 def brms_posterior(spec: ModelSpec, draws: dict[str, np.ndarray],
                    design: Design) -> dict[str, np.ndarray]:
     """Site draws ``(chain, draw, ...)`` -> brms-named arrays, in brms's order."""
+    from bayeszoo.families.ops import NUMPY
+
     c, d = next(iter(draws.values())).shape[:2]
     out: dict[str, np.ndarray] = {}
     intercepts = {ps.intercept: _fixed(ps, draws, c, d, out) for ps in spec.predictors
@@ -56,7 +58,7 @@ def brms_posterior(spec: ModelSpec, draws: dict[str, np.ndarray],
             z = np.asarray(draws[bs.z_site], dtype=float).reshape(c, d, *bs.z_shape)
             coef = dd.blocks[bs.index].names.coef
             out[coef] = z if spec.centered else bs.structure.coefficients(
-                [out[s] for s in bs.scale_sites], z)
+                [out[s] for s in bs.scale_sites], z, NUMPY)
     return out
 
 

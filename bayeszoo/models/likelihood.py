@@ -62,14 +62,14 @@ def fixed_coefficients(ps: PredictorSpec, values: dict[str, Any], concat):
     return concat(parts) if len(parts) > 1 else parts[0]
 
 
-def block_coefficients(ps: PredictorSpec, values: dict[str, Any], centered: bool) -> list:
+def block_coefficients(ps: PredictorSpec, values: dict[str, Any], centered: bool, ops) -> list:
     """Each block's coefficients from its scales and standardized values (as sampled when
     centered)."""
     out = []
     for bs in ps.blocks:
         z = values[bs.z_site]
         out.append(z if centered else
-                   bs.structure.coefficients([values[s] for s in bs.scale_sites], z))
+                   bs.structure.coefficients([values[s] for s in bs.scale_sites], z, ops))
     return out
 
 
@@ -77,7 +77,7 @@ def pointwise_log_likelihood(spec: ModelSpec, values: dict[str, Any], data: Mode
                              concat):
     """``log p(y_i | θ)`` of every row (weighted by ``weights()`` when given, as brms)."""
     etas = [linear_predictor(arrays, fixed_coefficients(ps, values, concat),
-                             block_coefficients(ps, values, spec.centered))
+                             block_coefficients(ps, values, spec.centered, ops))
             for ps, arrays in zip(spec.predictors, data.predictors, strict=True)]
     aux = {name: values[site] for name, site in spec.aux.items()}
     for ps, eta in zip(spec.predictors[1:], etas[1:], strict=True):

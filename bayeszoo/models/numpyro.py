@@ -124,7 +124,7 @@ def build_numpyro(design: Design, priors: dict | None = None,
         aux = {name: values[site] for name, site in spec.aux.items()}
         numpyro.factor(spec.response, spec.family.summary_log_likelihood(
             data, fixed_coefficients(spec.mu, values, jnp.concatenate),
-            block_coefficients(spec.mu, values, spec.centered), aux, indicator))
+            block_coefficients(spec.mu, values, spec.centered, jax_ops()), aux, indicator))
 
     return NumpyroModel(model=model, spec=spec, data=data if stats is None else stats)
 

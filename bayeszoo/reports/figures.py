@@ -311,9 +311,9 @@ def smooth_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure]
         return []
     figs = []
     for sm in design.smooths:
-        if sm.bs == "re":
+        if sm.bs == "re" or len(sm.variables) != 1:
             continue
-        var = sm.variable
+        var = sm.variables[0]
         grid = _grid_frame(data, var)
         gd = design.for_newdata(grid)
         xg = np.asarray(grid[var], dtype=float)
@@ -344,8 +344,8 @@ def smooth_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure]
             cols.append(gd.X[:, j])
             weights.append(float(np.ravel(means.get(name, np.array([np.nan])))[0]))
             labels.append(name)
-        if sm.block is not None:
-            blk = gd.blocks[sm.block]
+        for b in sm.blocks:
+            blk = gd.blocks[b]
             w = means.get("block:" + blk.name)
             for k in range(blk.Z.shape[1]):
                 cols.append(np.asarray(blk.Z[:, k]))

@@ -7,17 +7,20 @@ standard-normal draws into coefficients. The Bayesian backends sample ``z`` and 
 
 * :class:`~bayeszoo.structures.iid.Iid`: one standard deviation, identity penalty (a random
   intercept or slope, a smooth after mgcv's ``smooth2random``): the common, fast case.
+* :class:`~bayeszoo.structures.multipenalty.MultiPenalty`: several penalty matrices on one
+  block (``te``, ``ti``), one ``sds`` each.
 
 A new structure (several penalties on one block, an unstructured covariance, a spectral
 density) is a new module here with the same three members: ``kind``, ``z_shape(block)`` (the
-shape of the standard-normal draws) and ``coefficients(scales, z)`` (the block's scale
+shape of the standard-normal draws) and ``coefficients(scales, z, ops)`` (the block's scale
 parameters, in the order of ``Block.names.scales``, and ``z`` to coefficients, with leading
-batch dimensions broadcasting); the formula layer names the scale parameters
-(:class:`bayeszoo.design.ScaleParam`).
+batch dimensions broadcasting; ``ops`` the array backend's :mod:`bayeszoo.families.ops`); the
+formula layer names the scale parameters (:class:`bayeszoo.design.ScaleParam`).
 """
 
 from __future__ import annotations
 
 from .iid import IID, Iid
+from .multipenalty import MultiPenalty
 
-__all__ = ["IID", "Iid"]
+__all__ = ["IID", "Iid", "MultiPenalty"]

@@ -19,7 +19,7 @@ class Iid:
     def z_shape(self, block) -> tuple[int, ...]:
         return (len(block.labels),)
 
-    def coefficients(self, scales, z):
+    def coefficients(self, scales, z, ops=None):
         """``sd · z`` (NumPy, JAX or PyTensor arrays alike; leading dimensions of ``sd`` and
         ``z``, such as chains and draws, broadcast)."""
         return scales[0][..., None] * z
