@@ -14,7 +14,7 @@ only ``@``, indexing, ``*``, ``+`` and ``sum``); every sampler, ``predict`` and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -145,8 +145,9 @@ class Design:
     auxiliary parameters that have a formula of their own (brms's ``bf(y ~ ..., sigma ~ ...)``:
     no response, ``dpar`` set to the parameter's name). ``terms`` is the parsed formula
     (:class:`bayeszoo.formula.ParsedFormula`) and ``states`` the JSON-serializable states its
-    terms were fitted to (levels, knots, constraints): :meth:`for_newdata` evaluates them on new
-    data without fitting anything again.
+    terms were fitted to (levels, knots, constraints); ``evaluator`` the function that evaluates
+    them (:func:`bayeszoo.formula.evaluate_design`), which :meth:`for_newdata` calls on new data
+    without fitting anything again.
     """
 
     formula: str
@@ -165,6 +166,7 @@ class Design:
     states: dict[str, Any] = field(default_factory=dict, repr=False)
     dpars: dict[str, Design] = field(default_factory=dict)
     dpar: str | None = None
+    evaluator: Callable[..., Design] | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -180,12 +182,10 @@ class Design:
         An unseen factor level raises ``ValueError`` naming it and the term, unless
         ``allow_new_levels`` (as brms's), which gives such rows zeros in that block.
         """
-        if not self.states:
+        if self.evaluator is None:
             raise ValueError("this Design was built by hand and cannot be evaluated on new data")
-        from bayeszoo.formula import evaluate_design
-
-        return evaluate_design(self.states, data, family=self.family, terms=self.terms,
-                               allow_new_levels=allow_new_levels)
+        return self.evaluator(self.states, data, family=self.family, terms=self.terms,
+                              allow_new_levels=allow_new_levels)
 
     def with_blocks(self, blocks: list[Block]) -> Design:
         return replace(self, blocks=blocks)

@@ -258,7 +258,7 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
                   fixed_params=[fixed_param(c, f, dpar) for c, f in zip(names, smooth_flags,
                                                                          strict=True)],
                   smooths=smooths, offset=offset, additions=additions, data=data, terms=pf,
-                  states=states, dpar=dpar)
+                  states=states, dpar=dpar, evaluator=evaluate_design)
 
 
 def _smooth_info(st: dict[str, Any], fixed_idx: list[int], bidx: list[int]) -> SmoothInfo:
