@@ -115,7 +115,8 @@ def check_identifiable(design: Design, spec: ModelSpec) -> None:
         return
     Xn = X / np.where(norms > 0, norms, 1.0)
     _, R = np.linalg.qr(Xn)
-    dist = np.abs(np.diag(R))
+    dist = np.zeros(X.shape[1])  # beyond as many columns as rows, nothing is left to identify
+    dist[: min(X.shape)] = np.abs(np.diag(R))
     for j in np.flatnonzero(dist < 1e-8):
         if norms[j] == 0 or params[j] not in flat:
             continue
