@@ -11,11 +11,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_cli
 
 import bayeszoo as bz
-from bayeszoo.formula import FormulaError
-
-from conftest import run_cli
 
 
 @pytest.fixture(scope="module")
