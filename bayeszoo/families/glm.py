@@ -187,8 +187,17 @@ class GlmLikelihood:
             h[:, :] = l2
         return float(ls), g, h
 
+    def covariance_weights(self, eta: np.ndarray, params: np.ndarray) -> np.ndarray:
+        """Fisher weights ``w mu'² / V(mu)`` (``n × 1 × 1``): mgcv forms ``Vp`` and the edf
+        from them (``gdi1``/``gdi2`` in ``src/gdi.c``); for canonical links they equal the
+        Newton weights."""
+        e = np.asarray(eta, dtype=float)[:, 0]
+        _, m1, _, _ = self.link.derivatives(e)
+        v, _ = self.fns.variance(self.mu(eta), self.theta(params))
+        return (self.weights * m1**2 / v)[:, None, None]
+
     def fitted(self, eta: np.ndarray) -> np.ndarray:
-        return self.link.inverse_np(np.asarray(eta, dtype=float)[:, 0])
+        return self.link.inverse_np(np.asarray(eta, dtype=float)[:, 0])[:, None]
 
     def scale_estimate(self, eta: np.ndarray, edf_total: float) -> float:
         """mgcv's ``sig2``: ``Σ w (y - mu)² / V(mu) / (n - edf)`` divided by ``1 + s̄``,
