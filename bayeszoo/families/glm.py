@@ -107,14 +107,13 @@ class GlmLikelihood:
         return float(np.exp(params[self.scale_param])) if self.scale_estimated else 1.0
 
     def initial_params(self) -> np.ndarray:
+        """Starting ``log theta`` (mgcv's 0) and ``log phi`` (0; the engine replaces it by the
+        deviance per residual degree of freedom of its first fit)."""
         out = []
         if self.theta_estimated:
             out.append(np.log(self.theta_start))
         if self.scale_estimated:
-            mu = self.mustart
-            v, _ = self.fns.variance(mu, self.fixed_theta)
-            pearson = np.sum(self.weights * (self.y - mu) ** 2 / v)
-            out.append(np.log(max(pearson / max(self.y.shape[0], 1), 1e-12)))
+            out.append(0.0)
         return np.array(out, dtype=float)
 
     # -- evaluation ---------------------------------------------------------------------------

@@ -10,7 +10,6 @@ path, every other family the Laplace-approximate one.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from typing import Any
 
@@ -27,7 +26,7 @@ from .checks import (
     gaussian_response,
     resolve_sp,
 )
-from .engine import EngineResult, NotPositiveDefinite, fit_model
+from .engine import EngineResult, NotPositiveDefinite, blas_context, fit_model
 from .problem import PenalizedBlock, Predictor, block_matrix
 from .result import RemlFit
 from .structures import Iid
@@ -35,19 +34,6 @@ from .structures import Iid
 __all__ = ["reml"]
 
 METHODS = ("REML", "ML")
-SMALL = (400, 2e7)  # up to P coefficients and n·P entries BLAS threads cost more than they give
-_threadpools: list = []
-
-
-def single_threaded_blas():
-    """A context that limits BLAS to one thread (threadpoolctl, when installed)."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - optional
-        return contextlib.nullcontext()
-    if not _threadpools:
-        _threadpools.append(ThreadpoolController())
-    return _threadpools[0].limit(limits=1, user_api="blas")
 
 
 def _addition(value: Any, data: pd.DataFrame | None, what: str):
@@ -106,12 +92,11 @@ def reml(formula_or_design: str | Design, data: pd.DataFrame | None = None,
     check_not_saturated(d, int(np.sum(likelihood.weights > 0)), likelihood.scale_param is not None
                         or getattr(likelihood, "quadratic", False), method)
     P = X.shape[1] + sum(b.size for b in d.blocks)
-    small = P <= SMALL[0] and d.n * P <= SMALL[1]
-    with single_threaded_blas() if small else contextlib.nullcontext():
+    with blas_context(d.n, P):
         check_identifiable(d, X)
         blocks = [PenalizedBlock(b.term, block_matrix(b.Z, b.index, b.weights, d.n), Iid(b.size),
                                  fixed=None if f is None else np.array([math.log(f)]),
-                                 reml_offset=b.reml_offset)
+                                 reml_offset=b.reml_offset, **_re_names(b))
                   for b, f in zip(d.blocks, fixed, strict=True)]
         predictor = Predictor(X, blocks, offset=response.offset, name=d.response)
         try:
@@ -120,6 +105,14 @@ def reml(formula_or_design: str | Design, data: pd.DataFrame | None = None,
             raise ValueError(f"the design of {d.formula!r} is singular or the fit diverged: "
                              f"{err}") from None
         return make_fit(d, fam, likelihood, result, fixed)
+
+
+def _re_names(b) -> dict:
+    """lme4 names of a random-effect block: grouping factor, coefficient, levels."""
+    if b.kind != "re":
+        return {}
+    coef = "(Intercept)" if b.coef in (None, "Intercept") else b.coef
+    return {"group": b.name, "coefs": [coef], "levels": list(b.labels)}
 
 
 def _check_finite(d: Design, r: EngineResult) -> None:
@@ -204,4 +197,4 @@ def make_fit(d: Design, fam: families.Family, likelihood, r: EngineResult,
         fixed_sp=[b.term for b, f in zip(blocks, fixed, strict=True) if f is not None],
         hessian=r.hessian, hessian_terms=terms, hessian_labels=labels,
         converged=r.converged, iterations=r.iterations, engine=r, likelihood=likelihood,
-        _K=r.cov_factor[order], _parametric=parametric, _penalty_scales=penalty_scales)
+        _cov=r.cov[np.ix_(order, order)], _parametric=parametric, _penalty_scales=penalty_scales)

@@ -10,6 +10,7 @@ given keep them; every other structure parameter and every family parameter (``l
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ from .gaussian import GaussianEngine, NotPositiveDefinite
 from .laplace import LaplaceEngine
 from .problem import Layout, Predictor, column_squares
 
-__all__ = ["EngineResult", "NotPositiveDefinite", "fit_model"]
+__all__ = ["EngineResult", "NotPositiveDefinite", "blas_context", "fit_model"]
 
 
 @dataclass
@@ -33,7 +34,7 @@ class EngineResult:
       ``criterion``: lme4's (``2·score`` without offsets: REML criterion or ML deviance);
     * ``scale``: mgcv's ``sig2`` (Fletcher-corrected Pearson for estimated scales, 1 when
       known); ``reml_scale``: the scale at the optimum of the criterion (mgcv's ``reml.scale``);
-    * ``cov_factor``: ``K`` with ``Vp = scale · K K'`` (mgcv's Bayesian covariance);
+    * ``cov``: ``Vp / scale`` (mgcv's Bayesian covariance without the scale);
       ``edf``: per-coefficient edf (diagonal of mgcv's ``F``);
     * ``hessian``: of the criterion in the estimated outer parameters, named by
       ``hessian_labels`` (``(block index, parameter label)``; block ``None`` for family
@@ -54,7 +55,7 @@ class EngineResult:
     criterion: float
     scale: float
     reml_scale: float
-    cov_factor: np.ndarray
+    cov: np.ndarray
     edf: np.ndarray
     hessian: np.ndarray
     hessian_labels: list[tuple[int | None, str]]
@@ -65,7 +66,7 @@ class EngineResult:
 
     @property
     def Vp(self) -> np.ndarray:
-        return self.scale * (self.cov_factor @ self.cov_factor.T)
+        return self.scale * self.cov
 
     def smoothing_parameters(self, j: int) -> np.ndarray:
         b = self.layout.blocks[j]
@@ -96,12 +97,35 @@ def start_parameters(layout: Layout, weights: np.ndarray) -> tuple[np.ndarray, n
             np.array(free, dtype=int))
 
 
+SMALL = (400, 2e7)  # up to P coefficients and n·P entries BLAS threads cost more than they give
+_threadpools: list = []
+
+
+def single_threaded_blas():
+    """A context that limits BLAS to one thread (threadpoolctl, when installed)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - optional
+        return contextlib.nullcontext()
+    if not _threadpools:
+        _threadpools.append(ThreadpoolController())
+    return _threadpools[0].limit(limits=1, user_api="blas")
+
+
+def blas_context(n: int, P: int):
+    """Single-threaded BLAS for small problems (thread start-up and contention cost more than
+    they give there), the default otherwise."""
+    small = P <= SMALL[0] and n * P <= SMALL[1]
+    return single_threaded_blas() if small else contextlib.nullcontext()
+
+
 def fit_model(predictors: list[Predictor], likelihood, method: str = "REML") -> EngineResult:
     """Estimate the structure (and family) parameters of ``predictors`` by REML or ML."""
     layout = Layout(predictors)
-    if getattr(likelihood, "quadratic", False):
-        return _fit_gaussian(layout, likelihood, method)
-    return _fit_laplace(layout, likelihood, method)
+    with blas_context(layout.n, layout.P):
+        if getattr(likelihood, "quadratic", False):
+            return _fit_gaussian(layout, likelihood, method)
+        return _fit_laplace(layout, likelihood, method)
 
 
 def _labels(layout: Layout, free: np.ndarray) -> list[tuple[int | None, str]]:
@@ -120,8 +144,8 @@ def _fit_gaussian(layout: Layout, lik, method: str) -> EngineResult:
     engine = GaussianEngine(layout, lik.y, lik.weights, method)
     psi0, lo, hi, free = start_parameters(layout, engine.w)
     st, info = engine.fit(psi0, free, lo, hi)
-    K = st.kinv()
-    edf = st.penalty.edf(K)
+    Ainv = st.inverse()
+    edf = st.penalty.edf(Ainv)
     eta = (lik.y - st.resid)[:, None]
     scale = lik.scale_estimate(eta, float(np.sum(edf)))
     hessian = engine.full_hessian(st, free)
@@ -129,7 +153,7 @@ def _fit_gaussian(layout: Layout, lik, method: str) -> EngineResult:
         layout=layout, method=method, family_label=lik.family_label, beta=st.beta, eta=eta,
         fitted=lik.fitted(eta), psi=st.psi, params=np.array([np.log(engine.reml_scale(st))]),
         param_names=("log_scale",), score=st.score + _offsets(layout, method),
-        criterion=2.0 * st.score, scale=scale, reml_scale=engine.reml_scale(st), cov_factor=K,
+        criterion=2.0 * st.score, scale=scale, reml_scale=engine.reml_scale(st), cov=Ainv,
         edf=edf, hessian=hessian, hessian_labels=[*_labels(layout, free), (None, "log_scale")],
         deviance=float((engine.w * st.resid) @ st.resid), converged=info.converged,
         iterations=info.iterations, gradient=info.gradient)
@@ -142,12 +166,19 @@ def _fit_laplace(layout: Layout, lik, method: str) -> EngineResult:
     tau0 = lik.initial_params()
     n_psi = psi0.size
     z0 = np.concatenate([psi0, tau0])
+    if lik.scale_param is not None:  # penalized IRLS does not depend on phi: start from Dp/(n - Mp)
+        st0 = engine.state(z0)
+        if st0 is None:
+            raise FloatingPointError("penalized IRLS failed at the starting smoothing parameters")
+        dof = max(float(np.sum(lik.weights > 0)) - layout.Mp, 1.0)
+        tau0[lik.scale_param] = np.log(max(st0.Dp / dof, 1e-300))
+        z0 = np.concatenate([psi0, tau0])
     lower = np.concatenate([lo, tau0 - 25.0])
     upper = np.concatenate([hi, tau0 + 25.0])
     free_all = np.concatenate([free, n_psi + np.arange(tau0.size)]).astype(int)
     st, info = engine.fit(z0, free_all, lower, upper)
-    K_cov = engine.covariance_factor(st)
-    edf = st.penalty.edf(K_cov)
+    cov = engine.covariance(st)
+    edf = st.penalty.edf(cov)
     scale = lik.scale_estimate(st.eta, float(np.sum(edf)))
     hessian = engine.hessian(st, free_all) if free_all.size else np.zeros((0, 0))
     labels = [*_labels(layout, free), *[(None, name) for name in lik.param_names]]
@@ -156,7 +187,7 @@ def _fit_laplace(layout: Layout, lik, method: str) -> EngineResult:
         fitted=lik.fitted(st.eta), psi=st.psi, params=st.params,
         param_names=tuple(lik.param_names), score=st.score + _offsets(layout, method),
         criterion=2.0 * st.score, scale=scale, reml_scale=engine.scale(st.params),
-        cov_factor=K_cov, edf=edf, hessian=hessian, hessian_labels=labels,
+        cov=cov, edf=edf, hessian=hessian, hessian_labels=labels,
         deviance=st.deviance, converged=info.converged, iterations=info.iterations,
         gradient=info.gradient)
 

@@ -5,7 +5,7 @@
 space: ``G = C'WC`` and ``C'W(y - offset)`` (``C`` all model matrices in the
 :class:`~.problem.Layout` order) are formed once, sparse indicator blocks through their
 sparsity; each evaluation factors ``A = G + S(psi)`` by a Jacobi-scaled Cholesky, and the
-triangular inverse gives the traces of the exact gradient and Hessian.
+inverse from the factor gives the traces of the exact gradient and Hessian.
 
 Criterion (Wood 2011, JRSSB 73:3-36; mgcv's ``gam.fit3`` with ``fix.family.ls``'s Gaussian
 saturated likelihood), with ``Dp = Σ w r² + beta'S beta``::
@@ -31,7 +31,7 @@ from .newton import NewtonInfo, minimize
 from .penalty import Penalty
 from .problem import Layout, cross
 
-__all__ = ["GaussianEngine", "GaussianState", "NotPositiveDefinite"]
+__all__ = ["GaussianEngine", "GaussianState", "NotPositiveDefinite", "factor", "inverse"]
 
 LOG_2PI = math.log(2.0 * math.pi)
 
@@ -52,12 +52,17 @@ def factor(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return R, d
 
 
-def inverse_factor(R: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """``K = D R⁻¹`` with ``A⁻¹ = K K'``."""
-    Rinv, info = lapack.dtrtri(R, lower=0)
+def inverse(R: np.ndarray, d: np.ndarray, m: int | None = None) -> np.ndarray:
+    """``A⁻¹`` from ``factor(A)``; with ``m``, the inverse of the leading ``m × m`` block of
+    ``A`` (its factor is the leading block of ``R``)."""
+    if m is not None:
+        R, d = R[:m, :m], d[:m]
+    inv, info = lapack.dpotri(R, lower=0)
     if info != 0:
         raise NotPositiveDefinite("singular Cholesky factor")
-    return d[:, None] * Rinv
+    inv = np.triu(inv)
+    inv = inv + np.triu(inv, 1).T
+    return inv * np.outer(d, d)
 
 
 @dataclass
@@ -74,12 +79,13 @@ class GaussianState:
     logdet: float  # log|A| (REML) or log|Z'WZ + S| (ML)
     log_det_S: float
     score: float  # profiled criterion, without the blocks' REML offsets
-    K: np.ndarray | None = None
+    Ainv: np.ndarray | None = None
 
-    def kinv(self) -> np.ndarray:
-        if self.K is None:
-            self.K = inverse_factor(self.R, self.d)
-        return self.K
+    def inverse(self) -> np.ndarray:
+        """``A⁻¹``."""
+        if self.Ainv is None:
+            self.Ainv = inverse(self.R, self.d)
+        return self.Ainv
 
 
 class GaussianEngine:
@@ -154,15 +160,13 @@ class GaussianEngine:
         (``dD, d2D``), of the log-determinant term (``dL, d2L``) and of ``log|S|``
         (``dS, d2S``)."""
         pen = st.penalty
-        K = st.kinv()
-        Q = self.layout.Q
-        Kd = K[:Q, :Q] if self.ml else K
+        Ainv = st.inverse()
+        Ad = inverse(st.R, st.d, self.layout.Q) if self.ml else Ainv
         Sb = pen.gradient_vectors(st.beta)
         dD, d2D = pen.quadratic_derivs(st.beta, Sb)
-        U = Sb @ K
-        d2D = d2D - 2.0 * (U @ U.T)
-        dL = pen.traces(Kd)
-        d2L = pen.trace_pairs(Kd)
+        d2D = d2D - 2.0 * (Sb @ Ainv @ Sb.T)
+        dL = pen.traces(Ad)
+        d2L = pen.trace_pairs(Ad)
         _, dS, d2S = pen.log_det()
         if free.size == dD.size:
             return dD, d2D, dL, d2L, dS, d2S

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import lapack
 
-from .gaussian import NotPositiveDefinite, factor, inverse_factor
+from .gaussian import NotPositiveDefinite, factor, inverse
 from .newton import NewtonInfo, minimize
 from .penalty import Penalty
 from .problem import Layout
@@ -55,12 +55,13 @@ class LaplaceState:
     Dp: float
     deviance: float
     score: float
-    K: np.ndarray | None = None
+    Ainv: np.ndarray | None = None
 
-    def kinv(self) -> np.ndarray:
-        if self.K is None:
-            self.K = inverse_factor(self.R, self.d)
-        return self.K
+    def inverse(self) -> np.ndarray:
+        """``(H + S)⁻¹``."""
+        if self.Ainv is None:
+            self.Ainv = inverse(self.R, self.d)
+        return self.Ainv
 
 
 class LaplaceEngine:
@@ -76,6 +77,7 @@ class LaplaceEngine:
         self.n_psi = layout.n_params
         self.n_tau = len(likelihood.param_names)
         self.anchor: np.ndarray | None = None
+        self.C = [layout.dense(k) for k in range(len(layout.predictors))]
 
     # -- inner problem ------------------------------------------------------------------------
     def initial_beta(self, pen: Penalty) -> np.ndarray:
@@ -113,24 +115,32 @@ class LaplaceEngine:
         return g, step
 
     def pirls(self, pen: Penalty, params: np.ndarray, beta: np.ndarray) -> np.ndarray | None:
-        """Penalized Newton iteration to convergence; ``None`` when it cannot proceed."""
+        """Penalized Newton iteration until the Newton step is negligible (relative to the
+        coefficients), so that the implicit derivatives of the outer criterion are exact to
+        rounding; ``None`` when it cannot proceed."""
         F = self.objective(beta, pen, params)
         if not np.isfinite(F):
             return None
-        for _ in range(200):
+        for _ in range(100):
             g, step = self.newton_step(beta, pen, params)
+            size = float(np.max(np.abs(step))) if step.size else 0.0
+            if size <= 1e-11 * (1.0 + float(np.max(np.abs(beta)))):
+                return beta + step
             decrement = -float(g @ step)
-            if decrement <= 1e-14 * (1.0 + abs(F)):
-                return beta
+            if decrement < 1e-8 * (1.0 + abs(F)):  # quadratic region: the full step
+                beta = beta + step
+                F = self.objective(beta, pen, params)
+                if not np.isfinite(F):
+                    return None
+                continue
             t = 1.0
             for _ in range(60):
                 F_new = self.objective(beta + t * step, pen, params)
-                if F_new <= F + 1e-4 * t * float(g @ step) or (
-                        F_new <= F and decrement < 1e-8 * (1.0 + abs(F))):
+                if F_new <= F - 1e-4 * t * decrement:
                     break
                 t *= 0.5
             else:
-                return beta if decrement < 1e-9 * (1.0 + abs(F)) else None
+                return None
             beta = beta + t * step
             F = F_new
         return None
@@ -178,27 +188,28 @@ class LaplaceEngine:
                             Dp=Dp, deviance=deviance, score=score)
 
     # -- exact gradient ----------------------------------------------------------------------------
-    def leverages(self, K: np.ndarray) -> np.ndarray:
-        """``h[i, a, b] = (C_a K K' C_b')_ii`` (``n × K × K``)."""
+    def leverages(self, Ainv: np.ndarray) -> np.ndarray:
+        """``h[i, a, b] = (C_a A⁻¹ C_b')_ii`` (``n × K × K``)."""
         n_lp = len(self.layout.predictors)
-        M = [self.layout.times_factor(a, K) for a in range(n_lp)]
+        C = self.C
+        M = [c @ Ainv for c in C]
         h = np.empty((self.layout.n, n_lp, n_lp))
         for a in range(n_lp):
             for b in range(a, n_lp):
-                h[:, a, b] = h[:, b, a] = np.sum(M[a] * M[b], axis=1)
+                h[:, a, b] = h[:, b, a] = np.einsum("ij,ij->i", M[a], C[b])
         return h
 
     def gradient(self, st: LaplaceState) -> np.ndarray:
         """Exact gradient of the criterion w.r.t. ``(psi, params)``."""
         layout, lik, pen = self.layout, self.lik, st.penalty
-        K = st.kinv()
+        Ainv = st.inverse()
         Q = layout.Q
         if self.ml:
-            Kd = np.zeros((layout.P, Q))
-            Kd[:Q] = K[:Q, :Q]
+            Ad = np.zeros_like(Ainv)
+            Ad[:Q, :Q] = inverse(st.R, st.d, Q)
         else:
-            Kd = K
-        h = self.leverages(Kd)
+            Ad = Ainv
+        h = self.leverages(Ad)
         _, _, f3 = lik.eta_derivatives(st.eta, st.params, order=3)
         phi = self.scale(st.params)
 
@@ -211,12 +222,12 @@ class LaplaceEngine:
 
         Sb = pen.gradient_vectors(st.beta)
         dD = Sb @ st.beta
-        trS = pen.traces(Kd)
+        trS = pen.traces(Ad)
         _, dS, _ = pen.log_det()
         grad = np.empty(self.n_psi + self.n_tau)
-        KKt_Sb = (Sb @ K) @ K.T
+        Ainv_Sb = Sb @ Ainv
         for k in range(self.n_psi):
-            grad[k] = (dD[k] / (2.0 * phi) + 0.5 * (trS[k] + trace_dH(-KKt_Sb[k]))
+            grad[k] = (dD[k] / (2.0 * phi) + 0.5 * (trS[k] + trace_dH(-Ainv_Sb[k]))
                        - 0.5 * dS[k])
         if self.n_tau:
             _, ls_g, _ = lik.saturated(st.params)
@@ -228,7 +239,7 @@ class LaplaceEngine:
                         grad[self.n_psi + t] -= 0.5 * layout.Mp
                     continue
                 rhs = layout.rmatvec(ge[:, :, t])
-                dbeta = -K @ (K.T @ rhs)
+                dbeta = -Ainv @ rhs
                 grad[self.n_psi + t] = (float(np.sum(g[:, t])) / phi - ls_g[t]
                                         + 0.5 * trace_dH(dbeta, gee[..., t]))
         return grad
@@ -270,9 +281,9 @@ class LaplaceEngine:
     def hessian(self, st: LaplaceState, free: np.ndarray) -> np.ndarray:
         return self.derivatives(st, free)[1]
 
-    def covariance_factor(self, st: LaplaceState) -> np.ndarray:
-        """``K`` with ``(C'W_f C + S)⁻¹ = K K'``, ``W_f`` the family's covariance weights."""
+    def covariance(self, st: LaplaceState) -> np.ndarray:
+        """``(C'W_f C + S)⁻¹``, ``W_f`` the family's covariance weights (mgcv's ``Vp/scale``)."""
         W = self.lik.covariance_weights(st.eta, st.params)
         A = self.layout.gram(W)
         st.penalty.add_to(A)
-        return inverse_factor(*factor(A))
+        return inverse(*factor(A))

@@ -2,11 +2,11 @@
 traces and quadratic forms the REML gradient and Hessian are made of.
 
 ``psi`` is the flat vector of every block's structure parameters (``Layout.param_slices``).
-``K`` is a factor of an inverse, ``A⁻¹ = K·K'`` (``P × r``); only its rows of the penalized
-blocks are read. With ``S_k = dS/dpsi_k`` and ``S_kl`` the second derivatives:
+``Ainv`` is an inverse ``A⁻¹`` (``P × P``, symmetric); only its blocks on the penalized
+coefficients are read. With ``S_k = dS/dpsi_k`` and ``S_kl`` the second derivatives:
 
-* ``traces(K)``: ``tr(A⁻¹ S_k)`` for every ``k``;
-* ``trace_pairs(K)``: ``tr(A⁻¹ S_kl) - tr(A⁻¹ S_k A⁻¹ S_l)`` (the Hessian of ``log|A|``);
+* ``traces(Ainv)``: ``tr(A⁻¹ S_k)`` for every ``k``;
+* ``trace_pairs(Ainv)``: ``tr(A⁻¹ S_kl) - tr(A⁻¹ S_k A⁻¹ S_l)`` (the Hessian of ``log|A|``);
 * ``quadratic(beta)``, ``quadratic_derivs(beta)``: ``beta'S beta``, ``beta'S_k beta`` and
   ``beta'S_kl beta``; ``gradient_vectors(beta)``: ``S_k beta`` (``P``-vectors);
 * ``log_det()``: ``log|S|`` (every structure is positive definite on its block) with its
@@ -101,40 +101,36 @@ class Penalty:
                 second[ps.start + k, ps.start + l] = second[ps.start + l, ps.start + k] = bj @ v
         return first, second
 
-    def edf(self, K: np.ndarray) -> np.ndarray:
+    def edf(self, Ainv: np.ndarray) -> np.ndarray:
         """Diagonal of ``A⁻¹(A - S) = I - A⁻¹S``: mgcv's per-coefficient edf when ``A`` is the
         penalized (Fisher) Hessian."""
         out = np.ones(self.layout.P)
         for j, b in enumerate(self.blocks):
-            Kj = K[self.slices[j]]
-            out[self.slices[j]] -= np.sum(Kj * b.structure.times(self.block_psi(j), Kj), axis=1)
+            sl = self.slices[j]
+            out[sl] -= b.structure.times(self.block_psi(j), Ainv[sl, sl]).diagonal()
         return out
 
-    def traces(self, K: np.ndarray) -> np.ndarray:
-        """``tr(A⁻¹ S_k)`` with ``A⁻¹ = K K'``."""
+    def traces(self, Ainv: np.ndarray) -> np.ndarray:
+        """``tr(A⁻¹ S_k)``."""
         out = np.zeros(self.layout.n_params)
         for j, b in enumerate(self.blocks):
-            Kj = K[self.slices[j]]
-            ps = self.pslices[j]
-            for k, v in enumerate(b.structure.d_times(self.block_psi(j), Kj)):
-                out[ps.start + k] = float(np.vdot(Kj, v))
+            sl, ps = self.slices[j], self.pslices[j]
+            out[ps] = b.structure.trace_d(self.block_psi(j), Ainv[sl, sl])
         return out
 
-    def trace_pairs(self, K: np.ndarray) -> np.ndarray:
+    def trace_pairs(self, Ainv: np.ndarray) -> np.ndarray:
         """``tr(A⁻¹ S_kl) - tr(A⁻¹ S_k A⁻¹ S_l)`` for every pair of parameters."""
         m = self.layout.n_params
         out = np.zeros((m, m))
-        rows = [K[sl] for sl in self.slices]
         for a, ba in enumerate(self.blocks):
-            pa = self.pslices[a]
-            for (k, l), v in ba.structure.d2_times(self.block_psi(a), rows[a]).items():
-                t = float(np.vdot(rows[a], v))
+            pa, sa = self.pslices[a], self.slices[a]
+            for (k, l), t in ba.structure.trace_d2(self.block_psi(a), Ainv[sa, sa]).items():
                 out[pa.start + k, pa.start + l] += t
                 if k != l:
                     out[pa.start + l, pa.start + k] += t
             for b in range(a, len(self.blocks)):
-                pb = self.pslices[b]
-                B = rows[a] @ rows[b].T  # (A⁻¹)_ab
+                pb, sb_ = self.pslices[b], self.slices[b]
+                B = Ainv[sa, sb_]  # (A⁻¹)_ab
                 SB = ba.structure.d_times(self.block_psi(a), B)
                 BS = [v.T for v in self.blocks[b].structure.d_times(self.block_psi(b), B.T)]
                 for k, sb in enumerate(SB):

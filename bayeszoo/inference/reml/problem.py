@@ -35,6 +35,9 @@ class PenalizedBlock:
     ``label`` names the block's term (``"s(times)"``, ``"(Days | Subject)"``); ``fixed`` holds
     the structure's parameters when they are given rather than estimated; ``reml_offset`` is
     the constant mgcv's REML score adds for this block (``smooth2random``'s ``-log|det C_f|``).
+    Random-effect blocks may name their grouping factor (``group``), the varying coefficients
+    of each level (``coefs``, e.g. ``["(Intercept)", "Days"]``) and the levels (``levels``), for
+    lme4-shaped results (:mod:`.lme4`).
     """
 
     label: str
@@ -42,6 +45,9 @@ class PenalizedBlock:
     structure: Structure
     fixed: np.ndarray | None = None
     reml_offset: float = 0.0
+    group: str | None = None
+    coefs: list[str] | None = None
+    levels: list[str] | None = None
 
     @property
     def size(self) -> int:
@@ -206,13 +212,6 @@ class Layout:
                         if sa != sb or a != b:
                             H[sb, sa] += block.T
         return H
-
-    def times_factor(self, k: int, F: np.ndarray) -> np.ndarray:
-        """``C_k @ F[:, :]`` for a ``P × r`` matrix ``F`` (rows in internal order)."""
-        out = np.zeros((self.n, F.shape[1]))
-        for sl, M in self.matrices(k):
-            out += np.asarray(M @ F[sl])
-        return out
 
     def dense(self, k: int) -> np.ndarray:
         """Predictor ``k``'s model matrix as a dense ``n × P`` array (zeros elsewhere)."""

@@ -88,7 +88,7 @@ class RemlFit:
     iterations: int
     engine: EngineResult = field(repr=False)
     likelihood: object = field(repr=False)
-    _K: np.ndarray = field(repr=False)  # Vp = scale · K K' in Design order
+    _cov: np.ndarray = field(repr=False)  # Vp / scale in Design order
     _parametric: list[int] = field(repr=False)
     _penalty_scales: dict[str, float] = field(repr=False, default_factory=dict)
 
@@ -105,13 +105,12 @@ class RemlFit:
     @property
     def Vp(self) -> np.ndarray:
         """Bayesian posterior covariance of the coefficients (mgcv's ``Vp``)."""
-        return self.scale * (self._K @ self._K.T)
+        return self.scale * self._cov
 
     @property
     def se(self) -> pd.Series:
         """Posterior standard deviations of the coefficients (``sqrt(diag(Vp))``)."""
-        return pd.Series(math.sqrt(self.scale) * np.sqrt(np.sum(self._K**2, axis=1)),
-                         index=self.coef.index)
+        return pd.Series(np.sqrt(self.scale * self._cov.diagonal()), index=self.coef.index)
 
     @property
     def deviance_explained(self) -> float:
@@ -183,12 +182,25 @@ class RemlFit:
         eta = Cn @ self.coef.to_numpy()
         if newdata is None:
             eta = self.linear_predictors.copy()
-        se_eta = (math.sqrt(self.scale) * np.sqrt(np.sum((Cn @ self._K) ** 2, axis=1))
+        se_eta = (np.sqrt(self.scale * np.einsum("ij,jk,ik->i", Cn, self._cov, Cn))
                   if se else None)
         if type == "link":
             return (eta, se_eta) if se else eta
         mu, dmu, _, _ = self.family.link.derivatives(eta)
         return (mu, np.abs(dmu) * se_eta) if se else mu
+
+    def varcorr(self) -> pd.DataFrame:
+        """lme4's ``as.data.frame(VarCorr(fit))`` of the random-effect blocks (see
+        :func:`bayeszoo.inference.reml.lme4.varcorr`)."""
+        from .lme4 import varcorr
+
+        return varcorr(self.engine)
+
+    def ranef(self) -> dict[str, pd.DataFrame]:
+        """lme4's ``ranef(fit)``: conditional modes per grouping factor."""
+        from .lme4 import ranef
+
+        return ranef(self.engine)
 
     def summary(self) -> str:
         """A text summary in the shape of ``summary.gam``."""

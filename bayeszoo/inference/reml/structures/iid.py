@@ -39,6 +39,12 @@ class Iid:
     def d2_times(self, psi: np.ndarray, M: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
         return {(0, 0): math.exp(psi[0]) * M}
 
+    def trace_d(self, psi: np.ndarray, A: np.ndarray) -> np.ndarray:
+        return np.array([math.exp(psi[0]) * float(A.trace())])
+
+    def trace_d2(self, psi: np.ndarray, A: np.ndarray) -> dict[tuple[int, int], float]:
+        return {(0, 0): math.exp(psi[0]) * float(A.trace())}
+
     def log_det(self, psi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         return self.size * float(psi[0]), np.array([float(self.size)]), np.zeros((1, 1))
 

@@ -62,6 +62,13 @@ class MultiPenalty:
     def d2_times(self, psi: np.ndarray, M: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
         return {(k, k): v for k, v in enumerate(self.d_times(psi, M))}
 
+    def trace_d(self, psi: np.ndarray, A: np.ndarray) -> np.ndarray:
+        return np.array([np.exp(p) * float(np.vdot(S, A))
+                         for p, S in zip(psi, self.penalties, strict=True)])
+
+    def trace_d2(self, psi: np.ndarray, A: np.ndarray) -> dict[tuple[int, int], float]:
+        return {(k, k): float(v) for k, v in enumerate(self.trace_d(psi, A))}
+
     def log_det(self, psi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         S = self.matrix(psi)
         d = 1.0 / np.sqrt(np.diag(S))

@@ -19,6 +19,9 @@ class Structure(Protocol):
     * ``times(psi, M)``: ``S(psi) @ M``;
     * ``d_times(psi, M)``: ``[dS/dpsi_k @ M for each k]``;
     * ``d2_times(psi, M)``: ``{(k, l): d²S/dpsi_k dpsi_l @ M}`` for ``k <= l``, nonzero pairs;
+    * ``trace_d(psi, A)``, ``trace_d2(psi, A)``: ``tr(A dS/dpsi_k)`` and
+      ``{(k, l): tr(A d²S/dpsi_k dpsi_l)}`` for a symmetric ``size × size`` matrix ``A`` (a block
+      of an inverse), without forming the products;
     * ``log_det(psi)``: ``(log|S|, gradient, Hessian)`` w.r.t. ``psi`` (``S`` is positive
       definite for every ``psi``: unpenalized directions belong in the fixed effects);
     * ``smoothing_parameters(psi)``: mgcv's ``sp`` for structures that have them (``Iid``,
@@ -40,6 +43,10 @@ class Structure(Protocol):
     def d_times(self, psi: np.ndarray, M: np.ndarray) -> list[np.ndarray]: ...
 
     def d2_times(self, psi: np.ndarray, M: np.ndarray) -> dict[tuple[int, int], np.ndarray]: ...
+
+    def trace_d(self, psi: np.ndarray, A: np.ndarray) -> np.ndarray: ...
+
+    def trace_d2(self, psi: np.ndarray, A: np.ndarray) -> dict[tuple[int, int], float]: ...
 
     def log_det(self, psi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]: ...
 

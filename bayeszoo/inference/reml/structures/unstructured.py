@@ -78,15 +78,15 @@ class Unstructured:
         return lo, hi
 
     def _apply(self, Om: np.ndarray, M: np.ndarray) -> np.ndarray:
-        shape = M.shape
-        R = M.reshape(self.n_levels, self.c, -1)
-        return np.einsum("ab,gbr->gar", Om, R).reshape(shape)
+        """``(I_G ⊗ Om) M``: ``Om`` times each level's rows."""
+        return np.matmul(Om, M.reshape(self.n_levels, self.c, -1)).reshape(M.shape)
 
     def add_penalty(self, A: np.ndarray, sl: slice, psi: np.ndarray) -> None:
-        Om = self.precision(psi)
-        for g in range(self.n_levels):
-            s = sl.start + g * self.c
-            A[s:s + self.c, s:s + self.c] += Om
+        G, c = self.n_levels, self.c
+        block = A[sl, sl].reshape(G, c, G, c)
+        idx = np.arange(G)
+        block[idx, :, idx, :] += self.precision(psi)
+        A[sl, sl] = block.reshape(G * c, G * c)
 
     def times(self, psi: np.ndarray, M: np.ndarray) -> np.ndarray:
         return self._apply(self.precision(psi), M)
@@ -98,7 +98,7 @@ class Unstructured:
     def d_times(self, psi: np.ndarray, M: np.ndarray) -> list[np.ndarray]:
         return [self._apply(D, M) for D in self._d_precision(psi)]
 
-    def d2_times(self, psi: np.ndarray, M: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
+    def _d2_precision(self, psi: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
         L = self.factor(psi)
         dL = self.dfactor(psi)
         out = {}
@@ -108,8 +108,25 @@ class Unstructured:
                 if k == m and self.index[k][0] == self.index[k][1]:  # d²L/dpsi² = dL (log diag)
                     D = D + dL[k] @ L.T + L @ dL[k].T
                 if np.any(D):
-                    out[(k, m)] = self._apply(D, M)
+                    out[(k, m)] = D
         return out
+
+    def d2_times(self, psi: np.ndarray, M: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
+        return {km: self._apply(D, M) for km, D in self._d2_precision(psi).items()}
+
+    def _level_sum(self, A: np.ndarray) -> np.ndarray:
+        """``Σ_g A_gg``: the sum of the ``c × c`` diagonal blocks."""
+        G, c = self.n_levels, self.c
+        idx = np.arange(G)
+        return A.reshape(G, c, G, c)[idx, :, idx, :].sum(axis=0)
+
+    def trace_d(self, psi: np.ndarray, A: np.ndarray) -> np.ndarray:
+        B = self._level_sum(A)
+        return np.array([float(np.vdot(D, B)) for D in self._d_precision(psi)])
+
+    def trace_d2(self, psi: np.ndarray, A: np.ndarray) -> dict[tuple[int, int], float]:
+        B = self._level_sum(A)
+        return {km: float(np.vdot(D, B)) for km, D in self._d2_precision(psi).items()}
 
     def log_det(self, psi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         diag = np.array([i == j for i, j in self.index], dtype=float)
