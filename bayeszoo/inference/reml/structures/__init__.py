@@ -10,7 +10,7 @@ them), and ``log|S|`` with its gradient and Hessian. Each structure is one modul
 * :class:`Iid` (``iid.py``): ``S = exp(rho)·I``, one smoothing parameter (random intercepts,
   ``smooth2random``'s penalized part of a smooth, each part of an ``||`` term); the fast path;
 * :class:`MultiPenalty` (``multi.py``): ``S = Σ_k exp(rho_k)·S_k`` on one block (``te``/``ti``
-  after the joint null space is moved to the fixed effects);
+  after the joint null space is moved to the fixed effects by :func:`split_null_space`);
 * :class:`Unstructured` (``unstructured.py``): lme4's correlated random effects, ``G`` levels of
   ``c`` coefficients in level-major column order, ``S = I_G ⊗ L·L'`` with ``L`` lower triangular
   (the relative precision's Cholesky factor, log diagonal).
@@ -19,8 +19,9 @@ them), and ``log|S|`` with its gradient and Hessian. Each structure is one modul
 from __future__ import annotations
 
 from .iid import Iid
-from .multi import MultiPenalty
+from .multi import MultiPenalty, RangeSpaceSplit, split_null_space
 from .protocol import Structure
 from .unstructured import Unstructured
 
-__all__ = ["Iid", "MultiPenalty", "Structure", "Unstructured"]
+__all__ = ["Iid", "MultiPenalty", "RangeSpaceSplit", "Structure", "Unstructured",
+           "split_null_space"]

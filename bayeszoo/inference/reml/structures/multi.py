@@ -10,8 +10,45 @@ Appendix B, is the more general remedy, needed only when the ``S_k`` overlap bad
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import linalg
+
+
+@dataclass(frozen=True)
+class RangeSpaceSplit:
+    """A multi-penalty basis split as the engine takes it (see :func:`split_null_space`).
+
+    ``fixed`` (``n × m``) goes to the fixed effects, ``random`` (``n × r``) is the block and
+    ``penalties`` its ``r × r`` penalties; ``U_fixed``/``U_random`` are the orthonormal bases
+    with ``fixed = X U_fixed`` and ``random = X U_random``, so that coefficients map back to
+    the basis of ``X`` as ``U_fixed b_f + U_random b_r``. Being orthonormal, they leave the
+    REML criterion unchanged (no ``reml_offset``).
+    """
+
+    fixed: np.ndarray
+    random: np.ndarray
+    penalties: list[np.ndarray]
+    U_fixed: np.ndarray
+    U_random: np.ndarray
+
+
+def split_null_space(X: np.ndarray, penalties: list[np.ndarray],
+                     tol: float = 1e-9) -> RangeSpaceSplit:
+    """Split a basis ``X`` with penalties ``S_k`` (mgcv's ``te``/``ti`` after ``absorb.cons``)
+    into the joint null space of ``Σ_k S_k / ||S_k||`` (unpenalized: the fixed effects) and its
+    range space (the :class:`MultiPenalty` block), as ``smooth2random`` does for one penalty.
+    Eigenvalues below ``tol`` times the largest count as zero."""
+    mats = [np.asarray(S, dtype=float) for S in penalties]
+    total = sum(S / np.linalg.norm(S) for S in mats)
+    vals, vecs = np.linalg.eigh((total + total.T) / 2)
+    keep = vals > tol * vals.max()
+    Ur, Uf = vecs[:, keep], vecs[:, ~keep]
+    Xa = np.asarray(X, dtype=float)
+    return RangeSpaceSplit(fixed=Xa @ Uf, random=Xa @ Ur,
+                           penalties=[(Ur.T @ S @ Ur + (Ur.T @ S @ Ur).T) / 2 for S in mats],
+                           U_fixed=Uf, U_random=Ur)
 
 
 class MultiPenalty:
