@@ -289,3 +289,70 @@ def test_result_not_finite_and_saturated_designs_raise(synth):
         bz.reml("count ~ x", synth, family="binomial", trials="nosuch")
     with pytest.raises(ValueError, match=r"REML is not available for family 'student'"):
         bz.reml("y ~ x", synth, family="student")
+
+
+# -- prior weights, offsets, trials -----------------------------------------------------------
+def test_integer_weights_equal_replicated_rows(synth):
+    """Known-scale families: prior weights multiply the log likelihood, so weight 2 is a row
+    counted twice, and the Laplace REML of both data sets is the same (no smooth here: its
+    sum-to-zero constraint would see the replicated rows)."""
+    w = np.where(np.arange(len(synth)) % 3 == 0, 2.0, 1.0)
+    rep = pd.concat([synth, synth[w == 2]], ignore_index=True)
+    formula = "count ~ z + x + (1 | g)"
+    weighted = bz.reml(formula, synth, family="poisson", weights=w)
+    replicated = bz.reml(formula, rep, family="poisson")
+    assert weighted.reml_score == pytest.approx(replicated.reml_score, rel=1e-9)
+    for term in weighted.sp:
+        assert weighted.sp[term] == pytest.approx(replicated.sp[term], rel=1e-5)
+    np.testing.assert_allclose(weighted.coef[:3], replicated.coef[:3], rtol=1e-6)
+
+
+def test_gaussian_weights_exact_path_equals_laplace(synth):
+    """mgcv's Gaussian prior weights (variance phi/w): the exact path and the Laplace path."""
+    w = np.linspace(0.5, 2.0, len(synth))
+    d = bz.design("y ~ z + s(x, bs='cr', k=8) + (1 | g)", synth)
+    exact = bz.reml(d, weights=w)
+    lik = fam.gaussian().reml_likelihood(fam.gaussian().prepare(d.y, "y", weights=w))
+    lik.quadratic = False
+    blocks = [PenalizedBlock(b.term, block_matrix(b.Z, b.index, b.weights, d.n), Iid(b.size),
+                             reml_offset=b.reml_offset) for b in d.blocks]
+    r = fit_model([Predictor(np.asarray(d.X, float), blocks)], lik)
+    assert r.score == pytest.approx(exact.reml_score, abs=1e-8)
+    np.testing.assert_allclose(r.fitted[:, 0], exact.fitted, rtol=1e-6)
+    unweighted = bz.reml(d)
+    assert abs(unweighted.reml_score - exact.reml_score) > 1.0
+
+
+@pytest.mark.parametrize("family", ["gaussian", "poisson", "gamma"])
+def test_constant_offset_moves_only_the_intercept(synth, family):
+    column = {"gaussian": "y", "poisson": "count", "gamma": "pos"}[family]
+    fam_obj = fam.gamma("log") if family == "gamma" else family
+    formula = f"{column} ~ z + s(x, bs='cr', k=8) + (1 | g)"
+    base = bz.reml(formula, synth, family=fam_obj)
+    shifted = bz.reml(formula, synth, family=fam_obj, offset=np.full(len(synth), 0.7))
+    assert shifted.reml_score == pytest.approx(base.reml_score, abs=1e-7)
+    assert shifted.coef["Intercept"] == pytest.approx(base.coef["Intercept"] - 0.7, abs=1e-6)
+    np.testing.assert_allclose(shifted.coef[1:], base.coef[1:], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(shifted.fitted, base.fitted, rtol=1e-6)
+    np.testing.assert_allclose(shifted.linear_predictors, base.linear_predictors, rtol=1e-6)
+
+
+def test_binomial_trials_against_bernoulli_rows():
+    """Counts out of trials equal the same data as one bernoulli row per trial."""
+    cbpp = load("cbpp")
+    rows = []
+    for _, r in cbpp.iterrows():
+        rows += [(r["period"], r["herd"], 1)] * r["incidence"]
+        rows += [(r["period"], r["herd"], 0)] * (r["size"] - r["incidence"])
+    long = pd.DataFrame(rows, columns=["period", "herd", "y"])
+    long["period"] = pd.Categorical(long["period"], categories=cbpp["period"].cat.categories)
+    long["herd"] = pd.Categorical(long["herd"], categories=cbpp["herd"].cat.categories)
+    counts = bz.reml("incidence ~ period + s(herd, bs='re')", cbpp, family="binomial",
+                     trials="size")
+    single = bz.reml("y ~ period + s(herd, bs='re')", long, family="bernoulli")
+    assert single.sp["s(herd)"] == pytest.approx(counts.sp["s(herd)"], rel=1e-5)
+    np.testing.assert_allclose(single.coef, counts.coef, rtol=1e-5, atol=1e-7)
+    # the criteria differ by the binomial coefficients only (mgcv's saturated likelihood)
+    lchoose = np.sum(np.log([math.comb(int(s), int(k))
+                             for s, k in zip(cbpp["size"], cbpp["incidence"], strict=True)]))
+    assert single.reml_score - counts.reml_score == pytest.approx(lchoose, rel=1e-8)
