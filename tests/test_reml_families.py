@@ -356,3 +356,18 @@ def test_binomial_trials_against_bernoulli_rows():
     lchoose = np.sum(np.log([math.comb(int(s), int(k))
                              for s, k in zip(cbpp["size"], cbpp["incidence"], strict=True)]))
     assert single.reml_score - counts.reml_score == pytest.approx(lchoose, rel=1e-8)
+
+
+def test_predict_with_offset(synth):
+    off = np.log(np.linspace(1.0, 3.0, len(synth)))
+    fit = bz.reml("count ~ z + s(x, bs='cr', k=8) + (1 | g)", synth, family="poisson",
+                  offset=off)
+    np.testing.assert_allclose(fit.predict(), fit.linear_predictors)
+    np.testing.assert_allclose(fit.predict(synth, offset=off), fit.linear_predictors,
+                               rtol=1e-10)
+    np.testing.assert_allclose(fit.predict(synth, offset=off, type="response"), fit.fitted,
+                               rtol=1e-10)
+    with pytest.raises(ValueError, match="pass predict.*offset"):
+        fit.predict(synth)
+    with pytest.raises(ValueError, match="type must be"):
+        fit.predict(type="terms")

@@ -184,7 +184,7 @@ def make_fit(d: Design, fam: families.Family, likelihood, r: EngineResult,
     fitted = r.fitted[:, 0]
     theta = (float(np.exp(r.params[list(r.param_names).index("log_theta")]))
              if "log_theta" in r.param_names else getattr(likelihood, "fixed_theta", None))
-    y = np.asarray(d.y, dtype=float) if np.asarray(d.y).dtype.kind in "biuf" else likelihood.y
+    y = likelihood.y  # mgcv's response: proportions for binomial models
     scale_estimated = likelihood.scale_param is not None or getattr(likelihood, "quadratic",
                                                                     False)
     return RemlFit(
@@ -197,4 +197,5 @@ def make_fit(d: Design, fam: families.Family, likelihood, r: EngineResult,
         fixed_sp=[b.term for b, f in zip(blocks, fixed, strict=True) if f is not None],
         hessian=r.hessian, hessian_terms=terms, hessian_labels=labels,
         converged=r.converged, iterations=r.iterations, engine=r, likelihood=likelihood,
-        _cov=r.cov[np.ix_(order, order)], _parametric=parametric, _penalty_scales=penalty_scales)
+        _cov=r.cov[np.ix_(order, order)], _parametric=parametric, _penalty_scales=penalty_scales,
+        _has_offset=bool(np.any(r.layout.offsets() != 0)))

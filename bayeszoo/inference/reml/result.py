@@ -34,8 +34,9 @@ class RemlFit:
     family : the :class:`~bayeszoo.families.Family` (gaussian unless given).
     coef : ``pd.Series`` of coefficients, indexed by ``column_names`` then ``"<term>.<label>"``
         (``"s(times).1"``, ``"(1 | county).AITKIN"``).
-    fitted : the fitted mean ``mu`` (length ``n``); ``linear_predictors`` the linear predictor;
-        ``residuals`` ``y - fitted``.
+    fitted : the fitted mean ``mu`` (length ``n``); ``linear_predictors`` the linear predictor
+        (offset included); ``residuals`` ``y - fitted`` on mgcv's response scale (binomial:
+        proportions).
     sp : ``{term: sp}`` for every penalized block (mgcv's smoothing parameter).
     sd : ``{term: sqrt(reml_scale / sp)}``, the standard deviation of the block's coefficients.
     scale : mgcv's ``sig2``/``scale``: for an estimated scale the Pearson statistic over
@@ -91,6 +92,7 @@ class RemlFit:
     _cov: np.ndarray = field(repr=False)  # Vp / scale in Design order
     _parametric: list[int] = field(repr=False)
     _penalty_scales: dict[str, float] = field(repr=False, default_factory=dict)
+    _has_offset: bool = field(repr=False, default=False)
 
     # -- derived quantities -------------------------------------------------------------------
     @property
@@ -157,18 +159,22 @@ class RemlFit:
         return pd.DataFrame(rows, index=idx, columns=["std.dev", "lower", "upper"])
 
     def predict(self, newdata: pd.DataFrame | Design | None = None, se: bool = False,
-                type: str = "link", allow_new_levels: bool = False):
+                type: str = "link", allow_new_levels: bool = False,
+                offset: np.ndarray | None = None):
         """Predictions for ``newdata`` (``None``: the fitted data), as ``predict.gam``.
 
         ``type="link"`` gives the linear predictor, ``"response"`` the mean ``mu`` (for
         binomial models the probability). ``newdata`` is a DataFrame (evaluated through
         ``Design.for_newdata``, so smooths use the fitted knots and constraints) or a Design
-        with the same columns. With ``se=True`` returns ``(fit, se_fit)``: standard errors
-        from ``Vp``, on the response scale by the delta method (``|dmu/deta|`` times the link
-        scale's), as ``predict.gam(se.fit=TRUE)``.
+        with the same columns; ``offset`` its offset when the fit had one. With ``se=True``
+        returns ``(fit, se_fit)``: standard errors from ``Vp``, on the response scale by the
+        delta method (``|dmu/deta|`` times the link scale's), as ``predict.gam(se.fit=TRUE)``.
         """
         if type not in ("link", "response"):
             raise ValueError(f"type must be 'link' or 'response', not {type!r}")
+        if newdata is not None and self._has_offset and offset is None:
+            raise ValueError("this fit has an offset: pass predict(newdata, offset=...) with the "
+                             "offset at the new rows")
         if newdata is None:
             d = self.design
         elif isinstance(newdata, Design):
@@ -180,6 +186,8 @@ class RemlFit:
             raise ValueError(f"newdata gives {Cn.shape[1]} columns; the fit has "
                              f"{self.coef.shape[0]} coefficients")
         eta = Cn @ self.coef.to_numpy()
+        if offset is not None:
+            eta = eta + np.asarray(offset, dtype=float)
         if newdata is None:
             eta = self.linear_predictors.copy()
         se_eta = (np.sqrt(self.scale * np.einsum("ij,jk,ik->i", Cn, self._cov, Cn))
