@@ -371,3 +371,24 @@ def test_predict_with_offset(synth):
         fit.predict(synth)
     with pytest.raises(ValueError, match="type must be"):
         fit.predict(type="terms")
+
+
+def test_gaussian_with_known_standard_errors(synth):
+    """``y | se(s)``: the scale is known; the criterion is the restricted density with
+    ``V = diag(se²) + sd² Z Z'``."""
+    se = np.linspace(0.2, 0.5, len(synth))
+    fit = bz.reml("y ~ z + (1 | g)", synth, se=se)
+    assert not fit.scale_estimated and fit.scale == 1.0 and fit.reml_scale == 1.0
+    d = fit.design
+    Z = d.blocks[0].Z
+    V = np.diag(se**2) + fit.sd["(1 | g)"] ** 2 * (Z @ Z.T)
+    X, y = np.asarray(d.X, float), np.asarray(d.y, float)
+    Vi = np.linalg.inv(V)
+    beta = np.linalg.solve(X.T @ Vi @ X, X.T @ Vi @ y)
+    r = y - X @ beta
+    restricted = -0.5 * (np.linalg.slogdet(V)[1] + r @ Vi @ r
+                         + np.linalg.slogdet(X.T @ Vi @ X)[1]
+                         + (len(y) - X.shape[1]) * math.log(2 * math.pi))
+    assert fit.reml_score == pytest.approx(-restricted, rel=1e-9)
+    np.testing.assert_allclose(fit.coef.iloc[:2], beta, rtol=1e-6)
+    assert list(fit.vcomp().index) == ["(1 | g)"]

@@ -48,7 +48,8 @@ def _addition(value: Any, data: pd.DataFrame | None, what: str):
 def reml(formula_or_design: str | Design, data: pd.DataFrame | None = None,
          method: str = "REML", sp: float | dict[str, float] | None = None,
          family: str | families.Family = "gaussian", *, trials: Any = None,
-         weights: Any = None, offset: Any = None, theta: float | None = None) -> RemlFit:
+         weights: Any = None, se: Any = None, offset: Any = None,
+         theta: float | None = None) -> RemlFit:
     """Fit an additive mixed model by REML (or ML), as ``mgcv::gam(method=...)``.
 
     ``formula_or_design``: a formula for :func:`bayeszoo.design` (``data`` required) or a
@@ -56,9 +57,11 @@ def reml(formula_or_design: str | Design, data: pd.DataFrame | None = None,
     penalized term or a ``{term: sp}`` dict (mgcv's scale); the rest are estimated.
     ``family``: a name (``"binomial"``, ``"poisson"``, ``"negbinomial"``, ``"gamma"``,
     ``"bernoulli"``, ``"gaussian"``) or a :class:`~bayeszoo.families.Family` with its link.
-    ``trials`` (binomial), ``weights`` (mgcv's prior weights) and ``offset``: column names of
-    the data or arrays, until the formula reads ``y | trials(n)``; ``theta`` holds a negative
-    binomial's theta fixed (``nb(theta = ...)``), else it is estimated.
+    ``trials`` (binomial), ``weights`` (mgcv's prior weights), ``se`` (gaussian: known
+    standard deviations, brms's ``y | se(s)``: the scale is then known, mgcv's
+    ``weights = 1/se^2, scale = 1``) and ``offset``: column names of the data or arrays, until
+    the formula reads ``y | trials(n)``; ``theta`` holds a negative binomial's theta fixed
+    (``nb(theta = ...)``), else it is estimated.
     """
     if isinstance(formula_or_design, Design):
         d = formula_or_design
@@ -76,7 +79,7 @@ def reml(formula_or_design: str | Design, data: pd.DataFrame | None = None,
         raise ValueError(f"method must be 'REML' or 'ML', not {method!r}")
     fam = families.get(family)
     source = data if data is not None else d.data
-    if fam.name == "gaussian" and fam.link_name == "identity":
+    if fam.name == "gaussian" and fam.link_name == "identity" and se is None:
         y = gaussian_response(d)
     else:
         if d.y is None:
@@ -84,6 +87,7 @@ def reml(formula_or_design: str | Design, data: pd.DataFrame | None = None,
         y = d.y
     response = fam.prepare(y, d.response, trials=_addition(trials, source, "trials"),
                            weights=_addition(weights, source, "weights"),
+                           se=_addition(se, source, "se"),
                            offset=_addition(offset, source, "offset"))
     likelihood = fam.reml_likelihood(response, theta=theta)
     X = np.asarray(d.X, dtype=float)
