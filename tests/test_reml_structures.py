@@ -207,3 +207,65 @@ def test_fixed_structure_parameters_stay(sleep_layout):
     r = fit_model([Predictor(layout.predictors[0].X, [fixed])], lik)
     np.testing.assert_array_equal(r.psi, [0.0, 0.1, 1.5])
     assert r.hessian.shape == (1, 1) and r.hessian_labels == [(None, "log_scale")]
+
+
+def _mgcv_te(air):
+    """mgcv's ``te(Temp, Wind, k=5)``: unconstrained cr margins, each penalty scaled by its
+    largest eigenvalue, ``S1 ⊗ I`` and ``I ⊗ S2`` rescaled by ``S.scale``, the sum-to-zero
+    constraint absorbed (``smooth.construct.tensor.smooth.spec`` and ``smoothCon``)."""
+    from bayeszoo.smooths import s_scale
+
+    margins = [smooth(air[v].to_numpy(float), bs="cr", k=5) for v in ("Temp", "Wind")]
+    Sm = [m.raw.S / np.linalg.eigvalsh(m.raw.S).max() for m in margins]
+
+    def basis(x1, x2):
+        X1, X2 = margins[0].raw.predict(x1), margins[1].raw.predict(x2)
+        return np.einsum("ia,ib->iab", X1, X2).reshape(len(x1), -1)
+
+    X = basis(air["Temp"].to_numpy(float), air["Wind"].to_numpy(float))
+    S = [np.kron(Sm[0], np.eye(5)), np.kron(np.eye(5), Sm[1])]
+    scales = [s_scale(X, s) for s in S]
+    Z = constraint_null_space(X.mean(axis=0))
+    return X @ Z, [Z.T @ s @ Z / c for s, c in zip(S, scales, strict=True)], scales, \
+        lambda x1, x2: basis(x1, x2) @ Z
+
+
+def test_te_matches_mgcv(air):
+    """Ozone ~ te(Temp, Wind, k=5) against mgcv 1.8-41 (``mgcv_smooths2.json``): the basis is
+    mgcv's model matrix, and the multi-penalty block gives mgcv's REML score, sp, edf,
+    coefficients, fitted values, variance components and predictions with standard errors."""
+    from reference_data import fixture
+
+    ref = fixture("mgcv_smooths2")["air_te"]
+    air = air.dropna(subset=["Temp", "Wind"]).reset_index(drop=True)
+    Xc, S, scales, new_basis = _mgcv_te(air)
+    np.testing.assert_allclose(Xc, np.array(ref["model_matrix"])[:, 1:], atol=1e-12)
+    split = split_null_space(Xc, S)
+    X = np.column_stack([np.ones(len(air)), split.fixed])
+    lik = fam.gaussian().reml_likelihood(fam.gaussian().prepare(air["Ozone"], "Ozone"))
+    r = fit_model([Predictor(X, [PenalizedBlock("te(Temp,Wind)", split.random,
+                                                MultiPenalty(split.penalties))])], lik)
+    assert r.converged
+    assert r.score == pytest.approx(ref["reml"], rel=1e-10)
+    np.testing.assert_allclose(r.smoothing_parameters(0), list(ref["sp"].values()), rtol=1e-4)
+    assert float(np.sum(r.edf)) == pytest.approx(ref["edf_total"], rel=1e-6)
+    assert r.scale == pytest.approx(ref["scale"], rel=1e-6)
+    lay = r.layout
+    m = split.fixed.shape[1]
+    T = np.zeros((Xc.shape[1] + 1, lay.P))  # internal order -> mgcv's coefficients
+    T[0, lay.fixed_slices[0].start] = 1.0
+    T[1:, lay.fixed_slices[0].start + 1:lay.fixed_slices[0].start + 1 + m] = split.U_fixed
+    T[1:, lay.block_slices[0]] = split.U_random
+    coef = T @ r.beta
+    ref_coef = np.array(list(ref["coef"].values()))
+    assert np.max(np.abs(coef - ref_coef)) < 1e-5 * np.max(np.abs(ref_coef))
+    np.testing.assert_allclose(r.fitted[:, 0], ref["fitted"], rtol=1e-5)
+    sd = np.sqrt(r.reml_scale * np.array(scales) / r.smoothing_parameters(0))
+    np.testing.assert_allclose([*sd, np.sqrt(r.reml_scale)], ref["vcomp"]["sd"], rtol=1e-4)
+    new = [(row["Temp"], row["Wind"]) for row in ref["newdata"]]
+    Xn = np.column_stack([np.ones(len(new)), new_basis(np.array([t for t, _ in new], float),
+                                                       np.array([w for _, w in new], float))])
+    Vp = T @ r.Vp @ T.T
+    np.testing.assert_allclose(Xn @ coef, ref["pred"], rtol=1e-5)
+    np.testing.assert_allclose(np.sqrt(np.einsum("ij,jk,ik->i", Xn, Vp, Xn)), ref["pred_se"],
+                               rtol=1e-4)
