@@ -78,32 +78,61 @@ class LaplaceEngine:
         self.n_tau = len(likelihood.param_names)
         self.anchor: np.ndarray | None = None
         self.C = [layout.dense(k) for k in range(len(layout.predictors))]
+        #: each predictor's own columns (internal indices) and its dense model matrix on them
+        self.cols = [np.flatnonzero(np.any(c != 0, axis=0)) for c in self.C]
+        self.C_own = [c[:, idx] for c, idx in zip(self.C, self.cols, strict=True)]
+        self.offsets = layout.offsets()
+
+    # -- dense linear algebra on the model matrices ---------------------------------------------
+    def eta_of(self, beta: np.ndarray) -> np.ndarray:
+        out = self.offsets.copy()
+        for k, (c, idx) in enumerate(zip(self.C_own, self.cols, strict=True)):
+            out[:, k] += c @ beta[idx]
+        return out
+
+    def rmatvec(self, v: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.layout.P)
+        for k, (c, idx) in enumerate(zip(self.C_own, self.cols, strict=True)):
+            out[idx] += c.T @ v[:, k]
+        return out
+
+    def gram(self, W: np.ndarray) -> np.ndarray:
+        """``Σ_ab C_a' diag(W[:, a, b]) C_b``."""
+        H = np.zeros((self.layout.P, self.layout.P))
+        K = len(self.C_own)
+        for a in range(K):
+            for b in range(a, K):
+                block = self.C_own[a].T @ (W[:, a, b, None] * self.C_own[b])
+                H[np.ix_(self.cols[a], self.cols[b])] += block
+                if a != b:
+                    H[np.ix_(self.cols[b], self.cols[a])] += block.T
+        return H
 
     # -- inner problem ------------------------------------------------------------------------
     def initial_beta(self, pen: Penalty) -> np.ndarray:
         z, w = self.lik.start()
-        z = z - self.layout.offsets()
+        z = z - self.offsets
         K = z.shape[1]
         W = np.zeros((z.shape[0], K, K))
         for k in range(K):
             W[:, k, k] = w[:, k]
-        A = self.layout.gram(W)
+        A = self.gram(W)
         pen.add_to(A)
         A[np.diag_indices_from(A)] += 1e-10 * np.max(np.abs(np.diag(A)))
-        return np.linalg.solve(A, self.layout.rmatvec(w * z))
+        return np.linalg.solve(A, self.rmatvec(w * z))
 
     def objective(self, beta: np.ndarray, pen: Penalty, params: np.ndarray) -> float:
-        eta = self.layout.eta(beta)
+        eta = self.eta_of(beta)
         if not self.lik.valid_eta(eta):
             return math.inf
         value = 0.5 * float(np.sum(self.lik.deviance(eta, params))) + 0.5 * pen.quadratic(beta)
         return value if np.isfinite(value) else math.inf
 
     def newton_step(self, beta, pen, params):
-        eta = self.layout.eta(beta)
+        eta = self.eta_of(beta)
         f1, f2, _ = self.lik.eta_derivatives(eta, params, order=2)
-        g = self.layout.rmatvec(f1) + pen.times(beta)
-        H = self.layout.gram(f2)
+        g = self.rmatvec(f1) + pen.times(beta)
+        H = self.gram(f2)
         pen.add_to(H)
         try:
             R, d = factor(H)
@@ -127,11 +156,13 @@ class LaplaceEngine:
             if size <= 1e-11 * (1.0 + float(np.max(np.abs(beta)))):
                 return beta + step
             decrement = -float(g @ step)
+            if F is None:
+                F = self.objective(beta, pen, params)
             if decrement < 1e-8 * (1.0 + abs(F)):  # quadratic region: the full step
                 beta = beta + step
-                F = self.objective(beta, pen, params)
-                if not np.isfinite(F):
+                if not self.lik.valid_eta(self.eta_of(beta)):
                     return None
+                F = None  # evaluated again only if a line search is needed
                 continue
             t = 1.0
             for _ in range(60):
@@ -165,9 +196,9 @@ class LaplaceEngine:
                 break
         if beta is None:
             return None
-        eta = self.layout.eta(beta)
+        eta = self.eta_of(beta)
         _, f2, _ = self.lik.eta_derivatives(eta, params, order=2)
-        H = self.layout.gram(f2)
+        H = self.gram(f2)
         pen.add_to(H)
         try:
             R, d = factor(H)
@@ -214,7 +245,7 @@ class LaplaceEngine:
         phi = self.scale(st.params)
 
         def trace_dH(direction_beta, extra=None):
-            deta = layout.eta(direction_beta) - layout.offsets()
+            deta = self.eta_of(direction_beta) - self.offsets
             v = np.einsum("iabc,ic->iab", f3, deta)
             if extra is not None:
                 v = v + extra
@@ -238,7 +269,7 @@ class LaplaceEngine:
                     if not self.ml:
                         grad[self.n_psi + t] -= 0.5 * layout.Mp
                     continue
-                rhs = layout.rmatvec(ge[:, :, t])
+                rhs = self.rmatvec(ge[:, :, t])
                 dbeta = -Ainv @ rhs
                 grad[self.n_psi + t] = (float(np.sum(g[:, t])) / phi - ls_g[t]
                                         + 0.5 * trace_dH(dbeta, gee[..., t]))
@@ -284,6 +315,6 @@ class LaplaceEngine:
     def covariance(self, st: LaplaceState) -> np.ndarray:
         """``(C'W_f C + S)⁻¹``, ``W_f`` the family's covariance weights (mgcv's ``Vp/scale``)."""
         W = self.lik.covariance_weights(st.eta, st.params)
-        A = self.layout.gram(W)
+        A = self.gram(W)
         st.penalty.add_to(A)
         return inverse(*factor(A))
