@@ -186,6 +186,16 @@ class GlmLikelihood:
             h[:, :] = l2
         return float(ls), g, h
 
+    def null_deviance(self, offset: np.ndarray, intercept: bool, params: np.ndarray) -> float:
+        """mgcv's null deviance: the deviance at the weighted mean response (a model with an
+        intercept) or at ``mu = linkinv(offset)`` (``gam.fit3``)."""
+        if intercept:
+            mean = float(np.sum(self.weights * self.y) / np.sum(self.weights))
+            eta = np.full((self.y.shape[0], 1), float(self.link(np.array([mean]))[0]))
+        else:
+            eta = np.asarray(offset, dtype=float).reshape(-1, 1)
+        return float(np.sum(self.deviance(eta, params)))
+
     def covariance_weights(self, eta: np.ndarray, params: np.ndarray) -> np.ndarray:
         """Fisher weights ``w mu'² / V(mu)`` (``n × 1 × 1``): mgcv forms ``Vp`` and the edf
         from them (``gdi1``/``gdi2`` in ``src/gdi.c``); for canonical links they equal the

@@ -129,20 +129,6 @@ def _check_finite(d: Design, r: EngineResult) -> None:
                          "does not suit it; rescale the response or check the data")
 
 
-def _null_deviance(d: Design, likelihood, r: EngineResult) -> float:
-    """mgcv's null deviance: the deviance at the weighted mean response (intercept models) or at
-    the offset alone."""
-    y, w = likelihood.y, likelihood.weights
-    offset = r.layout.offsets()
-    if d.has_intercept:
-        mean = float(np.sum(w * y) / np.sum(w))
-        eta = np.full_like(offset, likelihood.link(np.array([mean]))[0]) \
-            if hasattr(likelihood, "link") else np.full_like(offset, mean)
-    else:
-        eta = offset
-    return float(np.sum(likelihood.deviance(eta, r.params)))
-
-
 def make_fit(d: Design, fam: families.Family, likelihood, r: EngineResult,
              fixed: list[float | None]) -> RemlFit:
     """A :class:`RemlFit` from an engine result on Design ``d`` (one linear predictor)."""
@@ -197,7 +183,9 @@ def make_fit(d: Design, fam: families.Family, likelihood, r: EngineResult,
         scale=float(r.scale), reml_scale=float(r.reml_scale), scale_estimated=scale_estimated,
         reml_score=float(r.score), criterion=float(r.criterion), edf=edf,
         edf_total=float(np.sum(edf_int)), edf_coef=pd.Series(edf_int[order], index=names),
-        theta=theta, deviance=float(r.deviance), null_deviance=_null_deviance(d, likelihood, r),
+        theta=theta, deviance=float(r.deviance),
+        null_deviance=likelihood.null_deviance(r.layout.offsets()[:, 0], d.has_intercept,
+                                               r.params),
         fixed_sp=[b.term for b, f in zip(blocks, fixed, strict=True) if f is not None],
         hessian=r.hessian, hessian_terms=terms, hessian_labels=labels,
         converged=r.converged, iterations=r.iterations, engine=r, likelihood=likelihood,

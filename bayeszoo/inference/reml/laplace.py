@@ -2,12 +2,15 @@
 
 The family supplies a REML likelihood (:mod:`bayeszoo.families.glm` for mgcv's exponential and
 extended families, the gaussian family's location-scale form for ``gaulss``), read through
-these members only: ``n_predictors``, ``param_names`` and ``scale_param`` (its outer
-parameters: ``log theta``, ``log phi``), ``initial_params()``, ``start()`` (working response and
-weights to begin from), ``valid_eta(eta)``, ``deviance(eta, params)`` (``d_i``),
-``eta_derivatives(eta, params, order)`` (of ``d_i/2``: ``n × K``, ``n × K × K``,
-``n × K × K × K``), ``param_derivatives(eta, params)``, ``saturated(params)`` (mgcv's ``ls``),
-``covariance_weights(eta, params)``, ``fitted(eta)`` and ``scale_estimate(eta, edf)``.
+these members only: ``n_predictors``, ``family_label``, ``y`` and ``weights`` (mgcv's response
+and prior weights), ``param_names`` and ``scale_param`` (its outer parameters: ``log theta``,
+``log phi``), ``quadratic`` (the exact Gaussian path applies), ``initial_params()``,
+``start()`` (working response and weights to begin from), ``valid_eta(eta)``,
+``deviance(eta, params)`` (``d_i``), ``eta_derivatives(eta, params, order)`` (of ``d_i/2``:
+``n × K``, ``n × K × K``, ``n × K × K × K``), ``param_derivatives(eta, params)``,
+``saturated(params)`` (mgcv's ``ls``), ``covariance_weights(eta, params)``, ``fitted(eta)``,
+``scale_estimate(eta, edf)`` and, for :class:`~.result.RemlFit`,
+``null_deviance(offset, intercept, params)``.
 
 Inner problem (penalized IRLS as full Newton, mgcv's ``gam.fit3``/``gam.fit4``/``gam.fit5``):
 ``betâ = argmin Σ d_i/2 + beta'S beta/2`` with step halving. Outer criterion, with
