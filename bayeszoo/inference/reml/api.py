@@ -95,20 +95,24 @@ def reml(formula_or_design: str | Design, data: pd.DataFrame | None = None,
     fixed = resolve_sp(d, sp)
     check_not_saturated(d, int(np.sum(likelihood.weights > 0)), likelihood.scale_param is not None
                         or getattr(likelihood, "quadratic", False), method)
-    P = X.shape[1] + sum(b.size for b in d.blocks)
-    with blas_context(d.n, P):
-        check_identifiable(d, X)
-        blocks = [PenalizedBlock(b.term, block_matrix(b.Z, b.index, b.weights, d.n), Iid(b.size),
-                                 fixed=None if f is None else np.array([math.log(f)]),
-                                 reml_offset=b.reml_offset, **_re_names(b))
-                  for b, f in zip(d.blocks, fixed, strict=True)]
-        predictor = Predictor(X, blocks, offset=response.offset, name=d.response)
-        try:
-            result = fit_model([predictor], likelihood, method)
-        except (NotPositiveDefinite, FloatingPointError) as err:
-            raise ValueError(f"the design of {d.formula!r} is singular or the fit diverged: "
-                             f"{err}") from None
-        return make_fit(d, fam, likelihood, result, fixed)
+    with blas_context(d.n, X.shape[1] + sum(b.size for b in d.blocks)):
+        return _fit_design(d, fam, likelihood, response, X, fixed, method)
+
+
+def _fit_design(d: Design, fam: families.Family, likelihood, response, X: np.ndarray,
+                fixed: list[float | None], method: str) -> RemlFit:
+    check_identifiable(d, X)
+    blocks = [PenalizedBlock(b.term, block_matrix(b.Z, b.index, b.weights, d.n), Iid(b.size),
+                             fixed=None if f is None else np.array([math.log(f)]),
+                             reml_offset=b.reml_offset, **_re_names(b))
+              for b, f in zip(d.blocks, fixed, strict=True)]
+    predictor = Predictor(X, blocks, offset=response.offset, name=d.response)
+    try:
+        result = fit_model([predictor], likelihood, method)
+    except (NotPositiveDefinite, FloatingPointError) as err:
+        raise ValueError(f"the design of {d.formula!r} is singular or the fit diverged: "
+                         f"{err}") from None
+    return make_fit(d, fam, likelihood, result, fixed)
 
 
 def _re_names(b) -> dict:

@@ -112,11 +112,23 @@ def single_threaded_blas():
     return _threadpools[0].limit(limits=1, user_api="blas")
 
 
+_limited = [0]  # depth of nested single-threaded sections
+
+
+@contextlib.contextmanager
 def blas_context(n: int, P: int):
     """Single-threaded BLAS for small problems (thread start-up and contention cost more than
-    they give there), the default otherwise."""
+    they give there), the default otherwise; nested sections limit once."""
     small = P <= SMALL[0] and n * P <= SMALL[1]
-    return single_threaded_blas() if small else contextlib.nullcontext()
+    if not small or _limited[0]:
+        yield
+        return
+    with single_threaded_blas():
+        _limited[0] += 1
+        try:
+            yield
+        finally:
+            _limited[0] -= 1
 
 
 def fit_model(predictors: list[Predictor], likelihood, method: str = "REML") -> EngineResult:

@@ -24,7 +24,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sps
 from scipy.linalg import lapack
 
 from .newton import NewtonInfo, minimize
@@ -57,12 +56,15 @@ def inverse(R: np.ndarray, d: np.ndarray, m: int | None = None) -> np.ndarray:
     ``A`` (its factor is the leading block of ``R``)."""
     if m is not None:
         R, d = R[:m, :m], d[:m]
-    inv, info = lapack.dpotri(R, lower=0)
+    inv, info = lapack.dpotri(R, lower=0)  # upper triangle; R's (zero) lower one is kept
     if info != 0:
         raise NotPositiveDefinite("singular Cholesky factor")
-    inv = np.triu(inv)
-    inv = inv + np.triu(inv, 1).T
-    return inv * np.outer(d, d)
+    diag = inv.diagonal().copy()
+    inv += inv.T
+    inv.flat[::inv.shape[0] + 1] = diag
+    inv *= d[:, None]
+    inv *= d[None, :]
+    return inv
 
 
 @dataclass
@@ -103,11 +105,7 @@ class GaussianEngine:
         self.y = np.asarray(y, dtype=float)
         self.y_work = self.y - layout.offsets()[:, 0]
         mats = layout.matrices(0)
-        order = np.argsort([sl.start for sl, _ in mats])
-        parts = [mats[i][1] for i in order]
-        #: every model matrix side by side in the internal order (CSR if any block is sparse)
-        self.C = (sps.hstack(parts, format="csr") if any(sps.issparse(M) for M in parts)
-                  else np.hstack(parts))
+        self.mats = mats
         P = layout.P
         unit = bool(np.all(w == 1.0))
         self.G = np.empty((P, P))
@@ -125,7 +123,10 @@ class GaussianEngine:
 
     def fitted(self, beta: np.ndarray) -> np.ndarray:
         """``C beta`` plus the offset."""
-        return self.y - self.y_work + np.asarray(self.C @ beta).ravel()
+        out = self.y - self.y_work
+        for sl, M in self.mats:
+            out = out + M @ beta[sl]
+        return out
 
     # -- one evaluation ---------------------------------------------------------------------
     def state(self, psi: np.ndarray) -> GaussianState:
