@@ -82,6 +82,7 @@ class GaussianState:
     log_det_S: float
     score: float  # profiled criterion, without the blocks' REML offsets
     Ainv: np.ndarray | None = None
+    derivs: tuple | None = None  # derivatives() for all parameters, once computed
 
     def inverse(self) -> np.ndarray:
         """``A⁻¹``."""
@@ -160,15 +161,16 @@ class GaussianEngine:
         """Exact first and second derivatives w.r.t. the free parameters: of ``Dp``
         (``dD, d2D``), of the log-determinant term (``dL, d2L``) and of ``log|S|``
         (``dS, d2S``)."""
-        pen = st.penalty
-        Ainv = st.inverse()
-        Ad = inverse(st.R, st.d, self.layout.Q) if self.ml else Ainv
-        Sb = pen.gradient_vectors(st.beta)
-        dD, d2D = pen.quadratic_derivs(st.beta, Sb)
-        d2D = d2D - 2.0 * (Sb @ Ainv @ Sb.T)
-        dL = pen.traces(Ad)
-        d2L = pen.trace_pairs(Ad)
-        _, dS, d2S = pen.log_det()
+        if st.derivs is None:
+            pen = st.penalty
+            Ainv = st.inverse()
+            Ad = inverse(st.R, st.d, self.layout.Q) if self.ml else Ainv
+            Sb = pen.gradient_vectors(st.beta)
+            dD, d2D = pen.quadratic_derivs(st.beta, Sb)
+            d2D = d2D - 2.0 * (Sb @ Ainv @ Sb.T)
+            _, dS, d2S = pen.log_det()
+            st.derivs = (dD, d2D, pen.traces(Ad), pen.trace_pairs(Ad), dS, d2S)
+        dD, d2D, dL, d2L, dS, d2S = st.derivs
         if free.size == dD.size:
             return dD, d2D, dL, d2L, dS, d2S
         ix = np.ix_(free, free)
