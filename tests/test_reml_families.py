@@ -185,6 +185,7 @@ def synth():
     df["count"] = rng.poisson(mu)
     df["pos"] = rng.gamma(3.0, mu / 3.0)
     df["y"] = np.log(mu) + rng.normal(0, 0.3, n)
+    df["hit"] = (df["count"] > np.median(df["count"])).astype(int)
     return df
 
 
@@ -198,7 +199,8 @@ def _engine(design, family, response, method="REML"):
 @pytest.mark.parametrize(("family", "column", "method"), [
     (fam.poisson(), "count", "REML"), (fam.negbinomial(), "count", "REML"),
     (fam.gamma("log"), "pos", "REML"), (fam.gamma(), "pos", "ML"),
-    (fam.poisson(), "count", "ML")])
+    (fam.poisson(), "count", "ML"), (fam.bernoulli("probit"), "hit", "REML"),
+    (fam.bernoulli("cloglog"), "hit", "ML")])
 def test_laplace_gradient_matches_finite_differences(synth, family, column, method):
     d = bz.design(f"{column} ~ z + s(x, bs='cr', k=8) + (1 | g)", synth)
     engine = _engine(d, family, d.y, method)
