@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 
 _LAZY: dict[str, tuple[str, str | None]] = {
     "datasets": ("bayeszoo.datasets", None),
+    "families": ("bayeszoo.families", None),
     "runtime": ("bayeszoo.runtime", None),
     "smooths": ("bayeszoo.smooths", None),
     "reml": ("bayeszoo.inference.reml", "reml"),

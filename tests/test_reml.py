@@ -211,7 +211,7 @@ def _penalty(fit: RemlFit) -> np.ndarray:
 
 def _covariance(fit: RemlFit) -> np.ndarray:
     d = fit.design
-    V = fit.scale * np.eye(d.n)
+    V = fit.reml_scale * np.eye(d.n)
     for b in d.blocks:
         V += fit.sd[b.term] ** 2 * (b.Z @ b.Z.T)
     return V
@@ -337,11 +337,15 @@ def test_ml_loglik_is_gaussian_density(synth, radon):
     _check_against_dense(fit)
     _check_optimal(fit)
     assert "-ML = " in fit.summary()
-    # ML's scale divides the penalized residual sum of squares by n (REML: by n - Mp)
-    resid_pen = float(fit.residuals @ fit.residuals) + sum(
+    # ML's optimum divides the penalized residual sum of squares by n (REML: by n - Mp);
+    # the reported scale is mgcv's sig2, the residual sum of squares over n - edf
+    rss = float(fit.residuals @ fit.residuals)
+    resid_pen = rss + sum(
         fit.sp[b.term] * float(np.sum(fit.coef.to_numpy()[_slice(fit, j)] ** 2))
         for j, b in enumerate(fit.design.blocks))
-    assert fit.scale == pytest.approx(resid_pen / fit.n, rel=1e-10)
+    assert fit.reml_scale == pytest.approx(resid_pen / fit.n, rel=1e-10)
+    assert fit.scale == pytest.approx(rss / (fit.n - fit.edf_total), rel=1e-10)
+    assert abs(fit.scale / fit.reml_scale - 1) > 1e-3
     ml = reml(RADON_RI, radon, method="ML")
     _check_against_dense(ml)
     assert ml.sd["(1 | county)"] < reml(RADON_RI, radon).sd["(1 | county)"]
@@ -409,28 +413,29 @@ def test_exact_derivatives_match_finite_differences(synth):
     """The Newton gradient (profiled scale) and the full Hessian in (log sp, log scale) that
     the vcomp intervals use, cross terms of three blocks included, against central differences
     of the criterion, at the optimum and away from it."""
-    from bayeszoo.inference._reml_engine import Engine, block_matrix, build_problem
+    from bayeszoo.inference.reml import Iid, Layout, PenalizedBlock, Predictor, block_matrix
+    from bayeszoo.inference.reml.gaussian import GaussianEngine
 
     d = bz.design("y ~ f + s(x1, bs='cr', k=10) + s(x2, bs='cr', k=8) + (1 | g)", synth)
     y = np.asarray(d.y, dtype=float)
-    prob = build_problem(y, np.asarray(d.X, dtype=float),
-                         [block_matrix(b.Z, b.index, b.weights, d.n) for b in d.blocks])
-    engine = Engine(prob, "REML")
-    free = [0, 1, 2]
-    q = np.array(prob.sizes, dtype=float)
+    blocks = [PenalizedBlock(b.term, block_matrix(b.Z, b.index, b.weights, d.n), Iid(b.size))
+              for b in d.blocks]
+    engine = GaussianEngine(Layout([Predictor(np.asarray(d.X, dtype=float), blocks)]), y)
+    free = np.array([0, 1, 2])
+    q = np.array([b.size for b in d.blocks], dtype=float)
 
     def profiled(rho):
-        return engine.state(np.exp(rho)).score
+        return engine.state(rho).score
 
     def criterion(v):  # V(log sp, log scale), the scale not profiled out
-        st = engine.state(np.exp(v[:3]))
+        st = engine.state(v[:3])
         return (st.Dp / (2 * np.exp(v[3])) + 0.5 * engine.nr * (v[3] + np.log(2 * np.pi))
                 + 0.5 * st.logdet - 0.5 * q @ v[:3])
 
     best = np.log(np.array(list(reml(d).sp.values())))
     h = 1e-4
     for rho in (best, best + np.array([1.0, -0.5, 0.7])):
-        st = engine.state(np.exp(rho))
+        st = engine.state(rho)
         g, _ = engine.profile_grad_hess(st, free)
         e = np.eye(3) * h
         fd_g = np.array([(profiled(rho + e[a]) - profiled(rho - e[a])) / (2 * h)

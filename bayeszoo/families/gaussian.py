@@ -205,6 +205,10 @@ class LocationScaleLikelihood:
     def saturated(self, params):
         return 0.0, np.zeros(0), np.zeros((0, 0))
 
+    def covariance_weights(self, eta: np.ndarray, params: np.ndarray) -> np.ndarray:
+        """The observed information, as ``gam.fit5.post.proc`` uses it for ``Vp``."""
+        return self.eta_derivatives(eta, params, order=2)[1]
+
     def fitted(self, eta: np.ndarray) -> np.ndarray:
         """Columns: the mean and the standard deviation ``exp(eta2) + b``."""
         return np.column_stack([eta[:, 0], np.exp(eta[:, 1]) + self.b])
