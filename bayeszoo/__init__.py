@@ -25,7 +25,6 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "RemlFit": ("bayeszoo.inference.reml", "RemlFit"),
     "sample": ("bayeszoo.inference.sampling", "sample"),
     "predict": ("bayeszoo.inference.predict", "predict"),
-    "families": ("bayeszoo.families", None),
     "bf": ("bayeszoo.formula", "bf"),
     "loo": ("bayeszoo.inference.compare", "loo"),
     "compare": ("bayeszoo.inference.compare", "compare"),

@@ -69,7 +69,9 @@ class Block:
       (dense ``n × q``). :attr:`Z` gives the dense matrix either way.
     * ``structure``: how the coefficients are tied (:mod:`bayeszoo.structures`); ``names``:
       brms's names of its parameters.
-    * ``sp``: a smoothing parameter fixed by the user (mgcv scale), else ``None``.
+    * ``sp``: smoothing parameters fixed by the user (mgcv scale; one per penalty), else
+      ``None``; ``sp_labels``: mgcv's names of the block's smoothing parameters
+      (``te(Temp,Wind)1``, ``t2(Temp,Wind)rr``; empty: the term's name).
     * ``reml_offset``: the constant that makes the mixed-model REML criterion equal mgcv's REML
       score for a smooth (see :mod:`bayeszoo.smooths.core`); 0 for random effects.
     """
@@ -84,8 +86,14 @@ class Block:
     weights: np.ndarray | None = None
     matrix: np.ndarray | None = None
     structure: Any = IID
-    sp: float | None = None
+    sp: float | tuple[float, ...] | None = None
     reml_offset: float = 0.0
+    sp_labels: tuple[str, ...] = ()
+
+    @property
+    def smoothing_labels(self) -> tuple[str, ...]:
+        """mgcv's names of the block's smoothing parameters (``sp_labels``, else the term)."""
+        return self.sp_labels or (self.term,)
 
     @property
     def size(self) -> int:

@@ -21,7 +21,7 @@ import bayeszoo as bz
 # a first import of that submodule sets the package attribute ``design`` to the module.
 assert callable(bz.design)
 
-from bayeszoo.design import Block, Design, SmoothInfo  # noqa: E402
+from bayeszoo.design import Block, BlockNames, Design, ScaleParam, SmoothInfo  # noqa: E402
 from bayeszoo.inference.reml import RemlFit, reml  # noqa: E402
 
 MCYCLE_K20 = "accel ~ 1 + s(times, bs='cr', k=20)"
@@ -144,6 +144,11 @@ def test_random_intercept_equals_re_smooth(fit_radon, radon):
     assert fit.coef.index[1] == "(1 | county).AITKIN"
 
 
+def _names(sd: str, labels: list[str]) -> BlockNames:
+    return BlockNames(scales=(ScaleParam(sd, (sd,)),), coef="r", dims=("d",),
+                      coords=(tuple(labels),))
+
+
 def test_smooth2random_offset_from_fixture(mcycle, mgcv_ref):
     """A Design built by hand from mgcv's own matrices: the offset is -log|det C_f|."""
     s2r, basis = mgcv_ref["mcycle_cr_k20_smooth2random"], mgcv_ref["mcycle_cr_k20"]
@@ -153,12 +158,13 @@ def test_smooth2random_offset_from_fixture(mcycle, mgcv_ref):
     Uf = U[:, w < w.max() * 1e-10]
     Cf = np.linalg.lstsq(Xs @ Uf, Xf, rcond=None)[0]
     n = Xf.shape[0]
-    block = Block(name="stimes_1", kind="smooth", coef=None, term="s(times)", Z=Zr,
-                  labels=[str(i + 1) for i in range(Zr.shape[1])],
+    labels = [str(i + 1) for i in range(Zr.shape[1])]
+    block = Block(name="stimes_1", kind="smooth", coef=None, term="s(times)", labels=labels,
+                  names=_names("sds_stimes_1", labels), matrix=Zr,
                   reml_offset=-math.log(abs(np.linalg.det(Cf))))
     d = Design(formula=MCYCLE_K20, response="accel", y=mcycle["accel"].to_numpy(float),
                X=np.column_stack([np.ones(n), Xf]), column_names=["Intercept", "stimes_1"],
-               blocks=[block], smooths=[SmoothInfo("s(times)", "times", "cr", [1], 0, None)])
+               blocks=[block], smooths=[SmoothInfo("s(times)", ("times",), "cr", [1], [0])])
     fit = reml(d)
     assert fit.reml_score == pytest.approx(616.00938, abs=1e-5)
     assert fit.edf["s(times)"] == pytest.approx(11.78490, rel=1e-6)
@@ -301,7 +307,8 @@ def test_smooth_plus_random_intercept(synth):
     _check_optimal(fit)
     # the sparse (index/weights) path equals the dense one
     d = fit.design
-    dense_blocks = [dataclasses.replace(b, index=None, weights=None) for b in d.blocks]
+    dense_blocks = [dataclasses.replace(b, index=None, weights=None, matrix=b.Z)
+                    for b in d.blocks]
     fit_dense = reml(dataclasses.replace(d, blocks=dense_blocks))
     assert fit_dense.reml_score == pytest.approx(fit.reml_score, abs=1e-9)
     np.testing.assert_allclose(fit_dense.coef.to_numpy(), fit.coef.to_numpy(), rtol=1e-7,
@@ -370,7 +377,7 @@ def test_sp_argument(fit20, mcycle, synth):
     assert np.isnan(fixed.vcomp().loc["s(times)", "lower"])
     part = reml("y ~ f + s(x1, bs='cr', k=10) + s(x2, bs='cr', k=8)", synth, sp={"s(x2)": 5.0})
     assert part.sp["s(x2)"] == 5.0 and part.hessian_terms == ["s(x1)"]
-    with pytest.raises(ValueError, match=r"s\(x3\).*penalized terms"):
+    with pytest.raises(ValueError, match=r"s\(x3\).*not a smoothing parameter"):
         reml("y ~ f + s(x1, bs='cr', k=10)", synth, sp={"s(x3)": 1.0})
     with pytest.raises(ValueError, match="positive"):
         reml(MCYCLE_K20, mcycle, sp=-1.0)
@@ -400,9 +407,10 @@ def test_bad_input_errors(synth):
     with pytest.raises(ValueError, match=r"'\(1 \| g\)' is not identifiable.*span of the fixed"):
         reml("y ~ g + (1 | g)", df)
     small = df.iloc[:10]
-    Z = np.eye(10)
-    block = Block(name="id", kind="re", coef="Intercept", term="(1 | id)", Z=Z,
-                  labels=[str(i) for i in range(10)], index=np.arange(10), weights=np.ones(10))
+    labels = [str(i) for i in range(10)]
+    block = Block(name="id", kind="re", coef="Intercept", term="(1 | id)", labels=labels,
+                  names=_names("sd_id__Intercept", labels), index=np.arange(10),
+                  weights=np.ones(10))
     with pytest.raises(ValueError, match=r"more coefficients \(12.*than observations \(10\)"):
         reml(Design(formula="y ~ x1 + (1 | id)", response="y", y=small["y"].to_numpy(float),
                     X=np.column_stack([np.ones(10), small["x1"]]),

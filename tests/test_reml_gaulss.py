@@ -11,42 +11,20 @@ from reference_data import fixture, load
 
 import bayeszoo as bz
 import bayeszoo.families as fam
-from bayeszoo.inference.reml import Iid, PenalizedBlock, Predictor, block_matrix, fit_model
 
 REF = fixture("mgcv_gaulss")["mcycle_gaulss"]
-
-
-def _predictor(d, name):
-    blocks = [PenalizedBlock(b.term, block_matrix(b.Z, b.index, b.weights, d.n), Iid(b.size),
-                             reml_offset=b.reml_offset) for b in d.blocks]
-    return Predictor(np.asarray(d.X, float), blocks, name=name)
 
 
 @pytest.fixture(scope="module")
 def gaulss():
     mcycle = load("mcycle")
-    d_mu = bz.design("accel ~ s(times, bs='cr', k=20)", mcycle)
-    d_sigma = bz.design("accel ~ s(times, bs='cr', k=10)", mcycle)
-    family = fam.gaussian()
-    lik = family.reml_likelihood(family.prepare(mcycle["accel"], "accel"), dpars=("sigma",))
-    return fit_model([_predictor(d_mu, "mu"), _predictor(d_sigma, "sigma")], lik), d_mu, d_sigma
-
-
-def _mgcv_coef(r, d, k):
-    """Predictor ``k``'s coefficients in mgcv's basis (intercept, then the smooth's ``Xc``
-    coefficients)."""
-    lay = r.layout
-    sm = d.smooths[0]
-    fixed = r.beta[lay.fixed_slices[k]]
-    j = [i for i, p in enumerate(lay.block_predictor) if p == k][0]
-    bd = np.zeros(sm.basis.P.shape[1])
-    bd[sm.basis.fixed_cols] = fixed[sm.fixed_columns]
-    bd[sm.basis.random_cols] = r.beta[lay.block_slices[j]]
-    return np.r_[fixed[0], sm.basis.P @ bd]
+    fit = bz.reml(bz.bf("accel ~ s(times, bs='cr', k=20)", sigma="~ s(times, bs='cr', k=10)"),
+                  mcycle)
+    return fit.engine, fit
 
 
 def test_gaulss_matches_mgcv(gaulss):
-    r, d_mu, d_sigma = gaulss
+    r, fit = gaulss
     assert r.converged
     assert r.score == pytest.approx(REF["reml"], rel=1e-9)
     lay = r.layout
@@ -55,8 +33,13 @@ def test_gaulss_matches_mgcv(gaulss):
     assert float(np.sum(r.edf)) == pytest.approx(REF["edf_total"], rel=1e-7)
     np.testing.assert_allclose([r.smoothing_parameters(0)[0], r.smoothing_parameters(1)[0]],
                                list(REF["sp"].values()), rtol=1e-5)
-    coef = np.r_[_mgcv_coef(r, d_mu, 0), _mgcv_coef(r, d_sigma, 1)]
+    coef = fit.mgcv_coef().to_numpy()
     ref_coef = np.array(list(REF["coef"].values()))
+    assert fit.edf["s(times)"] == pytest.approx(REF["edf_terms"]["s(times)"], rel=1e-6)
+    assert fit.edf["s.1(times)"] == pytest.approx(REF["edf_terms"]["s.1(times)"], rel=1e-6)
+    assert fit.reml_score == pytest.approx(REF["reml"], rel=1e-9)
+    np.testing.assert_allclose(fit.fitted, REF["mu"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(fit.fitted_dpars["sigma"], 1.0 / np.array(REF["sd"]), rtol=1e-6)
     assert np.max(np.abs(coef - ref_coef) / np.maximum(np.abs(ref_coef), 1e-3)) < 1e-5
     np.testing.assert_allclose(r.fitted[:, 0], REF["mu"], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(r.fitted[:, 1], 1.0 / np.array(REF["sd"]), rtol=1e-6)
@@ -68,7 +51,7 @@ def test_gaulss_matches_mgcv(gaulss):
 def test_gaulss_criterion_is_laplace_of_the_gaussian_density(gaulss):
     """At the optimum: -l + b'Sb/2 + log|H + S|/2 - log|S|/2 - Mp log(2π)/2 with l the
     Gaussian log likelihood at mu and sd (gam.fit5's REML), the offsets of both smooths added."""
-    r, _, _ = gaulss
+    r, _ = gaulss
     y = load("mcycle")["accel"].to_numpy(float)
     lay = r.layout
     mu, sd = r.fitted[:, 0], r.fitted[:, 1]

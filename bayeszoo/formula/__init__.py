@@ -27,7 +27,7 @@ formula showing the position; an unknown column is :class:`UnknownColumnError` (
 """
 
 from .bf import BrmsFormula, bf
-from .build import design, evaluate_design
+from .build import as_design, design, evaluate_design
 from .errors import FormulaError, UnknownColumnError
 from .naming import brms_name, smooth_label
 from .parse import GpTerm, ParsedFormula, RandomTerm, SmoothTerm, parse_formula
@@ -40,6 +40,7 @@ __all__ = [
     "RandomTerm",
     "SmoothTerm",
     "UnknownColumnError",
+    "as_design",
     "bf",
     "brms_name",
     "design",

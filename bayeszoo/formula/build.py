@@ -163,9 +163,10 @@ def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
     for col, level in single_level_factors(cstate, plan.fixed, plan.reverse):
         warnings.warn(f"factor {col!r} has a single level ({level!r}) in the data: it adds no "
                       "column to the fixed effects", UserWarning, stacklevel=3)
-    offsets = [fit_expression(_spec(False, [o]), frame, plan.reverse, f"offset({o})")[2]
+    # one numeric column each: I() keeps formulaic from reading + and - as term operators
+    offsets = [fit_expression(f"0 + I({o})", frame, plan.reverse, f"offset({o})")[2]
                for o in plan.offsets]
-    additions = {k: fit_expression(_spec(False, [v]), frame, plan.reverse, f"{k}()")[2]
+    additions = {k: fit_expression(f"0 + I({v})", frame, plan.reverse, f"{k}()")[2]
                  for k, v in plan.additions.items()}
     terms: list[dict[str, Any]] = []
     ri = iter(plan.random)
@@ -279,3 +280,20 @@ def _add_block(blocks: list[Block], seen: set, blk: Block, text: str) -> None:
                            "formula")
     seen.add(key)
     blocks.append(blk)
+
+
+def as_design(formula_or_design, data: pd.DataFrame | None = None, family: Any = None,
+              na_action: str = "raise", knots: dict[str, Any] | None = None) -> Design:
+    """A formula string or :func:`bayeszoo.bf` (with ``data``), or a Design, as a Design with
+    ``family`` (a Design keeps its own unless ``family`` is given)."""
+    if isinstance(formula_or_design, Design):
+        if data is not None:
+            raise ValueError("pass data only with a formula; a Design already holds its data")
+        fam = family if family is not None else formula_or_design.family or "gaussian"
+        return replace(formula_or_design, family=get_family(fam))
+    if not isinstance(formula_or_design, str | BrmsFormula):
+        raise TypeError(f"expected a formula string, bf(...) or a Design, got "
+                        f"{type(formula_or_design).__name__}")
+    if data is None:
+        raise ValueError("a formula needs data= (a pandas DataFrame)")
+    return design(formula_or_design, data, family=family, na_action=na_action, knots=knots)

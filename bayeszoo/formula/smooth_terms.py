@@ -167,5 +167,5 @@ def smooth_columns(state: dict[str, Any], data: pd.DataFrame, columns: dict[str,
         blocks.append(Block(name=sb.name, kind="smooth", coef=None, term=sb.term, labels=labels,
                             names=smooth_block_names(sb.name, labels, npen, dpar),
                             matrix=sb.Z, structure=structure, sp=sp,
-                            reml_offset=sb.reml_offset))
+                            reml_offset=sb.reml_offset, sp_labels=tuple(sb.sp_labels)))
     return term.Xf, list(term.fixed_names), blocks

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from bayeszoo.design import Design
+from bayeszoo.formula import as_design
 from bayeszoo.models.spec import PARAMETERIZATIONS, ModelSpec, model_spec
 
 from . import backends
@@ -52,28 +53,6 @@ def check_args(backend, chains, draws, tune, target_accept, seed, parameterizati
     if parameterization not in PARAMETERIZATIONS:
         raise ValueError(f"parameterization must be 'noncentered' or 'centered', "
                          f"got {parameterization!r}")
-
-
-def as_design(formula_or_design, data: pd.DataFrame | None, family: Any = None,
-              na_action: str = "raise") -> Design:
-    """A formula string or :func:`bayeszoo.bf` (with ``data``) or a Design, as a Design with
-    ``family``."""
-    from bayeszoo.formula import BrmsFormula, design
-
-    if isinstance(formula_or_design, Design):
-        if data is not None:
-            raise ValueError("pass data only with a formula; a Design already holds its data")
-        if family is not None:
-            from dataclasses import replace
-
-            return replace(formula_or_design, family=family)
-        return formula_or_design
-    if not isinstance(formula_or_design, str | BrmsFormula):
-        raise TypeError(f"expected a formula string, bf(...) or a Design, got "
-                        f"{type(formula_or_design).__name__}")
-    if data is None:
-        raise ValueError("a formula needs data= (a pandas DataFrame)")
-    return design(formula_or_design, data, family=family, na_action=na_action)
 
 
 def check_finite(design: Design) -> None:

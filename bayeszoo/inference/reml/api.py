@@ -1,11 +1,14 @@
-"""``reml(formula | Design, data, family=...)``: a Design fitted by the REML engine, as
-``mgcv::gam(..., method = "REML" | "ML")``.
+"""``reml(formula | bf | Design, data, family=...)``: a Design fitted by the REML engine, as
+``mgcv::gam(..., method = "REML" | "ML")`` (and ``lme4::lmer`` for correlated terms).
 
-A Design's blocks become :class:`~.structures.Iid` blocks (one smoothing parameter each; a
-smooth enters in mgcv's ``smooth2random`` form, so its sp is mgcv's and the REML score is
-``gam(...)$gcv.ubre``, each block's ``reml_offset`` included). The family
-(:mod:`bayeszoo.families`) supplies the likelihood: Gaussian identity-link models take the exact
-path, every other family the Laplace-approximate one.
+Each linear predictor of the Design (``mu``, then each distributional parameter with a formula:
+mgcv's ``gaulss`` for a Gaussian ``sigma``) becomes a :class:`~.problem.Predictor`; each block
+becomes a :class:`~.problem.PenalizedBlock` whose penalty structure follows the block's own
+structure (:data:`ENGINE_STRUCTURES`): an iid block one smoothing parameter (a smooth in mgcv's
+``smooth2random`` form, so its sp is mgcv's and the REML score ``gam(...)$gcv.ubre``, each
+block's ``reml_offset`` included), a ``te``/``ti`` block one per margin, a correlated term
+lme4's unstructured covariance. The family (:mod:`bayeszoo.families`) supplies the likelihood
+from the design's response and additions (``trials``, ``weights``, ``se``, ``offset``).
 """
 
 from __future__ import annotations
@@ -16,111 +19,105 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bayeszoo import families
-from bayeszoo.design import Design
+from bayeszoo.design import Block, Design
+from bayeszoo.formula import as_design
 
 from .checks import (
     check_blocks,
     check_identifiable,
     check_not_saturated,
-    gaussian_response,
+    check_response_varies,
     resolve_sp,
 )
 from .engine import EngineResult, NotPositiveDefinite, blas_context, fit_model
 from .problem import PenalizedBlock, Predictor, block_matrix
 from .result import RemlFit
-from .structures import Iid
+from .structures import Iid, MultiPenalty
 
-__all__ = ["reml"]
+__all__ = ["ENGINE_STRUCTURES", "engine_block", "reml"]
 
 METHODS = ("REML", "ML")
 
-
-def _addition(value: Any, data: pd.DataFrame | None, what: str):
-    """A response addition given as a column name of ``data`` or as values."""
-    if isinstance(value, str):
-        if data is None or value not in data.columns:
-            raise KeyError(f"{what} column {value!r} is not in the data")
-        return data[value].to_numpy()
-    return value
+#: Design block structure kind -> the engine's penalty structure for that block.
+ENGINE_STRUCTURES = {
+    "iid": lambda b: Iid(b.size),
+    "multipenalty": lambda b: MultiPenalty(list(b.structure.penalties),
+                                           labels=list(b.smoothing_labels)),
+}
 
 
-def reml(formula_or_design: str | Design, data: pd.DataFrame | None = None,
-         method: str = "REML", sp: float | dict[str, float] | None = None,
-         family: str | families.Family = "gaussian", *, trials: Any = None,
-         weights: Any = None, se: Any = None, offset: Any = None,
-         theta: float | None = None) -> RemlFit:
+def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REML",
+         sp: float | dict[str, float] | None = None, family: Any = None, *,
+         theta: float | None = None, knots: dict[str, Any] | None = None,
+         na_action: str = "raise") -> RemlFit:
     """Fit an additive mixed model by REML (or ML), as ``mgcv::gam(method=...)``.
 
-    ``formula_or_design``: a formula for :func:`bayeszoo.design` (``data`` required) or a
-    :class:`~bayeszoo.design.Design`. ``sp``: fix smoothing parameters, a number for every
-    penalized term or a ``{term: sp}`` dict (mgcv's scale); the rest are estimated.
+    ``formula_or_design``: a formula (``y | trials(n) ~ ...`` etc.) or :func:`bayeszoo.bf` for
+    :func:`bayeszoo.design` (``data`` required), or a :class:`~bayeszoo.design.Design`.
     ``family``: a name (``"binomial"``, ``"poisson"``, ``"negbinomial"``, ``"gamma"``,
     ``"bernoulli"``, ``"gaussian"``) or a :class:`~bayeszoo.families.Family` with its link.
-    ``trials`` (binomial), ``weights`` (mgcv's prior weights), ``se`` (gaussian: known
-    standard deviations, brms's ``y | se(s)``: the scale is then known, mgcv's
-    ``weights = 1/se^2, scale = 1``) and ``offset``: column names of the data or arrays, until
-    the formula reads ``y | trials(n)``; ``theta`` holds a negative binomial's theta fixed
-    (``nb(theta = ...)``), else it is estimated.
+    ``sp``: fix smoothing parameters, a number for every penalized term or a dict keyed by
+    mgcv's sp names (``"s(times)"``, ``"te(Temp,Wind)1"``); the rest are estimated. ``theta``
+    holds a negative binomial's theta fixed (``nb(theta = ...)``), else it is estimated.
+    ``knots``, ``na_action``: as :func:`bayeszoo.design`.
     """
-    if isinstance(formula_or_design, Design):
-        d = formula_or_design
-    elif isinstance(formula_or_design, str):
-        if data is None:
-            raise ValueError("reml(formula, data): data is required with a formula")
-        from bayeszoo.formula import design
-
-        d = design(formula_or_design, data)
-    else:
-        raise TypeError("reml() takes a formula string or a Design, not "
-                        f"{type(formula_or_design).__name__}")
+    d = as_design(formula_or_design, data, family, na_action, knots)
     method = str(method).upper()
     if method not in METHODS:
         raise ValueError(f"method must be 'REML' or 'ML', not {method!r}")
-    fam = families.get(family)
-    source = data if data is not None else d.data
-    if fam.name == "gaussian" and fam.link_name == "identity" and se is None:
-        y = gaussian_response(d)
-    else:
-        if d.y is None:
-            raise ValueError(f"the design of {d.formula!r} has no response: REML needs one")
-        y = d.y
-    response = fam.prepare(y, d.response, trials=_addition(trials, source, "trials"),
-                           weights=_addition(weights, source, "weights"),
-                           se=_addition(se, source, "se"),
-                           offset=_addition(offset, source, "offset"))
-    likelihood = fam.reml_likelihood(response, theta=theta)
-    X = np.asarray(d.X, dtype=float)
-    check_blocks(d)
+    if d.y is None:
+        raise ValueError(f"the design of {d.formula!r} has no response: REML needs one")
+    fam = d.family
+    offset = d.offset if d.offset is not None and np.any(d.offset) else None
+    response = fam.prepare(d.y, d.response, trials=d.additions.get("trials"),
+                           weights=d.additions.get("weights"), se=d.additions.get("se"),
+                           offset=offset)
+    likelihood = fam.reml_likelihood(response, dpars=tuple(d.dpars), theta=theta)
+    scale_estimated = likelihood.scale_param is not None or getattr(likelihood, "quadratic",
+                                                                    False)
+    check_response_varies(d, scale_estimated)
+    for dk in d.predictors:
+        check_blocks(dk)
     fixed = resolve_sp(d, sp)
-    check_not_saturated(d, int(np.sum(likelihood.weights > 0)), likelihood.scale_param is not None
-                        or getattr(likelihood, "quadratic", False), method)
-    with blas_context(d.n, X.shape[1] + sum(b.size for b in d.blocks)):
-        return _fit_design(d, fam, likelihood, response, X, fixed, method)
+    check_not_saturated(d, int(np.sum(likelihood.weights > 0)), scale_estimated, method)
+    P = sum(dk.X.shape[1] + sum(b.size for b in dk.blocks) for dk in d.predictors)
+    with blas_context(d.n, P):
+        return _fit_design(d, likelihood, fixed, method)
 
 
-def _fit_design(d: Design, fam: families.Family, likelihood, response, X: np.ndarray,
-                fixed: list[float | None], method: str) -> RemlFit:
-    check_identifiable(d, X)
-    blocks = [PenalizedBlock(b.term, block_matrix(b.Z, b.index, b.weights, d.n), Iid(b.size),
-                             fixed=None if f is None else np.array([math.log(f)]),
-                             reml_offset=b.reml_offset, **_re_names(b))
-              for b, f in zip(d.blocks, fixed, strict=True)]
-    predictor = Predictor(X, blocks, offset=response.offset, name=d.response)
+def engine_block(b: Block, n: int, fixed: np.ndarray | None) -> PenalizedBlock:
+    """The engine's view of a Design block: its model matrix (CSR for an indicator block) and
+    penalty structure, with lme4's names for random effects."""
+    kind = b.structure.kind
+    if kind not in ENGINE_STRUCTURES:
+        raise ValueError(f"REML has no penalty for {kind} blocks ({b.term}); fit this model "
+                         "with bayeszoo.sample")
+    names: dict[str, Any] = {}
+    if b.kind == "re":
+        coefs = list(getattr(b.structure, "coefs", [b.coef]))
+        names = {"group": b.name, "coefs": ["(Intercept)" if c in (None, "Intercept") else c
+                                            for c in coefs],
+                 "levels": list(b.labels)}
+    matrix = block_matrix(b.Z, b.index, b.weights, n) if b.is_indicator else b.matrix
+    return PenalizedBlock(b.term, matrix, ENGINE_STRUCTURES[kind](b), fixed=fixed,
+                          reml_offset=b.reml_offset, **names)
+
+
+def _fit_design(d: Design, likelihood, fixed: list[list[float | None]], method: str) -> RemlFit:
+    predictors = []
+    for k, (dk, fk) in enumerate(zip(d.predictors, fixed, strict=True)):
+        check_identifiable(dk, np.asarray(dk.X, dtype=float))
+        blocks = [engine_block(b, d.n, None if f is None else np.log(np.atleast_1d(f)))
+                  for b, f in zip(dk.blocks, fk, strict=True)]
+        off = dk.offset if dk.offset is not None and np.any(dk.offset) else None
+        predictors.append(Predictor(np.asarray(dk.X, dtype=float), blocks, offset=off,
+                                    name=d.response if k == 0 else dk.dpar))
     try:
-        result = fit_model([predictor], likelihood, method)
+        result = fit_model(predictors, likelihood, method)
     except (NotPositiveDefinite, FloatingPointError) as err:
         raise ValueError(f"the design of {d.formula!r} is singular or the fit diverged: "
                          f"{err}") from None
-    return make_fit(d, fam, likelihood, result, fixed)
-
-
-def _re_names(b) -> dict:
-    """lme4 names of a random-effect block: grouping factor, coefficient, levels."""
-    if b.kind != "re":
-        return {}
-    coef = "(Intercept)" if b.coef in (None, "Intercept") else b.coef
-    return {"group": b.name, "coefs": [coef], "levels": list(b.labels)}
+    return make_fit(d, likelihood, result, fixed)
 
 
 def _check_finite(d: Design, r: EngineResult) -> None:
@@ -133,65 +130,109 @@ def _check_finite(d: Design, r: EngineResult) -> None:
                          "does not suit it; rescale the response or check the data")
 
 
-def make_fit(d: Design, fam: families.Family, likelihood, r: EngineResult,
-             fixed: list[float | None]) -> RemlFit:
-    """A :class:`RemlFit` from an engine result on Design ``d`` (one linear predictor)."""
+def term_label(label: str, k: int) -> str:
+    """mgcv's name of a term of linear predictor ``k``: ``s(times)`` -> ``s.1(times)``."""
+    if k == 0:
+        return label
+    head, paren, rest = label.partition("(")
+    return f"{head}.{k}{paren}{rest}" if paren and head else f"{label}.{k}"
+
+
+def _smooth_column_terms(dk: Design, k: int) -> dict[int, str]:
+    """The mgcv term of each smooth's unpenalized column of predictor ``dk``."""
+    out = {}
+    for sm in dk.smooths:
+        terms = (sm.state["term"]["fixed_terms"] if sm.state is not None
+                 else [sm.term] * len(sm.fixed_columns))
+        for j, t in zip(sm.fixed_columns, terms, strict=True):
+            out[j] = term_label(t, k)
+    return out
+
+
+def _penalty_scales(d: Design) -> dict[str, float]:
+    """mgcv's ``S.scale`` per smoothing-parameter name (``gam.vcomp(rescale = TRUE)``)."""
+    out = {}
+    for k, dk in enumerate(d.predictors):
+        for sm in dk.smooths:
+            if sm.state is None:
+                continue
+            labels = [lab for b in sm.blocks for lab in dk.blocks[b].smoothing_labels]
+            scales = list(sm.state["con"]["S_scale"])
+            if len(scales) == len(labels):
+                out.update({term_label(lab, k): float(s) for lab, s in zip(labels, scales,
+                                                                             strict=True)})
+    return out
+
+
+def make_fit(d: Design, likelihood, r: EngineResult,
+             fixed: list[list[float | None]]) -> RemlFit:
+    """A :class:`RemlFit` from an engine result on Design ``d``."""
     _check_finite(d, r)
     layout = r.layout
     order = layout.design_order()
-    names = pd.Index(list(d.column_names)
-                     + [f"{b.term}.{lab}" for b in d.blocks for lab in b.labels])
-    blocks = d.blocks
-    sp = {b.term: float(r.smoothing_parameters(j)[0]) if f is None else f
-          for j, (b, f) in enumerate(zip(blocks, fixed, strict=True))}
-    sd = {b.term: math.sqrt(r.reml_scale / sp[b.term]) for b in blocks}
-    edf_int = r.edf
-    block_edf = [float(np.sum(edf_int[sl])) for sl in layout.block_slices]
+    names: list[str] = []
     edf: dict[str, float] = {}
-    claimed: set[int] = set()
-    smooth_cols: set[int] = set()
-    for sm in d.smooths:
-        e = float(len(sm.fixed_columns))
-        smooth_cols.update(sm.fixed_columns)
-        if sm.block is not None:
-            e += block_edf[sm.block]
-            claimed.add(sm.block)
-        edf[sm.term] = edf.get(sm.term, 0.0) + e
-    for j, b in enumerate(blocks):
-        if j not in claimed:
-            edf[b.term] = edf.get(b.term, 0.0) + block_edf[j]
-    parametric = [i for i in range(d.X.shape[1]) if i not in smooth_cols]
-    labels = []
-    terms = []
-    for j, lab in r.hessian_labels:
-        if j is None:
-            labels.append(lab)
-        else:
-            labels.append(blocks[j].term)
-            terms.append(blocks[j].term)
-    penalty_scales = {}
-    for sm in d.smooths:
-        s = getattr(sm.basis, "S_scale", None)
-        if sm.block is not None and isinstance(s, int | float) and s > 0:
-            penalty_scales[blocks[sm.block].term] = float(s)
-    eta = r.eta[:, 0]
-    fitted = r.fitted[:, 0]
+    sp: dict[str, float] = {}
+    fixed_sp: list[str] = []
+    parametric: list[int] = []
+    block_labels: dict[int, list[str]] = {}
+    edf_int = r.edf
+    j = 0  # engine block index, predictors in order
+    for k, dk in enumerate(d.predictors):
+        col_terms = _smooth_column_terms(dk, k)
+        start = len(names)
+        names += [c if k == 0 else f"{c}.{k}" for c in dk.column_names]
+        fs = layout.fixed_slices[k]
+        for c in range(dk.X.shape[1]):
+            if c in col_terms:
+                edf[col_terms[c]] = edf.get(col_terms[c], 0.0) + float(edf_int[fs.start + c])
+            else:
+                parametric.append(start + c)
+        for b, f in zip(dk.blocks, fixed[k], strict=True):
+            term = term_label(b.term, k)
+            names += [f"{term}.{lab}" for lab in b.labels] if b.size == len(b.labels) else \
+                [f"{term}.{i + 1}" for i in range(b.size)]
+            edf[term] = edf.get(term, 0.0) + float(np.sum(edf_int[layout.block_slices[j]]))
+            labels = [term_label(lab, k) for lab in b.smoothing_labels]
+            block_labels[j] = labels
+            if b.structure.kind != "unstructured":
+                values = r.smoothing_parameters(j) if f is None else np.atleast_1d(f)
+                sp.update({lab: float(v) for lab, v in zip(labels, values, strict=True)})
+                if f is not None:
+                    fixed_sp += labels
+            j += 1
+    sd = {lab: math.sqrt(r.reml_scale / v) for lab, v in sp.items()}
+    hessian_labels, hessian_terms = [], []
+    counts: dict[int, int] = {}
+    for jb, lab in r.hessian_labels:
+        if jb is None:
+            hessian_labels.append(lab)
+            continue
+        i = counts.get(jb, 0)
+        counts[jb] = i + 1
+        name = (block_labels[jb][i] if i < len(block_labels[jb])
+                else f"{block_labels[jb][0]}:{lab}")
+        hessian_labels.append(name)
+        hessian_terms.append(name)
     theta = (float(np.exp(r.params[list(r.param_names).index("log_theta")]))
              if "log_theta" in r.param_names else getattr(likelihood, "fixed_theta", None))
     y = likelihood.y  # mgcv's response: proportions for binomial models
-    scale_estimated = likelihood.scale_param is not None or getattr(likelihood, "quadratic",
-                                                                    False)
+    fitted = r.fitted[:, 0]
     return RemlFit(
-        design=d, method=r.method, family=fam, coef=pd.Series(r.beta[order], index=names),
-        fitted=fitted, linear_predictors=eta, residuals=y - fitted, sp=sp, sd=sd,
-        scale=float(r.scale), reml_scale=float(r.reml_scale), scale_estimated=scale_estimated,
+        design=d, method=r.method, family=d.family,
+        coef=pd.Series(r.beta[order], index=pd.Index(names)), fitted=fitted,
+        linear_predictors=r.eta[:, 0], residuals=y - fitted, sp=sp, sd=sd,
+        scale=float(r.scale), reml_scale=float(r.reml_scale),
+        scale_estimated=likelihood.scale_param is not None or getattr(likelihood, "quadratic",
+                                                                      False),
         reml_score=float(r.score), criterion=float(r.criterion), edf=edf,
         edf_total=float(np.sum(edf_int)), edf_coef=pd.Series(edf_int[order], index=names),
         theta=theta, deviance=float(r.deviance),
-        null_deviance=likelihood.null_deviance(r.layout.offsets()[:, 0], d.has_intercept,
+        null_deviance=likelihood.null_deviance(layout.offsets()[:, 0], d.has_intercept,
                                                r.params),
-        fixed_sp=[b.term for b, f in zip(blocks, fixed, strict=True) if f is not None],
-        hessian=r.hessian, hessian_terms=terms, hessian_labels=labels,
-        converged=r.converged, iterations=r.iterations, engine=r, likelihood=likelihood,
-        _cov=r.cov[np.ix_(order, order)], _parametric=parametric, _penalty_scales=penalty_scales,
-        _has_offset=bool(np.any(r.layout.offsets() != 0)))
+        fixed_sp=fixed_sp, hessian=r.hessian, hessian_terms=hessian_terms,
+        hessian_labels=hessian_labels, converged=r.converged, iterations=r.iterations,
+        engine=r, likelihood=likelihood, fitted_dpars={
+            dk.dpar: r.fitted[:, k] for k, dk in enumerate(d.predictors) if k > 0},
+        parametric=parametric, penalty_scales=_penalty_scales(d),
+        _cov=r.cov[np.ix_(order, order)])

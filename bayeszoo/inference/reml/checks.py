@@ -10,31 +10,18 @@ from scipy import linalg
 
 from bayeszoo.design import Design
 
-__all__ = ["check_blocks", "check_identifiable", "check_not_saturated", "column_terms",
-           "gaussian_response", "resolve_sp"]
+__all__ = ["check_blocks", "check_identifiable", "check_not_saturated",
+           "check_response_varies", "column_terms", "resolve_sp"]
 
 RANK_TOL = 1e-8  # distance of a unit-norm column of X from the span of the columns before it
 
 
-def gaussian_response(d: Design) -> np.ndarray:
-    """The response of a Gaussian model: numeric, finite, not constant."""
-    if d.y is None:
-        raise ValueError(f"the design of {d.formula!r} has no response: REML needs one")
-    y = np.asarray(d.y)
-    if y.dtype.kind not in "biuf":
-        raise ValueError(f"response {d.response!r} is not numeric (dtype {y.dtype}): REML fits a "
-                         "Gaussian response; convert it to numbers or choose a numeric column")
-    y = y.astype(float).ravel()
-    if y.shape[0] != d.X.shape[0]:
-        raise ValueError(f"response {d.response!r} has {y.shape[0]} values but X has "
-                         f"{d.X.shape[0]} rows")
-    if not np.all(np.isfinite(y)):
-        raise ValueError(f"response {d.response!r} has {int(np.sum(~np.isfinite(y)))} missing or "
-                         "infinite values")
-    if np.ptp(y) == 0:
+def check_response_varies(d: Design, scale_estimated: bool) -> None:
+    """An estimated scale needs a response that varies."""
+    y = np.asarray(d.y, dtype=float)
+    if scale_estimated and y.size and np.ptp(y) == 0:
         raise ValueError(f"response {d.response!r} is constant ({y[0]:g}): there is no variance "
                          "to decompose")
-    return y
 
 
 def column_terms(d: Design) -> list[str]:
@@ -110,30 +97,43 @@ def check_identifiable(d: Design, X: np.ndarray) -> None:
                              "duplicate it")
 
 
-def resolve_sp(d: Design, sp: Any) -> list[float | None]:
-    """Per block: the fixed sp (``Block.sp`` or the ``sp`` argument), else ``None``."""
-    fixed: list[float | None] = [b.sp for b in d.blocks]
+def resolve_sp(d: Design, sp: Any) -> list[list[Any]]:
+    """Per linear predictor and block: the fixed smoothing parameters (``Block.sp`` or the
+    ``sp`` argument: one number for every penalized term, or a dict keyed by mgcv's sp names),
+    else ``None`` (estimated)."""
+    fixed = [[b.sp for b in dk.blocks] for dk in d.predictors]
+    labels = {lab: (k, j, i) for k, dk in enumerate(d.predictors)
+              for j, b in enumerate(dk.blocks) if b.structure.kind != "unstructured"
+              for i, lab in enumerate(b.smoothing_labels)}
     if sp is None:
         pass
     elif isinstance(sp, dict):
-        terms = [b.term for b in d.blocks]
-        unpenalized = {sm.term for sm in d.smooths if sm.block is None}
-        for key, value in sp.items():
+        unpenalized = {sm.term for sm in d.smooths if not sm.blocks}
+        for key in sp:
             if key in unpenalized:
                 raise ValueError(f"term {key!r} is unpenalized (fx=True): it has no smoothing "
                                  "parameter")
-            if key not in terms:
-                raise ValueError(f"sp given for {key!r}, which is not a penalized term of "
-                                 f"{d.formula!r}; penalized terms: {terms}")
-            for j, t in enumerate(terms):
-                if t == key:
-                    fixed[j] = value
+            if key not in labels:
+                raise ValueError(f"sp given for {key!r}, which is not a smoothing parameter of "
+                                 f"{d.formula!r}; it has: {list(labels)}")
+        for k, dk in enumerate(d.predictors):
+            for j, b in enumerate(dk.blocks):
+                mine = [sp.get(lab) for lab in b.smoothing_labels]
+                if any(v is not None for v in mine):
+                    if any(v is None for v in mine):
+                        raise ValueError(f"give every smoothing parameter of {b.term!r} "
+                                         f"({list(b.smoothing_labels)}) or none")
+                    fixed[k][j] = mine[0] if len(mine) == 1 else tuple(mine)
     elif isinstance(sp, int | float | np.floating | np.integer):
-        fixed = [float(sp)] * len(d.blocks)
+        fixed = [[float(sp) if len(b.smoothing_labels) == 1
+                  else (float(sp),) * len(b.smoothing_labels) for b in dk.blocks]
+                 for dk in d.predictors]
     else:
         raise ValueError(f"sp must be None, a number or a dict by term, not {type(sp).__name__}")
-    for b, v in zip(d.blocks, fixed, strict=True):
-        if v is not None and not (np.isfinite(v) and v > 0):
-            raise ValueError(f"sp for term {b.term!r} must be a positive number, got {v!r} "
-                             "(an unpenalized smooth is s(..., fx=True))")
-    return [None if v is None else float(v) for v in fixed]
+    for fk, dk in zip(fixed, d.predictors, strict=True):
+        for b, v in zip(dk.blocks, fk, strict=True):
+            for x in np.atleast_1d(v if v is not None else []):
+                if not (np.isfinite(x) and x > 0):
+                    raise ValueError(f"sp for term {b.term!r} must be a positive number, got "
+                                     f"{x!r} (an unpenalized smooth is s(..., fx=True))")
+    return fixed

@@ -9,17 +9,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from bayeszoo.design import Design
+from bayeszoo.design import Design, design_arrays, linear_predictor
 from bayeszoo.families import Family
 
 from .engine import EngineResult
 
-__all__ = ["RemlFit", "dense_design"]
-
-
-def dense_design(d: Design) -> np.ndarray:
-    """``[X, Z_1, ..., Z_m]`` of a Design, the coefficient order of :class:`RemlFit`."""
-    return np.column_stack([np.asarray(d.X, float)] + [np.asarray(b.Z, float) for b in d.blocks])
+__all__ = ["RemlFit"]
 
 
 @dataclass(eq=False, repr=False)
@@ -59,6 +54,10 @@ class RemlFit:
         ``outer.info$hess``): log sp of each term in ``hessian_terms``, then the family's
         (``hessian_labels`` names every row: ``"log_theta"``, ``"log_scale"``).
     converged, iterations : the outer Newton iteration's outcome.
+    fitted_dpars : for a distributional model (mgcv's ``gaulss``), each distributional
+        parameter's fitted values (``sigma``: the fitted standard deviation).
+    parametric : positions in ``coef`` of the parametric (non-smooth) columns.
+    penalty_scales : mgcv's ``S.scale`` per smoothing parameter (``vcomp(rescale=True)``).
     """
 
     design: Design
@@ -89,10 +88,10 @@ class RemlFit:
     iterations: int
     engine: EngineResult = field(repr=False)
     likelihood: object = field(repr=False)
+    fitted_dpars: dict[str, np.ndarray]
+    parametric: list[int]
+    penalty_scales: dict[str, float]
     _cov: np.ndarray = field(repr=False)  # Vp / scale in Design order
-    _parametric: list[int] = field(repr=False)
-    _penalty_scales: dict[str, float] = field(repr=False, default_factory=dict)
-    _has_offset: bool = field(repr=False, default=False)
 
     # -- derived quantities -------------------------------------------------------------------
     @property
@@ -146,7 +145,7 @@ class RemlFit:
             sd_lsd = dict(zip(names, np.sqrt(np.maximum(np.diag(V), 0)), strict=True))
         else:
             sd_lsd = {}
-        scales = self._penalty_scales if rescale else {}
+        scales = self.penalty_scales if rescale else {}
         rows, idx = [], []
         for term, sp in self.sp.items():
             sd = math.sqrt(self.reml_scale * scales.get(term, 1.0) / sp)
@@ -158,40 +157,88 @@ class RemlFit:
             idx.append("scale")
         return pd.DataFrame(rows, index=idx, columns=["std.dev", "lower", "upper"])
 
-    def predict(self, newdata: pd.DataFrame | Design | None = None, se: bool = False,
-                type: str = "link", allow_new_levels: bool = False,
-                offset: np.ndarray | None = None):
-        """Predictions for ``newdata`` (``None``: the fitted data), as ``predict.gam``.
+    def mgcv_coef(self) -> pd.Series:
+        """The coefficients as mgcv's ``coef()`` reports them: per linear predictor its
+        parametric columns, then each smooth in mgcv's basis and order (``s(times).1`` ...;
+        ``smooth2random``'s reparameterization undone through the term's coefficient map, and
+        for ``t2`` the intercept shift of mgcv's prediction constraint), then the other random
+        effects as they are."""
+        from bayeszoo.smooths.state import decode_array
 
-        ``type="link"`` gives the linear predictor, ``"response"`` the mean ``mu`` (for
-        binomial models the probability). ``newdata`` is a DataFrame (evaluated through
-        ``Design.for_newdata``, so smooths use the fitted knots and constraints) or a Design
-        with the same columns; ``offset`` its offset when the fit had one. With ``se=True``
+        values, names = [], []
+        pos = 0
+        for k, dk in enumerate(self.design.predictors):
+            size = dk.X.shape[1] + sum(b.size for b in dk.blocks)
+            b = self.coef.to_numpy()[pos:pos + size]
+            labels = list(self.coef.index[pos:pos + size])
+            pos += size
+            starts = np.cumsum([dk.X.shape[1]] + [blk.size for blk in dk.blocks])
+            smooth_cols = {c for sm in dk.smooths for c in sm.fixed_columns}
+            par = [c for c in range(dk.X.shape[1]) if c not in smooth_cols]
+            vals, nms = [b[c] for c in par], [labels[c] for c in par]
+            claimed: set[int] = set()
+            for sm in dk.smooths:
+                blocks = [b[starts[j]:starts[j + 1]] for j in sm.blocks]
+                claimed.update(sm.blocks)
+                theta = np.concatenate([b[sm.fixed_columns], *blocks])
+                if sm.state is None:
+                    vals += list(theta)
+                    nms += [labels[starts[j] + i] for j in sm.blocks
+                            for i in range(dk.blocks[j].size)]
+                    continue
+                meta = sm.state["term"]
+                vals += list(decode_array(meta["mgcv_coef_map"]) @ theta)
+                nms += [n if k == 0 else n.replace("(", f".{k}(", 1)
+                        for n in meta["coef_names"]]
+                if par and nms[0] == labels[0] and labels[0].startswith("Intercept"):
+                    vals[0] += float(decode_array(meta["mgcv_intercept_shift"]) @ theta)
+            for j in range(len(dk.blocks)):
+                if j not in claimed:
+                    vals += list(b[starts[j]:starts[j + 1]])
+                    nms += labels[starts[j]:starts[j + 1]]
+            values += vals
+            names += nms
+        return pd.Series(values, index=names)
+
+    def mu_coefficients(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The coefficients of the mean's linear predictor: ``(beta, [r_1, ...])`` in the
+        Design's order (block coefficients shaped as the design's structures have them)."""
+        d = self.design
+        b = self.coef.to_numpy()
+        p = d.X.shape[1]
+        coefs, pos = [], p
+        for blk in d.blocks:
+            coefs.append(b[pos:pos + blk.size].reshape(blk.structure.z_shape(blk)))
+            pos += blk.size
+        return b[:p], coefs
+
+    def predict(self, newdata: pd.DataFrame | Design | None = None, se: bool = False,
+                type: str = "link", allow_new_levels: bool = False):
+        """Predictions of the mean's linear predictor (``type="link"``) or of the mean
+        (``"response"``; binomial models: the probability) at ``newdata`` (``None``: the fitted
+        data), as ``predict.gam``.
+
+        ``newdata`` is a DataFrame, evaluated from the fit's term states
+        (``Design.for_newdata``: smooths keep their knots and constraints, ``offset()`` terms
+        are evaluated on the new rows), or a Design with the same columns. With ``se=True``
         returns ``(fit, se_fit)``: standard errors from ``Vp``, on the response scale by the
         delta method (``|dmu/deta|`` times the link scale's), as ``predict.gam(se.fit=TRUE)``.
         """
         if type not in ("link", "response"):
             raise ValueError(f"type must be 'link' or 'response', not {type!r}")
-        if newdata is not None and self._has_offset and offset is None:
-            raise ValueError("this fit has an offset: pass predict(newdata, offset=...) with the "
-                             "offset at the new rows")
         if newdata is None:
             d = self.design
         elif isinstance(newdata, Design):
             d = newdata
         else:
             d = self.design.for_newdata(newdata, allow_new_levels=allow_new_levels)
-        Cn = dense_design(d)
-        if Cn.shape[1] != self.coef.shape[0]:
-            raise ValueError(f"newdata gives {Cn.shape[1]} columns; the fit has "
-                             f"{self.coef.shape[0]} coefficients")
-        eta = Cn @ self.coef.to_numpy()
-        if offset is not None:
-            eta = eta + np.asarray(offset, dtype=float)
-        if newdata is None:
-            eta = self.linear_predictors.copy()
-        se_eta = (np.sqrt(self.scale * np.einsum("ij,jk,ik->i", Cn, self._cov, Cn))
-                  if se else None)
+        beta, coefs = self.mu_coefficients()
+        eta = linear_predictor(design_arrays(d), beta, coefs)
+        se_eta = None
+        if se:
+            C = np.column_stack([np.asarray(d.X, float)] + [b.Z for b in d.blocks])
+            k = C.shape[1]
+            se_eta = np.sqrt(self.scale * np.einsum("ij,jk,ik->i", C, self._cov[:k, :k], C))
         if type == "link":
             return (eta, se_eta) if se else eta
         mu, dmu, _, _ = self.family.link.derivatives(eta)
@@ -218,8 +265,7 @@ class RemlFit:
 
     def __repr__(self) -> str:
         sp = ", ".join(f"{k}: {v:.6g}" for k, v in self.sp.items())
-        fam = "" if self.family.name == "gaussian" and self.family.link_name == "identity" \
-            else f"family={self.family!r}, "
+        fam = f"family={self.family!r}, "
         theta = "" if self.theta is None else f", theta={self.theta:.6g}"
         return (f"RemlFit({self.design.formula!r}, {fam}method={self.method!r}, "
                 f"{self.method.lower()}_score={self.reml_score:.8g}, scale={self.scale:.6g}, "

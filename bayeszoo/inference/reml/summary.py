@@ -40,9 +40,9 @@ def summary_text(fit) -> str:
         family = f"Negative Binomial({fit.theta:.3f})"
     lines = ["", f"Family: {family}", f"Link function: {fit.family.link_name}", "",
              "Formula:", d.formula, ""]
-    if fit._parametric:
-        est = fit.coef.iloc[fit._parametric]
-        sev = fit.se.iloc[fit._parametric]
+    if fit.parametric:
+        est = fit.coef.iloc[fit.parametric]
+        sev = fit.se.iloc[fit.parametric]
         t = est / sev
         if fit.scale_estimated:
             stat, pcol = "t value", "Pr(>|t|)"
