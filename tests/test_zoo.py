@@ -58,7 +58,7 @@ def test_every_entry_builds_a_design(name):
     if e.group:
         assert any(b.kind == "re" for b in d.blocks) or name == "radon_unpooled"
     if e.smooth:
-        assert [s.variable for s in d.smooths] == [e.smooth]
+        assert [s.variables[0] for s in d.smooths] == [e.smooth]
 
 
 def test_unpooled_is_one_column_per_county():
