@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sps
 
+from bayeszoo.design import BlockArrays, DesignArrays, linear_predictor
+
 from .structures import Structure
 
 __all__ = ["Layout", "PenalizedBlock", "Predictor", "block_matrix", "column_squares", "cross",
@@ -106,6 +108,17 @@ def cross(A, B, w: np.ndarray | None = None) -> np.ndarray:
     return out.toarray() if sps.issparse(out) else np.asarray(out)
 
 
+def _block_arrays(M) -> BlockArrays:
+    """A block's matrix as :class:`~bayeszoo.design.BlockArrays`: index and weights when each
+    row has one stored entry (an indicator or random-slope block), else the dense matrix."""
+    empty = np.zeros(0)
+    if sps.issparse(M) and M.shape[0] and np.all(np.diff(M.indptr) == 1):
+        return BlockArrays(index=M.indices.astype(np.int64), weights=M.data.astype(float),
+                           matrix=np.zeros((0, 0)))
+    dense = M.toarray() if sps.issparse(M) else np.asarray(M, dtype=float)
+    return BlockArrays(index=empty.astype(np.int64), weights=empty, matrix=dense)
+
+
 class Layout:
     """Coefficient positions of a list of predictors (see the module docstring).
 
@@ -151,6 +164,12 @@ class Layout:
         self.param_slices = [slice(int(counts[j]), int(counts[j + 1]))
                              for j in range(len(self.blocks))]
         self.n_params = int(counts[-1])
+        offsets = self.offsets()
+        self.arrays = [DesignArrays(X=np.asarray(lp.X, dtype=float), offset=offsets[:, k],
+                                    blocks=tuple(_block_arrays(self.blocks[j].matrix)
+                                                 for j in range(len(self.blocks))
+                                                 if self.block_predictor[j] == k))
+                       for k, lp in enumerate(predictors)]
 
     def matrices(self, k: int) -> list[tuple[slice, np.ndarray | sps.csr_matrix]]:
         """``(internal slice, matrix)`` pairs of predictor ``k``: its blocks, then ``X``."""
@@ -180,11 +199,13 @@ class Layout:
         return out
 
     def eta(self, beta: np.ndarray) -> np.ndarray:
-        """``n × K`` linear predictors (offsets included)."""
-        out = self.offsets()
-        for k in range(len(self.predictors)):
-            for sl, M in self.matrices(k):
-                out[:, k] += np.asarray(M @ beta[sl]).ravel()
+        """``n × K`` linear predictors (offsets included), each through the one
+        :func:`bayeszoo.design.linear_predictor`."""
+        out = np.empty((self.n, len(self.predictors)))
+        for k, arrays in enumerate(self.arrays):
+            coefs = [beta[sl] for j, sl in enumerate(self.block_slices)
+                     if self.block_predictor[j] == k]
+            out[:, k] = linear_predictor(arrays, beta[self.fixed_slices[k]], coefs)
         return out
 
     def rmatvec(self, v: np.ndarray) -> np.ndarray:
