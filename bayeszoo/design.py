@@ -71,7 +71,7 @@ class Block:
       brms's names of its parameters.
     * ``sp``: a smoothing parameter fixed by the user (mgcv scale), else ``None``.
     * ``reml_offset``: the constant that makes the mixed-model REML criterion equal mgcv's REML
-      score for a smooth (see :mod:`bayeszoo.smooths.core`); 0 for random effects.
+      score for a smooth (see :mod:`bayeszoo.smooths.mixed`); 0 for random effects.
     """
 
     name: str
