@@ -32,7 +32,7 @@ from .expressions import aliased_frame, evaluate, fit_columns, fit_expression, s
 from .naming import fixed_param
 from .parse import ParsedFormula, parse_formula, random_groups, random_lhs
 from .random_terms import fit_random_term, random_blocks
-from .smooth_terms import fit_smooth_term, smooth_columns
+from .smooth_terms import fit_smooth_term, smooth_columns, smooth_info
 
 STATE_VERSION = 1
 
@@ -241,7 +241,7 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
         for blk in sblocks:
             bidx.append(len(blocks))
             _add_block(blocks, seen, blk, st["text"])
-        smooths.append(_smooth_info(st, fixed_idx, bidx))
+        smooths.append(smooth_info(st, fixed_idx, bidx))
     if len(set(names)) != len(names):
         dup = sorted({c for c in names if names.count(c) > 1})
         raise FormulaError(f"duplicate design columns {dup} in {pf.formula!r}")
@@ -259,17 +259,6 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
                                                                          strict=True)],
                   smooths=smooths, offset=offset, additions=additions, data=data, terms=pf,
                   states=states, dpar=dpar, evaluator=evaluate_design)
-
-
-def _smooth_info(st: dict[str, Any], fixed_idx: list[int], bidx: list[int]) -> SmoothInfo:
-    if "grouping" in st:
-        return SmoothInfo(term=st["label"], variables=tuple(st["grouping"]["variables"]),
-                          bs="re", fixed_columns=fixed_idx, blocks=bidx)
-    spec = st["smooth"]["spec"]
-    bs = spec["bs"] if spec["bs"] is not None else ("tp" if spec["kind"] == "s" else "cr")
-    return SmoothInfo(term=st["label"], variables=tuple(spec["variables"]),
-                      bs=tuple(bs) if isinstance(bs, list) else bs, fixed_columns=fixed_idx,
-                      blocks=bidx, state=st["smooth"])
 
 
 def _add_block(blocks: list[Block], seen: set, blk: Block, text: str) -> None:

@@ -55,14 +55,17 @@ def check_args(backend, chains, draws, tune, target_accept, seed, parameterizati
 
 
 def as_design(formula_or_design, data: pd.DataFrame | None, family: Any = None,
-              na_action: str = "raise") -> Design:
-    """A formula string or :func:`bayeszoo.bf` (with ``data``) or a Design, as a Design with
-    ``family``."""
+              na_action: str = "raise", knots: dict[str, Any] | None = None) -> Design:
+    """A formula string or :func:`bayeszoo.bf` (with ``data`` and optional smooth ``knots``)
+    or a Design, as a Design with ``family``."""
     from bayeszoo.formula import BrmsFormula, design
 
     if isinstance(formula_or_design, Design):
         if data is not None:
             raise ValueError("pass data only with a formula; a Design already holds its data")
+        if knots is not None:
+            raise ValueError("pass knots only with a formula; a Design already holds its "
+                             "smooths' knots (bz.design(formula, data, knots=...))")
         if family is not None:
             from dataclasses import replace
 
@@ -73,7 +76,7 @@ def as_design(formula_or_design, data: pd.DataFrame | None, family: Any = None,
                         f"{type(formula_or_design).__name__}")
     if data is None:
         raise ValueError("a formula needs data= (a pandas DataFrame)")
-    return design(formula_or_design, data, family=family, na_action=na_action)
+    return design(formula_or_design, data, family=family, na_action=na_action, knots=knots)
 
 
 def check_finite(design: Design) -> None:
@@ -155,6 +158,7 @@ def sample(
     parameterization: str = "noncentered",
     family: Any = None,
     na_action: str = "raise",
+    knots: dict[str, Any] | None = None,
 ):
     """Sample the posterior of a formula (with ``data``) or a :class:`Design` with NUTS.
 
@@ -167,13 +171,15 @@ def sample(
     posteriors whose correlations a diagonal one cannot follow, such as an intercept and the
     effects of a few data-rich groups; its cost grows with the square of the number of
     parameters. ``na_action="drop"`` drops rows with missing values (with a warning).
+    ``knots``: column -> knot values for the formula's smooths (mgcv's and brms's ``knots``;
+    for ``bs="cc"`` the two ends of the period, e.g. ``{"month": [0.5, 12.5]}``).
     Same ``seed`` and backend: identical draws. Invalid arguments, an unknown prior, missing
     values or a coefficient a flat prior leaves unidentified raise ``ValueError`` before anything
     is compiled. Returns an :class:`arviz.InferenceData` (:mod:`bayeszoo.inference.idata`).
     """
     check_args(backend, chains, draws, tune, target_accept, seed, parameterization, dense_mass)
     t0 = time.perf_counter()
-    design = as_design(formula_or_design, data, family, na_action)
+    design = as_design(formula_or_design, data, family, na_action, knots)
     check_finite(design)
     spec = model_spec(design, priors, parameterization)
     check_identifiable(design, spec)

@@ -38,6 +38,9 @@ class ZooEntry:
     * ``sampler``: default sampler options (chains, draws, tune, target_accept, ...).
     * ``group``: for grouped models the grouping factor whose partial pooling the report shows.
     * ``smooth``: for smooth models the covariate of the smooth the report draws.
+    * ``knots``: column -> knot values for the formula's smooths (mgcv's ``knots = list(...)``;
+      for a cyclic ``bs="cc"`` smooth the ends of the period), passed to ``bz.sample`` and
+      ``bz.reml``; ``None`` for mgcv's default knots.
     """
 
     name: str
@@ -52,6 +55,7 @@ class ZooEntry:
     sampler: dict[str, Any] = field(default_factory=dict)
     group: str | None = None
     smooth: str | None = None
+    knots: dict[str, tuple[float, ...]] | None = None
 
     @property
     def sampler_options(self) -> dict[str, Any]:

@@ -10,7 +10,8 @@ by the mixed-model split that brms and ``gamm`` use):
   penalized :class:`SmoothBlock` s (iid or with penalty matrices), brms and mgcv names,
   ``reml_offset``, the map back to mgcv's coefficients and a JSON-serializable ``state``;
 * :func:`evaluate_smooth` ``(state, data) -> (Xf, [Z, ...])``: the same columns on new data
-  from the state alone.
+  from the state alone; :func:`term_maps` ``(state)``: the maps back to mgcv's coefficients and
+  the ``S.scale`` of each smoothing parameter.
 
 The steps live in their own modules: raw bases (:mod:`.cr`, :mod:`.cc`, :mod:`.ps`, :mod:`.tp`,
 :mod:`.re`, bound to columns in :mod:`.margins`; :mod:`.tensor`, :mod:`.fs`), ``smoothCon``
@@ -25,7 +26,7 @@ from .cr import CRBasis
 from .ps import PSBasis
 from .re import REBasis
 from .spec import SmoothSpec
-from .term import SmoothBlock, SmoothTerm, evaluate_smooth, fit_smooth
+from .term import SmoothBlock, SmoothTerm, TermMaps, evaluate_smooth, fit_smooth, term_maps
 from .tp import TPBasis
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
     "SmoothSpec",
     "SmoothTerm",
     "TPBasis",
+    "TermMaps",
     "evaluate_smooth",
     "fit_smooth",
+    "term_maps",
 ]
