@@ -32,7 +32,7 @@ from .expressions import aliased_frame, evaluate, fit_columns, fit_expression, s
 from .naming import fixed_param
 from .parse import ParsedFormula, parse_formula, random_groups, random_lhs
 from .random_terms import fit_random_term, random_blocks
-from .smooth_terms import fit_smooth_term, smooth_columns, smooth_info
+from .smooth_terms import check_knots, fit_smooth_term, smooth_columns, smooth_info
 
 STATE_VERSION = 1
 
@@ -132,6 +132,7 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     if knots is not None and not isinstance(knots, dict):
         raise TypeError(f"knots must be a dict mapping columns to knot values, got "
                         f"{type(knots).__name__}")
+    check_knots(knots, [st for f in (pf, *dpfs.values()) for st in f.smooths])
     states = _fit_states(pf, plans[None], data, columns, seed, knots)
     states["dpars"] = {name: _fit_states(dpf, plans[name], data, columns, seed, knots)
                        for name, dpf in dpfs.items()}

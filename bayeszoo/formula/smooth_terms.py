@@ -84,6 +84,19 @@ def read_spec(st: ParsedSmooth, columns: dict[str, object],
         raise FormulaError(str(e)) from None
 
 
+def check_knots(knots: dict[str, Any] | None, smooths: list[ParsedSmooth]) -> None:
+    """``knots=`` may name only covariates of the formula's smooths. mgcv ignores other names;
+    here a misspelt one (``Month`` for ``month``) is an error rather than a cyclic smooth on the
+    wrong period."""
+    if not knots:
+        return
+    used = sorted({v for st in smooths for v in st.variables})
+    unknown = sorted(set(knots) - set(used))
+    if unknown:
+        raise FormulaError(f"knots= names {unknown}, which no smooth of the formula reads; the "
+                           f"smooths' covariates are {used}")
+
+
 def _is_re_intercept(spec: SmoothSpec) -> bool:
     return spec.kind == "s" and spec.bs == "re" and len(spec.variables) == 1 and not spec.by
 
