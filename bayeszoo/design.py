@@ -134,7 +134,8 @@ class SmoothInfo:
     ``coef_names`` (``te(Temp,Wind).1`` ...), from ``theta`` = the coefficients of
     ``fixed_columns`` then of ``blocks`` in order; ``mgcv_coef_map``/``mgcv_intercept_shift``
     give what mgcv's ``coef()`` reports (``t2``: the prediction parameterization, the intercept
-    moving by ``mgcv_intercept_shift @ theta``); ``S_scale``: mgcv's ``S.scale`` of each
+    moving by ``mgcv_intercept_shift @ theta``); ``fixed_terms``: mgcv's label of the smooth
+    (by-level) each of ``fixed_columns`` belongs to; ``S_scale``: mgcv's ``S.scale`` of each
     smoothing parameter by label (``gam.vcomp`` reports ``sqrt(scale · S.scale / sp)``)."""
 
     term: str
@@ -147,6 +148,7 @@ class SmoothInfo:
     coef_map: np.ndarray | None = field(default=None, repr=False)
     mgcv_coef_map: np.ndarray | None = field(default=None, repr=False)
     mgcv_intercept_shift: np.ndarray | None = field(default=None, repr=False)
+    fixed_terms: list[str] = field(default_factory=list)
     S_scale: dict[str, float] = field(default_factory=dict)
 
 

@@ -110,6 +110,10 @@ def test_design_carries_mgcvs_smoothing_parameters(case, ref, datasets):
     entry = ref[case]
     labels = [lab for b in d.blocks for lab in b.sp_labels]
     assert labels == list(entry["sp"])
+    for sm in d.smooths:  # edf per term: every column and block knows its mgcv label
+        assert len(sm.fixed_terms) == len(sm.fixed_columns)
+        assert set(sm.fixed_terms) <= {d.blocks[j].term for j in sm.blocks} | {sm.term}
+    assert {b.term for b in d.blocks} == set(entry["edf_terms"])
     for b in d.blocks:
         assert len(b.sp_labels) == len(b.names.scales)
         penalties = getattr(b.structure, "penalties", None)

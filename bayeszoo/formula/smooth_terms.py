@@ -197,4 +197,5 @@ def smooth_info(state: dict[str, Any], fixed_idx: list[int], bidx: list[int]) ->
                       bs=tuple(bs) if isinstance(bs, list) else bs, fixed_columns=fixed_idx,
                       blocks=bidx, state=state["smooth"], coef_names=maps.coef_names,
                       coef_map=maps.coef_map, mgcv_coef_map=maps.mgcv_coef_map,
-                      mgcv_intercept_shift=maps.mgcv_intercept_shift, S_scale=maps.S_scale)
+                      mgcv_intercept_shift=maps.mgcv_intercept_shift,
+                      fixed_terms=maps.fixed_terms, S_scale=maps.S_scale)

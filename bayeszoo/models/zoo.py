@@ -244,7 +244,7 @@ _ENTRIES: list[ZooEntry] = [
         "one smooth per plant type (by=Type), each with its own sds.",
         question="Do the two origins respond to CO2 with curves of different shape, or only "
         "of different level?",
-        sampler={"target_accept": 0.95},
+        sampler={"target_accept": 0.99},
     ),
     ZooEntry(
         name="nottem_cyclic",
@@ -255,6 +255,7 @@ _ENTRIES: list[ZooEntry] = [
         description="Monthly mean temperature at Nottingham 1920-1939: a cyclic smooth of the "
         "month (December joins January: knots at 0.5 and 12.5) plus a smooth trend over time.",
         question="How large is the seasonal cycle, and did Nottingham warm over twenty years?",
+        sampler={"target_accept": 0.95},
     ),
 ]
 

@@ -4,7 +4,8 @@ cyclic smooths, each a PNG embedded as base64.
 Every figure shows a smooth's partial effect: its unpenalized columns and penalized blocks
 evaluated on a grid from the fit's term states, times the posterior draws of their coefficients
 (``bs_<label>_<j>``, ``s_<label>_<j>``); it is centred by the smooth's identifiability
-constraint, as mgcv's ``plot.gam`` and gratia's ``draw`` show it.
+constraint, as mgcv's ``plot.gam`` and gratia's ``draw`` show it (surfaces: mean zero over the
+data, which for ``t2`` is mgcv's prediction constraint rather than its fitting one).
 
 * two covariates (``te``, ``ti``, ``t2``, ``s(x, z)``): the posterior mean as a heat map with
   contours and the data points, beside its posterior standard deviation; grid points farther
@@ -120,7 +121,10 @@ def surface_figure(idata, design, data: pd.DataFrame, sm, dpi: int) -> EmbeddedF
     grid = base_rows(data, gx.size)
     grid[v1] = gx.ravel()
     grid[v2] = gy.ravel()
+    # mean zero over the data, as mgcv draws every surface: a no-op for te, ti and s(x, z),
+    # whose constraint is exactly that, and t2's prediction constraint
     draws = partial_effect(idata, design, sm, grid)
+    draws = draws - partial_effect(idata, design, sm, data).mean(axis=1, keepdims=True)
     hidden = far_from_data(gx, gy, x, y)
     mean = np.ma.masked_array(draws.mean(axis=0).reshape(gx.shape), hidden)
     sd = np.ma.masked_array(draws.std(axis=0).reshape(gx.shape), hidden)
@@ -142,7 +146,7 @@ def surface_figure(idata, design, data: pd.DataFrame, sm, dpi: int) -> EmbeddedF
         ax.set_title(f"{sm.term}: {label}")
     png, w, h = png_of(fig, dpi)
     return EmbeddedFigure(f"surface-{v1}-{v2}", f"Surface {sm.term}", png, w, h,
-                          "The smooth's partial effect (centred by its constraint): posterior "
+                          "The smooth's partial effect (mean zero over the data): posterior "
                           "mean with contours (left) and posterior standard deviation (right) "
                           "over the data range, with the data points; grid cells far from "
                           "every data point are left blank (vis.gam's too.far = 0.1).")

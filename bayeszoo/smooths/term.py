@@ -110,13 +110,16 @@ class SmoothTerm:
 class TermMaps:
     """What a fitted term says about mgcv's parameterization, read from its state alone
     (REML and reports): ``coef_map``/``coef_names``/``mgcv_coef_map``/``mgcv_intercept_shift``
-    as in :class:`SmoothTerm`, and ``S_scale``: mgcv's ``S.scale`` of every smoothing parameter,
-    keyed by its label (``te(Temp,Wind)1``, ``s(conc):TypeQuebec``), in mgcv's order."""
+    as in :class:`SmoothTerm`, ``fixed_terms``: mgcv's label of the smooth each unpenalized
+    column belongs to (``s(conc):TypeQuebec``: edf per term), and ``S_scale``: mgcv's
+    ``S.scale`` of every smoothing parameter, keyed by its label (``te(Temp,Wind)1``,
+    ``s(conc):TypeQuebec``), in mgcv's order."""
 
     coef_map: np.ndarray
     coef_names: list[str]
     mgcv_coef_map: np.ndarray
     mgcv_intercept_shift: np.ndarray
+    fixed_terms: list[str]
     S_scale: dict[str, float]
 
 
@@ -133,7 +136,7 @@ def term_maps(state: dict) -> TermMaps:
                     coef_names=list(meta["coef_names"]),
                     mgcv_coef_map=decode_array(meta["mgcv_coef_map"]),
                     mgcv_intercept_shift=decode_array(meta["mgcv_intercept_shift"]),
-                    S_scale=sp_scale)
+                    fixed_terms=list(meta["fixed_terms"]), S_scale=sp_scale)
 
 
 # ---------------------------------------------------------------------------------------------
