@@ -3,7 +3,7 @@
 Plain script (no asserts): ``python benchmarks/bench_smooths2.py [--calls 2000]``. On airquality
 (complete ``Ozone`` rows, n = 116) it times one gradient of the model's log density, compiled
 (``jax.jit(jax.grad(potential))`` for NumPyro, ``model.compile_dlogp()`` for PyMC), at the
-initial point, median over ``--calls`` calls after a warm-up, for:
+initial point, median wall-clock and CPU time over ``--calls`` calls after a warm-up, for:
 
 * ``t2(Temp, Wind, k=5)``: brms's form, three iid blocks (9 + 6 + 6 coefficients);
 * ``te(Temp, Wind, k=5)``: one MultiPenalty block of 21 coefficients with two penalties, in the
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import time
@@ -51,18 +52,21 @@ def design_of(formula: str, force_cholesky: bool):
     return d
 
 
-def median_seconds(f, calls: int) -> float:
+def median_seconds(f, calls: int) -> tuple[float, float]:
+    """Median wall-clock and CPU (all threads of the process) seconds of one call: on a shared
+    machine the CPU time is the steadier measure of the work."""
     for _ in range(10):
         f()
-    times = []
+    wall, cpu = [], []
     for _ in range(calls):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         f()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - t0)
+    return statistics.median(wall), statistics.median(cpu)
 
 
-def numpyro_gradient(design, parameterization: str, calls: int) -> float:
+def numpyro_gradient(design, parameterization: str, calls: int) -> tuple[float, float]:
     import jax
     from numpyro.infer.util import initialize_model
 
@@ -79,7 +83,7 @@ def numpyro_gradient(design, parameterization: str, calls: int) -> float:
     return median_seconds(call, calls)
 
 
-def pymc_gradient(design, parameterization: str, calls: int) -> float:
+def pymc_gradient(design, parameterization: str, calls: int) -> tuple[float, float]:
     from bayeszoo.models.pymc import build_pymc
 
     model = build_pymc(design, parameterization=parameterization).model
@@ -99,22 +103,24 @@ def main() -> None:
     for label, formula, parameterization, force in CASES:
         d = design_of(formula, force)
         q = sum(b.size for b in d.blocks)
+        nw, nc = numpyro_gradient(d, parameterization, args.calls)
+        pw, pc = pymc_gradient(d, parameterization, max(args.calls // 4, 50))
         row = {"case": label, "formula": formula, "parameterization": parameterization,
-               "block_coefficients": q, "n": d.n,
-               "numpyro_us": 1e6 * numpyro_gradient(d, parameterization, args.calls),
-               "pymc_us": 1e6 * pymc_gradient(d, parameterization, max(args.calls // 4, 50))}
+               "block_coefficients": q, "n": d.n, "numpyro_us": 1e6 * nw,
+               "numpyro_cpu_us": 1e6 * nc, "pymc_us": 1e6 * pw, "pymc_cpu_us": 1e6 * pc}
         rows.append(row)
-        print(f"{label}: {row['numpyro_us']:.1f} µs (NumPyro), {row['pymc_us']:.1f} µs (PyMC)",
-              flush=True)
+        print(f"{label}: {row['numpyro_cpu_us']:.1f} µs CPU (NumPyro), "
+              f"{row['pymc_cpu_us']:.1f} µs CPU (PyMC)", flush=True)
     RESULTS.mkdir(exist_ok=True)
-    out = {"machine": platform.processor() or platform.machine(), "calls": args.calls,
-           "rows": rows}
+    out = {"machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+           "load_average": os.getloadavg(), "calls": args.calls, "rows": rows}
     (RESULTS / "smooths2.json").write_text(json.dumps(out, indent=1))
-    print("\n| case | block coefficients | NumPyro µs/gradient | PyMC µs/gradient |")
+    print("\n| case | block coefficients | NumPyro µs/gradient (CPU, wall) | PyMC µs/gradient "
+          "(CPU, wall) |")
     print("|---|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['case']} | {r['block_coefficients']} | {r['numpyro_us']:.1f} | "
-              f"{r['pymc_us']:.1f} |")
+        print(f"| {r['case']} | {r['block_coefficients']} | {r['numpyro_cpu_us']:.0f}, "
+              f"{r['numpyro_us']:.0f} | {r['pymc_cpu_us']:.0f}, {r['pymc_us']:.0f} |")
 
 
 if __name__ == "__main__":
