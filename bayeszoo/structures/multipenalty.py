@@ -22,7 +22,9 @@ non-centered, ``r = C z`` with ``C Cᵀ = P⁻¹`` and ``z ~ Normal(0, I)``:
   the triangular solve per evaluation, and a small multiple of that for the gradient.
 
 Measured per gradient of the log density on airquality (``benchmarks/bench_smooths2.py``,
-``benchmarks/RESULTS.md``).
+``benchmarks/RESULTS.md``): in the joint basis a te block costs what t2's iid blocks of the same
+size cost, in NumPyro and PyMC; the Cholesky path about 1.5× that at 21 coefficients and 7-9× at
+96 (0.7 ms against 0.08 ms).
 """
 
 from __future__ import annotations
