@@ -32,7 +32,7 @@ from .expressions import aliased_frame, evaluate, fit_columns, fit_expression, s
 from .naming import fixed_param
 from .parse import ParsedFormula, parse_formula, random_groups, random_lhs
 from .random_terms import fit_random_term, random_blocks
-from .smooth_terms import fit_smooth_term, smooth_columns
+from .smooth_terms import check_knots, fit_smooth_term, smooth_columns, smooth_info
 
 STATE_VERSION = 1
 
@@ -132,6 +132,7 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     if knots is not None and not isinstance(knots, dict):
         raise TypeError(f"knots must be a dict mapping columns to knot values, got "
                         f"{type(knots).__name__}")
+    check_knots(knots, [st for f in (pf, *dpfs.values()) for st in f.smooths])
     states = _fit_states(pf, plans[None], data, columns, seed, knots)
     states["dpars"] = {name: _fit_states(dpf, plans[name], data, columns, seed, knots)
                        for name, dpf in dpfs.items()}
@@ -242,7 +243,7 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
         for blk in sblocks:
             bidx.append(len(blocks))
             _add_block(blocks, seen, blk, st["text"])
-        smooths.append(_smooth_info(st, fixed_idx, bidx))
+        smooths.append(smooth_info(st, fixed_idx, bidx))
     if len(set(names)) != len(names):
         dup = sorted({c for c in names if names.count(c) > 1})
         raise FormulaError(f"duplicate design columns {dup} in {pf.formula!r}")
@@ -262,17 +263,6 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
                   states=states, dpar=dpar, evaluator=evaluate_design)
 
 
-def _smooth_info(st: dict[str, Any], fixed_idx: list[int], bidx: list[int]) -> SmoothInfo:
-    if "grouping" in st:
-        return SmoothInfo(term=st["label"], variables=tuple(st["grouping"]["variables"]),
-                          bs="re", fixed_columns=fixed_idx, blocks=bidx)
-    spec = st["smooth"]["spec"]
-    bs = spec["bs"] if spec["bs"] is not None else ("tp" if spec["kind"] == "s" else "cr")
-    return SmoothInfo(term=st["label"], variables=tuple(spec["variables"]),
-                      bs=tuple(bs) if isinstance(bs, list) else bs, fixed_columns=fixed_idx,
-                      blocks=bidx, state=st["smooth"])
-
-
 def _add_block(blocks: list[Block], seen: set, blk: Block, text: str) -> None:
     key = (blk.name, blk.coef)
     if key in seen:
@@ -289,6 +279,9 @@ def as_design(formula_or_design, data: pd.DataFrame | None = None, family: Any =
     if isinstance(formula_or_design, Design):
         if data is not None:
             raise ValueError("pass data only with a formula; a Design already holds its data")
+        if knots is not None:
+            raise ValueError("pass knots only with a formula; a Design already holds its "
+                             "smooths' knots (bz.design(formula, data, knots=...))")
         fam = family if family is not None else formula_or_design.family or "gaussian"
         return replace(formula_or_design, family=get_family(fam))
     if not isinstance(formula_or_design, str | BrmsFormula):

@@ -57,8 +57,9 @@ def brms_posterior(spec: ModelSpec, draws: dict[str, np.ndarray],
         for bs in ps.blocks:
             z = np.asarray(draws[bs.z_site], dtype=float).reshape(c, d, *bs.z_shape)
             coef = dd.blocks[bs.index].names.coef
-            out[coef] = z if spec.centered else bs.structure.coefficients(
-                [out[s] for s in bs.scale_sites], z, NUMPY)
+            scales = [out[s] for s in bs.scale_sites]
+            out[coef] = bs.structure.from_centered(z) if spec.centered else \
+                bs.structure.coefficients(scales, z, NUMPY)
     return out
 
 

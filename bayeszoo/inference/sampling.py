@@ -135,6 +135,7 @@ def sample(
     parameterization: str = "noncentered",
     family: Any = None,
     na_action: str = "raise",
+    knots: dict[str, Any] | None = None,
 ):
     """Sample the posterior of a formula (with ``data``) or a :class:`Design` with NUTS.
 
@@ -147,13 +148,15 @@ def sample(
     posteriors whose correlations a diagonal one cannot follow, such as an intercept and the
     effects of a few data-rich groups; its cost grows with the square of the number of
     parameters. ``na_action="drop"`` drops rows with missing values (with a warning).
+    ``knots``: column -> knot values for the formula's smooths (mgcv's and brms's ``knots``;
+    for ``bs="cc"`` the two ends of the period, e.g. ``{"month": [0.5, 12.5]}``).
     Same ``seed`` and backend: identical draws. Invalid arguments, an unknown prior, missing
     values or a coefficient a flat prior leaves unidentified raise ``ValueError`` before anything
     is compiled. Returns an :class:`arviz.InferenceData` (:mod:`bayeszoo.inference.idata`).
     """
     check_args(backend, chains, draws, tune, target_accept, seed, parameterization, dense_mass)
     t0 = time.perf_counter()
-    design = as_design(formula_or_design, data, family, na_action)
+    design = as_design(formula_or_design, data, family, na_action, knots)
     check_finite(design)
     spec = model_spec(design, priors, parameterization)
     check_identifiable(design, spec)
