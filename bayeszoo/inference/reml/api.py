@@ -142,8 +142,7 @@ def _smooth_column_terms(dk: Design, k: int) -> dict[int, str]:
     """The mgcv term of each smooth's unpenalized column of predictor ``dk``."""
     out = {}
     for sm in dk.smooths:
-        terms = (sm.state["term"]["fixed_terms"] if sm.state is not None
-                 else [sm.term] * len(sm.fixed_columns))
+        terms = sm.fixed_terms or [sm.term] * len(sm.fixed_columns)
         for j, t in zip(sm.fixed_columns, terms, strict=True):
             out[j] = term_label(t, k)
     return out
@@ -151,17 +150,8 @@ def _smooth_column_terms(dk: Design, k: int) -> dict[int, str]:
 
 def _penalty_scales(d: Design) -> dict[str, float]:
     """mgcv's ``S.scale`` per smoothing-parameter name (``gam.vcomp(rescale = TRUE)``)."""
-    out = {}
-    for k, dk in enumerate(d.predictors):
-        for sm in dk.smooths:
-            if sm.state is None:
-                continue
-            labels = [lab for b in sm.blocks for lab in dk.blocks[b].smoothing_labels]
-            scales = list(sm.state["con"]["S_scale"])
-            if len(scales) == len(labels):
-                out.update({term_label(lab, k): float(s) for lab, s in zip(labels, scales,
-                                                                             strict=True)})
-    return out
+    return {term_label(lab, k): float(v) for k, dk in enumerate(d.predictors)
+            for sm in dk.smooths for lab, v in sm.S_scale.items()}
 
 
 def make_fit(d: Design, likelihood, r: EngineResult,

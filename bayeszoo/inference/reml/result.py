@@ -163,8 +163,6 @@ class RemlFit:
         ``smooth2random``'s reparameterization undone through the term's coefficient map, and
         for ``t2`` the intercept shift of mgcv's prediction constraint), then the other random
         effects as they are."""
-        from bayeszoo.smooths.state import decode_array
-
         values, names = [], []
         pos = 0
         for k, dk in enumerate(self.design.predictors):
@@ -181,17 +179,15 @@ class RemlFit:
                 blocks = [b[starts[j]:starts[j + 1]] for j in sm.blocks]
                 claimed.update(sm.blocks)
                 theta = np.concatenate([b[sm.fixed_columns], *blocks])
-                if sm.state is None:
+                if sm.mgcv_coef_map is None:
                     vals += list(theta)
                     nms += [labels[starts[j] + i] for j in sm.blocks
                             for i in range(dk.blocks[j].size)]
                     continue
-                meta = sm.state["term"]
-                vals += list(decode_array(meta["mgcv_coef_map"]) @ theta)
-                nms += [n if k == 0 else n.replace("(", f".{k}(", 1)
-                        for n in meta["coef_names"]]
-                if par and nms[0] == labels[0] and labels[0].startswith("Intercept"):
-                    vals[0] += float(decode_array(meta["mgcv_intercept_shift"]) @ theta)
+                vals += list(sm.mgcv_coef_map @ theta)
+                nms += [n if k == 0 else n.replace("(", f".{k}(", 1) for n in sm.coef_names]
+                if par and labels[0].startswith("Intercept"):
+                    vals[0] += float(sm.mgcv_intercept_shift @ theta)
             for j in range(len(dk.blocks)):
                 if j not in claimed:
                     vals += list(b[starts[j]:starts[j + 1]])
