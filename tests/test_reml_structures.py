@@ -25,7 +25,8 @@ from bayeszoo.inference.reml import (
 )
 from bayeszoo.inference.reml.gaussian import GaussianEngine
 from bayeszoo.inference.reml.structures import split_null_space
-from bayeszoo.smooths import constraint_null_space, smooth
+from bayeszoo.smooths import CRBasis
+from bayeszoo.smooths.core import constraint_null_space
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +38,10 @@ def air():
 def te_basis(air):
     """``te(Temp, Wind, k=5)`` from two cr margins: row-wise Kronecker product of the marginal
     bases, penalties ``S1 ⊗ I`` and ``I ⊗ S2``, the sum-to-zero constraint absorbed."""
-    m1 = smooth(air["Temp"].to_numpy(float), bs="cr", k=5)
-    m2 = smooth(air["Wind"].to_numpy(float), bs="cr", k=5)
-    X = np.einsum("ia,ib->iab", m1.X, m2.X).reshape(len(air), -1)
-    S = [np.kron(m1.S / m1.S_scale, np.eye(5)), np.kron(np.eye(5), m2.S / m2.S_scale)]
+    x1, x2 = air["Temp"].to_numpy(float), air["Wind"].to_numpy(float)
+    m1, m2 = CRBasis(x1, k=5), CRBasis(x2, k=5)
+    X = np.einsum("ia,ib->iab", m1.predict(x1), m2.predict(x2)).reshape(len(air), -1)
+    S = [np.kron(m1.S, np.eye(5)), np.kron(np.eye(5), m2.S)]
     Z = constraint_null_space(X.mean(axis=0))
     return X @ Z, [Z.T @ s @ Z for s in S]
 
@@ -213,13 +214,13 @@ def _mgcv_te(air):
     """mgcv's ``te(Temp, Wind, k=5)``: unconstrained cr margins, each penalty scaled by its
     largest eigenvalue, ``S1 ⊗ I`` and ``I ⊗ S2`` rescaled by ``S.scale``, the sum-to-zero
     constraint absorbed (``smooth.construct.tensor.smooth.spec`` and ``smoothCon``)."""
-    from bayeszoo.smooths import s_scale
+    from bayeszoo.smooths.core import s_scale
 
-    margins = [smooth(air[v].to_numpy(float), bs="cr", k=5) for v in ("Temp", "Wind")]
-    Sm = [m.raw.S / np.linalg.eigvalsh(m.raw.S).max() for m in margins]
+    margins = [CRBasis(air[v].to_numpy(float), k=5) for v in ("Temp", "Wind")]
+    Sm = [m.S / np.linalg.eigvalsh(m.S).max() for m in margins]
 
     def basis(x1, x2):
-        X1, X2 = margins[0].raw.predict(x1), margins[1].raw.predict(x2)
+        X1, X2 = margins[0].predict(x1), margins[1].predict(x2)
         return np.einsum("ia,ib->iab", X1, X2).reshape(len(x1), -1)
 
     X = basis(air["Temp"].to_numpy(float), air["Wind"].to_numpy(float))
