@@ -258,6 +258,7 @@ def _assert_same_log_density(d, priors=None, sufficient_stats=True):
                                                          abs=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sufficient_stats", [True, False])
 def test_same_log_density_numpyro_pymc(sleep, sufficient_stats):
     """The same joint log density, Jacobians included, at random unconstrained points: the
@@ -265,6 +266,7 @@ def test_same_log_density_numpyro_pymc(sleep, sufficient_stats):
     _assert_same_log_density(make_design(SLEEP, sleep), {"cor": "lkj(2)"}, sufficient_stats)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k, eta", [(2, 1.0), (3, 0.5), (4, 2.5), (5, 1.0)])
 def test_lkj_prior_equals_numpyro(k, eta):
     """PyMC's LKJ Cholesky variable: NumPyro's ``LKJCholesky`` log density plus the log
@@ -293,6 +295,7 @@ def test_lkj_prior_equals_numpyro(k, eta):
         np.testing.assert_allclose(transform.forward(np.asarray(L)).eval(), x, atol=1e-10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family, formula", [
     ("student", "y ~ x + (1 + x | g)"),
     ("poisson", "count ~ x + (1 + x | g)"),
@@ -308,6 +311,7 @@ def test_same_log_density_every_family(synth, family, formula):
     _assert_same_log_density(d, {"cor": "lkj(1.5)"})
 
 
+@pytest.mark.slow
 def test_same_log_density_distributional_term(synth):
     d = make_design(bz.bf("y ~ x + (1 + x | g)", sigma="~ (1 + x | g)"), synth)
     _assert_same_log_density(d)
