@@ -66,7 +66,7 @@ def corr_cholesky_transform(k: int):
     positions = _lower_positions(k)
 
     class CorrCholesky(Transform):
-        name = "corr_cholesky"
+        name = "corrcholesky"  # no underscore: PyMC splits value names on "_"
         ndim_supp = 2
 
         def backward(self, value, *inputs):
