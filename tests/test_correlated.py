@@ -268,15 +268,17 @@ def test_same_log_density_numpyro_pymc(sleep, sufficient_stats):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("k, eta", [(2, 1.0), (3, 0.5), (4, 2.5), (5, 1.0)])
-def test_lkj_prior_equals_numpyro(k, eta):
-    """PyMC's LKJ Cholesky variable: NumPyro's ``LKJCholesky`` log density plus the log
-    Jacobian of its ``CorrCholeskyTransform``, and the same map between ``L`` and the
-    unconstrained vector."""
+def test_lkj_prior_equals_numpyros_own(k, eta):
+    """The LKJ Cholesky prior of both backends (PyMC's variable, NumPyro's distribution with
+    its transform) is NumPyro's ``LKJCholesky`` log density plus the log Jacobian of its
+    ``CorrCholeskyTransform``, on the same map between ``L`` and the unconstrained vector."""
+    import jax
     import jax.numpy as jnp
     import numpyro.distributions as dist
     import pymc as pm
-    from numpyro.distributions.transforms import CorrCholeskyTransform
+    from numpyro.distributions.transforms import CorrCholeskyTransform, biject_to
 
+    from bayeszoo.models.numpyro_lkj import lkj_cholesky_distribution
     from bayeszoo.models.pymc_lkj import lkj_cholesky_variable
 
     with pm.Model() as m:
@@ -284,15 +286,27 @@ def test_lkj_prior_equals_numpyro(k, eta):
     logp = m.compile_logp(jacobian=True)
     transform = m.rvs_to_transforms[rv]
     value = m.rvs_to_values[rv].name
+    ours = lkj_cholesky_distribution(k, eta)
+    ours_transform = biject_to(ours.support)
     rng = np.random.default_rng(k)
     for _ in range(3):
-        x = rng.normal(size=k * (k - 1) // 2)
-        L = CorrCholeskyTransform()(jnp.asarray(x))
+        x = jnp.asarray(rng.normal(size=k * (k - 1) // 2))
+        L = CorrCholeskyTransform()(x)
         ref = float(dist.LKJCholesky(k, eta).log_prob(L)
-                    + CorrCholeskyTransform().log_abs_det_jacobian(jnp.asarray(x), L))
-        assert float(logp({value: x})) == pytest.approx(ref, rel=1e-12, abs=1e-12)
-        np.testing.assert_allclose(transform.backward(x).eval(), L, atol=1e-14)
+                    + CorrCholeskyTransform().log_abs_det_jacobian(x, L))
+        assert float(logp({value: np.asarray(x)})) == pytest.approx(ref, rel=1e-12, abs=1e-12)
+        np.testing.assert_allclose(transform.backward(np.asarray(x)).eval(), L, atol=1e-14)
         np.testing.assert_allclose(transform.forward(np.asarray(L)).eval(), x, atol=1e-10)
+        np.testing.assert_allclose(ours_transform(x), L, atol=1e-14)
+        np.testing.assert_allclose(ours_transform.inv(L), x, atol=1e-10)
+        assert float(ours.log_prob(L) + ours_transform.log_abs_det_jacobian(x, L)) \
+            == pytest.approx(ref, rel=1e-12, abs=1e-12)
+    draws = ours.sample(jax.random.PRNGKey(0), (2000,))
+    omega = np.asarray(draws @ np.swapaxes(draws, -1, -2))
+    np.testing.assert_allclose(np.diagonal(omega, axis1=-2, axis2=-1), 1.0, atol=1e-12)
+    # each correlation's marginal: (r + 1)/2 ~ Beta(eta - 1 + k/2, eta - 1 + k/2), var 1/(2a+1)
+    a = eta - 1 + k / 2
+    assert omega[:, 1, 0].var() == pytest.approx(1 / (2 * a + 1), rel=0.15)
 
 
 @pytest.mark.slow

@@ -14,7 +14,8 @@ dimensions). ``softplus(x) = log(1 + e^x)``; ``log_sigmoid(x) = -softplus(-x)``;
 normal CDF. PyTensor has no ``log_ndtr``: it is built from ``erfcx`` as
 ``log(erfcx(-x/√2)/2) - x²/2`` below ``x = -1`` and ``log1p(-erfc(x/√2)/2)`` above (the split
 PyMC's ``normal_lcdf`` uses). ``stack(arrays, axis)`` joins arrays along a new axis (a
-correlated block's standard deviations into one vector).
+correlated block's standard deviations into one vector); ``tanh`` maps the unconstrained
+coordinates of a correlation matrix to partial correlations (:mod:`bayeszoo.models.lkj`).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Ops:
     cholesky: Callable[..., Any]
     solve_upper: Callable[..., Any]
     stack: Callable[..., Any]
+    tanh: Callable[..., Any]
 
 
 def _np_log1mexp(x):
@@ -73,6 +75,7 @@ NUMPY = Ops(
     cholesky=np.linalg.cholesky,
     solve_upper=lambda U, b: np.linalg.solve(U, b[..., None])[..., 0],
     stack=np.stack,
+    tanh=np.tanh,
 )
 
 _cache: dict[str, Ops] = {}
@@ -96,7 +99,7 @@ def jax_ops() -> Ops:
             log1mexp=log1mexp, log_ndtr=jsp.log_ndtr, where=jnp.where,
             cholesky=jnp.linalg.cholesky,
             solve_upper=lambda U, b: jax.scipy.linalg.solve_triangular(U, b, lower=False),
-            stack=jnp.stack)
+            stack=jnp.stack, tanh=jnp.tanh)
     return _cache["jax"]
 
 
@@ -117,7 +120,7 @@ def pytensor_ops() -> Ops:
             gammaln=pt.gammaln, softplus=pt.softplus, log_sigmoid=lambda x: -pt.softplus(-x),
             log1mexp=pt.log1mexp, log_ndtr=log_ndtr, where=pt.where, cholesky=slinalg.cholesky,
             solve_upper=lambda U, b: slinalg.solve_triangular(U, b, lower=False),
-            stack=pt.stack)
+            stack=pt.stack, tanh=pt.tanh)
     return _cache["pytensor"]
 
 
