@@ -167,6 +167,45 @@ def test_posterior_names_and_correlations(sleep):
         * (rho[..., None] * z[..., 0] + np.sqrt(1 - rho**2)[..., None] * z[..., 1]))
 
 
+def test_sufficient_statistics_of_correlated_blocks():
+    """The Gaussian log likelihood from sufficient statistics equals the row-wise one, value and
+    gradient, with blocks of k weights per row crossed with each other and with a plain one."""
+    from bayeszoo.runtime import ensure_configured
+
+    ensure_configured()
+    import jax
+    import jax.numpy as jnp
+
+    from bayeszoo.families.gaussian_stats import gaussian_stats, normal_loglik
+
+    rng = np.random.default_rng(5)
+    n = 300
+    D = np.column_stack([np.ones(n), rng.normal(size=n)])
+    g, h = rng.integers(0, 9, n), rng.integers(0, 4, n)
+    w2 = np.column_stack([np.ones(n), D[:, 1]])
+    w3 = np.column_stack([np.ones(n), rng.normal(size=n), rng.uniform(size=n)])
+    blocks = [(g, w2, 9), (h, np.ones(n), 4), (h, w3, 4)]
+    y = 20 + rng.normal(size=n)
+    stats = gaussian_stats(y, D, blocks)
+    assert stats.block_sq[0].shape == (9, 2, 2) and stats.dense_block[2].shape == (2, 4, 3)
+    assert stats.pairs[(0, 2)][2].shape[1:] == (2, 3) and stats.pairs[(0, 1)][2].shape[1:] == (2, 1)
+
+    def rowwise(a, r0, r1, r2, sigma):
+        mu = D @ a + (r0[g] * w2).sum(-1) + r1[h] + (r2[h] * w3).sum(-1)
+        return jnp.sum(jax.scipy.stats.norm.logpdf(y, mu, sigma))
+
+    def summarized(a, r0, r1, r2, sigma):
+        return normal_loglik(stats, a, [r0, r1, r2], sigma)
+
+    for _ in range(3):
+        args = (rng.normal(size=2) + [20, 0], rng.normal(size=(9, 2)), rng.normal(size=4),
+                rng.normal(size=(4, 3)), rng.uniform(0.5, 2))
+        assert float(summarized(*args)) == pytest.approx(float(rowwise(*args)), rel=1e-10)
+        for ga, gb in zip(jax.grad(summarized, argnums=(0, 1, 2, 3))(*args),
+                          jax.grad(rowwise, argnums=(0, 1, 2, 3))(*args), strict=True):
+            np.testing.assert_allclose(ga, gb, rtol=1e-8, atol=1e-8)
+
+
 # --------------------------------------------------------------------------- priors
 
 

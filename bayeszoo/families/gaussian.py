@@ -58,20 +58,14 @@ class Gaussian(Family):
         (:mod:`bayeszoo.families.gaussian_stats`; ``sizes`` the blocks' column counts), with
         which a gradient costs the same for 10³ and 10⁶ rows; ``None`` when the identity link
         or equal rows (no ``se``/``weights``) do not hold. An indicator block with ``k``
-        weights per row (a correlated term's) enters as ``k`` indicator blocks over its levels,
-        one per coefficient."""
+        weights per row (a correlated term's) has ``size / k`` levels."""
         if extras or self.link_name != "identity":
             return None
         dense = [arrays.X] + [b.matrix for b in arrays.blocks if b.matrix.shape[0]]
-        indicators = []
-        for b, size in zip(arrays.blocks, sizes, strict=True):
-            if b.matrix.shape[0]:
-                continue
-            if b.weights.ndim == 1:
-                indicators.append((b.index, b.weights, size))
-            else:
-                k = b.weights.shape[1]
-                indicators += [(b.index, b.weights[:, c], size // k) for c in range(k)]
+        indicators = [(b.index, b.weights, size // (1 if b.weights.ndim == 1 else
+                                                    b.weights.shape[1]))
+                      for b, size in zip(arrays.blocks, sizes, strict=True)
+                      if not b.matrix.shape[0]]
         return gaussian_stats(y, np.hstack(dense), indicators)
 
     def summary_log_likelihood(self, stats, beta, coefs, aux, indicator):
@@ -81,10 +75,7 @@ class Gaussian(Family):
         import jax.numpy as jnp
 
         dense = [beta] + [c for c, ind in zip(coefs, indicator, strict=True) if not ind]
-        blocks = []
-        for c, ind in zip(coefs, indicator, strict=True):
-            if ind:
-                blocks += [c[:, j] for j in range(c.shape[1])] if c.ndim == 2 else [c]
+        blocks = [c for c, ind in zip(coefs, indicator, strict=True) if ind]
         return normal_loglik(stats, jnp.concatenate(dense), blocks, aux["sigma"])
 
     def log_prob(self, ops, y, eta, aux, extras):

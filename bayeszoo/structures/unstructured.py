@@ -31,8 +31,10 @@ class Unstructured:
     def coefficients(self, scales, z, ops):
         """``z·(diag(sd)·L)ᵀ``: ``scales`` are the ``k`` standard deviations (in the order of
         ``coefs``) and then ``L`` (``k × k``); leading batch dimensions of every input (chains,
-        draws) broadcast."""
+        draws) broadcast. Written as ``k`` broadcast products, not a matrix product: XLA's
+        CPU matrix product of a ``G × 2`` by a ``2 × 2`` matrix costs three times as much in a
+        gradient (radon's 85 counties: 13 µs against 4 µs)."""
         sd = ops.stack(list(scales[:-1]), axis=-1)
-        L = scales[-1]
-        return (z @ L.swapaxes(-1, -2)) * sd[..., None, :]
+        M = scales[-1] * sd[..., :, None]
+        return sum(z[..., :, j][..., None] * M[..., None, :, j] for j in range(len(self.coefs)))
 
