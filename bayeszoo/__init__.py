@@ -18,13 +18,13 @@ __version__ = "0.1.0"
 
 _LAZY: dict[str, tuple[str, str | None]] = {
     "datasets": ("bayeszoo.datasets", None),
+    "families": ("bayeszoo.families", None),
     "runtime": ("bayeszoo.runtime", None),
     "smooths": ("bayeszoo.smooths", None),
     "reml": ("bayeszoo.inference.reml", "reml"),
     "RemlFit": ("bayeszoo.inference.reml", "RemlFit"),
     "sample": ("bayeszoo.inference.sampling", "sample"),
     "predict": ("bayeszoo.inference.predict", "predict"),
-    "families": ("bayeszoo.families", None),
     "bf": ("bayeszoo.formula", "bf"),
     "loo": ("bayeszoo.inference.compare", "loo"),
     "compare": ("bayeszoo.inference.compare", "compare"),

@@ -34,14 +34,15 @@ def fit(name: str, backend: str = "numpyro", **sampler_options: Any):
     opts = {**entry.sampler_options, "parameterization": entry.parameterization,
             **sampler_options}
     idata = sample(entry.formula, entry.load_data(), backend=backend,
-                   family=entry.family_object(), **opts)
+                   family=entry.family_object(), knots=entry.knots, **opts)
     idata.attrs["zoo_name"] = name
     idata.attrs["dataset"] = entry.dataset
     return idata
 
 
 def fit_reml(name: str, **options: Any):
-    """The REML twin of zoo entry ``name`` (``bayeszoo.reml`` of its ``reml_formula``).
+    """The REML twin of zoo entry ``name`` (``bayeszoo.reml`` of its ``reml_formula``, with the
+    entry's ``knots``).
 
     ``KeyError`` for an unknown name; ``ValueError`` when the entry has no REML twin.
     """
@@ -51,7 +52,14 @@ def fit_reml(name: str, **options: Any):
     entry = zoo.get(name)
     if entry.reml_formula is None:
         raise ValueError(f"zoo model {name!r} has no REML twin")
-    return reml(entry.reml_formula, entry.load_data(), family=entry.family_object(), **options)
+    data = entry.load_data()
+    if entry.knots is None:
+        return reml(entry.reml_formula, data, family=entry.family_object(), **options)
+    from bayeszoo.formula import design
+
+    # the knots enter through the design (mgcv's gam(..., knots = list(...)))
+    d = design(entry.reml_formula, data, family=entry.family_object(), knots=entry.knots)
+    return reml(d, family=entry.family_object(), **options)
 
 
 def save(idata, path: str | Path) -> Path:

@@ -69,9 +69,14 @@ class Block:
       (dense ``n × q``). :attr:`Z` gives the dense matrix either way.
     * ``structure``: how the coefficients are tied (:mod:`bayeszoo.structures`); ``names``:
       brms's names of its parameters.
-    * ``sp``: a smoothing parameter fixed by the user (mgcv scale), else ``None``.
+    * ``sp``: smoothing parameters fixed by the user (mgcv scale; one per penalty), else
+      ``None``.
     * ``reml_offset``: the constant that makes the mixed-model REML criterion equal mgcv's REML
-      score for a smooth (see :mod:`bayeszoo.smooths.core`); 0 for random effects.
+      score for a smooth (see :mod:`bayeszoo.smooths.mixed`); 0 for random effects.
+    * ``sp_labels``: for a smooth, mgcv's name of each smoothing parameter, one per scale in
+      ``names.scales`` (``("te(Temp,Wind)1", "te(Temp,Wind)2")``, ``("t2(Temp,Wind)rr",)``);
+      ``sp`` then holds one value per label (a tuple when there are several). Empty for random
+      effects.
     """
 
     name: str
@@ -84,8 +89,14 @@ class Block:
     weights: np.ndarray | None = None
     matrix: np.ndarray | None = None
     structure: Any = IID
-    sp: float | None = None
+    sp: float | tuple[float, ...] | None = None
     reml_offset: float = 0.0
+    sp_labels: tuple[str, ...] = ()
+
+    @property
+    def smoothing_labels(self) -> tuple[str, ...]:
+        """mgcv's names of the block's smoothing parameters (``sp_labels``, else the term)."""
+        return self.sp_labels or (self.term,)
 
     @property
     def size(self) -> int:
@@ -122,7 +133,16 @@ class SmoothInfo:
     products), ``fixed_columns`` the indices in ``Design.X`` of its unpenalized columns
     (``Xf``), ``blocks`` the indices in ``Design.blocks`` of its penalized parts, ``state`` the
     fitted smooth (:func:`bayeszoo.smooths.evaluate_smooth`; ``None`` for ``s(g, bs="re")``,
-    which is a random intercept)."""
+    which is a random intercept).
+
+    The map back to mgcv's basis (:func:`bayeszoo.smooths.term_maps`; empty for
+    ``s(g, bs="re")``): ``coef_map @ theta`` are mgcv's coefficients of the term, named
+    ``coef_names`` (``te(Temp,Wind).1`` ...), from ``theta`` = the coefficients of
+    ``fixed_columns`` then of ``blocks`` in order; ``mgcv_coef_map``/``mgcv_intercept_shift``
+    give what mgcv's ``coef()`` reports (``t2``: the prediction parameterization, the intercept
+    moving by ``mgcv_intercept_shift @ theta``); ``fixed_terms``: mgcv's label of the smooth
+    (by-level) each of ``fixed_columns`` belongs to; ``S_scale``: mgcv's ``S.scale`` of each
+    smoothing parameter by label (``gam.vcomp`` reports ``sqrt(scale · S.scale / sp)``)."""
 
     term: str
     variables: tuple[str, ...]
@@ -130,6 +150,12 @@ class SmoothInfo:
     fixed_columns: list[int]
     blocks: list[int]
     state: dict | None = field(default=None, repr=False)
+    coef_names: list[str] = field(default_factory=list)
+    coef_map: np.ndarray | None = field(default=None, repr=False)
+    mgcv_coef_map: np.ndarray | None = field(default=None, repr=False)
+    mgcv_intercept_shift: np.ndarray | None = field(default=None, repr=False)
+    fixed_terms: list[str] = field(default_factory=list)
+    S_scale: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

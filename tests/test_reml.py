@@ -21,7 +21,7 @@ import bayeszoo as bz
 # a first import of that submodule sets the package attribute ``design`` to the module.
 assert callable(bz.design)
 
-from bayeszoo.design import Block, Design, SmoothInfo  # noqa: E402
+from bayeszoo.design import Block, BlockNames, Design, ScaleParam, SmoothInfo  # noqa: E402
 from bayeszoo.inference.reml import RemlFit, reml  # noqa: E402
 
 MCYCLE_K20 = "accel ~ 1 + s(times, bs='cr', k=20)"
@@ -144,6 +144,11 @@ def test_random_intercept_equals_re_smooth(fit_radon, radon):
     assert fit.coef.index[1] == "(1 | county).AITKIN"
 
 
+def _names(sd: str, labels: list[str]) -> BlockNames:
+    return BlockNames(scales=(ScaleParam(sd, (sd,)),), coef="r", dims=("d",),
+                      coords=(tuple(labels),))
+
+
 def test_smooth2random_offset_from_fixture(mcycle, mgcv_ref):
     """A Design built by hand from mgcv's own matrices: the offset is -log|det C_f|."""
     s2r, basis = mgcv_ref["mcycle_cr_k20_smooth2random"], mgcv_ref["mcycle_cr_k20"]
@@ -153,12 +158,13 @@ def test_smooth2random_offset_from_fixture(mcycle, mgcv_ref):
     Uf = U[:, w < w.max() * 1e-10]
     Cf = np.linalg.lstsq(Xs @ Uf, Xf, rcond=None)[0]
     n = Xf.shape[0]
-    block = Block(name="stimes_1", kind="smooth", coef=None, term="s(times)", Z=Zr,
-                  labels=[str(i + 1) for i in range(Zr.shape[1])],
+    labels = [str(i + 1) for i in range(Zr.shape[1])]
+    block = Block(name="stimes_1", kind="smooth", coef=None, term="s(times)", labels=labels,
+                  names=_names("sds_stimes_1", labels), matrix=Zr,
                   reml_offset=-math.log(abs(np.linalg.det(Cf))))
     d = Design(formula=MCYCLE_K20, response="accel", y=mcycle["accel"].to_numpy(float),
                X=np.column_stack([np.ones(n), Xf]), column_names=["Intercept", "stimes_1"],
-               blocks=[block], smooths=[SmoothInfo("s(times)", "times", "cr", [1], 0, None)])
+               blocks=[block], smooths=[SmoothInfo("s(times)", ("times",), "cr", [1], [0])])
     fit = reml(d)
     assert fit.reml_score == pytest.approx(616.00938, abs=1e-5)
     assert fit.edf["s(times)"] == pytest.approx(11.78490, rel=1e-6)
@@ -211,7 +217,7 @@ def _penalty(fit: RemlFit) -> np.ndarray:
 
 def _covariance(fit: RemlFit) -> np.ndarray:
     d = fit.design
-    V = fit.scale * np.eye(d.n)
+    V = fit.reml_scale * np.eye(d.n)
     for b in d.blocks:
         V += fit.sd[b.term] ** 2 * (b.Z @ b.Z.T)
     return V
@@ -301,7 +307,8 @@ def test_smooth_plus_random_intercept(synth):
     _check_optimal(fit)
     # the sparse (index/weights) path equals the dense one
     d = fit.design
-    dense_blocks = [dataclasses.replace(b, index=None, weights=None) for b in d.blocks]
+    dense_blocks = [dataclasses.replace(b, index=None, weights=None, matrix=b.Z)
+                    for b in d.blocks]
     fit_dense = reml(dataclasses.replace(d, blocks=dense_blocks))
     assert fit_dense.reml_score == pytest.approx(fit.reml_score, abs=1e-9)
     np.testing.assert_allclose(fit_dense.coef.to_numpy(), fit.coef.to_numpy(), rtol=1e-7,
@@ -337,11 +344,15 @@ def test_ml_loglik_is_gaussian_density(synth, radon):
     _check_against_dense(fit)
     _check_optimal(fit)
     assert "-ML = " in fit.summary()
-    # ML's scale divides the penalized residual sum of squares by n (REML: by n - Mp)
-    resid_pen = float(fit.residuals @ fit.residuals) + sum(
+    # ML's optimum divides the penalized residual sum of squares by n (REML: by n - Mp);
+    # the reported scale is mgcv's sig2, the residual sum of squares over n - edf
+    rss = float(fit.residuals @ fit.residuals)
+    resid_pen = rss + sum(
         fit.sp[b.term] * float(np.sum(fit.coef.to_numpy()[_slice(fit, j)] ** 2))
         for j, b in enumerate(fit.design.blocks))
-    assert fit.scale == pytest.approx(resid_pen / fit.n, rel=1e-10)
+    assert fit.reml_scale == pytest.approx(resid_pen / fit.n, rel=1e-10)
+    assert fit.scale == pytest.approx(rss / (fit.n - fit.edf_total), rel=1e-10)
+    assert abs(fit.scale / fit.reml_scale - 1) > 1e-3
     ml = reml(RADON_RI, radon, method="ML")
     _check_against_dense(ml)
     assert ml.sd["(1 | county)"] < reml(RADON_RI, radon).sd["(1 | county)"]
@@ -366,7 +377,7 @@ def test_sp_argument(fit20, mcycle, synth):
     assert np.isnan(fixed.vcomp().loc["s(times)", "lower"])
     part = reml("y ~ f + s(x1, bs='cr', k=10) + s(x2, bs='cr', k=8)", synth, sp={"s(x2)": 5.0})
     assert part.sp["s(x2)"] == 5.0 and part.hessian_terms == ["s(x1)"]
-    with pytest.raises(ValueError, match=r"s\(x3\).*penalized terms"):
+    with pytest.raises(ValueError, match=r"s\(x3\).*not a smoothing parameter"):
         reml("y ~ f + s(x1, bs='cr', k=10)", synth, sp={"s(x3)": 1.0})
     with pytest.raises(ValueError, match="positive"):
         reml(MCYCLE_K20, mcycle, sp=-1.0)
@@ -396,9 +407,10 @@ def test_bad_input_errors(synth):
     with pytest.raises(ValueError, match=r"'\(1 \| g\)' is not identifiable.*span of the fixed"):
         reml("y ~ g + (1 | g)", df)
     small = df.iloc[:10]
-    Z = np.eye(10)
-    block = Block(name="id", kind="re", coef="Intercept", term="(1 | id)", Z=Z,
-                  labels=[str(i) for i in range(10)], index=np.arange(10), weights=np.ones(10))
+    labels = [str(i) for i in range(10)]
+    block = Block(name="id", kind="re", coef="Intercept", term="(1 | id)", labels=labels,
+                  names=_names("sd_id__Intercept", labels), index=np.arange(10),
+                  weights=np.ones(10))
     with pytest.raises(ValueError, match=r"more coefficients \(12.*than observations \(10\)"):
         reml(Design(formula="y ~ x1 + (1 | id)", response="y", y=small["y"].to_numpy(float),
                     X=np.column_stack([np.ones(10), small["x1"]]),
@@ -409,28 +421,29 @@ def test_exact_derivatives_match_finite_differences(synth):
     """The Newton gradient (profiled scale) and the full Hessian in (log sp, log scale) that
     the vcomp intervals use, cross terms of three blocks included, against central differences
     of the criterion, at the optimum and away from it."""
-    from bayeszoo.inference._reml_engine import Engine, block_matrix, build_problem
+    from bayeszoo.inference.reml import Iid, Layout, PenalizedBlock, Predictor, block_matrix
+    from bayeszoo.inference.reml.gaussian import GaussianEngine
 
     d = bz.design("y ~ f + s(x1, bs='cr', k=10) + s(x2, bs='cr', k=8) + (1 | g)", synth)
     y = np.asarray(d.y, dtype=float)
-    prob = build_problem(y, np.asarray(d.X, dtype=float),
-                         [block_matrix(b.Z, b.index, b.weights, d.n) for b in d.blocks])
-    engine = Engine(prob, "REML")
-    free = [0, 1, 2]
-    q = np.array(prob.sizes, dtype=float)
+    blocks = [PenalizedBlock(b.term, block_matrix(b.Z, b.index, b.weights, d.n), Iid(b.size))
+              for b in d.blocks]
+    engine = GaussianEngine(Layout([Predictor(np.asarray(d.X, dtype=float), blocks)]), y)
+    free = np.array([0, 1, 2])
+    q = np.array([b.size for b in d.blocks], dtype=float)
 
     def profiled(rho):
-        return engine.state(np.exp(rho)).score
+        return engine.state(rho).score
 
     def criterion(v):  # V(log sp, log scale), the scale not profiled out
-        st = engine.state(np.exp(v[:3]))
+        st = engine.state(v[:3])
         return (st.Dp / (2 * np.exp(v[3])) + 0.5 * engine.nr * (v[3] + np.log(2 * np.pi))
                 + 0.5 * st.logdet - 0.5 * q @ v[:3])
 
     best = np.log(np.array(list(reml(d).sp.values())))
     h = 1e-4
     for rho in (best, best + np.array([1.0, -0.5, 0.7])):
-        st = engine.state(np.exp(rho))
+        st = engine.state(rho)
         g, _ = engine.profile_grad_hess(st, free)
         e = np.eye(3) * h
         fd_g = np.array([(profiled(rho + e[a]) - profiled(rho - e[a])) / (2 * h)

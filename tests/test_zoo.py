@@ -58,7 +58,7 @@ def test_every_entry_builds_a_design(name):
     if e.group:
         assert any(b.kind == "re" for b in d.blocks) or name == "radon_unpooled"
     if e.smooth:
-        assert [s.variable for s in d.smooths] == [e.smooth]
+        assert [s.variables for s in d.smooths] == [(e.smooth,)]
 
 
 def test_unpooled_is_one_column_per_county():
@@ -154,3 +154,16 @@ def test_save_and_load_errors(tmp_path):
     bad.write_text("not netcdf")
     with pytest.raises(ValueError, match="bad.nc"):
         bz.load(bad)
+
+
+@pytest.mark.parametrize("name", ["airquality_te", "airquality_t2", "co2_by_type",
+                                  "nottem_cyclic"])
+def test_smooth2_entries_build_their_designs(name):
+    """The entries of issue 16 with their data options and knots (nottem's cyclic month has
+    the period 0.5 to 12.5, as mgcv's fixture)."""
+    e = zoo.get(name)
+    d = bz.design(e.formula, e.load_data(), knots=e.knots)
+    assert d.n == {"airquality": 116, "co2": 84, "nottem": 240}[e.dataset]
+    assert all(b.sp_labels for b in d.blocks)
+    if name == "nottem_cyclic":
+        assert e.knots == {"month": (0.5, 12.5)} and "knots:" in zoo.describe(name)

@@ -207,6 +207,18 @@ class LocationScaleLikelihood:
     def saturated(self, params):
         return 0.0, np.zeros(0), np.zeros((0, 0))
 
+    def covariance_weights(self, eta: np.ndarray, params: np.ndarray) -> np.ndarray:
+        """The observed information, as ``gam.fit5.post.proc`` uses it for ``Vp``."""
+        return self.eta_derivatives(eta, params, order=2)[1]
+
+    def null_deviance(self, offset: np.ndarray, intercept: bool, params: np.ndarray) -> float:
+        """The deviance ``-2 l`` at a constant mean and standard deviation (their maximum
+        likelihood values), the reference of ``summary.gam``'s deviance explained."""
+        sd = max(float(np.std(self.y)), self.b + 1e-12)
+        eta = np.column_stack([np.full_like(self.y, np.mean(self.y)),
+                               np.full_like(self.y, np.log(sd - self.b))])
+        return float(np.sum(self.deviance(eta, params)))
+
     def fitted(self, eta: np.ndarray) -> np.ndarray:
         """Columns: the mean and the standard deviation ``exp(eta2) + b``."""
         return np.column_stack([eta[:, 0], np.exp(eta[:, 1]) + self.b])

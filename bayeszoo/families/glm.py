@@ -107,14 +107,13 @@ class GlmLikelihood:
         return float(np.exp(params[self.scale_param])) if self.scale_estimated else 1.0
 
     def initial_params(self) -> np.ndarray:
+        """Starting ``log theta`` (mgcv's 0) and ``log phi`` (0; the engine replaces it by the
+        deviance per residual degree of freedom of its first fit)."""
         out = []
         if self.theta_estimated:
             out.append(np.log(self.theta_start))
         if self.scale_estimated:
-            mu = self.mustart
-            v, _ = self.fns.variance(mu, self.fixed_theta)
-            pearson = np.sum(self.weights * (self.y - mu) ** 2 / v)
-            out.append(np.log(max(pearson / max(self.y.shape[0], 1), 1e-12)))
+            out.append(0.0)
         return np.array(out, dtype=float)
 
     # -- evaluation ---------------------------------------------------------------------------
@@ -187,8 +186,27 @@ class GlmLikelihood:
             h[:, :] = l2
         return float(ls), g, h
 
+    def null_deviance(self, offset: np.ndarray, intercept: bool, params: np.ndarray) -> float:
+        """mgcv's null deviance: the deviance at the weighted mean response (a model with an
+        intercept) or at ``mu = linkinv(offset)`` (``gam.fit3``)."""
+        if intercept:
+            mean = float(np.sum(self.weights * self.y) / np.sum(self.weights))
+            eta = np.full((self.y.shape[0], 1), float(self.link(np.array([mean]))[0]))
+        else:
+            eta = np.asarray(offset, dtype=float).reshape(-1, 1)
+        return float(np.sum(self.deviance(eta, params)))
+
+    def covariance_weights(self, eta: np.ndarray, params: np.ndarray) -> np.ndarray:
+        """Fisher weights ``w mu'² / V(mu)`` (``n × 1 × 1``): mgcv forms ``Vp`` and the edf
+        from them (``gdi1``/``gdi2`` in ``src/gdi.c``); for canonical links they equal the
+        Newton weights."""
+        e = np.asarray(eta, dtype=float)[:, 0]
+        _, m1, _, _ = self.link.derivatives(e)
+        v, _ = self.fns.variance(self.mu(eta), self.theta(params))
+        return (self.weights * m1**2 / v)[:, None, None]
+
     def fitted(self, eta: np.ndarray) -> np.ndarray:
-        return self.link.inverse_np(np.asarray(eta, dtype=float)[:, 0])
+        return self.link.inverse_np(np.asarray(eta, dtype=float)[:, 0])[:, None]
 
     def scale_estimate(self, eta: np.ndarray, edf_total: float) -> float:
         """mgcv's ``sig2``: ``Σ w (y - mu)² / V(mu) / (n - edf)`` divided by ``1 + s̄``,

@@ -13,8 +13,11 @@ Syntax (mgcv and brms formulas paste in unchanged)::
 * ``(1 | g)``: random intercepts; ``(0 + x | g)``: a random slope; ``(1 + x || g)``:
   independent intercept and slope (one block each). Grouping ``a:b`` (levels ``a_b`` as brms)
   and nesting ``a/b`` (= ``(1 | a) + (1 | a:b)``).
-* ``s(x, bs="cr"|"tp"|"ps"|"re", k=, fx=, sp=)``: mgcv smooths via :mod:`bayeszoo.smooths`;
-  ``s(g, bs="re")`` builds exactly the block of ``(1 | g)`` (term ``"s(g)"``).
+* ``s(x, bs="cr"|"tp"|"ps"|"cc"|"re", k=, fx=, sp=, by=, m=)``, ``s(x, z)``,
+  ``s(x, g, bs="fs")``, ``te(x, z, k=c(5, 4), bs=c("cr", "tp"))``, ``ti(...)``, ``t2(...)``: mgcv
+  smooths via :mod:`bayeszoo.smooths` (``knots=`` of :func:`design` as mgcv's
+  ``knots = list(...)``); ``s(g, bs="re")`` builds exactly the block of ``(1 | g)`` (term
+  ``"s(g)"``).
 * Column names are R's syntactic names with Unicode letters allowed (``été``); others go in
   backticks: ``` `my col` ```.
 
@@ -27,7 +30,7 @@ formula showing the position; an unknown column is :class:`UnknownColumnError` (
 """
 
 from .bf import BrmsFormula, bf
-from .build import design, evaluate_design
+from .build import as_design, design, evaluate_design
 from .errors import FormulaError, UnknownColumnError
 from .naming import brms_name, smooth_label
 from .parse import GpTerm, ParsedFormula, RandomTerm, SmoothTerm, parse_formula
@@ -40,6 +43,7 @@ __all__ = [
     "RandomTerm",
     "SmoothTerm",
     "UnknownColumnError",
+    "as_design",
     "bf",
     "brms_name",
     "design",

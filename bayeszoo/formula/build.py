@@ -32,7 +32,7 @@ from .expressions import aliased_frame, evaluate, fit_columns, fit_expression, s
 from .naming import fixed_param
 from .parse import ParsedFormula, parse_formula, random_groups, random_lhs
 from .random_terms import fit_random_term, random_blocks
-from .smooth_terms import fit_smooth_term, smooth_columns
+from .smooth_terms import check_knots, fit_smooth_term, smooth_columns, smooth_info
 
 STATE_VERSION = 1
 
@@ -132,6 +132,7 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     if knots is not None and not isinstance(knots, dict):
         raise TypeError(f"knots must be a dict mapping columns to knot values, got "
                         f"{type(knots).__name__}")
+    check_knots(knots, [st for f in (pf, *dpfs.values()) for st in f.smooths])
     states = _fit_states(pf, plans[None], data, columns, seed, knots)
     states["dpars"] = {name: _fit_states(dpf, plans[name], data, columns, seed, knots)
                        for name, dpf in dpfs.items()}
@@ -163,9 +164,10 @@ def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
     for col, level in single_level_factors(cstate, plan.fixed, plan.reverse):
         warnings.warn(f"factor {col!r} has a single level ({level!r}) in the data: it adds no "
                       "column to the fixed effects", UserWarning, stacklevel=3)
-    offsets = [fit_expression(_spec(False, [o]), frame, plan.reverse, f"offset({o})")[2]
+    # one numeric column each: I() keeps formulaic from reading + and - as term operators
+    offsets = [fit_expression(f"0 + I({o})", frame, plan.reverse, f"offset({o})")[2]
                for o in plan.offsets]
-    additions = {k: fit_expression(_spec(False, [v]), frame, plan.reverse, f"{k}()")[2]
+    additions = {k: fit_expression(f"0 + I({v})", frame, plan.reverse, f"{k}()")[2]
                  for k, v in plan.additions.items()}
     terms: list[dict[str, Any]] = []
     ri = iter(plan.random)
@@ -241,7 +243,7 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
         for blk in sblocks:
             bidx.append(len(blocks))
             _add_block(blocks, seen, blk, st["text"])
-        smooths.append(_smooth_info(st, fixed_idx, bidx))
+        smooths.append(smooth_info(st, fixed_idx, bidx))
     if len(set(names)) != len(names):
         dup = sorted({c for c in names if names.count(c) > 1})
         raise FormulaError(f"duplicate design columns {dup} in {pf.formula!r}")
@@ -261,17 +263,6 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
                   states=states, dpar=dpar, evaluator=evaluate_design)
 
 
-def _smooth_info(st: dict[str, Any], fixed_idx: list[int], bidx: list[int]) -> SmoothInfo:
-    if "grouping" in st:
-        return SmoothInfo(term=st["label"], variables=tuple(st["grouping"]["variables"]),
-                          bs="re", fixed_columns=fixed_idx, blocks=bidx)
-    spec = st["smooth"]["spec"]
-    bs = spec["bs"] if spec["bs"] is not None else ("tp" if spec["kind"] == "s" else "cr")
-    return SmoothInfo(term=st["label"], variables=tuple(spec["variables"]),
-                      bs=tuple(bs) if isinstance(bs, list) else bs, fixed_columns=fixed_idx,
-                      blocks=bidx, state=st["smooth"])
-
-
 def _add_block(blocks: list[Block], seen: set, blk: Block, text: str) -> None:
     """Append ``blk``; a coefficient of a grouping factor given twice (``(1 | g) + (1 + x | g)``)
     or two blocks under one brms name (two correlated terms of ``g``) raise naming the term."""
@@ -287,3 +278,23 @@ def _add_block(blocks: list[Block], seen: set, blk: Block, text: str) -> None:
                            f"(1 + x + z | {blk.name})")
     seen.add(array)
     blocks.append(blk)
+
+
+def as_design(formula_or_design, data: pd.DataFrame | None = None, family: Any = None,
+              na_action: str = "raise", knots: dict[str, Any] | None = None) -> Design:
+    """A formula string or :func:`bayeszoo.bf` (with ``data``), or a Design, as a Design with
+    ``family`` (a Design keeps its own unless ``family`` is given)."""
+    if isinstance(formula_or_design, Design):
+        if data is not None:
+            raise ValueError("pass data only with a formula; a Design already holds its data")
+        if knots is not None:
+            raise ValueError("pass knots only with a formula; a Design already holds its "
+                             "smooths' knots (bz.design(formula, data, knots=...))")
+        fam = family if family is not None else formula_or_design.family or "gaussian"
+        return replace(formula_or_design, family=get_family(fam))
+    if not isinstance(formula_or_design, str | BrmsFormula):
+        raise TypeError(f"expected a formula string, bf(...) or a Design, got "
+                        f"{type(formula_or_design).__name__}")
+    if data is None:
+        raise ValueError("a formula needs data= (a pandas DataFrame)")
+    return design(formula_or_design, data, family=family, na_action=na_action, knots=knots)

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bayeszoo.design import Block, BlockNames, ScaleParam
-from bayeszoo.smooths import SmoothSpec, SmoothTerm, fit_smooth
+from bayeszoo.design import Block, BlockNames, ScaleParam, SmoothInfo
+from bayeszoo.smooths import SmoothSpec, SmoothTerm, fit_smooth, term_maps
 from bayeszoo.structures import IID, MultiPenalty
 
 from .columns import is_numeric
@@ -82,6 +82,19 @@ def read_spec(st: ParsedSmooth, columns: dict[str, object],
         return SmoothSpec(kind=st.kind, variables=st.variables, knots=used or None, **kw)
     except ValueError as e:
         raise FormulaError(str(e)) from None
+
+
+def check_knots(knots: dict[str, Any] | None, smooths: list[ParsedSmooth]) -> None:
+    """``knots=`` may name only covariates of the formula's smooths. mgcv ignores other names;
+    here a misspelt one (``Month`` for ``month``) is an error rather than a cyclic smooth on the
+    wrong period."""
+    if not knots:
+        return
+    used = sorted({v for st in smooths for v in st.variables})
+    unknown = sorted(set(knots) - set(used))
+    if unknown:
+        raise FormulaError(f"knots= names {unknown}, which no smooth of the formula reads; the "
+                           f"smooths' covariates are {used}")
 
 
 def _is_re_intercept(spec: SmoothSpec) -> bool:
@@ -167,5 +180,22 @@ def smooth_columns(state: dict[str, Any], data: pd.DataFrame, columns: dict[str,
         blocks.append(Block(name=sb.name, kind="smooth", coef=None, term=sb.term, labels=labels,
                             names=smooth_block_names(sb.name, labels, npen, dpar),
                             matrix=sb.Z, structure=structure, sp=sp,
-                            reml_offset=sb.reml_offset))
+                            reml_offset=sb.reml_offset, sp_labels=tuple(sb.sp_labels)))
     return term.Xf, list(term.fixed_names), blocks
+
+
+def smooth_info(state: dict[str, Any], fixed_idx: list[int], bidx: list[int]) -> SmoothInfo:
+    """The :class:`~bayeszoo.design.SmoothInfo` of a fitted smooth whose unpenalized columns
+    are ``fixed_idx`` of the design's ``X`` and whose blocks are ``bidx`` of its blocks."""
+    if "grouping" in state:
+        return SmoothInfo(term=state["label"], variables=tuple(state["grouping"]["variables"]),
+                          bs="re", fixed_columns=fixed_idx, blocks=bidx)
+    spec = state["smooth"]["spec"]
+    bs = spec["bs"] if spec["bs"] is not None else ("tp" if spec["kind"] == "s" else "cr")
+    maps = term_maps(state["smooth"])
+    return SmoothInfo(term=state["label"], variables=tuple(spec["variables"]),
+                      bs=tuple(bs) if isinstance(bs, list) else bs, fixed_columns=fixed_idx,
+                      blocks=bidx, state=state["smooth"], coef_names=maps.coef_names,
+                      coef_map=maps.coef_map, mgcv_coef_map=maps.mgcv_coef_map,
+                      mgcv_intercept_shift=maps.mgcv_intercept_shift,
+                      fixed_terms=maps.fixed_terms, S_scale=maps.S_scale)

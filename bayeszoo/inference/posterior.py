@@ -63,8 +63,9 @@ def brms_posterior(spec: ModelSpec, draws: dict[str, np.ndarray],
         for bs in ps.blocks:
             z = np.asarray(draws[bs.z_site], dtype=float).reshape(c, d, *bs.z_shape)
             coef = dd.blocks[bs.index].names.coef
-            out[coef] = z if spec.centered else bs.structure.coefficients(
-                [scales[s] for s in bs.scale_sites], z, NUMPY)
+            block_scales = [scales[s] for s in bs.scale_sites]
+            out[coef] = bs.structure.from_centered(z) if spec.centered else \
+                bs.structure.coefficients(block_scales, z, NUMPY)
     return out
 
 

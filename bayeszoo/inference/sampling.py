@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from bayeszoo.design import Design
+from bayeszoo.formula import as_design
 from bayeszoo.models.spec import PARAMETERIZATIONS, ModelSpec, model_spec
 
 from . import backends
@@ -52,28 +53,6 @@ def check_args(backend, chains, draws, tune, target_accept, seed, parameterizati
     if parameterization not in PARAMETERIZATIONS:
         raise ValueError(f"parameterization must be 'noncentered' or 'centered', "
                          f"got {parameterization!r}")
-
-
-def as_design(formula_or_design, data: pd.DataFrame | None, family: Any = None,
-              na_action: str = "raise") -> Design:
-    """A formula string or :func:`bayeszoo.bf` (with ``data``) or a Design, as a Design with
-    ``family``."""
-    from bayeszoo.formula import BrmsFormula, design
-
-    if isinstance(formula_or_design, Design):
-        if data is not None:
-            raise ValueError("pass data only with a formula; a Design already holds its data")
-        if family is not None:
-            from dataclasses import replace
-
-            return replace(formula_or_design, family=family)
-        return formula_or_design
-    if not isinstance(formula_or_design, str | BrmsFormula):
-        raise TypeError(f"expected a formula string, bf(...) or a Design, got "
-                        f"{type(formula_or_design).__name__}")
-    if data is None:
-        raise ValueError("a formula needs data= (a pandas DataFrame)")
-    return design(formula_or_design, data, family=family, na_action=na_action)
 
 
 def check_finite(design: Design) -> None:
@@ -115,7 +94,8 @@ def check_identifiable(design: Design, spec: ModelSpec) -> None:
         return
     Xn = X / np.where(norms > 0, norms, 1.0)
     _, R = np.linalg.qr(Xn)
-    dist = np.abs(np.diag(R))
+    dist = np.zeros(X.shape[1])  # beyond as many columns as rows, nothing is left to identify
+    dist[: min(X.shape)] = np.abs(np.diag(R))
     for j in np.flatnonzero(dist < 1e-8):
         if norms[j] == 0 or params[j] not in flat:
             continue
@@ -155,6 +135,7 @@ def sample(
     parameterization: str = "noncentered",
     family: Any = None,
     na_action: str = "raise",
+    knots: dict[str, Any] | None = None,
 ):
     """Sample the posterior of a formula (with ``data``) or a :class:`Design` with NUTS.
 
@@ -167,13 +148,15 @@ def sample(
     posteriors whose correlations a diagonal one cannot follow, such as an intercept and the
     effects of a few data-rich groups; its cost grows with the square of the number of
     parameters. ``na_action="drop"`` drops rows with missing values (with a warning).
+    ``knots``: column -> knot values for the formula's smooths (mgcv's and brms's ``knots``;
+    for ``bs="cc"`` the two ends of the period, e.g. ``{"month": [0.5, 12.5]}``).
     Same ``seed`` and backend: identical draws. Invalid arguments, an unknown prior, missing
     values or a coefficient a flat prior leaves unidentified raise ``ValueError`` before anything
     is compiled. Returns an :class:`arviz.InferenceData` (:mod:`bayeszoo.inference.idata`).
     """
     check_args(backend, chains, draws, tune, target_accept, seed, parameterization, dense_mass)
     t0 = time.perf_counter()
-    design = as_design(formula_or_design, data, family, na_action)
+    design = as_design(formula_or_design, data, family, na_action, knots)
     check_finite(design)
     spec = model_spec(design, priors, parameterization)
     check_identifiable(design, spec)

@@ -68,7 +68,7 @@ def block_coefficients(ps: PredictorSpec, values: dict[str, Any], centered: bool
     out = []
     for bs in ps.blocks:
         z = values[bs.z_site]
-        out.append(z if centered else
+        out.append(bs.structure.from_centered(z) if centered else
                    bs.structure.coefficients([values[s] for s in bs.scale_sites], z, ops))
     return out
 

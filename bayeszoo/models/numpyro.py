@@ -80,16 +80,20 @@ def prior_distribution(prior: Prior, support: str, shape: tuple[int, ...] = ()):
 
 def sample_sites(spec: ModelSpec) -> dict[str, Any]:
     """``numpyro.sample`` every site of ``spec`` in order; a centered block's coefficients are
-    drawn from ``Normal(0, sd)``."""
+    drawn from ``Normal(0, sd)`` (the structure's ``centered_scale``)."""
     import numpyro
     import numpyro.distributions as dist
 
-    scale_of = {bs.z_site: bs.scale_sites[0] for ps in spec.predictors for bs in ps.blocks} \
+    from bayeszoo.families.ops import jax_ops
+
+    block_of = {bs.z_site: bs for ps in spec.predictors for bs in ps.blocks} \
         if spec.centered else {}
     values: dict[str, Any] = {}
     for s in spec.sites:
-        if s.name in scale_of:
-            d = dist.Normal(0.0, values[scale_of[s.name]]).expand(s.shape)
+        if s.name in block_of:
+            bs = block_of[s.name]
+            sd = bs.structure.centered_scale([values[k] for k in bs.scale_sites], jax_ops())
+            d = dist.Normal(0.0, sd).expand(s.shape)
         else:
             d = prior_distribution(s.prior, s.support, s.shape)
         values[s.name] = numpyro.sample(s.name, d)

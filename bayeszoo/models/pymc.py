@@ -63,13 +63,16 @@ def build_pymc(design: Design, priors: dict | None = None,
 
     spec = spec or model_spec(design, priors, parameterization)
     data = model_data(design, spec)
-    scale_of = {bs.z_site: bs.scale_sites[0] for ps in spec.predictors for bs in ps.blocks} \
+    block_of = {bs.z_site: bs for ps in spec.predictors for bs in ps.blocks} \
         if spec.centered else {}
     with pm.Model() as model:
         values = {}
         for s in spec.sites:
-            if s.name in scale_of:
-                values[s.name] = pm.Normal(s.name, mu=0.0, sigma=values[scale_of[s.name]],
+            if s.name in block_of:
+                bs = block_of[s.name]
+                sd = bs.structure.centered_scale([values[k] for k in bs.scale_sites],
+                                                 pytensor_ops())
+                values[s.name] = pm.Normal(s.name, mu=0.0, sigma=sd,
                                            shape=tuple(int(k) for k in s.shape))
             else:
                 values[s.name] = prior_variable(s.name, s.prior, s.support, s.shape)

@@ -232,9 +232,9 @@ def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
             used[sp.name] = str(p)
             sites.append(Site(sp.name, p, sp.shape, sp.support))
             scale_sites.append(sp.name)
-        if parameterization == "centered" and blk.structure.kind != "iid":
-            raise ValueError(f"the centered parameterization needs iid blocks; {blk.term} is "
-                             f"{blk.structure.kind}")
+        if parameterization == "centered" and not getattr(blk.structure, "can_center", False):
+            raise ValueError(f"the centered parameterization needs iid or two-penalty blocks; "
+                             f"{blk.term} is {blk.structure.kind}: use 'noncentered'")
         z_shape = tuple(blk.structure.z_shape(blk))
         sites.append(Site(f"z_{tag}{j}", Prior("normal", (0.0, 1.0)), z_shape, "real"))
         blocks.append(BlockSpec(j, tuple(scale_sites), f"z_{tag}{j}", blk.structure, z_shape))

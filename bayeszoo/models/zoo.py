@@ -29,7 +29,8 @@ class ZooEntry:
     """One model of the zoo.
 
     * ``dataset``: a key of :data:`bayeszoo.datasets.DATASETS` (``"radon"``, ``"radon_full"``,
-      ``"mcycle"``); :meth:`load_data` calls its loader.
+      ``"mcycle"``); :meth:`load_data` calls its loader with ``data_options`` (airquality's
+      ``{"dropna": True}``: the rows with ``Ozone``, as R's model frame).
     * ``formula``: what :func:`bayeszoo.sample` fits; ``family``: its response family (a name
       of :mod:`bayeszoo.families`, with ``link`` when not the default).
     * ``reml_formula``: the formula :func:`bayeszoo.reml` fits as the same model's REML twin, or
@@ -38,6 +39,9 @@ class ZooEntry:
     * ``sampler``: default sampler options (chains, draws, tune, target_accept, ...).
     * ``group``: for grouped models the grouping factor whose partial pooling the report shows.
     * ``smooth``: for smooth models the covariate of the smooth the report draws.
+    * ``knots``: column -> knot values for the formula's smooths (mgcv's ``knots = list(...)``;
+      for a cyclic ``bs="cc"`` smooth the ends of the period), passed to ``bz.sample`` and
+      ``bz.reml``; ``None`` for mgcv's default knots.
     """
 
     name: str
@@ -52,6 +56,8 @@ class ZooEntry:
     sampler: dict[str, Any] = field(default_factory=dict)
     group: str | None = None
     smooth: str | None = None
+    knots: dict[str, tuple[float, ...]] | None = None
+    data_options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def sampler_options(self) -> dict[str, Any]:
@@ -69,7 +75,7 @@ class ZooEntry:
         """The entry's dataset as a DataFrame."""
         from bayeszoo.datasets import DATASETS
 
-        return DATASETS[self.dataset]["loader"]()
+        return DATASETS[self.dataset]["loader"](**self.data_options)
 
 
 _ENTRIES: list[ZooEntry] = [
@@ -202,6 +208,55 @@ _ENTRIES: list[ZooEntry] = [
         sampler={"target_accept": 0.95},
         smooth="times",
     ),
+    # --- smooths in two dimensions and with structure: te, t2, by=, cyclic (issue 16) ---
+    ZooEntry(
+        name="airquality_te",
+        dataset="airquality",
+        data_options={"dropna": True},
+        formula="Ozone ~ te(Temp, Wind, k=5)",
+        reml_formula="Ozone ~ te(Temp, Wind, k=5)",
+        parameterization="centered",
+        description="Ozone over temperature and wind as mgcv's tensor product te(Temp, Wind): "
+        "one block of 21 coefficients with one penalty per margin and the Gaussian prior "
+        "REML's penalty implies, sampled centered in the basis that diagonalizes both "
+        "penalties (brms refuses te).",
+        question="How does ozone depend on temperature and wind together: is the surface more "
+        "than the sum of two curves?",
+    ),
+    ZooEntry(
+        name="airquality_t2",
+        dataset="airquality",
+        data_options={"dropna": True},
+        formula="Ozone ~ t2(Temp, Wind, k=5)",
+        reml_formula="Ozone ~ t2(Temp, Wind, k=5)",
+        description="The same surface as brms builds tensor products: t2(Temp, Wind), three iid "
+        "blocks (rr, nr, rn) with an sds each, brms's default priors.",
+        question="Do te and t2 give the same surface? (brms's default sds prior binds on t2's "
+        "scaled-down columns; compare with airquality_te and with REML.)",
+        sampler={"target_accept": 0.99},
+    ),
+    ZooEntry(
+        name="co2_by_type",
+        dataset="co2",
+        formula="uptake ~ Type + s(conc, by=Type, k=5)",
+        reml_formula="uptake ~ Type + s(conc, by=Type, k=5)",
+        description="CO2 uptake of grasses from Quebec and Mississippi against ambient CO2: "
+        "one smooth per plant type (by=Type), each with its own sds.",
+        question="Do the two origins respond to CO2 with curves of different shape, or only "
+        "of different level?",
+        sampler={"target_accept": 0.99},
+    ),
+    ZooEntry(
+        name="nottem_cyclic",
+        dataset="nottem",
+        formula='temp ~ s(month, bs="cc", k=12) + s(time, bs="cr", k=10)',
+        reml_formula='temp ~ s(month, bs="cc", k=12) + s(time, bs="cr", k=10)',
+        knots={"month": (0.5, 12.5)},
+        description="Monthly mean temperature at Nottingham 1920-1939: a cyclic smooth of the "
+        "month (December joins January: knots at 0.5 and 12.5) plus a smooth trend over time.",
+        question="How large is the seasonal cycle, and did Nottingham warm over twenty years?",
+        sampler={"target_accept": 0.95},
+    ),
     # correlated group-level effects: varying intercepts and slopes
     ZooEntry(
         name="radon_varying_slope",
@@ -274,6 +329,7 @@ def describe(name: str) -> str:
         f"  family:           {e.family}" + (f" (link {e.link})" if e.link else ""),
         f"  parameterization: {e.parameterization}",
         f"  REML twin:        {e.reml_formula or '(none)'}",
+        *([f"  knots:            {e.knots}"] if e.knots else []),
         f"  sampler defaults: {opts}",
         "  description:",
         textwrap.indent(textwrap.fill(e.description, 76), "    "),

@@ -106,6 +106,39 @@ class SmoothTerm:
                    S_scale=list(state["con"]["S_scale"]), state=state)
 
 
+@dataclass(frozen=True)
+class TermMaps:
+    """What a fitted term says about mgcv's parameterization, read from its state alone
+    (REML and reports): ``coef_map``/``coef_names``/``mgcv_coef_map``/``mgcv_intercept_shift``
+    as in :class:`SmoothTerm`, ``fixed_terms``: mgcv's label of the smooth each unpenalized
+    column belongs to (``s(conc):TypeQuebec``: edf per term), and ``S_scale``: mgcv's
+    ``S.scale`` of every smoothing parameter, keyed by its label (``te(Temp,Wind)1``,
+    ``s(conc):TypeQuebec``), in mgcv's order."""
+
+    coef_map: np.ndarray
+    coef_names: list[str]
+    mgcv_coef_map: np.ndarray
+    mgcv_intercept_shift: np.ndarray
+    fixed_terms: list[str]
+    S_scale: dict[str, float]
+
+
+def term_maps(state: dict) -> TermMaps:
+    """The :class:`TermMaps` of a fitted term's ``state``."""
+    meta = state["term"]
+    scales = state["con"]["S_scale"]
+    per_level = [b["penalty_index"] for b in state["maps"]["blocks"]]
+    sp_scale: dict[str, float] = {}
+    for j, b in enumerate(meta["blocks"]):
+        for label, i in zip(b["sp_labels"], per_level[j % len(per_level)], strict=True):
+            sp_scale[label] = float(scales[i])
+    return TermMaps(coef_map=decode_array(meta["coef_map"]),
+                    coef_names=list(meta["coef_names"]),
+                    mgcv_coef_map=decode_array(meta["mgcv_coef_map"]),
+                    mgcv_intercept_shift=decode_array(meta["mgcv_intercept_shift"]),
+                    fixed_terms=list(meta["fixed_terms"]), S_scale=sp_scale)
+
+
 # ---------------------------------------------------------------------------------------------
 # spec <-> JSON
 # ---------------------------------------------------------------------------------------------

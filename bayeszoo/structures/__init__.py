@@ -8,7 +8,7 @@ standard-normal draws into coefficients. The Bayesian backends sample ``z`` and 
 * :class:`~bayeszoo.structures.iid.Iid`: one standard deviation, identity penalty (a random
   intercept or slope, a smooth after mgcv's ``smooth2random``): the common, fast case.
 * :class:`~bayeszoo.structures.multipenalty.MultiPenalty`: several penalty matrices on one
-  block (``te``, ``ti``), one ``sds`` each.
+  block (``te``, ``ti``), one ``sds`` each: ``r ~ Normal(0, (Σ_k S_k / sds_k²)⁻¹)``.
 * :class:`~bayeszoo.structures.unstructured.Unstructured`: ``k`` correlated coefficients per
   level (``(1 + x | g)``), one ``sd`` each and the Cholesky factor of their correlation matrix.
 
@@ -17,7 +17,10 @@ density) is a new module here with the same three members: ``kind``, ``z_shape(b
 shape of the standard-normal draws) and ``coefficients(scales, z, ops)`` (the block's scale
 parameters, in the order of ``Block.names.scales``, and ``z`` to coefficients, with leading
 batch dimensions broadcasting; ``ops`` the array backend's :mod:`bayeszoo.families.ops`); the
-formula layer names the scale parameters (:class:`bayeszoo.design.ScaleParam`).
+formula layer names the scale parameters (:class:`bayeszoo.design.ScaleParam`). A structure that
+can also be sampled centered (``parameterization="centered"``) says so with ``can_center`` and
+has ``centered_scale(scales, ops)`` (the standard deviations of the centered draws ``u``) and
+``from_centered(u)`` (the coefficients); the others are refused before anything compiles.
 """
 
 from __future__ import annotations

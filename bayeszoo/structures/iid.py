@@ -24,5 +24,16 @@ class Iid:
         ``z``, such as chains and draws, broadcast)."""
         return scales[0][..., None] * z
 
+    #: the centered parameterization samples the coefficients as ``Normal(0, sd)``
+    can_center = True
+
+    def centered_scale(self, scales, ops=None):
+        """The standard deviation of the centered coefficients: ``sd``."""
+        return scales[0]
+
+    def from_centered(self, u):
+        """The block's coefficients from the centered draws: ``u`` itself."""
+        return u
+
 
 IID = Iid()

@@ -1,0 +1,29 @@
+"""REML and ML for additive mixed models, numerically equivalent to mgcv and lme4.
+
+``reml(formula | Design, data, family=...)`` returns a :class:`RemlFit`. The engine beneath it
+(one module per job) takes linear predictors made of fixed columns and penalized blocks:
+
+* :mod:`.problem`: :class:`Predictor`, :class:`PenalizedBlock`, :class:`Layout` (coefficient
+  order), sparse-aware cross-products;
+* :mod:`.structures`: penalty structures (:class:`Iid`, :class:`MultiPenalty`,
+  :class:`Unstructured`) behind one protocol;
+* :mod:`.penalty`: traces and quadratic forms of the total penalty;
+* :mod:`.gaussian`: exact Gaussian identity-link REML/ML (profiled scale, exact Hessian);
+* :mod:`.laplace`: penalized IRLS and the Laplace-approximate criterion for any family and
+  several linear predictors (exact gradient, central-difference Hessian);
+* :mod:`.newton`: the outer projected Newton iteration;
+* :mod:`.engine`: :func:`fit_model` and :class:`EngineResult`;
+* :mod:`.lme4`: lme4-shaped results (``VarCorr``, ``ranef``, ``theta``, criterion);
+* :mod:`.api`, :mod:`.result`, :mod:`.summary`, :mod:`.checks`: the Design-facing layer.
+"""
+
+from __future__ import annotations
+
+from .api import reml
+from .engine import EngineResult, fit_model
+from .problem import Layout, PenalizedBlock, Predictor, block_matrix
+from .result import RemlFit
+from .structures import Iid, MultiPenalty, Structure, Unstructured
+
+__all__ = ["EngineResult", "Iid", "Layout", "MultiPenalty", "PenalizedBlock", "Predictor",
+           "RemlFit", "Structure", "Unstructured", "block_matrix", "fit_model", "reml"]

@@ -1,0 +1,228 @@
+"""``reml(formula | bf | Design, data, family=...)``: a Design fitted by the REML engine, as
+``mgcv::gam(..., method = "REML" | "ML")`` (and ``lme4::lmer`` for correlated terms).
+
+Each linear predictor of the Design (``mu``, then each distributional parameter with a formula:
+mgcv's ``gaulss`` for a Gaussian ``sigma``) becomes a :class:`~.problem.Predictor`; each block
+becomes a :class:`~.problem.PenalizedBlock` whose penalty structure follows the block's own
+structure (:data:`ENGINE_STRUCTURES`): an iid block one smoothing parameter (a smooth in mgcv's
+``smooth2random`` form, so its sp is mgcv's and the REML score ``gam(...)$gcv.ubre``, each
+block's ``reml_offset`` included), a ``te``/``ti`` block one per margin, a correlated term
+lme4's unstructured covariance. The family (:mod:`bayeszoo.families`) supplies the likelihood
+from the design's response and additions (``trials``, ``weights``, ``se``, ``offset``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bayeszoo.design import Block, Design
+from bayeszoo.formula import as_design
+
+from .checks import (
+    check_blocks,
+    check_identifiable,
+    check_not_saturated,
+    check_response_varies,
+    resolve_sp,
+)
+from .engine import EngineResult, NotPositiveDefinite, blas_context, fit_model
+from .problem import PenalizedBlock, Predictor, block_matrix
+from .result import RemlFit
+from .structures import Iid, MultiPenalty
+
+__all__ = ["ENGINE_STRUCTURES", "engine_block", "reml"]
+
+METHODS = ("REML", "ML")
+
+#: Design block structure kind -> the engine's penalty structure for that block.
+ENGINE_STRUCTURES = {
+    "iid": lambda b: Iid(b.size),
+    "multipenalty": lambda b: MultiPenalty(list(b.structure.penalties),
+                                           labels=list(b.smoothing_labels)),
+}
+
+
+def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REML",
+         sp: float | dict[str, float] | None = None, family: Any = None, *,
+         theta: float | None = None, knots: dict[str, Any] | None = None,
+         na_action: str = "raise") -> RemlFit:
+    """Fit an additive mixed model by REML (or ML), as ``mgcv::gam(method=...)``.
+
+    ``formula_or_design``: a formula (``y | trials(n) ~ ...`` etc.) or :func:`bayeszoo.bf` for
+    :func:`bayeszoo.design` (``data`` required), or a :class:`~bayeszoo.design.Design`.
+    ``family``: a name (``"binomial"``, ``"poisson"``, ``"negbinomial"``, ``"gamma"``,
+    ``"bernoulli"``, ``"gaussian"``) or a :class:`~bayeszoo.families.Family` with its link.
+    ``sp``: fix smoothing parameters, a number for every penalized term or a dict keyed by
+    mgcv's sp names (``"s(times)"``, ``"te(Temp,Wind)1"``); the rest are estimated. ``theta``
+    holds a negative binomial's theta fixed (``nb(theta = ...)``), else it is estimated.
+    ``knots``, ``na_action``: as :func:`bayeszoo.design`.
+    """
+    d = as_design(formula_or_design, data, family, na_action, knots)
+    method = str(method).upper()
+    if method not in METHODS:
+        raise ValueError(f"method must be 'REML' or 'ML', not {method!r}")
+    if d.y is None:
+        raise ValueError(f"the design of {d.formula!r} has no response: REML needs one")
+    fam = d.family
+    offset = d.offset if d.offset is not None and np.any(d.offset) else None
+    response = fam.prepare(d.y, d.response, trials=d.additions.get("trials"),
+                           weights=d.additions.get("weights"), se=d.additions.get("se"),
+                           offset=offset)
+    likelihood = fam.reml_likelihood(response, dpars=tuple(d.dpars), theta=theta)
+    scale_estimated = likelihood.scale_param is not None or getattr(likelihood, "quadratic",
+                                                                    False)
+    check_response_varies(d, scale_estimated)
+    for dk in d.predictors:
+        check_blocks(dk)
+    fixed = resolve_sp(d, sp)
+    check_not_saturated(d, int(np.sum(likelihood.weights > 0)), scale_estimated, method)
+    P = sum(dk.X.shape[1] + sum(b.size for b in dk.blocks) for dk in d.predictors)
+    with blas_context(d.n, P):
+        return _fit_design(d, likelihood, fixed, method)
+
+
+def engine_block(b: Block, n: int, fixed: np.ndarray | None) -> PenalizedBlock:
+    """The engine's view of a Design block: its model matrix (CSR for an indicator block) and
+    penalty structure, with lme4's names for random effects."""
+    kind = b.structure.kind
+    if kind not in ENGINE_STRUCTURES:
+        raise ValueError(f"REML has no penalty for {kind} blocks ({b.term}); fit this model "
+                         "with bayeszoo.sample")
+    names: dict[str, Any] = {}
+    if b.kind == "re":
+        coefs = list(getattr(b.structure, "coefs", [b.coef]))
+        names = {"group": b.name, "coefs": ["(Intercept)" if c in (None, "Intercept") else c
+                                            for c in coefs],
+                 "levels": list(b.labels)}
+    matrix = block_matrix(b.Z, b.index, b.weights, n) if b.is_indicator else b.matrix
+    return PenalizedBlock(b.term, matrix, ENGINE_STRUCTURES[kind](b), fixed=fixed,
+                          reml_offset=b.reml_offset, **names)
+
+
+def _fit_design(d: Design, likelihood, fixed: list[list[float | None]], method: str) -> RemlFit:
+    predictors = []
+    for k, (dk, fk) in enumerate(zip(d.predictors, fixed, strict=True)):
+        check_identifiable(dk, np.asarray(dk.X, dtype=float))
+        blocks = [engine_block(b, d.n, None if f is None else np.log(np.atleast_1d(f)))
+                  for b, f in zip(dk.blocks, fk, strict=True)]
+        off = dk.offset if dk.offset is not None and np.any(dk.offset) else None
+        predictors.append(Predictor(np.asarray(dk.X, dtype=float), blocks, offset=off,
+                                    name=d.response if k == 0 else dk.dpar))
+    try:
+        result = fit_model(predictors, likelihood, method)
+    except (NotPositiveDefinite, FloatingPointError) as err:
+        raise ValueError(f"the design of {d.formula!r} is singular or the fit diverged: "
+                         f"{err}") from None
+    return make_fit(d, likelihood, result, fixed)
+
+
+def _check_finite(d: Design, r: EngineResult) -> None:
+    bad = [what for what, v in (("REML/ML score", r.score), ("scale", r.scale),
+                                ("coefficients", r.beta), ("fitted values", r.fitted))
+           if not np.all(np.isfinite(v))]
+    if bad:
+        raise ValueError(f"the fit of {d.formula!r} is not finite ({', '.join(bad)}): the "
+                         f"response {d.response!r} is probably on an extreme scale or the family "
+                         "does not suit it; rescale the response or check the data")
+
+
+def term_label(label: str, k: int) -> str:
+    """mgcv's name of a term of linear predictor ``k``: ``s(times)`` -> ``s.1(times)``."""
+    if k == 0:
+        return label
+    head, paren, rest = label.partition("(")
+    return f"{head}.{k}{paren}{rest}" if paren and head else f"{label}.{k}"
+
+
+def _smooth_column_terms(dk: Design, k: int) -> dict[int, str]:
+    """The mgcv term of each smooth's unpenalized column of predictor ``dk``."""
+    out = {}
+    for sm in dk.smooths:
+        terms = sm.fixed_terms or [sm.term] * len(sm.fixed_columns)
+        for j, t in zip(sm.fixed_columns, terms, strict=True):
+            out[j] = term_label(t, k)
+    return out
+
+
+def _penalty_scales(d: Design) -> dict[str, float]:
+    """mgcv's ``S.scale`` per smoothing-parameter name (``gam.vcomp(rescale = TRUE)``)."""
+    return {term_label(lab, k): float(v) for k, dk in enumerate(d.predictors)
+            for sm in dk.smooths for lab, v in sm.S_scale.items()}
+
+
+def make_fit(d: Design, likelihood, r: EngineResult,
+             fixed: list[list[float | None]]) -> RemlFit:
+    """A :class:`RemlFit` from an engine result on Design ``d``."""
+    _check_finite(d, r)
+    layout = r.layout
+    order = layout.design_order()
+    names: list[str] = []
+    edf: dict[str, float] = {}
+    sp: dict[str, float] = {}
+    fixed_sp: list[str] = []
+    parametric: list[int] = []
+    block_labels: dict[int, list[str]] = {}
+    edf_int = r.edf
+    j = 0  # engine block index, predictors in order
+    for k, dk in enumerate(d.predictors):
+        col_terms = _smooth_column_terms(dk, k)
+        start = len(names)
+        names += [c if k == 0 else f"{c}.{k}" for c in dk.column_names]
+        fs = layout.fixed_slices[k]
+        for c in range(dk.X.shape[1]):
+            if c in col_terms:
+                edf[col_terms[c]] = edf.get(col_terms[c], 0.0) + float(edf_int[fs.start + c])
+            else:
+                parametric.append(start + c)
+        for b, f in zip(dk.blocks, fixed[k], strict=True):
+            term = term_label(b.term, k)
+            names += [f"{term}.{lab}" for lab in b.labels] if b.size == len(b.labels) else \
+                [f"{term}.{i + 1}" for i in range(b.size)]
+            edf[term] = edf.get(term, 0.0) + float(np.sum(edf_int[layout.block_slices[j]]))
+            labels = [term_label(lab, k) for lab in b.smoothing_labels]
+            block_labels[j] = labels
+            if b.structure.kind != "unstructured":
+                values = r.smoothing_parameters(j) if f is None else np.atleast_1d(f)
+                sp.update({lab: float(v) for lab, v in zip(labels, values, strict=True)})
+                if f is not None:
+                    fixed_sp += labels
+            j += 1
+    sd = {lab: math.sqrt(r.reml_scale / v) for lab, v in sp.items()}
+    hessian_labels, hessian_terms = [], []
+    counts: dict[int, int] = {}
+    for jb, lab in r.hessian_labels:
+        if jb is None:
+            hessian_labels.append(lab)
+            continue
+        i = counts.get(jb, 0)
+        counts[jb] = i + 1
+        name = (block_labels[jb][i] if i < len(block_labels[jb])
+                else f"{block_labels[jb][0]}:{lab}")
+        hessian_labels.append(name)
+        hessian_terms.append(name)
+    theta = (float(np.exp(r.params[list(r.param_names).index("log_theta")]))
+             if "log_theta" in r.param_names else getattr(likelihood, "fixed_theta", None))
+    y = likelihood.y  # mgcv's response: proportions for binomial models
+    fitted = r.fitted[:, 0]
+    return RemlFit(
+        design=d, method=r.method, family=d.family,
+        coef=pd.Series(r.beta[order], index=pd.Index(names)), fitted=fitted,
+        linear_predictors=r.eta[:, 0], residuals=y - fitted, sp=sp, sd=sd,
+        scale=float(r.scale), reml_scale=float(r.reml_scale),
+        scale_estimated=likelihood.scale_param is not None or getattr(likelihood, "quadratic",
+                                                                      False),
+        reml_score=float(r.score), criterion=float(r.criterion), edf=edf,
+        edf_total=float(np.sum(edf_int)), edf_coef=pd.Series(edf_int[order], index=names),
+        theta=theta, deviance=float(r.deviance),
+        null_deviance=likelihood.null_deviance(layout.offsets()[:, 0], d.has_intercept,
+                                               r.params),
+        fixed_sp=fixed_sp, hessian=r.hessian, hessian_terms=hessian_terms,
+        hessian_labels=hessian_labels, converged=r.converged, iterations=r.iterations,
+        engine=r, likelihood=likelihood, fitted_dpars={
+            dk.dpar: r.fitted[:, k] for k, dk in enumerate(d.predictors) if k > 0},
+        parametric=parametric, penalty_scales=_penalty_scales(d),
+        _cov=r.cov[np.ix_(order, order)])

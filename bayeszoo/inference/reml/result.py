@@ -1,0 +1,273 @@
+""":class:`RemlFit`: a model fitted by REML or ML, as the user sees it (mgcv's ``gam`` object)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from bayeszoo.design import Design, design_arrays, linear_predictor
+from bayeszoo.families import Family
+
+from .engine import EngineResult
+
+__all__ = ["RemlFit"]
+
+
+@dataclass(eq=False, repr=False)
+class RemlFit:
+    """A fitted REML/ML model. Every array is in the Design's coefficient order:
+    ``design.column_names`` (the columns of ``X``) then each block's columns.
+
+    Attributes
+    ----------
+    design : the :class:`~bayeszoo.design.Design` that was fitted.
+    method : ``"REML"`` or ``"ML"``.
+    family : the :class:`~bayeszoo.families.Family` (gaussian unless given).
+    coef : ``pd.Series`` of coefficients, indexed by ``column_names`` then ``"<term>.<label>"``
+        (``"s(times).1"``, ``"(1 | county).AITKIN"``).
+    fitted : the fitted mean ``mu`` (length ``n``); ``linear_predictors`` the linear predictor
+        (offset included); ``residuals`` ``y - fitted`` on mgcv's response scale (binomial:
+        proportions).
+    sp : ``{term: sp}`` for every penalized block (mgcv's smoothing parameter).
+    sd : ``{term: sqrt(reml_scale / sp)}``, the standard deviation of the block's coefficients.
+    scale : mgcv's ``sig2``/``scale``: for an estimated scale the Pearson statistic over
+        ``n - edf_total`` with Fletcher's correction (``gam.control(scale.est = "fletcher")``;
+        for a Gaussian identity-link model ``Σ r² / (n - edf)``); 1 for a known scale.
+    reml_scale : the scale at the optimum of the criterion (mgcv's ``reml.scale``; at an
+        interior REML optimum equal to ``scale`` for Gaussian models; ML: ``Dp / n``).
+    reml_score : mgcv's ``gcv.ubre``: minus the (Laplace-approximate) restricted log likelihood
+        (``"ML"``: minus the log likelihood), constants included.
+    criterion : lme4's: ``-2`` times the restricted log likelihood (REML) or the deviance (ML)
+        of the mixed-model form (no smooth offsets).
+    edf : ``{term: edf}`` for every smooth and random-effect term (a smooth's unpenalized
+        columns count into its edf, as mgcv's); ``edf_total`` adds 1 per parametric column.
+    edf_coef : per-coefficient diagonal of mgcv's influence matrix ``F`` (in the Design's
+        basis; only per-term sums are basis-free and equal mgcv's).
+    theta : the negative binomial ``theta`` (brms's ``shape``), else ``None``.
+    deviance, null_deviance : mgcv's.
+    fixed_sp : terms whose sp was given rather than estimated.
+    hessian : Hessian of the criterion w.r.t. the estimated outer parameters (mgcv's
+        ``outer.info$hess``): log sp of each term in ``hessian_terms``, then the family's
+        (``hessian_labels`` names every row: ``"log_theta"``, ``"log_scale"``).
+    converged, iterations : the outer Newton iteration's outcome.
+    fitted_dpars : for a distributional model (mgcv's ``gaulss``), each distributional
+        parameter's fitted values (``sigma``: the fitted standard deviation).
+    parametric : positions in ``coef`` of the parametric (non-smooth) columns.
+    penalty_scales : mgcv's ``S.scale`` per smoothing parameter (``vcomp(rescale=True)``).
+    """
+
+    design: Design
+    method: str
+    family: Family
+    coef: pd.Series
+    fitted: np.ndarray
+    linear_predictors: np.ndarray
+    residuals: np.ndarray
+    sp: dict[str, float]
+    sd: dict[str, float]
+    scale: float
+    reml_scale: float
+    scale_estimated: bool
+    reml_score: float
+    criterion: float
+    edf: dict[str, float]
+    edf_total: float
+    edf_coef: pd.Series
+    theta: float | None
+    deviance: float
+    null_deviance: float
+    fixed_sp: list[str]
+    hessian: np.ndarray
+    hessian_terms: list[str]
+    hessian_labels: list[str]
+    converged: bool
+    iterations: int
+    engine: EngineResult = field(repr=False)
+    likelihood: object = field(repr=False)
+    fitted_dpars: dict[str, np.ndarray]
+    parametric: list[int]
+    penalty_scales: dict[str, float]
+    _cov: np.ndarray = field(repr=False)  # Vp / scale in Design order
+
+    # -- derived quantities -------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return self.design.n
+
+    @property
+    def loglik(self) -> float:
+        """``-reml_score``: the (restricted, for REML) log likelihood."""
+        return -self.reml_score
+
+    @property
+    def Vp(self) -> np.ndarray:
+        """Bayesian posterior covariance of the coefficients (mgcv's ``Vp``)."""
+        return self.scale * self._cov
+
+    @property
+    def se(self) -> pd.Series:
+        """Posterior standard deviations of the coefficients (``sqrt(diag(Vp))``)."""
+        return pd.Series(np.sqrt(self.scale * self._cov.diagonal()), index=self.coef.index)
+
+    @property
+    def deviance_explained(self) -> float:
+        """``(null.deviance - deviance) / null.deviance`` as ``summary.gam``."""
+        return (self.null_deviance - self.deviance) / self.null_deviance
+
+    def vcomp(self, rescale: bool = True, conf_level: float = 0.95) -> pd.DataFrame:
+        """Standard deviations of the variance components with intervals, as ``gam.vcomp``.
+
+        Rows: each penalized term (``std.dev = sqrt(reml_scale/sp)``), then ``"scale"`` (the
+        residual standard deviation) when the scale is estimated. Intervals are Wald intervals
+        for the log standard deviations from the inverse Hessian of the criterion in (log sp,
+        log scale), family parameters such as theta left out, as mgcv computes them; terms with
+        a fixed ``sp`` get none. ``rescale`` undoes mgcv's ``S.scale`` penalty scaling for
+        smooths whose basis exposes ``S_scale`` (as ``gam.vcomp(rescale=TRUE)``).
+        """
+        if not 0 < conf_level < 1:
+            conf_level = 0.95
+        crit = stats.norm.ppf(1 - (1 - conf_level) / 2)
+        rows_h = [i for i, lab in enumerate(self.hessian_labels)
+                  if lab in self.hessian_terms or lab == "log_scale"]
+        H = self.hessian[np.ix_(rows_h, rows_h)]
+        names = [self.hessian_labels[i] for i in rows_h]
+        if H.size:
+            ev, vec = np.linalg.eigh(H)
+            iv = np.where(ev > 0, 1.0 / np.where(ev > 0, ev, 1.0), 0.0)
+            J = np.diag(np.full(len(names), -0.5))
+            if "log_scale" in names:
+                J[:, names.index("log_scale")] = 0.5
+            V = J @ ((vec * iv) @ vec.T) @ J.T
+            sd_lsd = dict(zip(names, np.sqrt(np.maximum(np.diag(V), 0)), strict=True))
+        else:
+            sd_lsd = {}
+        scales = self.penalty_scales if rescale else {}
+        rows, idx = [], []
+        for term, sp in self.sp.items():
+            sd = math.sqrt(self.reml_scale * scales.get(term, 1.0) / sp)
+            rows.append(_interval(sd, sd_lsd.get(term, math.nan), crit))
+            idx.append(term)
+        if self.scale_estimated:
+            rows.append(_interval(math.sqrt(self.reml_scale), sd_lsd.get("log_scale", math.nan),
+                                  crit))
+            idx.append("scale")
+        return pd.DataFrame(rows, index=idx, columns=["std.dev", "lower", "upper"])
+
+    def mgcv_coef(self) -> pd.Series:
+        """The coefficients as mgcv's ``coef()`` reports them: per linear predictor its
+        parametric columns, then each smooth in mgcv's basis and order (``s(times).1`` ...;
+        ``smooth2random``'s reparameterization undone through the term's coefficient map, and
+        for ``t2`` the intercept shift of mgcv's prediction constraint), then the other random
+        effects as they are."""
+        values, names = [], []
+        pos = 0
+        for k, dk in enumerate(self.design.predictors):
+            size = dk.X.shape[1] + sum(b.size for b in dk.blocks)
+            b = self.coef.to_numpy()[pos:pos + size]
+            labels = list(self.coef.index[pos:pos + size])
+            pos += size
+            starts = np.cumsum([dk.X.shape[1]] + [blk.size for blk in dk.blocks])
+            smooth_cols = {c for sm in dk.smooths for c in sm.fixed_columns}
+            par = [c for c in range(dk.X.shape[1]) if c not in smooth_cols]
+            vals, nms = [b[c] for c in par], [labels[c] for c in par]
+            claimed: set[int] = set()
+            for sm in dk.smooths:
+                blocks = [b[starts[j]:starts[j + 1]] for j in sm.blocks]
+                claimed.update(sm.blocks)
+                theta = np.concatenate([b[sm.fixed_columns], *blocks])
+                if sm.mgcv_coef_map is None:
+                    vals += list(theta)
+                    nms += [labels[starts[j] + i] for j in sm.blocks
+                            for i in range(dk.blocks[j].size)]
+                    continue
+                vals += list(sm.mgcv_coef_map @ theta)
+                nms += [n if k == 0 else n.replace("(", f".{k}(", 1) for n in sm.coef_names]
+                if par and labels[0].startswith("Intercept"):
+                    vals[0] += float(sm.mgcv_intercept_shift @ theta)
+            for j in range(len(dk.blocks)):
+                if j not in claimed:
+                    vals += list(b[starts[j]:starts[j + 1]])
+                    nms += labels[starts[j]:starts[j + 1]]
+            values += vals
+            names += nms
+        return pd.Series(values, index=names)
+
+    def mu_coefficients(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The coefficients of the mean's linear predictor: ``(beta, [r_1, ...])`` in the
+        Design's order (block coefficients shaped as the design's structures have them)."""
+        d = self.design
+        b = self.coef.to_numpy()
+        p = d.X.shape[1]
+        coefs, pos = [], p
+        for blk in d.blocks:
+            coefs.append(b[pos:pos + blk.size].reshape(blk.structure.z_shape(blk)))
+            pos += blk.size
+        return b[:p], coefs
+
+    def predict(self, newdata: pd.DataFrame | Design | None = None, se: bool = False,
+                type: str = "link", allow_new_levels: bool = False):
+        """Predictions of the mean's linear predictor (``type="link"``) or of the mean
+        (``"response"``; binomial models: the probability) at ``newdata`` (``None``: the fitted
+        data), as ``predict.gam``.
+
+        ``newdata`` is a DataFrame, evaluated from the fit's term states
+        (``Design.for_newdata``: smooths keep their knots and constraints, ``offset()`` terms
+        are evaluated on the new rows), or a Design with the same columns. With ``se=True``
+        returns ``(fit, se_fit)``: standard errors from ``Vp``, on the response scale by the
+        delta method (``|dmu/deta|`` times the link scale's), as ``predict.gam(se.fit=TRUE)``.
+        """
+        if type not in ("link", "response"):
+            raise ValueError(f"type must be 'link' or 'response', not {type!r}")
+        if newdata is None:
+            d = self.design
+        elif isinstance(newdata, Design):
+            d = newdata
+        else:
+            d = self.design.for_newdata(newdata, allow_new_levels=allow_new_levels)
+        beta, coefs = self.mu_coefficients()
+        eta = linear_predictor(design_arrays(d), beta, coefs)
+        se_eta = None
+        if se:
+            C = np.column_stack([np.asarray(d.X, float)] + [b.Z for b in d.blocks])
+            k = C.shape[1]
+            se_eta = np.sqrt(self.scale * np.einsum("ij,jk,ik->i", C, self._cov[:k, :k], C))
+        if type == "link":
+            return (eta, se_eta) if se else eta
+        mu, dmu, _, _ = self.family.link.derivatives(eta)
+        return (mu, np.abs(dmu) * se_eta) if se else mu
+
+    def varcorr(self) -> pd.DataFrame:
+        """lme4's ``as.data.frame(VarCorr(fit))`` of the random-effect blocks (see
+        :func:`bayeszoo.inference.reml.lme4.varcorr`)."""
+        from .lme4 import varcorr
+
+        return varcorr(self.engine)
+
+    def ranef(self) -> dict[str, pd.DataFrame]:
+        """lme4's ``ranef(fit)``: conditional modes per grouping factor."""
+        from .lme4 import ranef
+
+        return ranef(self.engine)
+
+    def summary(self) -> str:
+        """A text summary in the shape of ``summary.gam``."""
+        from .summary import summary_text
+
+        return summary_text(self)
+
+    def __repr__(self) -> str:
+        sp = ", ".join(f"{k}: {v:.6g}" for k, v in self.sp.items())
+        fam = f"family={self.family!r}, "
+        theta = "" if self.theta is None else f", theta={self.theta:.6g}"
+        return (f"RemlFit({self.design.formula!r}, {fam}method={self.method!r}, "
+                f"{self.method.lower()}_score={self.reml_score:.8g}, scale={self.scale:.6g}, "
+                f"edf_total={self.edf_total:.6g}, sp={{{sp}}}{theta})")
+
+
+def _interval(sd: float, sd_log: float, crit: float) -> list[float]:
+    with np.errstate(over="ignore"):
+        return [sd, float(sd * np.exp(-crit * sd_log)), float(sd * np.exp(crit * sd_log))]
