@@ -424,5 +424,5 @@ def test_duplicated_and_split_correlated_terms(synth, no_compile):
 
 
 def test_centered_refuses_correlated_blocks(sleep, no_compile):
-    with pytest.raises(ValueError, match="centered parameterization needs iid blocks"):
+    with pytest.raises(ValueError, match="centered parameterization needs iid"):
         sample(SLEEP, sleep, parameterization="centered")
