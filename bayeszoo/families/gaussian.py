@@ -57,11 +57,13 @@ class Gaussian(Family):
         """The sufficient statistics of ``y`` and the design arrays
         (:mod:`bayeszoo.families.gaussian_stats`; ``sizes`` the blocks' column counts), with
         which a gradient costs the same for 10³ and 10⁶ rows; ``None`` when the identity link
-        or equal rows (no ``se``/``weights``) do not hold."""
+        or equal rows (no ``se``/``weights``) do not hold. An indicator block with ``k``
+        weights per row (a correlated term's) has ``size / k`` levels."""
         if extras or self.link_name != "identity":
             return None
         dense = [arrays.X] + [b.matrix for b in arrays.blocks if b.matrix.shape[0]]
-        indicators = [(b.index, b.weights, size)
+        indicators = [(b.index, b.weights, size // (1 if b.weights.ndim == 1 else
+                                                    b.weights.shape[1]))
                       for b, size in zip(arrays.blocks, sizes, strict=True)
                       if not b.matrix.shape[0]]
         return gaussian_stats(y, np.hstack(dense), indicators)

@@ -13,7 +13,9 @@ dimensions). ``softplus(x) = log(1 + e^x)``; ``log_sigmoid(x) = -softplus(-x)``;
 ``log1mexp(x) = log(1 - e^x)`` for ``x < 0``; ``log_ndtr`` is ``log Φ(x)`` of the standard
 normal CDF. PyTensor has no ``log_ndtr``: it is built from ``erfcx`` as
 ``log(erfcx(-x/√2)/2) - x²/2`` below ``x = -1`` and ``log1p(-erfc(x/√2)/2)`` above (the split
-PyMC's ``normal_lcdf`` uses).
+PyMC's ``normal_lcdf`` uses). ``stack(arrays, axis)`` joins arrays along a new axis (a
+correlated block's standard deviations into one vector); ``tanh`` maps the unconstrained
+coordinates of a correlation matrix to partial correlations (:mod:`bayeszoo.models.lkj`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class Ops:
     where: Callable[..., Any]
     cholesky: Callable[..., Any]
     solve_upper: Callable[..., Any]
+    stack: Callable[..., Any]
+    tanh: Callable[..., Any]
 
 
 def _np_log1mexp(x):
@@ -70,6 +74,8 @@ NUMPY = Ops(
     where=np.where,
     cholesky=np.linalg.cholesky,
     solve_upper=lambda U, b: np.linalg.solve(U, b[..., None])[..., 0],
+    stack=np.stack,
+    tanh=np.tanh,
 )
 
 _cache: dict[str, Ops] = {}
@@ -92,7 +98,8 @@ def jax_ops() -> Ops:
             gammaln=jsp.gammaln, softplus=jax.nn.softplus, log_sigmoid=jax.nn.log_sigmoid,
             log1mexp=log1mexp, log_ndtr=jsp.log_ndtr, where=jnp.where,
             cholesky=jnp.linalg.cholesky,
-            solve_upper=lambda U, b: jax.scipy.linalg.solve_triangular(U, b, lower=False))
+            solve_upper=lambda U, b: jax.scipy.linalg.solve_triangular(U, b, lower=False),
+            stack=jnp.stack, tanh=jnp.tanh)
     return _cache["jax"]
 
 
@@ -112,7 +119,8 @@ def pytensor_ops() -> Ops:
             log1p=pt.log1p, expm1=pt.expm1, sqrt=pt.sqrt, square=pt.square, abs=pt.abs,
             gammaln=pt.gammaln, softplus=pt.softplus, log_sigmoid=lambda x: -pt.softplus(-x),
             log1mexp=pt.log1mexp, log_ndtr=log_ndtr, where=pt.where, cholesky=slinalg.cholesky,
-            solve_upper=lambda U, b: slinalg.solve_triangular(U, b, lower=False))
+            solve_upper=lambda U, b: slinalg.solve_triangular(U, b, lower=False),
+            stack=pt.stack, tanh=pt.tanh)
     return _cache["pytensor"]
 
 

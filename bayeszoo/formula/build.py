@@ -81,7 +81,7 @@ class _Plan:
             for g in groups:
                 for v in g:
                     self.need(v, rt.text, columns)
-            lhs = _spec(False, [alias(t, rt.pos, rt.text, columns) for t in terms]) \
+            lhs = _spec(intercept, [alias(t, rt.pos, rt.text, columns) for t in terms]) \
                 if terms else None
             self.random.append((lhs, intercept, groups))
         for st in pf.smooths:
@@ -264,11 +264,19 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
 
 
 def _add_block(blocks: list[Block], seen: set, blk: Block, text: str) -> None:
-    key = (blk.name, blk.coef)
-    if key in seen:
-        raise FormulaError(f"{text}: the block {blk.name}/{blk.coef} appears twice in the "
-                           "formula")
-    seen.add(key)
+    """Append ``blk``; a coefficient of a grouping factor given twice (``(1 | g) + (1 + x | g)``)
+    or two blocks under one brms name (two correlated terms of ``g``) raise naming the term."""
+    for coef in getattr(blk.structure, "coefs", (blk.coef,)):
+        if (blk.name, coef) in seen:
+            raise FormulaError(f"{text}: the block {blk.name}/{coef} appears twice in the "
+                               "formula")
+        seen.add((blk.name, coef))
+    array = ("coefficient array", blk.names.coef, None)
+    if array in seen:
+        raise FormulaError(f"{text}: a second correlated term of grouping factor {blk.name!r}; "
+                           f"write its correlated coefficients in one term, e.g. "
+                           f"(1 + x + z | {blk.name})")
+    seen.add(array)
     blocks.append(blk)
 
 

@@ -56,9 +56,20 @@ def unalias(text: str, reverse: dict[str, str]) -> str:
     return text.replace("**", "^")
 
 
+def model_matrix_name(name: str, reverse: dict[str, str]) -> str:
+    """formulaic's column name on aliased columns -> R's ``model.matrix`` name (what lme4
+    prints), without brms's renaming: ``_bzv0_[T.ANOKA]`` -> ``countyANOKA``;
+    ``_bzv1_:_bzv2_`` -> ``floor:log_uranium``."""
+    return ":".join(_column_parts(name, reverse))
+
+
 def fixed_column_name(name: str, reverse: dict[str, str]) -> str:
     """formulaic's column name on aliased columns -> brms's: ``_bzv0_[T.ANOKA]`` ->
     ``countyANOKA``; ``_bzv1_:_bzv2_`` -> ``floor:log_uranium``."""
+    return ":".join(brms_name(part) for part in _column_parts(name, reverse))
+
+
+def _column_parts(name: str, reverse: dict[str, str]) -> list[str]:
     parts = []
     for part in split_colon(name):
         m = re.match(r"^(.*?)\[(?:T\.)?(.*)\]$", part, re.S)
@@ -66,8 +77,8 @@ def fixed_column_name(name: str, reverse: dict[str, str]) -> str:
             part = unalias(m.group(1), reverse) + m.group(2)
         else:
             part = unalias(part, reverse)
-        parts.append(brms_name(part))
-    return ":".join(parts)
+        parts.append(part)
+    return parts
 
 
 def _dp(dpar: str | None) -> str:

@@ -44,12 +44,18 @@ def brms_posterior(spec: ModelSpec, draws: dict[str, np.ndarray],
 
     c, d = next(iter(draws.values())).shape[:2]
     out: dict[str, np.ndarray] = {}
+    scales: dict[str, np.ndarray] = {}
     intercepts = {ps.intercept: _fixed(ps, draws, c, d, out) for ps in spec.predictors
                   if ps.intercept is not None}
-    for ps in spec.predictors:
+    for ps, dd in zip(spec.predictors, design.predictors, strict=True):
         for bs in ps.blocks:
             for s in bs.scale_sites:
-                out[s] = np.asarray(draws[s], dtype=float).reshape(c, d, *spec.site(s).shape)
+                site = spec.site(s)
+                scales[s] = np.asarray(draws[s], dtype=float).reshape(c, d, *site.shape)
+                if site.support == "correlation":
+                    out.update(correlations(dd.blocks[bs.index], scales[s], dd.dpar))
+                else:
+                    out[s] = scales[s]
     for site in spec.aux.values():
         out[site] = np.asarray(draws[site], dtype=float).reshape(c, d)
     out.update(intercepts)
@@ -57,10 +63,23 @@ def brms_posterior(spec: ModelSpec, draws: dict[str, np.ndarray],
         for bs in ps.blocks:
             z = np.asarray(draws[bs.z_site], dtype=float).reshape(c, d, *bs.z_shape)
             coef = dd.blocks[bs.index].names.coef
-            scales = [out[s] for s in bs.scale_sites]
+            block_scales = [scales[s] for s in bs.scale_sites]
             out[coef] = bs.structure.from_centered(z) if spec.centered else \
-                bs.structure.coefficients(scales, z, NUMPY)
+                bs.structure.coefficients(block_scales, z, NUMPY)
     return out
+
+
+def correlations(block, cholesky: np.ndarray, dpar: str | None) -> dict[str, np.ndarray]:
+    """brms's ``cor_<group>__<a>__<b>`` of a correlated block from draws of the Cholesky factor
+    of its correlation matrix (``(chain, draw, k, k)``): the entries below the diagonal of
+    ``L·Lᵀ``, pairs in brms's order (``(1, 2), (1, 3), (2, 3), ...``). brms keeps ``L`` out of
+    its posterior, and so does this one."""
+    from bayeszoo.formula.naming import cor_param
+
+    omega = cholesky @ np.swapaxes(cholesky, -1, -2)
+    coefs = block.structure.coefs
+    return {cor_param(block.name, coefs[i], coefs[j], dpar): omega[..., i, j]
+            for j in range(len(coefs)) for i in range(j)}
 
 
 def design_info(design: Design) -> dict[str, Any]:

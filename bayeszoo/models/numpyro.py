@@ -34,11 +34,18 @@ class NumpyroModel:
 
 
 def prior_distribution(prior: Prior, support: str, shape: tuple[int, ...] = ()):
-    """The NumPyro distribution of ``prior`` on a parameter of kind ``support``."""
+    """The NumPyro distribution of ``prior`` on a parameter of kind ``support`` (a
+    ``"correlation"`` parameter of shape ``(k, k)`` is the Cholesky factor of a correlation
+    matrix: ``lkj`` is brms's ``lkj_corr_cholesky``,
+    :func:`bayeszoo.models.numpyro_lkj.lkj_cholesky_distribution`)."""
     import numpyro.distributions as dist
 
     p = prior.named
     f = prior.family
+    if f == "lkj":
+        from bayeszoo.models.numpyro_lkj import lkj_cholesky_distribution
+
+        return lkj_cholesky_distribution(int(shape[-1]), p["eta"])
     if f == "flat":
         d = dist.ImproperUniform(dist.constraints.positive if support != "real"
                                  else dist.constraints.real, (), ())

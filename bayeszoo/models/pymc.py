@@ -19,12 +19,18 @@ class PymcModel:
 
 
 def prior_variable(name: str, prior: Prior, support: str, shape: tuple[int, ...] = ()):
-    """The PyMC random variable ``name`` with ``prior`` on a parameter of kind ``support``."""
+    """The PyMC random variable ``name`` with ``prior`` on a parameter of kind ``support`` (a
+    ``"correlation"`` parameter of shape ``(k, k)`` is the Cholesky factor of a correlation
+    matrix: ``lkj`` is :func:`bayeszoo.models.pymc_lkj.lkj_cholesky_variable`)."""
     import pymc as pm
 
     kw = {"shape": tuple(int(s) for s in shape)} if shape else {}
     p = prior.named
     f = prior.family
+    if f == "lkj":
+        from bayeszoo.models.pymc_lkj import lkj_cholesky_variable
+
+        return lkj_cholesky_variable(name, int(shape[-1]), p["eta"])
     if f == "flat":
         return (pm.Flat if support == "real" else pm.HalfFlat)(name, **kw)
     makers = {

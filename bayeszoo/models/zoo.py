@@ -257,6 +257,32 @@ _ENTRIES: list[ZooEntry] = [
         question="How large is the seasonal cycle, and did Nottingham warm over twenty years?",
         sampler={"target_accept": 0.95},
     ),
+    # correlated group-level effects: varying intercepts and slopes
+    ZooEntry(
+        name="radon_varying_slope",
+        dataset="radon",
+        formula="log_radon ~ floor + (1 + floor | county)",
+        reml_formula="log_radon ~ floor + (1 + floor | county)",
+        description="Varying intercepts and varying slopes (Gelman & Hill ch. 13): each county "
+        "has its own basement level and its own first-floor difference, drawn from a "
+        "bivariate normal whose sds and correlation are learned (LKJ prior, non-centered "
+        "through the Cholesky factor).",
+        question="Does the first-floor effect differ between counties, and do counties with "
+        "high basement radon see larger drops upstairs (the intercept-slope correlation)?",
+        group="county",
+    ),
+    ZooEntry(
+        name="sleepstudy_slope",
+        dataset="sleepstudy",
+        formula="Reaction ~ Days + (Days | Subject)",
+        reml_formula="Reaction ~ Days + (Days | Subject)",
+        description="Reaction times over ten days of sleep deprivation (lme4's sleepstudy): "
+        "each subject has their own starting reaction time and daily slowdown, correlated "
+        "(lme4: Reaction ~ Days + (Days | Subject)).",
+        question="How much do subjects differ in their baseline and in how fast sleep loss "
+        "slows them, and are the two related?",
+        group="Subject",
+    ),
 ]
 
 _REGISTRY: dict[str, ZooEntry] = {e.name: e for e in _ENTRIES}

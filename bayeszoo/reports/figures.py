@@ -55,6 +55,12 @@ def _embed_png(fig, dpi: int) -> tuple[str, int, int]:
     return base64.b64encode(data).decode("ascii"), width, height
 
 
+def embed_png(fig, dpi: int) -> tuple[str, int, int]:
+    """Base64 PNG of ``fig`` (closed afterwards) and its pixel size, for the figure modules of
+    each topic (``figures_<topic>.py``)."""
+    return _embed_png(fig, dpi)
+
+
 def _figure_of(obj):
     """The matplotlib Figure behind what an ArviZ plot returns (an Axes or an array of them)."""
     arr = np.asarray(obj, dtype=object).ravel()

@@ -4,7 +4,9 @@ Per fit: a brms-like summary table (Estimate, Est.Error, l-95% CI, u-95% CI, Rha
 Tail_ESS) whose cells are flagged where R-hat > 1.01 or ESS < 400; divergences and E-BFMI per
 chain; ArviZ's trace, rank and energy plots; a posterior predictive check; the Pareto k plot and
 table of PSIS-LOO. Grouped models (a ``r_<group>`` block) add the two partial-pooling figures;
-smooths add the fitted curve, the basis functions and the weighted basis functions. The
+smooths add the fitted curve, the basis functions and the weighted basis functions;
+correlated terms ``(1 + x | g)`` add intercepts against slopes with the population ellipse and
+the correlations' posterior. The
 comparison tables (:func:`bayeszoo.compare`) open the file.
 
 PNG images are embedded as base64 ``data:`` URIs and the CSS is inline: the file opens offline,
@@ -28,7 +30,7 @@ import pandas as pd
 from bayeszoo.diagnostics import ESS_MIN, K_BAD, K_OK, RHAT_MAX
 from bayeszoo.inference.compare import unique_name
 from bayeszoo.paths import check_writable, write_text_atomically
-from bayeszoo.reports import figures, figures_smooths2, tables
+from bayeszoo.reports import figures, figures_correlated, figures_smooths2, tables
 from bayeszoo.reports.cells import (
     DisplayTable,
     comparison_display,
@@ -193,6 +195,8 @@ def _fit_view(name: str, idata, *, anchor: str, reml_fit, max_trace_vars: int,
         makers.append(("smooth figures", lambda: figures.smooth_figures(idata, ctx, dpi)))
         makers.append(("surface, by-level and cyclic smooth figures",
                        lambda: figures_smooths2.smooth2_figures(idata, ctx, dpi)))
+        makers.append(("correlated-effect figures",
+                       lambda: figures_correlated.correlated_figures(idata, ctx, dpi)))
     for label, make in makers:
         try:
             with warnings.catch_warnings():

@@ -9,6 +9,8 @@ standard-normal draws into coefficients. The Bayesian backends sample ``z`` and 
   intercept or slope, a smooth after mgcv's ``smooth2random``): the common, fast case.
 * :class:`~bayeszoo.structures.multipenalty.MultiPenalty`: several penalty matrices on one
   block (``te``, ``ti``), one ``sds`` each: ``r ~ Normal(0, (Σ_k S_k / sds_k²)⁻¹)``.
+* :class:`~bayeszoo.structures.unstructured.Unstructured`: ``k`` correlated coefficients per
+  level (``(1 + x | g)``), one ``sd`` each and the Cholesky factor of their correlation matrix.
 
 A new structure (several penalties on one block, an unstructured covariance, a spectral
 density) is a new module here with the same three members: ``kind``, ``z_shape(block)`` (the
@@ -25,5 +27,6 @@ from __future__ import annotations
 
 from .iid import IID, Iid
 from .multipenalty import MultiPenalty
+from .unstructured import Unstructured
 
-__all__ = ["IID", "Iid", "MultiPenalty"]
+__all__ = ["IID", "Iid", "MultiPenalty", "Unstructured"]

@@ -32,7 +32,7 @@ from .checks import (
 from .engine import EngineResult, NotPositiveDefinite, blas_context, fit_model
 from .problem import PenalizedBlock, Predictor, block_matrix
 from .result import RemlFit
-from .structures import Iid, MultiPenalty
+from .structures import Iid, MultiPenalty, Unstructured
 
 __all__ = ["ENGINE_STRUCTURES", "engine_block", "reml"]
 
@@ -43,6 +43,7 @@ ENGINE_STRUCTURES = {
     "iid": lambda b: Iid(b.size),
     "multipenalty": lambda b: MultiPenalty(list(b.structure.penalties),
                                            labels=list(b.smoothing_labels)),
+    "unstructured": lambda b: Unstructured(len(b.labels), len(b.structure.coefs)),
 }
 
 
