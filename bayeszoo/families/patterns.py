@@ -54,11 +54,24 @@ def _key_columns(arrays) -> np.ndarray:
     return np.hstack(cols)
 
 
+def row_codes(key: np.ndarray) -> np.ndarray:
+    """One integer per row of ``key`` (``n × m``), equal for equal rows: the columns' value
+    codes combined one column at a time and compacted after each (so the codes stay below
+    ``n²``). Costs ``2m`` one-dimensional sorts, not a sort of ``n`` rows of ``m`` values."""
+    n = key.shape[0]
+    code = np.zeros(n, dtype=np.int64)
+    for j in range(key.shape[1]):
+        levels, column = np.unique(key[:, j], return_inverse=True)
+        _, code = np.unique(code * len(levels) + column.ravel(), return_inverse=True)
+        code = code.ravel().astype(np.int64)
+    return code
+
+
 def distinct_rows(arrays) -> tuple[Any, np.ndarray]:
-    """``(patterns, inverse)``: the design arrays restricted to their distinct rows (in sorted
-    order of the rows' values) and, per original row, the index of its pattern."""
-    key = _key_columns(arrays)
-    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    """``(patterns, inverse)``: the design arrays restricted to their distinct rows (in the
+    order of :func:`row_codes`) and, per original row, the index of its pattern."""
+    _, first, inverse = np.unique(row_codes(_key_columns(arrays)), return_index=True,
+                                  return_inverse=True)
     inverse = np.asarray(inverse).ravel()
     blocks = tuple(b._replace(matrix=b.matrix[first]) if b.matrix.shape[0] else
                    b._replace(index=b.index[first], weights=b.weights[first])
