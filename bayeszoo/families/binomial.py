@@ -92,14 +92,19 @@ def binomial_patterns(y: np.ndarray, trials: np.ndarray, arrays,
 
 
 def binomial_pattern_log_likelihood(link, stats: PatternStats, beta, coefs, linear_predictor):
-    """``Σ_p [S_p log mu_p + F_p log(1 − mu_p)] + Σ_i w_i log C(n_i, y_i)`` (JAX)."""
+    """``Σ_p [S_p log mu_p + F_p log(1 − mu_p)] + Σ_i w_i log C(n_i, y_i)`` (JAX); under the
+    logit link ``S log mu + F log(1 − mu) = S eta − (S + F) log(1 + e^eta)``, one softplus per
+    pattern."""
     from .ops import jax_ops
 
     ops = jax_ops()
     eta = linear_predictor(stats.arrays, beta, coefs)
     successes, failures = stats.sums
-    lp = (ops.where(successes > 0, successes * link.log_p(ops, eta), 0.0)
-          + ops.where(failures > 0, failures * link.log_q(ops, eta), 0.0))
+    if link.name == "logit":
+        lp = successes * eta - (successes + failures) * ops.softplus(eta)
+    else:
+        lp = (ops.where(successes > 0, successes * link.log_p(ops, eta), 0.0)
+              + ops.where(failures > 0, failures * link.log_q(ops, eta), 0.0))
     return lp.sum() + stats.constant
 
 
