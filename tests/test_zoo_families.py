@@ -44,6 +44,15 @@ def test_eight_schools_has_known_se_and_no_sigma():
     assert "sigma" not in model_spec(d).priors
 
 
+def test_entry_family_may_be_an_object():
+    e = zoo.ZooEntry(name="pima_probit", dataset="pima", formula="type ~ glu + bmi",
+                     description="d", question="q", family=bz.families.bernoulli(link="probit"))
+    assert e.family_object() == bz.families.bernoulli(link="probit")
+    assert zoo.ZooEntry(name="x", dataset="pima", formula="type ~ glu", description="d",
+                        question="q", family="bernoulli", link="cloglog").family_object() == \
+        bz.families.bernoulli(link="cloglog")
+
+
 def test_main_job_compares_poisson_and_negative_binomial():
     assert {"epilepsy_poisson", "epilepsy_negbinomial"} <= set(zoo.RUN_MODELS)
     assert zoo.get("epilepsy_poisson").dataset == zoo.get("epilepsy_negbinomial").dataset

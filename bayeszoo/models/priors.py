@@ -230,7 +230,7 @@ def log_mass_above(prior: Prior, lower: float) -> float:
 
     p = prior.named
     f = prior.family
-    if f == "flat" or lower <= 0 and f != "uniform":
+    if f == "flat" or (lower <= 0 and f != "uniform"):
         return 0.0
     if f == "half_normal":
         return math.log(2.0) + float(stats.norm.logsf(lower / p["sigma"]))

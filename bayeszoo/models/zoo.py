@@ -31,7 +31,8 @@ class ZooEntry:
     * ``dataset``: a key of :data:`bayeszoo.datasets.DATASETS` (``"radon"``, ``"radon_full"``,
       ``"mcycle"``, ``"cbpp"``, ...); :meth:`load_data` calls its loader.
     * ``formula``: what :func:`bayeszoo.sample` fits; ``family``: its response family (a name
-      of :mod:`bayeszoo.families`, with ``link`` when not the default).
+      of :mod:`bayeszoo.families`, with ``link`` when not the default, or a family object such
+      as ``bayeszoo.families.bernoulli(link="probit")``).
     * ``reml_formula``: the formula :func:`bayeszoo.reml` fits as the same model's REML twin, or
       ``None`` when there is none.
     * ``parameterization``: ``"noncentered"`` (default) or ``"centered"``.
@@ -46,7 +47,7 @@ class ZooEntry:
     description: str
     question: str
     reml_formula: str | None = None
-    family: str = "gaussian"
+    family: Any = "gaussian"
     link: str | None = None
     parameterization: str = "noncentered"
     sampler: dict[str, Any] = field(default_factory=dict)
