@@ -281,6 +281,15 @@ def test_bad_input_named_before_compiling(no_compile, formula, family, data, mat
         bz.design(formula, data, family=family)
 
 
+def test_huge_log_likelihood_is_refused_before_sampling(no_compile):
+    df = pd.DataFrame({"y": np.zeros(200_000), "x": np.tile([0.0, 1.0], 100_000)})
+    with pytest.raises(ValueError, match=r"200,000 rows × 4,000 draws would take 6\.0 GiB; "
+                                         r"pass log_likelihood=False"):
+        bz.sample("y ~ x", df, family="poisson")
+    with pytest.raises(ValueError, match="log_likelihood must be True or False"):
+        bz.sample("y ~ x", df, family="poisson", log_likelihood="no")
+
+
 @pytest.mark.parametrize("family, link, match", [
     ("poisson", "logit", r"'poisson' has no link 'logit'; valid links: log, identity"),
     ("gamma", "probit", r"'gamma' has no link 'probit'"),

@@ -33,6 +33,21 @@ VERSIONS = {
 }
 
 
+#: The largest pointwise log-likelihood ``sample`` stores (chains × draws × rows doubles); a
+#: larger one is refused before sampling, naming ``log_likelihood=False``.
+MAX_LOG_LIKELIHOOD_BYTES = 4 * 2**30
+
+
+def check_log_likelihood_size(n: int, chains: int, draws: int) -> None:
+    """``ValueError`` when the pointwise log-likelihood of ``n`` rows would not fit in
+    :data:`MAX_LOG_LIKELIHOOD_BYTES`."""
+    size = 8 * n * chains * draws
+    if size > MAX_LOG_LIKELIHOOD_BYTES:
+        raise ValueError(f"the pointwise log-likelihood of {n:,} rows × {chains * draws:,} draws "
+                         f"would take {size / 2**30:.1f} GiB; pass log_likelihood=False (no LOO) "
+                         "or fewer draws")
+
+
 def check_args(backend, chains, draws, tune, target_accept, seed, parameterization,
                dense_mass) -> None:
     """``ValueError`` naming the first invalid sampler argument."""
@@ -170,7 +185,8 @@ def sample(
     parameters. ``na_action="drop"`` drops rows with missing values (with a warning).
     ``log_likelihood=False`` leaves out the pointwise log-likelihood (``chains·draws × rows``
     numbers: 32 GB for 10⁶ rows and 4000 draws), and with it LOO; predictions and the
-    posterior are unaffected.
+    posterior are unaffected. With ``log_likelihood=True`` a log-likelihood over
+    :data:`MAX_LOG_LIKELIHOOD_BYTES` (4 GiB) is refused before sampling.
     Same ``seed`` and backend: identical draws. Invalid arguments, an unknown prior, missing
     values or a coefficient a flat prior leaves unidentified raise ``ValueError`` before anything
     is compiled. Returns an :class:`arviz.InferenceData` (:mod:`bayeszoo.inference.idata`).
@@ -181,6 +197,8 @@ def sample(
     t0 = time.perf_counter()
     design = as_design(formula_or_design, data, family, na_action)
     check_finite(design)
+    if log_likelihood:
+        check_log_likelihood_size(design.n, int(chains), int(draws))
     spec = model_spec(design, priors, parameterization)
     check_identifiable(design, spec)
     result = backends.get(backend).run(
