@@ -93,3 +93,22 @@ def test_reml_command_takes_a_family():
     head = json.loads(res.stdout.strip().splitlines()[-1])
     assert head["reml_score"] == pytest.approx(93.1990671011331, rel=1e-4)
     assert head["edf_total"] == pytest.approx(13.6599790395245, rel=1e-4)
+
+
+@pytest.mark.reml_pending
+@pytest.mark.parametrize("name, key", [("cbpp_binomial", "cbpp_binomial_re"),
+                                       ("epilepsy_poisson", "epilepsy_poisson_re"),
+                                       ("pima_bernoulli", "pima_bernoulli_cr"),
+                                       ("quine_negbinomial", "quine_negbin")])
+def test_reml_twins_are_mgcvs_fits(name, key):
+    """Each twin is the model of ``mgcv_families.json``: its REML score and edf."""
+    from conftest import FIXTURES
+
+    ref = json.loads((FIXTURES / "mgcv_families.json").read_text())[key]
+    from bayeszoo.api import fit_reml
+
+    fit = fit_reml(name)
+    assert float(fit.reml_score) == pytest.approx(ref["reml"], rel=1e-4)
+    assert float(fit.edf_total) == pytest.approx(ref["edf_total"], rel=1e-4)
+    if ref.get("theta") is not None:
+        assert float(fit.theta) == pytest.approx(ref["theta"], rel=1e-3)
