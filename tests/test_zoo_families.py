@@ -112,3 +112,21 @@ def test_reml_twins_are_mgcvs_fits(name, key):
     assert float(fit.edf_total) == pytest.approx(ref["edf_total"], rel=1e-4)
     if ref.get("theta") is not None:
         assert float(fit.theta) == pytest.approx(ref["theta"], rel=1e-3)
+
+
+@pytest.mark.slow
+def test_factor_response_survives_save_and_load(tmp_path):
+    """A bernoulli fit of a two-level factor keeps its labels in the stored data (observed_data
+    holds the 0/1 codes), so a loaded fit rebuilds its design and reports from it."""
+    from bayeszoo.inference.predict import design_from_idata, stored_data
+
+    data = bz.datasets.load_pima()
+    idata = bz.sample("type ~ glu + bmi", data, family="bernoulli", chains=1, draws=50,
+                      tune=50, progress=False)
+    loaded = bz.load(bz.save(idata, tmp_path / "pima.nc"))
+    back = stored_data(loaded)
+    assert list(back["type"]) == list(data["type"])
+    assert list(back["type"].cat.categories) == ["No", "Yes"]
+    d = design_from_idata(loaded)
+    assert list(d.y) == list(loaded.observed_data["type"].values)
+    assert d.y.sum() == (data["type"] == "Yes").sum()

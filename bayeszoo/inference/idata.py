@@ -57,9 +57,9 @@ def data_columns(design: Design) -> tuple[dict[str, np.ndarray], dict[str, dict]
         else:
             vals = np.asarray(s.astype(object).where(s.notna(), "").astype(str), dtype=str)
             meta[name] = {"dtype": "object"}
-        if observed:
-            meta[name]["observed"] = True
-        else:
+        if observed and meta[name]["dtype"] not in ("category", "object"):
+            meta[name]["observed"] = True  # observed_data holds the same numbers
+        else:  # a factor response (bernoulli's "No"/"Yes") is coded 0/1 in observed_data
             arrays[name] = vals
     return arrays, meta
 

@@ -225,7 +225,7 @@ def pooling_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure
     if data is None or group is None or resp is None:
         return []
     codes = _group_codes(data, group)
-    y = np.asarray(data[resp], dtype=float)
+    y = np.asarray(idata.observed_data[resp].values, dtype=float)  # factors coded 0/1
     epred = _epred_draws(idata)
     if epred is None:
         raise RuntimeError("bz.predict is not available for this fit")
@@ -318,7 +318,7 @@ def smooth_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure]
         gd = design.for_newdata(grid)
         xg = np.asarray(grid[var], dtype=float)
         x = np.asarray(data[var], dtype=float)
-        y = np.asarray(data[resp], dtype=float)
+        y = np.asarray(idata.observed_data[resp].values, dtype=float)  # factors coded 0/1
 
         epred = _epred_draws(idata, newdata=grid)
         fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
