@@ -57,3 +57,5 @@ def test_report_of_count_and_binary_fits(small_fit, tmp_path):
     text = bz.report(fits, tmp_path / "families.html").read_text()
     assert "hanging rootogram" in text and "Calibration" in text
     assert "the posterior predictive check:" not in text  # no figure failed
+    assert "the smooth figures:" not in text and "the partial-pooling figures:" not in text
+    assert "Fitted curve s(glu)" in text and "Partial pooling" in text

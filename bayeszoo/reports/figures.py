@@ -314,7 +314,7 @@ def smooth_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure]
         if sm.bs == "re" or len(sm.variables) != 1:
             continue
         var = sm.variables[0]
-        grid = _grid_frame(data, var)
+        grid = _grid_frame(data.drop(columns=[resp]), var)  # no response: any family
         gd = design.for_newdata(grid)
         xg = np.asarray(grid[var], dtype=float)
         x = np.asarray(data[var], dtype=float)
