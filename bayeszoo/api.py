@@ -25,16 +25,16 @@ def fit(name: str, backend: str = "numpyro", **sampler_options: Any):
     The entry's sampler defaults (chains, draws, tune, target_accept) and parameterization apply
     unless ``sampler_options`` override them (any keyword of :func:`bayeszoo.sample`:
     ``chains``, ``draws``, ``tune``, ``seed``, ``target_accept``, ``progress``, ``priors``,
-    ``parameterization``). The returned InferenceData's ``attrs["zoo_name"]`` is ``name``.
+    ``parameterization``, ``family``: a name or object of :mod:`bayeszoo.families` in place of
+    the entry's). The returned InferenceData's ``attrs["zoo_name"]`` is ``name``.
     """
     from bayeszoo.inference.sampling import sample
     from bayeszoo.models import zoo
 
     entry = zoo.get(name)
     opts = {**entry.sampler_options, "parameterization": entry.parameterization,
-            **sampler_options}
-    idata = sample(entry.formula, entry.load_data(), backend=backend,
-                   family=entry.family_object(), knots=entry.knots, **opts)
+            "family": entry.family_object(), **sampler_options}
+    idata = sample(entry.formula, entry.load_data(), backend=backend, knots=entry.knots, **opts)
     idata.attrs["zoo_name"] = name
     idata.attrs["dataset"] = entry.dataset
     return idata

@@ -208,6 +208,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     print(f"{'name':<26} {'dataset':<11} formula")
     for e in zoo.entries():
         extra = "  [centered]" if e.parameterization == "centered" else ""
+        if e.family != "gaussian":
+            extra += f"  [{e.family}" + (f", {e.link} link]" if e.link else "]")
         print(f"{e.name:<26} {e.dataset:<11} {e.formula}{extra}")
     return 0
 
@@ -232,7 +234,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
         from bayeszoo.paths import check_writable
 
         check_writable(args.output)
-    idata = fit(args.name, backend=args.backend, **_sampler_kwargs(args))
+    entry = zoo.get(args.name)
+    family = entry.family_object() if args.family is None and args.link is None else \
+        cli_family(args.family, args.link, entry.family)
+    idata = fit(args.name, backend=args.backend, family=family, **_sampler_kwargs(args))
     if not args.quiet:
         from bayeszoo.reports.tables import brms_order, scalar_and_vector_vars
 
@@ -242,7 +247,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     h = headline(idata)
     for w in _diagnostic_warnings(args.name, idata, h):
         _warn(w)
-    result = {"model": args.name, "backend": args.backend, **h}
+    result = {"model": args.name, "backend": args.backend, "family": str(family), **h}
     if args.output:
         result["output"] = str(save(idata, args.output))
     _print_result(result)
@@ -272,12 +277,30 @@ def _read_data(spec: str):
         raise ValueError(f"--data {spec!r} cannot be read as a CSV file: {exc}") from None
 
 
+def cli_family(name: str | None, link: str | None, default: str = "gaussian"):
+    """The family of ``--family NAME`` (default ``default``) with ``--link``: a
+    :mod:`bayeszoo.families` object; ``ValueError`` naming an unknown family or link."""
+    from bayeszoo import families
+
+    return families.get(name or default, link=link)
+
+
+def _add_family_args(p: argparse.ArgumentParser, default: str) -> None:
+    from bayeszoo.families import names
+
+    p.add_argument("--family", metavar="NAME",
+                   help=f"response family ({', '.join(names())}; default: {default})")
+    p.add_argument("--link", help="link function (default: the family's, e.g. logit, log)")
+
+
 def cmd_reml(args: argparse.Namespace) -> int:
     from bayeszoo.inference.reml import reml
 
     data = _read_data(args.data)
+    options = {} if args.family is None and args.link is None else \
+        {"family": cli_family(args.family, args.link)}
     try:
-        fit = reml(args.formula, data, method=args.method)
+        fit = reml(args.formula, data, method=args.method, **options)
     except (ValueError, KeyError) as exc:
         print(f"bayeszoo reml: {exc}", file=sys.stderr)
         return 1
@@ -487,11 +510,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     _add_sampler_args(p)
     p.add_argument("-o", "--output", help="save the fit as netCDF (FILE.nc)")
+    _add_family_args(p, "the zoo entry's")
     p.set_defaults(func=cmd_fit)
     p = sub.add_parser("reml", help="fit a formula by REML (mgcv-equivalent)")
     p.add_argument("formula")
     p.add_argument("--data", required=True, help="a bundled dataset name or a CSV file")
     p.add_argument("--method", default="REML", choices=("REML", "ML"))
+    _add_family_args(p, "gaussian")
     p.add_argument("-q", "--quiet", action="store_true", help="only the JSON line")
     p.set_defaults(func=cmd_reml)
     p = sub.add_parser("compare", help="fit zoo models (or load FILE.nc) and compare by LOO")

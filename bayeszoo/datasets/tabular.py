@@ -156,7 +156,18 @@ def load_nottem() -> pd.DataFrame:
     return _read("nottem.csv")
 
 
+def load_eight_schools() -> pd.DataFrame:
+    """Rubin's (1981) eight schools: the estimated effect ``y`` of coaching on SAT-V scores in
+    each ``school`` (Categorical A-H) and its standard error ``sigma``, as printed in Gelman et
+    al., *Bayesian Data Analysis* (3rd ed.), Table 5.2."""
+    df = _read("eight_schools.csv")
+    df["school"] = pd.Categorical(df["school"], categories=sorted(df["school"]))
+    return df.astype({"y": float, "sigma": float})
+
+
 DATASETS.update({
+    "eight_schools": {"loader": load_eight_schools,
+                      "source": "Rubin (1981); Gelman et al. BDA3 Table 5.2"},
     "cbpp": {"loader": load_cbpp, "source": "lme4 1.1 `cbpp`"},
     "epilepsy": {"loader": load_epilepsy, "source": "brms 2.18 `epilepsy`"},
     "pima": {"loader": load_pima, "source": "MASS 7.3 `Pima.tr`"},

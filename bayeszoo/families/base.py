@@ -325,12 +325,22 @@ class Family:
 
     def summarize(self, y, arrays, extras: dict, sizes) -> Any:
         """Statistics of the response and the design arrays from which the summed
-        log-likelihood costs the same for any number of rows (with
-        :meth:`summary_log_likelihood`), or ``None``: then the likelihood is evaluated row by
-        row. Families with such statistics override this."""
+        log-likelihood costs less than row by row (with :meth:`summary_log_likelihood`), or
+        ``None``: then the likelihood is evaluated row by row. ``arrays`` are the design's
+        arrays (:class:`bayeszoo.design.DesignArrays`), ``extras`` the response additions,
+        ``sizes`` the blocks' coefficient counts. Families with such statistics override this:
+        the Gaussian's sufficient statistics (:mod:`bayeszoo.families.gaussian_stats`), the
+        distinct design rows of Poisson, binomial and bernoulli
+        (:mod:`bayeszoo.families.patterns`)."""
         return None
 
-    def summary_log_likelihood(self, stats, beta, coefs, aux: dict, indicator):
+    def summary_log_likelihood(self, stats, beta, coefs, aux: dict, indicator,
+                               linear_predictor):
+        """``Σ_i log p(y_i | θ)`` from :meth:`summarize`'s ``stats`` (JAX-traceable):
+        ``beta`` the fixed coefficients of the (centered) design, ``coefs`` each block's,
+        ``indicator[j]`` whether block ``j`` is an indicator block, ``linear_predictor`` the
+        design's one linear predictor (:func:`bayeszoo.design.linear_predictor`), for
+        statistics that keep design rows."""
         raise NotImplementedError
 
     def weighted(self, ops, lp, extras: dict):

@@ -11,7 +11,12 @@ import numpy as np
 import pandas as pd
 
 from .base import Family, Response
-from .binomial import PROBABILITY_LINKS, binomial_likelihood
+from .binomial import (
+    PROBABILITY_LINKS,
+    binomial_likelihood,
+    binomial_pattern_log_likelihood,
+    binomial_patterns,
+)
 
 __all__ = ["Bernoulli", "bernoulli"]
 
@@ -54,6 +59,14 @@ class Bernoulli(Family):
 
     def draw(self, rng, eta, aux=None, extras=None):
         return rng.binomial(1, self.link.inverse_np(np.asarray(eta, dtype=float)))
+
+    def summarize(self, y, arrays, extras, sizes):
+        """Distinct design rows with their summed ones and zeros (one trial per row:
+        :func:`bayeszoo.families.binomial.binomial_patterns`)."""
+        return binomial_patterns(y, np.ones_like(y), arrays, extras.get("weights"))
+
+    def summary_log_likelihood(self, stats, beta, coefs, aux, indicator, linear_predictor):
+        return binomial_pattern_log_likelihood(self.link, stats, beta, coefs, linear_predictor)
 
     def reml_likelihood(self, response: Response, dpars=(), theta=None):
         if dpars:

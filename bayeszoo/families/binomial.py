@@ -14,9 +14,10 @@ from scipy import special
 
 from .base import Family, Response
 from .glm import EPS, DevianceFunctions, GlmLikelihood
+from .patterns import PatternStats, distinct_rows, pattern_sums
 
 __all__ = ["Binomial", "binomial", "binomial_likelihood", "binomial_log_prob",
-           "binomial_saturated"]
+           "binomial_pattern_log_likelihood", "binomial_patterns", "binomial_saturated"]
 
 PROBABILITY_LINKS = ("logit", "probit", "cloglog")
 
@@ -74,6 +75,39 @@ def binomial_log_prob(ops, link, y, eta, trials):
             - ops.gammaln(trials - y + 1.0))
 
 
+def binomial_patterns(y: np.ndarray, trials: np.ndarray, arrays,
+                      weights: np.ndarray | None) -> PatternStats | None:
+    """The distinct design rows with ``Σ w y`` (successes) and ``Σ w (trials − y)``
+    (failures) over each, and ``Σ w log C(trials, y)`` (:mod:`bayeszoo.families.patterns`);
+    ``None`` when every row is distinct."""
+    patterns, inverse = distinct_rows(arrays)
+    n_patterns = patterns.X.shape[0]
+    if n_patterns == len(y):
+        return None
+    w = np.ones_like(y) if weights is None else weights
+    lchoose = (special.gammaln(trials + 1.0) - special.gammaln(y + 1.0)
+               - special.gammaln(trials - y + 1.0))
+    return PatternStats(patterns, pattern_sums(inverse, n_patterns, w * y, w * (trials - y)),
+                        float(np.sum(w * lchoose)), len(y))
+
+
+def binomial_pattern_log_likelihood(link, stats: PatternStats, beta, coefs, linear_predictor):
+    """``Σ_p [S_p log mu_p + F_p log(1 − mu_p)] + Σ_i w_i log C(n_i, y_i)`` (JAX); under the
+    logit link ``S log mu + F log(1 − mu) = S eta − (S + F) log(1 + e^eta)``, one softplus per
+    pattern."""
+    from .ops import jax_ops
+
+    ops = jax_ops()
+    eta = linear_predictor(stats.arrays, beta, coefs)
+    successes, failures = stats.sums
+    if link.name == "logit":
+        lp = successes * eta - (successes + failures) * ops.softplus(eta)
+    else:
+        lp = (ops.where(successes > 0, successes * link.log_p(ops, eta), 0.0)
+              + ops.where(failures > 0, failures * link.log_q(ops, eta), 0.0))
+    return lp.sum() + stats.constant
+
+
 class Binomial(Family):
     name = "binomial"
     links = PROBABILITY_LINKS
@@ -103,6 +137,14 @@ class Binomial(Family):
     def draw(self, rng, eta, aux=None, extras=None):
         trials = (extras or {})["trials"].astype(np.int64)
         return rng.binomial(trials, self.link.inverse_np(np.asarray(eta, dtype=float)))
+
+    def summarize(self, y, arrays, extras, sizes):
+        """Distinct design rows with their summed successes and failures
+        (:func:`binomial_patterns`)."""
+        return binomial_patterns(y, extras["trials"], arrays, extras.get("weights"))
+
+    def summary_log_likelihood(self, stats, beta, coefs, aux, indicator, linear_predictor):
+        return binomial_pattern_log_likelihood(self.link, stats, beta, coefs, linear_predictor)
 
     def reml_likelihood(self, response: Response, dpars=(), theta=None):
         if dpars:

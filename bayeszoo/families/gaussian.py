@@ -68,7 +68,7 @@ class Gaussian(Family):
                       if not b.matrix.shape[0]]
         return gaussian_stats(y, np.hstack(dense), indicators)
 
-    def summary_log_likelihood(self, stats, beta, coefs, aux, indicator):
+    def summary_log_likelihood(self, stats, beta, coefs, aux, indicator, linear_predictor):
         """``Σ log N(y_i | eta_i, sigma)`` from :meth:`summarize`'s statistics (JAX);
         ``indicator[j]`` tells whether block ``j`` is an indicator block (the others join the
         dense columns, in the order :meth:`summarize` put them)."""

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from .base import Family, Response
 from .glm import EPS, DevianceFunctions, GlmLikelihood
+from .patterns import PatternStats, distinct_rows, pattern_sums
 
 __all__ = ["Poisson", "check_counts", "poisson"]
 
@@ -46,6 +47,27 @@ class Poisson(Family):
 
     def draw(self, rng, eta, aux=None, extras=None):
         return rng.poisson(self.mean(eta))
+
+    def summarize(self, y, arrays, extras, sizes):
+        """The distinct design rows with ``Σ w y`` and ``Σ w`` over each
+        (:mod:`bayeszoo.families.patterns`); ``None`` when every row is distinct."""
+        patterns, inverse = distinct_rows(arrays)
+        n_patterns = patterns.X.shape[0]
+        if n_patterns == len(y):
+            return None
+        w = extras.get("weights", np.ones_like(y))
+        return PatternStats(patterns, pattern_sums(inverse, n_patterns, w * y, w),
+                            -float(np.sum(w * special.gammaln(y + 1.0))), len(y))
+
+    def summary_log_likelihood(self, stats, beta, coefs, aux, indicator, linear_predictor):
+        """``Σ_p [(Σ w y)_p log mu_p − (Σ w)_p mu_p] − Σ_i w_i log y_i!`` over the patterns."""
+        from .ops import jax_ops
+
+        ops = jax_ops()
+        eta = linear_predictor(stats.arrays, beta, coefs)
+        wy, w = stats.sums
+        lp = ops.where(wy > 0, wy * self.log_mu(ops, eta), 0.0) - w * self.link.inverse(ops, eta)
+        return lp.sum() + stats.constant
 
     def reml_likelihood(self, response: Response, dpars=(), theta=None):
         if dpars:

@@ -78,12 +78,15 @@ def fit_expression(spec: str, frame: pd.DataFrame, reverse: dict[str, str],
             warnings.simplefilter("ignore")
             mm = formulaic.model_matrix(spec, frame, na_action="raise")
     except Exception as e:  # noqa: BLE001 - formulaic raises many types; all are the user's
-        raise FormulaError(f"cannot evaluate {what}: {unalias(str(e), reverse)}") from None
+        raise FormulaError(f"cannot evaluate {unalias(what, reverse)}: "
+                           f"{unalias(str(e), reverse)}") from None
     names = [fixed_column_name(c, reverse) for c in mm.columns]
     X = np.asarray(mm, dtype=float)
     for j, c in enumerate(names):
         if not np.all(np.isfinite(X[:, j])):
-            raise FormulaError(f"column {c!r} of {what} has non-finite values")
+            i = int(np.flatnonzero(~np.isfinite(X[:, j]))[0])
+            raise FormulaError(f"column {c!r} of {unalias(what, reverse)} has non-finite values "
+                               f"(row {i}: {X[i, j]}); drop or fix those rows")
     state = {"spec": spec, "transform_state": dict(mm.model_spec.transform_state),
              "columns": [str(c) for c in mm.columns], "names": names}
     return X, names, state

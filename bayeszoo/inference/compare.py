@@ -14,7 +14,8 @@ def loo(idata, pointwise: bool = True, **kwargs):
                         f"a {type(idata).__name__}; for several fits use bayeszoo.compare")
     if "log_likelihood" not in idata.groups():
         raise ValueError("this InferenceData has no log_likelihood group; fit it with "
-                         "bayeszoo.sample, which stores the pointwise log-likelihood")
+                         "bayeszoo.sample(..., log_likelihood=True) (the default), which stores "
+                         "the pointwise log-likelihood")
     return az.loo(idata, pointwise=pointwise, **kwargs)
 
 

@@ -57,9 +57,9 @@ def data_columns(design: Design) -> tuple[dict[str, np.ndarray], dict[str, dict]
         else:
             vals = np.asarray(s.astype(object).where(s.notna(), "").astype(str), dtype=str)
             meta[name] = {"dtype": "object"}
-        if observed:
-            meta[name]["observed"] = True
-        else:
+        if observed and meta[name]["dtype"] not in ("category", "object"):
+            meta[name]["observed"] = True  # observed_data holds the same numbers
+        else:  # a factor response (bernoulli's "No"/"Yes") is coded 0/1 in observed_data
             arrays[name] = vals
     return arrays, meta
 
@@ -99,13 +99,15 @@ def _constant_arrays(d: Design, constant: dict, dims: dict, coords: dict) -> Non
 
 
 def assemble(design: Design, spec: ModelSpec, posterior: dict[str, np.ndarray],
-             stats: dict[str, np.ndarray]):
-    """The InferenceData of a sampled design (see the module doc)."""
+             stats: dict[str, np.ndarray], log_likelihood: bool = True):
+    """The InferenceData of a sampled design (see the module doc); without the
+    ``log_likelihood`` group when ``log_likelihood`` is false."""
     import arviz as az
 
     info = design_info(design)
     y = np.asarray(design.y, dtype=float)
-    loglik = pointwise_log_likelihood(posterior, info, design, spec.family)
+    loglik = {spec.response: pointwise_log_likelihood(posterior, info, design, spec.family)} \
+        if log_likelihood else None
     coords: dict[str, Any] = {"obs": np.arange(design.n)}
     dims: dict[str, list[str]] = {spec.response: ["obs"]}
     constant: dict[str, np.ndarray] = {}
@@ -123,7 +125,7 @@ def assemble(design: Design, spec: ModelSpec, posterior: dict[str, np.ndarray],
         constant[k] = v
         dims[k] = ["obs"]
     idata = az.from_dict(posterior=posterior, sample_stats=stats,
-                         log_likelihood={spec.response: loglik},
+                         log_likelihood=loglik,
                          observed_data={spec.response: y}, constant_data=constant,
                          coords=coords, dims=dims)
     idata.attrs["design"] = json.dumps(info)

@@ -34,6 +34,21 @@ VERSIONS = {
 }
 
 
+#: The largest pointwise log-likelihood ``sample`` stores (chains × draws × rows doubles); a
+#: larger one is refused before sampling, naming ``log_likelihood=False``.
+MAX_LOG_LIKELIHOOD_BYTES = 4 * 2**30
+
+
+def check_log_likelihood_size(n: int, chains: int, draws: int) -> None:
+    """``ValueError`` when the pointwise log-likelihood of ``n`` rows would not fit in
+    :data:`MAX_LOG_LIKELIHOOD_BYTES`."""
+    size = 8 * n * chains * draws
+    if size > MAX_LOG_LIKELIHOOD_BYTES:
+        raise ValueError(f"the pointwise log-likelihood of {n:,} rows × {chains * draws:,} draws "
+                         f"would take {size / 2**30:.1f} GiB; pass log_likelihood=False (no LOO) "
+                         "or fewer draws")
+
+
 def check_args(backend, chains, draws, tune, target_accept, seed, parameterization,
                dense_mass) -> None:
     """``ValueError`` naming the first invalid sampler argument."""
@@ -136,6 +151,7 @@ def sample(
     family: Any = None,
     na_action: str = "raise",
     knots: dict[str, Any] | None = None,
+    log_likelihood: bool = True,
 ):
     """Sample the posterior of a formula (with ``data``) or a :class:`Design` with NUTS.
 
@@ -150,21 +166,29 @@ def sample(
     parameters. ``na_action="drop"`` drops rows with missing values (with a warning).
     ``knots``: column -> knot values for the formula's smooths (mgcv's and brms's ``knots``;
     for ``bs="cc"`` the two ends of the period, e.g. ``{"month": [0.5, 12.5]}``).
+    ``log_likelihood=False`` leaves out the pointwise log-likelihood (``chains·draws × rows``
+    numbers: 32 GB for 10⁶ rows and 4000 draws), and with it LOO; predictions and the
+    posterior are unaffected. With ``log_likelihood=True`` a log-likelihood over
+    :data:`MAX_LOG_LIKELIHOOD_BYTES` (4 GiB) is refused before sampling.
     Same ``seed`` and backend: identical draws. Invalid arguments, an unknown prior, missing
     values or a coefficient a flat prior leaves unidentified raise ``ValueError`` before anything
     is compiled. Returns an :class:`arviz.InferenceData` (:mod:`bayeszoo.inference.idata`).
     """
     check_args(backend, chains, draws, tune, target_accept, seed, parameterization, dense_mass)
+    if not isinstance(log_likelihood, bool):
+        raise ValueError(f"log_likelihood must be True or False, got {log_likelihood!r}")
     t0 = time.perf_counter()
     design = as_design(formula_or_design, data, family, na_action, knots)
     check_finite(design)
+    if log_likelihood:
+        check_log_likelihood_size(design.n, int(chains), int(draws))
     spec = model_spec(design, priors, parameterization)
     check_identifiable(design, spec)
     result = backends.get(backend).run(
         design, spec, chains=int(chains), draws=int(draws), tune=int(tune), seed=int(seed),
         target_accept=float(target_accept), dense_mass=dense_mass, progress=progress)
     posterior = brms_posterior(spec, result.draws, design)
-    idata = assemble(design, spec, posterior, result.stats)
+    idata = assemble(design, spec, posterior, result.stats, log_likelihood=log_likelihood)
     idata.attrs.update({
         "formula": design.formula,
         "response": design.response,

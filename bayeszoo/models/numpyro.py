@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from bayeszoo.design import Design
+from bayeszoo.design import Design, linear_predictor
 from bayeszoo.models.likelihood import (
     ModelData,
     block_coefficients,
@@ -18,7 +18,7 @@ from bayeszoo.models.likelihood import (
     model_data,
     pointwise_log_likelihood,
 )
-from bayeszoo.models.priors import Prior
+from bayeszoo.models.priors import Prior, support_lower_bound
 from bayeszoo.models.spec import ModelSpec, model_spec
 
 
@@ -37,9 +37,17 @@ def prior_distribution(prior: Prior, support: str, shape: tuple[int, ...] = ()):
     """The NumPyro distribution of ``prior`` on a parameter of kind ``support`` (a
     ``"correlation"`` parameter of shape ``(k, k)`` is the Cholesky factor of a correlation
     matrix: ``lkj`` is brms's ``lkj_corr_cholesky``,
-    :func:`bayeszoo.models.numpyro_lkj.lkj_cholesky_distribution`)."""
+    :func:`bayeszoo.models.numpyro_lkj.lkj_cholesky_distribution`); on a support bounded below
+    by a positive number (``"greater_than_1"``) the prior truncated there
+    (:mod:`bayeszoo.models.truncated`)."""
     import numpyro.distributions as dist
 
+    lower = support_lower_bound(support)
+    if lower is not None and lower > 0:
+        from bayeszoo.models.truncated import lower_truncated
+
+        d = lower_truncated(prior, lower, prior_distribution(prior, "positive"))
+        return d.expand(shape) if shape else d
     p = prior.named
     f = prior.family
     if f == "lkj":
@@ -106,9 +114,10 @@ def build_numpyro(design: Design, priors: dict | None = None,
     """The NumPyro model of ``design`` with brms default priors overridden by ``priors``.
 
     With ``sufficient_stats`` (the default) and a family that summarizes the design (the
-    Gaussian family without ``se``/``weights``: :mod:`bayeszoo.families.gaussian_stats`), the
-    observed response enters through those statistics; otherwise row by row. Both define the
-    same posterior.
+    Gaussian family without ``se``/``weights``: :mod:`bayeszoo.families.gaussian_stats`;
+    Poisson, binomial and bernoulli: one weighted row per distinct design row,
+    :mod:`bayeszoo.families.patterns`), the observed response enters through those
+    statistics; otherwise row by row. Both define the same posterior.
     """
     from bayeszoo.runtime import ensure_configured
 
@@ -135,7 +144,8 @@ def build_numpyro(design: Design, priors: dict | None = None,
         aux = {name: values[site] for name, site in spec.aux.items()}
         numpyro.factor(spec.response, spec.family.summary_log_likelihood(
             data, fixed_coefficients(spec.mu, values, jnp.concatenate),
-            block_coefficients(spec.mu, values, spec.centered, jax_ops()), aux, indicator))
+            block_coefficients(spec.mu, values, spec.centered, jax_ops()), aux, indicator,
+            linear_predictor))
 
     return NumpyroModel(model=model, spec=spec, data=data if stats is None else stats)
 

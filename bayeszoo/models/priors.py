@@ -210,6 +210,48 @@ def check_support(key: str, prior: Prior, support: str) -> Prior:
     return prior
 
 
+def support_lower_bound(support: str) -> float | None:
+    """The lower end of a parameter's support: ``None`` for ``"real"``/``"correlation"``, 0 for
+    ``"positive"``, ``b`` for ``"greater_than_<b>"`` (Student-t's ``nu``: 1)."""
+    if support == "positive":
+        return 0.0
+    if support.startswith("greater_than_"):
+        return float(support.removeprefix("greater_than_"))
+    return None
+
+
+def log_mass_above(prior: Prior, lower: float) -> float:
+    """``log P(X > lower)`` for ``X`` drawn from ``prior`` (a prior of a positive parameter):
+    the constant brms subtracts when a bounded parameter's prior is truncated at its bound
+    (Stan code ``- 1 * gamma_lccdf(1 | 2, 0.1)`` for ``nu``), so that the prior is a density
+    on ``(lower, inf)``. 0 for ``flat`` (improper, nothing to normalize); ``-inf`` when the
+    prior puts no mass above ``lower``."""
+    from scipy import stats
+
+    p = prior.named
+    f = prior.family
+    if f == "flat" or (lower <= 0 and f != "uniform"):
+        return 0.0
+    if f == "half_normal":
+        return math.log(2.0) + float(stats.norm.logsf(lower / p["sigma"]))
+    if f == "half_student_t":
+        return math.log(2.0) + float(stats.t.logsf(lower / p["sigma"], p["df"]))
+    if f == "half_cauchy":
+        return math.log(2.0) + float(stats.cauchy.logsf(lower / p["sigma"]))
+    if f == "exponential":
+        return -p["rate"] * lower
+    if f == "gamma":
+        return float(stats.gamma.logsf(lower, p["alpha"], scale=1.0 / p["beta"]))
+    if f == "inv_gamma":
+        return float(stats.invgamma.logsf(lower, p["alpha"], scale=p["beta"]))
+    if f == "lognormal":
+        return float(stats.lognorm.logsf(lower, p["sigma"], scale=math.exp(p["mu"])))
+    if f == "uniform":
+        lo, hi = p["lower"], p["upper"]
+        return math.log((hi - max(lo, lower)) / (hi - lo)) if hi > lower else -math.inf
+    raise ValueError(f"prior {prior} has no mass above {lower:g} that this module knows")
+
+
 def is_proper(prior: Prior) -> bool:
     """Whether ``prior`` integrates to one (``flat`` does not)."""
     return prior.family != "flat"

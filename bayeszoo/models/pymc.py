@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bayeszoo.design import Design
 from bayeszoo.models.likelihood import model_data, pointwise_log_likelihood
-from bayeszoo.models.priors import Prior
+from bayeszoo.models.priors import Prior, support_lower_bound
 from bayeszoo.models.spec import ModelSpec, model_spec
 
 
@@ -18,38 +18,82 @@ class PymcModel:
     spec: ModelSpec
 
 
-def prior_variable(name: str, prior: Prior, support: str, shape: tuple[int, ...] = ()):
-    """The PyMC random variable ``name`` with ``prior`` on a parameter of kind ``support`` (a
-    ``"correlation"`` parameter of shape ``(k, k)`` is the Cholesky factor of a correlation
-    matrix: ``lkj`` is :func:`bayeszoo.models.pymc_lkj.lkj_cholesky_variable`)."""
+#: prior family -> (PyMC class, {PyMC argument: the prior's parameter})
+PYMC_CLASSES: dict[str, tuple[str, dict[str, str]]] = {
+    "normal": ("Normal", {"mu": "mu", "sigma": "sigma"}),
+    "student_t": ("StudentT", {"nu": "df", "mu": "mu", "sigma": "sigma"}),
+    "cauchy": ("Cauchy", {"alpha": "mu", "beta": "sigma"}),
+    "half_normal": ("HalfNormal", {"sigma": "sigma"}),
+    "half_student_t": ("HalfStudentT", {"nu": "df", "sigma": "sigma"}),
+    "half_cauchy": ("HalfCauchy", {"beta": "sigma"}),
+    "exponential": ("Exponential", {"lam": "rate"}),
+    "gamma": ("Gamma", {"alpha": "alpha", "beta": "beta"}),
+    "inv_gamma": ("InverseGamma", {"alpha": "alpha", "beta": "beta"}),
+    "lognormal": ("LogNormal", {"mu": "mu", "sigma": "sigma"}),
+    "uniform": ("Uniform", {"lower": "lower", "upper": "upper"}),
+    "beta": ("Beta", {"alpha": "a", "beta": "b"}),
+}
+
+
+def prior_class(prior: Prior) -> tuple[type, dict[str, float]]:
+    """The PyMC distribution class of ``prior`` and its keyword arguments (not ``flat``)."""
+    import pymc as pm
+
+    if prior.family not in PYMC_CLASSES:
+        raise ValueError(f"prior {prior} is not available in PyMC")
+    cls, args = PYMC_CLASSES[prior.family]
+    p = prior.named
+    return getattr(pm, cls), {k: p[v] for k, v in args.items()}
+
+
+#: A half distribution truncated at ``lower >= 0`` is its symmetric parent truncated there
+#: (both densities are proportional on ``(lower, inf)``); PyMC's parents have a ``logcdf``.
+_PARENT_OF_HALF = {"half_normal": "normal", "half_student_t": "student_t",
+                   "half_cauchy": "cauchy"}
+
+
+def lower_truncated_variable(name: str, prior: Prior, lower: float, shape: tuple[int, ...]):
+    """``prior`` restricted to ``(lower, inf)`` and renormalized, as brms's bounded parameters
+    (``nu > 1``): ``pm.Truncated`` (its log density subtracts the base's ``logccdf`` at
+    ``lower``; the transform is ``log(x - lower)``), ``uniform(a, b)`` as
+    ``Uniform(max(a, lower), b)`` and ``flat`` as an improper flat density on ``(lower, inf)``."""
     import pymc as pm
 
     kw = {"shape": tuple(int(s) for s in shape)} if shape else {}
     p = prior.named
-    f = prior.family
-    if f == "lkj":
+    if prior.family == "uniform":
+        return pm.Uniform(name, lower=max(p["lower"], lower), upper=p["upper"], **kw)
+    if prior.family == "flat":
+        return pm.Truncated(name, pm.HalfFlat.dist(), lower=lower, initval=lower + 1.0, **kw)
+    if prior.family in _PARENT_OF_HALF:
+        parent = _PARENT_OF_HALF[prior.family]
+        prior = Prior(parent, (*prior.params[:-1], 0.0, prior.params[-1]))
+    cls, args = prior_class(prior)
+    return pm.Truncated(name, cls.dist(**args), lower=lower, **kw)
+
+
+def prior_variable(name: str, prior: Prior, support: str, shape: tuple[int, ...] = ()):
+    """The PyMC random variable ``name`` with ``prior`` on a parameter of kind ``support`` (a
+    ``"correlation"`` parameter of shape ``(k, k)`` is the Cholesky factor of a correlation
+    matrix: ``lkj`` is :func:`bayeszoo.models.pymc_lkj.lkj_cholesky_variable`; bounded below
+    by a positive number: :func:`lower_truncated_variable`)."""
+    import pymc as pm
+
+    if prior.family == "lkj":
         from bayeszoo.models.pymc_lkj import lkj_cholesky_variable
 
-        return lkj_cholesky_variable(name, int(shape[-1]), p["eta"])
-    if f == "flat":
+        return lkj_cholesky_variable(name, int(shape[-1]), prior.named["eta"])
+    lower = support_lower_bound(support)
+    if lower is not None and lower > 0:
+        return lower_truncated_variable(name, prior, lower, shape)
+    kw = {"shape": tuple(int(s) for s in shape)} if shape else {}
+    if prior.family == "flat":
         return (pm.Flat if support == "real" else pm.HalfFlat)(name, **kw)
-    makers = {
-        "normal": lambda: pm.Normal(name, mu=p["mu"], sigma=p["sigma"], **kw),
-        "student_t": lambda: pm.StudentT(name, nu=p["df"], mu=p["mu"], sigma=p["sigma"], **kw),
-        "cauchy": lambda: pm.Cauchy(name, alpha=p["mu"], beta=p["sigma"], **kw),
-        "half_normal": lambda: pm.HalfNormal(name, sigma=p["sigma"], **kw),
-        "half_student_t": lambda: pm.HalfStudentT(name, nu=p["df"], sigma=p["sigma"], **kw),
-        "half_cauchy": lambda: pm.HalfCauchy(name, beta=p["sigma"], **kw),
-        "exponential": lambda: pm.Exponential(name, lam=p["rate"], **kw),
-        "gamma": lambda: pm.Gamma(name, alpha=p["alpha"], beta=p["beta"], **kw),
-        "inv_gamma": lambda: pm.InverseGamma(name, alpha=p["alpha"], beta=p["beta"], **kw),
-        "lognormal": lambda: pm.LogNormal(name, mu=p["mu"], sigma=p["sigma"], **kw),
-        "uniform": lambda: pm.Uniform(name, lower=p["lower"], upper=p["upper"], **kw),
-        "beta": lambda: pm.Beta(name, alpha=p["a"], beta=p["b"], **kw),
-    }
-    if f not in makers:
-        raise ValueError(f"prior {prior} is not available in PyMC for {name!r}")
-    return makers[f]()
+    try:
+        cls, args = prior_class(prior)
+    except ValueError:
+        raise ValueError(f"prior {prior} is not available in PyMC for {name!r}") from None
+    return cls(name, **args, **kw)
 
 
 def build_pymc(design: Design, priors: dict | None = None,

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from bayeszoo.design import Design
-from bayeszoo.models.priors import Prior, check_support, flat, parse_prior
+from bayeszoo.models.priors import Prior, check_support, flat, log_mass_above, parse_prior
 
 PARAMETERIZATIONS = ("noncentered", "centered")
 
@@ -183,6 +183,9 @@ def model_spec(design: Design, priors: dict | None = None,
         if a.name in design.dpars:
             continue
         p = check_support(a.name, parsed.get(a.name, defaults[a.name]), "positive")
+        if a.lower > 0 and log_mass_above(p, a.lower) == -np.inf:
+            raise ValueError(f"prior {p} for {a.name!r} puts no mass above {a.lower:g}, the "
+                             "parameter's lower bound; give a prior with support there")
         used[a.name] = str(p)
         sites.append(Site(a.name, p, (), "positive" if a.lower == 0 else
                           f"greater_than_{a.lower:g}"))

@@ -2,7 +2,7 @@
 
 Pure data plus :func:`describe`; nothing here samples or fits. :func:`bayeszoo.fit` joins an
 entry with a sampler and :func:`bayeszoo.reml` fits an entry's ``reml_formula`` (its REML twin:
-the same Gaussian model, estimated by mgcv-equivalent restricted maximum likelihood).
+the same model and family, estimated by mgcv-equivalent restricted maximum likelihood).
 
 >>> from bayeszoo import zoo
 >>> zoo.names()[:3]
@@ -29,10 +29,11 @@ class ZooEntry:
     """One model of the zoo.
 
     * ``dataset``: a key of :data:`bayeszoo.datasets.DATASETS` (``"radon"``, ``"radon_full"``,
-      ``"mcycle"``); :meth:`load_data` calls its loader with ``data_options`` (airquality's
-      ``{"dropna": True}``: the rows with ``Ozone``, as R's model frame).
+      ``"mcycle"``, ``"cbpp"``, ...); :meth:`load_data` calls its loader with ``data_options``
+      (airquality's ``{"dropna": True}``: the rows with ``Ozone``, as R's model frame).
     * ``formula``: what :func:`bayeszoo.sample` fits; ``family``: its response family (a name
-      of :mod:`bayeszoo.families`, with ``link`` when not the default).
+      of :mod:`bayeszoo.families`, with ``link`` when not the default, or a family object such
+      as ``bayeszoo.families.bernoulli(link="probit")``).
     * ``reml_formula``: the formula :func:`bayeszoo.reml` fits as the same model's REML twin, or
       ``None`` when there is none.
     * ``parameterization``: ``"noncentered"`` (default) or ``"centered"``.
@@ -50,7 +51,7 @@ class ZooEntry:
     description: str
     question: str
     reml_formula: str | None = None
-    family: str = "gaussian"
+    family: Any = "gaussian"
     link: str | None = None
     parameterization: str = "noncentered"
     sampler: dict[str, Any] = field(default_factory=dict)
@@ -283,6 +284,79 @@ _ENTRIES: list[ZooEntry] = [
         "slows them, and are the two related?",
         group="Subject",
     ),
+    # -- families beyond Gaussian (binomial, Poisson, negative binomial, bernoulli, known se)
+    ZooEntry(
+        name="cbpp_binomial",
+        dataset="cbpp",
+        formula="incidence | trials(size) ~ period + (1 | herd)",
+        reml_formula='incidence | trials(size) ~ period + s(herd, bs="re")',
+        family="binomial",
+        description="Contagious bovine pleuropneumonia: new cases out of the herd's size in four "
+        "periods, a binomial GLMM with a random intercept per herd (lme4's cbpp example).",
+        question="How fast does the incidence fall over the four periods, and how much do herds "
+        "differ on the log-odds scale?",
+        group="herd",
+    ),
+    ZooEntry(
+        name="epilepsy_poisson",
+        dataset="epilepsy",
+        formula="count ~ zAge + zBase * Trt + (1 | patient)",
+        reml_formula='count ~ zAge + zBase * Trt + s(patient, bs="re")',
+        family="poisson",
+        description="Seizure counts of 59 patients over four visits (brms's epilepsy example): "
+        "Poisson with a random intercept per patient.",
+        question="Does the treatment reduce seizures, given baseline counts and age? Is a "
+        "patient effect enough to absorb the extra-Poisson variation?",
+        group="patient",
+    ),
+    ZooEntry(
+        name="epilepsy_negbinomial",
+        dataset="epilepsy",
+        formula="count ~ zAge + zBase * Trt + (1 | patient)",
+        reml_formula='count ~ zAge + zBase * Trt + s(patient, bs="re")',
+        family="negbinomial",
+        description="The same model with a negative binomial response: a gamma-distributed "
+        "multiplier per visit on top of the patient effect (brms's shape, mgcv's theta).",
+        question="Does LOO prefer the overdispersed model (compare with epilepsy_poisson), and "
+        "how much of the patient variance moves into the shape parameter?",
+        group="patient",
+    ),
+    ZooEntry(
+        name="pima_bernoulli",
+        dataset="pima",
+        formula='type ~ s(glu, bs="cr", k=10) + s(bmi, bs="cr", k=10)',
+        reml_formula='type ~ s(glu, bs="cr", k=10) + s(bmi, bs="cr", k=10)',
+        family="bernoulli",
+        description="Diabetes among Pima women (MASS's Pima.tr): a logistic additive model with "
+        "penalized cubic regression splines of plasma glucose and body-mass index.",
+        question="How does the probability of diabetes rise with glucose and BMI: linearly on "
+        "the log-odds scale, or does the spline find a bend?",
+        sampler={"target_accept": 0.95},
+        smooth="glu",
+    ),
+    ZooEntry(
+        name="quine_negbinomial",
+        dataset="quine",
+        formula="Days ~ Eth + Sex + Age + Lrn",
+        reml_formula="Days ~ Eth + Sex + Age + Lrn",
+        family="negbinomial",
+        description="Days absent from school of 146 Australian children (MASS's quine): a "
+        "negative binomial regression on ethnicity, sex, age group and learner status.",
+        question="Which groups miss more school, and how overdispersed are the counts (brms's "
+        "shape, mgcv's theta near 1.2)?",
+    ),
+    ZooEntry(
+        name="eight_schools",
+        dataset="eight_schools",
+        formula="y | se(sigma) ~ 1 + (1 | school)",
+        reml_formula='y | se(sigma) ~ 1 + s(school, bs="re")',
+        description="Rubin's eight schools: coaching effects on the SAT-V with known standard "
+        "errors, a normal hierarchical model (the classic non-centered example).",
+        question="How much do the schools' true effects differ (sd_school__Intercept), and how "
+        "far is each school's estimate pulled towards the common mean?",
+        sampler={"target_accept": 0.95},
+        group="school",
+    ),
 ]
 
 _REGISTRY: dict[str, ZooEntry] = {e.name: e for e in _ENTRIES}
@@ -295,6 +369,8 @@ RUN_MODELS: tuple[str, ...] = (
     "mcycle_cr20",
     "mcycle_cr50",
     "mcycle_cr20_fx",
+    "epilepsy_poisson",
+    "epilepsy_negbinomial",
 )
 
 

@@ -39,7 +39,7 @@ class EmbeddedFigure:
     tables: list[DisplayTable] = field(default_factory=list)
 
 
-def _embed_png(fig, dpi: int) -> tuple[str, int, int]:
+def embed_png(fig, dpi: int) -> tuple[str, int, int]:
     """Base64 PNG of ``fig`` (closed afterwards) and its pixel size."""
     import matplotlib.pyplot as plt
 
@@ -53,12 +53,6 @@ def _embed_png(fig, dpi: int) -> tuple[str, int, int]:
     width = int.from_bytes(data[16:20], "big")
     height = int.from_bytes(data[20:24], "big")
     return base64.b64encode(data).decode("ascii"), width, height
-
-
-def embed_png(fig, dpi: int) -> tuple[str, int, int]:
-    """Base64 PNG of ``fig`` (closed afterwards) and its pixel size, for the figure modules of
-    each topic (``figures_<topic>.py``)."""
-    return _embed_png(fig, dpi)
 
 
 def _figure_of(obj):
@@ -111,7 +105,7 @@ def trace_figure(idata, var_names: list[str], dpi: int) -> EmbeddedFigure:
     axes = az.plot_trace(idata, var_names=var_names, compact=True,
                          figsize=(11, 1.7 * len(var_names)),
                          backend_kwargs={"layout": "constrained"})
-    png, w, h = _embed_png(_figure_of(axes), dpi)
+    png, w, h = embed_png(_figure_of(axes), dpi)
     return EmbeddedFigure("trace", "Trace plots", png, w, h,
                           f"Marginal densities (left) and draws per chain (right) for "
                           f"{', '.join(var_names)}.")
@@ -127,7 +121,7 @@ def rank_figure(idata, var_names: list[str], dpi: int) -> EmbeddedFigure:
     axes = az.plot_rank(idata, var_names=var_names, kind="bars",
                         figsize=(3.8 * ncols, 2.4 * nrows),
                         backend_kwargs={"layout": "constrained"})
-    png, w, h = _embed_png(_figure_of(axes), dpi)
+    png, w, h = embed_png(_figure_of(axes), dpi)
     return EmbeddedFigure("rank", "Rank plots", png, w, h,
                           "Histograms of each chain's ranks among all draws: uniform when the "
                           "chains mix (Vehtari et al. 2021).")
@@ -138,7 +132,7 @@ def energy_figure(idata, dpi: int) -> EmbeddedFigure:
     import arviz as az
 
     ax = az.plot_energy(idata, figsize=(6, 3.2), backend_kwargs={"layout": "constrained"})
-    png, w, h = _embed_png(_figure_of(ax), dpi)
+    png, w, h = embed_png(_figure_of(ax), dpi)
     return EmbeddedFigure("energy", "Energy plot", png, w, h,
                           "Marginal energy and energy transition distributions; a transition "
                           "distribution much narrower than the marginal one means a low E-BFMI.")
@@ -176,7 +170,7 @@ def ppc_figure(idata, dpi: int, n_pp: int = 50) -> EmbeddedFigure:
     pid = _pp_idata(idata, n_pp)
     ax = az.plot_ppc(pid, var_names=[resp], num_pp_samples=n_pp, random_seed=0,
                      figsize=(7, 3.4), backend_kwargs={"layout": "constrained"})
-    png, w, h = _embed_png(_figure_of(ax), dpi)
+    png, w, h = embed_png(_figure_of(ax), dpi)
     return EmbeddedFigure("ppc", "Posterior predictive check", png, w, h,
                           f"Density of the observed {resp} against densities of {n_pp} replicated "
                           "data sets drawn from the posterior predictive distribution.")
@@ -191,7 +185,7 @@ def khat_figure(elpd, dpi: int) -> EmbeddedFigure:
     fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
     az.plot_khat(elpd, ax=ax, show_hlines=True, markersize=12)
     ax.set_title(f"PSIS-LOO Pareto k ({k.size} observations)")
-    png, w, h = _embed_png(fig, dpi)
+    png, w, h = embed_png(fig, dpi)
     return EmbeddedFigure("khat", "Pareto k diagnostic (PSIS-LOO)", png, w, h,
                           f"One point per observation; k > {K_BAD} marks observations whose "
                           "leave-one-out predictive density PSIS cannot estimate reliably.")
@@ -231,7 +225,7 @@ def pooling_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure
     if data is None or group is None or resp is None:
         return []
     codes = _group_codes(data, group)
-    y = np.asarray(data[resp], dtype=float)
+    y = np.asarray(idata.observed_data[resp].values, dtype=float)  # factors coded 0/1
     epred = _epred_draws(idata)
     if epred is None:
         raise RuntimeError("bz.predict is not available for this fit")
@@ -262,7 +256,7 @@ def pooling_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure
         ax.set_xticklabels([f"{size[order][i]}" for i in range(0, g, step)], fontsize=7)
         ax.set_xlabel(f"{group} ordered by size (tick labels: n per group)")
     ax.legend(fontsize=8, loc="best")
-    png, w, h = _embed_png(fig, dpi)
+    png, w, h = embed_png(fig, dpi)
     f1 = EmbeddedFigure("pooling", "Partial pooling: observed vs estimated group means", png, w, h,
                         "Groups with few observations are pulled towards the overall mean; large "
                         "groups keep their own mean.")
@@ -273,7 +267,7 @@ def pooling_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure
     ax.set_xscale("log")
     ax.set_xlabel(f"observations per {group} (log scale)")
     ax.set_ylabel("observed − estimated mean")
-    png, w, h = _embed_png(fig, dpi)
+    png, w, h = embed_png(fig, dpi)
     f2 = EmbeddedFigure("shrinkage", "Shrinkage against group size", png, w, h,
                         "Observed minus estimated group mean: the shrinkage, largest for small "
                         "groups.")
@@ -320,11 +314,11 @@ def smooth_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure]
         if sm.bs == "re" or len(sm.variables) != 1:
             continue
         var = sm.variables[0]
-        grid = _grid_frame(data, var)
+        grid = _grid_frame(data.drop(columns=[resp]), var)  # no response: any family
         gd = design.for_newdata(grid)
         xg = np.asarray(grid[var], dtype=float)
         x = np.asarray(data[var], dtype=float)
-        y = np.asarray(data[resp], dtype=float)
+        y = np.asarray(idata.observed_data[resp].values, dtype=float)  # factors coded 0/1
 
         epred = _epred_draws(idata, newdata=grid)
         fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
@@ -337,7 +331,7 @@ def smooth_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure]
         ax.set_ylabel(resp)
         ax.legend(fontsize=8)
         ax.set_title(f"{sm.term}: fitted curve")
-        png, w, h = _embed_png(fig, dpi)
+        png, w, h = embed_png(fig, dpi)
         figs.append(EmbeddedFigure(f"smooth-{var}", f"Fitted curve {sm.term}", png, w, h,
                                    "Posterior mean of the expected response with its 95% interval "
                                    "over the data."))
@@ -375,7 +369,7 @@ def smooth_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure]
         axes[1].set_title("weighted by posterior mean coefficients")
         for a in axes:
             a.set_xlabel(var)
-        png, w, h = _embed_png(fig, dpi)
+        png, w, h = embed_png(fig, dpi)
         figs.append(EmbeddedFigure(f"basis-{var}", f"Basis functions of {sm.term}", png, w, h,
                                    "Left: the basis after mgcv's reparameterization "
                                    "(natural parameterization, smooth2random), evaluated over "

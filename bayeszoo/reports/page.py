@@ -30,7 +30,7 @@ import pandas as pd
 from bayeszoo.diagnostics import ESS_MIN, K_BAD, K_OK, RHAT_MAX
 from bayeszoo.inference.compare import unique_name
 from bayeszoo.paths import check_writable, write_text_atomically
-from bayeszoo.reports import figures, figures_correlated, figures_smooths2, tables
+from bayeszoo.reports import figures, figures_correlated, figures_families, figures_smooths2, tables
 from bayeszoo.reports.cells import (
     DisplayTable,
     comparison_display,
@@ -185,7 +185,7 @@ def _fit_view(name: str, idata, *, anchor: str, reml_fit, max_trace_vars: int,
         ("trace plots", lambda: [figures.trace_figure(idata, var_names, dpi)]),
         ("rank plots", lambda: [figures.rank_figure(idata, var_names, dpi)]),
         ("energy plot", lambda: [figures.energy_figure(idata, dpi)]),
-        ("posterior predictive check", lambda: [figures.ppc_figure(idata, dpi)]),
+        ("posterior predictive check", lambda: figures_families.predictive_figures(idata, dpi)),
     ]
     if "log_likelihood" in idata.groups():
         makers.append(("Pareto k plot", khat))
