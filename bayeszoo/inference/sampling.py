@@ -128,6 +128,16 @@ def check_identifiable(design: Design, spec: ModelSpec) -> None:
                          "'normal(0, 5)'}")
 
 
+def formula_text(design: Design) -> str:
+    """The model's formula as written: the formula string, or brms's ``bf(y ~ ...,
+    sigma ~ ...)`` spelling when auxiliary parameters have formulas of their own."""
+    from bayeszoo.formula import BrmsFormula
+
+    if not design.dpars:
+        return design.formula
+    return str(BrmsFormula(design.formula, {k: d.formula for k, d in design.dpars.items()}))
+
+
 def versions(backend: str) -> dict[str, str]:
     import importlib.metadata as md
 
@@ -183,7 +193,7 @@ def sample(
     posterior = brms_posterior(spec, result.draws, design)
     idata = assemble(design, spec, posterior, result.stats)
     idata.attrs.update({
-        "formula": design.formula,
+        "formula": formula_text(design),
         "response": design.response,
         "family": spec.family.name,
         "link": spec.family.link_name,

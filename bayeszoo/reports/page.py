@@ -28,7 +28,7 @@ import pandas as pd
 from bayeszoo.diagnostics import ESS_MIN, K_BAD, K_OK, RHAT_MAX
 from bayeszoo.inference.compare import unique_name
 from bayeszoo.paths import check_writable, write_text_atomically
-from bayeszoo.reports import figures, tables
+from bayeszoo.reports import figures, figures_distributional, tables
 from bayeszoo.reports.cells import (
     DisplayTable,
     comparison_display,
@@ -191,6 +191,8 @@ def _fit_view(name: str, idata, *, anchor: str, reml_fit, max_trace_vars: int,
         makers.append(("partial-pooling figures", lambda: figures.pooling_figures(idata, ctx,
                                                                                    dpi)))
         makers.append(("smooth figures", lambda: figures.smooth_figures(idata, ctx, dpi)))
+        makers.append(("distributional figures",
+                       lambda: figures_distributional.distributional_figures(idata, ctx, dpi)))
     for label, make in makers:
         try:
             with warnings.catch_warnings():

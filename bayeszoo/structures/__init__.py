@@ -9,6 +9,13 @@ standard-normal draws into coefficients. The Bayesian backends sample ``z`` and 
   intercept or slope, a smooth after mgcv's ``smooth2random``): the common, fast case.
 * :class:`~bayeszoo.structures.multipenalty.MultiPenalty`: several penalty matrices on one
   block (``te``, ``ti``), one ``sds`` each.
+* :class:`~bayeszoo.structures.spectral.HilbertSpaceGp`: brms's approximate Gaussian process
+  ``gp(x, k=, c=)``, coefficients scaled by the kernel's spectral density (``sdgp``,
+  ``lscale``).
+* :class:`~bayeszoo.structures.exact_gp.ExactGp`: brms's exact Gaussian process ``gp(x)``, the
+  kernel matrix's Cholesky factor per draw; on new points it also draws the conditional
+  (``predictive_coefficients``, which a structure may offer when its coefficients on a
+  prediction design are not those of the fit).
 
 A new structure (several penalties on one block, an unstructured covariance, a spectral
 density) is a new module here with the same three members: ``kind``, ``z_shape(block)`` (the
@@ -20,7 +27,9 @@ formula layer names the scale parameters (:class:`bayeszoo.design.ScaleParam`).
 
 from __future__ import annotations
 
+from .exact_gp import ExactGp
 from .iid import IID, Iid
 from .multipenalty import MultiPenalty
+from .spectral import HilbertSpaceGp
 
-__all__ = ["IID", "Iid", "MultiPenalty"]
+__all__ = ["IID", "ExactGp", "HilbertSpaceGp", "Iid", "MultiPenalty"]
