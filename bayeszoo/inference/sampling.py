@@ -128,14 +128,20 @@ def check_identifiable(design: Design, spec: ModelSpec) -> None:
                          "'normal(0, 5)'}")
 
 
-def formula_text(design: Design) -> str:
-    """The model's formula as written: the formula string, or brms's ``bf(y ~ ...,
-    sigma ~ ...)`` spelling when auxiliary parameters have formulas of their own."""
+def model_formula(design: Design):
+    """The formula a design was built from: its string, or :func:`bayeszoo.bf` of it and its
+    auxiliary parameters' formulas."""
     from bayeszoo.formula import BrmsFormula
 
     if not design.dpars:
         return design.formula
-    return str(BrmsFormula(design.formula, {k: d.formula for k, d in design.dpars.items()}))
+    return BrmsFormula(design.formula, {k: d.formula for k, d in design.dpars.items()})
+
+
+def formula_text(design: Design) -> str:
+    """The model's formula as written: the formula string, or brms's ``bf(y ~ ...,
+    sigma ~ ...)`` spelling when auxiliary parameters have formulas of their own."""
+    return str(model_formula(design))
 
 
 def versions(backend: str) -> dict[str, str]:
