@@ -183,6 +183,36 @@ def test_gp_in_a_distributional_formula(mcycle):
     assert d.dpars["sigma"].blocks[0].names.z == "zgp_sigma_gptimes"
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("formula", [
+    "y ~ gp(x, k=6, c=5/4)", "y ~ gp(x)", "y ~ gp(x, z, iso=FALSE)",
+    bz.bf("y ~ gp(x, by=fac, k=5, c=3/2)", sigma="~ gp(z, k=4, c=2)"),
+], ids=["hsgp", "exact", "exact-2d-aniso", "by-and-sigma"])
+def test_same_log_density_numpyro_pymc(two_d, formula):
+    """Both builders give the same joint log density (Jacobians included) at random points,
+    for the approximate and the exact GP (PyTensor's Cholesky against the JAX one)."""
+    import jax
+    from numpyro.infer.util import initialize_model
+
+    from bayeszoo.models.numpyro import build_numpyro
+    from bayeszoo.models.pymc import build_pymc
+
+    d = bz.design(formula, two_d.iloc[:25])
+    nm = build_numpyro(d)
+    potential = initialize_model(jax.random.PRNGKey(0), nm.model,
+                                 model_args=(nm.data,)).potential_fn
+    pm_model = build_pymc(d).model
+    logp = pm_model.compile_logp(jacobian=True)
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        point, unc = {}, {}
+        for rv in pm_model.free_RVs:
+            vv = pm_model.rvs_to_values[rv]
+            val = rng.normal(size=tuple(int(s) for s in rv.shape.eval())) * 0.5
+            point[vv.name], unc[rv.name] = val, val
+        assert -float(potential(unc)) == pytest.approx(float(logp(point)), rel=1e-8, abs=1e-6)
+
+
 @pytest.fixture
 def no_compile(monkeypatch):
     """Any attempt to reach a sampler fails the test: errors must come before compiling."""

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from bayeszoo.design import Design
+from bayeszoo.formula.bf import BrmsFormula
 from bayeszoo.models.spec import PARAMETERIZATIONS, ModelSpec, model_spec
 
 from . import backends
@@ -157,7 +158,7 @@ def versions(backend: str) -> dict[str, str]:
 
 
 def sample(
-    formula_or_design: str | Design,
+    formula_or_design: str | BrmsFormula | Design,
     data: pd.DataFrame | None = None,
     backend: str = "numpyro",
     chains: int = 4,
@@ -172,7 +173,8 @@ def sample(
     family: Any = None,
     na_action: str = "raise",
 ):
-    """Sample the posterior of a formula (with ``data``) or a :class:`Design` with NUTS.
+    """Sample the posterior of a formula or :func:`bayeszoo.bf` (with ``data``) or a
+    :class:`Design` with NUTS.
 
     ``backend``: ``"numpyro"`` (JAX; chains in parallel across devices when there are as many
     devices as chains, else vectorized), ``"pymc"`` (``pm.sample``, one process per core) or
