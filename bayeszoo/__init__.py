@@ -38,9 +38,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 __all__ = sorted([*_LAZY, "Block", "Design", "design"])
 
 
-def design(formula: str, data: Any, **kwargs: Any) -> Design:
-    """Parse ``formula`` against the DataFrame ``data`` into a :class:`Design`
-    (see :func:`bayeszoo.formula.design` for the syntax and options)."""
+def design(formula: Any, data: Any, **kwargs: Any) -> Design:
+    """Parse ``formula`` (a string or :func:`bayeszoo.bf`) against the DataFrame ``data`` into
+    a :class:`Design` (see :func:`bayeszoo.formula.design` for the syntax and options)."""
     from bayeszoo.formula import design as build
 
     return build(formula, data, **kwargs)

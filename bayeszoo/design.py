@@ -43,12 +43,14 @@ class ScaleParam:
 class BlockNames:
     """A block's brms names: its scale parameters, its coefficient array (``r_county``,
     ``s_stimes_1``) with that array's dimensions (``("county",)``, ``("stimes_1_basis",)``)
-    and their coordinates."""
+    and their coordinates; ``z``: the name under which brms reports the block's standardized
+    draws too (``zgp_gptimes``), else ``None``."""
 
     scales: tuple[ScaleParam, ...]
     coef: str
     dims: tuple[str, ...]
     coords: tuple[tuple[str, ...], ...]
+    z: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ class Block:
 
     * ``name``: brms's label: the grouping factor (``"county"``, ``"state:county"``) for random
       effects, ``label_j`` (``"stimes_1"``) for a smooth's penalized part.
-    * ``kind``: ``"re"`` (random effect of a grouping factor) or ``"smooth"``.
+    * ``kind``: ``"re"`` (random effect of a grouping factor), ``"smooth"`` or ``"gp"``
+      (a Gaussian process; ``name`` its brms label, ``gptimes``).
     * ``coef``: for ``"re"`` the varying coefficient (``"Intercept"`` or a column name);
       ``None`` for smooths.
     * ``term``: the term as mgcv labels it in ``summary.gam`` (``"s(times)"``, ``"s(county)"``)

@@ -9,7 +9,8 @@ PyTensor are imported on first use only (call :func:`bayeszoo.runtime.ensure_con
 Functions: ``log exp log1p expm1 sqrt square abs gammaln softplus log_sigmoid log1mexp
 log_ndtr where asarray`` and, for structured coefficient blocks, ``cholesky`` (lower factor) and
 ``solve_upper(U, b)`` (``U x = b``, ``U`` upper triangular; NumPy's batched over leading
-dimensions). ``softplus(x) = log(1 + e^x)``; ``log_sigmoid(x) = -softplus(-x)``;
+dimensions; JAX's Cholesky factor is differentiated by matrix products,
+:mod:`.jax_cholesky`). ``softplus(x) = log(1 + e^x)``; ``log_sigmoid(x) = -softplus(-x)``;
 ``log1mexp(x) = log(1 - e^x)`` for ``x < 0``; ``log_ndtr`` is ``log Φ(x)`` of the standard
 normal CDF. PyTensor has no ``log_ndtr``: it is built from ``erfcx`` as
 ``log(erfcx(-x/√2)/2) - x²/2`` below ``x = -1`` and ``log1p(-erfc(x/√2)/2)`` above (the split
@@ -88,6 +89,8 @@ def jax_ops() -> Ops:
         import jax.numpy as jnp
         from jax.scipy import special as jsp
 
+        from . import jax_cholesky
+
         def log1mexp(x):
             return jnp.where(x > -math.log(2.0), jnp.log(-jnp.expm1(x)),
                              jnp.log1p(-jnp.exp(x)))
@@ -97,7 +100,7 @@ def jax_ops() -> Ops:
             expm1=jnp.expm1, sqrt=jnp.sqrt, square=jnp.square, abs=jnp.abs,
             gammaln=jsp.gammaln, softplus=jax.nn.softplus, log_sigmoid=jax.nn.log_sigmoid,
             log1mexp=log1mexp, log_ndtr=jsp.log_ndtr, where=jnp.where,
-            cholesky=jnp.linalg.cholesky,
+            cholesky=jax_cholesky.cholesky,
             solve_upper=lambda U, b: jax.scipy.linalg.solve_triangular(U, b, lower=False),
             stack=jnp.stack, tanh=jnp.tanh)
     return _cache["jax"]

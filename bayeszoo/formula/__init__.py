@@ -3,7 +3,7 @@
 Syntax (mgcv and brms formulas paste in unchanged)::
 
     response [| trials(n) | se(s) | weights(w)] ~ [1 | 0 | -1] + fixed terms + offset(expr)
-        + (lhs | group) + (lhs || group) + s(x, bs=..., k=...)
+        + (lhs | group) + (lhs || group) + s(x, bs=..., k=...) + gp(x, k=..., c=...)
 
 * Fixed terms (numeric columns, factors, interactions ``a:b``, ``a*b``, transforms such as
   ``log(x)``, ``scale(x)``) are evaluated by `formulaic <https://matthewwardrop.github.io/formulaic/>`_:
@@ -18,12 +18,19 @@ Syntax (mgcv and brms formulas paste in unchanged)::
   smooths via :mod:`bayeszoo.smooths` (``knots=`` of :func:`design` as mgcv's
   ``knots = list(...)``); ``s(g, bs="re")`` builds exactly the block of ``(1 | g)`` (term
   ``"s(g)"``).
+* ``gp(x, ..., k=, c=, by=, scale=, iso=, gr=)``: brms's Gaussian processes
+  (:mod:`.gp_terms`): the Hilbert-space approximation with ``k`` basis functions per dimension
+  on ``c`` times the scaled range, or the exact GP without ``k``; ``by=`` a factor (one GP per
+  level) or a numeric multiplier.
+* :func:`bf` gives auxiliary parameters formulas of their own (any of the terms above):
+  ``bf("accel ~ s(times)", sigma="~ s(times)")``.
 * Column names are R's syntactic names with Unicode letters allowed (``été``); others go in
   backticks: ``` `my col` ```.
 
 Layout: :mod:`.parse` (text -> terms), :mod:`.naming` (brms's names), :mod:`.columns` (checks on
-the data), :mod:`.expressions`, :mod:`.grouping`, :mod:`.random_terms`, :mod:`.smooth_terms`
-(terms fitted to a JSON-serializable state, :mod:`.state`) and :mod:`.build` (the design).
+the data), :mod:`.expressions`, :mod:`.grouping`, :mod:`.random_terms`, :mod:`.smooth_terms`,
+:mod:`.gp_terms` (terms fitted to a JSON-serializable state, :mod:`.state`) and :mod:`.build`
+(the design).
 Every error is a :class:`FormulaError` (a ``ValueError``) naming the term, or for a malformed
 formula showing the position; an unknown column is :class:`UnknownColumnError` (both a
 ``ValueError`` and a ``KeyError``).

@@ -29,6 +29,7 @@ from .columns import (
 )
 from .errors import FormulaError, unknown_column
 from .expressions import aliased_frame, evaluate, fit_columns, fit_expression, single_level_factors
+from .gp_terms import fit_gp_term, gp_blocks
 from .naming import fixed_param
 from .parse import ParsedFormula, parse_formula, random_groups, random_lhs
 from .random_terms import fit_random_term, random_blocks
@@ -47,6 +48,7 @@ def _users(pf: ParsedFormula, col: str) -> str:
         return "the response"
     word = re.compile(rf"(?<![\w.`]){re.escape(col)}(?![\w.`])|`{re.escape(col)}`")
     texts = [*pf.fixed, *(t.text for t in pf.random), *(t.text for t in pf.smooths),
+             *(t.text for t in pf.gps),
              *(f"offset({o})" for o in pf.offsets), *(f"{k}({v})" for k, v in pf.additions.items())]
     hits = [t for t in texts if word.search(t)]
     return ("term " if len(hits) == 1 else "terms ") + ", ".join(hits) if hits else "read by it"
@@ -88,6 +90,10 @@ class _Plan:
             by = st.args.get("by")
             for v in [*st.variables, *([str(by)] if isinstance(by, str) else [])]:
                 self.need(v, st.text, columns)
+        for gt in pf.gps:
+            by = gt.args.get("by")
+            for v in [*gt.variables, *([str(by)] if isinstance(by, str) else [])]:
+                self.need(v, gt.text, columns)
         for a in self.aliases:
             if a not in self.used:
                 self.used.append(a)
@@ -178,6 +184,8 @@ def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
                                          frame, plan.reverse))
         elif kind == "smooth":
             terms.append(fit_smooth_term(pf.smooths[i], data, columns, seed, knots))
+        elif kind == "gp":
+            terms.append(fit_gp_term(pf.gps[i], data, columns))
         else:
             raise FormulaError(f"{pf.term(kind, i).text}: {kind} terms are not supported yet")
     return {"version": STATE_VERSION, "formula": pf.formula, "response": pf.response,
@@ -232,6 +240,10 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
         if st["kind"] == "random":
             new = random_blocks(st, data, columns, frame, reverse, allow_new_levels, dpar)
             for b in new:
+                _add_block(blocks, seen, b, st["text"])
+            continue
+        if st["kind"] == "gp":
+            for b in gp_blocks(st, data, columns, allow_new_levels, dpar):
                 _add_block(blocks, seen, b, st["text"])
             continue
         Xf, fnames, sblocks = smooth_columns(st, data, columns, allow_new_levels, dpar)

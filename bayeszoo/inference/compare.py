@@ -49,15 +49,17 @@ def unique_name(name: str, taken) -> str:
 
 
 def reml_edf_total(idata) -> float:
-    """``edf_total`` of the REML fit of the same formula, family and data as the fit (NaN when
-    there is none)."""
-    from bayeszoo.inference.predict import fit_family, stored_data
+    """``edf_total`` of the REML fit of the same formula (with its auxiliary parameters'
+    formulas, from the stored term states), family and data as the fit (NaN when there is
+    none)."""
+    from bayeszoo.inference.predict import design_from_idata, fit_family, stored_data
     from bayeszoo.inference.reml import reml
+    from bayeszoo.inference.sampling import model_formula
 
-    formula = idata.attrs.get("formula")
     data = stored_data(idata)
-    if not formula or data is None:
+    if not idata.attrs.get("formula") or data is None:
         return float("nan")
+    formula = model_formula(design_from_idata(idata, data))
     return float(reml(formula, data, family=fit_family(idata)).edf_total)
 
 

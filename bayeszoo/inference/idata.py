@@ -115,6 +115,8 @@ def assemble(design: Design, spec: ModelSpec, posterior: dict[str, np.ndarray],
         _constant_arrays(d, constant, dims, coords)
         for blk in d.blocks:
             dims[blk.names.coef] = list(blk.names.dims)
+            if blk.names.z is not None:
+                dims[blk.names.z] = list(blk.names.dims)
     for k, v in design.additions.items():
         constant[f"design__{k}"] = np.asarray(v, dtype=float)
         dims[f"design__{k}"] = ["obs"]

@@ -1,7 +1,8 @@
 """From a backend's site draws to brms's posterior, and back to the linear predictors.
 
 :func:`brms_posterior` names the draws as brms does (``b_Intercept``, ``b_floor``,
-``sd_county__Intercept``, ``sigma``, ``Intercept``, ``r_county``, ``s_stimes_1``; with a
+``sd_county__Intercept``, ``sigma``, ``Intercept``, ``r_county``, ``s_stimes_1``,
+``sdgp_gptimes``, ``lscale_gptimes``, ``zgp_gptimes``; with a
 distributional parameter ``b_sigma_Intercept``, ``sds_sigma_stimes_1``, ``Intercept_sigma``).
 :func:`posterior_etas` computes every linear predictor of every draw from those names and the
 designs' arrays (the uncentered ``X``), with the one :func:`~bayeszoo.design.linear_predictor`;
@@ -62,10 +63,12 @@ def brms_posterior(spec: ModelSpec, draws: dict[str, np.ndarray],
     for ps, dd in zip(spec.predictors, design.predictors, strict=True):
         for bs in ps.blocks:
             z = np.asarray(draws[bs.z_site], dtype=float).reshape(c, d, *bs.z_shape)
-            coef = dd.blocks[bs.index].names.coef
+            names = dd.blocks[bs.index].names
             block_scales = [scales[s] for s in bs.scale_sites]
-            out[coef] = bs.structure.from_centered(z) if spec.centered else \
+            out[names.coef] = bs.structure.from_centered(z) if spec.centered else \
                 bs.structure.coefficients(block_scales, z, NUMPY)
+            if names.z is not None:
+                out[names.z] = z
     return out
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from bayeszoo.design import Design, DesignArrays, design_arrays
 
-from .posterior import family_parameters
+from .posterior import family_parameters, posterior_eta
 
 KINDS = ("epred", "linpred", "pp")
 
@@ -103,9 +103,51 @@ def stored_additions(idata) -> dict[str, np.ndarray]:
             for k in ("trials", "se", "weights") if f"design__{k}" in cd}
 
 
+def with_predictive_coefficients(post, design: Design, seed: int | None):
+    """The posterior with each block whose structure draws its coefficients on a prediction
+    design (``predictive_coefficients``: the exact GP at covariate points the fit never saw)
+    replaced by those coefficients; ``post`` itself when there is none."""
+    blocks = [b for d in design.predictors for b in d.blocks
+              if hasattr(b.structure, "predictive_coefficients")]
+    if not blocks:
+        return post
+    out = {str(k): np.asarray(post[k].values, dtype=float) for k in post.data_vars}
+    rng = np.random.default_rng(seed)
+    for blk in blocks:
+        coef = out[blk.names.coef]
+        lead = coef.shape[:2]
+        scales = [out[s.name].reshape(-1) for s in blk.names.scales]
+        drawn = blk.structure.predictive_coefficients(scales, coef.reshape(-1, coef.shape[-1]),
+                                                      rng)
+        out[blk.names.coef] = drawn.reshape(*lead, drawn.shape[-1])
+    return out
+
+
+def dpar_draws(post, info: dict, arrays: list[DesignArrays], family, additions: dict,
+               dpar: str, kind: str) -> np.ndarray:
+    """Draws × rows of the auxiliary parameter ``dpar``: its values (``kind="epred"``) or its
+    linear predictor (``"linpred"``)."""
+    names = [a.name for a in family.aux_parameters(tuple(additions))]
+    with_formula = [p["dpar"] for p in info["predictors"][1:]]
+    known = list(dict.fromkeys(names + with_formula))
+    if dpar not in known:
+        raise ValueError(f"dpar={dpar!r}: the fit's family {family.name!r} estimates "
+                         f"{', '.join(known) or 'no auxiliary parameter'}")
+    if kind == "linpred":
+        if dpar not in with_formula:
+            raise ValueError(f"dpar={dpar!r} has no formula of its own, hence no linear "
+                             "predictor; use kind='epred' for its values")
+        j = with_formula.index(dpar) + 1
+        eta = posterior_eta(post, info["predictors"][j], arrays[j])
+        return eta.reshape(-1, eta.shape[-1])
+    eta, aux = family_parameters(post, info, arrays, family, additions)
+    eta = eta.reshape(-1, eta.shape[-1])
+    return np.broadcast_to(aux[dpar].reshape(eta.shape[0], -1), eta.shape).copy()
+
+
 def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
             seed: int | None = None, design: Design | None = None,
-            allow_new_levels: bool = False) -> np.ndarray:
+            allow_new_levels: bool = False, dpar: str | None = None) -> np.ndarray:
     """Posterior draws of the mean (``"epred"``, brms's ``posterior_epred``), the linear
     predictor (``"linpred"``) or new observations (``"pp"``, ``posterior_predict``) at
     ``newdata``: ``(chains·draws, rows)``.
@@ -113,10 +155,21 @@ def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
     Without ``newdata`` the fitted rows, from the arrays stored in ``constant_data`` (works on a
     fit loaded from netCDF). With ``newdata`` the design is evaluated from the fit's stored term
     states (or taken from ``design=``); an unseen factor level raises unless
-    ``allow_new_levels`` (brms's: those rows get no group effect). ``seed`` drives ``"pp"``.
+    ``allow_new_levels`` (brms's: those rows get no group effect). ``seed`` drives ``"pp"``
+    and the draws of an exact Gaussian process (``gp(x)`` without ``k``) at covariate points
+    the fit never saw, which come from the process's conditional normal given its fitted
+    values, per posterior draw (brms's ``posterior_epred`` does the same).
+
+    ``dpar``: an auxiliary parameter of the family (``"sigma"``, ``"shape"``, ``"nu"``,
+    ``"phi"``) instead of the mean, as brms's ``posterior_epred(dpar=)`` /
+    ``posterior_linpred(dpar=)``: ``"epred"`` gives its values per row (a constant one repeated
+    over the rows), ``"linpred"`` its linear predictor (only when it has a formula).
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if dpar is not None and kind == "pp":
+        raise ValueError("dpar= takes kind='epred' (the parameter's values) or 'linpred' (its "
+                         "linear predictor); kind='pp' draws the response")
     post = idata.posterior
     family = fit_family(idata)
     if newdata is None:
@@ -129,7 +182,10 @@ def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
         nd = design.for_newdata(newdata, allow_new_levels=allow_new_levels) \
             if design is not None else design_from_idata(idata, newdata, allow_new_levels)
         arrays, additions = [design_arrays(d) for d in nd.predictors], nd.additions
+        post = with_predictive_coefficients(post, nd, seed)
     info = json.loads(idata.attrs["design"])
+    if dpar is not None:
+        return dpar_draws(post, info, arrays, family, additions, dpar, kind)
     eta, aux = family_parameters(post, info, arrays, family, additions)
     eta = eta.reshape(-1, eta.shape[-1])
     if kind == "linpred":

@@ -21,6 +21,7 @@ import pandas as pd
 
 from bayeszoo.design import Design
 from bayeszoo.formula import as_design
+from bayeszoo.formula.bf import BrmsFormula
 from bayeszoo.models.spec import PARAMETERIZATIONS, ModelSpec, model_spec
 
 from . import backends
@@ -123,6 +124,22 @@ def check_identifiable(design: Design, spec: ModelSpec) -> None:
                          "'normal(0, 5)'}")
 
 
+def model_formula(design: Design):
+    """The formula a design was built from: its string, or :func:`bayeszoo.bf` of it and its
+    auxiliary parameters' formulas."""
+    from bayeszoo.formula import BrmsFormula
+
+    if not design.dpars:
+        return design.formula
+    return BrmsFormula(design.formula, {k: d.formula for k, d in design.dpars.items()})
+
+
+def formula_text(design: Design) -> str:
+    """The model's formula as written: the formula string, or brms's ``bf(y ~ ...,
+    sigma ~ ...)`` spelling when auxiliary parameters have formulas of their own."""
+    return str(model_formula(design))
+
+
 def versions(backend: str) -> dict[str, str]:
     import importlib.metadata as md
 
@@ -136,7 +153,7 @@ def versions(backend: str) -> dict[str, str]:
 
 
 def sample(
-    formula_or_design: str | Design,
+    formula_or_design: str | BrmsFormula | Design,
     data: pd.DataFrame | None = None,
     backend: str = "numpyro",
     chains: int = 4,
@@ -153,7 +170,8 @@ def sample(
     knots: dict[str, Any] | None = None,
     log_likelihood: bool = True,
 ):
-    """Sample the posterior of a formula (with ``data``) or a :class:`Design` with NUTS.
+    """Sample the posterior of a formula or :func:`bayeszoo.bf` (with ``data``) or a
+    :class:`Design` with NUTS.
 
     ``backend``: ``"numpyro"`` (JAX; chains in parallel across devices when there are as many
     devices as chains, else vectorized), ``"pymc"`` (``pm.sample``, one process per core) or
@@ -190,7 +208,7 @@ def sample(
     posterior = brms_posterior(spec, result.draws, design)
     idata = assemble(design, spec, posterior, result.stats, log_likelihood=log_likelihood)
     idata.attrs.update({
-        "formula": design.formula,
+        "formula": formula_text(design),
         "response": design.response,
         "family": spec.family.name,
         "link": spec.family.link_name,

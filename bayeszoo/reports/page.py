@@ -30,7 +30,14 @@ import pandas as pd
 from bayeszoo.diagnostics import ESS_MIN, K_BAD, K_OK, RHAT_MAX
 from bayeszoo.inference.compare import unique_name
 from bayeszoo.paths import check_writable, write_text_atomically
-from bayeszoo.reports import figures, figures_correlated, figures_families, figures_smooths2, tables
+from bayeszoo.reports import (
+    figures,
+    figures_correlated,
+    figures_distributional,
+    figures_families,
+    figures_smooths2,
+    tables,
+)
 from bayeszoo.reports.cells import (
     DisplayTable,
     comparison_display,
@@ -197,6 +204,8 @@ def _fit_view(name: str, idata, *, anchor: str, reml_fit, max_trace_vars: int,
                        lambda: figures_smooths2.smooth2_figures(idata, ctx, dpi)))
         makers.append(("correlated-effect figures",
                        lambda: figures_correlated.correlated_figures(idata, ctx, dpi)))
+        makers.append(("distributional figures",
+                       lambda: figures_distributional.distributional_figures(idata, ctx, dpi)))
     for label, make in makers:
         try:
             with warnings.catch_warnings():

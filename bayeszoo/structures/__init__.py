@@ -11,6 +11,13 @@ standard-normal draws into coefficients. The Bayesian backends sample ``z`` and 
   block (``te``, ``ti``), one ``sds`` each: ``r ~ Normal(0, (Σ_k S_k / sds_k²)⁻¹)``.
 * :class:`~bayeszoo.structures.unstructured.Unstructured`: ``k`` correlated coefficients per
   level (``(1 + x | g)``), one ``sd`` each and the Cholesky factor of their correlation matrix.
+* :class:`~bayeszoo.structures.spectral.HilbertSpaceGp`: brms's approximate Gaussian process
+  ``gp(x, k=, c=)``, coefficients scaled by the kernel's spectral density (``sdgp``,
+  ``lscale``).
+* :class:`~bayeszoo.structures.exact_gp.ExactGp`: brms's exact Gaussian process ``gp(x)``, the
+  kernel matrix's Cholesky factor per draw; on new points it also draws the conditional
+  (``predictive_coefficients``, which a structure may offer when its coefficients on a
+  prediction design are not those of the fit).
 
 A new structure (several penalties on one block, an unstructured covariance, a spectral
 density) is a new module here with the same three members: ``kind``, ``z_shape(block)`` (the
@@ -25,8 +32,10 @@ has ``centered_scale(scales, ops)`` (the standard deviations of the centered dra
 
 from __future__ import annotations
 
+from .exact_gp import ExactGp
 from .iid import IID, Iid
 from .multipenalty import MultiPenalty
+from .spectral import HilbertSpaceGp
 from .unstructured import Unstructured
 
-__all__ = ["IID", "Iid", "MultiPenalty", "Unstructured"]
+__all__ = ["IID", "ExactGp", "HilbertSpaceGp", "Iid", "MultiPenalty", "Unstructured"]
