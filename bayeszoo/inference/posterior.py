@@ -44,8 +44,11 @@ def brms_posterior(spec: ModelSpec, draws: dict[str, np.ndarray],
 
     c, d = next(iter(draws.values())).shape[:2]
     out: dict[str, np.ndarray] = {}
-    intercepts = {ps.intercept: _fixed(ps, draws, c, d, out) for ps in spec.predictors
-                  if ps.intercept is not None}
+    intercepts = {}
+    for ps in spec.predictors:  # every predictor: one without an intercept has b_ columns too
+        icpt = _fixed(ps, draws, c, d, out)
+        if icpt is not None:
+            intercepts[ps.intercept] = icpt
     for ps in spec.predictors:
         for bs in ps.blocks:
             for s in bs.scale_sites:
