@@ -32,7 +32,12 @@ DASK_CONFIG = {"distributed.worker.multiprocessing-method": "spawn",
 
 def check_executor(executor: Any) -> None:
     """``TypeError``/``ValueError`` naming an ``executor=`` value that cannot run the fits."""
-    if executor is None or isinstance(executor, str):
+    if executor is None or executor == "dask":
+        return
+    if isinstance(executor, str):
+        if "://" not in executor and ":" not in executor:
+            raise ValueError(f"executor {executor!r} is neither 'dask' nor a scheduler address "
+                             "such as 'tcp://host:8786'")
         return
     if _is_dask_client(executor):
         return
@@ -74,9 +79,6 @@ def opened(executor: Any, workers: int | None = None) -> Iterator[Executor | Non
                               dashboard_address=None) as cluster, Client(cluster) as client:
                 yield client.get_executor()
             return
-        if "://" not in executor and ":" not in executor:
-            raise ValueError(f"executor {executor!r} is neither 'dask' nor a scheduler address "
-                             "such as 'tcp://host:8786'")
         try:
             client = Client(executor, timeout="20s")
         except OSError as exc:

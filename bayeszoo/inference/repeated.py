@@ -61,16 +61,15 @@ def nuts_program(design: Design, spec: ModelSpec, *, chains: int, draws: int, tu
         state = init_kernel(ParamInfo(*params), num_warmup=tune, target_accept_prob=target_accept,
                             dense_mass=dense, model_args=(data,), rng_key=k_run)
 
-        def warm(s, _):
-            return sample_kernel(s, model_args=(data,)), None
-
         def step(s, _):
             s = sample_kernel(s, model_args=(data,))
             return s, (s.z, s.diverging, s.energy, s.num_steps, s.adapt_state.step_size,
                        s.accept_prob, s.potential_energy)
 
-        state, _ = jax.lax.scan(warm, state, None, length=tune)
-        _, trace = jax.lax.scan(step, state, None, length=draws)
+        # one scan over warm-up and sampling (the kernel adapts during the first ``tune``
+        # iterations): the NUTS kernel is traced once, not twice
+        _, trace = jax.lax.scan(step, state, None, length=tune + draws)
+        trace = jax.tree.map(lambda a: a[tune:], trace)
         return jax.vmap(postprocess_gen(data))(trace[0]), trace[1:]
 
     return jax.jit(jax.vmap(chain, in_axes=(0, None)))
