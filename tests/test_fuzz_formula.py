@@ -213,3 +213,39 @@ def test_fuzzed_new_data_evaluates_or_fails_cleanly(data):
             return
     assert nd.n == len(new)
     assert np.all(np.isfinite(nd.X))
+
+
+# ----------------------------------------------------------------------------- what it found
+
+
+def test_found_mixed_strings_and_numbers_are_refused_not_coded_as_the_reference():
+    df = pd.DataFrame({"x": [2, "2", 1.5, 3, 2], "y": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    with pytest.raises(ValueError, match=r"column 'x' mixes strings and other values.*astype"):
+        bz.design("y ~ x", df)
+
+
+@pytest.mark.parametrize("value, match", [
+    (np.inf, r"s\(`my col`, bs=\"cr\", k=3\): column 'my col' holds a non-finite value "
+             r"\(inf\) at row 2"),
+    (1e300, r"s\(`my col`, bs=\"cr\", k=3\): the basis overflows .*'my col' from .* to "
+            r"1e\+300"),
+])
+def test_found_smooth_covariates_that_break_the_basis_are_named(value, match):
+    df = pd.DataFrame({"my col": [0.0, 1.0, value, 3.0, 4.0, 5.0], "y": np.arange(6.0)})
+    with pytest.raises(ValueError, match=match):
+        bz.design('y ~ s(`my col`, bs="cr", k=3)', df)
+    good = bz.design('y ~ s(`my col`, bs="cr", k=3)', df.assign(**{"my col": np.arange(6.0)}))
+    with pytest.raises(ValueError, match=r"column 'my col' holds a non-finite value"):
+        good.for_newdata(pd.DataFrame({"my col": [np.inf]}))
+
+
+def test_found_offsets_weights_and_large_columns_name_the_term_not_an_alias():
+    df = pd.DataFrame({"ä b": [1.0, -np.inf, 2.0], "w": [1.0, -1.0, 1.0], "big": [1e300] * 3,
+                       "y": [0.1, 0.2, 0.3]})
+    with pytest.raises(ValueError, match=r"offset\(`ä b`\)") as info:
+        bz.design("y ~ offset(`ä b`)", df)
+    assert "_bzv" not in str(info.value)
+    with pytest.raises(ValueError, match=r"weights .* row 1 .*in 'y \| weights\(w\) ~ 1'"):
+        bz.design("y | weights(w) ~ 1", df)
+    with pytest.raises(ValueError, match=r"in 'y ~ big', the fixed-effect column 'big'"):
+        bz.design("y ~ big", df)
