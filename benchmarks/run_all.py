@@ -6,8 +6,9 @@ then writes RESULTS.md: machine, versions, date, the load average around each be
 work on the machine slows every figure), the tables, and which targets of the speed issue are met.
 ``--quick`` runs fewer repeats and smaller problems; ``--only NAME...`` runs some of them;
 ``--report-only`` rewrites RESULTS.md from the JSON already there. Hand-written notes are kept:
-``benchmarks/analysis.md`` (profiling and the reasons behind the figures) and
-``benchmarks/RESULTS_nets.md`` (full-length training results) are included when present.
+``benchmarks/analysis.md`` (profiling and the reasons behind the figures),
+``benchmarks/RESULTS_nets.md`` (full-length training results) and ``benchmarks/RESULTS_sbc.md``
+(calibration, written by ``benchmarks/sbc.py``) are included when present.
 
 MNIST is read from ``$BAYESZOO_DATA/mnist`` or the download cache (see ``load_mnist``).
 """
@@ -263,9 +264,9 @@ def write_results(log: list[dict]) -> Path:
                            ("Scaling", scaling, scaling_section)):
         out += [f"## {title}", ""]
         out += [fn(res) if res else "Not run yet.", ""]
-    nets_notes = HERE / "RESULTS_nets.md"
-    if nets_notes.exists():
-        out += [nets_notes.read_text().rstrip(), ""]
+    for notes in ("RESULTS_nets.md", "RESULTS_sbc.md"):  # sbc.md: written by benchmarks/sbc.py
+        if (HERE / notes).exists():
+            out += [(HERE / notes).read_text().rstrip(), ""]
     path = HERE / "RESULTS.md"
     path.write_text("\n".join(out))
     return path
