@@ -3,10 +3,10 @@ usage error (exit 2), an unknown-model list (exit 2), the one-line error (exit 1
 reaches the work it was asked for; never a traceback. The work itself (sampling, training, REML,
 SBC, the report) is replaced by a sentinel that stops the command where it would start."""
 
-import argparse
 import contextlib
 import io
 import os
+import re
 from datetime import timedelta
 
 import pytest
@@ -46,11 +46,18 @@ def stopped_work():
 
 
 def subcommands() -> dict[str, list[str]]:
-    """Each subcommand's option strings, read from the parser (new subcommands included)."""
+    """Each subcommand's option strings, read from the parser's help (new subcommands
+    included)."""
     parser = cli.build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return {name: [o for a in p._actions for o in a.option_strings if o not in ("-h", "--help")]
-            for name, p in sub.choices.items()}
+    names = re.search(r"\{([^}]+)\}", parser.format_usage()).group(1).split(",")
+    out = {}
+    for name in names:
+        text = io.StringIO()
+        with contextlib.redirect_stdout(text), contextlib.suppress(SystemExit):
+            parser.parse_args([name, "--help"])
+        found = set(re.findall(r"(?<![\w-])(--?[A-Za-z][\w-]*)", text.getvalue()))
+        out[name] = sorted(found - {"-h", "--help"})
+    return out
 
 
 COMMANDS = subcommands()
