@@ -96,8 +96,14 @@ def test_refits_give_the_exact_leave_one_out_density(known_se):
     assert "elpd_kfold" in str(spread)
 
 
-def test_kfold_and_reloo_refuse_what_they_cannot_refit(known_se):
-    _, tiny_fit = known_se
+@pytest.fixture(scope="module")
+def small_factor_fit():
+    df = pd.DataFrame({"g": list("aabbbccd"), "y": [1.0, 1.2, 2.0, 2.1, 1.9, 3.0, 3.1, 4.0]})
+    return bz.sample("y ~ g", df, chains=1, draws=50, tune=50, progress=False)
+
+
+def test_kfold_and_reloo_refuse_what_they_cannot_refit(small_factor_fit):
+    tiny_fit = small_factor_fit
     with pytest.raises(ValueError, match="K must be"):
         bz.kfold(tiny_fit, K=1)
     with pytest.raises(ValueError, match="one fold id per row"):
@@ -110,6 +116,12 @@ def test_kfold_and_reloo_refuse_what_they_cannot_refit(known_se):
         bz.kfold(bare, K=3)
     with pytest.raises(ValueError, match="k_threshold"):
         bz.loo(tiny_fit, reloo=True, k_threshold="high")
+
+
+def test_a_fold_that_holds_out_a_whole_factor_level_under_a_flat_prior_is_named(
+        small_factor_fit):
+    with pytest.raises(ValueError, match=r"without rows \[3, 7\]: column 'gd' .* b_gd"):
+        bz.kfold(small_factor_fit, folds=(np.arange(8) + 1) % 4)  # the first refit fails
 
 
 @pytest.mark.slow

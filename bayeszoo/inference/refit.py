@@ -90,6 +90,7 @@ def heldout_elpd(task: tuple[RefitProblem, np.ndarray, int]) -> np.ndarray:
     from bayeszoo.formula import evaluate_design
 
     from .repeated import run_again
+    from .sampling import check_identifiable
 
     problem, rows, seed = task
     rows = np.asarray(rows, dtype=np.int64)
@@ -99,6 +100,11 @@ def heldout_elpd(task: tuple[RefitProblem, np.ndarray, int]) -> np.ndarray:
     design = evaluate_design(problem.states, train, family=problem.family,
                              require_response=True)
     spec = model_spec(design, problem.priors, problem.parameterization)
+    try:  # a factor level whose rows are all held out, under a flat prior: name it
+        check_identifiable(design, spec)
+    except ValueError as exc:
+        raise ValueError(f"refitting without rows {rows.tolist()[:10]}: {exc} (refit the "
+                         "model with that prior first)") from None
     result = run_again(problem.key, design, spec, backend=problem.backend, seed=seed,
                        **problem.sampler)
     post = brms_posterior(spec, result.draws, design)
