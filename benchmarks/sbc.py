@@ -6,7 +6,7 @@ stated below per model (:data:`PRIORS`; a model not listed keeps brms's defaults
 prior replaced by ``normal(0, 2.5)``), saves each result (``results/sbc/<model>__<backend>.json``)
 and its ECDF-difference plot (``.png``), and writes ``RESULTS_sbc.md``, which also replaces the
 calibration section of ``RESULTS.md``. Results already on disk are kept unless ``--force``; so an
-interrupted run resumes, and ``--report-only`` rewrites the tables.
+interrupted run resumes, and ``--report-only`` rewrites the tables and plots.
 
 Simulations per model: ``--n-sims`` (NumPyro, default 100; radon_intercept always 200, the
 acceptance figure) and ``--n-sims-pymc`` (default 40), at most :data:`SIMS_CAP`: what two
@@ -205,6 +205,12 @@ def main() -> None:
                 traceback.print_exc()
     results = {(n, b): result_path(n, b, "json") for b in args.backends for n in zoo.names()
                if result_path(n, b, "json").exists()}
+    if args.report_only:  # draw the plots again from the saved results
+        from bayeszoo import SbcResult
+        from bayeszoo.reports.figures_sbc import save_png
+
+        for (name, backend), path in results.items():
+            save_png(SbcResult.load(path).plot(), result_path(name, backend, "png"))
     section = write_notes(results, failures)
     write_text_atomically(NOTES, section)
     splice(section)

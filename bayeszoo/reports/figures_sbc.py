@@ -39,7 +39,7 @@ def ecdf_difference_figure(result: Any, quantities: list[str] | None = None,
     ncols = max(1, min(ncols, len(quantities)))
     nrows = math.ceil(len(quantities) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.4 * nrows), squeeze=False,
-                             sharex=True, sharey=True, layout="constrained")
+                             sharey=True, layout="constrained")
     z = np.concatenate([[0.0], band.z, [1.0]])
     lo = np.concatenate([[0.0], band.lower - band.z, [0.0]])
     hi = np.concatenate([[0.0], band.upper - band.z, [0.0]])
@@ -49,12 +49,16 @@ def ecdf_difference_figure(result: Any, quantities: list[str] | None = None,
         outside = not bool(result.inside_band(alpha)[q])
         ax.step(z, diff, where="post", color="tab:red" if outside else "tab:blue", lw=1.2)
         ax.axhline(0.0, color="0.4", lw=0.6)
+        ax.set_xlim(0.0, 1.0)
         ax.set_title(f"{q}\np = {pvalues[q]:.3f}", fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(quantities):]:
         ax.set_visible(False)
-    for ax in axes[-1]:
-        ax.set_xlabel("fractional rank", fontsize=8)
+    for col in range(ncols):  # the lowest panel of each column carries the axis label
+        shown = [ax for ax in axes[:, col] if ax.get_visible()]
+        for ax in shown[:-1]:
+            ax.tick_params(labelbottom=False)
+        shown[-1].set_xlabel("fractional rank", fontsize=8)
     for ax in axes[:, 0]:
         ax.set_ylabel("ECDF difference", fontsize=8)
     s = result.settings
