@@ -493,6 +493,61 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if not failed else 1
 
 
+def cmd_sbc(args: argparse.Namespace) -> int:
+    """Simulation-based calibration of a zoo model (bz.sbc), serial or on a Dask cluster."""
+    from bayeszoo.inference.sbc import sbc
+    from bayeszoo.models import zoo
+    from bayeszoo.paths import check_writable
+
+    if args.name not in zoo.names():
+        return _unknown_model(args.name)
+    if args.output:
+        check_writable(args.output)
+    priors = {}
+    for item in args.prior or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"--prior {item!r}: write KEY=PRIOR, e.g. --prior 'sd=normal(0, 1)'")
+        priors[key.strip()] = value.strip()
+    executor = args.scheduler if args.scheduler else ("dask" if args.workers else None)
+    opts = {k: v for k, v in _sampler_kwargs(args).items() if k != "progress"}
+    result = sbc(args.name, n_sims=args.n_sims, backend=args.backend, priors=priors or None,
+                 executor=executor, workers=args.workers, max_rank=args.max_rank,
+                 progress=not args.quiet, **opts)
+    summary = result.summary()
+    _print_table(summary, args.quiet)
+    out = {"model": args.name, "backend": args.backend, "n_sims": result.n_sims,
+           "pvalues": summary["p_value"].to_dict(),
+           "inside_band": summary["inside_band"].to_dict(),
+           "calibrated": bool(summary["inside_band"].all()),
+           "seconds": result.settings.get("wall_seconds")}
+    if args.output:
+        out["output"] = str(result.save(args.output))
+    _print_result(out)
+    return 0
+
+
+def _add_sbc_parser(sub) -> None:
+    p = sub.add_parser("sbc", help="simulation-based calibration of a zoo model",
+                       description="Draw parameters from the prior, simulate responses, refit "
+                                   "and test the ranks for uniformity (Talts et al. 2018).")
+    p.add_argument("name")
+    p.add_argument("--n-sims", dest="n_sims", type=_count(2), default=200,
+                   help="simulations (default 200)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_count(1),
+                       help="refit on a local Dask cluster of N worker processes")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="refit on the Dask cluster of this scheduler (tcp://host:8786)")
+    p.add_argument("--prior", action="append", metavar="KEY=PRIOR",
+                   help="a proper prior, e.g. --prior 'sd=normal(0, 1)' (repeatable)")
+    p.add_argument("--max-rank", dest="max_rank", type=_count(1), default=99,
+                   help="ranks lie on 0..MAX_RANK (default 99)")
+    _add_sampler_args(p)
+    p.add_argument("-o", "--output", help="save the result as JSON (FILE.json)")
+    p.set_defaults(func=cmd_sbc)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bayeszoo", description="Bayesian and penalized models and neural nets on one design."
@@ -535,6 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", nargs="+", metavar="NAME", help="zoo models to fit instead")
     p.add_argument("-o", "--output", default="report/index.html", help="report path")
     p.set_defaults(func=cmd_run)
+    _add_sbc_parser(sub)
     return parser
 
 

@@ -37,6 +37,11 @@ def write_text_atomically(path: str | Path, text: str) -> Path:
     Missing parent folders are created. If anything fails, the temporary file and the folders
     created for it are removed and the error propagates.
     """
+    return write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def write_bytes_atomically(path: str | Path, data: bytes) -> Path:
+    """:func:`write_text_atomically` for bytes (a PNG, a msgpack file)."""
     path = check_writable(path)
     created = []
     folder = path.parent
@@ -46,8 +51,8 @@ def write_text_atomically(path: str | Path, text: str) -> Path:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "x", encoding="utf-8") as f:
-            f.write(text)
+        with open(tmp, "xb") as f:
+            f.write(data)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -7,8 +7,9 @@ work on the machine slows every figure), the tables, and which targets of the sp
 ``--quick`` runs fewer repeats and smaller problems; ``--only NAME...`` runs some of them;
 ``--report-only`` rewrites RESULTS.md from the JSON already there. Hand-written notes are kept:
 ``benchmarks/analysis.md`` (profiling and the reasons behind the figures),
-``benchmarks/RESULTS_nets.md`` (full-length training results) and
-``benchmarks/RESULTS_families.md`` (``bench_families.py``: non-Gaussian families) are included
+``benchmarks/RESULTS_nets.md`` (full-length training results),
+``benchmarks/RESULTS_families.md`` (``bench_families.py``: non-Gaussian families) and
+``benchmarks/RESULTS_sbc.md`` (calibration, written by ``benchmarks/sbc.py``) are included
 when present.
 
 MNIST is read from ``$BAYESZOO_DATA/mnist`` or the download cache (see ``load_mnist``).
@@ -265,7 +266,7 @@ def write_results(log: list[dict]) -> Path:
                            ("Scaling", scaling, scaling_section)):
         out += [f"## {title}", ""]
         out += [fn(res) if res else "Not run yet.", ""]
-    for notes in ("RESULTS_nets.md", "RESULTS_families.md"):
+    for notes in ("RESULTS_nets.md", "RESULTS_families.md", "RESULTS_sbc.md"):
         if (HERE / notes).exists():
             out += [(HERE / notes).read_text().rstrip(), ""]
     path = HERE / "RESULTS.md"

@@ -173,6 +173,11 @@ class Family:
     def __hash__(self) -> int:
         return hash((self.name, self.link_name))
 
+    def __reduce__(self):
+        """Pickled as its class and link name (its links hold lambdas): a family travels to
+        worker processes (:mod:`bayeszoo.inference.executors`)."""
+        return (type(self), (self.link_name,))
+
     # -- parameters ---------------------------------------------------------------------------
     def aux_parameters(self, additions: tuple[str, ...] | frozenset = ()) -> tuple[AuxParameter,
                                                                                   ...]:

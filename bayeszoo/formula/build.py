@@ -23,6 +23,7 @@ from .bf import BrmsFormula
 from .columns import (
     alias_expr,
     check_finite_moments,
+    check_mixed_types,
     check_na,
     column_map,
     warn_numeric_strings,
@@ -134,6 +135,7 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     data = check_na(data, columns, used, na_action, lambda c: _users(pf, c), pf.formula)
     if len(data) == 0:
         raise FormulaError(f"no rows to build the design of {pf.formula!r} from")
+    check_mixed_types(data, columns, used)
     warn_numeric_strings(data, columns, used)
     if knots is not None and not isinstance(knots, dict):
         raise TypeError(f"knots must be a dict mapping columns to knot values, got "
@@ -171,9 +173,9 @@ def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
         warnings.warn(f"factor {col!r} has a single level ({level!r}) in the data: it adds no "
                       "column to the fixed effects", UserWarning, stacklevel=3)
     # one numeric column each: I() keeps formulaic from reading + and - as term operators
-    offsets = [fit_expression(f"0 + I({o})", frame, plan.reverse, f"offset({o})")[2]
-               for o in plan.offsets]
-    additions = {k: fit_expression(f"0 + I({v})", frame, plan.reverse, f"{k}()")[2]
+    offsets = [fit_expression(f"0 + I({o})", frame, plan.reverse, f"offset({text})")[2]
+               for o, text in zip(plan.offsets, pf.offsets, strict=True)]
+    additions = {k: fit_expression(f"0 + I({v})", frame, plan.reverse, f"{k}({pf.additions[k]})")[2]
                  for k, v in plan.additions.items()}
     terms: list[dict[str, Any]] = []
     ri = iter(plan.random)
@@ -261,12 +263,15 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
         raise FormulaError(f"duplicate design columns {dup} in {pf.formula!r}")
     X = np.column_stack(X_parts) if X_parts else np.zeros((n, 0))
     for j, name in enumerate(names):
-        check_finite_moments(name, X[:, j], "the fixed-effect column")
+        check_finite_moments(name, X[:, j], f"in {pf.formula!r}, the fixed-effect column")
     y = None
     if with_y:
-        y = fam.prepare(data[columns[pf.response]], pf.response, trials=additions.get("trials"),
-                        weights=additions.get("weights"), se=additions.get("se"),
-                        offset=offset if np.any(offset) else None).y
+        try:
+            y = fam.prepare(data[columns[pf.response]], pf.response,
+                            trials=additions.get("trials"), weights=additions.get("weights"),
+                            se=additions.get("se"), offset=offset if np.any(offset) else None).y
+        except ValueError as exc:  # the family names the value; the formula names the column
+            raise FormulaError(f"{exc} (in {pf.formula!r})") from None
     return Design(formula=pf.formula, response=pf.response, y=y, X=X, column_names=names,
                   blocks=blocks, family=fam,
                   fixed_params=[fixed_param(c, f, dpar) for c, f in zip(names, smooth_flags,

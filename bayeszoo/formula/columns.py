@@ -125,6 +125,22 @@ def alias_expr(text: str, pos: int, columns: dict[str, object], aliases: dict[st
     return "".join(out)
 
 
+def check_mixed_types(data: pd.DataFrame, columns: dict[str, object], used: list[str]) -> None:
+    """A column of Python objects that mixes strings with numbers (``2`` and ``"2"``) has no one
+    set of factor levels (they would sort and print alike but compare unequal); refuse it,
+    naming the column."""
+    for c in used:
+        s = data[columns[c]]
+        if s.dtype != object:
+            continue
+        kinds = {type(v).__name__ for v in s.dropna()}
+        if "str" in kinds and len(kinds) > 1:
+            raise FormulaError(f"column {c!r} mixes strings and other values "
+                               f"({', '.join(sorted(kinds))}); convert it with "
+                               f"df[{c!r}].astype(str) for a factor or pd.to_numeric(df[{c!r}], "
+                               "errors='coerce') for numbers")
+
+
 def warn_numeric_strings(data: pd.DataFrame, columns: dict[str, object], used: list[str]) -> None:
     """Warn for each used column read as a factor although its values are mostly numbers."""
     for c in used:

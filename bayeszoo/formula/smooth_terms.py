@@ -106,6 +106,32 @@ def _columns_of(spec: SmoothSpec, data: pd.DataFrame, columns: dict[str, object]
     return {v: data[columns[v]] for v in names}
 
 
+def check_finite_covariates(text: str, values: dict[str, pd.Series]) -> None:
+    """A smooth's numeric covariates must be finite: ``inf`` passes the missing-value check but
+    makes every basis column NaN; the error names the column and the term."""
+    for name, s in values.items():
+        if not is_numeric(s):
+            continue
+        v = np.asarray(s, dtype=float)
+        bad = ~np.isfinite(v)
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
+            raise FormulaError(f"{text}: column {name!r} holds a non-finite value ({v[i]}) at "
+                               f"row {i}; a smooth needs finite covariates: remove or replace it")
+
+
+def check_finite_basis(text: str, term: SmoothTerm, values: dict[str, pd.Series]) -> None:
+    """Finite covariates can still overflow a basis (``x`` of 1e300 cubed); the error names the
+    term and its covariates' range."""
+    parts = [term.Xf, *(b.Z for b in term.blocks)]
+    if all(np.all(np.isfinite(p)) for p in parts):
+        return
+    ranges = ", ".join(f"{n!r} from {np.min(v):.3g} to {np.max(v):.3g}"
+                       for n, v in values.items() if is_numeric(v) and len(v))
+    raise FormulaError(f"{text}: the basis overflows for these covariate values ({ranges}); "
+                       "rescale the column(s), e.g. divide by a power of 10")
+
+
 def fit_smooth_term(st: ParsedSmooth, data: pd.DataFrame, columns: dict[str, object],
                     seed: int, knots: dict[str, Any] | None = None) -> dict[str, Any]:
     """The state of a smooth term fitted to ``data``."""
@@ -121,12 +147,16 @@ def fit_smooth_term(st: ParsedSmooth, data: pd.DataFrame, columns: dict[str, obj
         state["fx"] = spec.fx
         state["sp"] = None if spec.sp is None else spec.sp[0]
         return state
+    values = _columns_of(spec, data, columns)
+    check_finite_covariates(st.text, values)
     try:
-        state["smooth"] = fit_smooth(spec, _columns_of(spec, data, columns), seed=seed).state
+        fitted = fit_smooth(spec, values, seed=seed)
     except ValueError as e:
         msg = str(e)
         raise FormulaError(msg if st.label in msg or spec.label in msg
                            else f"{st.text}: {msg}") from None
+    check_finite_basis(st.text, fitted, values)
+    state["smooth"] = fitted.state
     return state
 
 
@@ -170,7 +200,10 @@ def smooth_columns(state: dict[str, Any], data: pd.DataFrame, columns: dict[str,
     for v in names:
         if v not in columns:
             raise unknown_column(v, columns, state["text"])
-    term = SmoothTerm.from_state(state["smooth"], {v: data[columns[v]] for v in names})
+    values = {v: data[columns[v]] for v in names}
+    check_finite_covariates(state["text"], values)
+    term = SmoothTerm.from_state(state["smooth"], values)
+    check_finite_basis(state["text"], term, values)
     blocks = []
     for sb in term.blocks:
         labels = [str(j + 1) for j in range(sb.Z.shape[1])]

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 
-def loo(idata, pointwise: bool = True, **kwargs):
+def loo(idata, pointwise: bool = True, *, reloo: bool = False, k_threshold: float = 0.7,
+        executor=None, workers: int | None = None, **kwargs):
     """``arviz.loo(idata, pointwise=True)``: ``elpd_loo``, ``p_loo``, ``se``, ``pareto_k`` and
     the pointwise ``loo_i``, from the ``log_likelihood`` group that :func:`bayeszoo.sample`
-    writes (one variable, named after the response)."""
+    writes (one variable, named after the response).
+
+    ``reloo=True`` (brms's ``reloo``): refit the model without each observation whose Pareto k
+    exceeds ``k_threshold`` and use its exact elpd instead of PSIS's
+    (:func:`bayeszoo.inference.refit.reloo`; the refits run on ``executor``, see
+    :mod:`bayeszoo.inference.executors`). The exact values are stored in
+    ``idata.attrs["loo_refits"]`` (kept by :func:`bayeszoo.save`) and used by every later LOO
+    of this fit: the comparison table and the report then show them and list the refitted
+    observations.
+    """
     import arviz as az
+
+    from . import refit
 
     if not isinstance(idata, az.InferenceData):
         raise TypeError(f"loo() takes one fit (an arviz.InferenceData from bayeszoo.sample), got "
@@ -16,8 +28,14 @@ def loo(idata, pointwise: bool = True, **kwargs):
         raise ValueError("this InferenceData has no log_likelihood group; fit it with "
                          "bayeszoo.sample(..., log_likelihood=True) (the default), which stores "
                          "the pointwise log-likelihood")
-    return az.loo(idata, pointwise=pointwise, **kwargs)
-
+    if reloo:
+        result = az.loo(idata, pointwise=True, **kwargs)
+        result = refit.reloo(idata, result, k_threshold, executor, workers)
+        _LOO_CACHE.pop(id(idata), None)
+        return result
+    if refit.stored_refits(idata):
+        pointwise = True
+    return refit.apply_refits(idata, az.loo(idata, pointwise=pointwise, **kwargs))
 
 
 _LOO_CACHE: dict[int, tuple] = {}
@@ -127,10 +145,12 @@ def compare(fits, reml=None, method: str = "stacking"):
     fit's formula, family and stored data (``False``: no REML columns).
 
     Returns a DataFrame indexed by name, best first, with ``rank, elpd_loo, se, elpd_diff, dse,
-    p_loo, edf_total, edf_total+aux, weight, k_good, k_ok, k_bad, warning``. ``edf_total`` is
-    mgcv's ``sum(edf)`` (parametric columns included) and ``edf_total+aux`` adds the family's
-    estimated auxiliary parameters (sigma, shape, nu, phi): the quantity p_loo estimates; both
-    are NaN where no REML counterpart exists.
+    p_loo, edf_total, edf_total+aux, weight, k_good, k_ok, k_bad, warning`` and, when a fit
+    carries exact refits (``bz.loo(idata, reloo=True)``), ``refitted``: how many of its
+    observations have their exact elpd in place of PSIS's (their Pareto k then counts as 0).
+    ``edf_total`` is mgcv's ``sum(edf)`` (parametric columns included) and ``edf_total+aux``
+    adds the family's estimated auxiliary parameters (sigma, shape, nu, phi): the quantity
+    p_loo estimates; both are NaN where no REML counterpart exists.
     """
     import warnings
 
@@ -138,6 +158,8 @@ def compare(fits, reml=None, method: str = "stacking"):
     import pandas as pd
 
     from bayeszoo.diagnostics import pareto_k_counts
+
+    from . import refit
 
     fits = as_named_fits(fits)
     if len(fits) < 2:
@@ -148,9 +170,12 @@ def compare(fits, reml=None, method: str = "stacking"):
         elpds = {name: loo_cached(idata) for name, idata in fits.items()}
         table = az.compare(elpds, ic="loo", method=method)
     counts = {}
+    refitted = {name: len((refit.stored_refits(idata) or {}).get("observations", []))
+                for name, idata in fits.items()}
     for name, e in elpds.items():
         c = pareto_k_counts(e.pareto_k)  # k_bad: every k > 0.7, the very bad (k > 1) included
-        counts[name] = {"k_good": c["good"], "k_ok": c["ok"], "k_bad": c["bad"] + c["very_bad"]}
+        counts[name] = {"k_good": c["good"], "k_ok": c["ok"], "k_bad": c["bad"] + c["very_bad"],
+                        "refitted": refitted[name]}
     table = table.join(pd.DataFrame(counts).T)
 
     cols = ["rank", "elpd_loo", "se", "elpd_diff", "dse", "p_loo"]
@@ -170,8 +195,11 @@ def compare(fits, reml=None, method: str = "stacking"):
             {n: n_auxiliary(d) for n, d in fits.items()}, dtype=float)
         cols += ["edf_total", "edf_total+aux"]
     cols += ["weight", "k_good", "k_ok", "k_bad", "warning"]
+    if any(refitted.values()):  # fits whose high-k observations were refitted (reloo)
+        cols.append("refitted")
     table = table[cols]
-    for c in ("rank", "k_good", "k_ok", "k_bad"):
-        table[c] = table[c].astype(int)
+    for c in ("rank", "k_good", "k_ok", "k_bad", "refitted"):
+        if c in table:
+            table[c] = table[c].astype(int)
     table.index.name = "model"
     return table

@@ -46,8 +46,11 @@ def brms_posterior(spec: ModelSpec, draws: dict[str, np.ndarray],
     c, d = next(iter(draws.values())).shape[:2]
     out: dict[str, np.ndarray] = {}
     scales: dict[str, np.ndarray] = {}
-    intercepts = {ps.intercept: _fixed(ps, draws, c, d, out) for ps in spec.predictors
-                  if ps.intercept is not None}
+    intercepts = {}
+    for ps in spec.predictors:  # every predictor: one without an intercept has b_ columns too
+        icpt = _fixed(ps, draws, c, d, out)
+        if icpt is not None:
+            intercepts[ps.intercept] = icpt
     for ps, dd in zip(spec.predictors, design.predictors, strict=True):
         for bs in ps.blocks:
             for s in bs.scale_sites:

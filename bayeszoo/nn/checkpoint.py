@@ -27,6 +27,7 @@ from bayeszoo.nn.history import History  # noqa: E402
 from bayeszoo.nn.losses import Loss  # noqa: E402
 from bayeszoo.nn.optimizers import describe_lr  # noqa: E402
 from bayeszoo.nn.steps import split_model  # noqa: E402
+from bayeszoo.paths import deferred_interrupt, write_bytes_atomically  # noqa: E402
 
 CHECKPOINT_FILE = "checkpoint.msgpack"
 _CHECKPOINT_FORMAT = 1
@@ -80,9 +81,9 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
         "opt_state": flat_arrays(state["opt_state"]),
         "rest": flat_arrays(state["rest"]),
     }
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(serialization.msgpack_serialize(payload))
-    os.replace(tmp, path)
+    data = serialization.msgpack_serialize(payload)
+    with deferred_interrupt():  # a temporary file renamed when complete: never a partial one
+        write_bytes_atomically(path, data)
 
 
 def _read_mapping(path: Path, what: str, remedy: str) -> dict:
@@ -127,10 +128,12 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def save_weights(model: nnx.Module, path: str | os.PathLike) -> None:
-    """The model's parameters and other state as msgpack (no pickle)."""
+    """The model's parameters and other state as msgpack (no pickle), written atomically."""
     _, params, rest = split_model(model)
-    Path(path).write_bytes(serialization.msgpack_serialize(
-        {"params": flat_arrays(params), "rest": flat_arrays(rest)}))
+    data = serialization.msgpack_serialize({"params": flat_arrays(params),
+                                            "rest": flat_arrays(rest)})
+    with deferred_interrupt():
+        write_bytes_atomically(path, data)
 
 
 def load_weights(model: nnx.Module, path: str | os.PathLike) -> nnx.Module:

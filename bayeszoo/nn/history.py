@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bayeszoo.paths import write_text_atomically
 
 
 @dataclass
@@ -37,15 +39,18 @@ class History:
         return cls({k: list(v) for k, v in d["history"].items()}, dict(d.get("params", {})))
 
     def save_json(self, path: str | os.PathLike) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=1))
+        """Write the history as JSON (atomically: a temporary file, renamed when complete)."""
+        write_text_atomically(path, json.dumps(self.to_dict(), indent=1))
 
     def save_csv(self, path: str | os.PathLike) -> None:
+        """One row per epoch (atomically, as :meth:`save_json`)."""
         keys = list(self.history)
-        with open(path, "w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["epoch", *keys])
-            for i in self.epoch:
-                w.writerow([i + 1, *(self.history[k][i] for k in keys)])
+        buf = io.StringIO(newline="")
+        w = csv.writer(buf)
+        w.writerow(["epoch", *keys])
+        for i in self.epoch:
+            w.writerow([i + 1, *(self.history[k][i] for k in keys)])
+        write_text_atomically(path, buf.getvalue())
 
     def plot(self):
         return learning_curve(self)

@@ -4,6 +4,7 @@ set and write the run's folder (history, metrics, learning curve, weights, confu
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
@@ -19,6 +20,7 @@ from bayeszoo.nn.checks import check_count, check_writable_dir
 from bayeszoo.nn.history import learning_curve
 from bayeszoo.nn.optimizers import check_lr
 from bayeszoo.nn.training import confusion_matrix, evaluate, predict, predict_classes, train
+from bayeszoo.paths import write_bytes_atomically, write_text_atomically
 
 
 def _check_finite(result: dict[str, Any], losses: list[float]) -> None:
@@ -99,18 +101,22 @@ def run_recipe(name: str, epochs: int | None = None, limit: int | None = None,
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
+        # every file through a temporary name, renamed when complete
         history.save_json(out / "history.json")
         history.save_csv(out / "history.csv")
-        (out / "metrics.json").write_text(json.dumps(result, indent=1))
+        write_text_atomically(out / "metrics.json", json.dumps(result, indent=1))
         save_weights(model, out / "weights.msgpack")
         fig = learning_curve(history, title=name)
-        fig.savefig(out / "learning_curve.png", dpi=100)
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=100)
+        write_bytes_atomically(out / "learning_curve.png", png.getvalue())
         if cm is not None:
-            with open(out / "confusion_matrix.csv", "w", newline="") as fh:
-                w = csv.writer(fh)
-                w.writerow(["true\\predicted", *prep.classes])
-                for cls, row in zip(prep.classes, cm, strict=True):
-                    w.writerow([cls, *row.tolist()])
+            buf = io.StringIO(newline="")
+            w = csv.writer(buf)
+            w.writerow(["true\\predicted", *prep.classes])
+            for cls, row in zip(prep.classes, cm, strict=True):
+                w.writerow([cls, *row.tolist()])
+            write_text_atomically(out / "confusion_matrix.csv", buf.getvalue())
     if cm is not None and progress:
         print("Confusion matrix (rows: true, columns: predicted):")
         width = max(5, *(len(c) for c in prep.classes))

@@ -35,6 +35,7 @@ from bayeszoo.reports import (
     figures_correlated,
     figures_distributional,
     figures_families,
+    figures_sbc,
     figures_smooths2,
     tables,
 )
@@ -145,7 +146,7 @@ def _fit_context(idata) -> dict[str, Any]:
 
 
 def _fit_view(name: str, idata, *, anchor: str, reml_fit, max_trace_vars: int,
-              dpi: int) -> FitView:
+              dpi: int, sbc_result=None) -> FitView:
     from bayeszoo.inference.compare import loo_cached
 
     ctx = _fit_context(idata)
@@ -185,6 +186,11 @@ def _fit_view(name: str, idata, *, anchor: str, reml_fit, max_trace_vars: int,
             frame_display(tables.loo_table(elpd), digits=1),
         ]
         view.warnings.extend(tables.pareto_k_warnings(elpd.pareto_k))
+        refits = tables.refit_table(idata)
+        if refits is not None:
+            fig.caption += (" Refitted exactly (reloo), their Pareto k shown as 0: "
+                            f"{', '.join(refits.index)}.")
+            fig.tables.append(frame_display(refits, digits=2))
         return [fig]
 
     var_names = figures.trace_vars(idata, max_trace_vars)
@@ -196,6 +202,8 @@ def _fit_view(name: str, idata, *, anchor: str, reml_fit, max_trace_vars: int,
     ]
     if "log_likelihood" in idata.groups():
         makers.append(("Pareto k plot", khat))
+    if sbc_result is not None:
+        makers.append(("SBC figure", lambda: [figures_sbc.sbc_figure(sbc_result, dpi)]))
     if "error" not in ctx:
         makers.append(("partial-pooling figures", lambda: figures.pooling_figures(idata, ctx,
                                                                                    dpi)))
@@ -266,6 +274,7 @@ def report(
     *,
     comparison: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
     reml: Mapping[str, Any] | None = None,
+    sbc: Mapping[str, Any] | None = None,
     title: str = "bayeszoo diagnostics report",
     max_trace_vars: int = 4,
     dpi: int = 72,
@@ -276,7 +285,8 @@ def report(
     ``comparison``: a table from :func:`bayeszoo.compare`, or ``{title: table}``; by default
     the fits that share a response and data size are compared (when two or more do).
     ``reml``: ``{name: RemlFit}``, shown as each fit's REML twin and used for the comparison's
-    edf columns. ``max_trace_vars`` limits trace/rank plots to the hardest few scalars.
+    edf columns. ``sbc``: ``{name: SbcResult}`` (:func:`bayeszoo.sbc`), drawn in that fit's
+    section. ``max_trace_vars`` limits trace/rank plots to the hardest few scalars.
 
     The fits and ``path`` are checked before any work: ``TypeError``/``ValueError`` naming the
     offending fit or path. The file is written under a temporary name in the same folder and
@@ -293,7 +303,8 @@ def report(
 
     used: set[str] = {"comparison", "toc"}
     views = [_fit_view(name, idata, anchor=_anchor(name, used), reml_fit=(reml or {}).get(name),
-                       max_trace_vars=max_trace_vars, dpi=dpi)
+                       max_trace_vars=max_trace_vars, dpi=dpi,
+                       sbc_result=(sbc or {}).get(name))
              for name, idata in fits.items()]
 
     if comparison is None:

@@ -240,6 +240,19 @@ def loo_table(elpd) -> pd.DataFrame:
         index=["elpd_loo", "p_loo", "looic"])
 
 
+def refit_table(idata) -> pd.DataFrame | None:
+    """The observations ``bz.loo(idata, reloo=True)`` refitted exactly: their Pareto k, the PSIS
+    estimate of their elpd and the exact one (``None`` when the fit carries no refits)."""
+    from bayeszoo.inference.refit import stored_refits
+
+    refits = stored_refits(idata)
+    if not refits or not refits["observations"]:
+        return None
+    return pd.DataFrame({"Pareto k": refits["pareto_k"], "elpd (PSIS)": refits["elpd_psis"],
+                         "elpd (exact refit)": refits["elpd_exact"]},
+                        index=[f"observation {i}" for i in refits["observations"]])
+
+
 def pareto_k_warnings(k) -> list[str]:
     """A warning line when observations have Pareto k above :data:`~bayeszoo.diagnostics.K_BAD`."""
     counts = pareto_k_counts(k)

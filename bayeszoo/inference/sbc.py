@@ -1,0 +1,291 @@
+"""Simulation-based calibration (:func:`sbc`): does the sampler recover what generated the data?
+
+Talts, Betancourt, Simpson, Vehtari & Gelman (2018), "Validating Bayesian inference algorithms
+with simulation-based calibration" (arXiv:1804.06788), and Modrák, Moon, Kim, Kucukelbir,
+Bürkner & Vehtari (2023), "Simulation-based calibration checking for Bayesian computation"
+(Bayesian Analysis): for each of ``n_sims`` simulations
+
+1. draw every parameter (every site of the :class:`~bayeszoo.models.spec.ModelSpec`) from its
+   prior, with NumPyro's ``Predictive`` on the sites alone;
+2. compute the linear predictors on the model's own design with those values (the one
+   :func:`~bayeszoo.design.linear_predictor`) and draw a response through the family
+   (``family.draw``);
+3. refit the model to that response with the chosen backend and the same, now fixed, priors;
+4. rank the drawn value of every scalar parameter (brms's names: ``b_Intercept``,
+   ``sd_county__Intercept``, ``sigma``...) and of the log-likelihood of the simulated data
+   among the posterior draws, thinned to nearly independent draws by their ESS.
+
+If the sampler is calibrated the ranks are uniform; :class:`~.sbc_result.SbcResult` tests
+that and draws their ECDF. The priors must be proper: the defaults brms sets from the data (a
+``student_t`` intercept, ``half_student_t`` scales) are frozen at their values for the given
+data, so every refit has the prior the parameters were drawn from; a flat prior is refused
+naming the key to set. The refits run on ``executor=`` (:mod:`bayeszoo.inference.executors`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bayeszoo.design import Design, design_arrays
+from bayeszoo.models.spec import PARAMETERIZATIONS, ModelSpec, model_spec
+
+from .posterior import brms_posterior, design_info, family_parameters, pointwise_log_likelihood
+from .sbc_result import LOG_LIK, SbcResult
+
+
+@dataclass(frozen=True)
+class SbcProblem:
+    """What every refit needs, sent once per task: the formula, data and family to rebuild the
+    design on a worker, the frozen priors, backend and sampler settings; ``key`` names this
+    model structure so that a worker compiles its sampler once."""
+
+    key: str
+    formula: Any
+    data: pd.DataFrame
+    family: Any
+    priors: dict[str, str]
+    parameterization: str
+    backend: str
+    sampler: dict[str, Any]
+    max_rank: int
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """One simulated data set: its index, response, the true values of the ranked quantities
+    and the seed of its refit and rank tie-breaking."""
+
+    index: int
+    y: np.ndarray
+    truth: dict[str, float]
+    seed: int
+
+
+_PREPARED: dict[str, tuple[Design, ModelSpec, dict]] = {}
+
+
+def prepared(problem: SbcProblem) -> tuple[Design, ModelSpec, dict]:
+    """The problem's design, spec and naming, built once per process."""
+    if problem.key not in _PREPARED:
+        from .sampling import as_design
+
+        design = as_design(problem.formula, problem.data, problem.family)
+        spec = model_spec(design, problem.priors, problem.parameterization)
+        _PREPARED.clear()
+        _PREPARED[problem.key] = (design, spec, design_info(design))
+    return _PREPARED[problem.key]
+
+
+def fit_simulation(task: tuple[SbcProblem, Simulation]) -> dict[str, Any]:
+    """Refit one simulation and rank its true values (runs on a worker)."""
+    import arviz as az
+
+    from .ranks import rank_statistic
+    from .repeated import run_again
+
+    problem, sim = task
+    t0 = time.perf_counter()
+    design, spec, info = prepared(problem)
+    sim_design = replace(design, y=np.asarray(sim.y, dtype=float))
+    result = run_again(problem.key, sim_design, spec, backend=problem.backend, seed=sim.seed,
+                       **problem.sampler)
+    post = brms_posterior(spec, result.draws, sim_design)
+    draws = {q: np.asarray(post[q]) for q in sim.truth if q != LOG_LIK}
+    draws[LOG_LIK] = pointwise_log_likelihood(post, info, sim_design, spec.family).sum(axis=-1)
+    ess = az.ess(draws, method="bulk")
+    rhat = az.rhat(draws)
+    rng = np.random.default_rng([sim.seed, 1])
+    ranks, kept, ess_out = {}, {}, {}
+    for q in sim.truth:
+        ess_out[q] = float(ess[q])
+        ranks[q], kept[q] = rank_statistic(sim.truth[q], draws[q], ess_out[q],
+                                           problem.max_rank, rng)
+    return {"index": sim.index, "ranks": ranks, "kept": kept, "ess": ess_out,
+            "divergences": int(np.sum(result.stats["diverging"])),
+            "max_rhat": float(np.nanmax([float(rhat[q]) for q in sim.truth])),
+            "seconds": time.perf_counter() - t0}
+
+
+def check_proper(spec: ModelSpec) -> None:
+    """``ValueError`` naming the parameters whose prior is flat (SBC draws from the prior) and
+    the key to set."""
+    flat = [name for name, p in spec.priors.items() if p == "flat()"]
+    if flat:
+        names = ", ".join(flat[:5]) + (f" and {len(flat) - 5} more" if len(flat) > 5 else "")
+        every = (" or, for every fixed coefficient at once, priors={'b': 'normal(0, 1)'}"
+                 if any(n.startswith("b_") for n in flat) else "")
+        raise ValueError(
+            f"simulation-based calibration draws the parameters from their priors, and the "
+            f"prior of {names} is flat (improper); give proper priors scaled to the values the "
+            f"data make plausible, e.g. priors={{{flat[0]!r}: 'normal(0, 1)'}}{every} "
+            "(command line: --prior KEY=PRIOR)")
+
+
+def prior_draws(spec: ModelSpec, n_sims: int, seed: int) -> dict[str, np.ndarray]:
+    """``n_sims`` draws of every site from its prior: ``(1, n_sims, ...)`` per site."""
+    from bayeszoo.runtime import ensure_configured
+
+    ensure_configured()
+    import jax
+    from numpyro.infer import Predictive
+
+    from bayeszoo.models.numpyro import sample_sites
+
+    out = Predictive(lambda: sample_sites(spec), num_samples=n_sims)(jax.random.PRNGKey(seed))
+    return {k: np.asarray(v, dtype=float)[None] for k, v in out.items()}
+
+
+def scalar_quantities(posterior: dict[str, np.ndarray]) -> list[str]:
+    """The brms-named parameters that are one number per draw (``chain × draw`` arrays)."""
+    return [name for name, v in posterior.items() if np.ndim(v) == 2]
+
+
+def simulate(design: Design, spec: ModelSpec, n_sims: int, seed: int) -> list[Simulation]:
+    """Draw parameters from the prior and a response through the family for each simulation.
+    A draw the family cannot represent (an overflowing count, a non-finite value) is a
+    ``ValueError`` naming the simulation and the parameter values: the priors are too wide."""
+    from bayeszoo.families.ops import NUMPY
+
+    truth = brms_posterior(spec, prior_draws(spec, n_sims, seed), design)
+    names = scalar_quantities(truth)
+    info = design_info(design)
+    arrays = [design_arrays(d) for d in design.predictors]
+    eta, aux = family_parameters(truth, info, arrays, spec.family, design.additions)
+    family, extras = spec.family, design.additions
+    sims = []
+    for s in range(n_sims):
+        eta_s = eta[0, s]
+        aux_s = {k: v[0, s] for k, v in aux.items()}
+        with np.errstate(all="ignore"):
+            y = family.draw(np.random.default_rng([seed, s]), eta_s[None],
+                            {k: v[None] for k, v in aux_s.items()}, extras)[0]
+        values = {q: float(truth[q][0, s]) for q in names}
+        try:
+            y = family.prepare(y, design.response, trials=extras.get("trials"),
+                               weights=extras.get("weights"), se=extras.get("se")).y
+        except ValueError as exc:
+            raise ValueError(f"simulation {s} drew an unusable response ({exc}) from the "
+                             f"parameters {_short(values)}: the priors allow values too extreme "
+                             "for this family; give tighter priors") from None
+        lp = float(np.sum(family.log_prob(NUMPY, y, eta_s, aux_s, extras)))
+        if not np.isfinite(lp):
+            raise ValueError(f"simulation {s}: the log-likelihood of the simulated response is "
+                             f"not finite at the parameters {_short(values)}; give tighter "
+                             "priors")
+        sims.append(Simulation(index=s, y=y, truth={**values, LOG_LIK: lp},
+                               seed=int(seed) * 100_003 + s + 1))
+    return sims
+
+
+def _short(values: dict[str, float]) -> str:
+    return ", ".join(f"{k}={v:.4g}" for k, v in list(values.items())[:6])
+
+
+def resolve_model(model_or_formula: Any, data: pd.DataFrame | None, family: Any,
+                  parameterization: str | None) -> tuple[Any, pd.DataFrame, Any, str, dict, str]:
+    """A zoo name or a formula with data as (formula, data, family, parameterization, zoo
+    sampler options, label)."""
+    from bayeszoo.formula import BrmsFormula
+
+    if isinstance(model_or_formula, str) and "~" not in model_or_formula:
+        from bayeszoo.models import zoo
+
+        entry = zoo.get(model_or_formula)
+        return (entry.formula, entry.load_data() if data is None else data,
+                entry.family_object() if family is None else family,
+                parameterization or entry.parameterization, dict(entry.sampler_options),
+                entry.name)
+    if not isinstance(model_or_formula, str | BrmsFormula):
+        raise TypeError(f"sbc() takes a zoo model name or a formula (string or bz.bf) with "
+                        f"data, got {type(model_or_formula).__name__}")
+    if data is None:
+        raise ValueError("a formula needs data= (a pandas DataFrame) to simulate on")
+    return (model_or_formula, data, family, parameterization or "noncentered", {},
+            str(model_or_formula))
+
+
+def problem_key(formula: Any, data: pd.DataFrame, family: Any, fixed: dict) -> str:
+    """A name for the model structure: formula, family (its class too: a subclass with another
+    likelihood is another model), priors, settings and data."""
+    h = hashlib.sha256()
+    cls = type(family)
+    h.update(json.dumps({"formula": str(formula), "family": repr(family),
+                         "family_class": f"{cls.__module__}.{cls.__qualname__}", **fixed},
+                        sort_keys=True, default=str).encode())
+    h.update(pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def sbc(model_or_formula: Any, data: pd.DataFrame | None = None, n_sims: int = 200,
+        backend: str = "numpyro", priors: dict[str, Any] | None = None, seed: int = 0,
+        executor: Any = None, *, family: Any = None, workers: int | None = None,
+        max_rank: int = 99, chains: int | None = None, draws: int | None = None,
+        tune: int | None = None, target_accept: float | None = None, dense_mass: bool = False,
+        parameterization: str | None = None, progress: bool = False) -> SbcResult:
+    """Simulation-based calibration of a zoo model (by name: its formula, data and family) or
+    of a formula (string or :func:`bayeszoo.bf`) with ``data`` and ``family``.
+
+    ``n_sims`` simulations from the prior (``priors=`` overrides brms's defaults and must leave
+    none flat), each refitted with ``backend`` (chains, draws, tune, target_accept: the zoo
+    entry's or :func:`bayeszoo.sample`'s defaults unless given). Ranks lie on
+    ``0..max_rank``. ``executor``: see :mod:`bayeszoo.inference.executors` (``"dask"`` starts
+    a LocalCluster of ``workers`` processes). Same ``seed``: the same ranks, serial or
+    distributed. ``progress`` prints one line per finished refit to stderr.
+    """
+    from .executors import check_executor, map_ordered, opened
+    from .sampling import as_design, check_args, check_finite
+
+    formula, data, family, param, defaults, label = resolve_model(
+        model_or_formula, data, family, parameterization)
+    opts = {"chains": 4, "draws": 1000, "tune": 1000, "target_accept": 0.8, **defaults}
+    opts.update({k: v for k, v in (("chains", chains), ("draws", draws), ("tune", tune),
+                                   ("target_accept", target_accept)) if v is not None})
+    sampler = {k: opts[k] for k in ("chains", "draws", "tune", "target_accept")}
+    sampler["dense_mass"] = dense_mass
+    check_args(backend, seed=seed, parameterization=param, **sampler)
+    for name, v, lo in (("n_sims", n_sims, 2), ("max_rank", max_rank, 1)):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < lo:
+            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+    if param not in PARAMETERIZATIONS:
+        raise ValueError(f"parameterization must be one of {PARAMETERIZATIONS}, got {param!r}")
+    check_executor(executor)
+    design = as_design(formula, data, family)
+    check_finite(design)
+    spec = model_spec(design, priors, param)
+    check_proper(spec)
+    fixed_priors = dict(spec.priors)
+    key = problem_key(formula, data, design.family, {
+        "priors": fixed_priors, "parameterization": param, "backend": backend, **sampler})
+    problem = SbcProblem(key=key, formula=formula, data=data, family=design.family,
+                         priors=fixed_priors, parameterization=param, backend=backend,
+                         sampler=sampler, max_rank=int(max_rank))
+    sims = simulate(design, spec, int(n_sims), int(seed))
+    t0 = time.perf_counter()
+
+    def report(i: int, out: dict) -> None:
+        if progress:
+            print(f"sbc {label}: simulation {i + 1}/{n_sims} refitted in {out['seconds']:.1f} s",
+                  file=sys.stderr, flush=True)
+
+    with opened(executor, workers) as pool:
+        results = map_ordered(fit_simulation, [(problem, s) for s in sims], pool, report)
+    index = pd.Index([r["index"] for r in results], name="sim")
+    frame = {k: pd.DataFrame([r[k] for r in results], index=index)
+             for k in ("ranks", "kept", "ess")}
+    diagnostics = pd.DataFrame([{k: r[k] for k in ("divergences", "max_rhat", "seconds")}
+                                for r in results], index=index)
+    settings = {"model": label, "formula": str(formula), "family": str(design.family.name),
+                "link": design.family.link_name, "backend": backend, "priors": fixed_priors,
+                "n_sims": int(n_sims), "seed": int(seed), "parameterization": param, **sampler,
+                "wall_seconds": round(time.perf_counter() - t0, 2)}
+    return SbcResult(ranks=frame["ranks"].astype(np.int64), max_rank=int(max_rank),
+                     ess=frame["ess"], kept=frame["kept"].astype(np.int64),
+                     diagnostics=diagnostics, settings=settings)
