@@ -85,6 +85,9 @@ def fit_expression(spec: str, frame: pd.DataFrame, reverse: dict[str, str],
     for j, c in enumerate(names):
         if not np.all(np.isfinite(X[:, j])):
             i = int(np.flatnonzero(~np.isfinite(X[:, j]))[0])
+            raw = str(mm.columns[j])
+            if raw.startswith("I(") and raw.endswith(")"):  # an offset or addition: as written
+                c = unalias(raw[2:-1], reverse)
             raise FormulaError(f"column {c!r} of {unalias(what, reverse)} has non-finite values "
                                f"(row {i}: {X[i, j]}); drop or fix those rows")
     state = {"spec": spec, "transform_state": dict(mm.model_spec.transform_state),
