@@ -175,10 +175,12 @@ def _diagnostic_warnings(name: str, idata, h: dict | None = None) -> list[str]:
     out = []
     if h["divergences"]:
         out.append(f"{name}: {h['divergences']} divergent transition(s)")
+    space = " (function space)" if h.get("diagnostics") == "function space" else ""
     if h["max_rhat"] > RHAT_MAX:
-        out.append(f"{name}: max R-hat {h['max_rhat']:.3f} > {RHAT_MAX} (chains have not mixed)")
+        out.append(f"{name}: max R-hat{space} {h['max_rhat']:.3f} > {RHAT_MAX} (chains have "
+                   "not mixed)")
     if h["min_ess_bulk"] < ESS_MIN:
-        out.append(f"{name}: min bulk ESS {h['min_ess_bulk']:.0f} < {ESS_MIN}")
+        out.append(f"{name}: min bulk ESS{space} {h['min_ess_bulk']:.0f} < {ESS_MIN}")
     return out
 
 
