@@ -125,3 +125,28 @@ def test_pytensor_backends_refuse_a_network(mcycle, backend):
 def test_reml_refuses_a_network(mcycle):
     with pytest.raises(ValueError, match="REML.*nn\\(times\\)"):
         bz.reml(NET, mcycle)
+
+
+def test_forward_pass_is_the_flax_mlp_of_bayeszoo_nn(mcycle):
+    from bayeszoo.families.ops import NUMPY
+    from bayeszoo.structures.network import as_mlp
+
+    d = bz.design('accel ~ nn(times, hidden=c(6, 3), activation="sigmoid")', mcycle)
+    blk = d.blocks[0]
+    weights = np.random.default_rng(1).normal(size=blk.structure.n_weights)
+    ours = blk.structure.contribution(weights, blk.matrix, NUMPY)
+    flax = np.asarray(as_mlp(blk.structure, weights, intercept=2.0)(blk.matrix))[:, 0]
+    np.testing.assert_allclose(flax, ours + 2.0, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name, n, weights", [
+    ("mcycle_bnn", 133, 60), ("mcycle_bnn_distributional", 133, 60),
+    ("penguins_bnn", 333, 3 * 10 + 10 + 10),
+])
+def test_zoo_networks_build_their_designs(name, n, weights):
+    e = bz.zoo.get(name)
+    d = bz.design(e.formula, e.load_data())
+    assert d.n == n
+    assert [b.structure.n_weights for b in d.blocks if b.kind == "nn"] == [weights]
+    gam = bz.zoo.get("penguins_gam")
+    assert bz.design(gam.formula, gam.load_data()).n == 333

@@ -95,7 +95,7 @@ def _constant_arrays(d: Design, constant: dict, dims: dict, coords: dict) -> Non
                                                    if ba.weights.ndim == 2 else [])]
         else:
             constant[f"{pre}Z__{j}"] = ba.matrix
-            inputs = ba.matrix.shape[1] != blk.size  # a network's inputs, not one per weight
+            inputs = blk.kind == "nn"  # a network's matrix holds its inputs, not one per weight
             dims[f"{pre}Z__{j}"] = ["obs", f"{pre}inputs__{j}" if inputs else blk.names.dims[0]]
 
 

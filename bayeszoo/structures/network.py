@@ -138,6 +138,26 @@ def from_info(info: dict[str, Any]) -> Network:
                    hidden=tuple(int(h) for h in info["hidden"]), activation=info["activation"])
 
 
+def as_mlp(network: Network, weights, intercept: float = 0.0):
+    """One draw of a network block's flat ``weights`` as a :class:`bayeszoo.nn.MLP` (a Flax NNX
+    module with one linear output whose bias is ``intercept``): the module the point-trained
+    nets of :mod:`bayeszoo.nn` are, taking the block's standardized inputs (its matrix)."""
+    import jax.numpy as jnp
+
+    from bayeszoo.nn import MLP
+
+    w = network.unflatten(np.asarray(weights, dtype=float))
+    mlp = MLP(network.in_features, network.hidden, out_features=1,
+              activation=network.activation, output="linear", rngs=0)
+    for k, layer in enumerate(mlp.layers):
+        layer.kernel.value = jnp.asarray(w[f"w{k + 1}"], dtype=layer.kernel.value.dtype)
+        layer.bias.value = jnp.asarray(w[f"b{k + 1}"], dtype=layer.bias.value.dtype)
+    head = w[f"w{len(network.hidden) + 1}"][:, None]
+    mlp.head.kernel.value = jnp.asarray(head, dtype=mlp.head.kernel.value.dtype)
+    mlp.head.bias.value = jnp.full(1, intercept, dtype=mlp.head.bias.value.dtype)
+    return mlp
+
+
 def computes_contribution(structure) -> bool:
     """Whether a block of ``structure`` contributes a function of its matrix (a network)
     rather than ``Z·r``."""
