@@ -54,3 +54,15 @@ def test_report_says_diagnostics_are_in_function_space(fits, tmp_path):
     html = bz.report({"mcycle_bnn": fits["mcycle_bnn"]}, tmp_path / "r.html").read_text()
     assert "function space" in html and "function-space-rhat" in html
     assert "nn_nntimes[" not in html
+
+
+@pytest.mark.slow
+def test_penguins_network_and_gam_in_one_comparison():
+    short = dict(chains=4, draws=300, tune=300, seed=4, progress=False)
+    fits = {name: bz.fit(name, **short) for name in ("penguins_bnn", "penguins_gam")}
+    assert headline(fits["penguins_bnn"])["max_rhat"] < 1.05
+    table = bz.compare(fits, reml=False)
+    assert set(table.index) == {"penguins_bnn", "penguins_gam"}
+    # about -2362 each at 4 x 1000 draws: the network finds no interaction the GAM misses
+    assert abs(table["elpd_loo"].diff().iloc[-1]) < 10
+    assert (table["elpd_loo"] > -2380).all()
