@@ -151,15 +151,20 @@ def predict_draws(idata, newdata=None, kind: str = "epred", seed: int | None = 0
 
 def headline(idata) -> dict[str, Any]:
     """A fit's headline numbers: posterior means of the scalar parameters, max R-hat, min ESS,
-    divergences, elpd_loo and p_loo (JSON-ready)."""
+    divergences, elpd_loo and p_loo (JSON-ready). A fit with a network term has its R-hat and
+    ESS from function space (:mod:`bayeszoo.inference.function_space`) and
+    ``"diagnostics": "function space"``."""
     import arviz as az
     import numpy as np
+
+    from bayeszoo.inference.function_space import diagnostic_posterior, network_blocks
 
     post = idata.posterior
     scalars = [str(v) for v, da in post.data_vars.items() if set(da.dims) <= {"chain", "draw"}]
     means = {v: round(float(post[v].mean()), 4) for v in scalars if v != "Intercept"}
-    rhat = az.rhat(post)
-    ess = az.ess(post, method="bulk")
+    judged = diagnostic_posterior(idata)
+    rhat = az.rhat(judged)
+    ess = az.ess(judged, method="bulk")
     max_rhat = max(float(np.nanmax(rhat[v].values)) for v in rhat.data_vars)
     min_ess = min(float(np.nanmin(ess[v].values)) for v in ess.data_vars)
     out: dict[str, Any] = {
@@ -169,6 +174,8 @@ def headline(idata) -> dict[str, Any]:
         "divergences": int(idata.sample_stats["diverging"].sum())
         if "diverging" in idata.sample_stats else None,
     }
+    if network_blocks(idata):
+        out["diagnostics"] = "function space"
     if "log_likelihood" in idata.groups():
         from bayeszoo.inference.compare import loo_cached
 

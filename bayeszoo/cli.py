@@ -172,13 +172,12 @@ def _diagnostic_warnings(name: str, idata, h: dict | None = None) -> list[str]:
     from bayeszoo.diagnostics import ESS_MIN, RHAT_MAX
 
     h = h if h is not None else headline(idata)
-    out = []
-    if h["divergences"]:
-        out.append(f"{name}: {h['divergences']} divergent transition(s)")
+    out = [f"{name}: {h['divergences']} divergent transition(s)"] if h["divergences"] else []
+    space = " (function space)" if h.get("diagnostics") == "function space" else ""
     if h["max_rhat"] > RHAT_MAX:
-        out.append(f"{name}: max R-hat {h['max_rhat']:.3f} > {RHAT_MAX} (chains have not mixed)")
+        out.append(f"{name}: max R-hat{space} {h['max_rhat']:.3f} > {RHAT_MAX} (not mixed)")
     if h["min_ess_bulk"] < ESS_MIN:
-        out.append(f"{name}: min bulk ESS {h['min_ess_bulk']:.0f} < {ESS_MIN}")
+        out.append(f"{name}: min bulk ESS{space} {h['min_ess_bulk']:.0f} < {ESS_MIN}")
     return out
 
 

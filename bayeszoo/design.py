@@ -40,17 +40,34 @@ class ScaleParam:
 
 
 @dataclass(frozen=True)
+class CoefficientPrior:
+    """A fixed ``Normal(0, s)`` prior on one group of a block's coefficients (a network's
+    ``w1``, ``b1``, …): its name (``nn_nntimes_w1``), the ``priors=`` keys that set it, most
+    specific first (``("nn_nntimes_w1", "nn_w1")``), and the default ``s``, times the scale of
+    the default prior of its linear predictor's intercept when ``intercept_scaled`` (brms's
+    ``2.5·mad(y)``-like scale of ``mu``, 2.5 on a log link)."""
+
+    name: str
+    prior_keys: tuple[str, ...]
+    sd: float
+    intercept_scaled: bool = False
+
+
+@dataclass(frozen=True)
 class BlockNames:
     """A block's brms names: its scale parameters, its coefficient array (``r_county``,
     ``s_stimes_1``) with that array's dimensions (``("county",)``, ``("stimes_1_basis",)``)
     and their coordinates; ``z``: the name under which brms reports the block's standardized
-    draws too (``zgp_gptimes``), else ``None``."""
+    draws too (``zgp_gptimes``), else ``None``; ``coef_priors``: fixed priors of groups of its
+    coefficients (a network's weights), empty for blocks whose coefficients only have learned
+    scales."""
 
     scales: tuple[ScaleParam, ...]
     coef: str
     dims: tuple[str, ...]
     coords: tuple[tuple[str, ...], ...]
     z: str | None = None
+    coef_priors: tuple[CoefficientPrior, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,8 +76,10 @@ class Block:
 
     * ``name``: brms's label: the grouping factor (``"county"``, ``"state:county"``) for random
       effects, ``label_j`` (``"stimes_1"``) for a smooth's penalized part.
-    * ``kind``: ``"re"`` (random effect of a grouping factor), ``"smooth"`` or ``"gp"``
-      (a Gaussian process; ``name`` its brms label, ``gptimes``).
+    * ``kind``: ``"re"`` (random effect of a grouping factor), ``"smooth"``, ``"gp"``
+      (a Gaussian process; ``name`` its brms label, ``gptimes``) or ``"nn"`` (a neural
+      network: ``matrix`` holds its standardized inputs, the structure computes its
+      contribution, :mod:`bayeszoo.structures.network`).
     * ``coef``: for ``"re"`` the varying coefficient (``"Intercept"`` or a column name);
       ``None`` for smooths.
     * ``term``: the term as mgcv labels it in ``summary.gam`` (``"s(times)"``, ``"s(county)"``)
@@ -271,11 +290,15 @@ def linear_predictor(arrays: DesignArrays, beta, coefs: Sequence):
     ``beta`` has shape ``(..., p)`` and each ``coefs[j]`` ``(..., q_j)`` (``(..., levels, k)``
     for an indicator block with ``k`` coefficients per level); leading dimensions (chains,
     draws) broadcast, giving ``eta`` of shape ``(..., n)``. Indicator blocks are gathered
-    (``r[..., index] · weights``), dense ones multiplied.
+    (``r[..., index] · weights``), dense ones multiplied. A block whose structure computes its
+    contribution (a neural network) passes, instead of coefficients, the function of its matrix
+    that gives it (:func:`bayeszoo.structures.network.block_contribution`).
     """
     eta = beta @ arrays.X.T + arrays.offset
     for blk, r in zip(arrays.blocks, coefs, strict=True):
-        if blk.matrix.shape[0] != 0:
+        if callable(r):
+            eta = eta + r(blk.matrix)
+        elif blk.matrix.shape[0] != 0:
             eta = eta + r @ blk.matrix.T
         elif blk.weights.ndim == 1:
             eta = eta + r[..., blk.index] * blk.weights

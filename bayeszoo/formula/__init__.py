@@ -4,6 +4,7 @@ Syntax (mgcv and brms formulas paste in unchanged)::
 
     response [| trials(n) | se(s) | weights(w)] ~ [1 | 0 | -1] + fixed terms + offset(expr)
         + (lhs | group) + (lhs || group) + s(x, bs=..., k=...) + gp(x, k=..., c=...)
+        + nn(x1, x2, hidden=20, activation="tanh")
 
 * Fixed terms (numeric columns, factors, interactions ``a:b``, ``a*b``, transforms such as
   ``log(x)``, ``scale(x)``) are evaluated by `formulaic <https://matthewwardrop.github.io/formulaic/>`_:
@@ -22,6 +23,11 @@ Syntax (mgcv and brms formulas paste in unchanged)::
   (:mod:`.gp_terms`): the Hilbert-space approximation with ``k`` basis functions per dimension
   on ``c`` times the scaled range, or the exact GP without ``k``; ``by=`` a factor (one GP per
   level) or a numeric multiplier.
+* ``nn(x1, ..., hidden=, activation=)``: a Bayesian neural network of numeric covariates
+  (bayeszoo's own term, :mod:`.nn_terms`): a multilayer perceptron of the standardized inputs
+  with Normal priors on its weights, one block whose structure computes its output
+  (:class:`bayeszoo.structures.network.Network`); NumPyro samples it, PyMC, nutpie and REML
+  refuse it.
 * :func:`bf` gives auxiliary parameters formulas of their own (any of the terms above):
   ``bf("accel ~ s(times)", sigma="~ s(times)")``.
 * Column names are R's syntactic names with Unicode letters allowed (``été``); others go in
@@ -29,8 +35,8 @@ Syntax (mgcv and brms formulas paste in unchanged)::
 
 Layout: :mod:`.parse` (text -> terms), :mod:`.naming` (brms's names), :mod:`.columns` (checks on
 the data), :mod:`.expressions`, :mod:`.grouping`, :mod:`.random_terms`, :mod:`.smooth_terms`,
-:mod:`.gp_terms` (terms fitted to a JSON-serializable state, :mod:`.state`) and :mod:`.build`
-(the design).
+:mod:`.gp_terms`, :mod:`.nn_terms` (terms fitted to a JSON-serializable state, :mod:`.state`)
+and :mod:`.build` (the design).
 Every error is a :class:`FormulaError` (a ``ValueError``) naming the term, or for a malformed
 formula showing the position; an unknown column is :class:`UnknownColumnError` (both a
 ``ValueError`` and a ``KeyError``).

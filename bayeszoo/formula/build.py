@@ -32,6 +32,7 @@ from .errors import FormulaError, unknown_column
 from .expressions import aliased_frame, evaluate, fit_columns, fit_expression, single_level_factors
 from .gp_terms import fit_gp_term, gp_blocks
 from .naming import fixed_param
+from .nn_terms import fit_nn_term, nn_block
 from .parse import ParsedFormula, parse_formula, random_groups, random_lhs
 from .random_terms import fit_random_term, random_blocks
 from .smooth_terms import check_knots, fit_smooth_term, smooth_columns, smooth_info
@@ -50,6 +51,7 @@ def _users(pf: ParsedFormula, col: str) -> str:
     word = re.compile(rf"(?<![\w.`]){re.escape(col)}(?![\w.`])|`{re.escape(col)}`")
     texts = [*pf.fixed, *(t.text for t in pf.random), *(t.text for t in pf.smooths),
              *(t.text for t in pf.gps),
+             *(t.text for t in pf.nets),
              *(f"offset({o})" for o in pf.offsets), *(f"{k}({v})" for k, v in pf.additions.items())]
     hits = [t for t in texts if word.search(t)]
     return ("term " if len(hits) == 1 else "terms ") + ", ".join(hits) if hits else "read by it"
@@ -95,6 +97,9 @@ class _Plan:
             by = gt.args.get("by")
             for v in [*gt.variables, *([str(by)] if isinstance(by, str) else [])]:
                 self.need(v, gt.text, columns)
+        for nt in pf.nets:
+            for v in nt.variables:
+                self.need(v, nt.text, columns)
         for a in self.aliases:
             if a not in self.used:
                 self.used.append(a)
@@ -188,6 +193,8 @@ def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
             terms.append(fit_smooth_term(pf.smooths[i], data, columns, seed, knots))
         elif kind == "gp":
             terms.append(fit_gp_term(pf.gps[i], data, columns))
+        elif kind == "nn":
+            terms.append(fit_nn_term(pf.nets[i], data, columns))
         else:
             raise FormulaError(f"{pf.term(kind, i).text}: {kind} terms are not supported yet")
     return {"version": STATE_VERSION, "formula": pf.formula, "response": pf.response,
@@ -247,6 +254,9 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
         if st["kind"] == "gp":
             for b in gp_blocks(st, data, columns, allow_new_levels, dpar):
                 _add_block(blocks, seen, b, st["text"])
+            continue
+        if st["kind"] == "nn":
+            _add_block(blocks, seen, nn_block(st, data, columns, dpar), st["text"])
             continue
         Xf, fnames, sblocks = smooth_columns(st, data, columns, allow_new_levels, dpar)
         fixed_idx = list(range(len(names), len(names) + len(fnames)))

@@ -1,10 +1,11 @@
 """Formula text -> :class:`ParsedFormula`: response (with brms's additions), intercept, fixed,
-random, smooth and Gaussian-process terms and offsets, in the order written.
+random, smooth, Gaussian-process and neural-network terms and offsets, in the order written.
 
 The language is brms's and mgcv's (both paste in unchanged)::
 
     y [| trials(n) | se(s) | weights(w)] ~ [1 | 0 | -1] + fixed terms + offset(expr)
         + (lhs | group) + (lhs || group) + s(...) + te(...) + ti(...) + t2(...) + gp(...)
+        + nn(x1, x2, hidden=..., activation=...)
 
 ``cbind(successes, failures)`` (mgcv's binomial response) is read as ``successes`` with
 ``trials(successes + failures)``. Parsing checks syntax only; columns, levels and term
@@ -65,6 +66,22 @@ class GpTerm:
 
 
 @dataclass
+class NnTerm:
+    """``nn(x1, x2, ..., hidden=20, activation="tanh")``: a neural network of the covariates
+    (bayeszoo's own term; neither brms nor mgcv has one) with its arguments as R values."""
+
+    text: str
+    variables: tuple[str, ...]
+    args: dict[str, object] = field(default_factory=dict)
+    pos: int = 0
+
+    def to_string(self) -> str:
+        parts = [quote_name(v) for v in self.variables]
+        parts += [f"{k}={_r_value(v)}" for k, v in self.args.items()]
+        return f"nn({', '.join(parts)})"
+
+
+@dataclass
 class RandomTerm:
     """``(lhs | group)`` or ``(lhs || group)``: ``lhs`` in fixed-effects syntax, ``group`` a
     factor, ``a:b`` (interaction) or ``a/b`` (nesting)."""
@@ -83,7 +100,8 @@ class RandomTerm:
 class ParsedFormula:
     """The pieces of a formula. ``additions`` maps brms's response additions (``trials``,
     ``se``, ``weights``) to the expression given; ``order`` lists the non-fixed terms as
-    ``(kind, index)`` with kind ``"random"``, ``"smooth"`` or ``"gp"`` in the order written."""
+    ``(kind, index)`` with kind ``"random"``, ``"smooth"``, ``"gp"`` or ``"nn"`` in the order
+    written."""
 
     formula: str
     response: str | None
@@ -94,10 +112,12 @@ class ParsedFormula:
     random: list[RandomTerm] = field(default_factory=list)
     smooths: list[SmoothTerm] = field(default_factory=list)
     gps: list[GpTerm] = field(default_factory=list)
+    nets: list[NnTerm] = field(default_factory=list)
     order: list[tuple[str, int]] = field(default_factory=list)
 
     def term(self, kind: str, index: int):
-        return {"random": self.random, "smooth": self.smooths, "gp": self.gps}[kind][index]
+        return {"random": self.random, "smooth": self.smooths, "gp": self.gps,
+                "nn": self.nets}[kind][index]
 
     def to_string(self) -> str:
         """A canonical formula string that parses to the same design."""
@@ -154,13 +174,14 @@ def _parse_smooth(kind: str, text: str, pos: int, formula: str) -> SmoothTerm:
     return SmoothTerm(text=text, kind=kind, variables=variables, args=args, pos=pos)
 
 
-def _parse_gp(text: str, pos: int, formula: str) -> GpTerm:
+def _parse_covariate_call(cls, text: str, pos: int, formula: str):
+    """``gp(...)`` or ``nn(...)``: covariates, then keyword arguments."""
     positional, keywords = _call_args(text, pos, formula)
     variables = tuple(colname(a, formula, apos, text) for a, apos in positional)
     if not variables:
         raise FormulaError(f"{text}: no covariate given")
     args = {key: literal(value, text, key) for key, (value, _) in keywords.items()}
-    return GpTerm(text=text, variables=variables, args=args, pos=pos)
+    return cls(text=text, variables=variables, args=args, pos=pos)
 
 
 def _parse_lhs(lhs: str, lpos: int, formula: str) -> tuple[str, dict[str, str]]:
@@ -253,7 +274,10 @@ def _add_term(pf: ParsedFormula, t: str, tpos: int, formula: str) -> None:
         pf.smooths.append(_parse_smooth(name, t, tpos, formula))
     elif name == "gp" and t.endswith(")"):
         pf.order.append(("gp", len(pf.gps)))
-        pf.gps.append(_parse_gp(t, tpos, formula))
+        pf.gps.append(_parse_covariate_call(GpTerm, t, tpos, formula))
+    elif name == "nn" and t.endswith(")"):
+        pf.order.append(("nn", len(pf.nets)))
+        pf.nets.append(_parse_covariate_call(NnTerm, t, tpos, formula))
     elif name == "offset" and t.endswith(")"):
         inner = t[t.index("(") + 1: -1].strip()
         if not inner:
@@ -261,7 +285,7 @@ def _add_term(pf: ParsedFormula, t: str, tpos: int, formula: str) -> None:
         pf.offsets.append(inner)
     elif name in _UNSUPPORTED:
         raise FormulaError(f"{t}: term type {name}() is not supported; supported: fixed terms, "
-                           "(lhs | group), s(), te(), ti(), t2(), gp(), offset()")
+                           "(lhs | group), s(), te(), ti(), t2(), gp(), nn(), offset()")
     else:
         if t[0] in "*:^/" or t[-1] in "*:^/":
             at = tpos if t[0] in "*:^/" else tpos + len(t) - 1

@@ -18,6 +18,7 @@ import numpy as np
 
 from bayeszoo.design import Design, DesignArrays, design_arrays, linear_predictor
 from bayeszoo.models.spec import ModelSpec, PredictorSpec
+from bayeszoo.structures.network import computes_contribution, stored_contribution
 
 SAMPLE_DIMS = ("chain", "draw")
 
@@ -90,7 +91,8 @@ def correlations(block, cholesky: np.ndarray, dpar: str | None) -> dict[str, np.
 
 def design_info(design: Design) -> dict[str, Any]:
     """The naming a fit needs to find its coefficients again, per linear predictor: the dpar,
-    its link, column names and parameters, and per block its names and dimensions."""
+    its link, column names and parameters, and per block its names and dimensions (and a
+    network block's architecture, ``network``)."""
     out = []
     for d in design.predictors:
         out.append({
@@ -100,7 +102,10 @@ def design_info(design: Design) -> dict[str, Any]:
             "fixed_names": list(d.fixed_params),
             "blocks": [{"name": b.name, "kind": b.kind, "coef": b.coef, "term": b.term,
                         "sd_names": [s.name for s in b.names.scales], "coef_name": b.names.coef,
-                        "dims": list(b.names.dims)} for b in d.blocks],
+                        "dims": list(b.names.dims),
+                        **({"network": b.structure.info()}
+                           if computes_contribution(b.structure) else {})}
+                       for b in d.blocks],
         })
     return {"predictors": out}
 
@@ -119,7 +124,10 @@ def posterior_eta(post, pinfo: dict[str, Any], arrays: DesignArrays) -> np.ndarr
     else:
         first = _values(post, next(iter(post)))
         beta = np.zeros((*first.shape[:2], 0))
-    coefs = [_values(post, b["coef_name"]) for b in pinfo["blocks"]]
+    from bayeszoo.families.ops import NUMPY
+
+    coefs = [stored_contribution(b.get("network"), _values(post, b["coef_name"]), NUMPY)
+             for b in pinfo["blocks"]]
     return linear_predictor(arrays, beta, coefs)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from bayeszoo.design import Design, DesignArrays, design_arrays, linear_predictor
 from bayeszoo.models.spec import ModelSpec, PredictorSpec
+from bayeszoo.structures.network import block_contribution
 
 
 class ModelData(NamedTuple):
@@ -64,12 +65,14 @@ def fixed_coefficients(ps: PredictorSpec, values: dict[str, Any], concat):
 
 def block_coefficients(ps: PredictorSpec, values: dict[str, Any], centered: bool, ops) -> list:
     """Each block's coefficients from its scales and standardized values (as sampled when
-    centered)."""
+    centered); for a network block the function that computes its contribution
+    (:func:`~bayeszoo.structures.network.block_contribution`)."""
     out = []
     for bs in ps.blocks:
         z = values[bs.z_site]
-        out.append(bs.structure.from_centered(z) if centered else
-                   bs.structure.coefficients([values[s] for s in bs.scale_sites], z, ops))
+        out.append(bs.structure.from_centered(z) if centered else block_contribution(
+            bs.structure, bs.structure.coefficients([values[s] for s in bs.scale_sites], z, ops),
+            ops))
     return out
 
 

@@ -20,6 +20,7 @@ from bayeszoo.models.likelihood import (
 )
 from bayeszoo.models.priors import Prior, support_lower_bound
 from bayeszoo.models.spec import ModelSpec, model_spec
+from bayeszoo.structures.network import computes_contribution
 
 
 @dataclass
@@ -117,7 +118,8 @@ def build_numpyro(design: Design, priors: dict | None = None,
     Gaussian family without ``se``/``weights``: :mod:`bayeszoo.families.gaussian_stats`;
     Poisson, binomial and bernoulli: one weighted row per distinct design row,
     :mod:`bayeszoo.families.patterns`), the observed response enters through those
-    statistics; otherwise row by row. Both define the same posterior.
+    statistics; otherwise row by row (always with a network block, which is not linear in its
+    weights). Both define the same posterior.
     """
     from bayeszoo.runtime import ensure_configured
 
@@ -125,7 +127,8 @@ def build_numpyro(design: Design, priors: dict | None = None,
     spec = spec or model_spec(design, priors, parameterization)
     data = model_data(design, spec)
     stats = None
-    if sufficient_stats and len(spec.predictors) == 1:
+    if sufficient_stats and len(spec.predictors) == 1 and not any(
+            computes_contribution(bs.structure) for bs in spec.mu.blocks):
         stats = spec.family.summarize(data.y, data.predictors[0], data.additions,
                                       [int(np.prod(bs.z_shape)) for bs in spec.mu.blocks])
     indicator = tuple(b.is_indicator for b in design.blocks)

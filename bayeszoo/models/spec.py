@@ -19,8 +19,10 @@ Keys of ``priors=`` (most specific wins): ``"Intercept"`` (``"Intercept_<dpar>"`
 (every other fixed coefficient of ``mu``, smooth null-space columns included, as brms's class
 ``b``), ``"bs"`` (those of smooths), ``"b_<col>"`` / ``"bs_<col>"`` (``"b_<dpar>_<col>"``); each
 block's keys (``"sd"``, ``"sd_<group>"``, ``"sd_<group>__<coef>"``; ``"sds"``,
-``"sds_<name>"``; ``"sd_<dpar>"``, ``"sds_<dpar>"``); the family's constant auxiliary
-parameters. Anything else raises ``ValueError`` before a model is compiled.
+``"sds_<name>"``; ``"sd_<dpar>"``, ``"sds_<dpar>"``); a block's fixed coefficient priors
+(a network's ``"nn_w1"``, ``"nn_<label>_w1"``, …: ``normal(0, s)`` only, see
+:mod:`bayeszoo.formula.nn_terms`); the family's constant auxiliary parameters. Anything else
+raises ``ValueError`` before a model is compiled.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from bayeszoo.design import Design
+from bayeszoo.design import CoefficientPrior, Design
 from bayeszoo.models.priors import Prior, check_support, flat, log_mass_above, parse_prior
 
 PARAMETERIZATIONS = ("noncentered", "centered")
@@ -139,6 +141,8 @@ def valid_prior_keys(design: Design, family: Any) -> set[str]:
         for blk in d.blocks:
             for sp in blk.names.scales:
                 valid |= set(sp.prior_keys)
+            for cp in blk.names.coef_priors:
+                valid |= set(cp.prior_keys)
     valid |= {a.name for a in family.aux_parameters(tuple(design.additions))
               if a.name not in design.dpars}
     return valid
@@ -194,6 +198,23 @@ def model_spec(design: Design, priors: dict | None = None,
                      sites=sites, parameterization=parameterization, priors=used)
 
 
+def coefficient_sd(cp: CoefficientPrior, parsed: dict[str, Prior], intercept_scale: float,
+                   used: dict[str, str]) -> float:
+    """The standard deviation of the ``Normal(0, s)`` prior of a group of a block's
+    coefficients: from ``priors=`` (its most specific key given) or its default."""
+    key = next((k for k in cp.prior_keys if k in parsed), None)
+    if key is None:
+        sd = cp.sd * (intercept_scale if cp.intercept_scaled else 1.0)
+    else:
+        p = parsed[key]
+        if p.family != "normal" or p.named["mu"] != 0:
+            raise ValueError(f"prior {key!r} = {p}: the weights of {cp.name} take a "
+                             "normal(0, s) prior")
+        sd = p.named["sigma"]
+    used[cp.name] = str(Prior("normal", (0.0, sd)))
+    return float(sd)
+
+
 def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
                used: dict[str, str], sites: list[Site], parameterization: str) -> PredictorSpec:
     tag = "" if d.dpar is None else f"{d.dpar}_"
@@ -240,7 +261,12 @@ def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
                              f"{blk.term} is {blk.structure.kind}: use 'noncentered'")
         z_shape = tuple(blk.structure.z_shape(blk))
         sites.append(Site(f"z_{tag}{j}", Prior("normal", (0.0, 1.0)), z_shape, "real"))
-        blocks.append(BlockSpec(j, tuple(scale_sites), f"z_{tag}{j}", blk.structure, z_shape))
+        structure = blk.structure
+        if blk.names.coef_priors:
+            scale = defaults[_intercept_site(d.dpar)].named["sigma"]
+            structure = structure.with_prior_sd(tuple(
+                coefficient_sd(cp, parsed, scale, used) for cp in blk.names.coef_priors))
+        blocks.append(BlockSpec(j, tuple(scale_sites), f"z_{tag}{j}", structure, z_shape))
     X = np.asarray(d.X, dtype=float)
     x_means = X[:, fixed_cols].mean(axis=0) if fixed_cols else np.zeros(0)
     link = None if d.dpar is None else d.family.aux_parameter(d.dpar).link

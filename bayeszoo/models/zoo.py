@@ -383,6 +383,53 @@ _ENTRIES: list[ZooEntry] = [
         question="Does a GP prior (a length-scale instead of a penalty) fit the curve as well "
         "as the penalized spline, by LOO?",
     ),
+    # Bayesian neural networks beside the smooths (nn() terms, sampled by NumPyro only)
+    ZooEntry(
+        name="mcycle_bnn",
+        dataset="mcycle",
+        formula="accel ~ 1 + nn(times, hidden=20)",
+        description="A Bayesian neural network for the mean: one hidden layer of 20 tanh units "
+        "on standardized time, Normal priors on the weights (output weights scaled by "
+        "1/sqrt(20)), sampled by NUTS; convergence judged on its predictions (function space).",
+        question="Does a small network, averaged over its posterior, fit the curve as well as "
+        "the penalized spline mcycle_cr20, by LOO?",
+    ),
+    ZooEntry(
+        name="mcycle_bnn_distributional",
+        dataset="mcycle",
+        formula=bf("accel ~ 1 + nn(times, hidden=20)", sigma="~ 1 + nn(times, hidden=5)"),
+        description="The network for the mean and a second network of 5 tanh units for log "
+        "sigma: a heteroscedastic Bayesian neural network (the net counterpart of "
+        "mcycle_distributional).",
+        question="Does letting the noise vary with time gain as much for the network as for the "
+        "spline (mcycle_distributional against mcycle_cr20)?",
+        sampler={"target_accept": 0.95},
+    ),
+    ZooEntry(
+        name="penguins_gam",
+        dataset="penguins",
+        data_options={"dropna": True},
+        formula="body_mass_g ~ species + sex + s(bill_length_mm) + s(bill_depth_mm) "
+        "+ s(flipper_length_mm)",
+        reml_formula="body_mass_g ~ species + sex + s(bill_length_mm) + s(bill_depth_mm) "
+        "+ s(flipper_length_mm)",
+        description="Body mass of 333 Palmer penguins: species and sex as fixed effects and an "
+        "additive thin plate smooth of each of the three measurements.",
+        question="How much of a penguin's mass do species, sex and its bill and flipper explain, "
+        "and are the measurements' effects linear?",
+        sampler={"target_accept": 0.95},
+    ),
+    ZooEntry(
+        name="penguins_bnn",
+        dataset="penguins",
+        data_options={"dropna": True},
+        formula="body_mass_g ~ species + sex + nn(bill_length_mm, bill_depth_mm, "
+        "flipper_length_mm, hidden=10)",
+        description="The same data with a Bayesian neural network of the three measurements "
+        "(10 tanh units, interactions allowed) beside species and sex as fixed effects.",
+        question="Does a network of the measurements, free to interact, predict mass better "
+        "than the additive GAM penguins_gam, by LOO?",
+    ),
 ]
 
 _REGISTRY: dict[str, ZooEntry] = {e.name: e for e in _ENTRIES}

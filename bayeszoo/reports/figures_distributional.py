@@ -4,9 +4,9 @@ auxiliary parameter (``sigma``, ``shape``, ``nu``, ``phi``) with its 95% band ov
 covariate: a curve where the parameter has a formula of its own (brms's
 ``bf(y ~ s(x), sigma ~ s(x))``), a flat band where it is one constant.
 
-Drawn for fits whose design has a distributional formula or a ``gp()`` term (plain smooths are
-drawn by :func:`bayeszoo.reports.figures.smooth_figures`). The covariate is the first one of a
-one-dimensional smooth or GP term.
+Drawn for fits whose design has a distributional formula, a ``gp()`` or an ``nn()`` term (plain
+smooths are drawn by :func:`bayeszoo.reports.figures.smooth_figures`). The covariate is the
+first one of a one-dimensional smooth, GP or network term.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ GRID_POINTS = 200
 
 
 def curve_covariate(design) -> str | None:
-    """The covariate of the first one-dimensional smooth or ``gp()`` term of any linear
-    predictor of ``design``, or ``None``."""
+    """The covariate of the first one-dimensional smooth, ``gp()`` or ``nn()`` term of any
+    linear predictor of ``design``, or ``None``."""
     for d in design.predictors:
         for st in d.states.get("terms", []):
-            if st["kind"] == "gp" and len(st["variables"]) == 1:
+            if st["kind"] in ("gp", "nn") and len(st["variables"]) == 1:
                 return st["variables"][0]
             if st["kind"] == "smooth" and "smooth" in st:
                 variables = st["smooth"]["spec"]["variables"]
@@ -38,8 +38,9 @@ def curve_covariate(design) -> str | None:
     return None
 
 
-def has_gp(design) -> bool:
-    return any(b.kind == "gp" for d in design.predictors for b in d.blocks)
+def has_curve_term(design) -> bool:
+    """Whether a linear predictor of ``design`` has a ``gp()`` or ``nn()`` term."""
+    return any(b.kind in ("gp", "nn") for d in design.predictors for b in d.blocks)
 
 
 def covariate_grid(data: pd.DataFrame, variable: str, n: int = GRID_POINTS) -> pd.DataFrame:
@@ -86,13 +87,13 @@ def _band(ax, x, draws, color, label, alpha=0.3):
 
 def distributional_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure]:
     """The mean and every auxiliary parameter against the curve's covariate (see the module
-    doc); ``[]`` for fits without a distributional formula or a GP."""
+    doc); ``[]`` for fits without a distributional formula, a GP or a network."""
     import matplotlib.pyplot as plt
 
     from bayeszoo.inference.predict import fit_family, predict
 
     design, data = ctx.get("design"), ctx.get("data")
-    if design is None or data is None or not (design.dpars or has_gp(design)):
+    if design is None or data is None or not (design.dpars or has_curve_term(design)):
         return []
     var = curve_covariate(design)
     if var is None:

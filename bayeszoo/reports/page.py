@@ -35,6 +35,7 @@ from bayeszoo.reports import (
     figures_correlated,
     figures_distributional,
     figures_families,
+    figures_nets,
     figures_sbc,
     figures_smooths2,
     tables,
@@ -214,6 +215,7 @@ def _fit_view(name: str, idata, *, anchor: str, reml_fit, max_trace_vars: int,
                        lambda: figures_correlated.correlated_figures(idata, ctx, dpi)))
         makers.append(("distributional figures",
                        lambda: figures_distributional.distributional_figures(idata, ctx, dpi)))
+        makers.append(("network figures", lambda: figures_nets.network_figures(idata, ctx, dpi)))
     for label, make in makers:
         try:
             with warnings.catch_warnings():

@@ -120,10 +120,15 @@ def condensed_summary(idata) -> tuple[pd.DataFrame, list[str], list[str]]:
     :data:`VECTOR_MAX_ELEMENTS` elements, else as one row of its worst diagnostics. The boolean
     column ``aggregated`` marks those worst-of rows (their other columns are NaN).
     """
+    from bayeszoo.inference.function_space import function_space_note, network_weights
+
     scalars, vectors = scalar_and_vector_vars(idata)
     scalars = sorted(scalars, key=brms_order)
+    weights = network_weights(idata)
+    vectors = [v for v in vectors if v not in weights]
     table = summary_table(idata, scalars + vectors)
-    warnings = convergence_warnings(table)
+    function_space = function_space_table(idata) if weights else None
+    warnings = convergence_warnings(table if function_space is None else function_space)
 
     rows: dict[str, dict] = {}
     notes: list[str] = []
@@ -148,8 +153,26 @@ def condensed_summary(idata) -> tuple[pd.DataFrame, list[str], list[str]]:
         else:
             worst_of(f"{name}[{len(part)}]", part)
             notes.append(f"{name}: {len(part)} values, shown as worst R-hat and least ESS")
+    if function_space is not None:
+        for name in dict.fromkeys(i.split("[")[0] for i in function_space.index
+                                  if i.startswith("linpred")):
+            part = function_space.loc[[i for i in function_space.index
+                                       if i.startswith(name + "[")]]
+            worst_of(f"{name}[{len(part)}] (function space)", part)
+        notes.append(function_space_note(idata))
     shown = pd.DataFrame.from_dict(rows, orient="index", columns=[*SUMMARY_COLUMNS, "aggregated"])
     return shown, notes, warnings
+
+
+def function_space_table(idata) -> pd.DataFrame:
+    """:func:`summary_table` of the draws a network fit is diagnosed on
+    (:func:`bayeszoo.inference.function_space.function_space_posterior`)."""
+    import arviz as az
+
+    from bayeszoo.inference.function_space import function_space_posterior
+
+    fs = az.InferenceData(posterior=function_space_posterior(idata))
+    return summary_table(fs, list(fs.posterior.data_vars))
 
 
 def _names(names: list[str]) -> str:
