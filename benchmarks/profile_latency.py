@@ -88,6 +88,9 @@ def worker_stages() -> dict:
 
     seconds: dict[str, float] = {"start and import bayeszoo": time.perf_counter() - T_START}
     t0 = time.perf_counter()
+    from bayeszoo.runtime import ensure_configured
+
+    ensure_configured()  # before JAX loads, as the command does: host devices, x64, cache
     for name in IMPORTS:
         importlib.import_module(name)
     for stage, (module_name, attr) in TIMED.items():
@@ -109,6 +112,7 @@ def worker_stages() -> dict:
     seconds["compile (cache hit)"] = line["compile_seconds"]
     seconds["sampling"] = line["sampling_seconds"]
     return {"returncode": code, "seconds": seconds, "elpd_loo": line.get("elpd_loo"),
+            "devices": importlib.import_module("jax").local_device_count(),
             "means": line.get("means")}
 
 
