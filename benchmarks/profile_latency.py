@@ -4,11 +4,12 @@ Plain script (no asserts): ``python benchmarks/profile_latency.py``. Two parts:
 
 1. **stages** of ``bayeszoo fit radon_intercept`` run in fresh processes on a warm JAX
    compilation cache (the command is run once first to fill it): interpreter start and
-   ``import bayeszoo``, the imports the fit needs (pandas, JAX, NumPyro, ArviZ), data and design,
+   ``import bayeszoo``, the imports every fit needs (pandas, JAX, NumPyro), data and design,
    model building and checks, compilation (a cache hit), sampling, the brms-named posterior, the
-   InferenceData with the pointwise log-likelihood, LOO, and the CLI's own work (summary table,
-   headline, JSON line). Each stage is timed by wrapping the function that does it; the median of
-   ``--repeats`` processes is reported per stage.
+   InferenceData (ArviZ is imported there when a version builds it), the pointwise
+   log-likelihood, LOO, and the CLI's own work (summary table, headline, JSON line). Each stage
+   is timed by wrapping the function that does it (this version's and the earlier one's); the
+   median of ``--repeats`` processes is reported per stage.
 2. **whole commands**: ``bayeszoo fit radon_intercept`` with the default backend (NumPyro),
    ``--backend pymc`` (PyMC's own NUTS) and ``--backend nutpie``, alternating, wall time of each
    process, median of ``--repeats``.
@@ -39,21 +40,27 @@ RESULTS = Path(__file__).resolve().parent / "results"
 MODEL = "radon_intercept"
 BACKENDS = ("numpyro", "pymc", "nutpie")
 
-#: stage -> (module, function) whose calls it times; nested stages are subtracted from their
-#: enclosing one in :func:`stage_table`.
-TIMED = {
-    "design": ("bayeszoo.inference.sampling", "as_design"),
-    "model spec and checks": ("bayeszoo.inference.sampling", "model_spec"),
-    "backend run": ("bayeszoo.inference.backends", "get"),
-    "brms posterior": ("bayeszoo.inference.sampling", "brms_posterior"),
-    "InferenceData": ("bayeszoo.inference.sampling", "assemble"),
-    "pointwise log-likelihood": ("bayeszoo.inference.idata", "pointwise_log_likelihood"),
-    "LOO": ("bayeszoo.inference.compare", "loo"),
-    "headline": ("bayeszoo.api", "headline"),
-    "summary table": ("bayeszoo.reports", "summary_table"),
-    "fit": ("bayeszoo.api", "fit"),
-}
-IMPORTS = ("numpy", "pandas", "jax", "numpyro", "arviz")
+#: (stage, module, function whose calls it times); a function missing from the tree profiled (an
+#: older or newer version) is skipped. Nested stages are subtracted from their enclosing one in
+#: :func:`stage_table`.
+TIMED = [
+    ("design", "bayeszoo.inference.sampling", "as_design"),
+    ("model spec and checks", "bayeszoo.inference.sampling", "model_spec"),
+    ("backend run", "bayeszoo.inference.backends", "get"),
+    ("brms posterior", "bayeszoo.inference.sampling", "brms_posterior"),
+    ("InferenceData", "bayeszoo.inference.sampling", "assemble"),
+    ("pointwise log-likelihood", "bayeszoo.inference.idata", "pointwise_log_likelihood"),
+    ("pointwise log-likelihood", "bayeszoo.inference.sampling", "pointwise_log_likelihood"),
+    ("LOO", "bayeszoo.inference.compare", "loo"),
+    ("LOO", "bayeszoo.inference.draws_summary", "loo_of_draws"),
+    ("headline", "bayeszoo.api", "headline"),
+    ("headline", "bayeszoo.inference.draws_summary", "draws_headline"),
+    ("summary table", "bayeszoo.reports", "summary_table"),
+    ("summary table", "bayeszoo.inference.draws_summary", "draws_summary"),
+    ("fit", "bayeszoo.api", "fit"),
+    ("fit", "bayeszoo.api", "fit_draws"),
+]
+IMPORTS = ("numpy", "pandas", "jax", "numpyro")
 
 
 def _timed(seconds: dict[str, float], stage: str, func):
@@ -93,9 +100,14 @@ def worker_stages() -> dict:
     ensure_configured()  # before JAX loads, as the command does: host devices, x64, cache
     for name in IMPORTS:
         importlib.import_module(name)
-    for stage, (module_name, attr) in TIMED.items():
-        module = importlib.import_module(module_name)
-        original = getattr(module, attr)
+    for stage, module_name, attr in TIMED:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        original = getattr(module, attr, None)
+        if original is None:
+            continue
         wrapped = (_timed_backend(seconds, original) if stage == "backend run"
                    else _timed(seconds, stage, original))
         setattr(module, attr, wrapped)
@@ -118,14 +130,14 @@ def worker_stages() -> dict:
 
 def stage_table(seconds: dict[str, float]) -> dict[str, float]:
     """Exclusive seconds per stage, in the order a fit runs them."""
-    s = seconds
+    s = {stage: 0.0 for stage, _, _ in TIMED} | seconds
     backend_other = s["backend run"] - s["compile (cache hit)"] - s["sampling"]
     inside_sample = sum(s[k] for k in ("design", "model spec and checks", "backend run",
                                        "brms posterior", "InferenceData"))
     headline_other = s["headline"] - s["LOO"]
     return {
         "start and import bayeszoo": s["start and import bayeszoo"],
-        "imports (pandas, JAX, NumPyro, ArviZ, bayeszoo modules)": s["imports"],
+        "imports (pandas, JAX, NumPyro, bayeszoo modules)": s["imports"],
         "data and zoo entry": s["fit"] - inside_sample,
         "design": s["design"],
         "model spec and checks": s["model spec and checks"],
@@ -138,9 +150,9 @@ def stage_table(seconds: dict[str, float]) -> dict[str, float]:
         "pointwise log-likelihood": s["pointwise log-likelihood"],
         "LOO": s["LOO"],
         "CLI: headline (R-hat, ESS)": headline_other,
-        "CLI: summary table": s.get("summary table", 0.0),
+        "CLI: summary table": s["summary table"],
         "CLI: rest (parsing, JSON, print)": s["fit command"] - s["fit"] - s["headline"]
-        - s.get("summary table", 0.0),
+        - s["summary table"],
     }
 
 
