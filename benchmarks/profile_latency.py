@@ -63,14 +63,25 @@ TIMED = [
 IMPORTS = ("numpy", "pandas", "jax", "numpyro")
 
 
+#: seconds spent in timed calls nested inside the timed call now running, one entry per level
+NESTED: list[float] = []
+
+
 def _timed(seconds: dict[str, float], stage: str, func):
+    """``func`` adding its exclusive time (without the timed calls it makes) to ``stage``."""
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         t0 = time.perf_counter()
+        NESTED.append(0.0)
         try:
             return func(*args, **kwargs)
         finally:
-            seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - t0
+            elapsed = time.perf_counter() - t0
+            inner = NESTED.pop()
+            seconds[stage] = seconds.get(stage, 0.0) + elapsed - inner
+            if NESTED:
+                NESTED[-1] += elapsed
 
     return wrapper
 
@@ -131,28 +142,24 @@ def worker_stages() -> dict:
 def stage_table(seconds: dict[str, float]) -> dict[str, float]:
     """Exclusive seconds per stage, in the order a fit runs them."""
     s = {stage: 0.0 for stage, _, _ in TIMED} | seconds
-    backend_other = s["backend run"] - s["compile (cache hit)"] - s["sampling"]
-    inside_sample = sum(s[k] for k in ("design", "model spec and checks", "backend run",
-                                       "brms posterior", "InferenceData"))
-    headline_other = s["headline"] - s["LOO"]
+    timed = sum(s[stage] for stage in {stage for stage, _, _ in TIMED})
     return {
         "start and import bayeszoo": s["start and import bayeszoo"],
         "imports (pandas, JAX, NumPyro, bayeszoo modules)": s["imports"],
-        "data and zoo entry": s["fit"] - inside_sample,
+        "data and zoo entry": s["fit"],
         "design": s["design"],
         "model spec and checks": s["model spec and checks"],
-        "backend set-up (model, JAX init)": backend_other,
+        "backend set-up (model, JAX init)": s["backend run"] - s["compile (cache hit)"]
+        - s["sampling"],
         "compile (cache hit)": s["compile (cache hit)"],
         "sampling": s["sampling"],
         "brms posterior": s["brms posterior"],
-        "InferenceData (without log-likelihood)": s["InferenceData"]
-        - s["pointwise log-likelihood"],
+        "InferenceData (ArviZ import and build)": s["InferenceData"],
         "pointwise log-likelihood": s["pointwise log-likelihood"],
         "LOO": s["LOO"],
-        "CLI: headline (R-hat, ESS)": headline_other,
+        "CLI: headline (R-hat, ESS)": s["headline"],
         "CLI: summary table": s["summary table"],
-        "CLI: rest (parsing, JSON, print)": s["fit command"] - s["fit"] - s["headline"]
-        - s["summary table"],
+        "CLI: rest (parsing, JSON, print)": s["fit command"] - timed,
     }
 
 
@@ -163,10 +170,16 @@ def command(backend: str) -> list[str]:
     return [exe, "fit", MODEL, "--backend", backend]
 
 
-def time_command(backend: str) -> float:
+def source_env(source: Path | None) -> dict[str, str]:
+    """The environment of a child process importing bayeszoo from ``source`` (a source tree, or
+    ``None``: this process's)."""
+    return {**os.environ, **({"PYTHONPATH": str(source)} if source else {})}
+
+
+def time_command(backend: str, source: Path | None = None) -> float:
     t0 = time.perf_counter()
     proc = subprocess.run(command(backend), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True)
+                          text=True, env=source_env(source))
     if proc.returncode != 0:
         raise RuntimeError(f"bayeszoo fit {MODEL} --backend {backend} failed:\n"
                            f"{proc.stderr[-2000:]}")
@@ -178,15 +191,26 @@ def available(backend: str) -> bool:
 
 
 def markdown(result: dict) -> str:
-    lines = ["| stage | seconds |", "|---|---:|"]
-    stages = {k: v for k, v in result["stages"].items() if k != "process wall"}
-    lines += [f"| {k} | {v:.2f} |" for k, v in stages.items()]
-    lines.append(f"| **sum of stages** | **{sum(stages.values()):.2f}** |")
-    lines.append("| whole process (interpreter exit included) | "
-                 f"{result['stages']['process wall']:.2f} |")
+    base = result.get("baseline_stages")
+    stages = [k for k in result["stages"] if k != "process wall"]
+    if base:
+        lines = ["| stage | before (s) | after (s) |", "|---|---:|---:|"]
+        lines += [f"| {k} | {base.get(k, 0.0):.2f} | {result['stages'][k]:.2f} |" for k in stages]
+        lines.append(f"| **sum of stages** | **{sum(base.get(k, 0.0) for k in stages):.2f}** | "
+                     f"**{sum(result['stages'][k] for k in stages):.2f}** |")
+        lines.append(f"| whole process (interpreter exit included) | {base['process wall']:.2f} "
+                     f"| {result['stages']['process wall']:.2f} |")
+    else:
+        lines = ["| stage | seconds |", "|---|---:|"]
+        lines += [f"| {k} | {result['stages'][k]:.2f} |" for k in stages]
+        lines.append(f"| **sum of stages** | **{sum(result['stages'][k] for k in stages):.2f}** |")
+        lines.append("| whole process (interpreter exit included) | "
+                     f"{result['stages']['process wall']:.2f} |")
     lines += ["", "| command | median wall (s) | runs (s) |", "|---|---:|---|"]
-    for backend, runs in result["commands"].items():
-        lines.append(f"| `bayeszoo fit {MODEL} --backend {backend}` | "
+    for label, runs in result["commands"].items():
+        backend = label.split()[0]
+        lines.append(f"| `bayeszoo fit {MODEL} --backend {backend}`"
+                     f"{' (before)' if 'baseline' in label else ''} | "
                      f"{statistics.median(runs):.2f} | {', '.join(f'{r:.2f}' for r in runs)} |")
     return "\n".join(lines)
 
@@ -197,6 +221,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-commands", dest="commands", action="store_false",
                         help="only the stage profile")
+    parser.add_argument("--baseline", type=Path,
+                        help="a source tree of an earlier version (e.g. a `git archive` of main): "
+                             "its stages and default command alternate with this tree's")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -204,23 +231,33 @@ def main() -> None:
         return
 
     load_before = os.getloadavg()
-    time_command("numpyro")  # fill the compilation cache
-    rows = []
+    trees = {"this": None, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
+    for source in trees.values():
+        time_command("numpyro", source)  # fill the compilation cache
+    runs: dict[str, list[dict]] = {name: [] for name in trees}
     for _ in range(args.repeats):
-        t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, __file__, "--worker"], capture_output=True,
-                              text=True, check=True)
-        wall = time.perf_counter() - t0
-        rows.append({**stage_table(json.loads(proc.stdout.strip().splitlines()[-1])["seconds"]),
-                     "process wall": wall})
+        for name, source in trees.items():
+            t0 = time.perf_counter()
+            proc = subprocess.run([sys.executable, __file__, "--worker"], capture_output=True,
+                                  text=True, check=True, env=source_env(source))
+            wall = time.perf_counter() - t0
+            seconds = json.loads(proc.stdout.strip().splitlines()[-1])["seconds"]
+            runs[name].append({**stage_table(seconds), "process wall": wall})
+    rows = runs["this"]
     stages = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+    baseline_stages = ({k: statistics.median(r[k] for r in runs["baseline"])
+                        for k in runs["baseline"][0]} if args.baseline else None)
     commands: dict[str, list[float]] = {}
     if args.commands:
         backends = [b for b in BACKENDS if available(b)]
         for _ in range(args.repeats):
+            if args.baseline:
+                commands.setdefault("numpyro (baseline)", []).append(
+                    time_command("numpyro", trees["baseline"]))
             for backend in backends:
                 commands.setdefault(backend, []).append(time_command(backend))
     result = {"model": MODEL, "repeats": args.repeats, "stages": stages, "stage_runs": rows,
+              "baseline_stages": baseline_stages,
               "commands": commands, "load_before": load_before, "load_after": os.getloadavg(),
               "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     args.out.parent.mkdir(parents=True, exist_ok=True)

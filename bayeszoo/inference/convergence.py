@@ -41,7 +41,7 @@ def split_chains(x: np.ndarray) -> np.ndarray:
 
 def average_ranks(x: np.ndarray) -> np.ndarray:
     """Ranks ``1..S`` of each row of ``x`` (``(P, S)``), tied values sharing their mean rank."""
-    order = np.argsort(x, axis=-1, kind="stable")
+    order = np.argsort(x, axis=-1)
     s = np.take_along_axis(x, order, axis=-1)
     n = s.shape[-1]
     position = np.broadcast_to(np.arange(n), s.shape)

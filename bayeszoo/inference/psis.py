@@ -75,8 +75,8 @@ def gpd_quantiles(probs: np.ndarray, k: np.ndarray, sigma: np.ndarray) -> np.nda
 
 def smooth_sorted(lw: np.ndarray, tail_len: int,
                   cutoff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of sorted, max-shifted log ratios whose last ``tail_len`` values lie above
-    ``cutoff``: that tail replaced by the fitted GPD's quantiles, capped at 0 (the largest raw
+    """Rows of the largest max-shifted log ratios, sorted, whose last ``tail_len`` values lie
+    above ``cutoff``: that tail replaced by the fitted GPD's quantiles, capped at 0 (the largest raw
     ratio); ``k`` returned beside (``inf`` when the tail has 4 values or fewer)."""
     if tail_len <= 4:
         return lw, np.full(len(lw), np.inf)
@@ -106,18 +106,22 @@ def psis_loo(log_likelihood: np.ndarray, r_eff: float = 1.0) -> Loo:
     loo_i, k = np.empty(n), np.empty(n)
     for start in range(0, n, BLOCK):
         rows = ll[start:start + BLOCK]
-        order = np.argsort(-rows, axis=-1, kind="stable")
-        ll_sorted = np.take_along_axis(rows, order, axis=-1)  # log ratios ascending
-        lw = -ll_sorted
-        lw = lw - lw[:, -1:]
-        cutoff = np.maximum(lw[:, s - tail_max - 1], floor)
-        tail_lens = (lw > cutoff[:, None]).sum(axis=-1)
+        lw = -rows
+        lw = lw - lw.max(axis=-1, keepdims=True)
+        # only the tail and the cutoff below it need sorting: the body enters the sums as is
+        top = np.argpartition(lw, s - tail_max - 1, axis=-1)[:, s - tail_max - 1:]
+        part = np.take_along_axis(lw, top, axis=-1)
+        order = np.argsort(part, axis=-1)
+        top, part = np.take_along_axis(top, order, -1), np.take_along_axis(part, order, -1)
+        cutoff = np.maximum(part[:, 0], floor)
+        tail_lens = (part > cutoff[:, None]).sum(axis=-1)
         block_k = np.empty(len(rows))
         for tail_len in np.unique(tail_lens):
             sel = tail_lens == tail_len
-            lw[sel], block_k[sel] = smooth_sorted(lw[sel], int(tail_len), cutoff[sel])
+            part[sel], block_k[sel] = smooth_sorted(part[sel], int(tail_len), cutoff[sel])
+        np.put_along_axis(lw, top, part, axis=-1)
         lw = lw - log_sum_exp(lw)[:, None]
-        loo_i[start:start + BLOCK] = log_sum_exp(lw + ll_sorted)
+        loo_i[start:start + BLOCK] = log_sum_exp(lw + rows)
         k[start:start + BLOCK] = block_k
     elpd = float(loo_i.sum())
     lppd = float((log_sum_exp(ll) - np.log(s)).sum())
