@@ -145,8 +145,8 @@ def test_cli_figures_from_arrays_match_the_inference_data():
 
 @pytest.mark.slow
 def test_fit_command_imports_neither_arviz_nor_matplotlib():
-    """``bayeszoo fit`` without ``-o`` summarizes arrays: ArviZ, xarray, matplotlib and
-    scipy.stats (more than a small model's sampling to import) stay unloaded."""
+    """``bayeszoo fit`` without ``-o`` summarizes arrays: ArviZ, xarray and matplotlib (more
+    than a small model's sampling to import) stay unloaded."""
     loaded = imported_modules("import sys; from bayeszoo.cli import main; sys.exit(main(["
                               "'fit', 'radon_intercept', '-q', '--chains', '2', '--draws', '200',"
                               " '--tune', '200']))")
