@@ -1,22 +1,25 @@
 """bayeszoo: hierarchical models and smooths as one design, fitted by mgcv-equivalent REML,
 NumPyro and PyMC, compared by LOO, diagnosed in one HTML report; neural nets on the same JAX.
 
-Importing the package is cheap: PyMC, JAX and Flax load on first use of what needs them.
+Importing the package is cheap: it imports nothing but the standard library; NumPy, pandas,
+SciPy, JAX, PyMC, ArviZ and Flax load on first use of what needs them.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
-# The submodule ``bayeszoo.design`` is loaded before the function ``design`` below is defined, so
-# that a later ``import bayeszoo.design`` elsewhere cannot replace the function by the module.
-from bayeszoo.design import Block as Block
-from bayeszoo.design import Design as Design
+if TYPE_CHECKING:
+    from bayeszoo.design import Design
 
 __version__ = "0.1.0"
 
 _LAZY: dict[str, tuple[str, str | None]] = {
+    "Block": ("bayeszoo.design", "Block"),
+    "Design": ("bayeszoo.design", "Design"),
     "datasets": ("bayeszoo.datasets", None),
     "families": ("bayeszoo.families", None),
     "runtime": ("bayeszoo.runtime", None),
@@ -38,7 +41,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "report": ("bayeszoo.reports", "report"),
 }
 
-__all__ = sorted([*_LAZY, "Block", "Design", "design"])
+__all__ = sorted([*_LAZY, "design"])
 
 
 def design(formula: Any, data: Any, **kwargs: Any) -> Design:
@@ -61,3 +64,18 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(list(globals()) + list(_LAZY))
+
+
+class Package(types.ModuleType):
+    """The package module: importing the submodule ``bayeszoo.design`` (which Python binds as the
+    package's attribute ``design``) leaves the function :func:`design` in place; the module
+    stays reachable as ``sys.modules["bayeszoo.design"]`` and through ``from bayeszoo.design
+    import ...``."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "design" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = Package

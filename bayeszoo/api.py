@@ -28,16 +28,24 @@ def fit(name: str, backend: str = "numpyro", **sampler_options: Any):
     ``parameterization``, ``family``: a name or object of :mod:`bayeszoo.families` in place of
     the entry's). The returned InferenceData's ``attrs["zoo_name"]`` is ``name``.
     """
-    from bayeszoo.inference.sampling import sample
+    return fit_draws(name, backend=backend, **sampler_options).inference_data()
+
+
+def fit_draws(name: str, backend: str = "numpyro", **sampler_options: Any):
+    """:func:`fit` up to the draws: a
+    :class:`~bayeszoo.inference.sampling.PosteriorDraws` whose ``inference_data()`` is what
+    :func:`fit` returns (the command line summarizes the arrays without building it)."""
+    from bayeszoo.inference.sampling import draw_posterior
     from bayeszoo.models import zoo
 
     entry = zoo.get(name)
     opts = {**entry.sampler_options, "parameterization": entry.parameterization,
             "family": entry.family_object(), **sampler_options}
-    idata = sample(entry.formula, entry.load_data(), backend=backend, knots=entry.knots, **opts)
-    idata.attrs["zoo_name"] = name
-    idata.attrs["dataset"] = entry.dataset
-    return idata
+    draws = draw_posterior(entry.formula, entry.load_data(), backend=backend, knots=entry.knots,
+                           **opts)
+    draws.attrs["zoo_name"] = name
+    draws.attrs["dataset"] = entry.dataset
+    return draws
 
 
 def fit_reml(name: str, **options: Any):

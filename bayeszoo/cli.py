@@ -223,9 +223,9 @@ def cmd_describe(args: argparse.Namespace) -> int:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from bayeszoo.api import fit, headline, save
+    from bayeszoo.api import fit_draws, save
+    from bayeszoo.inference.draws_summary import draws_headline, draws_summary
     from bayeszoo.models import zoo
-    from bayeszoo.reports import summary_table
 
     if args.name not in zoo.names():
         return _unknown_model(args.name)
@@ -236,19 +236,18 @@ def cmd_fit(args: argparse.Namespace) -> int:
     entry = zoo.get(args.name)
     family = entry.family_object() if args.family is None and args.link is None else \
         cli_family(args.family, args.link, entry.family)
-    idata = fit(args.name, backend=args.backend, family=family, **_sampler_kwargs(args))
+    draws = fit_draws(args.name, backend=args.backend, family=family, **_sampler_kwargs(args))
     if not args.quiet:
-        from bayeszoo.reports.tables import brms_order, scalar_and_vector_vars
+        from bayeszoo.reports.tables import brms_order
 
-        scalars, _ = scalar_and_vector_vars(idata)
-        names = [s for s in sorted(scalars, key=brms_order) if s != "Intercept"][:30]
-        _print_table(summary_table(idata, names), False)
-    h = headline(idata)
-    for w in _diagnostic_warnings(args.name, idata, h):
+        scalars = [k for k, v in draws.posterior.items() if v.ndim == 2 and k != "Intercept"]
+        _print_table(draws_summary(draws.posterior, sorted(scalars, key=brms_order)[:30]), False)
+    h = draws_headline(draws)
+    for w in _diagnostic_warnings(args.name, None, h):
         _warn(w)
     result = {"model": args.name, "backend": args.backend, "family": str(family), **h}
     if args.output:
-        result["output"] = str(save(idata, args.output))
+        result["output"] = str(save(draws.inference_data(), args.output))
     _print_result(result)
     return 0
 

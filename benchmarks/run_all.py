@@ -1,12 +1,14 @@
 """Run every benchmark and rewrite ``benchmarks/RESULTS.md``.
 
 ``python benchmarks/run_all.py`` (``make bench``) runs ``bench_reml.py``, ``bench_sampling.py``,
-``bench_nets.py`` and ``bench_scaling.py``, each writing its JSON under ``benchmarks/results/``,
-then writes RESULTS.md: machine, versions, date, the load average around each benchmark (other
-work on the machine slows every figure), the tables, and which targets of the speed issue are met.
+``bench_nets.py``, ``bench_scaling.py`` and ``profile_latency.py``, each writing its JSON under
+``benchmarks/results/``, then writes RESULTS.md: machine, versions, date, the load average around
+each benchmark (other work on the machine slows every figure), the tables, and which targets of
+the speed issue are met.
 ``--quick`` runs fewer repeats and smaller problems; ``--only NAME...`` runs some of them;
 ``--report-only`` rewrites RESULTS.md from the JSON already there. Hand-written notes are kept:
 ``benchmarks/analysis.md`` (profiling and the reasons behind the figures),
+``benchmarks/RESULTS_latency.md`` (latency before and after issue 20),
 ``benchmarks/RESULTS_nets.md`` (full-length training results),
 ``benchmarks/RESULTS_families.md`` (``bench_families.py``: non-Gaussian families) and
 ``benchmarks/RESULTS_sbc.md`` (calibration, written by ``benchmarks/sbc.py``) are included
@@ -35,6 +37,7 @@ sys.path.insert(0, str(HERE))
 import bench_nets  # noqa: E402
 import bench_sampling  # noqa: E402
 import bench_scaling  # noqa: E402
+import profile_latency  # noqa: E402
 
 BENCHES = {
     # name: (script, full arguments, --quick arguments)
@@ -42,6 +45,7 @@ BENCHES = {
     "sampling": ("bench_sampling.py", [], ["--repeats", "1"]),
     "nets": ("bench_nets.py", [], ["--epochs", "2", "--cnn-limit", "6000"]),
     "scaling": ("bench_scaling.py", [], ["--groups", "1000"]),
+    "latency": ("profile_latency.py", [], ["--repeats", "2"]),
 }
 VERSIONS = ("numpy", "scipy", "jax", "jaxlib", "numpyro", "pymc", "pytensor", "nutpie", "numba",
             "arviz", "flax", "optax", "torch")
@@ -151,6 +155,14 @@ def scaling_section(res: dict) -> str:
     return "\n".join(parts)
 
 
+def latency_section(res: dict) -> str:
+    load = f"{res['load_before'][0]:.1f} → {res['load_after'][0]:.1f}"
+    return (f"`bayeszoo fit {res['model']}` in fresh processes on a warm compilation cache, "
+            f"median of {res['repeats']} per stage and per command (commands alternate); load "
+            f"average {load} on {res['cpus']} CPUs ({res['date']}). Stages are exclusive: a "
+            "stage's time leaves out the stages it calls.\n\n" + profile_latency.markdown(res))
+
+
 def _cell(summary: list[dict], model: str, backend: str, cache: str = "cold") -> dict | None:
     for s in summary:
         if (s["model"], s["backend"], s["cache"]) == (model, backend, cache) and s["repeats"]:
@@ -228,7 +240,8 @@ def targets(reml: dict | None, sampling: dict | None, nets: dict | None,
 
 
 def write_results(log: list[dict]) -> Path:
-    reml, sampling, nets, scaling = (_load(n) for n in ("reml", "sampling", "nets", "scaling"))
+    reml, sampling, nets, scaling, latency = (
+        _load(n) for n in ("reml", "sampling", "nets", "scaling", "latency"))
     previous = RESULTS / "run_log.json"
     runs = {r["name"]: r for r in (json.loads(previous.read_text()) if previous.exists()
                                    else [])}
@@ -263,10 +276,12 @@ def write_results(log: list[dict]) -> Path:
         out += [analysis.read_text().rstrip(), ""]
     for title, res, fn in (("REML", reml, reml_section), ("Sampling", sampling, sampling_section),
                            ("Neural networks", nets, nets_section),
-                           ("Scaling", scaling, scaling_section)):
+                           ("Scaling", scaling, scaling_section),
+                           ("Latency", latency, latency_section)):
         out += [f"## {title}", ""]
         out += [fn(res) if res else "Not run yet.", ""]
-    for notes in ("RESULTS_nets.md", "RESULTS_families.md", "RESULTS_sbc.md"):
+    for notes in ("RESULTS_latency.md", "RESULTS_nets.md", "RESULTS_families.md",
+                  "RESULTS_sbc.md"):
         if (HERE / notes).exists():
             out += [(HERE / notes).read_text().rstrip(), ""]
     path = HERE / "RESULTS.md"

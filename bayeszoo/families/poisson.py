@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from .base import Family, Response
 from .glm import EPS, DevianceFunctions, GlmLikelihood
@@ -72,8 +72,10 @@ class Poisson(Family):
     def reml_likelihood(self, response: Response, dpars=(), theta=None):
         if dpars:
             raise ValueError(f"poisson has no auxiliary parameter to model: {dpars}")
+        from scipy.stats import poisson
+
         y, w = response.y, response.prior_weights()
-        ls = float(np.sum(stats.poisson.logpmf(y, y) * w))
+        ls = float(np.sum(poisson.logpmf(y, y) * w))
         fns = DevianceFunctions(dev=_dev, dev_theta=None,
                                 saturated=lambda y_, w_, phi, th: (ls, 0.0, 0.0),
                                 variance=_variance, mu_bounds=(EPS, np.inf))

@@ -100,15 +100,18 @@ def _constant_arrays(d: Design, constant: dict, dims: dict, coords: dict) -> Non
 
 
 def assemble(design: Design, spec: ModelSpec, posterior: dict[str, np.ndarray],
-             stats: dict[str, np.ndarray], log_likelihood: bool = True):
+             stats: dict[str, np.ndarray], log_likelihood: bool = True,
+             pointwise: np.ndarray | None = None):
     """The InferenceData of a sampled design (see the module doc); without the
-    ``log_likelihood`` group when ``log_likelihood`` is false."""
+    ``log_likelihood`` group when ``log_likelihood`` is false. ``pointwise``: the pointwise
+    log-likelihood when already computed (else computed here)."""
     import arviz as az
 
     info = design_info(design)
     y = np.asarray(design.y, dtype=float)
-    loglik = {spec.response: pointwise_log_likelihood(posterior, info, design, spec.family)} \
-        if log_likelihood else None
+    if log_likelihood and pointwise is None:
+        pointwise = pointwise_log_likelihood(posterior, info, design, spec.family)
+    loglik = {spec.response: pointwise} if log_likelihood else None
     coords: dict[str, Any] = {"obs": np.arange(design.n)}
     dims: dict[str, list[str]] = {spec.response: ["obs"]}
     constant: dict[str, np.ndarray] = {}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from bayeszoo.models.spec import PARAMETERIZATIONS, ModelSpec, model_spec
 
 from . import backends
 from .idata import assemble
-from .posterior import brms_posterior
+from .posterior import brms_posterior, design_info, pointwise_log_likelihood
 
 VERSIONS = {
     "numpyro": ["numpyro", "jax", "jaxlib"],
@@ -192,6 +193,69 @@ def sample(
     values or a coefficient a flat prior leaves unidentified raise ``ValueError`` before anything
     is compiled. Returns an :class:`arviz.InferenceData` (:mod:`bayeszoo.inference.idata`).
     """
+    t0 = time.perf_counter()
+    draws_ = draw_posterior(formula_or_design, data, backend=backend, chains=chains, draws=draws,
+                            tune=tune, seed=seed, target_accept=target_accept,
+                            dense_mass=dense_mass, progress=progress, priors=priors,
+                            parameterization=parameterization, family=family,
+                            na_action=na_action, knots=knots, log_likelihood=log_likelihood)
+    idata = draws_.inference_data()
+    idata.attrs["total_seconds"] = round(time.perf_counter() - t0, 3)
+    return idata
+
+
+@dataclass
+class PosteriorDraws:
+    """A sampled design before it becomes an InferenceData: the brms-named ``posterior``
+    (``chain × draw × ...`` arrays), the sample ``stats``, and the ``attrs``
+    :func:`sample` gives the InferenceData. The command line summarizes these arrays directly
+    (:mod:`bayeszoo.inference.draws_summary`) and builds the InferenceData only to save it."""
+
+    design: Design
+    spec: ModelSpec
+    posterior: dict[str, np.ndarray]
+    stats: dict[str, np.ndarray]
+    attrs: dict[str, Any]
+    log_likelihood: bool = True
+    pointwise: np.ndarray | None = field(default=None, repr=False)
+
+    def pointwise_log_likelihood(self) -> np.ndarray:
+        """``log p(y_i | draw)`` (``chain × draw × n``), computed once."""
+        if self.pointwise is None:
+            self.pointwise = pointwise_log_likelihood(self.posterior, design_info(self.design),
+                                                      self.design, self.spec.family)
+        return self.pointwise
+
+    def inference_data(self):
+        """The :class:`arviz.InferenceData` of :func:`sample` (see
+        :mod:`bayeszoo.inference.idata`)."""
+        loglik = self.pointwise_log_likelihood() if self.log_likelihood else None
+        idata = assemble(self.design, self.spec, self.posterior, self.stats,
+                         log_likelihood=self.log_likelihood, pointwise=loglik)
+        idata.attrs.update(self.attrs)
+        return idata
+
+
+def draw_posterior(
+    formula_or_design: str | BrmsFormula | Design,
+    data: pd.DataFrame | None = None,
+    backend: str = "numpyro",
+    chains: int = 4,
+    draws: int = 1000,
+    tune: int = 1000,
+    seed: int = 0,
+    target_accept: float = 0.8,
+    dense_mass: bool = False,
+    progress: bool = True,
+    priors: dict[str, Any] | None = None,
+    parameterization: str = "noncentered",
+    family: Any = None,
+    na_action: str = "raise",
+    knots: dict[str, Any] | None = None,
+    log_likelihood: bool = True,
+) -> PosteriorDraws:
+    """:func:`sample` up to the draws: the same checks, sampler and brms names, returned as
+    :class:`PosteriorDraws` (plain arrays) instead of an InferenceData."""
     check_args(backend, chains, draws, tune, target_accept, seed, parameterization, dense_mass)
     if not isinstance(log_likelihood, bool):
         raise ValueError(f"log_likelihood must be True or False, got {log_likelihood!r}")
@@ -206,8 +270,7 @@ def sample(
         design, spec, chains=int(chains), draws=int(draws), tune=int(tune), seed=int(seed),
         target_accept=float(target_accept), dense_mass=dense_mass, progress=progress)
     posterior = brms_posterior(spec, result.draws, design)
-    idata = assemble(design, spec, posterior, result.stats, log_likelihood=log_likelihood)
-    idata.attrs.update({
+    attrs = {
         "formula": formula_text(design),
         "response": design.response,
         "family": spec.family.name,
@@ -227,5 +290,5 @@ def sample(
         "sampling_seconds": round(result.sampling_seconds, 3),
         "total_seconds": round(time.perf_counter() - t0, 3),
         **result.info,
-    })
-    return idata
+    }
+    return PosteriorDraws(design, spec, posterior, result.stats, attrs, log_likelihood)

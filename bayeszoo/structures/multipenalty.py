@@ -32,7 +32,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg import cholesky, eigh, solve_triangular
 
 
 def joint_diagonalization(S1: np.ndarray, S2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -41,6 +40,8 @@ def joint_diagonalization(S1: np.ndarray, S2: np.ndarray) -> tuple[np.ndarray, n
     With ``L Lᵀ = S_1 + S_2`` (positive definite) and ``U diag(a) Uᵀ`` the eigen-decomposition of
     ``L⁻¹ S_1 L⁻ᵀ``: ``W = L⁻ᵀ U`` (so ``Wᵀ (S_1 + S_2) W = I``).
     """
+    from scipy.linalg import cholesky, eigh, solve_triangular
+
     L = cholesky(S1 + S2, lower=True)
     A = solve_triangular(L, solve_triangular(L, S1, lower=True).T, lower=True)
     a, U = eigh((A + A.T) / 2)
