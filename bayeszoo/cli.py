@@ -3,30 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 
-
-def _plain_json(value):
-    """``value`` with NumPy numbers as Python numbers and non-finite floats as ``None``: the
-    JSON line stays valid JSON (no ``NaN``, no ``Infinity``)."""
-    import math
-
-    if isinstance(value, dict):
-        return {str(k): _plain_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain_json(v) for v in value]
-    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _print_result(result: dict) -> None:
-    """Commands that compute a result end with one line holding a JSON object of its figures."""
-    print(json.dumps(_plain_json(result), allow_nan=False))
+from bayeszoo.cli_args import count, print_result
+from bayeszoo.nn.command import add_train_parser
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
@@ -54,60 +34,6 @@ def cmd_info(args: argparse.Namespace) -> int:
     for key, value in runtime.info().items():
         print(f"{key:>14}: {value}")
     return 0
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    from bayeszoo.nn import run_recipe
-    from bayeszoo.nn.checks import check_writable_dir
-
-    out = args.out if args.out is not None else f"runs/{args.recipe}"
-    check_writable_dir(out, "--out")
-    if args.checkpoint_dir is not None:
-        check_writable_dir(args.checkpoint_dir, "--checkpoint-dir")
-    result = run_recipe(args.recipe, epochs=args.epochs, limit=args.limit, out=out,
-                        seed=args.seed, progress=not args.quiet,
-                        checkpoint_dir=args.checkpoint_dir, optimizer=args.optimizer, lr=args.lr,
-                        batch_size=args.batch_size)
-    if not args.quiet:
-        print(f"history, metrics and learning curve written to {out}/")
-    _print_result(result)
-    return 0
-
-
-def _learning_rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
-    return value
-
-
-def _add_train_parser(sub) -> None:
-    from bayeszoo.nn.recipes import RECIPES
-
-    p = sub.add_parser("train", help="train one of the lecture's networks (Flax + Optax)",
-                       description="\n".join(f"{r.name}: {r.description}"
-                                             for r in RECIPES.values()),
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("recipe", choices=sorted(RECIPES), metavar="NET",
-                   help=f"one of {', '.join(RECIPES)}")
-    p.add_argument("--epochs", type=_count(1), help="epochs (default: the recipe's)")
-    p.add_argument("--limit", type=_count(1),
-                   help="train on the first N rows (and N test images)")
-    p.add_argument("--out", help="folder for history, metrics, confusion matrix, weights "
-                                 "(default runs/NET)")
-    p.add_argument("--seed", type=_count(0), default=0)
-    p.add_argument("--checkpoint-dir", dest="checkpoint_dir",
-                   help="checkpoint every epoch here and resume from it")
-    p.add_argument("--optimizer", choices=("rmsprop", "adam", "sgd"),
-                   help="optimizer (default: the recipe's)")
-    p.add_argument("--lr", type=_learning_rate, help="learning rate (default: the recipe's)")
-    p.add_argument("--batch-size", dest="batch_size", type=_count(1),
-                   help="rows per batch (default: the recipe's)")
-    p.add_argument("-q", "--quiet", action="store_true", help="only the JSON line")
-    p.set_defaults(func=cmd_train)
 
 
 # --------------------------------------------------------------------------- zoo, fits, report (#6)
@@ -138,26 +64,13 @@ def _sampler_kwargs(args: argparse.Namespace) -> dict:
     return out
 
 
-def _count(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-
-    return parse
-
-
 def _add_sampler_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", default="numpyro", choices=("numpyro", "pymc", "nutpie"),
                    help="sampler (default: numpyro)")
-    p.add_argument("--chains", type=_count(1), help="number of chains (default: the zoo entry's)")
-    p.add_argument("--draws", type=_count(1), help="draws per chain after warm-up")
-    p.add_argument("--tune", type=_count(0), help="warm-up iterations per chain")
-    p.add_argument("--seed", type=_count(0), default=None, help="random seed (default 0)")
+    p.add_argument("--chains", type=count(1), help="number of chains (default: the zoo entry's)")
+    p.add_argument("--draws", type=count(1), help="draws per chain after warm-up")
+    p.add_argument("--tune", type=count(0), help="warm-up iterations per chain")
+    p.add_argument("--seed", type=count(0), default=None, help="random seed (default 0)")
     p.add_argument("--target-accept", dest="target_accept", type=float, default=None,
                    help="NUTS target acceptance probability")
     p.add_argument("--dense-mass", dest="dense_mass", action="store_true", default=None,
@@ -248,7 +161,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     result = {"model": args.name, "backend": args.backend, "family": str(family), **h}
     if args.output:
         result["output"] = str(save(draws.inference_data(), args.output))
-    _print_result(result)
+    print_result(result)
     return 0
 
 
@@ -310,7 +223,7 @@ def cmd_reml(args: argparse.Namespace) -> int:
         "edf_total": float(fit.edf_total), "reml_score": float(fit.reml_score),
         "scale": float(fit.scale), "sp": {k: float(v) for k, v in dict(fit.sp).items()},
     }
-    _print_result(result)
+    print_result(result)
     return 0
 
 
@@ -371,7 +284,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from bayeszoo.reports import report
 
         result["report"] = str(report(fits, args.output, comparison=table))
-    _print_result(result)
+    print_result(result)
     return 0
 
 
@@ -394,7 +307,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     path = report(fits, args.output)
     if not args.quiet:
         print(f"report written to {path}")
-    _print_result({"report": str(path), "fits": list(fits)})
+    print_result({"report": str(path), "fits": list(fits)})
     return 0
 
 
@@ -411,7 +324,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     check_writable(args.output)
     t0 = time.perf_counter()
-    models = args.models or list(zoo.RUN_MODELS)
+    models = args.models or zoo.run_models(args.backend)
     code = _fit_names(models)
     if code is not None:
         return code
@@ -487,7 +400,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     result["seconds"] = round(time.perf_counter() - t0, 1)
     if failed:
         _warn(f"{len(failed)} step(s) failed: {', '.join(failed)}")
-    _print_result(result)
+    print_result(result)
     return 0 if not failed else 1
 
 
@@ -521,7 +434,7 @@ def cmd_sbc(args: argparse.Namespace) -> int:
            "seconds": result.settings.get("wall_seconds")}
     if args.output:
         out["output"] = str(result.save(args.output))
-    _print_result(out)
+    print_result(out)
     return 0
 
 
@@ -530,16 +443,16 @@ def _add_sbc_parser(sub) -> None:
                        description="Draw parameters from the prior, simulate responses, refit "
                                    "and test the ranks for uniformity (Talts et al. 2018).")
     p.add_argument("name")
-    p.add_argument("--n-sims", dest="n_sims", type=_count(2), default=200,
+    p.add_argument("--n-sims", dest="n_sims", type=count(2), default=200,
                    help="simulations (default 200)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_count(1),
+    where.add_argument("--workers", type=count(1),
                        help="refit on a local Dask cluster of N worker processes")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="refit on the Dask cluster of this scheduler (tcp://host:8786)")
     p.add_argument("--prior", action="append", metavar="KEY=PRIOR",
                    help="a proper prior, e.g. --prior 'sd=normal(0, 1)' (repeatable)")
-    p.add_argument("--max-rank", dest="max_rank", type=_count(1), default=99,
+    p.add_argument("--max-rank", dest="max_rank", type=count(1), default=99,
                    help="ranks lie on 0..MAX_RANK (default 99)")
     _add_sampler_args(p)
     p.add_argument("-o", "--output", help="save the result as JSON (FILE.json)")
@@ -553,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("datasets", help="list the bundled datasets").set_defaults(func=cmd_datasets)
     sub.add_parser("info", help="JAX platform, devices and versions").set_defaults(func=cmd_info)
-    _add_train_parser(sub)
+    add_train_parser(sub)
 
     sub.add_parser("list", help="list the zoo's models").set_defaults(func=cmd_list)
     p = sub.add_parser("describe", help="describe one zoo model")

@@ -26,6 +26,18 @@ def test_registry_has_the_required_models():
     assert bz.zoo is zoo
 
 
+def test_main_job_fits_the_network_with_numpyro_only():
+    """``bayeszoo run`` puts mcycle_bnn beside the mcycle spline with NumPyro; PyMC and nutpie
+    cannot sample a network term, so their main job leaves it out instead of failing on it."""
+    assert {"mcycle_bnn", "mcycle_cr20"} <= set(zoo.run_models("numpyro"))
+    for backend in ("pymc", "nutpie"):
+        assert "mcycle_bnn" not in zoo.run_models(backend)
+        assert "mcycle_cr20" in zoo.run_models(backend)
+    for name in zoo.names():
+        if zoo.get(name).backends == ("numpyro",):
+            assert "nn(" in str(zoo.get(name).formula)
+
+
 def test_unknown_name_lists_the_names():
     with pytest.raises(KeyError) as err:
         zoo.get("radon_nope")

@@ -46,6 +46,7 @@ class ZooEntry:
     * ``knots``: column -> knot values for the formula's smooths (mgcv's ``knots = list(...)``;
       for a cyclic ``bs="cc"`` smooth the ends of the period), passed to ``bz.sample`` and
       ``bz.reml``; ``None`` for mgcv's default knots.
+    * ``backends``: the samplers that can fit it (a network term is NumPyro's only).
     """
 
     name: str
@@ -62,6 +63,7 @@ class ZooEntry:
     smooth: str | None = None
     knots: dict[str, tuple[float, ...]] | None = None
     data_options: dict[str, Any] = field(default_factory=dict)
+    backends: tuple[str, ...] = ("numpyro", "pymc", "nutpie")
 
     @property
     def sampler_options(self) -> dict[str, Any]:
@@ -393,6 +395,7 @@ _ENTRIES: list[ZooEntry] = [
         "1/sqrt(20)), sampled by NUTS; convergence judged on its predictions (function space).",
         question="Does a small network, averaged over its posterior, fit the curve as well as "
         "the penalized spline mcycle_cr20, by LOO?",
+        backends=("numpyro",),
     ),
     ZooEntry(
         name="mcycle_bnn_distributional",
@@ -404,6 +407,7 @@ _ENTRIES: list[ZooEntry] = [
         question="Does letting the noise vary with time gain as much for the network as for the "
         "spline (mcycle_distributional against mcycle_cr20)?",
         sampler={"target_accept": 0.95},
+        backends=("numpyro",),
     ),
     ZooEntry(
         name="penguins_gam",
@@ -429,6 +433,7 @@ _ENTRIES: list[ZooEntry] = [
         "(10 tanh units, interactions allowed) beside species and sex as fixed effects.",
         question="Does a network of the measurements, free to interact, predict mass better "
         "than the additive GAM penguins_gam, by LOO?",
+        backends=("numpyro",),
     ),
 ]
 
@@ -446,7 +451,13 @@ RUN_MODELS: tuple[str, ...] = (
     "epilepsy_negbinomial",
     "mcycle_distributional",
     "mcycle_gp",
+    "mcycle_bnn",
 )
+
+
+def run_models(backend: str) -> list[str]:
+    """The models of :data:`RUN_MODELS` that ``backend`` can fit."""
+    return [n for n in RUN_MODELS if backend in _REGISTRY[n].backends]
 
 
 def names() -> list[str]:
