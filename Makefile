@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint notebooks bench browser clean
+.PHONY: run test test-slow lint notebooks bench browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,14 @@ browser:
 	  { (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) >/dev/null 2>&1 || \
 	    echo "chromium could not be installed: the browser test will be skipped"; }
 
+# The suite on two workers; the reference-value sampling runs (marked slow, about 40 minutes on
+# two cores) run with `make test-slow`.
 test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 -m "not slow"
+
+test-slow: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n 2 -m slow
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
