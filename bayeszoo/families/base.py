@@ -145,8 +145,10 @@ class Family:
 
     Class attributes: ``name`` (brms's), ``links`` (allowed, the first is the default),
     ``aux`` (auxiliary parameters), ``accepts`` (response additions), ``requires`` (additions
-    that must be given), ``discrete`` (integer-valued response). An instance is the family
-    with one link: ``Family(link=None)`` takes the default.
+    that must be given), ``discrete`` (integer-valued response), ``binary`` (0/1 response: the
+    report checks it by calibration), ``least_squares`` (on the identity link its maximum
+    likelihood estimate is least squares). An instance is the family with one link:
+    ``Family(link=None)`` takes the default.
     """
 
     name: ClassVar[str] = "family"
@@ -155,6 +157,8 @@ class Family:
     accepts: ClassVar[tuple[str, ...]] = ("weights",)
     requires: ClassVar[tuple[str, ...]] = ()
     discrete: ClassVar[bool] = False
+    binary: ClassVar[bool] = False
+    least_squares: ClassVar[bool] = False
 
     def __init__(self, link: str | None = None) -> None:
         self.link_name = self.links[0] if link is None else link

@@ -25,6 +25,7 @@ class Bernoulli(Family):
     name = "bernoulli"
     links = PROBABILITY_LINKS
     discrete = True
+    binary = True
 
     def response_values(self, y, column):
         s = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y))

@@ -49,6 +49,7 @@ class Gaussian(Family):
     links = ("identity", "log", "inverse")
     aux = (SIGMA,)
     accepts = ("weights", "se")
+    least_squares = True
 
     def aux_parameters(self, additions=()):
         return () if "se" in additions else self.aux

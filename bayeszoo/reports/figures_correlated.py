@@ -209,8 +209,7 @@ def correlated_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFig
     if design is None:
         return []
     family = design.family
-    gaussian = family is not None and family.name == "gaussian" and \
-        family.link_name == "identity"
+    gaussian = family is not None and family.least_squares and family.link_name == "identity"
     figs = []
     for j in correlated_blocks(design):
         figs.append(intercept_slope_figure(idata, design, j, dpi, gaussian))

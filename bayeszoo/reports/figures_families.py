@@ -171,7 +171,7 @@ def predictive_figures(idata, dpi: int) -> list[EmbeddedFigure]:
     from bayeszoo.inference.predict import fit_family
 
     family = fit_family(idata)
-    if family.name == "bernoulli":
+    if family.binary:
         return [binary_bars_figure(idata, dpi), calibration_figure(idata, dpi)]
     if family.discrete:
         return [rootogram_figure(idata, dpi)]
