@@ -26,11 +26,11 @@ browser:
 	  { (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) >/dev/null 2>&1 || \
 	    echo "chromium could not be installed: the browser test will be skipped"; }
 
-# The suite on two workers; the reference-value sampling runs (marked slow, about 40 minutes on
-# two cores) run with `make test-slow`.
+# The suite on two workers with one reference-value sampling run per fixture (marked reference);
+# all the slow runs (about 25 minutes on two quiet cores) with `make test-slow`.
 test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2 -m "not slow"
+	$(BIN)/python -m pytest -n 2 -m "not slow or reference"
 
 test-slow: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 -m slow

@@ -21,6 +21,7 @@ def fits() -> dict:
     return {name: bz.fit(name, **SAMPLER) for name in ("mcycle_bnn", "mcycle_cr20")}
 
 
+@pytest.mark.reference
 @pytest.mark.slow
 def test_function_space_convergence_and_loo_beside_the_spline(fits):
     h = headline(fits["mcycle_bnn"])

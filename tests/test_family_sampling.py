@@ -46,6 +46,7 @@ def reference_fit(request, wave2):
     return request.param, idata, wave2[request.param]
 
 
+@pytest.mark.reference
 def test_reference_posteriors_match_brms(reference_fit):
     """Every parameter's posterior mean within 0.1 brms posterior sd, its sd within 10 %,
     p_loo within 2 and elpd_loo within 1.5 of brms's (4 × 3000 draws)."""
@@ -60,6 +61,7 @@ def test_reference_posteriors_match_brms(reference_fit):
     assert abs(res["elpd_loo"] - ref["loo"]["elpd_loo"]) < 1.5
 
 
+@pytest.mark.reference
 def test_reference_epred_matches_brms(reference_fit):
     """``bz.predict(kind="epred")``'s posterior mean per row against brms's
     ``posterior_epred`` (within 5 % or 0.05 counts)."""

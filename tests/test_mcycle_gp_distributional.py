@@ -55,6 +55,7 @@ def _draws(idata, name: str) -> np.ndarray:
     return np.asarray(idata.posterior[name].values, dtype=float).ravel()
 
 
+@pytest.mark.reference
 @pytest.mark.slow
 @pytest.mark.parametrize("key", list(MODELS))
 def test_matches_brms(fits, key):

@@ -124,6 +124,7 @@ def test_a_fold_that_holds_out_a_whole_factor_level_under_a_flat_prior_is_named(
         bz.kfold(small_factor_fit, folds=(np.arange(8) + 1) % 4)  # the first refit fails
 
 
+@pytest.mark.reference
 @pytest.mark.slow
 def test_reloo_refits_the_high_k_observations_of_mcycle_cr20_fx(tmp_path):
     idata = bz.fit("mcycle_cr20_fx", seed=1, progress=False)

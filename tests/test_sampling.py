@@ -48,6 +48,7 @@ def mcycle_fit():
 # --------------------------------------------------------------------------- brms references
 
 
+@pytest.mark.reference
 @pytest.mark.slow
 def test_radon_matches_brms(radon_fit, brms_ref):
     import arviz as az

@@ -165,6 +165,7 @@ TINY_PRIORS = {"Intercept": "normal(0, 1)", "b": "normal(0, 1)", "sigma": "norma
 TINY_SAMPLER = {"chains": 2, "draws": 200, "tune": 200}
 
 
+@pytest.mark.reference
 @pytest.mark.slow
 def test_sbc_passes_for_the_model_and_fails_for_a_wrong_likelihood_scale(tiny_data):
     good = bz.sbc("y ~ 1 + x", tiny_data, n_sims=80, priors=TINY_PRIORS, seed=5, **TINY_SAMPLER)

@@ -114,6 +114,7 @@ def te_fit(air):
                      parameterization="centered", progress=False)
 
 
+@pytest.mark.reference
 @pytest.mark.slow
 def test_te_converges_without_divergences(te_fit, ref):
     assert max_rhat(te_fit) < 1.01
