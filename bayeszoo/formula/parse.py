@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from .errors import FormulaError, malformed
 from .text import Symbol, colname, has_top, literal, quote_name, split_top, strip
@@ -50,10 +51,10 @@ class SmoothTerm:
 
 
 @dataclass
-class GpTerm:
-    """``gp(x, ...)``: brms's Gaussian-process term (``k``, ``c``, ``scale``, ``by``, ``cov``,
-    ``iso``, ``gr`` as R values)."""
+class CallTerm:
+    """A term written as a call of covariates with named arguments kept as R values."""
 
+    function: ClassVar[str] = ""
     text: str
     variables: tuple[str, ...]
     args: dict[str, object] = field(default_factory=dict)
@@ -62,23 +63,23 @@ class GpTerm:
     def to_string(self) -> str:
         parts = [quote_name(v) for v in self.variables]
         parts += [f"{k}={_r_value(v)}" for k, v in self.args.items()]
-        return f"gp({', '.join(parts)})"
+        return f"{self.function}({', '.join(parts)})"
 
 
 @dataclass
-class NnTerm:
+class GpTerm(CallTerm):
+    """``gp(x, ...)``: brms's Gaussian-process term (``k``, ``c``, ``scale``, ``by``, ``cov``,
+    ``iso``, ``gr`` as R values)."""
+
+    function: ClassVar[str] = "gp"
+
+
+@dataclass
+class NnTerm(CallTerm):
     """``nn(x1, x2, ..., hidden=20, activation="tanh")``: a neural network of the covariates
     (bayeszoo's own term; neither brms nor mgcv has one) with its arguments as R values."""
 
-    text: str
-    variables: tuple[str, ...]
-    args: dict[str, object] = field(default_factory=dict)
-    pos: int = 0
-
-    def to_string(self) -> str:
-        parts = [quote_name(v) for v in self.variables]
-        parts += [f"{k}={_r_value(v)}" for k, v in self.args.items()]
-        return f"nn({', '.join(parts)})"
+    function: ClassVar[str] = "nn"
 
 
 @dataclass
