@@ -111,7 +111,7 @@ def table(results: dict) -> list[str]:
     return rows
 
 
-def write_notes(results: dict, failures: dict) -> str:
+def write_notes(results: dict, failures: dict, missing: list[tuple[str, str]]) -> str:
     from bayeszoo import SbcResult
 
     now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -139,6 +139,9 @@ def write_notes(results: dict, failures: dict) -> str:
     if failures:
         lines += ["Not run to the end:", ""]
         lines += [f"- {n} ({b}): {msg}" for (n, b), msg in failures.items()] + [""]
+    if missing:
+        lines += ["Not run yet (`python benchmarks/sbc.py` resumes with them): "
+                  + ", ".join(f"{n} ({b})" for n, b in missing) + ".", ""]
     lines += ["Priors (brms names; `normal(0, s)` on a scale is its half-normal):", ""]
     for name in dict.fromkeys(n for n, _ in results):
         r = SbcResult.load(next(p for (n, _), p in results.items() if n == name))
@@ -211,7 +214,9 @@ def main() -> None:
 
         for (name, backend), path in results.items():
             save_png(SbcResult.load(path).plot(), result_path(name, backend, "png"))
-    section = write_notes(results, failures)
+    missing = [(n, b) for b in args.backends for n in zoo.names()
+               if (n, b) not in results and (n, b) not in failures]
+    section = write_notes(results, failures, missing)
     write_text_atomically(NOTES, section)
     splice(section)
     print(json.dumps({"results": len(results), "failed": [f"{n} ({b})" for n, b in failures]}))
