@@ -316,8 +316,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     import traceback
     from pathlib import Path
 
-    from bayeszoo.api import fit, fit_reml, headline
     from bayeszoo.inference.compare import compare
+    from bayeszoo.main_job import default_workers, fit_models
     from bayeszoo.models import zoo
     from bayeszoo.paths import check_writable
     from bayeszoo.reports import report
@@ -328,35 +328,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     code = _fit_names(models)
     if code is not None:
         return code
+    workers = args.workers or default_workers(len(models))
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
-    fits, remls, failed, timings, heads = {}, {}, [], {}, {}
     n = len(models)
-    for i, name in enumerate(models, 1):
-        entry = zoo.get(name)
-        say(f"[{i}/{n}] {name}: {entry.formula}")
-        t = time.perf_counter()
-        try:
-            fits[name] = fit(name, backend=args.backend, **_sampler_kwargs(args))
-        except Exception as exc:  # noqa: BLE001 - report every failure, go on with the rest
-            failed.append(name)
-            _warn(f"{name}: sampling failed: {type(exc).__name__}: {exc}")
-            if not args.quiet:
-                traceback.print_exc()
-            continue
-        timings[name] = round(time.perf_counter() - t, 2)
-        if entry.reml_formula:
-            try:
-                remls[name] = fit_reml(name)
-            except Exception as exc:  # noqa: BLE001
-                failed.append(f"{name} (REML)")
-                _warn(f"{name}: REML twin failed: {type(exc).__name__}: {exc}")
-        h = heads[name] = headline(fits[name])
-        say(f"      {args.backend}: {timings[name]:.1f} s (compile "
+    say(f"fitting {n} model(s) with {args.backend}"
+        + (f" in {workers} worker processes" if workers > 1 else ""))
+
+    def done(i: int, run) -> None:
+        for step, message, trace in run.failures:
+            _warn(f"{run.name}: {step} failed: {message}")
+            if not args.quiet and step == "sampling":
+                print(trace, file=sys.stderr)
+        if run.idata is None:
+            return
+        h = run.head
+        say(f"[{i}/{n}] {run.name}: {zoo.get(run.name).formula}\n"
+            f"      {args.backend}: {run.seconds:.1f} s (compile "
             f"{h.get('compile_seconds', float('nan')):.1f} s), elpd_loo {h.get('elpd_loo')}, "
             f"p_loo {h.get('p_loo')}"
-            + (f"; REML edf_total {remls[name].edf_total:.2f}" if name in remls else ""))
-        for w in _diagnostic_warnings(name, fits[name], h):
+            + (f"; REML edf_total {run.reml.edf_total:.2f}" if run.reml is not None else ""))
+        for w in _diagnostic_warnings(run.name, run.idata, h):
             _warn(w)
+
+    runs = fit_models(models, args.backend, _sampler_kwargs(args), workers, done)
+    fits = {name: r.idata for name, r in runs.items() if r.idata is not None}
+    remls = {name: r.reml for name, r in runs.items() if r.reml is not None}
+    heads = {name: r.head for name, r in runs.items() if r.idata is not None}
+    timings = {name: r.seconds for name, r in runs.items() if r.idata is not None}
+    failed = [name if step == "sampling" else f"{name} (REML)"
+              for name, r in runs.items() for step, _, _ in r.failures]
 
     # one comparison table per dataset
     tables = {}
@@ -499,6 +499,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "compare, write report/index.html")
     _add_sampler_args(p)
     p.add_argument("--models", nargs="+", metavar="NAME", help="zoo models to fit instead")
+    p.add_argument("--workers", type=count(1),
+                   help="worker processes fitting models side by side (default: one per core)")
     p.add_argument("-o", "--output", default="report/index.html", help="report path")
     p.set_defaults(func=cmd_run)
     _add_sbc_parser(sub)

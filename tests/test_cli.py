@@ -106,11 +106,19 @@ def test_reml_formula_with_bundled_data_and_csv(tmp_path):
 
 
 def test_run_small(tmp_path):
+    """Two models fitted side by side in spawned workers (the default on a machine with two
+    or more cores) give what one process fitting them in turn gives."""
     out = tmp_path / "report" / "index.html"
     res = run_cli("run", "--models", "radon_pooled", "radon_intercept", *SMALL, "--quiet",
-                  "-o", str(out), check=False)
+                  "--workers", "2", "-o", str(out), check=False)
     assert res.returncode == 0, res.stderr
     head = last_json(res.stdout)
+    serial = run_cli("run", "--models", "radon_pooled", "radon_intercept", *SMALL, "--quiet",
+                     "--workers", "1", "-o", str(tmp_path / "serial.html"))
+    rows = {k: {m: {a: v for a, v in row.items() if a != "seconds"}
+                for m, row in h["models"].items()} for k, h in
+            (("parallel", head), ("serial", last_json(serial.stdout)))}
+    assert rows["parallel"] == rows["serial"]
     assert head["failed"] == [] and head["report"] == str(out) and out.exists()
     assert head["models"]["radon_intercept"]["reml_edf_total"] == pytest.approx(40.567, abs=1e-2)
     assert "PSIS-LOO comparison" in res.stdout and "edf_total+aux" in res.stdout
