@@ -69,8 +69,8 @@ def brms_posterior(spec: ModelSpec, draws: dict[str, np.ndarray],
             z = np.asarray(draws[bs.z_site], dtype=float).reshape(c, d, *bs.z_shape)
             names = dd.blocks[bs.index].names
             block_scales = [scales[s] for s in bs.scale_sites]
-            out[names.coef] = bs.structure.from_centered(z) if spec.centered else \
-                bs.structure.coefficients(block_scales, z, NUMPY)
+            out[names.coef] = bs.from_centered({**intercepts, bs.z_site: z}) \
+                if spec.centered else bs.structure.coefficients(block_scales, z, NUMPY)
             if names.z is not None:
                 out[names.z] = z
     return out

@@ -69,10 +69,9 @@ def block_coefficients(ps: PredictorSpec, values: dict[str, Any], centered: bool
     (:func:`~bayeszoo.structures.network.block_contribution`)."""
     out = []
     for bs in ps.blocks:
-        z = values[bs.z_site]
-        out.append(bs.structure.from_centered(z) if centered else block_contribution(
-            bs.structure, bs.structure.coefficients([values[s] for s in bs.scale_sites], z, ops),
-            ops))
+        out.append(bs.from_centered(values) if centered else block_contribution(
+            bs.structure, bs.structure.coefficients([values[s] for s in bs.scale_sites],
+                                                    values[bs.z_site], ops), ops))
     return out
 
 

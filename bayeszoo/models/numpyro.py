@@ -89,7 +89,8 @@ def prior_distribution(prior: Prior, support: str, shape: tuple[int, ...] = ()):
 
 def sample_sites(spec: ModelSpec) -> dict[str, Any]:
     """``numpyro.sample`` every site of ``spec`` in order; a centered block's coefficients are
-    drawn from ``Normal(0, sd)`` (the structure's ``centered_scale``)."""
+    drawn from ``Normal(0, sd)`` (the structure's ``centered_scale``; around the intercept for a
+    block centered on it, :class:`~bayeszoo.models.spec.BlockSpec`)."""
     import numpyro
     import numpyro.distributions as dist
 
@@ -102,7 +103,7 @@ def sample_sites(spec: ModelSpec) -> dict[str, Any]:
         if s.name in block_of:
             bs = block_of[s.name]
             sd = bs.structure.centered_scale([values[k] for k in bs.scale_sites], jax_ops())
-            d = dist.Normal(0.0, sd).expand(s.shape)
+            d = dist.Normal(bs.centered_mean(values), sd).expand(s.shape)
         else:
             d = prior_distribution(s.prior, s.support, s.shape)
         values[s.name] = numpyro.sample(s.name, d)

@@ -122,7 +122,7 @@ def build_pymc(design: Design, priors: dict | None = None,
                 bs = block_of[s.name]
                 sd = bs.structure.centered_scale([values[k] for k in bs.scale_sites],
                                                  pytensor_ops())
-                values[s.name] = pm.Normal(s.name, mu=0.0, sigma=sd,
+                values[s.name] = pm.Normal(s.name, mu=bs.centered_mean(values), sigma=sd,
                                            shape=tuple(int(k) for k in s.shape))
             else:
                 values[s.name] = prior_variable(s.name, s.prior, s.support, s.shape)

@@ -53,13 +53,31 @@ class Site:
 @dataclass(frozen=True)
 class BlockSpec:
     """A block as the backends see it: its index in the predictor's ``Design.blocks``, the
-    sites of its scales and of its standardized coefficients, and its structure."""
+    sites of its scales and of its standardized coefficients, and its structure.
+
+    ``centered_on``: when sampled centered, the intercept site its draws are centered on. A
+    random intercept (each row in one level, weight 1) in a predictor with an intercept is
+    sampled as the levels' own intercepts, ``u_j ~ Normal(Intercept, sd)``, and its
+    coefficients are ``u_j - Intercept`` (hierarchical centering, Gelfand, Sahu & Carlin 1995):
+    with many rows per level, the data fix each ``u_j`` and ``Intercept`` is their mean, where
+    ``r_j ~ Normal(0, sd)`` would leave a ridge along which ``Intercept`` and every ``r_j`` move
+    together. The first such block of a predictor is centered on its intercept."""
 
     index: int
     scale_sites: tuple[str, ...]
     z_site: str
     structure: Any
     z_shape: tuple[int, ...]
+    centered_on: str | None = None
+
+    def centered_mean(self, values: dict[str, Any]):
+        """The mean of the block's centered draws: the intercept's value (a trailing axis
+        added, to broadcast over the levels), or 0."""
+        return 0.0 if self.centered_on is None else values[self.centered_on][..., None]
+
+    def from_centered(self, values: dict[str, Any]):
+        """The block's coefficients from its centered draws in ``values``."""
+        return self.structure.from_centered(values[self.z_site] - self.centered_mean(values))
 
 
 @dataclass(frozen=True)
@@ -266,7 +284,12 @@ def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
             scale = defaults[_intercept_site(d.dpar)].named["sigma"]
             structure = structure.with_prior_sd(tuple(
                 coefficient_sd(cp, parsed, scale, used) for cp in blk.names.coef_priors))
-        blocks.append(BlockSpec(j, tuple(scale_sites), f"z_{tag}{j}", structure, z_shape))
+        on_intercept = (parameterization == "centered" and intercept is not None
+                        and structure.kind == "iid" and blk.is_indicator
+                        and blk.weights.ndim == 1 and bool(np.all(blk.weights == 1))
+                        and not any(b.centered_on for b in blocks))
+        blocks.append(BlockSpec(j, tuple(scale_sites), f"z_{tag}{j}", structure, z_shape,
+                                intercept if on_intercept else None))
     X = np.asarray(d.X, dtype=float)
     x_means = X[:, fixed_cols].mean(axis=0) if fixed_cols else np.zeros(0)
     link = None if d.dpar is None else d.family.aux_parameter(d.dpar).link
