@@ -1,5 +1,3 @@
-import sys
+from bayeszoo.cli import console_main
 
-from bayeszoo.cli import main
-
-sys.exit(main())
+console_main()

@@ -523,5 +523,22 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def console_main() -> None:
+    """The ``bayeszoo`` command: :func:`main`, then the process ends at once. Everything it
+    writes is flushed and closed by then; what the interpreter would still do is tear down the
+    loaded libraries (XLA's compiled programs and clients), 0.5–1 s after a fit that no one
+    waits for (``benchmarks/RESULTS_latency.md``)."""
+    import contextlib
+    import logging
+    import os
+
+    code = main()
+    logging.shutdown()
+    with contextlib.suppress(BrokenPipeError):  # `bayeszoo list | head -1`
+        sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()
