@@ -157,11 +157,11 @@ def check_na(data: pd.DataFrame, columns: dict[str, object], used: list[str], na
     """``data`` with a fresh index; a NaN in a used column raises naming the column and the terms
     that read it (``users(col)``), or, with ``na_action="drop"``, those rows are dropped with a
     warning giving the count."""
-    sub = data[[columns[c] for c in used]]
-    counts = sub.isna().sum()
-    bad = {str(c): int(v) for c, v in counts.items() if v}
+    counts = {str(columns[c]): int(data[columns[c]].isna().sum()) for c in used}
+    bad = {c: v for c, v in counts.items() if v}
     if not bad:
         return data.reset_index(drop=True)
+    sub = data[[columns[c] for c in used]]
     if na_action == "raise":
         desc = ", ".join(f"{c!r} ({v} rows, {users(c)})" for c, v in bad.items())
         raise FormulaError(f"missing values (NaN) in column {desc} of {formula!r}; drop or impute "

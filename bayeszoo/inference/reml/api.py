@@ -209,15 +209,16 @@ def make_fit(d: Design, likelihood, r: EngineResult,
              if "log_theta" in r.param_names else getattr(likelihood, "fixed_theta", None))
     y = likelihood.y  # mgcv's response: proportions for binomial models
     fitted = r.fitted[:, 0]
+    index = pd.Index(names)
     return RemlFit(
         design=d, method=r.method, family=d.family,
-        coef=pd.Series(r.beta[order], index=pd.Index(names)), fitted=fitted,
+        coef=pd.Series(r.beta[order], index=index), fitted=fitted,
         linear_predictors=r.eta[:, 0], residuals=y - fitted, sp=sp, sd=sd,
         scale=float(r.scale), reml_scale=float(r.reml_scale),
         scale_estimated=likelihood.scale_param is not None or getattr(likelihood, "quadratic",
                                                                       False),
         reml_score=float(r.score), criterion=float(r.criterion), edf=edf,
-        edf_total=float(np.sum(edf_int)), edf_coef=pd.Series(edf_int[order], index=names),
+        edf_total=float(np.sum(edf_int)), edf_coef=pd.Series(edf_int[order], index=index),
         theta=theta, deviance=float(r.deviance),
         null_deviance=likelihood.null_deviance(layout.offsets()[:, 0], d.has_intercept,
                                                r.params),

@@ -211,8 +211,6 @@ class GaussianEngine:
             psi[free] = x
             return self.try_state(psi)
 
-        if free.size and evaluate(psi0[free]) is None:
-            raise NotPositiveDefinite("singular at the starting parameters")
         if not free.size:
             return self.state(psi0), NewtonInfo(0, True, np.zeros(0))
         return minimize(evaluate, lambda st: self.profile_grad_hess(st, free), psi0[free],
