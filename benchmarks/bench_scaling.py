@@ -46,45 +46,32 @@ def simulate(n: int, groups: int, seed: int = 0):
 def worker(n: int, groups: int, chains: int, draws: int, tune: int,
            parameterization: str, dense_mass: bool) -> dict:
     import numpy as np
+    import pandas as pd
 
     y, X, g = simulate(n, groups)
+    df = pd.DataFrame({"y": y, "x1": X[:, 1], "x2": X[:, 2],
+                       "g": pd.Categorical.from_codes(g, [str(i) for i in range(groups)])})
     t0, cpu0 = time.perf_counter(), time.process_time()
-    import scipy.sparse as sp
+    from bayeszoo.inference.convergence import ess_bulk, rhat
+    from bayeszoo.inference.sampling import draw_posterior
 
-    from bayeszoo.design import Block, Design
-    from bayeszoo.inference.sampling import _run_numpyro
-    from bayeszoo.models.priors import model_spec
-
-    Z = sp.csr_matrix((np.ones(n), (np.arange(n), g)), shape=(n, groups))
-    block = Block(name="g", kind="re", coef="Intercept", term="(1 | g)", Z=Z,
-                  labels=[str(i) for i in range(groups)], index=g.astype(np.int64),
-                  weights=np.ones(n))
-    design = Design(formula="y ~ 1 + x1 + x2 + (1 | g)", response="y", y=y, X=X,
-                    column_names=["Intercept", "x1", "x2"], blocks=[block])
-    spec = model_spec(design, None, parameterization)
-    sites, stats, timing = _run_numpyro(design, spec, chains=chains, draws=draws, tune=tune,
-                                        seed=1, target_accept=0.8, dense_mass=dense_mass,
-                                        progress=False)
+    fit = draw_posterior("y ~ 1 + x1 + x2 + (1 | g)", df, chains=chains, draws=draws, tune=tune,
+                         seed=1, parameterization=parameterization, dense_mass=dense_mass,
+                         progress=False, log_likelihood=False)
     wall = time.perf_counter() - t0
     cpu = time.process_time() - cpu0
-
-    import arviz as az
-
-    ess_ds = az.ess(az.convert_to_dataset({k: np.asarray(v) for k, v in sites.items()}),
-                    method="bulk")
-    rhat_ds = az.rhat(az.convert_to_dataset({k: np.asarray(v) for k, v in sites.items()}))
-    ess = min(float(np.min(v.values)) for v in ess_ds.data_vars.values())
-    rhat = max(float(np.max(v.values)) for v in rhat_ds.data_vars.values())
-    n_steps = int(np.asarray(stats["n_steps"]).sum())
-    sampling = float(timing["sampling"])
+    ess = min(float(np.min(ess_bulk(a))) for a in fit.posterior.values())
+    max_rhat = max(float(np.max(rhat(a))) for a in fit.posterior.values())
+    n_steps = int(np.asarray(fit.stats["n_steps"]).sum())
+    sampling = float(fit.attrs["sampling_seconds"])
     # leapfrog steps of the warm-up are not recorded: estimate them at the draws' mean
     gradients = n_steps * (draws + tune) / draws
     return {"rows": n, "groups": groups, "parameterization": parameterization,
             "dense_mass": dense_mass, "chains": chains, "draws": draws, "tune": tune,
-            "chain_method": timing.get("chain_method"), "wall_s": wall, "cpu_s": cpu,
-            "compile_s": float(timing["compile"]), "sampling_s": sampling,
+            "chain_method": fit.attrs.get("chain_method"), "wall_s": wall, "cpu_s": cpu,
+            "compile_s": float(fit.attrs["compile_seconds"]), "sampling_s": sampling,
             "min_bulk_ess": ess, "ess_per_s_sampling": ess / sampling, "ess_per_s_wall": ess / wall,
-            "max_rhat": rhat, "divergences": int(np.asarray(stats["diverging"]).sum()),
+            "max_rhat": max_rhat, "divergences": int(np.asarray(fit.stats["diverging"]).sum()),
             "mean_steps_per_draw": n_steps / (chains * draws),
             "us_per_gradient": 1e6 * sampling / gradients}
 

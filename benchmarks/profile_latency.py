@@ -30,7 +30,6 @@ import importlib  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import shutil  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -164,10 +163,10 @@ def stage_table(seconds: dict[str, float]) -> dict[str, float]:
 
 
 def command(backend: str) -> list[str]:
-    exe = str(Path(sys.executable).with_name("bayeszoo"))
-    if not Path(exe).exists():
-        exe = shutil.which("bayeszoo") or exe
-    return [exe, "fit", MODEL, "--backend", backend]
+    """``bayeszoo fit`` as ``python -m bayeszoo`` (run in the tree it times, see
+    :func:`time_command`): the installed ``bayeszoo`` script would import this tree's entry
+    point even where ``PYTHONPATH`` names another tree."""
+    return [sys.executable, "-m", "bayeszoo", "fit", MODEL, "--backend", backend]
 
 
 def source_env(source: Path | None) -> dict[str, str]:
@@ -179,7 +178,8 @@ def source_env(source: Path | None) -> dict[str, str]:
 def time_command(backend: str, source: Path | None = None) -> float:
     t0 = time.perf_counter()
     proc = subprocess.run(command(backend), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True, env=source_env(source))
+                          text=True, env=source_env(source),
+                          cwd=source or Path(__file__).resolve().parents[1])
     if proc.returncode != 0:
         raise RuntimeError(f"bayeszoo fit {MODEL} --backend {backend} failed:\n"
                            f"{proc.stderr[-2000:]}")

@@ -53,8 +53,10 @@ PRIORS: dict[str, dict[str, str]] = {
 #: radon_states (12,777 rows) 2 × (300 + 300).
 SAMPLER = {"chains": 2, "draws": 500, "tune": 500}
 SAMPLER_BY_MODEL = {"radon_states": {"chains": 2, "draws": 300, "tune": 300}}
-#: Fewer simulations where one refit takes long (radon_states: 12,777 rows, ~400 parameters).
-SIMS_CAP = {"radon_states": 40}
+#: Fewer simulations where one refit takes long (radon_states: 12,777 rows, ~400 parameters;
+#: the Bayesian networks: hundreds of weights, deep trees).
+SIMS_CAP = {"radon_states": 40, "mcycle_bnn": 20, "mcycle_bnn_distributional": 20,
+            "penguins_bnn": 20}
 ACCEPTANCE = ("radon_intercept", "numpyro", 200)
 
 
