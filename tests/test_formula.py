@@ -407,3 +407,21 @@ def test_odd_column_names_are_handled_or_rejected(name, backticks):
         assert d.blocks[0].name == name and d.blocks[0].labels == ["a", "b"]
     except ValueError as e:
         assert isinstance(e, FormulaError) and not backticks
+
+
+def test_constant_fixed_parts_match_formulaic():
+    """``1`` and ``0`` are built without formulaic: the same columns, names and state as
+    formulaic gives, and the same columns when evaluated from that state."""
+    import formulaic
+
+    from bayeszoo.formula.expressions import CONSTANT_SPECS, evaluate, fit_expression
+
+    frame = pd.DataFrame({"_bzv0_": np.arange(5.0)})
+    for spec in CONSTANT_SPECS:
+        mm = formulaic.model_matrix(spec, frame, na_action="raise")
+        X, names, state = fit_expression(spec, frame, {}, "the fixed effects")
+        np.testing.assert_array_equal(X, np.asarray(mm, dtype=float))
+        assert names == state["columns"] == [str(c) for c in mm.columns]
+        assert state["transform_state"] == dict(mm.model_spec.transform_state)
+        np.testing.assert_array_equal(evaluate(state, frame.iloc[:3], {}, "new data"),
+                                      np.asarray(mm, dtype=float)[:3])
