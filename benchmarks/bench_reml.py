@@ -17,6 +17,8 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -68,12 +70,52 @@ def _median_ms(fn, repeats: int) -> float:
     return 1e3 * statistics.median(times)
 
 
+#: The Gaussian cases of every version: formula and bundled dataset.
+COMMON_CASES = {"mcycle cr k=20": ("accel ~ 1 + s(times, bs='cr', k=20)", "load_mcycle"),
+                "radon re": ("log_radon ~ 1 + s(county, bs='re')", "load_radon")}
+
+
+def common_worker(repeats: int) -> dict:
+    """Median ms of ``bz.reml`` from the formula and on a prebuilt design, for
+    :data:`COMMON_CASES`, with only the API every version has."""
+    out = {}
+    for case, (formula, loader) in COMMON_CASES.items():
+        df = getattr(bz.datasets, loader)()
+        d = bz.design(formula, df)
+        out[case] = {"formula_to_fit_ms": _median_ms(lambda f=formula, x=df: bz.reml(f, x),
+                                                     repeats),
+                     "fit_only_ms": _median_ms(lambda dd=d: bz.reml(dd), repeats)}
+    return out
+
+
+def compare_versions(baseline: Path, rounds: int, repeats: int) -> dict:
+    """:func:`common_worker` in fresh processes of this tree and of ``baseline``, alternating;
+    the median over ``rounds`` per tree, case and measure."""
+    trees = {"this": Path(__file__).resolve().parents[1], "baseline": baseline.resolve()}
+    runs: dict[str, list[dict]] = {name: [] for name in trees}
+    for _ in range(rounds):
+        for name, tree in trees.items():
+            proc = subprocess.run([sys.executable, __file__, "--common-worker", "--repeats",
+                                   str(repeats)], capture_output=True, text=True, check=True,
+                                  cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)})
+            runs[name].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return {name: {case: {m: statistics.median(r[case][m] for r in rs)
+                          for m in ("formula_to_fit_ms", "fit_only_ms")}
+                   for case in COMMON_CASES} for name, rs in runs.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--out", type=Path,
                         default=Path(__file__).resolve().parent / "results" / "reml.json")
+    parser.add_argument("--baseline", type=Path, help="an earlier version's source tree")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--common-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.common_worker:
+        print(json.dumps(common_worker(args.repeats)))
+        return
 
     rows = []
     for case in _cases():
@@ -97,11 +139,23 @@ def main() -> None:
         name = r['case'].replace('|', '\\|')
         print(f"| {name} | {r['n']} | {f2f} | {r['fit_only_ms']:.2f} | {ref} |")
 
+    versions = None
+    if args.baseline:
+        versions = compare_versions(args.baseline, args.rounds, args.repeats)
+        print(f"\nSame load, fresh processes alternating, median of {args.rounds} rounds:\n")
+        print("| model | formula→fit: baseline / this (ms) | fit: baseline / this (ms) |")
+        print("|---|---:|---:|")
+        for case in COMMON_CASES:
+            b, t = versions["baseline"][case], versions["this"][case]
+            print(f"| {case} | {b['formula_to_fit_ms']:.2f} / {t['formula_to_fit_ms']:.2f} "
+                  f"| {b['fit_only_ms']:.2f} / {t['fit_only_ms']:.2f} |")
+
     args.out.parent.mkdir(parents=True, exist_ok=True)
     result = {"benchmark": "reml", "repeats": args.repeats, "python": platform.python_version(),
               "machine": platform.machine(), "cpus": os.cpu_count(),
               "reference": "mgcv 1.8-41 and lme4 1.1 on the 2-core reference machine",
-              "cases": rows}
+              "cases": rows, "versions": versions,
+              "load_average": os.getloadavg()[0]}
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nwrote {args.out}")
 

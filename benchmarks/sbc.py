@@ -33,6 +33,7 @@ _RADON = {"Intercept": "normal(1.3, 1)", "b": "normal(0, 1)", "sd": "normal(0, 1
           "sigma": "normal(0, 1)"}
 _MCYCLE = {"Intercept": "normal(-25, 25)", "b": "normal(0, 25)", "sds": "normal(0, 25)",
            "sigma": "normal(0, 25)"}
+_EPILEPSY = {"Intercept": "normal(1.5, 1)", "b": "normal(0, 0.5)", "sd": "normal(0, 0.5)"}
 #: Proper priors per zoo model: the data's scale (log radon: mean 1.3, sd 0.8; mcycle's
 #: acceleration: mean -25, sd 48), half-normal for scales.
 PRIORS: dict[str, dict[str, str]] = {
@@ -48,6 +49,18 @@ PRIORS: dict[str, dict[str, str]] = {
     "mcycle_cr50": _MCYCLE,
     "mcycle_cr20_fx": {k: v for k, v in _MCYCLE.items() if k != "sds"},
     "mcycle_tp": _MCYCLE,
+    # log counts: brms's Student-t intercept and the flat slopes made proper would simulate
+    # rates beyond what a Poisson draw can hold (exp of a t(3) draw of 50)
+    "epilepsy_poisson": _EPILEPSY,
+    "epilepsy_negbinomial": {**_EPILEPSY, "shape": "gamma(2, 0.5)"},
+    "quine_negbinomial": {"Intercept": "normal(2.5, 1)", "b": "normal(0, 0.5)",
+                          "shape": "gamma(2, 0.5)"},
+    # sigma ~ s(times) on the log scale: brms's half-t(3, 35.6) smooth sd would give sigmas of
+    # e^100
+    "mcycle_distributional": {"Intercept": "normal(-25, 25)", "bs_stimes_1": "normal(0, 25)",
+                              "sds_stimes_1": "normal(0, 25)", "Intercept_sigma": "normal(3, 1)",
+                              "bs_sigma_stimes_1": "normal(0, 1)",
+                              "sds_sigma_stimes_1": "normal(0, 1)"},
 }
 #: Refits: 2 chains of 500 draws after 500 warm-up iterations (the zoo entry's target_accept);
 #: radon_states (12,777 rows) 2 × (300 + 300).
