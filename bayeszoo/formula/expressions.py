@@ -83,13 +83,13 @@ def fit_expression(spec: str, frame: pd.DataFrame, reverse: dict[str, str],
                    what: str) -> tuple[np.ndarray, list[str], dict[str, Any]]:
     """Evaluate formulaic's ``spec`` on the aliased ``frame``: ``(X, brms column names,
     state)``."""
-    import formulaic
-
     X = _constant_columns(spec, len(frame))
     if X is not None:
         names = list(CONSTANT_SPECS[spec])
         return X, names, {"spec": spec, "transform_state": {}, "columns": names,
                           "names": names}
+    import formulaic
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -115,11 +115,11 @@ def fit_expression(spec: str, frame: pd.DataFrame, reverse: dict[str, str],
 def evaluate(state: dict[str, Any], frame: pd.DataFrame, reverse: dict[str, str],
              where: str) -> np.ndarray:
     """The columns of a fitted expression on a new aliased ``frame``."""
-    import formulaic
-
     X = _constant_columns(state["spec"], len(frame))
     if X is not None:
         return X
+    import formulaic
+
     spec = formulaic.ModelSpec(formula=state["spec"], transform_state=state["transform_state"])
     try:
         with warnings.catch_warnings():

@@ -22,7 +22,6 @@ the linear functions (null space ``1, x`` before the constraint).
 from __future__ import annotations
 
 import numpy as np
-from scipy.interpolate import BSpline
 
 from .state import decode_array, encode_array
 
@@ -68,6 +67,10 @@ class PSBasis:
         self.S = D.T @ D
         self.rank = self.k - 2
         self.null_space_dim = 2
+        # imported here: scipy.interpolate (with scipy.optimize) takes 0.2-0.4 s to import, which
+        # every model without a P-spline would pay
+        from scipy.interpolate import BSpline
+
         self._spl = BSpline(self.knots, np.eye(self.k), self.degree, extrapolate=False)
         self._dspl = self._spl.derivative()
         self.lower = self.knots[self.degree]
