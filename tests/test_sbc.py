@@ -115,6 +115,10 @@ def small_result() -> SbcResult:
 def test_result_file_round_trip_and_damaged_files(tmp_path):
     r = small_result()
     assert not r.inside_band()["sigma"] and r.pvalues["sigma"] < 1e-3
+    assert r.familywise_pvalue() == pytest.approx(2 * r.pvalues["sigma"])
+    calibrated = SbcResult(ranks=r.ranks[["b_Intercept"]], max_rank=99, ess=r.ess, kept=r.kept,
+                           diagnostics=r.diagnostics)
+    assert calibrated.familywise_pvalue() == min(1.0, calibrated.pvalues.iloc[0]) > 0.05
     path = r.save(tmp_path / "out" / "sbc.json")
     back = SbcResult.load(path)
     pd.testing.assert_frame_equal(back.ranks, r.ranks, check_dtype=False)

@@ -61,6 +61,14 @@ class SbcResult:
         return pd.Series({q: uniformity_pvalue(self.ranks[q].to_numpy(), self.max_rank)
                           for q in self.quantities}, name="p_value", dtype=float)
 
+    def familywise_pvalue(self) -> float:
+        """The smallest p-value times the number of quantities, at most 1 (Bonferroni; equal to
+        Holm's for the smallest): the p-value of "every quantity is uniform". A model with many
+        quantities (radon's 85 county effects) has some p-values below 0.05 by chance; this one
+        is below 0.05 in at most one calibrated model in twenty."""
+        p = self.pvalues
+        return float(min(1.0, p.min() * len(p)))
+
     def band(self, alpha: float = 0.05) -> EcdfBand:
         """The simultaneous ``1 - alpha`` band of the ranks' ECDF."""
         return ecdf_band(self.n_sims, self.max_rank, alpha)
