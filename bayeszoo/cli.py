@@ -430,7 +430,8 @@ def cmd_sbc(args: argparse.Namespace) -> int:
     out = {"model": args.name, "backend": args.backend, "n_sims": result.n_sims,
            "pvalues": summary["p_value"].to_dict(),
            "inside_band": summary["inside_band"].to_dict(),
-           "calibrated": bool(summary["inside_band"].all()),
+           "familywise_p": round(result.familywise_pvalue(), 4),
+           "calibrated": result.familywise_pvalue() >= 0.05,
            "seconds": result.settings.get("wall_seconds")}
     if args.output:
         out["output"] = str(result.save(args.output))

@@ -221,6 +221,9 @@ def test_sbc_command_writes_the_result_and_ends_with_json(tmp_path):
     line = json.loads(proc.stdout.strip().splitlines()[-1])
     assert line["n_sims"] == 8 and set(line["pvalues"]) == {"b_Intercept", "sigma", "Intercept",
                                                             "log_lik"}
+    saved = SbcResult.load(out)
+    assert line["familywise_p"] == round(saved.familywise_pvalue(), 4)
+    assert line["calibrated"] == (saved.familywise_pvalue() >= 0.05)
     assert SbcResult.load(out).settings["priors"]["Intercept"] == "normal(1.3, 1)"
 
 
