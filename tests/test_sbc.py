@@ -224,7 +224,7 @@ def test_sbc_command_writes_the_result_and_ends_with_json(tmp_path):
     saved = SbcResult.load(out)
     assert line["familywise_p"] == round(saved.familywise_pvalue(), 4)
     assert line["calibrated"] == (saved.familywise_pvalue() >= 0.05)
-    assert SbcResult.load(out).settings["priors"]["Intercept"] == "normal(1.3, 1)"
+    assert saved.settings["priors"]["Intercept"] == "normal(1.3, 1)"
 
 
 @pytest.mark.slow
