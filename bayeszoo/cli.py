@@ -427,11 +427,12 @@ def cmd_sbc(args: argparse.Namespace) -> int:
                  progress=not args.quiet, **opts)
     summary = result.summary()
     _print_table(summary, args.quiet)
+    familywise = result.familywise_pvalue()
     out = {"model": args.name, "backend": args.backend, "n_sims": result.n_sims,
            "pvalues": summary["p_value"].to_dict(),
            "inside_band": summary["inside_band"].to_dict(),
-           "familywise_p": round(result.familywise_pvalue(), 4),
-           "calibrated": result.familywise_pvalue() >= 0.05,
+           "familywise_p": round(familywise, 4),
+           "calibrated": familywise >= 0.05,
            "seconds": result.settings.get("wall_seconds")}
     if args.output:
         out["output"] = str(result.save(args.output))
