@@ -11,6 +11,9 @@ interrupted run resumes, and ``--report-only`` rewrites the tables and plots.
 Simulations per model: ``--n-sims`` (NumPyro, default 100; radon_intercept always 200, the
 acceptance figure) and ``--n-sims-pymc`` (default 40), at most :data:`SIMS_CAP`: what two
 shared cores allow.
+
+``--seed S`` (other than :data:`SEED`) repeats the chosen models with fresh simulations, to tell
+a chance result from a fault: those results go to ``results/sbc/repeats/`` and their own table.
 """
 
 from __future__ import annotations
@@ -81,6 +84,9 @@ SAMPLER_BY_MODEL = {"radon_states": {"chains": 2, "draws": 300, "tune": 300}}
 SIMS_CAP = {"radon_states": 40, "mcycle_bnn": 20, "mcycle_bnn_distributional": 20,
             "penguins_bnn": 20}
 ACCEPTANCE = ("radon_intercept", "numpyro", 200)
+#: The seed of the main table; any other goes to :data:`REPEATS`.
+SEED = 1
+REPEATS = OUT / "repeats"
 
 
 def proper_priors(name: str) -> dict[str, str]:
@@ -97,22 +103,24 @@ def proper_priors(name: str) -> dict[str, str]:
     return {k: "normal(0, 2.5)" for k, p in spec.priors.items() if p == "flat()"}
 
 
-def result_path(name: str, backend: str, suffix: str) -> Path:
-    return OUT / f"{name}__{backend}.{suffix}"
+def result_path(name: str, backend: str, suffix: str, seed: int = SEED) -> Path:
+    if seed == SEED:
+        return OUT / f"{name}__{backend}.{suffix}"
+    return REPEATS / f"{name}__{backend}__seed{seed}.{suffix}"
 
 
-def run_one(name: str, backend: str, n_sims: int, workers: int | None) -> dict:
+def run_one(name: str, backend: str, n_sims: int, workers: int | None, seed: int = SEED) -> dict:
     import bayeszoo as bz
     from bayeszoo.reports.figures_sbc import save_png
 
     t0 = time.perf_counter()
     opts = {**SAMPLER, **SAMPLER_BY_MODEL.get(name, {})}
-    result = bz.sbc(name, n_sims=n_sims, backend=backend, priors=proper_priors(name), seed=1,
+    result = bz.sbc(name, n_sims=n_sims, backend=backend, priors=proper_priors(name), seed=seed,
                     executor="dask" if workers else None, workers=workers, **opts)
     result.settings["minutes"] = round((time.perf_counter() - t0) / 60, 2)
     result.settings["load_after"] = round(os.getloadavg()[0], 1)
-    result.save(result_path(name, backend, "json"))
-    save_png(result.plot(), result_path(name, backend, "png"))
+    result.save(result_path(name, backend, "json", seed))
+    save_png(result.plot(), result_path(name, backend, "png", seed))
     return result.settings
 
 
@@ -140,7 +148,17 @@ def table(results: dict) -> list[str]:
     return rows
 
 
-def write_notes(results: dict, failures: dict, missing: list[tuple[str, str]]) -> str:
+def repeated_results() -> dict[tuple[str, str], Path]:
+    """The results of ``--seed`` runs, keyed by model and "backend, seed S"."""
+    out = {}
+    for path in sorted(REPEATS.glob("*.json")):
+        name, backend, seed = path.stem.split("__")
+        out[(name, f"{backend}, {seed.replace('seed', 'seed ')}")] = path
+    return out
+
+
+def write_notes(results: dict, failures: dict, missing: list[tuple[str, str]],
+                repeats: dict) -> str:
     from bayeszoo import SbcResult
 
     now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -175,6 +193,10 @@ def write_notes(results: dict, failures: dict, missing: list[tuple[str, str]]) -
     if missing:
         lines += ["Not run yet (`python benchmarks/sbc.py` resumes with them): "
                   + ", ".join(f"{n} ({b})" for n, b in missing) + ".", ""]
+    if repeats:
+        lines += ["Repeated with another seed (`--seed S`: fresh parameters, responses and "
+                  "refits, the same priors and settings), to tell a chance result from a "
+                  "fault:", ""] + table(repeats) + [""]
     lines += ["Priors (brms names; `normal(0, s)` on a scale is its half-normal):", ""]
     for name in dict.fromkeys(n for n, _ in results):
         r = SbcResult.load(next(p for (n, _), p in results.items() if n == name))
@@ -182,8 +204,8 @@ def write_notes(results: dict, failures: dict, missing: list[tuple[str, str]]) -
                         if not k.startswith(("b_county", "r_")))
         lines.append(f"- {name}: {pri}")
     lines += ["", "ECDF-difference plots (grey: the simultaneous 95% band):", ""]
-    for (name, backend) in results:
-        png = result_path(name, backend, "png").relative_to(HERE)
+    for (name, backend), path in {**results, **repeats}.items():
+        png = path.with_suffix(".png").relative_to(HERE)
         lines.append(f"- [{name}, {backend}]({png.as_posix()})")
     if key in results:
         png = result_path(*key, "png").relative_to(HERE)
@@ -219,6 +241,9 @@ def main() -> None:
                         help="refit on a local Dask cluster of this many processes")
     parser.add_argument("--force", action="store_true", help="rerun results already on disk")
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--seed", type=int, default=SEED,
+                        help=f"another seed than {SEED} repeats the models into results/sbc/"
+                        "repeats/")
     args = parser.parse_args()
     names = args.models or zoo.names()
     failures: dict = {}
@@ -226,7 +251,7 @@ def main() -> None:
         for name in names:
             if args.report_only or backend not in zoo.get(name).backends:
                 continue
-            done = result_path(name, backend, "json")
+            done = result_path(name, backend, "json", args.seed)
             if done.exists() and not args.force:
                 continue
             n = ACCEPTANCE[2] if (name, backend) == ACCEPTANCE[:2] else min(
@@ -234,7 +259,7 @@ def main() -> None:
                 SIMS_CAP.get(name, args.n_sims))
             print(f"[sbc] {name} ({backend}, {n} simulations)", flush=True)
             try:
-                s = run_one(name, backend, n, args.workers)
+                s = run_one(name, backend, n, args.workers, args.seed)
                 print(f"[sbc] {name} ({backend}): {s['minutes']} min", flush=True)
             except Exception as exc:  # noqa: BLE001 - record it, go on with the other models
                 failures[(name, backend)] = f"{type(exc).__name__}: {exc}"
@@ -245,11 +270,11 @@ def main() -> None:
         from bayeszoo import SbcResult
         from bayeszoo.reports.figures_sbc import save_png
 
-        for (name, backend), path in results.items():
-            save_png(SbcResult.load(path).plot(), result_path(name, backend, "png"))
+        for path in [*results.values(), *repeated_results().values()]:
+            save_png(SbcResult.load(path).plot(), path.with_suffix(".png"))
     missing = [(n, b) for b in args.backends for n in zoo.names()
                if (n, b) not in results and (n, b) not in failures and b in zoo.get(n).backends]
-    section = write_notes(results, failures, missing)
+    section = write_notes(results, failures, missing, repeated_results())
     write_text_atomically(NOTES, section)
     splice(section)
     print(json.dumps({"results": len(results), "failed": [f"{n} ({b})" for n, b in failures]}))
