@@ -231,6 +231,7 @@ RADON_PRIORS = {"Intercept": "normal(1.3, 1)", "sd": "normal(0, 1)", "sigma": "n
 RADON_SAMPLER = {"chains": 2, "draws": 150, "tune": 150, "n_sims": 30, "seed": 7}
 
 
+@pytest.mark.reference
 @pytest.mark.slow
 def test_radon_sbc_on_a_dask_cluster_equals_the_serial_run():
     import dask
@@ -256,6 +257,7 @@ def test_radon_sbc_on_a_dask_cluster_equals_the_serial_run():
     assert wrong.pvalues["sigma"] < 1e-3 and not wrong.inside_band()["sigma"]
 
 
+@pytest.mark.reference
 @pytest.mark.slow
 def test_sbc_command_writes_the_result_and_ends_with_json(tmp_path):
     out = tmp_path / "sbc.json"
