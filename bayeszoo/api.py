@@ -4,7 +4,7 @@
   :func:`fit_reml` fits its REML twin.
 * :func:`save` / :func:`load` write and read a fit as one netCDF file: the posterior and every
   other group, the formula, priors, sampler settings (``attrs``) and the data the model was
-  fitted to (``constant_data``, with dtypes and factor levels in ``attrs["data_columns"]``), which
+  fitted to (``constant_data``, exactly, with names and dtypes in ``attrs["data_columns"]``), which
   is enough for :func:`bayeszoo.predict` and :func:`bayeszoo.report` later. No pickle.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 #: ``attrs`` a saved fit must carry for predict and report to work after :func:`load`.
 REQUIRED_ATTRS = ("formula", "design", "data_columns")
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 def fit(name: str, backend: str = "numpyro", **sampler_options: Any):

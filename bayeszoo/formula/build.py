@@ -21,10 +21,13 @@ from bayeszoo.families import get as get_family
 
 from .bf import BrmsFormula
 from .columns import (
+    ALIAS,
     alias_expr,
+    check_column_kinds,
     check_finite_moments,
     check_mixed_types,
     check_na,
+    check_numeric_columns,
     column_map,
     warn_numeric_strings,
 )
@@ -104,6 +107,11 @@ class _Plan:
             if a not in self.used:
                 self.used.append(a)
         self.reverse = {a: c for c, a in self.aliases.items()}
+        numeric = {f"offset({o})": a for o, a in zip(pf.offsets, self.offsets, strict=True)}
+        numeric |= {f"{k}({pf.additions[k]})": a for k, a in self.additions.items()}
+        #: term -> the columns it reads, for the terms that must be numbers per row
+        self.numeric_reads = {t: [self.reverse[a] for a in dict.fromkeys(ALIAS.findall(a))]
+                              for t, a in numeric.items()}
 
     def need(self, col: str, term: str, columns: dict[str, object]) -> None:
         if col not in columns:
@@ -141,6 +149,9 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     if len(data) == 0:
         raise FormulaError(f"no rows to build the design of {pf.formula!r} from")
     check_mixed_types(data, columns, used)
+    check_column_kinds(data, columns, used, lambda c: _users(pf, c))
+    for plan in plans.values():
+        check_numeric_columns(data, columns, plan.numeric_reads)
     warn_numeric_strings(data, columns, used)
     if knots is not None and not isinstance(knots, dict):
         raise TypeError(f"knots must be a dict mapping columns to knot values, got "

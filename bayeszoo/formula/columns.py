@@ -3,6 +3,7 @@ values, factor levels and numeric-looking strings."""
 
 from __future__ import annotations
 
+import datetime
 import re
 import warnings
 
@@ -14,6 +15,8 @@ from .text import IDENT_AT
 
 KEEP_NAMES = {"True", "False", "None", "TRUE", "FALSE", "pi", "inf", "nan"}
 KEEP_PREFIXES = ("np.", "numpy.", "contr.", "scipy.")
+#: the safe name :func:`alias_expr` gives a column
+ALIAS = re.compile(r"_bzv\d+_")
 
 
 def column_map(data: pd.DataFrame) -> dict[str, object]:
@@ -188,3 +191,77 @@ def check_finite_moments(name: str, values: np.ndarray, what: str) -> None:
         raise FormulaError(f"{what} {name!r} holds values too large to model ({big:.3g}): its "
                            "mean square overflows; rescale the column (e.g. divide by a power "
                            "of 10)")
+
+
+INT64_RANGE = (-(2**63), 2**63 - 1)
+
+
+def _not_a_number_or_factor(c: str, s: pd.Series) -> str | None:
+    """What is wrong with reading column ``c`` as a number or a factor (dates, durations,
+    complex numbers, integers beyond int64), with what to do; ``None`` when nothing is."""
+    stamps = f"df[{c!r}].dt.to_timestamp()" if isinstance(s.dtype, pd.PeriodDtype) \
+        else f"pd.to_datetime(df[{c!r}])"
+    days = f"({stamps} - {stamps}.min()).dt.days"
+    dates = (f"holds dates; a formula reads numbers or factors: convert it to numbers, e.g. "
+             f"days since the first date with df[{c!r}] = {days}, or to a factor with "
+             f"df[{c!r}].astype(str)")
+    durations = (f"holds durations; a formula reads numbers: convert them, e.g. to days with "
+                 f"df[{c!r}] = pd.to_timedelta(df[{c!r}]).dt.total_seconds() / 86400")
+    complex_ = (f"holds complex numbers; a formula reads real ones: put the parts you mean in "
+                f"columns of their own (np.real(df[{c!r}]), np.imag(df[{c!r}]) or "
+                f"np.abs(df[{c!r}]))")
+    dt = s.dtype
+    if isinstance(dt, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(dt):
+        return dates
+    if isinstance(dt, np.dtype) and dt.kind == "m":
+        return durations
+    if pd.api.types.is_complex_dtype(dt):
+        return complex_
+    if not pd.api.types.is_object_dtype(dt):
+        return None
+    types = set(map(type, s.dropna()))
+    if any(issubclass(t, datetime.date | datetime.time | np.datetime64 | pd.Period)
+           for t in types):
+        return dates
+    if any(issubclass(t, datetime.timedelta | np.timedelta64) for t in types):
+        return durations
+    if any(issubclass(t, complex | np.complexfloating) for t in types):
+        return complex_
+    big = [v for v in s.dropna() if type(v) is int and not INT64_RANGE[0] <= v <= INT64_RANGE[1]] \
+        if int in types else []
+    if big:
+        return (f"holds integers beyond the int64 range (e.g. {big[0]}): as a factor each value "
+                f"would be a level of its own, as a number it would lose digits; rescale it "
+                f"(e.g. df[{c!r}].astype(float) / 1e18) or, for identifiers, use "
+                f"df[{c!r}].astype(str)")
+    return None
+
+
+def check_column_kinds(data: pd.DataFrame, columns: dict[str, object], used: list[str],
+                       users) -> None:
+    """Refuse a used column of dates, durations, complex numbers or integers beyond int64: read
+    as a factor each distinct value would be a level, read as a number it would be truncated.
+    The error names the column, the terms
+    that read it (``users(col)``) and the conversion to make."""
+    for c in used:
+        problem = _not_a_number_or_factor(c, data[columns[c]])
+        if problem:
+            raise FormulaError(f"column {c!r} ({users(c)}; dtype {data[columns[c]].dtype}) "
+                               f"{problem}")
+
+
+def check_numeric_columns(data: pd.DataFrame, columns: dict[str, object],
+                          reads: dict[str, list[str]]) -> None:
+    """Refuse a non-numeric column in an expression that must be a number per row (an offset,
+    brms's ``weights``, ``se`` and ``trials``): strings or factor codes would be read as zeros,
+    NaN or a wrong count. ``reads``: term text -> the columns it reads."""
+    for term, cols in reads.items():
+        for c in cols:
+            s = data[columns[c]]
+            if is_numeric(s):
+                continue
+            first = s.dropna().iloc[0] if s.notna().any() else None
+            what = "a factor" if isinstance(s.dtype, pd.CategoricalDtype) else "not numeric"
+            raise FormulaError(f"column {c!r} of {term} is {what} (dtype {s.dtype}, values like "
+                               f"{first!r}); {term} needs numbers: convert the column, e.g. "
+                               f"df[{c!r}] = pd.to_numeric(df[{c!r}].astype(str))")

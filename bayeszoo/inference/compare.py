@@ -68,15 +68,15 @@ def unique_name(name: str, taken) -> str:
 
 def reml_edf_total(idata) -> float:
     """``edf_total`` of the REML fit of the same formula (with its auxiliary parameters'
-    formulas, from the stored term states), family and data as the fit (NaN when there is
-    none)."""
+    formulas, from the stored term states), family and data as the fit; ``ValueError`` when
+    the fit stores no formula or data frame."""
     from bayeszoo.inference.predict import design_from_idata, fit_family, stored_data
     from bayeszoo.inference.reml import reml
     from bayeszoo.inference.sampling import model_formula
 
     data = stored_data(idata)
     if not idata.attrs.get("formula") or data is None:
-        return float("nan")
+        raise ValueError("the fit stores no formula or data frame (not made by bayeszoo.sample)")
     formula = model_formula(design_from_idata(idata, data))
     return float(reml(formula, data, family=fit_family(idata)).edf_total)
 
@@ -188,7 +188,10 @@ def compare(fits, reml=None, method: str = "stacking"):
                 continue
             try:
                 edf[name] = reml_edf_total(idata)
-            except Exception:  # noqa: BLE001 - no REML counterpart: NaN, not a failed table
+            except Exception as exc:  # noqa: BLE001 - no REML counterpart: NaN, and why
+                warnings.warn(f"compare: edf_total of {name!r} is NaN: its REML twin could not "
+                              f"be fitted ({exc}); pass reml={{{name!r}: bz.reml(...)}} to "
+                              "give it", UserWarning, stacklevel=2)
                 edf[name] = float("nan")
         table["edf_total"] = pd.Series(edf, dtype=float)
         table["edf_total+aux"] = table["edf_total"] + pd.Series(

@@ -10,11 +10,11 @@ Groups:
 * ``constant_data``: the design's arrays (``design__X``, ``design__offset``, per block
   ``design__index__<j>``/``design__weights__<j>`` or ``design__Z__<j>``; a distributional
   parameter's under ``design__<dpar>__``; the response additions ``design__<name>``), the term
-  states (``design__states``, JSON bytes) and the data frame's other columns, so that a fit
-  saved to netCDF and loaded again predicts and reports exactly as the original without
-  refitting anything;
-* ``attrs``: ``design`` (JSON naming) and ``data_columns`` (JSON: dtypes and factor levels of the
-  stored data columns), set here; :func:`bayeszoo.sample` adds the sampler's.
+  states (``design__states``, JSON bytes) and the data frame (``data__<i>``, exactly, see
+  :mod:`bayeszoo.inference.stored_frame`), so that a fit saved to netCDF and loaded again
+  predicts, reports and refits exactly as the original without refitting anything;
+* ``attrs``: ``design`` (JSON naming) and ``data_columns`` (JSON: names, dtypes and encodings of
+  the stored data columns), set here; :func:`bayeszoo.sample` adds the sampler's.
 """
 
 from __future__ import annotations
@@ -23,45 +23,22 @@ import json
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from bayeszoo.design import Design, design_arrays
 from bayeszoo.formula.state import encode
 from bayeszoo.models.spec import ModelSpec
 
 from .posterior import design_info, pointwise_log_likelihood
+from .stored_frame import encode_frame
 
 
-def data_columns(design: Design) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
-    """Columns of the design's data frame, netCDF-friendly, and how to restore them."""
+def data_columns(design: Design) -> tuple[dict[str, np.ndarray], dict[str, list[str]],
+                                         list[dict]]:
+    """The design's data frame as netCDF variables, their dimensions and how to restore them
+    exactly (:func:`bayeszoo.inference.stored_frame.encode_frame`)."""
     if design.data is None:
-        return {}, {}
-    arrays, meta = {}, {}
-    for col in design.data.columns:
-        name = str(col)
-        if "/" in name or name.startswith("design__") or name == "obs":
-            continue
-        s = design.data[col]
-        observed = name == design.response
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            vals = np.asarray(s.astype(object).where(s.notna(), "").astype(str), dtype=str)
-            meta[name] = {"dtype": "category", "categories": [str(c) for c in s.cat.categories],
-                          "ordered": bool(s.cat.ordered)}
-        elif pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
-            vals, meta[name] = s.to_numpy(dtype=bool), {"dtype": "bool"}
-        elif pd.api.types.is_numeric_dtype(s.dtype):
-            if s.isna().any() or pd.api.types.is_float_dtype(s.dtype):
-                vals, meta[name] = s.to_numpy(dtype=float, na_value=np.nan), {"dtype": "float64"}
-            else:
-                vals, meta[name] = s.to_numpy(dtype=np.int64), {"dtype": "int64"}
-        else:
-            vals = np.asarray(s.astype(object).where(s.notna(), "").astype(str), dtype=str)
-            meta[name] = {"dtype": "object"}
-        if observed and meta[name]["dtype"] not in ("category", "object"):
-            meta[name]["observed"] = True  # observed_data holds the same numbers
-        else:  # a factor response (bernoulli's "No"/"Yes") is coded 0/1 in observed_data
-            arrays[name] = vals
-    return arrays, meta
+        return {}, {}, []
+    return encode_frame(design.data)
 
 
 def states_bytes(design: Design) -> np.ndarray:
@@ -126,10 +103,9 @@ def assemble(design: Design, spec: ModelSpec, posterior: dict[str, np.ndarray],
         dims[f"design__{k}"] = ["obs"]
     constant["design__states"] = states_bytes(design)
     dims["design__states"] = ["design__states_bytes"]
-    data_arrays, data_meta = data_columns(design)
-    for k, v in data_arrays.items():
-        constant[k] = v
-        dims[k] = ["obs"]
+    data_arrays, data_dims, data_meta = data_columns(design)
+    constant |= data_arrays
+    dims |= data_dims
     idata = az.from_dict(posterior=posterior, sample_stats=stats,
                          log_likelihood=loglik,
                          observed_data={spec.response: y}, constant_data=constant,

@@ -35,23 +35,17 @@ def stored_states(idata) -> dict:
 
 
 def stored_data(idata) -> pd.DataFrame | None:
-    """The data frame the model was fitted to, from ``constant_data`` and ``observed_data``."""
+    """The data frame the model was fitted to, exactly as it was
+    (:mod:`bayeszoo.inference.stored_frame`), from ``constant_data``."""
+    from .stored_frame import decode_frame, legacy_frame
+
     meta = json.loads(idata.attrs.get("data_columns", "null") or "null")
     if not meta:
         return None
-    cd, od = idata.constant_data, idata.observed_data
-    out = {}
-    for col, m in meta.items():
-        src = od if m.get("observed") else cd
-        vals = np.asarray(src[col].values)
-        if m["dtype"] == "category":
-            vals = np.where(vals == "", None, vals.astype(object))
-            out[col] = pd.Categorical(vals, categories=m["categories"], ordered=m["ordered"])
-        elif m["dtype"] == "object":
-            out[col] = pd.Series(vals.astype(object)).replace("", None).to_numpy()
-        else:
-            out[col] = vals.astype(m["dtype"])
-    return pd.DataFrame(out)
+    cd = idata.constant_data
+    if isinstance(meta, dict):
+        return legacy_frame(meta, cd, idata.observed_data)
+    return decode_frame(meta, lambda name: cd[name].values)
 
 
 def design_from_idata(idata, data: pd.DataFrame | None = None,

@@ -28,6 +28,7 @@ from bayeszoo.models.spec import PARAMETERIZATIONS, ModelSpec, model_spec
 from . import backends
 from .idata import assemble
 from .posterior import brms_posterior, design_info, pointwise_log_likelihood
+from .stored_frame import check_storable
 
 VERSIONS = {
     "numpyro": ["numpyro", "jax", "jaxlib"],
@@ -266,6 +267,7 @@ def draw_posterior(
         check_log_likelihood_size(design.n, int(chains), int(draws))
     spec = model_spec(design, priors, parameterization)
     check_identifiable(design, spec)
+    check_storable(design.data)
     result = backends.get(backend).run(
         design, spec, chains=int(chains), draws=int(draws), tune=int(tune), seed=int(seed),
         target_accept=float(target_accept), dense_mass=dense_mass, progress=progress)
