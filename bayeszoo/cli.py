@@ -525,19 +525,28 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+EXIT_BROKEN_PIPE = 141
+
+
 def console_main() -> None:
     """The ``bayeszoo`` command: :func:`main`, then the process ends at once. Everything it
     writes is flushed and closed by then; what the interpreter would still do is tear down the
     loaded libraries (XLA's compiled programs and clients), 0.5–1 s after a fit that no one
-    waits for (``benchmarks/RESULTS_latency.md``)."""
-    import contextlib
+    waits for (``benchmarks/RESULTS_latency.md``).
+
+    When the reader of standard output goes away (``bayeszoo list | head -3``) the command
+    stops without a traceback and exits 141, the status a shell reports for a Unix tool that
+    SIGPIPE ended (128 + 13), so ``set -o pipefail`` sees it as it sees ``cat`` in that place."""
     import logging
     import os
 
-    code = main()
-    logging.shutdown()
-    with contextlib.suppress(BrokenPipeError):  # `bayeszoo list | head -1`
+    try:
+        code = main()
         sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_BROKEN_PIPE
+    logging.shutdown()
     sys.stderr.flush()
     os._exit(code)
 

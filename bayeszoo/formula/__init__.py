@@ -6,6 +6,10 @@ Syntax (mgcv and brms formulas paste in unchanged)::
         + (lhs | group) + (lhs || group) + s(x, bs=..., k=...) + gp(x, k=..., c=...)
         + nn(x1, x2, hidden=20, activation="tanh")
 
+* The response: a column, or an expression of columns in the fixed terms' vocabulary
+  (``log(earn) ~ log(height) + male``, as brms, mgcv and lme4 take it), modelled on the
+  transformed scale under brms's name (``logearn``); predictions stay on that scale, and new
+  data need the response's columns only where the response itself is wanted.
 * Fixed terms (numeric columns, factors, interactions ``a:b``, ``a*b``, transforms such as
   ``log(x)``, ``scale(x)``) are evaluated by `formulaic <https://matthewwardrop.github.io/formulaic/>`_:
   factors get treatment contrasts with the first observed level as reference and unused levels

@@ -49,9 +49,11 @@ def _spec(intercept: bool, terms: list[str]) -> str:
 
 def _users(pf: ParsedFormula, col: str) -> str:
     """The terms of the formula that read column ``col``, for error messages."""
-    if col == pf.response:
-        return "the response"
     word = re.compile(rf"(?<![\w.`]){re.escape(col)}(?![\w.`])|`{re.escape(col)}`")
+    if pf.response_expr is None and col == pf.response:
+        return "the response"
+    if pf.response_expr is not None and word.search(pf.response_expr):
+        return f"the response {pf.response_expr}"
     texts = [*pf.fixed, *(t.text for t in pf.random), *(t.text for t in pf.smooths),
              *(t.text for t in pf.gps),
              *(t.text for t in pf.nets),
@@ -69,13 +71,21 @@ def _is_number(text: str) -> bool:
 
 
 class _Plan:
-    """The columns a parsed formula reads, with formulaic aliases for its expressions."""
+    """The columns a parsed formula reads, with formulaic aliases for its expressions. A
+    response written as an expression has aliases of its own, so that new data without its
+    columns still evaluates the rest."""
 
     def __init__(self, pf: ParsedFormula, columns: dict[str, object], with_response: bool):
         self.pf = pf
         self.used: list[str] = []
         self.aliases: dict[str, str] = {}
-        if with_response and pf.response is not None:
+        self.response_aliases: dict[str, str] = {}
+        self.response_spec: str | None = None
+        if with_response and pf.response_expr is not None:
+            self.response_spec = alias_expr(pf.response_expr, 0, columns, self.response_aliases,
+                                            f"{pf.response_expr} (the response)", pf.formula)
+            self.used += list(self.response_aliases)
+        elif with_response and pf.response is not None:
             self.need(pf.response, f"{pf.response} (the response)", columns)
         alias = self.alias
         self.fixed = [alias(t, 0, t, columns) for t in pf.fixed]
@@ -112,6 +122,7 @@ class _Plan:
         #: term -> the columns it reads, for the terms that must be numbers per row
         self.numeric_reads = {t: [self.reverse[a] for a in dict.fromkeys(ALIAS.findall(a))]
                               for t, a in numeric.items()}
+        self.response_reverse = {a: c for c, a in self.response_aliases.items()}
 
     def need(self, col: str, term: str, columns: dict[str, object]) -> None:
         if col not in columns:
@@ -208,12 +219,30 @@ def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
             terms.append(fit_nn_term(pf.nets[i], data, columns))
         else:
             raise FormulaError(f"{pf.term(kind, i).text}: {kind} terms are not supported yet")
-    return {"version": STATE_VERSION, "formula": pf.formula, "response": pf.response,
-            "columns": cstate, "fixed": fixed_state, "offsets": offsets,
-            "additions": additions,
-            "literal_additions": {k: float(v) for k, v in pf.additions.items()
-                                  if _is_number(v)},
-            "terms": terms}
+    states = {"version": STATE_VERSION, "formula": pf.formula, "response": pf.response,
+              "columns": cstate, "fixed": fixed_state, "offsets": offsets,
+              "additions": additions,
+              "literal_additions": {k: float(v) for k, v in pf.additions.items()
+                                    if _is_number(v)},
+              "terms": terms}
+    if plan.response_spec is not None:
+        states["response_expression"] = _fit_response(pf, plan, data, columns)
+    return states
+
+
+def _fit_response(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
+                  columns: dict[str, object]) -> dict[str, Any]:
+    """The state of a response written as an expression (``log(earn)``): its columns and
+    formulaic's state of the one numeric column it gives, as R's model frame evaluates it."""
+    cstate = fit_columns(data, columns, plan.response_aliases)
+    frame = aliased_frame(cstate, data, columns, pf.formula)
+    what = f"the response {pf.response_expr} of {pf.formula!r}"
+    values, _, state = fit_expression(f"0 + I({plan.response_spec})", frame,
+                                      plan.response_reverse, what)
+    if values.shape[1] != 1:
+        raise FormulaError(f"{what} gives {values.shape[1]} columns; a response expression "
+                           "must give one number per row")
+    return {"columns": cstate, "expression": state}
 
 
 def evaluate_design(states: dict[str, Any], data: pd.DataFrame, *, family: Any = None,
@@ -237,8 +266,11 @@ def evaluate_design(states: dict[str, Any], data: pd.DataFrame, *, family: Any =
 def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, object],
               pf: ParsedFormula, fam, allow_new_levels: bool, require_response: bool,
               dpar: str | None) -> Design:
-    with_y = pf.response is not None and pf.response in columns and (
-        require_response or not data[columns[pf.response]].isna().any())
+    response_state = states.get("response_expression")
+    read = [] if pf.response is None else [pf.response] if response_state is None \
+        else list(response_state["columns"]["aliases"])
+    with_y = bool(read) and all(c in columns for c in read) and (
+        require_response or not any(data[columns[c]].isna().any() for c in read))
     plan = _Plan(pf, columns, with_response=with_y)
     data = check_na(data, columns, plan.used, "raise", lambda c: _users(pf, c), pf.formula)
     frame = aliased_frame(states["columns"], data, columns, pf.formula)
@@ -287,8 +319,10 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
         check_finite_moments(name, X[:, j], f"in {pf.formula!r}, the fixed-effect column")
     y = None
     if with_y:
+        values = data[columns[pf.response]] if response_state is None else pd.Series(
+            _response_values(response_state, data, columns, plan, pf), name=pf.response)
         try:
-            y = fam.prepare(data[columns[pf.response]], pf.response,
+            y = fam.prepare(values, pf.response,
                             trials=additions.get("trials"), weights=additions.get("weights"),
                             se=additions.get("se"), offset=offset if np.any(offset) else None).y
         except ValueError as exc:  # the family names the value; the formula names the column
@@ -299,6 +333,14 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
                                                                          strict=True)],
                   smooths=smooths, offset=offset, additions=additions, data=data, terms=pf,
                   states=states, dpar=dpar, evaluator=evaluate_design)
+
+
+def _response_values(state: dict[str, Any], data: pd.DataFrame, columns: dict[str, object],
+                     plan: _Plan, pf: ParsedFormula) -> np.ndarray:
+    """A response written as an expression, evaluated on ``data`` from its fitted state."""
+    frame = aliased_frame(state["columns"], data, columns, pf.formula)
+    return evaluate(state["expression"], frame, plan.response_reverse,
+                    f"the response {pf.response_expr}")[:, 0]
 
 
 def _add_block(blocks: list[Block], seen: set, blk: Block, text: str) -> None:

@@ -3,6 +3,7 @@
 * ``rename`` is brms's ``rename()`` of coefficient names (R/misc.R): spaces, brackets, commas and
   quotes removed; ``+`` -> ``P``, ``-`` -> ``M``, ``*`` -> ``MU``, ``/`` -> ``D``, ``^`` -> ``E``,
   ``=`` -> ``EQ``.
+* A response written as an expression: ``log(earn)`` -> ``logearn`` (:func:`response_name`).
 * Fixed columns: ``Intercept``, ``floor``, ``countyANOKA`` (formulaic's ``county[T.ANOKA]``),
   ``floor:log_uranium``; parameters ``b_<col>`` (``bs_<col>`` for a smooth's unpenalized
   columns), with the distributional parameter after the class: ``b_sigma_Intercept``.
@@ -24,6 +25,18 @@ def brms_name(name: str) -> str:
     for p, r in zip(_PATTERN, _REPL, strict=True):
         name = name.replace(p, r)
     return name
+
+
+def response_name(expression: str) -> str:
+    """brms's name of a response written as an expression (``terms_resp``): R's
+    ``make.names`` of its text (an ``X`` before a text that does not start with a letter or a
+    dot, every other character not a letter, digit, dot or underscore made a dot), then
+    ``make_stan_names``'s removal of dots and underscores: ``log(earn)`` -> ``logearn``,
+    ``log(y + 1)`` -> ``logy1``, ``(y - 1)`` -> ``Xy1``."""
+    text = expression.strip()
+    if not re.match(r"[^\W\d_]|\.(?!\d)", text):
+        text = "X" + text
+    return re.sub(r"[^\w.]|[._]", "", text)
 
 
 def smooth_label(kind: str, variables: tuple[str, ...] | list[str]) -> str:

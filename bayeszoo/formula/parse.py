@@ -7,6 +7,9 @@ The language is brms's and mgcv's (both paste in unchanged)::
         + (lhs | group) + (lhs || group) + s(...) + te(...) + ti(...) + t2(...) + gp(...)
         + nn(x1, x2, hidden=..., activation=...)
 
+The response is a column or an expression of columns in the vocabulary of the fixed terms
+(``log(earn) ~ ...``, as brms, mgcv and lme4 accept it): the model is then of the transformed
+values, named as brms names them (:func:`bayeszoo.formula.naming.response_name`).
 ``cbind(successes, failures)`` (mgcv's binomial response) is read as ``successes`` with
 ``trials(successes + failures)``. Parsing checks syntax only; columns, levels and term
 arguments are checked when the terms are fitted to data (:mod:`bayeszoo.formula.terms`).
@@ -19,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .errors import FormulaError, malformed
-from .text import Symbol, colname, has_top, literal, quote_name, split_top, strip
+from .naming import response_name
+from .text import Symbol, colname, has_top, is_name, literal, quote_name, split_top, strip
 
 SMOOTH_KINDS = ("s", "te", "ti", "t2")
 ADDITIONS = ("trials", "se", "weights")
@@ -99,15 +103,17 @@ class RandomTerm:
 
 @dataclass
 class ParsedFormula:
-    """The pieces of a formula. ``additions`` maps brms's response additions (``trials``,
-    ``se``, ``weights``) to the expression given; ``order`` lists the non-fixed terms as
-    ``(kind, index)`` with kind ``"random"``, ``"smooth"``, ``"gp"`` or ``"nn"`` in the order
-    written."""
+    """The pieces of a formula. ``response`` is the response column, or brms's name of a
+    response given as an expression, whose text is then ``response_expr``. ``additions`` maps
+    brms's response additions (``trials``, ``se``, ``weights``) to the expression given;
+    ``order`` lists the non-fixed terms as ``(kind, index)`` with kind ``"random"``,
+    ``"smooth"``, ``"gp"`` or ``"nn"`` in the order written."""
 
     formula: str
     response: str | None
     intercept: bool
     additions: dict[str, str] = field(default_factory=dict)
+    response_expr: str | None = None
     fixed: list[str] = field(default_factory=list)
     offsets: list[str] = field(default_factory=list)
     random: list[RandomTerm] = field(default_factory=list)
@@ -125,7 +131,7 @@ class ParsedFormula:
         terms = ["1" if self.intercept else "0", *self.fixed]
         terms += [f"offset({o})" for o in self.offsets]
         terms += [self.term(kind, i).to_string() for kind, i in self.order]
-        lhs = "" if self.response is None else quote_name(self.response)
+        lhs = "" if self.response is None else self.response_expr or quote_name(self.response)
         lhs += "".join(f" | {k}({v})" for k, v in self.additions.items())
         return f"{lhs} ~ {' + '.join(terms)}".lstrip()
 
@@ -185,10 +191,12 @@ def _parse_covariate_call(cls, text: str, pos: int, formula: str):
     return cls(text=text, variables=variables, args=args, pos=pos)
 
 
-def _parse_lhs(lhs: str, lpos: int, formula: str) -> tuple[str, dict[str, str]]:
+def _parse_lhs(lhs: str, lpos: int, formula: str) -> tuple[str, str | None, dict[str, str]]:
+    """The response's name, its expression (``None`` for a column) and the additions."""
     pieces = split_top(lhs, "|", lpos, formula)
     head, hpos = strip(pieces[0][0], pieces[0][1])
     additions: dict[str, str] = {}
+    expr = None
     m = re.fullmatch(r"cbind\s*\((.*)\)", head, re.S)
     if m:
         parts = split_top(m.group(1), ",", hpos + head.index("(") + 1, formula)
@@ -198,8 +206,10 @@ def _parse_lhs(lhs: str, lpos: int, formula: str) -> tuple[str, dict[str, str]]:
         fail = parts[1][0].strip()
         response = succ
         additions["trials"] = f"{quote_name(succ)} + ({fail})"
-    else:
+    elif is_name(head) or re.fullmatch(r"`[^`]+`", head):
         response = colname(head, formula, hpos, "response")
+    else:
+        response, expr = response_name(head), head
     for piece, ppos, _ in pieces[1:]:
         for add, apos, _ in split_top(piece, "+", ppos, formula):
             add, apos = strip(add, apos)
@@ -216,7 +226,7 @@ def _parse_lhs(lhs: str, lpos: int, formula: str) -> tuple[str, dict[str, str]]:
             if not arg:
                 raise malformed(formula, apos, f"{name}() needs a column or a number")
             additions[name] = arg
-    return response, additions
+    return response, expr, additions
 
 
 def parse_formula(formula: str, dpar: str | None = None) -> ParsedFormula:
@@ -234,16 +244,17 @@ def parse_formula(formula: str, dpar: str | None = None) -> ParsedFormula:
     if dpar is None:
         if not lhs:
             raise malformed(formula, lpos, "no response before '~'")
-        response, additions = _parse_lhs(lhs, lpos, formula)
+        response, response_expr, additions = _parse_lhs(lhs, lpos, formula)
     else:
         if lhs and lhs != dpar:
             raise FormulaError(f"the formula of {dpar} {formula!r} has {lhs!r} on its left; a "
                                f"distributional formula has no response: write '~ ...' or "
                                f"'{dpar} ~ ...'")
-        response, additions = None, {}
+        response, response_expr, additions = None, None, {}
     if not rhs.strip():
         raise malformed(formula, rpos + len(rhs), "no terms after '~'")
-    pf = ParsedFormula(formula=formula, response=response, intercept=True, additions=additions)
+    pf = ParsedFormula(formula=formula, response=response, intercept=True, additions=additions,
+                       response_expr=response_expr)
     for piece, pos, sep in split_top(rhs, "+-", rpos, formula):
         t, tpos = strip(piece, pos)
         if not t:

@@ -314,7 +314,8 @@ def smooth_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure]
         if sm.bs == "re" or len(sm.variables) != 1:
             continue
         var = sm.variables[0]
-        grid = _grid_frame(data.drop(columns=[resp]), var)  # no response: any family
+        # no response (any family); a transformed response's name is no column of the data
+        grid = _grid_frame(data.drop(columns=[resp], errors="ignore"), var)
         gd = design.for_newdata(grid)
         xg = np.asarray(grid[var], dtype=float)
         x = np.asarray(data[var], dtype=float)

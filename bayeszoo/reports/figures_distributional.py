@@ -106,7 +106,8 @@ def distributional_figures(idata, ctx: dict[str, Any], dpi: int) -> list[Embedde
     fig, axes = plt.subplots(1, 1 + len(aux), figsize=(7 + 5 * len(aux), 4), squeeze=False,
                              layout="constrained")
     ax = axes[0, 0]
-    ax.scatter(data[var], data[resp], s=10, color="black", alpha=0.6, label="data")
+    y = np.asarray(idata.observed_data[resp].values, dtype=float)  # a transformed response too
+    ax.scatter(data[var], y, s=10, color="black", alpha=0.6, label="data")
     pp = predict(small, grid, kind="pp", seed=0)
     lo, hi = np.quantile(pp, [0.025, 0.975], axis=0)
     ax.fill_between(xg, lo, hi, color="C1", alpha=0.15, label="95% predictive interval")
