@@ -142,8 +142,14 @@ class FitChecks:
 
 
 def divergence_advice(checks: FitChecks) -> str:
-    """What to try against divergences: the non-centered form for a centered fit, else a
-    higher ``target_accept`` (smaller steps) and tighter priors on the scales."""
+    """What to try against divergences: when most transitions diverged, the model itself (no
+    sampler setting rescues a posterior NUTS cannot enter); the non-centered form for a
+    centered fit; else a higher ``target_accept`` (smaller steps) and tighter priors on the
+    scales."""
+    if checks.divergences and checks.divergences > checks.chains * checks.draws / 2:
+        return ("with most transitions divergent no sampler setting helps: check the model "
+                "(a link that lets the mean leave the family's support, such as identity for "
+                "counts; priors far from the data's scale)")
     if checks.parameterization == "centered":
         return "try the non-centered form (parameterization='noncentered')"
     higher = 0.95 if checks.target_accept < 0.95 else 0.99

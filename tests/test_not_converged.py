@@ -43,8 +43,9 @@ def test_fit_of_stuck_chains_exits_3_and_says_not_converged(monkeypatch, capsys)
     assert line["divergences"] == 100 and line["tree_depth_hits"] == 0
     assert err.splitlines()[0] == (
         "WARNING: radon_pooled: 100 divergent transition(s) after warm-up, of 100 (100.0%): "
-        "the posterior has regions NUTS cannot follow; the fit is already non-centered: raise "
-        "target_accept from 0.8 to 0.95, or give the scales (sd, sds, sigma) tighter priors")
+        "the posterior has regions NUTS cannot follow; with most transitions divergent no "
+        "sampler setting helps: check the model (a link that lets the mean leave the family's "
+        "support, such as identity for counts; priors far from the data's scale)")
     assert f"WARNING: radon_pooled: max R-hat {line['max_rhat']:.3f} > 1.01: the 2 chain(s) " \
         "have not mixed" in err
 
