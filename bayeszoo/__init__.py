@@ -34,6 +34,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "kfold": ("bayeszoo.inference.refit", "kfold"),
     "sbc": ("bayeszoo.inference.sbc", "sbc"),
     "SbcResult": ("bayeszoo.inference.sbc_result", "SbcResult"),
+    "SamplerWarning": ("bayeszoo.diagnostics", "SamplerWarning"),
+    "ConvergenceWarning": ("bayeszoo.diagnostics", "ConvergenceWarning"),
     "zoo": ("bayeszoo.models.zoo", None),
     "fit": ("bayeszoo.api", "fit"),
     "save": ("bayeszoo.api", "save"),

@@ -26,9 +26,16 @@ def fit(name: str, backend: str = "numpyro", **sampler_options: Any):
     unless ``sampler_options`` override them (any keyword of :func:`bayeszoo.sample`:
     ``chains``, ``draws``, ``tune``, ``seed``, ``target_accept``, ``progress``, ``priors``,
     ``parameterization``, ``family``: a name or object of :mod:`bayeszoo.families` in place of
-    the entry's). The returned InferenceData's ``attrs["zoo_name"]`` is ``name``.
+    the entry's). The returned InferenceData's ``attrs["zoo_name"]`` is ``name``. Divergences,
+    transitions at the maximum tree depth, a high R-hat or a low ESS are warned about as
+    :func:`bayeszoo.sample` does (:class:`bayeszoo.diagnostics.SamplerWarning`).
     """
-    return fit_draws(name, backend=backend, **sampler_options).inference_data()
+    from bayeszoo.diagnostics import warn_fit
+    from bayeszoo.inference.fit_checks import idata_checks
+
+    idata = fit_draws(name, backend=backend, **sampler_options).inference_data()
+    warn_fit(idata_checks(idata), name)
+    return idata
 
 
 def fit_draws(name: str, backend: str = "numpyro", **sampler_options: Any):
@@ -159,29 +166,18 @@ def predict_draws(idata, newdata=None, kind: str = "epred", seed: int | None = 0
 
 def headline(idata) -> dict[str, Any]:
     """A fit's headline numbers: posterior means of the scalar parameters, max R-hat, min ESS,
-    divergences, elpd_loo and p_loo (JSON-ready). A fit with a network term has its R-hat and
-    ESS from function space (:mod:`bayeszoo.inference.function_space`) and
-    ``"diagnostics": "function space"``."""
-    import arviz as az
-    import numpy as np
-
-    from bayeszoo.inference.function_space import diagnostic_posterior, network_blocks
+    divergences, transitions at the maximum tree depth, ``converged``
+    (:attr:`bayeszoo.diagnostics.FitChecks.converged`), elpd_loo and p_loo (JSON-ready). A fit
+    with a network term has its R-hat and ESS from function space
+    (:mod:`bayeszoo.inference.function_space`) and ``"diagnostics": "function space"``."""
+    from bayeszoo.inference.draws_summary import checks_fields
+    from bayeszoo.inference.fit_checks import idata_checks
+    from bayeszoo.inference.function_space import network_blocks
 
     post = idata.posterior
     scalars = [str(v) for v, da in post.data_vars.items() if set(da.dims) <= {"chain", "draw"}]
     means = {v: round(float(post[v].mean()), 4) for v in scalars if v != "Intercept"}
-    judged = diagnostic_posterior(idata)
-    rhat = az.rhat(judged)
-    ess = az.ess(judged, method="bulk")
-    max_rhat = max(float(np.nanmax(rhat[v].values)) for v in rhat.data_vars)
-    min_ess = min(float(np.nanmin(ess[v].values)) for v in ess.data_vars)
-    out: dict[str, Any] = {
-        "means": means,
-        "max_rhat": round(max_rhat, 4),
-        "min_ess_bulk": round(min_ess, 1),
-        "divergences": int(idata.sample_stats["diverging"].sum())
-        if "diverging" in idata.sample_stats else None,
-    }
+    out: dict[str, Any] = {"means": means, **checks_fields(idata_checks(idata))}
     if network_blocks(idata):
         out["diagnostics"] = "function space"
     if "log_likelihood" in idata.groups():

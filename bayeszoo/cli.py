@@ -39,6 +39,14 @@ def cmd_info(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- zoo, fits, report (#6)
 
 EXIT_UNKNOWN_MODEL = 2
+EXIT_STATUS = """exit status:
+  0: done
+  1: a user error (a bad value, a missing or unreadable file) or a failed step of `run`
+  2: an unknown model name or bad arguments
+  3: a fit that did not converge: `fit` with max R-hat above 1.1 or not finite, `reml`
+     whose smoothing-parameter iteration stopped short (the JSON line says
+     "converged": false; warnings say what to try)
+  130: interrupted"""
 
 
 def _warn(msg: str) -> None:
@@ -79,19 +87,10 @@ def _add_sampler_args(p: argparse.ArgumentParser) -> None:
                    help="no progress bars or tables; warnings and the JSON line only")
 
 
-def _diagnostic_warnings(name: str, idata, h: dict | None = None) -> list[str]:
-    """R-hat, ESS and divergence problems of a fit (``h``: its headline()), as warning lines."""
-    from bayeszoo.api import headline
-    from bayeszoo.diagnostics import ESS_MIN, RHAT_MAX
-
-    h = h if h is not None else headline(idata)
-    out = [f"{name}: {h['divergences']} divergent transition(s)"] if h["divergences"] else []
-    space = " (function space)" if h.get("diagnostics") == "function space" else ""
-    if h["max_rhat"] > RHAT_MAX:
-        out.append(f"{name}: max R-hat{space} {h['max_rhat']:.3f} > {RHAT_MAX} (not mixed)")
-    if h["min_ess_bulk"] < ESS_MIN:
-        out.append(f"{name}: min bulk ESS{space} {h['min_ess_bulk']:.0f} < {ESS_MIN}")
-    return out
+def _diagnostic_warnings(name: str, checks) -> list[str]:
+    """A fit's problems (:meth:`bayeszoo.diagnostics.FitChecks.warnings`: divergences, maximum
+    tree depth, R-hat, ESS, each with what to try), as warning lines naming the fit."""
+    return [f"{name}: {line}" for line in checks.warnings()]
 
 
 def _print_table(df, quiet: bool) -> None:
@@ -137,7 +136,8 @@ def cmd_describe(args: argparse.Namespace) -> int:
 
 def cmd_fit(args: argparse.Namespace) -> int:
     from bayeszoo.api import fit_draws, save
-    from bayeszoo.inference.draws_summary import draws_headline, draws_summary
+    from bayeszoo.diagnostics import EXIT_NOT_CONVERGED
+    from bayeszoo.inference.draws_summary import draws_checks_of, draws_headline, draws_summary
     from bayeszoo.models import zoo
 
     if args.name not in zoo.names():
@@ -155,14 +155,15 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
         scalars = [k for k, v in draws.posterior.items() if v.ndim == 2 and k != "Intercept"]
         _print_table(draws_summary(draws.posterior, sorted(scalars, key=brms_order)[:30]), False)
-    h = draws_headline(draws)
-    for w in _diagnostic_warnings(args.name, None, h):
+    checks = draws_checks_of(draws)
+    h = draws_headline(draws, checks)
+    for w in _diagnostic_warnings(args.name, checks):
         _warn(w)
     result = {"model": args.name, "backend": args.backend, "family": str(family), **h}
     if args.output:
         result["output"] = str(save(draws.inference_data(), args.output))
     print_result(result)
-    return 0
+    return 0 if checks.converged else EXIT_NOT_CONVERGED
 
 
 def _read_data(spec: str):
@@ -210,6 +211,8 @@ def cmd_reml(args: argparse.Namespace) -> int:
     data = _read_data(args.data)
     options = {} if args.family is None and args.link is None else \
         {"family": cli_family(args.family, args.link)}
+    from bayeszoo.diagnostics import EXIT_NOT_CONVERGED
+
     try:
         fit = reml(args.formula, data, method=args.method, **options)
     except (ValueError, KeyError) as exc:
@@ -217,14 +220,17 @@ def cmd_reml(args: argparse.Namespace) -> int:
         return 1
     if not args.quiet:
         print(fit.summary())
+    if not fit.converged:
+        _warn(fit.convergence_message)
     result = {
         "formula": args.formula, "method": args.method,
         "edf": {k: float(v) for k, v in dict(fit.edf).items()},
         "edf_total": float(fit.edf_total), "reml_score": float(fit.reml_score),
         "scale": float(fit.scale), "sp": {k: float(v) for k, v in dict(fit.sp).items()},
+        "converged": bool(fit.converged),
     }
     print_result(result)
-    return 0
+    return 0 if fit.converged else EXIT_NOT_CONVERGED
 
 
 def _load_or_fit(names: list[str], args: argparse.Namespace) -> dict:
@@ -263,8 +269,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"bayeszoo compare: {exc}", file=sys.stderr)
         return 1
+    from bayeszoo.inference.fit_checks import idata_checks
+
     for n, idata in fits.items():
-        for w in _diagnostic_warnings(n, idata):
+        for w in _diagnostic_warnings(n, idata_checks(idata)):
             _warn(w)
     try:
         table = compare(fits)
@@ -317,6 +325,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bayeszoo.inference.compare import compare
+    from bayeszoo.inference.fit_checks import idata_checks
     from bayeszoo.main_job import default_workers, fit_models
     from bayeszoo.models import zoo
     from bayeszoo.paths import check_writable
@@ -347,8 +356,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{h.get('compile_seconds', float('nan')):.1f} s), elpd_loo {h.get('elpd_loo')}, "
             f"p_loo {h.get('p_loo')}"
             + (f"; REML edf_total {run.reml.edf_total:.2f}" if run.reml is not None else ""))
-        for w in _diagnostic_warnings(run.name, run.idata, h):
+        for w in _diagnostic_warnings(run.name, idata_checks(run.idata)):
             _warn(w)
+        if run.reml is not None and not run.reml.converged:
+            _warn(f"{run.name} (REML): {run.reml.convergence_message}")
 
     runs = fit_models(models, args.backend, _sampler_kwargs(args), workers, done)
     fits = {name: r.idata for name, r in runs.items() if r.idata is not None}
@@ -392,7 +403,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         h = heads[name]
         row = {"elpd_loo": h.get("elpd_loo"), "p_loo": h.get("p_loo"),
                "max_rhat": h["max_rhat"], "divergences": h["divergences"],
-               "seconds": timings.get(name)}
+               "converged": h["converged"], "seconds": timings.get(name)}
         if name in remls:
             row["reml_edf_total"] = round(float(remls[name].edf_total), 3)
             row["reml_score"] = round(float(remls[name].reml_score), 3)
@@ -427,12 +438,15 @@ def cmd_sbc(args: argparse.Namespace) -> int:
                  progress=not args.quiet, **opts)
     summary = result.summary()
     _print_table(summary, args.quiet)
+    for line in result.warnings():
+        _warn(f"{args.name}: {line}")
     familywise = result.familywise_pvalue()
     out = {"model": args.name, "backend": args.backend, "n_sims": result.n_sims,
            "pvalues": summary["p_value"].to_dict(),
            "inside_band": summary["inside_band"].to_dict(),
            "familywise_p": round(familywise, 4),
            "calibrated": familywise >= 0.05,
+           "problems": result.problems(),
            "seconds": result.settings.get("wall_seconds")}
     if args.output:
         out["output"] = str(result.save(args.output))
@@ -463,7 +477,8 @@ def _add_sbc_parser(sub) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="bayeszoo", description="Bayesian and penalized models and neural nets on one design."
+        prog="bayeszoo", description="Bayesian and penalized models and neural nets on one design.",
+        epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("datasets", help="list the bundled datasets").set_defaults(func=cmd_datasets)
@@ -511,11 +526,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand. A user error (a bad value, a missing or unreadable file) prints one
-    line naming it and exits 1; unknown model names exit 2 with the list of names."""
+    line naming it and exits 1; unknown model names exit 2 with the list of names; a fit that
+    did not converge (``fit``: max R-hat above 1.1 or not finite; ``reml``: the smoothing
+    parameter iteration stopped short) exits 3 after its JSON line, which says
+    ``"converged": false``."""
+    import warnings
+
+    from bayeszoo.diagnostics import ConvergenceWarning, SamplerWarning
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            # the commands print the library's convergence warnings themselves, naming the fit
+            warnings.simplefilter("ignore", SamplerWarning)
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return args.func(args)
     except KeyboardInterrupt:
         print(f"bayeszoo {args.command}: interrupted", file=sys.stderr)
         return 130

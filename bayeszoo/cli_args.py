@@ -8,15 +8,18 @@ import math
 
 
 def plain_json(value):
-    """``value`` with NumPy numbers as Python numbers and non-finite floats as ``None``: the
-    JSON line stays valid JSON (no ``NaN``, no ``Infinity``)."""
+    """``value`` with NumPy numbers as Python numbers, NaN as ``None`` (undefined) and an
+    infinite float as the string ``"inf"`` or ``"-inf"`` (an R-hat of chains stuck apart is
+    infinite, not missing): the JSON line stays valid JSON (no ``NaN``, no ``Infinity``)."""
     if isinstance(value, dict):
         return {str(k): plain_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [plain_json(v) for v in value]
     if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
         value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if isinstance(value, float) and math.isnan(value):
         return None
     return value
 

@@ -42,13 +42,19 @@ def default_workers(n_models: int) -> int:
 
 def fit_model(name: str, backend: str, sampler_options: dict[str, Any]) -> ModelRun:
     """Sample zoo model ``name`` (:func:`bayeszoo.api.fit`) and compute its headline; a failure
-    is recorded in ``failures``, not raised."""
+    is recorded in ``failures``, not raised. Its sampler warnings are left to the parent,
+    which prints them naming the model."""
+    import warnings
+
     from bayeszoo.api import fit, headline
+    from bayeszoo.diagnostics import SamplerWarning
 
     run = ModelRun(name)
     t0 = time.perf_counter()
     try:
-        run.idata = fit(name, backend=backend, **sampler_options)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SamplerWarning)
+            run.idata = fit(name, backend=backend, **sampler_options)
     except Exception as exc:  # noqa: BLE001 - the main job reports every failure and goes on
         run.failures.append(("sampling", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
         return run

@@ -124,7 +124,7 @@ def test_fuzzed_command_lines_never_end_in_a_traceback(stopped_work, files, data
     if how == "exit":
         assert code == 2 and "usage:" in err, (argv, code, err)
     elif how == "returned":
-        assert code in (0, 1, 2), (argv, code, err)
+        assert code in (0, 1, 2, 3), (argv, code, err)  # 3: a fit that did not converge
         if code == 1:
             lines = [ln for ln in err.splitlines() if ln.startswith(f"bayeszoo {argv[0]}:")]
             assert len(lines) == 1, (argv, err)

@@ -122,6 +122,7 @@ def test_pareto_k_categories():
 
 
 def test_missing_sample_stats_show_as_unknown(eight):
+    from bayeszoo.inference.fit_checks import idata_checks
     from bayeszoo.reports.cells import sampler_display
     from bayeszoo.reports.tables import sampler_table, sampler_warnings
 
@@ -134,5 +135,5 @@ def test_missing_sample_stats_show_as_unknown(eight):
     assert [row.cells[2].text for row in shown.rows] == ["?"] * 4
     # E-BFMI of centered_eight's chains 1 and 3 is below 0.3: flagged and warned about
     assert [row.cells[3].flag for row in shown.rows] == [False, True, False, True]
-    assert sampler_warnings(table) == ["E-BFMI < 0.3 in chain(s) [1, 3]: energy transitions "
-                                       "are inefficient."]
+    assert sampler_warnings(table, idata_checks(idata)) == [
+        "E-BFMI < 0.3 in chain(s) [1, 3]: energy transitions are inefficient."]

@@ -11,7 +11,8 @@ xarray so that ``bayeszoo fit`` prints its summary without importing either (Arv
 alone costs more than sampling a small model), vectorized over parameters where ArviZ loops.
 
 Every function takes draws shaped ``(chain, draw, *shape)`` and returns an array of ``shape``;
-a parameter with a non-finite draw, fewer than 4 draws (or, for R-hat, one chain) gives NaN.
+a parameter with a non-finite draw or fewer than 4 draws gives NaN. One chain has the R-hat of
+its two halves, as ``posterior::rhat`` (and so brms) computes it; ArviZ returns NaN there.
 """
 
 from __future__ import annotations
@@ -77,17 +78,17 @@ def basic_rhat(x: np.ndarray) -> np.ndarray:
     return np.sqrt((between / within + n - 1) / n)
 
 
-def valid(x: np.ndarray, min_chains: int) -> np.ndarray:
-    """Which parameters of ``(P, C, N)`` draws have only finite draws, at least 4 draws per
-    chain and ``min_chains`` chains."""
-    return np.isfinite(x).all(axis=(-2, -1)) & (x.shape[-1] >= 4) & (x.shape[-2] >= min_chains)
+def valid(x: np.ndarray) -> np.ndarray:
+    """Which parameters of ``(P, C, N)`` draws have only finite draws and at least 4 draws per
+    chain."""
+    return np.isfinite(x).all(axis=(-2, -1)) & (x.shape[-1] >= 4)
 
 
 def rhat_series(x: np.ndarray) -> np.ndarray:
     """Rank-normalized split R-hat of ``(P, C, N)`` draws: the larger of the R-hat of the
     rank-normalized split chains (bulk) and of their folded absolute deviations from the median
-    (tails), Vehtari et al. (2021) section 4.2."""
-    ok = valid(x, min_chains=2)
+    (tails), Vehtari et al. (2021) section 4.2. One chain: the R-hat of its two halves."""
+    ok = valid(x)
     out = np.full(x.shape[0], np.nan)
     if not ok.any():
         return out
@@ -155,7 +156,7 @@ def ess_series(x: np.ndarray) -> np.ndarray:
 
 def with_min_draws(x: np.ndarray, values) -> np.ndarray:
     """``values(x)`` where every draw is finite and each chain has at least 4 draws, else NaN."""
-    ok = valid(x, min_chains=1)
+    ok = valid(x)
     out = np.full(x.shape[0], np.nan)
     if ok.any():
         out[ok] = values(x[ok])

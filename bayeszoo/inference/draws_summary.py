@@ -16,7 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from bayeszoo.diagnostics import FitChecks
+
 from .convergence import as_series, ess_bulk_series, ess_mean_series, ess_tail_series, rhat_series
+from .fit_checks import draws_checks
 from .psis import Loo, psis_loo
 
 SUMMARY_COLUMNS = ["Estimate", "Est.Error", "l-95% CI", "u-95% CI", "Rhat", "Bulk_ESS",
@@ -43,18 +46,37 @@ def loo_of_draws(draws) -> Loo:
     return psis_loo(draws.pointwise_log_likelihood(), relative_ess(draws.posterior))
 
 
-def draws_headline(draws) -> dict[str, Any]:
+def draws_checks_of(draws) -> FitChecks:
+    """The :class:`~bayeszoo.diagnostics.FitChecks` of a
+    :class:`~bayeszoo.inference.sampling.PosteriorDraws` (its design's fixed-effect columns
+    judged for scale); a fit with a network term is judged in function space, on its
+    InferenceData."""
+    if any(b.kind == "nn" for d in draws.design.predictors for b in d.blocks):
+        from .fit_checks import idata_checks
+
+        return idata_checks(draws.inference_data())
+    return draws_checks(draws.posterior, draws.stats, draws.attrs, draws.design.X,
+                        draws.design.column_names)
+
+
+def checks_fields(checks: FitChecks) -> dict[str, Any]:
+    """The headline's convergence figures: ``max_rhat``, ``min_ess_bulk``, ``divergences``,
+    ``tree_depth_hits`` and ``converged`` (:attr:`~bayeszoo.diagnostics.FitChecks.converged`)."""
+    return {"max_rhat": round(checks.max_rhat, 4), "min_ess_bulk": round(checks.min_ess_bulk, 1),
+            "divergences": checks.divergences, "tree_depth_hits": checks.tree_depth_hits,
+            "converged": checks.converged}
+
+
+def draws_headline(draws, checks: FitChecks | None = None) -> dict[str, Any]:
     """:func:`bayeszoo.api.headline` of the fit these draws become: posterior means of the
-    scalar parameters, max R-hat, min bulk ESS, divergences, elpd_loo and p_loo, timings."""
+    scalar parameters, :func:`checks_fields` (of ``checks`` when already computed),
+    elpd_loo and p_loo, timings."""
     post = draws.posterior
-    x = all_series(post)
+    checks = checks if checks is not None else draws_checks_of(draws)
     out: dict[str, Any] = {
         "means": {k: round(float(np.mean(v)), 4) for k, v in post.items()
                   if np.ndim(v) == 2 and k != "Intercept"},
-        "max_rhat": round(float(np.nanmax(rhat_series(x))), 4),
-        "min_ess_bulk": round(float(np.nanmin(ess_bulk_series(x))), 1),
-        "divergences": int(np.sum(draws.stats["diverging"]))
-        if "diverging" in draws.stats else None,
+        **checks_fields(checks),
     }
     if draws.log_likelihood:
         elpd = loo_of_draws(draws)

@@ -5,9 +5,12 @@ K-fold refit it without a row or a fold. The data change, the model's structure 
 blocks, sampler settings) does not. :func:`run_again` keeps, per worker process, one compiled
 NumPyro NUTS program per ``key`` (the caller's name for that structure) whose arguments are the
 random keys and the data: the chains (vectorized), NumPyro's initialization
-(``find_valid_initial_params``, uniform on ``(-2, 2)`` unconstrained as ``NUTS``'s default), its
-warm-up adaptation and sampling (``numpyro.infer.hmc.hmc`` with ``algo="NUTS"``: the kernel of
-``numpyro.infer.NUTS``, same defaults) are traced and compiled once. ``MCMC.run`` traces and
+(``find_valid_initial_params`` with the NumPyro backend's
+:func:`~bayeszoo.inference.backends.numpyro.init_strategy`: the chains of a refit start where
+:func:`bayeszoo.sample`'s do, uniform on ``(-1, 1)`` unconstrained for a distributional model
+and on ``(-2, 2)`` otherwise), its warm-up adaptation and sampling
+(``numpyro.infer.hmc.hmc`` with ``algo="NUTS"``: the kernel of ``numpyro.infer.NUTS``, same
+defaults) are traced and compiled once. ``MCMC.run`` traces and
 lowers its sampling loop on every call (1.4 s per refit of a 20-row regression on 2 cores
 against 0.12 s here). PyMC and nutpie rebuild their model each time (PyTensor caches the
 compiled C code on disk); the JAX persistent compilation cache of :mod:`bayeszoo.runtime`
@@ -42,21 +45,25 @@ def nuts_program(design: Design, spec: ModelSpec, *, chains: int, draws: int, tu
     from bayeszoo.models.numpyro import build_numpyro
     from bayeszoo.runtime import ensure_configured
 
+    from .backends.numpyro import init_strategy
+
     ensure_configured()
     import jax
     from numpyro.infer.hmc import hmc
     from numpyro.infer.util import ParamInfo, find_valid_initial_params, initialize_model
 
     built = build_numpyro(design, spec=spec)
+    start = init_strategy(spec)
     info, potential_gen, postprocess_gen, _ = initialize_model(
-        jax.random.PRNGKey(0), built.model, model_args=(jax.device_put(built.data),),
-        dynamic_args=True)
+        jax.random.PRNGKey(0), built.model, init_strategy=start,
+        model_args=(jax.device_put(built.data),), dynamic_args=True)
     init_kernel, sample_kernel = hmc(potential_fn_gen=potential_gen, algo="NUTS")
     dense = [tuple(sorted(info.z))] if dense_mass else []
 
     def chain(key, data):
         k_init, k_run = jax.random.split(key)
         params, _ = find_valid_initial_params(k_init, built.model, model_args=(data,),
+                                              init_strategy=start,
                                               prototype_params=info.z)
         state = init_kernel(ParamInfo(*params), num_warmup=tune, target_accept_prob=target_accept,
                             dense_mass=dense, model_args=(data,), rng_key=k_run)

@@ -21,11 +21,13 @@ import numpy as np
 import pandas as pd
 
 from bayeszoo.design import Design
+from bayeszoo.diagnostics import MIN_DRAWS, warn_fit
 from bayeszoo.formula import as_design
 from bayeszoo.formula.bf import BrmsFormula
 from bayeszoo.models.spec import PARAMETERIZATIONS, ModelSpec, model_spec
 
 from . import backends
+from .fit_checks import idata_checks
 from .idata import assemble
 from .posterior import brms_posterior, design_info, pointwise_log_likelihood
 from .stored_frame import check_storable
@@ -61,6 +63,10 @@ def check_args(backend, chains, draws, tune, target_accept, seed, parameterizati
     for name, v, lo in (("chains", chains, 1), ("draws", draws, 1), ("tune", tune, 0)):
         if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < lo:
             raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+    if draws < MIN_DRAWS:
+        raise ValueError(f"draws={draws} per chain is too few: R-hat and ESS need at least "
+                         f"{MIN_DRAWS} (ArviZ gives NaN below that); sample draws >= 100 for "
+                         "estimates to rely on")
     if isinstance(target_accept, bool) or not (isinstance(target_accept, int | float)
                                                and 0 < target_accept < 1):
         raise ValueError(f"target_accept must lie in (0, 1), got {target_accept!r}")
@@ -192,7 +198,11 @@ def sample(
     :data:`MAX_LOG_LIKELIHOOD_BYTES` (4 GiB) is refused before sampling.
     Same ``seed`` and backend: identical draws. Invalid arguments, an unknown prior, missing
     values or a coefficient a flat prior leaves unidentified raise ``ValueError`` before anything
-    is compiled. Returns an :class:`arviz.InferenceData` (:mod:`bayeszoo.inference.idata`).
+    is compiled, and so do fewer than :data:`~bayeszoo.diagnostics.MIN_DRAWS` draws. Divergent
+    transitions, transitions at the maximum tree depth, an R-hat above 1.01 and a bulk ESS
+    below 400 are each warned about in one line with the count and what to try
+    (:class:`~bayeszoo.diagnostics.SamplerWarning`, the lines ``bayeszoo fit`` prints). Returns
+    an :class:`arviz.InferenceData` (:mod:`bayeszoo.inference.idata`).
     """
     t0 = time.perf_counter()
     draws_ = draw_posterior(formula_or_design, data, backend=backend, chains=chains, draws=draws,
@@ -202,6 +212,7 @@ def sample(
                             na_action=na_action, knots=knots, log_likelihood=log_likelihood)
     idata = draws_.inference_data()
     idata.attrs["total_seconds"] = round(time.perf_counter() - t0, 3)
+    warn_fit(idata_checks(idata))
     return idata
 
 

@@ -28,6 +28,7 @@ import hashlib
 import json
 import sys
 import time
+import warnings
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,10 +36,11 @@ import numpy as np
 import pandas as pd
 
 from bayeszoo.design import Design, design_arrays
+from bayeszoo.diagnostics import MAX_TREE_DEPTH, SamplerWarning
 from bayeszoo.models.spec import PARAMETERIZATIONS, ModelSpec, model_spec
 
 from .posterior import brms_posterior, design_info, family_parameters, pointwise_log_likelihood
-from .sbc_result import LOG_LIK, SbcResult
+from .sbc_result import DIAGNOSTICS, LOG_LIK, SbcResult
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,10 @@ def prepared(problem: SbcProblem) -> tuple[Design, ModelSpec, dict]:
 
 
 def fit_simulation(task: tuple[SbcProblem, Simulation]) -> dict[str, Any]:
-    """Refit one simulation and rank its true values (runs on a worker)."""
-    import arviz as az
-
+    """Refit one simulation and rank its true values (runs on a worker): the ranks, the bulk
+    ESS that thinned them (ArviZ's, :mod:`.convergence`) and the refit's diagnostics."""
+    from .convergence import ess_bulk, rhat
+    from .fit_checks import extreme
     from .ranks import rank_statistic
     from .repeated import run_again
 
@@ -100,17 +103,17 @@ def fit_simulation(task: tuple[SbcProblem, Simulation]) -> dict[str, Any]:
     post = brms_posterior(spec, result.draws, sim_design)
     draws = {q: np.asarray(post[q]) for q in sim.truth if q != LOG_LIK}
     draws[LOG_LIK] = pointwise_log_likelihood(post, info, sim_design, spec.family).sum(axis=-1)
-    ess = az.ess(draws, method="bulk")
-    rhat = az.rhat(draws)
     rng = np.random.default_rng([sim.seed, 1])
     ranks, kept, ess_out = {}, {}, {}
     for q in sim.truth:
-        ess_out[q] = float(ess[q])
+        ess_out[q] = float(ess_bulk(draws[q]))
         ranks[q], kept[q] = rank_statistic(sim.truth[q], draws[q], ess_out[q],
                                            problem.max_rank, rng)
     return {"index": sim.index, "ranks": ranks, "kept": kept, "ess": ess_out,
             "divergences": int(np.sum(result.stats["diverging"])),
-            "max_rhat": float(np.nanmax([float(rhat[q]) for q in sim.truth])),
+            "tree_depth_hits": int(np.sum(result.stats["tree_depth"] >= MAX_TREE_DEPTH)),
+            "max_rhat": extreme([float(rhat(draws[q])) for q in sim.truth], np.nanmax),
+            "min_ess": extreme(list(ess_out.values()), np.nanmin),
             "seconds": time.perf_counter() - t0}
 
 
@@ -238,7 +241,10 @@ def sbc(model_or_formula: Any, data: pd.DataFrame | None = None, n_sims: int = 2
     entry's or :func:`bayeszoo.sample`'s defaults unless given). Ranks lie on
     ``0..max_rank``. ``executor``: see :mod:`bayeszoo.inference.executors` (``"dask"`` starts
     a LocalCluster of ``workers`` processes). Same ``seed``: the same ranks, serial or
-    distributed. ``progress`` prints one line per finished refit to stderr.
+    distributed. ``progress`` prints one line per finished refit to stderr. Refits that did
+    not mix, or had divergences or transitions at the maximum tree depth, are counted
+    (:meth:`~.sbc_result.SbcResult.problems`) and warned about
+    (:class:`~bayeszoo.diagnostics.SamplerWarning`).
     """
     from .executors import check_executor, map_ordered, opened
     from .sampling import as_design, check_args, check_finite
@@ -280,12 +286,14 @@ def sbc(model_or_formula: Any, data: pd.DataFrame | None = None, n_sims: int = 2
     index = pd.Index([r["index"] for r in results], name="sim")
     frame = {k: pd.DataFrame([r[k] for r in results], index=index)
              for k in ("ranks", "kept", "ess")}
-    diagnostics = pd.DataFrame([{k: r[k] for k in ("divergences", "max_rhat", "seconds")}
-                                for r in results], index=index)
+    diagnostics = pd.DataFrame([{k: r[k] for k in DIAGNOSTICS} for r in results], index=index)
     settings = {"model": label, "formula": str(formula), "family": str(design.family.name),
                 "link": design.family.link_name, "backend": backend, "priors": fixed_priors,
                 "n_sims": int(n_sims), "seed": int(seed), "parameterization": param, **sampler,
                 "wall_seconds": round(time.perf_counter() - t0, 2)}
-    return SbcResult(ranks=frame["ranks"].astype(np.int64), max_rank=int(max_rank),
-                     ess=frame["ess"], kept=frame["kept"].astype(np.int64),
-                     diagnostics=diagnostics, settings=settings)
+    result = SbcResult(ranks=frame["ranks"].astype(np.int64), max_rank=int(max_rank),
+                       ess=frame["ess"], kept=frame["kept"].astype(np.int64),
+                       diagnostics=diagnostics, settings=settings)
+    for line in result.warnings():
+        warnings.warn(f"sbc {label}: {line}", SamplerWarning, stacklevel=2)
+    return result

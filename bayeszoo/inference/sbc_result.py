@@ -19,12 +19,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bayeszoo.diagnostics import RHAT_MAX
+
 from .ranks import EcdfBand, ecdf_band, ecdf_values, uniformity_pvalue
 
 #: The test quantity beside the parameters: the log-likelihood of the simulated data
 #: (Modrák, Moon, Kim, Kucukelbir, Bürkner & Vehtari 2023, "Simulation-based calibration
 #: checking for Bayesian computation: the choice of test quantities shapes sensitivity").
 LOG_LIK = "log_lik"
+#: Each refit's sampler diagnostics (columns of :attr:`SbcResult.diagnostics`).
+DIAGNOSTICS = ("divergences", "tree_depth_hits", "max_rhat", "min_ess", "seconds")
+#: A refit whose smallest bulk ESS over the ranked quantities is below this did not mix
+#: (100 effective draws: Vehtari et al. 2021's minimum per chain for a reliable R-hat).
+REFIT_ESS_MIN = 100
 FORMAT = "bayeszoo-sbc"
 FORMAT_VERSION = 1
 
@@ -35,8 +42,10 @@ class SbcResult:
 
     ``ranks``, ``ess`` (bulk ESS of each quantity in each refit) and ``kept`` (draws left
     after thinning) are DataFrames indexed by simulation with one column per quantity;
-    ``diagnostics`` has ``divergences``, ``max_rhat`` and ``seconds`` per refit; ``settings``
-    the model, priors, backend and sampler options.
+    ``diagnostics`` has :data:`DIAGNOSTICS` per refit (``divergences``, ``tree_depth_hits``,
+    ``max_rhat``, ``min_ess``: the smallest bulk ESS of the ranked quantities, ``seconds``;
+    a file from before holds the columns it had); ``settings`` the model, priors, backend and
+    sampler options.
     """
 
     ranks: pd.DataFrame
@@ -68,6 +77,43 @@ class SbcResult:
         is below 0.05 in at most one calibrated model in twenty."""
         p = self.pvalues
         return float(min(1.0, p.min() * len(p)))
+
+    def problems(self) -> dict[str, int]:
+        """Refits whose sampler did not do its job, counted as the SBC R package's
+        ``check_all_SBC_diagnostics`` counts them: ``unmixed`` (max R-hat above
+        :data:`~bayeszoo.diagnostics.RHAT_MAX` or min bulk ESS below :data:`REFIT_ESS_MIN`),
+        ``divergent`` (any divergent transition) and ``max_tree_depth`` (any transition at the
+        maximum tree depth). Their ranks are kept; a miscalibration that only they show is the
+        sampler's, not the model's."""
+        d = self.diagnostics
+        counts = {}
+        if {"max_rhat", "min_ess"} <= set(d.columns):
+            counts["unmixed"] = int(((d["max_rhat"] > RHAT_MAX)
+                                     | (d["min_ess"] < REFIT_ESS_MIN)).sum())
+        elif "max_rhat" in d.columns:
+            counts["unmixed"] = int((d["max_rhat"] > RHAT_MAX).sum())
+        if "divergences" in d.columns:
+            counts["divergent"] = int((d["divergences"] > 0).sum())
+        if "tree_depth_hits" in d.columns:
+            counts["max_tree_depth"] = int((d["tree_depth_hits"] > 0).sum())
+        return counts
+
+    def warnings(self) -> list[str]:
+        """One line per kind of :meth:`problems`, with the count and what to try."""
+        p, n = self.problems(), self.n_sims
+        draws = f"now {self.settings.get('chains')} chain(s) x {self.settings.get('draws')}"
+        out = []
+        if p.get("unmixed"):
+            out.append(f"{p['unmixed']} of {n} refits did not mix (max R-hat > {RHAT_MAX} or "
+                       f"bulk ESS < {REFIT_ESS_MIN}): their ranks rest on unconverged chains; "
+                       f"refit with more tune and draws ({draws} draws)")
+        if p.get("divergent"):
+            out.append(f"{p['divergent']} of {n} refits had divergent transitions: raise "
+                       "target_accept or give the scales tighter priors")
+        if p.get("max_tree_depth"):
+            out.append(f"{p['max_tree_depth']} of {n} refits hit the maximum tree depth: "
+                       "rescale the predictors or tighten the priors")
+        return out
 
     def band(self, alpha: float = 0.05) -> EcdfBand:
         """The simultaneous ``1 - alpha`` band of the ranks' ECDF."""

@@ -149,6 +149,7 @@ def _fit_context(idata) -> dict[str, Any]:
 def _fit_view(name: str, idata, *, anchor: str, reml_fit, max_trace_vars: int,
               dpi: int, sbc_result=None) -> FitView:
     from bayeszoo.inference.compare import loo_cached
+    from bayeszoo.inference.fit_checks import idata_checks
 
     ctx = _fit_context(idata)
     entry = ctx.get("entry")
@@ -164,7 +165,7 @@ def _fit_view(name: str, idata, *, anchor: str, reml_fit, max_trace_vars: int,
         description=entry.description if entry else "",
         question=entry.question if entry else "",
         meta=_meta(idata),
-        warnings=tables.sampler_warnings(sampler) + summary_warns,
+        warnings=tables.sampler_warnings(sampler, idata_checks(idata)) + summary_warns,
         summary=summary_display(shown),
         summary_note=note,
         sampler=sampler_display(sampler) if sampler is not None else None,

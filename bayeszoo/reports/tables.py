@@ -17,6 +17,7 @@ from bayeszoo.diagnostics import (
     K_OK,
     K_VERY_BAD,
     RHAT_MAX,
+    FitChecks,
     pareto_k_counts,
 )
 
@@ -65,18 +66,17 @@ def summary_table(idata, var_names: Sequence[str] | None = None) -> pd.DataFrame
     """brms-like posterior summary: Estimate, Est.Error, l-95% CI, u-95% CI, Rhat, Bulk_ESS,
     Tail_ESS, one row per scalar (vector variables flattened as ``name[label]``).
 
-    R-hat is ArviZ's rank-normalized split R-hat; the ESS are ArviZ's bulk and tail ESS.
+    R-hat is ArviZ's rank-normalized split R-hat; the ESS are ArviZ's bulk and tail ESS
+    (:mod:`bayeszoo.inference.convergence`; one chain has the R-hat of its two halves, as brms
+    prints it).
     """
-    import arviz as az
+    from bayeszoo.inference.convergence import ess_bulk, ess_tail, rhat
 
     post = idata.posterior
     if var_names is None:
         scalars, vectors = scalar_and_vector_vars(idata)
         var_names = sorted(scalars, key=brms_order) + vectors
     sub = post[list(var_names)]
-    rhat = az.rhat(sub)
-    bulk = az.ess(sub, method="bulk")
-    tail = az.ess(sub, method="tail")
     rows = []
     for name in var_names:
         da = sub[name]
@@ -93,9 +93,8 @@ def summary_table(idata, var_names: Sequence[str] | None = None) -> pd.DataFrame
             index = [f"{name}[{lab}]" for lab in labels]
         else:
             index = [name]
-        r = np.atleast_1d(rhat[name].values).ravel()
-        eb = np.atleast_1d(bulk[name].values).ravel()
-        et = np.atleast_1d(tail[name].values).ravel()
+        arr = da.transpose("chain", "draw", *extra).values
+        r, eb, et = (np.atleast_1d(f(arr)).ravel() for f in (rhat, ess_bulk, ess_tail))
         for k, label in enumerate(index):
             x = draws[k]
             rows.append({
@@ -224,17 +223,14 @@ def sampler_table(idata) -> pd.DataFrame | None:
     return table
 
 
-def sampler_warnings(table: pd.DataFrame | None) -> list[str]:
-    """Warning lines for divergences and for chains with E-BFMI below
+def sampler_warnings(table: pd.DataFrame | None, checks: FitChecks) -> list[str]:
+    """Warning lines for divergences and transitions at the maximum tree depth
+    (:meth:`bayeszoo.diagnostics.FitChecks.sampler_lines`: the advice follows the fit's
+    parameterization and target_accept) and for chains with E-BFMI below
     :data:`~bayeszoo.diagnostics.BFMI_MIN` in a :func:`sampler_table`."""
     if table is None:
         return ["no sample_stats: divergences unknown"]
-    out = []
-    n_div = int(table["divergences"].sum())
-    if n_div:
-        out.append(f"{n_div} divergent transition(s) after warm-up "
-                   f"({n_div / table['draws'].sum():.1%} of draws): the posterior geometry "
-                   "is hard for NUTS (try the non-centered form or a higher target_accept).")
+    out = checks.sampler_lines()
     low = table["chain"][table["E-BFMI"] < BFMI_MIN].tolist()
     if low:
         out.append(f"E-BFMI < {BFMI_MIN} in chain(s) {low}: energy transitions are inefficient.")

@@ -31,6 +31,19 @@ INIT_RADIUS_DISTRIBUTIONAL = 1.0
 #: (radon_intercept on a warm cache, 2 loaded cores: compilation 20 s with the bar, 3 s without;
 #: the draws are identical). ``progress=True`` prints one line before and one after instead.
 NUMPYRO_PROGRESS_BAR = False
+
+
+def init_strategy(spec):
+    """NumPyro's ``init_to_uniform`` with :data:`INIT_RADIUS`, or
+    :data:`INIT_RADIUS_DISTRIBUTIONAL` when an auxiliary parameter has a formula: where every
+    NumPyro fit of ``spec`` starts its chains (:func:`run` and the refits of
+    :mod:`bayeszoo.inference.repeated`)."""
+    from numpyro.infer import init_to_uniform
+
+    return init_to_uniform(radius=INIT_RADIUS_DISTRIBUTIONAL if len(spec.predictors) > 1
+                           else INIT_RADIUS)
+
+
 COMPILE_EVENTS = ("/jax/core/compile/jaxpr_trace_duration",
                   "/jax/core/compile/jaxpr_to_mlir_module_duration",
                   "/jax/core/compile/backend_compile_duration")
@@ -44,7 +57,7 @@ def run(design, spec, *, chains, draws, tune, seed, target_accept, dense_mass,
     ensure_configured()
     import jax
     import jax.monitoring
-    from numpyro.infer import MCMC, NUTS, init_to_uniform
+    from numpyro.infer import MCMC, NUTS
 
     compile_time = [0.0]
 
@@ -57,9 +70,8 @@ def run(design, spec, *, chains, draws, tune, seed, target_accept, dense_mass,
     chain_method = "parallel" if jax.local_device_count() >= chains else FALLBACK_CHAIN_METHOD
     if chains == 1:
         chain_method = "sequential"
-    radius = INIT_RADIUS_DISTRIBUTIONAL if len(spec.predictors) > 1 else INIT_RADIUS
     kernel = NUTS(built.model, target_accept_prob=target_accept, dense_mass=dense_mass,
-                  init_strategy=init_to_uniform(radius=radius))
+                  init_strategy=init_strategy(spec))
     mcmc = MCMC(kernel, num_warmup=tune, num_samples=draws, num_chains=chains,
                 chain_method=chain_method, progress_bar=NUMPYRO_PROGRESS_BAR,
                 jit_model_args=JIT_MODEL_ARGS)

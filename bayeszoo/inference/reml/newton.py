@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from bayeszoo.diagnostics import ConvergenceWarning
+
 __all__ = ["NewtonInfo", "minimize"]
 
 
@@ -84,5 +86,6 @@ def minimize(evaluate: Callable[[np.ndarray], Any], derivatives: Callable[[Any],
             break
     if not converged:
         warnings.warn(f"{what} Newton iteration did not converge in {iterations} iterations "
-                      f"(max |gradient| {np.max(np.abs(g)):.3g})", RuntimeWarning, stacklevel=3)
+                      f"(max |gradient| {np.max(np.abs(g)):.3g}); the fit's converged is False "
+                      "and its summary says what to try", ConvergenceWarning, stacklevel=3)
     return st, NewtonInfo(iterations, bool(converged), g)

@@ -114,6 +114,21 @@ class RemlFit:
         return pd.Series(np.sqrt(self.scale * self._cov.diagonal()), index=self.coef.index)
 
     @property
+    def convergence_message(self) -> str | None:
+        """``None`` when the outer Newton iteration converged, else one line saying it did not
+        and what to try (where mgcv's ``gam.check`` reports that the optimizer did not
+        converge and lme4 warns "Model failed to converge with max|grad|")."""
+        if self.converged:
+            return None
+        g = self.engine.gradient
+        grad = float(np.max(np.abs(g))) if np.size(g) else 0.0
+        other = "REML" if self.method == "ML" else "ML"
+        return (f"the {self.method} smoothing-parameter iteration did not converge in "
+                f"{self.iterations} iterations (max |gradient| {grad:.3g}): sp, edf and the "
+                "coefficients may be off the optimum; simplify the smooths or random effects "
+                f"(fewer basis functions, a variance near zero) or try method='{other}'")
+
+    @property
     def deviance_explained(self) -> float:
         """``(null.deviance - deviance) / null.deviance`` as ``summary.gam``."""
         return (self.null_deviance - self.deviance) / self.null_deviance

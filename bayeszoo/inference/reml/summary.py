@@ -69,4 +69,6 @@ def summary_text(fit) -> str:
     lines += [f"R-sq.(adj) = {r2:7.4g}   Deviance explained = {explained:.3g}%",
               f"-{fit.method} = {fit.reml_score:.5g}  Scale est. = {fit.scale:.5g}"
               f"    n = {n}", ""]
+    if not fit.converged:
+        lines += [f"Convergence warning: {fit.convergence_message}", ""]
     return "\n".join(lines)
