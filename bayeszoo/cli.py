@@ -46,7 +46,8 @@ EXIT_STATUS = """exit status:
   3: a fit that did not converge: `fit` with max R-hat above 1.1 or not finite, `reml`
      whose smoothing-parameter iteration stopped short (the JSON line says
      "converged": false; warnings say what to try)
-  130: interrupted"""
+  130: interrupted
+  141: standard output closed by its reader (`bayeszoo list | head`)"""
 
 
 def _warn(msg: str) -> None:
