@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,8 @@ def save(idata, path: str | Path) -> Path:
     The fit must come from :func:`bayeszoo.sample` (or :func:`fit`): its ``attrs`` carry the
     formula, priors and design, its ``constant_data`` the term states and data, so that a loaded
     fit predicts and reports exactly as the original. The file is written under a temporary
-    name and renamed: an error or Ctrl-C mid-way leaves no partial file (an interrupt is held
+    name of its own (two processes saving to one path never share one; the last to finish
+    wins) and renamed: an error or Ctrl-C mid-way leaves no partial file (an interrupt is held
     until the write has finished or been abandoned, then raised as ``KeyboardInterrupt``).
     """
     missing = [a for a in REQUIRED_ATTRS if a not in idata.attrs]
@@ -101,7 +103,7 @@ def save(idata, path: str | Path) -> Path:
     idata.attrs["bayeszoo_version"] = bayeszoo.__version__
     idata.attrs["bayeszoo_format"] = FORMAT_VERSION
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")  # one per writer
     with deferred_interrupt():
         try:
             idata.to_netcdf(str(tmp), engine="netcdf4")

@@ -14,8 +14,9 @@ def check_writable(path: str | Path) -> Path:
     """``path`` as a :class:`Path` if a file can be written there, else ``ValueError`` naming it.
 
     Refused: an existing directory, a path below a regular file, a folder the process may not
-    write into. Missing folders are fine (they are created when the file is written); nothing is
-    created here, so commands can call this before hours of sampling.
+    write into or that takes no new files (``/proc``, a read-only mount: tried with
+    :func:`refusal_to_create`). Missing folders are fine (they are created when the file is
+    written); nothing is left behind, so commands can call this before hours of sampling.
     """
     path = Path(path)
     if path.is_dir():
@@ -27,7 +28,25 @@ def check_writable(path: str | Path) -> Path:
         raise ValueError(f"cannot write {path}: {folder} is a file, not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ValueError(f"cannot write {path}: no permission to write into {folder}")
+    refused = refusal_to_create(folder)
+    if refused:
+        raise ValueError(f"cannot write {path}: {folder} does not take new files ({refused}); "
+                         "give a path in a folder you can write to")
     return path
+
+
+def refusal_to_create(folder: str | Path) -> str | None:
+    """Why a file cannot be created in ``folder`` (the system's reason), ``None`` if it can: a
+    uniquely named empty file is created there and removed. Permission bits do not tell
+    (``/proc`` and read-only mounts look writable to root)."""
+    probe = Path(folder) / f".bayeszoo-write-check-{uuid.uuid4().hex}"
+    try:
+        with open(probe, "xb"):
+            pass
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    probe.unlink(missing_ok=True)
+    return None
 
 
 def write_text_atomically(path: str | Path, text: str) -> Path:

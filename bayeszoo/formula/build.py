@@ -34,7 +34,7 @@ from .columns import (
 from .errors import FormulaError, unknown_column
 from .expressions import aliased_frame, evaluate, fit_columns, fit_expression, single_level_factors
 from .gp_terms import fit_gp_term, gp_blocks
-from .naming import fixed_param
+from .naming import fixed_param, name_clash
 from .nn_terms import fit_nn_term, nn_block
 from .parse import ParsedFormula, parse_formula, random_groups, random_lhs
 from .random_terms import fit_random_term, random_blocks
@@ -287,7 +287,8 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
     additions |= {k: np.full(n, v) for k, v in states["literal_additions"].items()}
     blocks: list[Block] = []
     smooths: list[SmoothInfo] = []
-    seen: set[tuple[str, str | None]] = set()
+    seen: dict[tuple, str] = {}
+    owners = ["the fixed effects"] * len(names)
     for st in states["terms"]:
         if st["kind"] == "random":
             new = random_blocks(st, data, columns, frame, reverse, allow_new_levels, dpar)
@@ -305,6 +306,7 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
         fixed_idx = list(range(len(names), len(names) + len(fnames)))
         X_parts.append(Xf)
         names += fnames
+        owners += [st["text"]] * len(fnames)
         smooth_flags += [True] * len(fnames)
         bidx = []
         for blk in sblocks:
@@ -313,6 +315,9 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
         smooths.append(smooth_info(st, fixed_idx, bidx))
     if len(set(names)) != len(names):
         dup = sorted({c for c in names if names.count(c) > 1})
+        terms = list(dict.fromkeys(o for c, o in zip(names, owners, strict=True) if c in dup))
+        if len(terms) > 1:
+            raise FormulaError(name_clash(terms[0], terms[1], f"the columns {dup}"))
         raise FormulaError(f"duplicate design columns {dup} in {pf.formula!r}")
     X = np.column_stack(X_parts) if X_parts else np.zeros((n, 0))
     for j, name in enumerate(names):
@@ -343,20 +348,25 @@ def _response_values(state: dict[str, Any], data: pd.DataFrame, columns: dict[st
                     f"the response {pf.response_expr}")[:, 0]
 
 
-def _add_block(blocks: list[Block], seen: set, blk: Block, text: str) -> None:
-    """Append ``blk``; a coefficient of a grouping factor given twice (``(1 | g) + (1 + x | g)``)
-    or two blocks under one brms name (two correlated terms of ``g``) raise naming the term."""
+def _add_block(blocks: list[Block], seen: dict, blk: Block, text: str) -> None:
+    """Append ``blk``; a coefficient of a grouping factor given twice (``(1 | g) + (1 + x | g)``),
+    two blocks under one brms name (two correlated terms of ``g``) or two smooths whose
+    generated names coincide (``s(x, y)`` and ``s(xy)``: both ``sxy``) raise naming the terms."""
     for coef in getattr(blk.structure, "coefs", (blk.coef,)):
-        if (blk.name, coef) in seen:
+        first = seen.get((blk.name, coef))
+        if first is not None and first != text and blk.kind != "re":
+            raise FormulaError(name_clash(first, text, f"the parameters {blk.names.coef}"))
+        if first is not None:
+            also = f" (also in {first})" if first != text else ""
             raise FormulaError(f"{text}: the block {blk.name}/{coef} appears twice in the "
-                               "formula")
-        seen.add((blk.name, coef))
+                               f"formula{also}")
+        seen[(blk.name, coef)] = text
     array = ("coefficient array", blk.names.coef, None)
     if array in seen:
         raise FormulaError(f"{text}: a second correlated term of grouping factor {blk.name!r}; "
                            f"write its correlated coefficients in one term, e.g. "
                            f"(1 + x + z | {blk.name})")
-    seen.add(array)
+    seen[array] = text
     blocks.append(blk)
 
 

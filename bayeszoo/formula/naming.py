@@ -129,3 +129,13 @@ def smooth_sd_param(label: str, dpar: str | None = None) -> str:
 def smooth_coef_param(label: str, dpar: str | None = None) -> str:
     """``s_stimes_1``, ``s_sigma_stimes_1``."""
     return f"s_{_dp(dpar)}{label}"
+
+
+def name_clash(first: str, second: str, what: str) -> str:
+    """The message for two terms whose generated names coincide: brms names a smooth, GP or
+    network after its call and its covariates' names pasted together, so ``s(x, y)`` and
+    ``s(xy)`` are both ``sxy`` and ``what`` (their parameters or columns) would be shared."""
+    return (f"{first} and {second} get the same generated name, so {what} would be shared: "
+            "a smooth, GP or network is named after its call and its covariates' names pasted "
+            "together (s(x, y) and s(xy) are both 'sxy'); rename a column so that the pasted "
+            "names differ (e.g. xy to x_y), or drop one of the terms if they are the same")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 
 def loo(idata, pointwise: bool = True, *, reloo: bool = False, k_threshold: float = 0.7,
         executor=None, workers: int | None = None, **kwargs):
@@ -113,11 +115,76 @@ def as_named_fits(fits) -> dict:
     return dict(items)
 
 
+#: ``arviz.compare``'s ways to weigh the models.
+METHODS = ("stacking", "BB-pseudo-BMA", "pseudo-BMA")
+
+
+def scored_data(idata) -> dict:
+    """What a fit's PSIS-LOO scores, to check that two fits saw the same observations:
+    ``response`` (the observed values), ``additions`` (per-row ``trials``, ``weights`` and known
+    ``se`` of the response, brms's ``trials()``/``weights()``/``se()``) and ``columns`` (the stored
+    data columns by name, offsets' and covariates' included)."""
+    import json
+
+    from .predict import stored_additions
+
+    od = idata.observed_data
+    response = np.concatenate([np.asarray(v.values, dtype=float).ravel()
+                               for v in od.data_vars.values()])
+    has_constant = "constant_data" in idata.groups()
+    additions = stored_additions(idata) if has_constant else {}
+    columns = {}
+    meta = json.loads(idata.attrs.get("data_columns", "null") or "null") or {}
+    for col, m in meta.items():
+        src = od if m.get("observed") else (idata.constant_data if has_constant else {})
+        if col in src:
+            columns[col] = np.asarray(src[col].values)
+    return {"response": response, "additions": additions, "columns": columns}
+
+
+def first_difference(a: np.ndarray, b: np.ndarray) -> int | None:
+    """The first row where ``a`` and ``b`` differ (missing values equal), ``None`` if none."""
+    if a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
+        same = (a == b) | (np.isnan(a.astype(float)) & np.isnan(b.astype(float)))
+    else:
+        same = a.astype(str) == b.astype(str)
+    rows = np.flatnonzero(~same)
+    return int(rows[0]) if rows.size else None
+
+
+def data_difference(a: dict, b: dict) -> str | None:
+    """How two fits' :func:`scored_data` differ (``None``: the same observations)."""
+    ya, yb = a["response"], b["response"]
+    if ya.shape != yb.shape:
+        return f"{ya.size} and {yb.size} observations"
+    row = first_difference(ya, yb)
+    if row is not None:
+        return (f"the same number of rows but different observed values (row {row}: "
+                f"{ya[row]:g} and {yb[row]:g})")
+    for key in ("trials", "weights", "se"):
+        va, vb = a["additions"].get(key), b["additions"].get(key)
+        if va is None and vb is None or (key != "weights" and (va is None or vb is None)):
+            continue
+        va = np.ones_like(ya) if va is None else va
+        vb = np.ones_like(yb) if vb is None else vb
+        row = first_difference(va, vb)
+        if row is not None:
+            return (f"the same observed values but different {key} (row {row}: {va[row]:g} "
+                    f"and {vb[row]:g})")
+    for col in a["columns"].keys() & b["columns"].keys():
+        ca, cb = a["columns"][col], b["columns"][col]
+        row = first_difference(ca, cb)
+        if row is not None:
+            return (f"the same observed values but different values of column {col!r} (row "
+                    f"{row}: {ca[row]} and {cb[row]}), so they were fitted to different rows "
+                    "or data")
+    return None
+
+
 def check_same_data(fits: dict) -> None:
     """LOO compares models of the same observations: the fits must have the same observed
-    response values, not only the same number of rows."""
-    import numpy as np
-
+    response values (not only the same number of rows), the same trials, weights and known
+    standard errors, and the same values in every data column both stored."""
     first_name, ref = None, None
     for name, d in fits.items():
         if "log_likelihood" not in d.groups():
@@ -125,15 +192,15 @@ def check_same_data(fits: dict) -> None:
                              "bayeszoo.sample")
         if "observed_data" not in d.groups():
             continue
-        y = np.concatenate([np.asarray(v.values, dtype=float).ravel()
-                            for v in d.observed_data.data_vars.values()])
+        data = scored_data(d)
         if ref is None:
-            first_name, ref = name, y
-        elif y.shape != ref.shape or not np.array_equal(y, ref, equal_nan=True):
-            what = (f"{y.size} and {ref.size} observations" if y.shape != ref.shape
-                    else "the same number of rows but different observed values")
-            raise ValueError(f"LOO compares models of the same data; {name!r} and "
-                             f"{first_name!r} have {what}")
+            first_name, ref = name, data
+            continue
+        what = data_difference(ref, data)
+        if what is not None:
+            raise ValueError(f"LOO compares models of the same data; {first_name!r} and "
+                             f"{name!r} have {what}; fit both to the same rows of the same "
+                             "data frame")
 
 
 def compare(fits, reml=None, method: str = "stacking"):
@@ -142,7 +209,8 @@ def compare(fits, reml=None, method: str = "stacking"):
 
     ``fits``: ``{name: InferenceData}`` (or a list, named by ``attrs["zoo_name"]`` or formula).
     ``reml``: ``{name: RemlFit}`` to take ``edf_total`` from; ``None`` fits the REML twin of each
-    fit's formula, family and stored data (``False``: no REML columns).
+    fit's formula, family and stored data (``False``: no REML columns). ``method``: how the
+    ``weight`` column is computed, one of :data:`METHODS` (``arviz.compare``'s, in any case).
 
     Returns a DataFrame indexed by name, best first, with ``rank, elpd_loo, se, elpd_diff, dse,
     p_loo, edf_total, edf_total+aux, weight, k_good, k_ok, k_bad, warning`` and, when a fit
@@ -161,6 +229,9 @@ def compare(fits, reml=None, method: str = "stacking"):
 
     from . import refit
 
+    if not isinstance(method, str) or method.lower() not in {m.lower() for m in METHODS}:
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))} (how arviz "
+                         f"weighs the models), got {method!r}")
     fits = as_named_fits(fits)
     if len(fits) < 2:
         raise ValueError(f"compare() needs at least two fits, got {len(fits)}")

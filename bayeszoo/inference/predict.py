@@ -10,7 +10,7 @@ import pandas as pd
 
 from bayeszoo.design import Design, DesignArrays, design_arrays
 
-from .posterior import family_parameters, posterior_eta
+from .posterior import design_info, family_parameters, posterior_eta
 
 KINDS = ("epred", "linpred", "pp")
 
@@ -97,6 +97,45 @@ def stored_additions(idata) -> dict[str, np.ndarray]:
             for k in ("trials", "se", "weights") if f"design__{k}" in cd}
 
 
+def check_fitted_design(idata, design: Design) -> None:
+    """``ValueError`` unless ``design`` is the one the fit was sampled from: the same formula
+    and the same term states (factor levels, knots, centring), which place the fit's
+    coefficients on the right columns."""
+    from .idata import states_bytes
+    from .sampling import formula_text
+
+    if not isinstance(design, Design):
+        raise TypeError(f"design= takes the bayeszoo Design the fit was sampled from, got a "
+                        f"{type(design).__name__}")
+    fitted, given = idata.attrs.get("formula"), formula_text(design)
+    if fitted is not None and given != str(fitted):
+        raise ValueError(f"design= is of the formula {given!r} but the fit is of {fitted!r}; "
+                         "pass the design the fit was sampled from, or leave design= out (the "
+                         "fit's stored term states rebuild it)")
+    stored = idata.constant_data["design__states"].values if "constant_data" in \
+        idata.groups() and "design__states" in idata.constant_data else None
+    if stored is None or np.array_equal(np.asarray(stored, dtype=np.uint8), states_bytes(design)):
+        return
+    mine = [p["column_names"] for p in design_info(design)["predictors"]]
+    theirs = [p["column_names"] for p in json.loads(idata.attrs["design"])["predictors"]]
+    what = next((column_difference(a, b) for a, b in zip(mine, theirs, strict=False) if a != b),
+                "the same columns, other factor levels, knots or centring")
+    raise ValueError(f"design= is of the formula {fitted!r} built on other data than the fit "
+                     f"({what}); pass the design the fit was sampled from, or leave design= "
+                     "out")
+
+
+def column_difference(given: list[str], fitted: list[str]) -> str:
+    """The columns ``design=`` has that the fit lacks and the other way round."""
+    extra = [n for n in given if n not in fitted]
+    missing = [n for n in fitted if n not in given]
+    if not extra and not missing:
+        return "the same columns in another order"
+    return "; ".join(f"{label} {', '.join(v[:5])}{' ...' if len(v) > 5 else ''}"
+                     for label, v in (("columns only in design=:", extra),
+                                      ("columns only in the fit:", missing)) if v)
+
+
 def with_predictive_coefficients(post, design: Design, seed: int | None):
     """The posterior with each block whose structure draws its coefficients on a prediction
     design (``predictive_coefficients``: the exact GP at covariate points the fit never saw)
@@ -173,6 +212,8 @@ def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
             raise TypeError(f"newdata must be a pandas DataFrame, got {type(newdata).__name__}")
         if len(newdata) == 0:
             raise ValueError("newdata has no rows: give at least one row to predict")
+        if design is not None:
+            check_fitted_design(idata, design)
         nd = design.for_newdata(newdata, allow_new_levels=allow_new_levels) \
             if design is not None else design_from_idata(idata, newdata, allow_new_levels)
         arrays, additions = [design_arrays(d) for d in nd.predictors], nd.additions

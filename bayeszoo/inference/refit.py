@@ -220,6 +220,26 @@ def fold_ids(n: int, K: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).permutation(np.arange(n) % K)
 
 
+def check_folds(folds, n: int) -> np.ndarray:
+    """``folds`` as an array of one fold id per row, with no missing id and at least two
+    folds (each refit leaves one out and is scored on it); else ``ValueError`` naming the
+    rows or the id."""
+    folds = np.asarray(folds)
+    if folds.shape != (n,):
+        raise ValueError(f"folds must hold one fold id per row ({n}), got shape {folds.shape}")
+    missing = np.flatnonzero(pd.isna(folds))
+    if missing.size:
+        rows = ", ".join(str(i) for i in missing[:10]) + (" ..." if missing.size > 10 else "")
+        raise ValueError(f"folds has no fold id at rows {rows} ({missing.size} missing); give "
+                         "every row a fold id")
+    labels = np.unique(folds)
+    if labels.size < 2:
+        only = labels[0].item() if isinstance(labels[0], np.generic) else labels[0]
+        raise ValueError(f"folds puts all {n} rows in the one fold {only!r}: a refit without "
+                         "it has no data; give at least two fold ids, or K= instead of folds=")
+    return folds
+
+
 def kfold(idata, K: int = 10, seed: int = 0, executor: Any = None,
           workers: int | None = None, folds: np.ndarray | None = None) -> KFoldResult:
     """K-fold cross-validation of a fit (brms's ``kfold``): ``K`` refits, each without one
@@ -236,9 +256,7 @@ def kfold(idata, K: int = 10, seed: int = 0, executor: Any = None,
         if isinstance(K, bool) or not isinstance(K, int | np.integer) or not 2 <= K <= n:
             raise ValueError(f"K must be a whole number from 2 to the {n} rows, got {K!r}")
         folds = fold_ids(n, int(K), seed)
-    folds = np.asarray(folds)
-    if folds.shape != (n,):
-        raise ValueError(f"folds must hold one fold id per row ({n}), got shape {folds.shape}")
+    folds = check_folds(folds, n)
     labels = np.unique(folds)
     groups = [np.flatnonzero(folds == f) for f in labels]
     out = refit_rows(problem, groups, int(idata.attrs["seed"]), executor, workers)

@@ -29,6 +29,7 @@ import json
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -132,8 +133,21 @@ def check_proper(spec: ModelSpec) -> None:
             "(command line: --prior KEY=PRIOR)")
 
 
-def prior_draws(spec: ModelSpec, n_sims: int, seed: int) -> dict[str, np.ndarray]:
-    """``n_sims`` draws of every site from its prior: ``(1, n_sims, ...)`` per site."""
+#: Simulations drawn (and held in memory) at a time: the prior draws of one chunk are one
+#: array per site, and a chunk's refits are sent before the next chunk is drawn.
+SIM_CHUNK = 1000
+#: The least time one sampler iteration of one chain has been seen to take (a two-parameter
+#: model on one CPU core, chains vectorized, takes about 45 µs): what the up-front estimate of
+#: an SBC run's duration counts per refit, so that a refused run surely cannot finish in time.
+MIN_ITERATION_SECONDS = 1e-5
+#: The longest SBC run started: one day.
+MAX_SECONDS = 86_400
+
+
+def prior_draws(spec: ModelSpec, n_sims: int, seed: int, chunk: int = 0
+                ) -> dict[str, np.ndarray]:
+    """``n_sims`` draws of every site from its prior: ``(1, n_sims, ...)`` per site. ``chunk``
+    numbers the draws of one seed made in pieces (chunk 0 from the seed's key itself)."""
     from bayeszoo.runtime import ensure_configured
 
     ensure_configured()
@@ -142,7 +156,10 @@ def prior_draws(spec: ModelSpec, n_sims: int, seed: int) -> dict[str, np.ndarray
 
     from bayeszoo.models.numpyro import sample_sites
 
-    out = Predictive(lambda: sample_sites(spec), num_samples=n_sims)(jax.random.PRNGKey(seed))
+    key = jax.random.PRNGKey(seed)
+    if chunk:
+        key = jax.random.fold_in(key, chunk)
+    out = Predictive(lambda: sample_sites(spec), num_samples=n_sims)(key)
     return {k: np.asarray(v, dtype=float)[None] for k, v in out.items()}
 
 
@@ -152,25 +169,41 @@ def scalar_quantities(posterior: dict[str, np.ndarray]) -> list[str]:
 
 
 def simulate(design: Design, spec: ModelSpec, n_sims: int, seed: int) -> list[Simulation]:
-    """Draw parameters from the prior and a response through the family for each simulation.
+    """Every simulation of :func:`simulation_chunks`, in one list."""
+    return [sim for chunk in simulation_chunks(design, spec, n_sims, seed) for sim in chunk]
+
+
+def simulation_chunks(design: Design, spec: ModelSpec, n_sims: int, seed: int
+                      ) -> Iterator[list[Simulation]]:
+    """The simulations ``0..n_sims-1`` drawn :data:`SIM_CHUNK` at a time, so that memory holds
+    one chunk of prior draws and responses, whatever ``n_sims``."""
+    for chunk, start in enumerate(range(0, n_sims, SIM_CHUNK)):
+        yield simulate_chunk(design, spec, min(SIM_CHUNK, n_sims - start), seed, chunk, start)
+
+
+def simulate_chunk(design: Design, spec: ModelSpec, n_sims: int, seed: int, chunk: int = 0,
+                   start: int = 0) -> list[Simulation]:
+    """Draw parameters from the prior and a response through the family for simulations
+    ``start..start+n_sims-1`` (the prior draws of ``chunk``).
     A draw the family cannot represent (an overflowing count, a non-finite value) is a
     ``ValueError`` naming the simulation and the parameter values: the priors are too wide."""
     from bayeszoo.families.ops import NUMPY
 
-    truth = brms_posterior(spec, prior_draws(spec, n_sims, seed), design)
+    truth = brms_posterior(spec, prior_draws(spec, n_sims, seed, chunk), design)
     names = scalar_quantities(truth)
     info = design_info(design)
     arrays = [design_arrays(d) for d in design.predictors]
     eta, aux = family_parameters(truth, info, arrays, spec.family, design.additions)
     family, extras = spec.family, design.additions
     sims = []
-    for s in range(n_sims):
-        eta_s = eta[0, s]
-        aux_s = {k: v[0, s] for k, v in aux.items()}
+    for j in range(n_sims):
+        s = start + j
+        eta_s = eta[0, j]
+        aux_s = {k: v[0, j] for k, v in aux.items()}
         with np.errstate(all="ignore"):
             y = family.draw(np.random.default_rng([seed, s]), eta_s[None],
                             {k: v[None] for k, v in aux_s.items()}, extras)[0]
-        values = {q: float(truth[q][0, s]) for q in names}
+        values = {q: float(truth[q][0, j]) for q in names}
         try:
             y = family.prepare(y, design.response, trials=extras.get("trials"),
                                weights=extras.get("weights"), se=extras.get("se")).y
@@ -190,6 +223,43 @@ def simulate(design: Design, spec: ModelSpec, n_sims: int, seed: int) -> list[Si
 
 def _short(values: dict[str, float]) -> str:
     return ", ".join(f"{k}={v:.4g}" for k, v in list(values.items())[:6])
+
+
+def parallel_refits(executor: Any, workers: int | None) -> int:
+    """How many refits run at once: 1 here, ``workers`` (else the cores) on a LocalCluster or
+    an executor, a Dask client's threads."""
+    import os
+
+    if executor is None:
+        return 1
+    if type(executor).__name__ == "Client" and hasattr(executor, "nthreads"):
+        return max(1, sum(executor.nthreads().values()))
+    return int(workers or os.cpu_count() or 1)
+
+
+def duration_text(seconds: float) -> str:
+    """``seconds`` in days, hours or minutes, whichever reads best."""
+    for unit, size in (("days", 86_400), ("hours", 3_600), ("minutes", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:,.0f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def check_duration(n_sims: int, sampler: dict[str, Any], parallel: int) -> None:
+    """``ValueError`` for a run that cannot finish in a day (:data:`MAX_SECONDS`): ``n_sims``
+    refits of ``chains × (tune + draws)`` iterations each, at :data:`MIN_ITERATION_SECONDS`
+    at the very least, ``parallel`` at a time. The estimate is a lower bound: a refused run
+    would take longer still."""
+    per_refit = sampler["chains"] * (sampler["tune"] + sampler["draws"]) * MIN_ITERATION_SECONDS
+    seconds = n_sims * per_refit / parallel
+    if seconds > MAX_SECONDS:
+        most = int(MAX_SECONDS * parallel / per_refit)
+        raise ValueError(
+            f"n_sims={n_sims:,} would take at least {duration_text(seconds)} ({n_sims:,} refits "
+            f"of {sampler['chains']} chains × {sampler['tune'] + sampler['draws']} iterations, "
+            f"{parallel} at a time), more than the one day an SBC run may take; give at most "
+            f"n_sims={most:,} (a few hundred simulations show a miscalibration), fewer draws, "
+            "or more workers")
 
 
 def resolve_model(model_or_formula: Any, data: pd.DataFrame | None, family: Any,
@@ -241,10 +311,12 @@ def sbc(model_or_formula: Any, data: pd.DataFrame | None = None, n_sims: int = 2
     entry's or :func:`bayeszoo.sample`'s defaults unless given). Ranks lie on
     ``0..max_rank``. ``executor``: see :mod:`bayeszoo.inference.executors` (``"dask"`` starts
     a LocalCluster of ``workers`` processes). Same ``seed``: the same ranks, serial or
-    distributed. ``progress`` prints one line per finished refit to stderr. Refits that did
-    not mix, or had divergences or transitions at the maximum tree depth, are counted
-    (:meth:`~.sbc_result.SbcResult.problems`) and warned about
-    (:class:`~bayeszoo.diagnostics.SamplerWarning`).
+    distributed. ``progress`` prints one line per finished refit to stderr, with the time
+    left. The simulations are drawn and refitted :data:`SIM_CHUNK` at a time; a run that
+    cannot finish in a day is refused up front with its estimated duration
+    (:func:`check_duration`). Refits that did not mix, or had divergences or transitions at
+    the maximum tree depth, are counted (:meth:`~.sbc_result.SbcResult.problems`) and warned
+    about (:class:`~bayeszoo.diagnostics.SamplerWarning`).
     """
     from .executors import check_executor, map_ordered, opened
     from .sampling import as_design, check_args, check_finite
@@ -263,6 +335,7 @@ def sbc(model_or_formula: Any, data: pd.DataFrame | None = None, n_sims: int = 2
     if param not in PARAMETERIZATIONS:
         raise ValueError(f"parameterization must be one of {PARAMETERIZATIONS}, got {param!r}")
     check_executor(executor)
+    check_duration(int(n_sims), sampler, parallel_refits(executor, workers))
     design = as_design(formula, data, family)
     check_finite(design)
     spec = model_spec(design, priors, param)
@@ -273,16 +346,25 @@ def sbc(model_or_formula: Any, data: pd.DataFrame | None = None, n_sims: int = 2
     problem = SbcProblem(key=key, formula=formula, data=data, family=design.family,
                          priors=fixed_priors, parameterization=param, backend=backend,
                          sampler=sampler, max_rank=int(max_rank))
-    sims = simulate(design, spec, int(n_sims), int(seed))
     t0 = time.perf_counter()
+    results: list[dict[str, Any]] = []
+    finished = [0]
 
     def report(i: int, out: dict) -> None:
+        finished[0] += 1
         if progress:
-            print(f"sbc {label}: simulation {i + 1}/{n_sims} refitted in {out['seconds']:.1f} s",
-                  file=sys.stderr, flush=True)
+            done = finished[0]
+            left = (time.perf_counter() - t0) / done * (n_sims - done)
+            eta = f", about {duration_text(left)} left" if done < n_sims else ""
+            print(f"sbc {label}: simulation {out['index'] + 1}/{n_sims} refitted in "
+                  f"{out['seconds']:.1f} s ({done} done{eta})", file=sys.stderr, flush=True)
 
     with opened(executor, workers) as pool:
-        results = map_ordered(fit_simulation, [(problem, s) for s in sims], pool, report)
+        for sims in simulation_chunks(design, spec, int(n_sims), int(seed)):
+            if progress and n_sims > SIM_CHUNK:
+                print(f"sbc {label}: simulations {sims[0].index + 1}-{sims[-1].index + 1} of "
+                      f"{n_sims} drawn from the prior", file=sys.stderr, flush=True)
+            results += map_ordered(fit_simulation, [(problem, s) for s in sims], pool, report)
     index = pd.Index([r["index"] for r in results], name="sim")
     frame = {k: pd.DataFrame([r[k] for r in results], index=index)
              for k in ("ranks", "kept", "ess")}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bayeszoo.paths import refusal_to_create
 from bayeszoo.runtime import ensure_configured
 
 ensure_configured()
@@ -35,7 +36,8 @@ def check_count(name: str, value, minimum: int = 1) -> int:
 def check_writable_dir(path: str | os.PathLike, name: str) -> Path:
     """``path`` as a ``Path`` if it is a folder this process may write in, or one it may create
     (its nearest existing ancestor is such a folder); else a ``ValueError`` naming ``name``.
-    Nothing is created."""
+    Nothing is left behind (a file is created there and removed again, as
+    :func:`bayeszoo.paths.check_writable` does)."""
     path = Path(path)
     existing = path
     while not os.path.exists(existing):
@@ -46,6 +48,10 @@ def check_writable_dir(path: str | os.PathLike, name: str) -> Path:
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ValueError(f"{name} {path}: no permission to write in {existing}; pass another "
                          f"{name} or make {existing} writable")
+    refused = refusal_to_create(existing)
+    if refused:
+        raise ValueError(f"{name} {path}: {existing} does not take new files ({refused}); "
+                         f"pass another {name}")
     return path
 
 

@@ -3,6 +3,7 @@ saturated, valid smoothing parameters. Every error names the column, term or val
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -107,9 +108,20 @@ def resolve_sp(d: Design, sp: Any) -> list[list[Any]]:
               for i, lab in enumerate(b.smoothing_labels)}
     if sp is None:
         pass
+    elif isinstance(sp, bool | np.bool_):
+        raise ValueError(f"sp must be None, a positive number (for every penalized term) or a "
+                         f"dict of positive numbers by term, got {sp!r} (a boolean, not a "
+                         "number); an unpenalized smooth is s(..., fx=True)")
     elif isinstance(sp, dict):
         unpenalized = {sm.term for sm in d.smooths if not sm.blocks}
         for key in sp:
+            value = sp[key]
+            if isinstance(value, bool | np.bool_) or not isinstance(value, Real):
+                what = "a boolean" if isinstance(value, bool | np.bool_) else \
+                    f"a {type(value).__name__}"
+                raise ValueError(f"sp[{key!r}] must be a positive number, got {value!r} "
+                                 f"({what}, not a number); an unpenalized smooth is "
+                                 "s(..., fx=True)")
             if key in unpenalized:
                 raise ValueError(f"term {key!r} is unpenalized (fx=True): it has no smoothing "
                                  "parameter")
