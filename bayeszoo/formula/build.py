@@ -19,6 +19,7 @@ import pandas as pd
 from bayeszoo.design import Block, Design, SmoothInfo
 from bayeszoo.families import get as get_family
 
+from .aliasing import aliased_columns, drop_aliased, warn_aliased
 from .bf import BrmsFormula
 from .columns import (
     alias_expr,
@@ -35,6 +36,7 @@ from .naming import fixed_param
 from .nn_terms import fit_nn_term, nn_block
 from .parse import ParsedFormula, parse_formula, random_groups, random_lhs
 from .random_terms import fit_random_term, random_blocks
+from .side import side_deletions
 from .smooth_terms import check_knots, fit_smooth_term, smooth_columns, smooth_info
 
 STATE_VERSION = 1
@@ -150,6 +152,13 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     states["dpars"] = {name: _fit_states(dpf, plans[name], data, columns, seed, knots)
                        for name, dpf in dpfs.items()}
     d = evaluate_design(states, data, family=fam, terms=pf, require_response=True)
+    aliased = {name: aliased_columns(dk) for name, dk in [(None, d), *d.dpars.items()]}
+    if any(aliased.values()):
+        warn_aliased(pf.formula, aliased)
+        states["aliased"] = aliased[None]
+        for name, sub in states["dpars"].items():
+            sub["aliased"] = aliased[name]
+        d = evaluate_design(states, data, family=fam, terms=pf, require_response=True)
     check_finite_moments(d.response, d.y, "the response")
     return d
 
@@ -172,8 +181,8 @@ def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
     cstate = fit_columns(data, columns, plan.aliases)
     frame = aliased_frame(cstate, data, columns, pf.formula)
     what = f"the fixed effects {' + '.join(pf.fixed) or '1'} of {pf.formula!r}"
-    _, _, fixed_state = fit_expression(_spec(pf.intercept, plan.fixed), frame, plan.reverse,
-                                       what)
+    Xp, _, fixed_state = fit_expression(_spec(pf.intercept, plan.fixed), frame, plan.reverse,
+                                        what)
     for col, level in single_level_factors(cstate, plan.fixed, plan.reverse):
         warnings.warn(f"factor {col!r} has a single level ({level!r}) in the data: it adds no "
                       "column to the fixed effects", UserWarning, stacklevel=3)
@@ -197,6 +206,10 @@ def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
             terms.append(fit_nn_term(pf.nets[i], data, columns))
         else:
             raise FormulaError(f"{pf.term(kind, i).text}: {kind} terms are not supported yet")
+    smooth_of = {t: i for t, (kind, i) in enumerate(pf.order) if kind == "smooth"}
+    for t, ind in side_deletions(terms, data, columns, Xp, pf.formula).items():
+        terms[t] = fit_smooth_term(pf.smooths[smooth_of[t]], data, columns, seed, knots,
+                                   side_drop=ind)
     return {"version": STATE_VERSION, "formula": pf.formula, "response": pf.response,
             "columns": cstate, "fixed": fixed_state, "offsets": offsets,
             "additions": additions,
@@ -268,10 +281,12 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
             bidx.append(len(blocks))
             _add_block(blocks, seen, blk, st["text"])
         smooths.append(smooth_info(st, fixed_idx, bidx))
+    aliased = list(states.get("aliased", []))
+    X, names, smooth_flags, smooths, blocks = drop_aliased(
+        np.column_stack(X_parts), names, smooth_flags, smooths, blocks, aliased)
     if len(set(names)) != len(names):
         dup = sorted({c for c in names if names.count(c) > 1})
         raise FormulaError(f"duplicate design columns {dup} in {pf.formula!r}")
-    X = np.column_stack(X_parts) if X_parts else np.zeros((n, 0))
     for j, name in enumerate(names):
         check_finite_moments(name, X[:, j], f"in {pf.formula!r}, the fixed-effect column")
     y = None
@@ -287,7 +302,7 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
                   fixed_params=[fixed_param(c, f, dpar) for c, f in zip(names, smooth_flags,
                                                                          strict=True)],
                   smooths=smooths, offset=offset, additions=additions, data=data, terms=pf,
-                  states=states, dpar=dpar, evaluator=evaluate_design)
+                  states=states, dpar=dpar, evaluator=evaluate_design, aliased=tuple(aliased))
 
 
 def _add_block(blocks: list[Block], seen: set, blk: Block, text: str) -> None:
