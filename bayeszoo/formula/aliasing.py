@@ -40,10 +40,12 @@ def aliased_columns(d: Design) -> list[str]:
     combination of the columns after it, and that combination or the column itself belongs
     to a smooth's unpenalized part."""
     smooth_cols = {c for sm in d.smooths for c in sm.fixed_columns}
+    if not smooth_cols:
+        return []
     X = np.asarray(d.X, dtype=float)
     norms = np.sqrt(np.sum(X**2, axis=0))
     order = [j for j in reversed(range(X.shape[1])) if norms[j] > 0]
-    if not smooth_cols or len(order) < 2:
+    if len(order) < 2:
         return []
     Xn = X[:, order] / norms[order]
     R = linalg.qr(Xn, mode="r", check_finite=False)[0]

@@ -29,14 +29,16 @@ CONSTANT_TOL = np.finfo(float).eps ** 0.75
 
 @dataclass
 class SidePiece:
-    """One of mgcv's smooths (``sm[[i]]``): its label, variable names ``vn``, dimension, model
-    matrix ``X`` (``sm$X``), whether it may be side-constrained, and the columns deleted."""
+    """One of mgcv's smooths (``sm[[i]]``): its label, variable names ``vn``, dimension,
+    number of columns, whether it may be side-constrained, its model matrix ``X`` (``sm$X``;
+    only for those that may) and the columns deleted."""
 
     label: str
     vn: list[str]
     dim: int
-    X: np.ndarray
+    width: int
     constrain: bool
+    X: np.ndarray | None = None
     deleted: list[int] = field(default_factory=list)
 
 
@@ -71,22 +73,17 @@ def has_intercept(Xp: np.ndarray) -> bool:
 
 
 def gam_side(pieces: list[SidePiece], Xp: np.ndarray, formula: str) -> None:
-    """mgcv's ``gam.side(sm, Xp)`` without penalties: sets ``deleted`` of each piece and drops
-    those columns from its ``X``. mgcv switches to penalty-augmented matrices when the model
-    has more coefficients than rows; that case raises, naming the formula."""
-    names = [v for p in pieces for v in p.vn]
-    if len(set(names)) == len(names):
-        return
+    """mgcv's ``gam.side(sm, Xp)`` without penalties, on pieces whose names repeat: sets
+    ``deleted`` of each piece and drops those columns from its ``X``. mgcv uses
+    penalty-augmented matrices when the model has more coefficients than rows; a nesting to
+    resolve in that case raises, naming the formula and the term."""
     n = Xp.shape[0]
-    if n < Xp.shape[1] + sum(p.X.shape[1] for p in pieces):
-        raise FormulaError(f"{formula!r}: smooths share covariates, and the model has more "
-                           f"coefficients than its {n} rows; mgcv then sets side constraints "
-                           "with penalties, which is not supported: lower the smooths' k")
+    with_pen = n < Xp.shape[1] + sum(p.width for p in pieces)
     max_dim = max(p.dim for p in pieces)
     if max_dim == 1:
         warnings.warn(f"{formula!r}: the model has repeated 1-d smooths of the same variable",
-                      UserWarning, stacklevel=4)
-    users: dict[str, list[int]] = {v: [] for v in names}
+                      UserWarning, stacklevel=5)
+    users: dict[str, list[int]] = {v: [] for p in pieces for v in p.vn}
     for d in range(1, max_dim + 1):
         for i, p in enumerate(pieces):
             if p.dim == d and p.constrain:
@@ -103,6 +100,11 @@ def gam_side(pieces: list[SidePiece], Xp: np.ndarray, formula: str) -> None:
                 lower += [j for j in b[: b.index(i)] if j not in lower]
             if not lower:
                 continue
+            if with_pen:
+                raise FormulaError(f"{formula!r}: {p.label} shares covariates with earlier "
+                                   "smooths, and the model has more coefficients than its "
+                                   f"{n} rows; mgcv then sets side constraints with penalties, "
+                                   "which is not supported: lower the smooths' k")
             X1 = np.column_stack([np.ones((n, int(intercept))),
                                   *(pieces[j].X for j in lower)])
             ind = fix_dependence(X1, p.X)
@@ -111,42 +113,48 @@ def gam_side(pieces: list[SidePiece], Xp: np.ndarray, formula: str) -> None:
                 p.X = np.delete(p.X, ind, axis=1)
 
 
-def side_pieces(state: dict, data, columns: dict[str, object]) -> list[SidePiece]:
+def side_pieces(state: dict) -> list[SidePiece]:
     """The smooths mgcv makes of one fitted smooth term ``state`` (one per factor ``by``
-    level), with their ``gam.side`` names and matrices on ``data``."""
-    from bayeszoo.smooths import side_matrices, term_maps
-
-    n = len(data)
+    level) with their ``gam.side`` names, without matrices."""
     if "grouping" in state:
-        width = len(state["grouping"]["levels"])
         return [SidePiece(state["label"], list(state["grouping"]["variables"]), 1,
-                          np.zeros((n, width)), constrain=False)]
-    spec = state["smooth"]["spec"]
-    variables, by = list(spec["variables"]), spec["by"]
-    values = {v: data[columns[v]] for v in [*variables, *([by] if by else [])]}
-    Xs = side_matrices(state["smooth"], values)
-    if not Xs:  # fs: never side-constrained
-        width = len(term_maps(state["smooth"]).coef_names)
-        return [SidePiece(state["label"], variables, len(variables), np.zeros((n, width)),
-                          constrain=False)]
-    levels = state["smooth"]["con"]["by"]["levels"] if len(Xs) > 1 else [""]
-    suffix = by or ""
+                          len(state["grouping"]["levels"]), constrain=False)]
+    smooth = state["smooth"]
+    variables, con = list(smooth["spec"]["variables"]), smooth["con"]
+    by = con["by"]
+    levels = by["levels"] if by is not None and by["kind"] == "factor" else [""]
+    suffix = by["column"] if by is not None else ""
+    width = len(smooth["term"]["coef_names"]) // len(levels)
     return [SidePiece(state["label"], [f"{v}{suffix}{lev}" for v in variables],
-                      len(variables), X, constrain=spec["bs"] not in ("re", "fs"))
-            for X, lev in zip(Xs, levels, strict=True)]
+                      len(variables), width, constrain=con["kind"] not in ("re", "fs"))
+            for lev in levels]
 
 
 def side_deletions(terms: list[dict], data, columns: dict[str, object], Xp: np.ndarray,
                    formula: str) -> dict[int, list[int]]:
     """The columns ``gam.side`` deletes from each smooth term of ``terms`` (by position in
     ``terms``; only terms that lose columns). A term with a factor ``by`` loses the same
-    columns from every level's smooth or raises, naming it."""
+    columns from every level's smooth or raises, naming it. The smooths' matrices are
+    evaluated only when some variable name repeats (mgcv's test for nesting)."""
+    from bayeszoo.smooths import side_matrices
+
     owners, pieces = [], []
     for t, st in enumerate(terms):
         if st["kind"] == "smooth":
-            new = side_pieces(st, data, columns)
+            new = side_pieces(st)
             owners += [t] * len(new)
             pieces += new
+    names = [v for p in pieces for v in p.vn]
+    if len(set(names)) == len(names):
+        return {}
+    for t in dict.fromkeys(owners):
+        mine = [p for p, o in zip(pieces, owners, strict=True) if o == t]
+        if mine[0].constrain:
+            spec = terms[t]["smooth"]["spec"]
+            used = [*spec["variables"], *([spec["by"]] if spec["by"] else [])]
+            Xs = side_matrices(terms[t]["smooth"], {v: data[columns[v]] for v in used})
+            for p, X in zip(mine, Xs, strict=True):
+                p.X = X
     gam_side(pieces, Xp, formula)
     out: dict[int, list[int]] = {}
     for t in dict.fromkeys(owners):
