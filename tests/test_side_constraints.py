@@ -112,6 +112,19 @@ def test_error_kept_where_mgcv_fails_too(mtcars):
         reml("mpg ~ s(hp, k = 5) + s(wt, by = zero, k = 5)", df)
 
 
+def test_side_constraints_refused_with_the_term_named(mtcars):
+    """mgcv sets side constraints on penalty-augmented matrices when the model has more
+    coefficients than rows, and keeps a smooth that loses every penalized column; both are
+    refused here, naming the term."""
+    with pytest.raises(ValueError, match=r"s\(hp,wt\) shares covariates with earlier smooths, "
+                                         r"and the model has more coefficients than its 32 rows"):
+        bz.design("mpg ~ s(hp, k=10) + s(wt, k=10) + s(hp, wt, k=20)", mtcars)
+    with pytest.warns(UserWarning, match="repeated 1-d smooths"), \
+            pytest.raises(ValueError, match=r"s\(hp\): the side constraints .* leave one of its "
+                                            r"penalties zero"):
+        bz.design("mpg ~ s(hp, k=5) + s(hp, k=5)", mtcars)
+
+
 @pytest.mark.parametrize("key", ["mtcars_side_by", "mtcars_side_nested"])
 def test_sampler_model_builds_on_a_full_rank_design(ref, mtcars, key):
     import jax

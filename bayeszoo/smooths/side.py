@@ -37,9 +37,9 @@ def delete_side_columns(sc: SmoothCon, ind: Sequence[int]) -> SmoothCon:
     Z = (np.eye(p) if sc.Z is None else sc.Z)[:, keep]
     S = [P[np.ix_(keep, keep)] for P in sc.S]
     if any(not np.any(P) for P in S):
-        raise ValueError(f"{sc.spec.label}: the side constraints for the smooths nested in it "
-                         "leave one of its penalties zero; drop the lower-order smooths or "
-                         "raise its k")
+        raise ValueError(f"{sc.spec.label}: the side constraints that delete its columns "
+                         "spanned by earlier smooths leave one of its penalties zero (it "
+                         "repeats what they fit); drop it or the earlier smooths")
     if S:
         St = sum(P / np.linalg.norm(P) for P in S)
         ev = np.linalg.eigvalsh(St)
