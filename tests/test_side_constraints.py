@@ -126,7 +126,7 @@ def test_side_constraints_refused_with_the_term_named(mtcars):
 
 
 @pytest.mark.parametrize("key", ["mtcars_side_by", "mtcars_side_nested"])
-def test_sampler_model_builds_on_a_full_rank_design(ref, mtcars, key):
+def test_sampler_models_build_on_a_full_rank_design(ref, mtcars, key):
     import jax
     from numpyro.infer.util import initialize_model
 
@@ -141,6 +141,10 @@ def test_sampler_model_builds_on_a_full_rank_design(ref, mtcars, key):
     info = initialize_model(jax.random.PRNGKey(0), built.model, model_args=(built.data,))
     assert np.isfinite(float(info.potential_fn(info.param_info.z)))
     assert ("Intercept" in {s.name for s in built.spec.sites}) == (key == "mtcars_side_nested")
+    from bayeszoo.models.pymc import build_pymc
+
+    pm_model = build_pymc(d).model
+    assert {v.name for v in pm_model.free_RVs} >= {b.names.scales[0].name for b in d.blocks}
 
 
 @pytest.mark.slow
