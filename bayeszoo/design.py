@@ -197,7 +197,10 @@ class Design:
     (:class:`bayeszoo.formula.ParsedFormula`) and ``states`` the JSON-serializable states its
     terms were fitted to (levels, knots, constraints); ``evaluator`` the function that evaluates
     them (:func:`bayeszoo.formula.evaluate_design`), which :meth:`for_newdata` calls on new data
-    without fitting anything again.
+    without fitting anything again. ``aliased`` names the columns left out of ``X`` because
+    they duplicate others in a way mgcv resolves by zeroing their coefficients
+    (:mod:`bayeszoo.formula.aliasing`; an ``"Intercept"`` there means the model keeps its
+    intercept through those columns).
     """
 
     formula: str
@@ -217,6 +220,7 @@ class Design:
     dpars: dict[str, Design] = field(default_factory=dict)
     dpar: str | None = None
     evaluator: Callable[..., Design] | None = field(default=None, repr=False)
+    aliased: tuple[str, ...] = ()
 
     @property
     def n(self) -> int:

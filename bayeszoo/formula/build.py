@@ -19,6 +19,7 @@ import pandas as pd
 from bayeszoo.design import Block, Design, SmoothInfo
 from bayeszoo.families import get as get_family
 
+from .aliasing import aliased_columns, drop_aliased, warn_aliased
 from .bf import BrmsFormula
 from .columns import (
     ALIAS,
@@ -38,6 +39,7 @@ from .naming import fixed_param, name_clash
 from .nn_terms import fit_nn_term, nn_block
 from .parse import ParsedFormula, parse_formula, random_groups, random_lhs
 from .random_terms import fit_random_term, random_blocks
+from .side import side_deletions
 from .smooth_terms import check_knots, fit_smooth_term, smooth_columns, smooth_info
 
 STATE_VERSION = 1
@@ -172,6 +174,13 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     states["dpars"] = {name: _fit_states(dpf, plans[name], data, columns, seed, knots)
                        for name, dpf in dpfs.items()}
     d = evaluate_design(states, data, family=fam, terms=pf, require_response=True)
+    aliased = {name: aliased_columns(dk) for name, dk in [(None, d), *d.dpars.items()]}
+    if any(aliased.values()):
+        warn_aliased(pf.formula, aliased)
+        states["aliased"] = aliased[None]
+        for name, sub in states["dpars"].items():
+            sub["aliased"] = aliased[name]
+        d = evaluate_design(states, data, family=fam, terms=pf, require_response=True)
     check_finite_moments(d.response, d.y, "the response")
     return d
 
@@ -194,8 +203,8 @@ def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
     cstate = fit_columns(data, columns, plan.aliases)
     frame = aliased_frame(cstate, data, columns, pf.formula)
     what = f"the fixed effects {' + '.join(pf.fixed) or '1'} of {pf.formula!r}"
-    _, _, fixed_state = fit_expression(_spec(pf.intercept, plan.fixed), frame, plan.reverse,
-                                       what)
+    Xp, _, fixed_state = fit_expression(_spec(pf.intercept, plan.fixed), frame, plan.reverse,
+                                        what)
     for col, level in single_level_factors(cstate, plan.fixed, plan.reverse):
         warnings.warn(f"factor {col!r} has a single level ({level!r}) in the data: it adds no "
                       "column to the fixed effects", UserWarning, stacklevel=3)
@@ -219,6 +228,10 @@ def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
             terms.append(fit_nn_term(pf.nets[i], data, columns))
         else:
             raise FormulaError(f"{pf.term(kind, i).text}: {kind} terms are not supported yet")
+    smooth_of = {t: i for t, (kind, i) in enumerate(pf.order) if kind == "smooth"}
+    for t, ind in side_deletions(terms, data, columns, Xp, pf.formula).items():
+        terms[t] = fit_smooth_term(pf.smooths[smooth_of[t]], data, columns, seed, knots,
+                                   side_drop=ind)
     states = {"version": STATE_VERSION, "formula": pf.formula, "response": pf.response,
               "columns": cstate, "fixed": fixed_state, "offsets": offsets,
               "additions": additions,
@@ -319,7 +332,9 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
         if len(terms) > 1:
             raise FormulaError(name_clash(terms[0], terms[1], f"the columns {dup}"))
         raise FormulaError(f"duplicate design columns {dup} in {pf.formula!r}")
-    X = np.column_stack(X_parts) if X_parts else np.zeros((n, 0))
+    aliased = list(states.get("aliased", []))
+    X, names, smooth_flags, smooths, blocks = drop_aliased(
+        np.column_stack(X_parts), names, smooth_flags, smooths, blocks, aliased)
     for j, name in enumerate(names):
         check_finite_moments(name, X[:, j], f"in {pf.formula!r}, the fixed-effect column")
     y = None
@@ -337,7 +352,7 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
                   fixed_params=[fixed_param(c, f, dpar) for c, f in zip(names, smooth_flags,
                                                                          strict=True)],
                   smooths=smooths, offset=offset, additions=additions, data=data, terms=pf,
-                  states=states, dpar=dpar, evaluator=evaluate_design)
+                  states=states, dpar=dpar, evaluator=evaluate_design, aliased=tuple(aliased))
 
 
 def _response_values(state: dict[str, Any], data: pd.DataFrame, columns: dict[str, object],

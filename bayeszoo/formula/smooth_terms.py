@@ -120,6 +120,17 @@ def check_finite_covariates(text: str, values: dict[str, pd.Series]) -> None:
                                f"row {i}; a smooth needs finite covariates: remove or replace it")
 
 
+def check_by_not_zero(text: str, by: str | None, values: dict[str, pd.Series]) -> None:
+    """A numeric ``by`` variable that is zero in every row makes every column of the smooth
+    zero: the term is not identifiable (mgcv's fit stops on it too)."""
+    if by is None or not is_numeric(values[by]):
+        return
+    if not np.any(np.asarray(values[by], dtype=float)):
+        raise FormulaError(f"{text}: its by= variable {by!r} is zero in every row, so every "
+                           "column of the term is zero and it is not identifiable; drop the "
+                           "term or choose another by= variable")
+
+
 def check_finite_basis(text: str, term: SmoothTerm, values: dict[str, pd.Series]) -> None:
     """Finite covariates can still overflow a basis (``x`` of 1e300 cubed); the error names the
     term and its covariates' range."""
@@ -133,8 +144,10 @@ def check_finite_basis(text: str, term: SmoothTerm, values: dict[str, pd.Series]
 
 
 def fit_smooth_term(st: ParsedSmooth, data: pd.DataFrame, columns: dict[str, object],
-                    seed: int, knots: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The state of a smooth term fitted to ``data``."""
+                    seed: int, knots: dict[str, Any] | None = None,
+                    side_drop: list[int] | None = None) -> dict[str, Any]:
+    """The state of a smooth term fitted to ``data``; ``side_drop``: the columns of its
+    constrained basis that mgcv's ``gam.side`` deletes (:mod:`bayeszoo.formula.side`)."""
     spec = read_spec(st, columns, knots)
     state: dict[str, Any] = {"kind": "smooth", "text": st.text, "label": spec.label}
     if _is_re_intercept(spec):
@@ -149,8 +162,9 @@ def fit_smooth_term(st: ParsedSmooth, data: pd.DataFrame, columns: dict[str, obj
         return state
     values = _columns_of(spec, data, columns)
     check_finite_covariates(st.text, values)
+    check_by_not_zero(st.text, spec.by, values)
     try:
-        fitted = fit_smooth(spec, values, seed=seed)
+        fitted = fit_smooth(spec, values, seed=seed, side_drop=side_drop or ())
     except ValueError as e:
         msg = str(e)
         raise FormulaError(msg if st.label in msg or spec.label in msg

@@ -11,7 +11,9 @@ by the mixed-model split that brms and ``gamm`` use):
   ``reml_offset``, the map back to mgcv's coefficients and a JSON-serializable ``state``;
 * :func:`evaluate_smooth` ``(state, data) -> (Xf, [Z, ...])``: the same columns on new data
   from the state alone; :func:`term_maps` ``(state)``: the maps back to mgcv's coefficients and
-  the ``S.scale`` of each smoothing parameter.
+  the ``S.scale`` of each smoothing parameter; :func:`side_matrices` ``(state, data)``: mgcv's
+  ``sm$X`` per smooth, which ``gam.side`` compares (``fit_smooth(..., side_drop=...)`` deletes
+  the columns it names).
 
 The steps live in their own modules: raw bases (:mod:`.cr`, :mod:`.cc`, :mod:`.ps`, :mod:`.tp`,
 :mod:`.re`, bound to columns in :mod:`.margins`; :mod:`.tensor`, :mod:`.fs`), ``smoothCon``
@@ -26,7 +28,15 @@ from .cr import CRBasis
 from .ps import PSBasis
 from .re import REBasis
 from .spec import SmoothSpec
-from .term import SmoothBlock, SmoothTerm, TermMaps, evaluate_smooth, fit_smooth, term_maps
+from .term import (
+    SmoothBlock,
+    SmoothTerm,
+    TermMaps,
+    evaluate_smooth,
+    fit_smooth,
+    side_matrices,
+    term_maps,
+)
 from .tp import TPBasis
 
 __all__ = [
@@ -41,5 +51,6 @@ __all__ = [
     "TermMaps",
     "evaluate_smooth",
     "fit_smooth",
+    "side_matrices",
     "term_maps",
 ]

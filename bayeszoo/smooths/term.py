@@ -16,7 +16,7 @@ names brms's ``sds`` suffixes (``sconcTypeQuebec_1``), ``term`` mgcv's labels
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +26,7 @@ from .construct import SmoothCon, smooth_con, smooth_con_from_state
 from .core import constraint_null_space
 from .fs import expand_levels
 from .mixed import BlockMap, MixedMaps, mixed_maps, reml_offset
+from .side import by_pieces, delete_side_columns
 from .spec import SmoothSpec, brms_rename
 from .state import decode_array, encode_array
 
@@ -210,6 +211,17 @@ def evaluate_smooth(state: dict, data: Mapping) -> tuple[np.ndarray, list[np.nda
     return assemble(sc, maps, X_raw, data)
 
 
+def side_matrices(state: dict, data: Mapping) -> list[np.ndarray]:
+    """mgcv's ``sm$X`` of each smooth the term makes on ``data`` (one per factor ``by`` level,
+    else one): the constrained basis (after any side constraint) times the ``by`` variable, the
+    matrices ``gam.side`` compares. Empty for ``fs``, which mgcv never side-constrains."""
+    spec = spec_from_state(state["spec"])
+    sc = smooth_con_from_state(spec, state["con"])
+    if sc.kind == "fs":
+        return []
+    return by_pieces(sc, sc.constrain(sc.raw.matrix(data, spec.label)), data)
+
+
 def maps_to_state(maps: MixedMaps) -> dict:
     return {"fixed": encode_array(maps.fixed),
             "blocks": [{"M": encode_array(b.M), "penalty_index": list(b.penalty_index),
@@ -274,14 +286,17 @@ def t2_prediction_maps(sc: SmoothCon) -> tuple[np.ndarray, np.ndarray]:
     return G[0], G[1:]
 
 
-def fit_smooth(spec: SmoothSpec, data: Mapping, seed: int = 1) -> SmoothTerm:
+def fit_smooth(spec: SmoothSpec, data: Mapping, seed: int = 1,
+               side_drop: Sequence[int] = ()) -> SmoothTerm:
     """Build ``spec`` on ``data`` (a mapping of column name -> array or Series).
 
     ``seed``: the knot subsample of a thin plate spline with more than 2000 unique covariate
-    rows. Raises ``ValueError`` naming the term for bad input (missing or non-numeric columns,
-    a factor inside te/ti/t2, too large ``k``, bad knots).
+    rows. ``side_drop``: columns (0-based) of the constrained basis that mgcv's ``gam.side``
+    deletes because smooths earlier in the formula contain them (``attr(sm, "del.index")``
+    minus 1; :mod:`.side`). Raises ``ValueError`` naming the term for bad input (missing or
+    non-numeric columns, a factor inside te/ti/t2, too large ``k``, bad knots).
     """
-    sc = smooth_con(spec, data, seed=seed)
+    sc = delete_side_columns(smooth_con(spec, data, seed=seed), side_drop)
     if sc.kind == "fs":
         base_pens = fs_base_penalties(sc)
         maps = mixed_maps("fs", base_pens, 0, sc.raw.Xb)
@@ -318,7 +333,8 @@ def fit_smooth(spec: SmoothSpec, data: Mapping, seed: int = 1) -> SmoothTerm:
             mlabel, _ = piece_labels(sc, level)
             coef_names += [f"{mlabel}.{j + 1}" for j in range(T.shape[0])]
     mgcv_map, shift = coef_map, np.zeros(coef_map.shape[1])
-    if sc.kind == "t2" and sc.Z is not None and len(levels) == 1 and sc.by is None:
+    if (sc.kind == "t2" and sc.Z is not None and len(levels) == 1 and sc.by is None
+            and not len(side_drop)):
         G0, L = t2_prediction_maps(sc)
         mgcv_map, shift = L @ coef_map, G0 @ coef_map
     meta = {"fixed_names": fixed_names, "fixed_terms": fixed_terms, "coef_names": coef_names,
@@ -328,7 +344,8 @@ def fit_smooth(spec: SmoothSpec, data: Mapping, seed: int = 1) -> SmoothTerm:
                                            else [encode_array(P) for P in b["penalties"]])}
                        for b in blocks_meta]}
     state = {"format": STATE_FORMAT, "spec": spec_to_state(spec), "seed": int(seed),
-             "con": sc.state(), "maps": maps_to_state(maps), "term": meta}
+             "con": sc.state(), "maps": maps_to_state(maps), "term": meta,
+             "side_dropped": [int(i) for i in side_drop]}
     blocks = [SmoothBlock(name=b["name"], term=b["term"], Z=Z, penalties=b["penalties"],
                           sp_labels=b["sp_labels"], reml_offset=b["reml_offset"], sp=b["sp"])
               for b, Z in zip(blocks_meta, Zs, strict=True)]

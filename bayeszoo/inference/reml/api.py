@@ -112,7 +112,8 @@ def _fit_design(d: Design, likelihood, fixed: list[list[float | None]], method: 
                   for b, f in zip(dk.blocks, fk, strict=True)]
         off = dk.offset if dk.offset is not None and np.any(dk.offset) else None
         predictors.append(Predictor(np.asarray(dk.X, dtype=float), blocks, offset=off,
-                                    name=d.response if k == 0 else dk.dpar))
+                                    name=d.response if k == 0 else dk.dpar,
+                                    n_aliased=len(dk.aliased)))
     try:
         result = fit_model(predictors, likelihood, method)
     except (NotPositiveDefinite, FloatingPointError) as err:
@@ -220,7 +221,8 @@ def make_fit(d: Design, likelihood, r: EngineResult,
         reml_score=float(r.score), criterion=float(r.criterion), edf=edf,
         edf_total=float(np.sum(edf_int)), edf_coef=pd.Series(edf_int[order], index=index),
         theta=theta, deviance=float(r.deviance),
-        null_deviance=likelihood.null_deviance(layout.offsets()[:, 0], d.has_intercept,
+        null_deviance=likelihood.null_deviance(layout.offsets()[:, 0],
+                                               d.has_intercept or "Intercept" in d.aliased,
                                                r.params),
         fixed_sp=fixed_sp, hessian=r.hessian, hessian_terms=hessian_terms,
         hessian_labels=hessian_labels, converged=r.converged, iterations=r.iterations,

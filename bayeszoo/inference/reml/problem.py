@@ -58,12 +58,16 @@ class PenalizedBlock:
 
 @dataclass
 class Predictor:
-    """One linear predictor: fixed columns ``X`` (``n × p``), penalized ``blocks``, ``offset``."""
+    """One linear predictor: fixed columns ``X`` (``n × p``), penalized ``blocks``, ``offset``;
+    ``n_aliased``: unpenalized columns left out of ``X`` because they were aliased
+    (:mod:`bayeszoo.formula.aliasing`), which mgcv still counts in ``Mp``, the unpenalized
+    coefficients of its REML score's ``Mp/2·log(2π phi)``."""
 
     X: np.ndarray
     blocks: list[PenalizedBlock] = field(default_factory=list)
     offset: np.ndarray | None = None
     name: str = "mu"
+    n_aliased: int = 0
 
 
 def block_matrix(Z: np.ndarray, index, weights, n: int):
@@ -159,7 +163,7 @@ class Layout:
             self.fixed_slices.append(slice(pos, pos + p))
             pos += p
         self.P = pos
-        self.Mp = self.P - self.Q
+        self.Mp = self.P - self.Q + sum(lp.n_aliased for lp in predictors)
         counts = np.cumsum([0, *[b.structure.n_params for b in self.blocks]])
         self.param_slices = [slice(int(counts[j]), int(counts[j + 1]))
                              for j in range(len(self.blocks))]

@@ -177,7 +177,8 @@ class RemlFit:
         parametric columns, then each smooth in mgcv's basis and order (``s(times).1`` ...;
         ``smooth2random``'s reparameterization undone through the term's coefficient map, and
         for ``t2`` the intercept shift of mgcv's prediction constraint), then the other random
-        effects as they are."""
+        effects as they are. A column left out of the design as aliased
+        (:mod:`bayeszoo.formula.aliasing`) is reported as 0, as mgcv zeroes it."""
         values, names = [], []
         pos = 0
         for k, dk in enumerate(self.design.predictors):
@@ -189,6 +190,10 @@ class RemlFit:
             smooth_cols = {c for sm in dk.smooths for c in sm.fixed_columns}
             par = [c for c in range(dk.X.shape[1]) if c not in smooth_cols]
             vals, nms = [b[c] for c in par], [labels[c] for c in par]
+            if dk.aliased:  # mgcv zeroes them: every parametric column, in formula order
+                given = dict(zip(nms, vals, strict=True))
+                nms = [c if k == 0 else f"{c}.{k}" for c in dk.states["fixed"]["names"]]
+                vals = [given.get(c, 0.0) for c in nms]
             claimed: set[int] = set()
             for sm in dk.smooths:
                 blocks = [b[starts[j]:starts[j + 1]] for j in sm.blocks]
