@@ -26,7 +26,8 @@ def fit(name: str, backend: str = "numpyro", **sampler_options: Any):
     unless ``sampler_options`` override them (any keyword of :func:`bayeszoo.sample`:
     ``chains``, ``draws``, ``tune``, ``seed``, ``target_accept``, ``progress``, ``priors``,
     ``parameterization``, ``family``: a name or object of :mod:`bayeszoo.families` in place of
-    the entry's). The returned InferenceData's ``attrs["zoo_name"]`` is ``name``.
+    the entry's). Returns a :class:`~bayeszoo.inference.fit.Fit` (an InferenceData) whose
+    ``attrs["zoo_name"]`` is ``name``.
     """
     return fit_draws(name, backend=backend, **sampler_options).inference_data()
 
@@ -106,8 +107,11 @@ def save(idata, path: str | Path) -> Path:
 
 
 def load(path: str | Path):
-    """Read a fit written by :func:`save` (fully into memory; the file is closed again)."""
+    """Read a fit written by :func:`save` (fully into memory; the file is closed again) as a
+    :class:`~bayeszoo.inference.fit.Fit`."""
     import arviz as az
+
+    from bayeszoo.inference.fit import Fit
 
     path = Path(path)
     if not path.exists():
@@ -130,7 +134,7 @@ def load(path: str | Path):
         # netCDF stores numpy scalars; give back plain Python values
         if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
             idata.attrs[key] = value.item()
-    return idata
+    return Fit.of(idata)
 
 
 def fit_context(idata) -> dict[str, Any]:

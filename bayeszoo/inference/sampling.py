@@ -191,7 +191,9 @@ def sample(
     :data:`MAX_LOG_LIKELIHOOD_BYTES` (4 GiB) is refused before sampling.
     Same ``seed`` and backend: identical draws. Invalid arguments, an unknown prior, missing
     values or a coefficient a flat prior leaves unidentified raise ``ValueError`` before anything
-    is compiled. Returns an :class:`arviz.InferenceData` (:mod:`bayeszoo.inference.idata`).
+    is compiled. Returns a :class:`~bayeszoo.inference.fit.Fit`: an :class:`arviz.InferenceData`
+    (:mod:`bayeszoo.inference.idata`) with brms's methods (``print(fit)``, ``fixef``, ``ranef``,
+    ``hypothesis``, ``bayes_R2``, ...).
     """
     t0 = time.perf_counter()
     draws_ = draw_posterior(formula_or_design, data, backend=backend, chains=chains, draws=draws,
@@ -227,13 +229,23 @@ class PosteriorDraws:
         return self.pointwise
 
     def inference_data(self):
-        """The :class:`arviz.InferenceData` of :func:`sample` (see
-        :mod:`bayeszoo.inference.idata`)."""
+        """The :class:`~bayeszoo.inference.fit.Fit` of :func:`sample`: an
+        :class:`arviz.InferenceData` (see :mod:`bayeszoo.inference.idata`) with brms's
+        methods."""
+        from .fit import Fit
+
         loglik = self.pointwise_log_likelihood() if self.log_likelihood else None
         idata = assemble(self.design, self.spec, self.posterior, self.stats,
                          log_likelihood=self.log_likelihood, pointwise=loglik)
         idata.attrs.update(self.attrs)
-        return idata
+        return Fit.of(idata, self.design)
+
+    def summary(self, data_name: str | None = None):
+        """brms's summary of these draws
+        (:func:`bayeszoo.inference.brms_summary.summarize`), without an InferenceData."""
+        from .brms_summary import summarize
+
+        return summarize(self.posterior, self.stats, self.design, self.attrs, data_name)
 
 
 def draw_posterior(
