@@ -98,7 +98,6 @@ def evaluate(node: ast.AST, values: dict[str, np.ndarray], h: str) -> Any:
 
 def hypothesis_draws(posterior: Mapping[str, Any], expr: str, prefix: str) -> np.ndarray:
     """Draws of the expression ``expr`` (from :func:`split_hypothesis`)."""
-    values: dict[str, np.ndarray] = {}
     tokens: dict[str, str] = {}
 
     def swap(m: re.Match) -> str:
@@ -106,19 +105,18 @@ def hypothesis_draws(posterior: Mapping[str, Any], expr: str, prefix: str) -> np
         end = m.end()
         if token in FUNCTIONS and end < len(expr) and expr[end] == "(":
             return token
-        if token not in tokens:
-            tokens[token] = f"_v{len(tokens)}"
-            values[tokens[token]] = variable_draws(posterior, token, prefix)
-        return tokens[token]
+        return tokens.setdefault(token, f"_v{len(tokens)}")
 
     code = VARIABLE.sub(swap, expr).replace("^", "**")
     try:
         tree = ast.parse(code, mode="eval")
     except SyntaxError:
         raise ValueError(f"hypothesis {expr!r} is not a valid expression") from None
-    result = evaluate(tree, values, expr)
-    if not values:
+    if not tokens:
         raise ValueError(f"hypothesis {expr!r} names no parameter")
+    evaluate(tree, dict.fromkeys(tokens.values(), np.ones(1)), expr)  # only allowed syntax
+    values = {v: variable_draws(posterior, t, prefix) for t, v in tokens.items()}
+    result = evaluate(tree, values, expr)
     return np.broadcast_to(result, next(iter(values.values())).shape).astype(float)
 
 
