@@ -64,8 +64,9 @@ def variable_order(names: list[str], dpars: tuple[str, ...]) -> list[str]:
 
 
 def dpar_names(design: Design) -> tuple[str, ...]:
-    """``mu`` and the family's auxiliary parameters (brms's ``valid_dpars``)."""
-    return ("mu", *(a.name for a in design.family.aux_parameters(tuple(design.additions))))
+    """``mu`` and the family's auxiliary parameters, estimated or not (brms's
+    ``valid_dpars``: ``sigma`` of a gaussian with ``se()`` too)."""
+    return ("mu", *(a.name for a in design.family.aux))
 
 
 def formula_lines(design: Design) -> list[str]:
@@ -82,7 +83,7 @@ def links_text(design: Design) -> str:
     with a formula on the link of that formula)."""
     family = design.family
     links = {"mu": family.link_name}
-    for aux in family.aux_parameters(tuple(design.additions)):
+    for aux in family.aux:
         links[aux.name] = aux.link if aux.name in design.dpars else "identity"
     return "; ".join(f"{k} = {v}" for k, v in links.items())
 
