@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
+from conftest import FIXTURES
 
 from bayeszoo.api import fit_draws
-from conftest import FIXTURES
 
 # zoo model, brms_wave2 entry, summary row -> (section, brms variable)
 CASES = {
