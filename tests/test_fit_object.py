@@ -309,3 +309,17 @@ def test_bayes_r2_of_a_poisson_fit_uses_the_residuals_of_the_mean():
     e = data["count"].to_numpy()[None, :] - mu
     r2 = mu.var(axis=1, ddof=1) / (mu.var(axis=1, ddof=1) + e.var(axis=1, ddof=1))
     np.testing.assert_allclose(fit.bayes_R2().loc["R2"], brms_row(r2), rtol=1e-10)
+
+
+
+def test_predict_is_bz_predict(sleep_fit):
+    new = pd.DataFrame({"Days": [0.0, 4.5], "Subject": ["309", "372"]})
+    np.testing.assert_array_equal(sleep_fit.predict(new, kind="linpred"),
+                                  bz.predict(sleep_fit, newdata=new, kind="linpred"))
+    levels = list(sleep_fit.ranef()["Subject"].index)
+    r = flat(sleep_fit, "r_Subject")
+    a, b = levels.index("309"), levels.index("372")
+    icpt, days = flat(sleep_fit, "b_Intercept"), flat(sleep_fit, "b_Days")
+    np.testing.assert_allclose(sleep_fit.predict(new),
+                               np.stack([icpt + r[:, a, 0],
+                                         icpt + r[:, b, 0] + 4.5 * (days + r[:, b, 1])], 1))
