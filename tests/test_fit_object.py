@@ -323,3 +323,12 @@ def test_predict_is_bz_predict(sleep_fit):
     np.testing.assert_allclose(sleep_fit.predict(new),
                                np.stack([icpt + r[:, a, 0],
                                          icpt + r[:, b, 0] + 4.5 * (days + r[:, b, 1])], 1))
+
+
+def test_a_fit_without_its_data_prints_its_groups_and_why(sleep_fit):
+    plain = sleep_fit.idata
+    plain.attrs["data_columns"] = "{}"
+    text = str(Fit.of(plain))
+    assert text.startswith("Inference data with groups:")
+    assert text.endswith("(no brms summary: this fit stores no data frame; pass newdata)")
+    assert "no brms summary" in Fit.of(plain)._repr_html_()

@@ -18,6 +18,7 @@ InferenceData does.
 from __future__ import annotations
 
 import json
+from html import escape
 from typing import Any
 
 import arviz as az
@@ -100,13 +101,18 @@ class Fit(az.InferenceData):
         return summarize(self.posterior, stats, self.design, self.attrs, data_name)
 
     def __str__(self) -> str:
-        return self.summary().text()
+        """The summary; a fit whose design cannot be rebuilt (no stored data) shows its
+        groups and why."""
+        try:
+            return self.summary().text()
+        except ValueError as exc:
+            return f"{super().__repr__()}\n(no brms summary: {exc})"
 
     def __repr__(self) -> str:
-        return self.summary().text()
+        return str(self)
 
     def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
+        return f"<pre>{escape(str(self))}</pre>"
 
     def fixef(self) -> pd.DataFrame:
         """brms's ``fixef(fit)``: the population-level coefficients (rows, named as in the
