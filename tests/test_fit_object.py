@@ -192,6 +192,10 @@ def test_summary_prints_brms_warnings(sleep):
         "priors.",
         "2: There were 3 divergent transitions after warmup. Increasing target_accept above 0.8 "
         "may help. See http://mc-stan.org/misc/warnings.html#divergent-transitions-after-warmup"]
+    one = str(made_up_fit(SLEEP, sleep, divergent=1)).splitlines()
+    assert one[-2:] == ["Warning message:", "There were 1 divergent transitions after warmup. "
+                        "Increasing target_accept above 0.8 may help. See "
+                        "http://mc-stan.org/misc/warnings.html#divergent-transitions-after-warmup"]
 
 
 # --------------------------------------------------------------------------- fixef, ranef, ...

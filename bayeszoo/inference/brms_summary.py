@@ -160,12 +160,10 @@ class FitSummary:
         lines += [f"Draws were sampled using {self.sampler}. For each parameter, Bulk_ESS",
                   "and Tail_ESS are effective sample size measures, and Rhat is the potential",
                   "scale reduction factor on split chains (at convergence, Rhat = 1)."]
-        if self.warnings:
-            lines.append("Warning message:" if len(self.warnings) == 1 else "Warning messages:")
-            if len(self.warnings) == 1:
-                lines.append(self.warnings[0])
-            else:
-                lines += [f"{i}: {w}" for i, w in enumerate(self.warnings, 1)]
+        if len(self.warnings) == 1:
+            lines += ["Warning message:", self.warnings[0]]
+        elif self.warnings:
+            lines += ["Warning messages:", *(f"{i}: {w}" for i, w in enumerate(self.warnings, 1))]
         return "\n".join(lines)
 
     def __str__(self) -> str:
