@@ -27,6 +27,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "reml": ("bayeszoo.inference.reml", "reml"),
     "RemlFit": ("bayeszoo.inference.reml", "RemlFit"),
     "sample": ("bayeszoo.inference.sampling", "sample"),
+    "Fit": ("bayeszoo.inference.fit", "Fit"),
     "predict": ("bayeszoo.inference.predict", "predict"),
     "bf": ("bayeszoo.formula", "bf"),
     "loo": ("bayeszoo.inference.compare", "loo"),

@@ -27,9 +27,10 @@ def fit(name: str, backend: str = "numpyro", **sampler_options: Any):
     unless ``sampler_options`` override them (any keyword of :func:`bayeszoo.sample`:
     ``chains``, ``draws``, ``tune``, ``seed``, ``target_accept``, ``progress``, ``priors``,
     ``parameterization``, ``family``: a name or object of :mod:`bayeszoo.families` in place of
-    the entry's). The returned InferenceData's ``attrs["zoo_name"]`` is ``name``. Divergences,
-    transitions at the maximum tree depth, a high R-hat or a low ESS are warned about as
-    :func:`bayeszoo.sample` does (:class:`bayeszoo.diagnostics.SamplerWarning`).
+    the entry's). Returns a :class:`~bayeszoo.inference.fit.Fit` (an InferenceData) whose
+    ``attrs["zoo_name"]`` is ``name``. Divergences, transitions at the maximum tree depth, a
+    high R-hat or a low ESS are warned about as :func:`bayeszoo.sample` does
+    (:class:`bayeszoo.diagnostics.SamplerWarning`).
     """
     from bayeszoo.diagnostics import warn_fit
     from bayeszoo.inference.fit_checks import idata_checks
@@ -115,8 +116,11 @@ def save(idata, path: str | Path) -> Path:
 
 
 def load(path: str | Path):
-    """Read a fit written by :func:`save` (fully into memory; the file is closed again)."""
+    """Read a fit written by :func:`save` (fully into memory; the file is closed again) as a
+    :class:`~bayeszoo.inference.fit.Fit`."""
     import arviz as az
+
+    from bayeszoo.inference.fit import Fit
 
     path = Path(path)
     if not path.exists():
@@ -139,7 +143,7 @@ def load(path: str | Path):
         # netCDF stores numpy scalars; give back plain Python values
         if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
             idata.attrs[key] = value.item()
-    return idata
+    return Fit.of(idata)
 
 
 def fit_context(idata) -> dict[str, Any]:

@@ -138,7 +138,7 @@ def cmd_describe(args: argparse.Namespace) -> int:
 def cmd_fit(args: argparse.Namespace) -> int:
     from bayeszoo.api import fit_draws, save
     from bayeszoo.diagnostics import EXIT_NOT_CONVERGED
-    from bayeszoo.inference.draws_summary import draws_checks_of, draws_headline, draws_summary
+    from bayeszoo.inference.draws_summary import draws_checks_of, draws_headline
     from bayeszoo.models import zoo
 
     if args.name not in zoo.names():
@@ -152,10 +152,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         cli_family(args.family, args.link, entry.family)
     draws = fit_draws(args.name, backend=args.backend, family=family, **_sampler_kwargs(args))
     if not args.quiet:
-        from bayeszoo.reports.tables import brms_order
-
-        scalars = [k for k, v in draws.posterior.items() if v.ndim == 2 and k != "Intercept"]
-        _print_table(draws_summary(draws.posterior, sorted(scalars, key=brms_order)[:30]), False)
+        print(draws.summary().text())
     checks = draws_checks_of(draws)
     h = draws_headline(draws, checks)
     for w in _diagnostic_warnings(args.name, checks):

@@ -20,13 +20,18 @@ class BrmsFormula:
     formula: str
     dpars: dict[str, str] = field(default_factory=dict)
 
-    def __str__(self) -> str:
-        """brms's spelling: ``bf(accel ~ s(times), sigma ~ s(times))``."""
+    def parts(self) -> list[str]:
+        """The formulas as brms prints them one per line: ``accel ~ s(times)``,
+        ``sigma ~ s(times)``."""
         parts = [self.formula]
         for name, f in self.dpars.items():
             rhs = f.split("~", 1)[1].strip() if "~" in f else f.strip()
             parts.append(f"{name} ~ {rhs}")
-        return f"bf({', '.join(parts)})"
+        return parts
+
+    def __str__(self) -> str:
+        """brms's spelling: ``bf(accel ~ s(times), sigma ~ s(times))``."""
+        return f"bf({', '.join(self.parts())})"
 
 
 def bf(formula: str, **dpars: str) -> BrmsFormula:

@@ -124,21 +124,15 @@ def scored_data(idata) -> dict:
     ``response`` (the observed values), ``additions`` (per-row ``trials``, ``weights`` and known
     ``se`` of the response, brms's ``trials()``/``weights()``/``se()``) and ``columns`` (the stored
     data columns by name, offsets' and covariates' included)."""
-    import json
-
-    from .predict import stored_additions
+    from .predict import stored_additions, stored_data
 
     od = idata.observed_data
     response = np.concatenate([np.asarray(v.values, dtype=float).ravel()
                                for v in od.data_vars.values()])
     has_constant = "constant_data" in idata.groups()
     additions = stored_additions(idata) if has_constant else {}
-    columns = {}
-    meta = json.loads(idata.attrs.get("data_columns", "null") or "null") or {}
-    for col, m in meta.items():
-        src = od if m.get("observed") else (idata.constant_data if has_constant else {})
-        if col in src:
-            columns[col] = np.asarray(src[col].values)
+    frame = stored_data(idata) if has_constant else None
+    columns = {} if frame is None else {str(c): np.asarray(frame[c]) for c in frame.columns}
     return {"response": response, "additions": additions, "columns": columns}
 
 

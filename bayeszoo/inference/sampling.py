@@ -202,7 +202,9 @@ def sample(
     transitions, transitions at the maximum tree depth, an R-hat above 1.01 and a bulk ESS
     below 400 are each warned about in one line with the count and what to try
     (:class:`~bayeszoo.diagnostics.SamplerWarning`, the lines ``bayeszoo fit`` prints). Returns
-    an :class:`arviz.InferenceData` (:mod:`bayeszoo.inference.idata`).
+    a :class:`~bayeszoo.inference.fit.Fit`: an :class:`arviz.InferenceData`
+    (:mod:`bayeszoo.inference.idata`) with brms's methods (``print(fit)``, ``fixef``, ``ranef``,
+    ``hypothesis``, ``bayes_R2``, ...).
     """
     t0 = time.perf_counter()
     draws_ = draw_posterior(formula_or_design, data, backend=backend, chains=chains, draws=draws,
@@ -239,13 +241,23 @@ class PosteriorDraws:
         return self.pointwise
 
     def inference_data(self):
-        """The :class:`arviz.InferenceData` of :func:`sample` (see
-        :mod:`bayeszoo.inference.idata`)."""
+        """The :class:`~bayeszoo.inference.fit.Fit` of :func:`sample`: an
+        :class:`arviz.InferenceData` (see :mod:`bayeszoo.inference.idata`) with brms's
+        methods."""
+        from .fit import Fit
+
         loglik = self.pointwise_log_likelihood() if self.log_likelihood else None
         idata = assemble(self.design, self.spec, self.posterior, self.stats,
                          log_likelihood=self.log_likelihood, pointwise=loglik)
         idata.attrs.update(self.attrs)
-        return idata
+        return Fit.of(idata, self.design)
+
+    def summary(self, data_name: str | None = None):
+        """brms's summary of these draws
+        (:func:`bayeszoo.inference.brms_summary.summarize`), without an InferenceData."""
+        from .brms_summary import summarize
+
+        return summarize(self.posterior, self.stats, self.design, self.attrs, data_name)
 
 
 def draw_posterior(

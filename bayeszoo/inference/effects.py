@@ -1,0 +1,170 @@
+"""brms's ``fixef``, ``ranef``, ``coef`` and ``VarCorr`` of a sampled fit, from its brms-named
+draws.
+
+Each summarizes draws as brms's ``posterior_summary``: ``Estimate`` (mean), ``Est.Error`` (sd),
+``Q2.5`` and ``Q97.5`` (R's type-7 quantiles). brms's matrices are DataFrames (rows the
+coefficients); its 3-D arrays (``ranef(fit)$Subject`` is levels × statistic × coefficient) are
+DataFrames with the first dimension as rows and columns ``(coefficient, statistic)``, so that
+``ranef["Subject"]["Days"]`` is brms's ``ranef(fit)$Subject[, , "Days"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bayeszoo.design import Design
+
+from .brms_summary import FIXEF_PATTERN, variable_order
+
+STATS = ["Estimate", "Est.Error", "Q2.5", "Q97.5"]
+
+
+def posterior_summary(draws: np.ndarray) -> np.ndarray:
+    """brms's ``posterior_summary`` of ``draws`` (``S × ...``): ``... × 4`` (mean, sd,
+    2.5 % and 97.5 % quantiles)."""
+    x = np.asarray(draws, dtype=float)
+    q = np.quantile(x, [0.025, 0.975], axis=0)
+    sd = np.std(x, axis=0, ddof=1) if x.shape[0] > 1 else np.full(x.shape[1:], np.nan)
+    return np.stack([x.mean(axis=0), sd, q[0], q[1]], axis=-1)
+
+
+def flat(posterior: Mapping[str, Any], name: str) -> np.ndarray:
+    """A variable's draws with chains and draws merged: ``(chain·draw, ...)``."""
+    x = np.asarray(posterior[name], dtype=float)
+    return x.reshape(-1, *x.shape[2:])
+
+
+def summary_frame(draws: np.ndarray, index: list[str]) -> pd.DataFrame:
+    """A matrix of draws (``S × k``) summarized, one row per column."""
+    return pd.DataFrame(posterior_summary(draws), index=pd.Index(index), columns=STATS)
+
+
+def array_frame(draws: np.ndarray, rows: list[str], coefs: list[str],
+                row_name: str | None = None) -> pd.DataFrame:
+    """A 3-D array of draws (``S × rows × coefs``) summarized as brms's 3-D arrays: rows
+    ``rows``, columns ``(coefficient, statistic)``."""
+    s = posterior_summary(draws)  # rows × coefs × 4
+    cols = pd.MultiIndex.from_product([coefs, STATS], names=["coefficient", "statistic"])
+    return pd.DataFrame(s.reshape(len(rows), -1), index=pd.Index(rows, name=row_name),
+                        columns=cols)
+
+
+def fixef_draws(posterior: Mapping[str, Any], dpars: tuple[str, ...]) -> pd.DataFrame:
+    """Draws of the population-level coefficients (``b_``, ``bs_``, ...), named without the
+    prefix as brms's ``fixef(summary = FALSE)``: one column each, in brms's order."""
+    names = variable_order([str(n) for n in posterior if FIXEF_PATTERN.match(str(n))], dpars)
+    return pd.DataFrame({FIXEF_PATTERN.sub("", n): flat(posterior, n) for n in names})
+
+
+@dataclass(frozen=True)
+class GroupTerms:
+    """One grouping factor's varying coefficients: its level labels, the coefficients (brms's
+    names: ``Intercept``, ``Days``, ``sigma_Intercept``) and where each one's draws are
+    (posterior variable, column of its last dimension or ``None``)."""
+
+    levels: list[str]
+    coefs: list[str]
+    sources: list[tuple[str, int | None]]
+
+
+def group_terms(design: Design) -> dict[str, GroupTerms]:
+    """The design's grouping factors in brms's order (terms as written, ``mu``'s first)."""
+    out: dict[str, GroupTerms] = {}
+    for d in design.predictors:
+        for blk in d.blocks:
+            if blk.kind != "re":
+                continue
+            prefix = f"sd_{blk.name}__"
+            coefs = [s.name[len(prefix):] for s in blk.names.scales if s.support == "positive"]
+            columns = [None] if len(blk.names.dims) == 1 else list(range(len(coefs)))
+            g = out.setdefault(blk.name, GroupTerms([str(v) for v in blk.names.coords[0]],
+                                                    [], []))
+            g.coefs.extend(coefs)
+            g.sources.extend((blk.names.coef, j) for j in columns)
+    return out
+
+
+def ranef_draws(posterior: Mapping[str, Any], terms: GroupTerms) -> np.ndarray:
+    """One grouping factor's varying coefficients: ``S × levels × coefficients``."""
+    cols = []
+    for name, j in terms.sources:
+        x = flat(posterior, name)
+        cols.append(x if j is None else x[..., j])
+    return np.stack(cols, axis=-1)
+
+
+def fixef(posterior: Mapping[str, Any], dpars: tuple[str, ...]) -> pd.DataFrame:
+    """brms's ``fixef``: one row per population-level coefficient (``Intercept``, ``Days``,
+    ``sigma_Intercept``, ``stimes_1``), columns ``Estimate, Est.Error, Q2.5, Q97.5``."""
+    draws = fixef_draws(posterior, dpars)
+    return summary_frame(draws.to_numpy(), list(draws.columns))
+
+
+def ranef(posterior: Mapping[str, Any], design: Design) -> dict[str, pd.DataFrame]:
+    """brms's ``ranef``: per grouping factor, rows its levels, columns
+    ``(coefficient, statistic)``. ``ValueError`` when the model has no group-level terms."""
+    groups = group_terms(design)
+    if not groups:
+        raise ValueError("the model has no group-level effects ((... | g) terms); use fixef()")
+    return {g: array_frame(ranef_draws(posterior, t), t.levels, t.coefs, g)
+            for g, t in groups.items()}
+
+
+def coef(posterior: Mapping[str, Any], design: Design,
+         dpars: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """brms's ``coef``: per grouping factor, the population-level plus the group-level draws
+    of each coefficient per level (the varying coefficients first, then the population-level
+    ones that do not vary by this factor), shaped as :func:`ranef`."""
+    groups = group_terms(design)
+    if not groups:
+        raise ValueError("the model has no group-level effects ((... | g) terms); use fixef() "
+                         "for the population-level ones")
+    fe = fixef_draws(posterior, dpars)
+    out = {}
+    for g, t in groups.items():
+        r = ranef_draws(posterior, t)
+        names = t.coefs + [c for c in fe.columns if c not in t.coefs]
+        total = np.zeros((r.shape[0], r.shape[1], len(names)))
+        total[..., :len(t.coefs)] = r
+        for k, c in enumerate(names):
+            if c in fe.columns:
+                total[..., k] += fe[c].to_numpy()[:, None]
+        out[g] = array_frame(total, t.levels, names, g)
+    return out
+
+
+def varcorr(posterior: Mapping[str, Any], design: Design) -> dict[str, dict[str, pd.DataFrame]]:
+    """brms's ``VarCorr``: per grouping factor ``{"sd": coefficients × statistics}`` and, when
+    the factor has correlations, ``"cor"`` and ``"cov"`` (coefficients × (coefficient,
+    statistic); correlations the model leaves out are 0); ``"residual__"`` holds the residual
+    sd (``sigma``, row the response) when the family has one without a formula of its own.
+    ``ValueError`` when there is neither."""
+    out: dict[str, dict[str, pd.DataFrame]] = {}
+    for g, t in group_terms(design).items():
+        sd = np.stack([flat(posterior, f"sd_{g}__{c}") for c in t.coefs], axis=-1)
+        entry = {"sd": summary_frame(sd, t.coefs)}
+        k = len(t.coefs)
+        pairs = {(i, j): f"cor_{g}__{t.coefs[i]}__{t.coefs[j]}"
+                 for j in range(k) for i in range(j)}
+        if any(name in posterior for name in pairs.values()):
+            cor = np.broadcast_to(np.eye(k), (sd.shape[0], k, k)).copy()
+            for (i, j), name in pairs.items():
+                if name in posterior:
+                    cor[:, i, j] = cor[:, j, i] = flat(posterior, name)
+            cov = cor * sd[:, :, None] * sd[:, None, :]
+            entry["cor"] = array_frame(cor, t.coefs, t.coefs)
+            entry["cov"] = array_frame(cov, t.coefs, t.coefs)
+        out[g] = entry
+    if "sigma" in posterior and "sigma" not in design.dpars:
+        out["residual__"] = {"sd": summary_frame(flat(posterior, "sigma")[:, None],
+                                                 [design.response])}
+    if not out:
+        raise ValueError("the model has neither group-level effects nor a residual sd "
+                         "(sigma): there is no variance to show")
+    return out
+
