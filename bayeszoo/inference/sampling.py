@@ -26,6 +26,7 @@ from bayeszoo.formula.bf import BrmsFormula
 from bayeszoo.models.spec import PARAMETERIZATIONS, ModelSpec, model_spec
 
 from . import backends
+from .design_checks import check_design
 from .idata import assemble
 from .posterior import brms_posterior, design_info, pointwise_log_likelihood
 
@@ -190,8 +191,10 @@ def sample(
     posterior are unaffected. With ``log_likelihood=True`` a log-likelihood over
     :data:`MAX_LOG_LIKELIHOOD_BYTES` (4 GiB) is refused before sampling.
     Same ``seed`` and backend: identical draws. Invalid arguments, an unknown prior, missing
-    values or a coefficient a flat prior leaves unidentified raise ``ValueError`` before anything
-    is compiled. Returns an :class:`arviz.InferenceData` (:mod:`bayeszoo.inference.idata`).
+    values, a coefficient a flat prior leaves unidentified, or a posterior that does not exist
+    (separation under a flat prior, no informative rows, a perfect fit:
+    :mod:`bayeszoo.inference.design_checks`) raise ``ValueError`` before anything is
+    compiled. Returns an :class:`arviz.InferenceData` (:mod:`bayeszoo.inference.idata`).
     """
     t0 = time.perf_counter()
     draws_ = draw_posterior(formula_or_design, data, backend=backend, chains=chains, draws=draws,
@@ -266,6 +269,7 @@ def draw_posterior(
         check_log_likelihood_size(design.n, int(chains), int(draws))
     spec = model_spec(design, priors, parameterization)
     check_identifiable(design, spec)
+    check_design(design, spec.priors)
     result = backends.get(backend).run(
         design, spec, chains=int(chains), draws=int(draws), tune=int(tune), seed=int(seed),
         target_accept=float(target_accept), dense_mass=dense_mass, progress=progress)
