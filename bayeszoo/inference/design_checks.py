@@ -78,21 +78,26 @@ def check_perfect_fit(design: Design) -> None:
             design.dpars):
         return
     keep = informative_rows(design)
-    y = np.asarray(design.y, dtype=float)[keep]
+    rows = slice(None) if np.all(keep) else keep  # (indexing every row costs a copy)
+    y = np.asarray(design.y, dtype=float)[rows]
     if y.size and np.ptp(y) == 0:
         raise ValueError(f"response {design.response!r} is constant ({y[0]:g}) in every row: "
                          f"a {fam.name} model fits it exactly, and sigma's posterior piles up "
                          "at 0 (the likelihood grows without bound as sigma -> 0); a constant "
                          "needs no model: check the column and the rows selected")
-    X = np.asarray(design.X, dtype=float)[keep]
+    X = np.asarray(design.X, dtype=float)[rows]
     with np.errstate(divide="ignore", invalid="ignore"):
         target = fam.link(y)
     if design.offset is not None:
-        target = target - np.asarray(design.offset, dtype=float)[keep]
+        target = target - np.asarray(design.offset, dtype=float)[rows]
     if X.shape[1] == 0 or not np.all(np.isfinite(target)) or not np.any(target):
         return
     target = target / np.max(np.abs(target))
-    X = X / np.where(np.any(X, axis=0), np.max(np.abs(X), axis=0), 1.0)
+    scale = np.maximum(X.max(axis=0), -X.min(axis=0))
+    X = X / np.where(scale > 0, scale, 1.0)
+    gram, cross, total = X.T @ X, X.T @ target, float(target @ target)
+    if total - cross @ np.linalg.lstsq(gram, cross, rcond=None)[0] > 1e-6 * total:
+        return  # the residual sum of squares from the cross-products: clearly not a perfect fit
     coef, _, rank, _ = np.linalg.lstsq(X, target, rcond=None)
     size = PERFECT_FIT_TOL * float(np.linalg.norm(target))
     if rank >= y.size or float(np.linalg.norm(target - X @ coef)) > size:
