@@ -99,6 +99,24 @@ def test_a_rare_all_zero_level_among_many_rows_is_found():
     check_separation(d, {})  # overlapping everywhere: nothing to say
 
 
+def test_the_cone_of_separating_directions():
+    from bayeszoo.inference.separation import separation_cone
+
+    x = np.array([-2.0, -1.0, 1.0, 2.0])
+    X = np.column_stack([np.ones(4), x])
+    assert separation_cone(X, np.array([-1.0, 1.0, -1.0, 1.0])).direction() is None
+    assert separation_cone(X, np.zeros(4)) is None  # every row pins the direction
+    cone = separation_cone(X, np.ones(4))  # all ones: the intercept, and x a little, separate
+    assert cone.direction()[0] > 0 and cone.separated_rows(cone.direction()) == 4
+    assert cone.moves(1) and cone.moves(0)
+    cone = separation_cone(X, np.array([-1.0, -1.0, 1.0, 1.0]))
+    d = cone.direction()
+    assert d[1] > 0 and d[0] == pytest.approx(0.0, abs=1e-9)  # the split at x = 0
+    assert separation_cone(X, np.array([-1.0, np.nan, 0.0, 0.0])) is None  # two counts pin it
+    quasi = separation_cone(X, np.array([-1.0, np.nan, 0.0, np.nan]))  # a zero, a count, two out
+    assert quasi.direction() is not None and quasi.separated_rows(quasi.direction()) == 1
+
+
 def test_reml_refuses_separated_data(separated):
     with pytest.raises(ValueError, match=r"separate response 'y'.*REML/ML estimate of "
                                          r"\['Intercept', 'x'\] does not exist"):

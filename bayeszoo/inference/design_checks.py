@@ -151,8 +151,8 @@ def check_separation(design: Design, priors: dict[str, str] | None) -> None:
                          "mgcv stop at an arbitrary large value, warning of fitted values "
                          "numerically 0 or 1); drop or merge the term, or fit with bz.sample "
                          "and a proper prior on it")
-    flat = [j for j, name in enumerate(names)
-            if priors.get(name) == FLAT and (j in along or cone.moves(j))]
+    flat = [j for j in along if priors.get(names[j]) == FLAT] or [
+        j for j, name in enumerate(names) if priors.get(name) == FLAT and cone.moves(j)]
     if flat:
         bad = [names[j] for j in flat]
         example = next((b for b in bad if b != "Intercept"), bad[0])
