@@ -147,8 +147,9 @@ class Family:
     ``aux`` (auxiliary parameters), ``accepts`` (response additions), ``requires`` (additions
     that must be given), ``discrete`` (integer-valued response), ``binary`` (0/1 response: the
     report checks it by calibration), ``least_squares`` (on the identity link its maximum
-    likelihood estimate is least squares). An instance is the family with one link:
-    ``Family(link=None)`` takes the default.
+    likelihood estimate is least squares), ``positive_mean`` (its mean must be positive: on a
+    link that does not keep it so, :meth:`with_positive_mean` rejects a non-positive one). An
+    instance is the family with one link: ``Family(link=None)`` takes the default.
     """
 
     name: ClassVar[str] = "family"
@@ -159,6 +160,7 @@ class Family:
     discrete: ClassVar[bool] = False
     binary: ClassVar[bool] = False
     least_squares: ClassVar[bool] = False
+    positive_mean: ClassVar[bool] = False
 
     def __init__(self, link: str | None = None) -> None:
         self.link_name = self.links[0] if link is None else link
@@ -351,6 +353,25 @@ class Family:
         design's one linear predictor (:func:`bayeszoo.design.linear_predictor`), for
         statistics that keep design rows."""
         raise NotImplementedError
+
+    def boundary_sides(self, y: np.ndarray, trials: np.ndarray | None) -> np.ndarray | None:
+        """Per row, where its likelihood reaches its supremum: ``+1`` as ``eta -> +inf`` (a
+        success with every trial), ``-1`` as ``eta -> -inf`` (no success, a zero count), ``0``
+        at a finite ``eta``, ``nan`` for a row without likelihood (no trials); ``None`` when no
+        row's supremum lies at an infinite ``eta`` (no separation to look for): the families
+        whose likelihood can grow without bound along a direction of the coefficients override
+        this (:mod:`bayeszoo.inference.separation`)."""
+        return None
+
+    def with_positive_mean(self, ops, eta, log_density):
+        """``log_density(eta)`` where the mean is positive and ``-inf`` elsewhere, as Stan's
+        ``poisson_lpmf``/``gamma_lpdf`` reject a negative mean under brms's identity or inverse
+        link (a row with ``y = 0`` would otherwise score ``-mu > 0``). A no-op for a family
+        without ``positive_mean`` or a link that keeps the mean positive (log)."""
+        if not self.positive_mean or self.link.positive:
+            return log_density(eta)
+        ok = self.link.inverse(ops, eta) > 0
+        return ops.where(ok, log_density(ops.where(ok, eta, 1.0)), -np.inf)
 
     def weighted(self, ops, lp, extras: dict):
         w = extras.get("weights")

@@ -58,6 +58,10 @@ class Bernoulli(Family):
         lp = ops.where(y > 0.5, self.link.log_p(ops, eta), self.link.log_q(ops, eta))
         return self.weighted(ops, lp, extras)
 
+    def boundary_sides(self, y, trials):
+        """A one's likelihood grows as ``eta -> +inf``, a zero's as ``eta -> -inf``."""
+        return np.where(y > 0.5, 1.0, -1.0)
+
     def draw(self, rng, eta, aux=None, extras=None):
         return rng.binomial(1, self.link.inverse_np(np.asarray(eta, dtype=float)))
 

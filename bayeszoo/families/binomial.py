@@ -131,6 +131,12 @@ class Binomial(Family):
         return self.weighted(ops, binomial_log_prob(ops, self.link, y, eta, extras["trials"]),
                              extras)
 
+    def boundary_sides(self, y, trials):
+        """All successes: ``+1``; none: ``-1``; some of each: ``0``. A row without trials has no
+        likelihood (``nan``)."""
+        sides = np.where(y >= trials, 1.0, np.where(y == 0, -1.0, 0.0))
+        return np.where(trials > 0, sides, np.nan)
+
     def mean(self, eta, aux=None, extras=None):
         return self.link.inverse_np(np.asarray(eta, dtype=float)) * (extras or {})["trials"]
 

@@ -51,6 +51,7 @@ class Gamma(Family):
     name = "gamma"
     links = ("inverse", "log", "identity")
     aux = (SHAPE,)
+    positive_mean = True
 
     def check_values(self, y, column, trials):
         bad = y <= 0
@@ -61,10 +62,13 @@ class Gamma(Family):
 
     def log_prob(self, ops, y, eta, aux, extras):
         shape = aux["shape"]
-        log_mu = self.log_mu(ops, eta)
-        lp = (shape * (ops.log(shape) - log_mu) + (shape - 1.0) * ops.log(y)
-              - shape * y * ops.exp(-log_mu) - ops.gammaln(shape))
-        return self.weighted(ops, lp, extras)
+
+        def log_density(e):
+            log_mu = self.log_mu(ops, e)
+            return (shape * (ops.log(shape) - log_mu) + (shape - 1.0) * ops.log(y)
+                    - shape * y * ops.exp(-log_mu) - ops.gammaln(shape))
+
+        return self.weighted(ops, self.with_positive_mean(ops, eta, log_density), extras)
 
     def draw(self, rng, eta, aux=None, extras=None):
         mu = self.mean(eta)

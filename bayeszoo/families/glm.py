@@ -129,6 +129,8 @@ class GlmLikelihood:
         if self.link.eta_domain == "positive" and np.any(e <= 0):
             return False
         mu = self.link.inverse_np(e)
+        if not self.link.positive and self.fns.mu_bounds[0] >= 0 and np.any(mu <= 0):
+            return False  # R's validmu: a positive-mean family on an identity or inverse link
         return bool(np.all(np.isfinite(mu)))
 
     def start(self) -> tuple[np.ndarray, np.ndarray]:

@@ -34,6 +34,7 @@ class Link:
     log_p: Callable[[Any, Any], Any] | None = None
     log_q: Callable[[Any, Any], Any] | None = None
     eta_domain: str = "real"  # "real" or "positive" (inverse: mu = 1/eta needs eta > 0)
+    positive: bool = False  # g⁻¹ maps every eta to a positive mean (log, logit, ...)
 
     def inverse(self, ops, eta):
         """``mu = g⁻¹(eta)`` on the backend of ``ops``."""
@@ -87,24 +88,25 @@ def _logm1_derivs(eta):
 LINKS: dict[str, Link] = {
     "identity": Link("identity", lambda mu: mu, lambda eta: np.asarray(eta, dtype=float),
                      lambda ops, eta: eta, _identity_derivs),
-    "log": Link("log", np.log, np.exp, lambda ops, eta: ops.exp(eta), _log_derivs),
+    "log": Link("log", np.log, np.exp, lambda ops, eta: ops.exp(eta), _log_derivs,
+                positive=True),
     "logit": Link("logit", special.logit, special.expit,
                   lambda ops, eta: ops.exp(ops.log_sigmoid(eta)), _logit_derivs,
                   log_p=lambda ops, eta: ops.log_sigmoid(eta),
-                  log_q=lambda ops, eta: ops.log_sigmoid(-eta)),
+                  log_q=lambda ops, eta: ops.log_sigmoid(-eta), positive=True),
     "probit": Link("probit", special.ndtri, special.ndtr,
                    lambda ops, eta: ops.exp(ops.log_ndtr(eta)), _probit_derivs,
                    log_p=lambda ops, eta: ops.log_ndtr(eta),
-                   log_q=lambda ops, eta: ops.log_ndtr(-eta)),
+                   log_q=lambda ops, eta: ops.log_ndtr(-eta), positive=True),
     "cloglog": Link("cloglog", lambda mu: np.log(-np.log1p(-mu)),
                     lambda eta: -np.expm1(-np.exp(eta)),
                     lambda ops, eta: -ops.expm1(-ops.exp(eta)), _cloglog_derivs,
                     log_p=lambda ops, eta: ops.log1mexp(-ops.exp(eta)),
-                    log_q=lambda ops, eta: -ops.exp(eta)),
+                    log_q=lambda ops, eta: -ops.exp(eta), positive=True),
     "inverse": Link("inverse", lambda mu: 1.0 / mu, lambda eta: 1.0 / np.asarray(eta, float),
                     lambda ops, eta: 1.0 / eta, _inverse_derivs, eta_domain="positive"),
     "logm1": Link("logm1", lambda mu: np.log(mu - 1.0), lambda eta: 1.0 + np.exp(eta),
-                  lambda ops, eta: 1.0 + ops.exp(eta), _logm1_derivs),
+                  lambda ops, eta: 1.0 + ops.exp(eta), _logm1_derivs, positive=True),
 }
 
 

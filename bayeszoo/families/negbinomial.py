@@ -64,16 +64,24 @@ class NegBinomial(Family):
     links = ("log", "identity")
     aux = (SHAPE,)
     discrete = True
+    positive_mean = True
 
     def check_values(self, y, column, trials):
         check_counts(y, column, self.name)
 
     def log_prob(self, ops, y, eta, aux, extras):
         shape = aux["shape"]
-        a = self.log_mu(ops, eta) - ops.log(shape)
-        lp = (ops.gammaln(y + shape) - ops.gammaln(y + 1.0) - ops.gammaln(shape)
-              - shape * ops.softplus(a) - y * ops.softplus(-a))
-        return self.weighted(ops, lp, extras)
+
+        def log_density(e):
+            a = self.log_mu(ops, e) - ops.log(shape)
+            return (ops.gammaln(y + shape) - ops.gammaln(y + 1.0) - ops.gammaln(shape)
+                    - shape * ops.softplus(a) - y * ops.softplus(-a))
+
+        return self.weighted(ops, self.with_positive_mean(ops, eta, log_density), extras)
+
+    def boundary_sides(self, y, trials):
+        """Under the log link a zero count's likelihood grows as ``eta -> -inf``."""
+        return np.where(y == 0, -1.0, 0.0) if self.link.positive else None
 
     def draw(self, rng, eta, aux=None, extras=None):
         mu = self.mean(eta)

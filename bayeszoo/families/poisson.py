@@ -37,13 +37,19 @@ class Poisson(Family):
     name = "poisson"
     links = ("log", "identity")
     discrete = True
+    positive_mean = True
 
     def check_values(self, y, column, trials):
         check_counts(y, column, self.name)
 
     def log_prob(self, ops, y, eta, aux, extras):
-        lp = ops.where(y > 0, y * self.log_mu(ops, eta), 0.0) - self.link.inverse(ops, eta)
+        lp = self.with_positive_mean(ops, eta, lambda e: ops.where(
+            y > 0, y * self.log_mu(ops, e), 0.0) - self.link.inverse(ops, e))
         return self.weighted(ops, lp - ops.gammaln(y + 1.0), extras)
+
+    def boundary_sides(self, y, trials):
+        """Under the log link a zero count's likelihood grows as ``eta -> -inf``."""
+        return np.where(y == 0, -1.0, 0.0) if self.link.positive else None
 
     def draw(self, rng, eta, aux=None, extras=None):
         return rng.poisson(self.mean(eta))
@@ -66,7 +72,8 @@ class Poisson(Family):
         ops = jax_ops()
         eta = linear_predictor(stats.arrays, beta, coefs)
         wy, w = stats.sums
-        lp = ops.where(wy > 0, wy * self.log_mu(ops, eta), 0.0) - w * self.link.inverse(ops, eta)
+        lp = self.with_positive_mean(ops, eta, lambda e: ops.where(
+            wy > 0, wy * self.log_mu(ops, e), 0.0) - w * self.link.inverse(ops, e))
         return lp.sum() + stats.constant
 
     def reml_likelihood(self, response: Response, dpars=(), theta=None):

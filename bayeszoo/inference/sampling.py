@@ -27,6 +27,7 @@ from bayeszoo.formula.bf import BrmsFormula
 from bayeszoo.models.spec import PARAMETERIZATIONS, ModelSpec, model_spec
 
 from . import backends
+from .design_checks import check_design
 from .fit_checks import idata_checks
 from .idata import assemble
 from .posterior import brms_posterior, design_info, pointwise_log_likelihood
@@ -197,8 +198,10 @@ def sample(
     posterior are unaffected. With ``log_likelihood=True`` a log-likelihood over
     :data:`MAX_LOG_LIKELIHOOD_BYTES` (4 GiB) is refused before sampling.
     Same ``seed`` and backend: identical draws. Invalid arguments, an unknown prior, missing
-    values or a coefficient a flat prior leaves unidentified raise ``ValueError`` before anything
-    is compiled, and so do fewer than :data:`~bayeszoo.diagnostics.MIN_DRAWS` draws. Divergent
+    values, a coefficient a flat prior leaves unidentified, or a posterior that does not exist
+    (separation under a flat prior, no informative rows, a perfect fit:
+    :mod:`bayeszoo.inference.design_checks`) raise ``ValueError`` before anything is
+    compiled, and so do fewer than :data:`~bayeszoo.diagnostics.MIN_DRAWS` draws. Divergent
     transitions, transitions at the maximum tree depth, an R-hat above 1.01 and a bulk ESS
     below 400 are each warned about in one line with the count and what to try
     (:class:`~bayeszoo.diagnostics.SamplerWarning`, the lines ``bayeszoo fit`` prints). Returns
@@ -291,6 +294,7 @@ def draw_posterior(
     spec = model_spec(design, priors, parameterization)
     check_identifiable(design, spec)
     check_storable(design.data)
+    check_design(design, spec.priors)
     result = backends.get(backend).run(
         design, spec, chains=int(chains), draws=int(draws), tune=int(tune), seed=int(seed),
         target_accept=float(target_accept), dense_mass=dense_mass, progress=progress)

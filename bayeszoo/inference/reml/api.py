@@ -21,6 +21,7 @@ import pandas as pd
 
 from bayeszoo.design import Block, Design
 from bayeszoo.formula import as_design
+from bayeszoo.inference.design_checks import check_design
 
 from .checks import (
     check_blocks,
@@ -73,6 +74,7 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
     response = fam.prepare(d.y, d.response, trials=d.additions.get("trials"),
                            weights=d.additions.get("weights"), se=d.additions.get("se"),
                            offset=offset)
+    check_design(d)
     likelihood = fam.reml_likelihood(response, dpars=tuple(d.dpars), theta=theta)
     scale_estimated = likelihood.scale_param is not None or getattr(likelihood, "quadratic",
                                                                     False)
@@ -117,9 +119,35 @@ def _fit_design(d: Design, likelihood, fixed: list[list[float | None]], method: 
     try:
         result = fit_model(predictors, likelihood, method)
     except (NotPositiveDefinite, FloatingPointError) as err:
+        fam = d.family
+        if fam.positive_mean and not fam.link.positive:
+            raise ValueError(negative_mean_message(d)) from None
         raise ValueError(f"the design of {d.formula!r} is singular or the fit diverged: "
                          f"{err}") from None
     return make_fit(d, likelihood, result, fixed)
+
+
+def negative_mean_message(d: Design) -> str:
+    """Why a positive-mean family on an identity or inverse link failed: R's ``validmu``
+    (mgcv: "no valid set of coefficients has been found") keeps every mean positive, and the
+    data pull the linear predictor below zero; the least-squares line shows where."""
+    fam = d.family
+    X = np.asarray(d.X, dtype=float)
+    offset = np.zeros(d.n) if d.offset is None else np.asarray(d.offset, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        target = fam.link(np.asarray(d.y, dtype=float)) - offset
+    where = ""
+    if np.all(np.isfinite(target)) and X.shape[1]:
+        mu = fam.link.inverse_np(X @ np.linalg.lstsq(X, target, rcond=None)[0] + offset)
+        i = int(np.argmin(mu))
+        if mu[i] <= 0:
+            where = (f" (a least-squares fit of {d.formula!r} gives a mean of {mu[i]:.3g} at "
+                     f"row {i})")
+    return (f"the {fam.name} mean must be positive, but on the {fam.link_name} link the fit of "
+            f"{d.formula!r} cannot keep it so: the data pull the mean below zero{where}, where "
+            f"{fam.name} has no likelihood (mgcv: 'no valid set of coefficients has been "
+            f"found'); use the log link (family=bz.families.{fam.name}('log')), which keeps "
+            "every mean positive")
 
 
 def _check_finite(d: Design, r: EngineResult) -> None:
