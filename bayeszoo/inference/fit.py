@@ -225,7 +225,9 @@ class Fit(az.InferenceData):
                                sample_new_levels, ndraws, seed, transform=transform, dpar=dpar)
 
     def waic(self):
-        """brms's ``waic(fit)``: ``arviz.waic`` of the stored pointwise log-likelihood."""
+        """brms's ``waic(fit)`` as ``arviz.waic`` computes it from the stored pointwise
+        log-likelihood (``p_waic`` sums variances over the ``S`` draws divided by ``S``, where
+        R's loo divides by ``S - 1``: a relative difference of ``1/S``)."""
         return az.waic(self, pointwise=True)
 
     def kfold(self, K: int = 10, **options: Any):
