@@ -164,3 +164,42 @@ def test_linpred_transform_applies_the_inverse_link():
     eta = fit.posterior_linpred()
     np.testing.assert_allclose(fit.posterior_linpred(transform=True), np.exp(eta))
     np.testing.assert_allclose(fit.posterior_epred(), np.exp(eta))
+
+
+@pytest.fixture(scope="module")
+def two_factor_fit():
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"y": rng.normal(size=60), "x": rng.normal(size=60),
+                         "a": np.repeat(list("ABC"), 20), "b": np.tile(list("pqrst"), 12)})
+    formula = bz.bf("y ~ x + (1 | a) + (1 + x | a:b)", sigma="~ (1 | b)")
+    return made_up_fit(formula, data, draws=1000, dataset=None)
+
+
+def test_re_formula_keeps_one_factor_and_ignores_new_levels_of_the_others(two_factor_fit):
+    fit = two_factor_fit
+    nd = pd.DataFrame({"x": [1.5], "a": ["B"], "b": ["a level never seen"]})
+    got = fit.posterior_epred(nd, re_formula="~ (1 | a)")
+    by_hand = flat(fit, "b_Intercept") + 1.5 * flat(fit, "b_x") + flat(fit, "r_a")[:, 1]
+    np.testing.assert_allclose(got[:, 0], by_hand, atol=1e-12)
+    with pytest.raises(Exception, match="new level 'a level never seen' of grouping factor "
+                                        "'b'"):
+        fit.posterior_epred(nd)
+
+
+def test_new_levels_of_a_distributional_parameter(two_factor_fit):
+    fit = two_factor_fit
+    nd = pd.DataFrame({"x": 0.0, "a": "A", "b": [f"new{i}" for i in range(40)]})
+    sigma = fit.posterior_epred(nd, dpar="sigma", allow_new_levels=True,
+                                sample_new_levels="gaussian", seed=12)
+    effect = np.log(sigma) - flat(fit, "b_sigma_Intercept")[:, None]
+    sd = flat(fit, "sd_b__sigma_Intercept")
+    assert abs(np.mean(effect**2) / np.mean(sd**2) - 1) < 0.03
+
+
+def test_re_formula_none_keeps_smooths():
+    mcycle = bz.datasets.load_mcycle()
+    mcycle["g"] = np.arange(len(mcycle)) % 4
+    fit = made_up_fit("accel ~ s(times, k=8) + (1 | g)", mcycle, draws=50, dataset=None)
+    r = flat(fit, "r_g")[:, mcycle["g"].to_numpy()]
+    np.testing.assert_allclose(fit.posterior_epred(re_formula=None), fit.posterior_epred() - r,
+                               atol=1e-9)
