@@ -40,6 +40,10 @@ def test_loo_and_kfold_delegate(radon_fits, monkeypatch):
                         lambda idata, **kw: seen.update(idata=idata, **kw) or "result")
     assert fit.kfold(K=4, seed=2) == "result"
     assert seen == {"idata": fit, "K": 4, "seed": 2}
+    monkeypatch.setattr("bayeszoo.inference.refit.reloo",
+                        lambda idata, elpd, k, executor, workers: (idata, k, elpd.elpd_loo))
+    got = fit.loo(reloo=True, k_threshold=0.5)
+    assert got[:2] == (fit, 0.5) and got[2] == pytest.approx(bz.loo(fit).elpd_loo)
 
 
 def test_weights_sum_to_one_and_equal_arviz(radon_fits):
