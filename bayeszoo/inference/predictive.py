@@ -45,9 +45,8 @@ def kept_groups(re_formula: Any, fitted: list[str]) -> set[str] | None:
                         f"string such as '~ (1 | g)', or left out (all), got {re_formula!r}")
     keep: set[str] = set()
     for term in parse_formula("y " + re_formula.strip()).random:
-        for group in term.group.split("+"):
-            parts = [p.strip() for p in group.split("/")]
-            keep.update(":".join(parts[: i + 1]) for i in range(len(parts)))
+        parts = [p.strip() for p in term.group.split("/")]
+        keep.update(":".join(parts[: i + 1]) for i in range(len(parts)))
     unknown = sorted(keep - set(fitted))
     if unknown:
         raise ValueError(f"re_formula {re_formula!r} names grouping factor(s) {unknown} the fit "
