@@ -203,3 +203,13 @@ def test_re_formula_none_keeps_smooths():
     r = flat(fit, "r_g")[:, mcycle["g"].to_numpy()]
     np.testing.assert_allclose(fit.posterior_epred(re_formula=None), fit.posterior_epred() - r,
                                atol=1e-9)
+
+
+def test_re_formula_names_nested_grouping_factors():
+    from bayeszoo.inference.predictive import ALL, kept_groups
+
+    fitted = ["state", "state:county", "year"]
+    assert kept_groups("~ (1 | state/county)", fitted) == {"state", "state:county"}
+    assert kept_groups("~ x + (1 | state:county)", fitted) == {"state:county"}
+    assert kept_groups(None, fitted) == set()
+    assert kept_groups(ALL, fitted) is None
