@@ -32,6 +32,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "bf": ("bayeszoo.formula", "bf"),
     "loo": ("bayeszoo.inference.compare", "loo"),
     "compare": ("bayeszoo.inference.compare", "compare"),
+    "pp_average": ("bayeszoo.inference.averaging", "pp_average"),
     "kfold": ("bayeszoo.inference.refit", "kfold"),
     "sbc": ("bayeszoo.inference.sbc", "sbc"),
     "SbcResult": ("bayeszoo.inference.sbc_result", "SbcResult"),

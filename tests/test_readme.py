@@ -47,7 +47,7 @@ PYTHON = blocks("python")
 
 
 def test_the_readme_has_its_python_blocks():
-    assert len(PYTHON) == 4
+    assert len(PYTHON) == 5
 
 
 @pytest.mark.parametrize("source", PYTHON, ids=[f"block{i}" for i in range(len(PYTHON))])

@@ -6,7 +6,9 @@ an InferenceData takes it, with brms's ``brmsfit`` methods on top: ``print(fit)`
 :meth:`Fit.summary` (brms's summary, :mod:`bayeszoo.inference.brms_summary`), :meth:`Fit.fixef`,
 :meth:`Fit.ranef`, :meth:`Fit.coef`, :meth:`Fit.varcorr` (:mod:`bayeszoo.inference.effects`),
 :meth:`Fit.hypothesis` (:mod:`bayeszoo.inference.hypothesis`), :meth:`Fit.bayes_R2`
-(:mod:`bayeszoo.inference.r2`), :meth:`Fit.predict` and :meth:`Fit.loo`.
+(:mod:`bayeszoo.inference.r2`), :meth:`Fit.predict` and :meth:`Fit.loo`; brms's
+:meth:`Fit.posterior_predict`, :meth:`Fit.posterior_epred`, :meth:`Fit.posterior_linpred`
+(:mod:`bayeszoo.inference.predictive`), :meth:`Fit.waic` and :meth:`Fit.kfold`.
 
 Its :attr:`Fit.design` (the design evaluated from the stored term states and data, never
 refitted), :attr:`Fit.family` and :attr:`Fit.priors` are rebuilt from the stored groups once, on
@@ -26,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from bayeszoo.design import Design
+
+from .predictive import ALL
 
 CACHE = "_fit_cache"
 
@@ -180,3 +184,55 @@ class Fit(az.InferenceData):
         from .compare import loo
 
         return loo(self, **options)
+
+    # -- brms's predictions, cross-validation and averaging ------------------------------------
+    def posterior_predict(self, newdata: pd.DataFrame | None = None, re_formula: Any = ALL,
+                          allow_new_levels: bool = False,
+                          sample_new_levels: str = "uncertainty", ndraws: int | None = None,
+                          seed: int | None = None) -> np.ndarray:
+        """brms's ``posterior_predict``: ``(draws, rows)`` draws of new observations.
+        ``re_formula``: all group-level effects (default), ``None`` none (brms's ``NA``), or
+        ``"~ (1 | g)"`` those of ``g``; ``allow_new_levels`` with ``sample_new_levels``
+        ``"uncertainty"``, ``"gaussian"`` or ``"old_levels"`` as brms
+        (:mod:`bayeszoo.inference.new_levels`); ``ndraws`` random draws (default all)."""
+        from .predictive import posterior_draws
+
+        return posterior_draws(self, "pp", newdata, re_formula, allow_new_levels,
+                               sample_new_levels, ndraws, seed)
+
+    def posterior_epred(self, newdata: pd.DataFrame | None = None, re_formula: Any = ALL,
+                        allow_new_levels: bool = False, sample_new_levels: str = "uncertainty",
+                        ndraws: int | None = None, seed: int | None = None,
+                        dpar: str | None = None) -> np.ndarray:
+        """brms's ``posterior_epred``: ``(draws, rows)`` draws of the response's mean (of
+        ``dpar``'s values with ``dpar=``); arguments as :meth:`posterior_predict`."""
+        from .predictive import posterior_draws
+
+        return posterior_draws(self, "epred", newdata, re_formula, allow_new_levels,
+                               sample_new_levels, ndraws, seed, dpar=dpar)
+
+    def posterior_linpred(self, newdata: pd.DataFrame | None = None, re_formula: Any = ALL,
+                          allow_new_levels: bool = False,
+                          sample_new_levels: str = "uncertainty", ndraws: int | None = None,
+                          seed: int | None = None, transform: bool = False,
+                          dpar: str | None = None) -> np.ndarray:
+        """brms's ``posterior_linpred``: ``(draws, rows)`` draws of the linear predictor
+        (``transform=True``: through the inverse link); arguments as
+        :meth:`posterior_predict`."""
+        from .predictive import posterior_draws
+
+        return posterior_draws(self, "linpred", newdata, re_formula, allow_new_levels,
+                               sample_new_levels, ndraws, seed, transform=transform, dpar=dpar)
+
+    def waic(self):
+        """brms's ``waic(fit)`` as ``arviz.waic`` computes it from the stored pointwise
+        log-likelihood (``p_waic`` sums variances over the ``S`` draws divided by ``S``, where
+        R's loo divides by ``S - 1``: a relative difference of ``1/S``)."""
+        return az.waic(self, pointwise=True)
+
+    def kfold(self, K: int = 10, **options: Any):
+        """brms's ``kfold(fit, K=)``: :func:`bayeszoo.kfold` of this fit (``K`` refits, each
+        without one fold; ``seed``, ``folds``, ``executor``, ``workers`` as there)."""
+        from .refit import kfold
+
+        return kfold(self, K=K, **options)
