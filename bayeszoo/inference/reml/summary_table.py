@@ -1,0 +1,191 @@
+"""The tables of mgcv's ``summary.gam`` for a :class:`~.result.RemlFit`: parametric coefficients
+(``p.table``), the approximate significance of smooth terms (``s.table``, Wood 2013's tests of
+:mod:`.smooth_tests`), ``r.sq`` and ``dev.expl``; and lme4's ``Random effects`` block for terms
+written ``(... | g)``.
+
+mgcv's ``R`` (``R'R = X'WX``) is read from the fit as ``H = Vp⁻¹·scale - S``: the inverse of
+the penalized Hessian less the total penalty at the estimated smoothing parameters. Each smooth
+is tested in mgcv's basis (its ``coef_map``), where ``testStat``'s choice of eigenvector signs is
+mgcv's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .api import term_label
+from .penalty import Penalty
+from .smooth_tests import re_test, test_stat
+
+__all__ = ["SmoothRow", "p_table", "r_squared", "random_effects_table", "s_table",
+           "smooth_rows"]
+
+
+@dataclass
+class SmoothRow:
+    """One row of ``s.table``: mgcv's label, the positions of its coefficients in ``fit.coef``,
+    the map to mgcv's basis (``None``: tested in the Design's basis), and whether mgcv tests it
+    as a random effect (``reTest``: no unpenalized part)."""
+
+    label: str
+    columns: list[int]
+    coef_map: np.ndarray | None
+    random: bool
+    is_re: bool
+
+
+def smooth_rows(fit) -> list[SmoothRow]:
+    """The smooth terms (mgcv's ``fit$smooth``, by-levels apart) and ``s(g, bs="re")`` terms of
+    every linear predictor, in the order mgcv lists them; lme4-style ``(... | g)`` blocks are
+    left to :func:`random_effects_table`."""
+    rows: list[SmoothRow] = []
+    start = 0
+    for k, dk in enumerate(fit.design.predictors):
+        p = dk.X.shape[1]
+        offsets = np.cumsum([p] + [b.size for b in dk.blocks])
+        for sm in dk.smooths:
+            cols: dict[str, list[int]] = {}
+            names = sm.fixed_terms or [sm.term] * len(sm.fixed_columns)
+            for c, t in zip(sm.fixed_columns, names, strict=True):
+                cols.setdefault(term_label(t, k), []).append(start + c)
+            for j in sm.blocks:
+                b = dk.blocks[j]
+                cols.setdefault(term_label(b.term, k), []).extend(
+                    range(start + offsets[j], start + offsets[j] + b.size))
+            single = len(cols) == 1
+            for label, c in cols.items():
+                cm = sm.coef_map if single else None
+                if cm is not None and cm.shape != (len(c), len(c)):
+                    cm = None
+                has_fixed = any(start + fc in c for fc in sm.fixed_columns)
+                rows.append(SmoothRow(label, c, cm, random=not has_fixed and bool(sm.blocks),
+                                      is_re=sm.bs == "re"))
+        start += p + int(sum(b.size for b in dk.blocks))
+    return rows
+
+
+def _lme4_columns(fit) -> list[int]:
+    """Positions of the coefficients of ``(... | g)`` blocks (not smooths)."""
+    out, start = [], 0
+    for dk in fit.design.predictors:
+        p = dk.X.shape[1]
+        offsets = np.cumsum([p] + [b.size for b in dk.blocks])
+        claimed = {j for sm in dk.smooths for j in sm.blocks}
+        for j, b in enumerate(dk.blocks):
+            if j not in claimed and b.kind == "re":
+                out.extend(range(start + offsets[j], start + offsets[j] + b.size))
+        start += p + int(sum(b.size for b in dk.blocks))
+    return out
+
+
+def _cross_products(fit) -> tuple[np.ndarray, np.ndarray]:
+    """``(H, S)`` in the Design's coefficient order: ``X'WX`` and the total penalty."""
+    r = fit.engine
+    order = r.layout.design_order()
+    S = np.zeros(r.cov.shape)  # C order: the structures add to its flat view
+    Penalty(r.layout, r.psi).add_to(S)
+    H = np.linalg.inv(r.cov) - S
+    ix = np.ix_(order, order)
+    return (H[ix] + H[ix].T) / 2, S[ix]
+
+
+def residual_df(fit) -> float:
+    """``summary.gam``'s ``residual.df``: ``n - sum(edf)``."""
+    return fit.n - fit.edf_total
+
+
+def p_table(fit) -> pd.DataFrame:
+    """``summary(fit)$p.table``: Estimate, Std. Error, t value and Pr(>|t|) on the residual df
+    for an estimated scale, z value and Pr(>|z|) otherwise."""
+    idx = fit.parametric
+    est = fit.coef.iloc[idx].to_numpy()
+    se = fit.se.iloc[idx].to_numpy()
+    t = est / se
+    if fit.scale_estimated:
+        cols = ["Estimate", "Std. Error", "t value", "Pr(>|t|)"]
+        p = 2 * stats.t.sf(np.abs(t), df=residual_df(fit))
+    else:
+        cols = ["Estimate", "Std. Error", "z value", "Pr(>|z|)"]
+        p = 2 * stats.norm.sf(np.abs(t))
+    names = ["(Intercept)" if c == "Intercept" else c for c in fit.coef.index[idx]]
+    return pd.DataFrame(np.column_stack([est, se, t, p]), index=names, columns=cols)
+
+
+def s_table(fit) -> pd.DataFrame:
+    """``summary(fit)$s.table``: edf, Ref.df, F (estimated scale; ``stat/Ref.df``) or Chi.sq,
+    and p-value, by mgcv's ``testStat`` (``rank = min(ncol, edf1)``) or, for a term without an
+    unpenalized part, ``reTest``."""
+    rows = smooth_rows(fit)
+    cols = ["edf", "Ref.df", "F" if fit.scale_estimated else "Chi.sq", "p-value"]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    H, S = _cross_products(fit)
+    F = fit._cov @ H
+    edf1 = 2 * np.diag(F) - np.einsum("ij,ji->i", F, F)
+    Vp = fit.Vp
+    b = fit.coef.to_numpy()
+    rdf = residual_df(fit)
+    random_cols = np.array(sorted({c for r in rows if r.is_re for c in r.columns}
+                                  | set(_lme4_columns(fit))), dtype=int)
+    out = []
+    for row in rows:
+        c = np.array(row.columns)
+        edf = float(np.sum(np.diag(F)[c]))
+        if row.random:
+            others = np.setdiff1d(random_cols, c)
+            res = re_test(b, c, others, H, S, Vp, fit.scale,
+                          rdf if fit.scale_estimated else None)
+        else:
+            p, V, Hc = b[c], Vp[np.ix_(c, c)], H[np.ix_(c, c)]
+            if row.coef_map is not None:
+                M = row.coef_map
+                Minv = np.linalg.inv(M)
+                p, V, Hc = M @ p, M @ V @ M.T, Minv.T @ Hc @ Minv
+            res = test_stat(p, Hc, V, min(c.size, float(np.sum(edf1[c]))),
+                            rdf if fit.scale_estimated else -1.0)
+        stat = res.stat / res.rank if fit.scale_estimated else res.stat
+        out.append([edf, res.rank, stat, res.pval])
+    return pd.DataFrame(out, index=[r.label for r in rows], columns=cols)
+
+
+def r_squared(fit) -> float:
+    """``summary.gam``'s adjusted R²: ``1 - var(√w (y - mu)) (n - 1) / (var(√w (y - ȳ_w)) ·
+    residual df)``."""
+    lik = fit.likelihood
+    y, w = lik.y, lik.weights
+    mu = fit.engine.fitted[:, 0]
+    mean_y = float(np.sum(w * y) / np.sum(w))
+    sw = np.sqrt(w)
+    n = y.shape[0]
+    return float(1 - np.var(sw * (y - mu), ddof=1) * (n - 1)
+                 / (np.var(sw * (y - mean_y), ddof=1) * residual_df(fit)))
+
+
+def random_effects_table(fit) -> pd.DataFrame:
+    """lme4's ``Random effects:`` block (``print(VarCorr(fit))`` with variances): Groups, Name,
+    Variance, Std.Dev. and the correlations of each grouping factor's terms (``Corr``, one
+    column per earlier term), then ``Residual`` for an estimated scale. Empty when the fit has
+    no ``(... | g)`` terms."""
+    from .lme4 import varcorr
+
+    vc = varcorr(fit.engine)
+    lme4_terms = {b.term for dk in fit.design.predictors for j, b in enumerate(dk.blocks)
+                  if b.kind == "re" and j not in {i for sm in dk.smooths for i in sm.blocks}}
+    groups = [b.group or b.label for b in fit.engine.layout.blocks if b.label in lme4_terms]
+    if not groups:
+        return pd.DataFrame(columns=["Groups", "Name", "Variance", "Std.Dev.", "Corr"])
+    keep = vc["grp"].isin(groups) | vc["grp"].str.match(r"^.+\.\d+$") | (vc["grp"] == "Residual")
+    vc = vc[keep]
+    rows = []
+    for grp, sub in vc.groupby("grp", sort=False):
+        var = sub[sub["var2"].isna()]
+        names = list(var["var1"])
+        for i, (_, r) in enumerate(var.iterrows()):
+            corr = [float(sub[(sub["var1"] == names[a]) & (sub["var2"] == r["var1"])]["sdcor"]
+                          .iloc[0]) for a in range(i)]
+            rows.append([grp if i == 0 else "", r["var1"] or "", r["vcov"], r["sdcor"], corr])
+    return pd.DataFrame(rows, columns=["Groups", "Name", "Variance", "Std.Dev.", "Corr"])
