@@ -8,7 +8,8 @@
   random effect ``s(g, bs="re")``): ``b' Vp⁻¹ b`` against the sum of chi-squares weighted by
   the eigenvalues of ``Ve Vp⁻¹`` (other random effects integrated out, as mgcv's ``recov``);
 * :func:`psum_chisq`: ``P(Σ λ_j χ²_{h_j} > q)`` (mgcv's ``psum.chisq``, which uses Davies's
-  algorithm) by Imhof's (1961) integral.
+  algorithm) by Imhof's (1961) integral; a probability below the integral's error estimate
+  (about 1e-11) is 0, as mgcv reports p-values far in the tail.
 
 Every function takes ``H = X'WX`` (the weighted cross-product of the model matrix at the
 fitted working weights, mgcv's ``R'R``) rather than ``X``: the statistics depend on ``X``
@@ -62,8 +63,12 @@ def psum_chisq(q: float, lb: np.ndarray, df: np.ndarray | None = None) -> float:
 
     with warnings.catch_warnings():  # a slowly decaying tail: the limit is reached at ~1e-7
         warnings.simplefilter("ignore", integrate.IntegrationWarning)
-        value, _ = integrate.quad(integrand, 0.0, np.inf, limit=2000, epsabs=1e-10, epsrel=1e-10)
-    return float(min(1.0, max(0.0, 0.5 + value / math.pi)))
+        value, err = integrate.quad(integrand, 0.0, np.inf, limit=2000, epsabs=1e-10,
+                                    epsrel=1e-10)
+    p = 0.5 + value / math.pi
+    if p < err / math.pi:  # below the integral's accuracy: 0, as mgcv's Davies algorithm gives
+        return 0.0
+    return float(min(1.0, p))
 
 
 def _upper_root(H: np.ndarray) -> np.ndarray:
@@ -140,7 +145,8 @@ def test_stat(p: np.ndarray, H: np.ndarray, V: np.ndarray, rank: float,
         if res_df <= 0:
             pval = (stats.chi2.sf(d, rank1) + stats.chi2.sf(d1, rank1)) / 2
         else:
-            pval = (stats.f.sf(d / rank1, rank1, res_df) + stats.f.sf(d1 / rank1, rank1, res_df)) / 2
+            pval = (stats.f.sf(d / rank1, rank1, res_df)
+                    + stats.f.sf(d1 / rank1, rank1, res_df)) / 2
     return SmoothTest(d, min(1.0, pval), rank)
 
 

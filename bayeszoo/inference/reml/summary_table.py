@@ -21,8 +21,8 @@ from .api import term_label
 from .penalty import Penalty
 from .smooth_tests import re_test, test_stat
 
-__all__ = ["SmoothRow", "p_table", "r_squared", "random_effects_table", "s_table",
-           "smooth_rows"]
+__all__ = ["SmoothRow", "lme4_blocks", "p_table", "r_squared", "random_effects_table",
+           "residual_df", "s_table", "smooth_rows"]
 
 
 @dataclass
@@ -69,7 +69,7 @@ def smooth_rows(fit) -> list[SmoothRow]:
 
 
 def _lme4_columns(fit) -> list[int]:
-    """Positions of the coefficients of ``(... | g)`` blocks (not smooths)."""
+    """Positions in ``fit.coef`` of the coefficients of ``(... | g)`` blocks."""
     out, start = [], 0
     for dk in fit.design.predictors:
         p = dk.X.shape[1]
@@ -165,27 +165,36 @@ def r_squared(fit) -> float:
                  / (np.var(sw * (y - mean_y), ddof=1) * residual_df(fit)))
 
 
+def lme4_blocks(fit) -> list[int]:
+    """Engine indices of the blocks of ``(... | g)`` terms (not smooths, not ``bs="re"``)."""
+    out, j = [], 0
+    for dk in fit.design.predictors:
+        claimed = {i for sm in dk.smooths for i in sm.blocks}
+        for i, b in enumerate(dk.blocks):
+            if i not in claimed and b.kind == "re":
+                out.append(j)
+            j += 1
+    return out
+
+
 def random_effects_table(fit) -> pd.DataFrame:
-    """lme4's ``Random effects:`` block (``print(VarCorr(fit))`` with variances): Groups, Name,
-    Variance, Std.Dev. and the correlations of each grouping factor's terms (``Corr``, one
-    column per earlier term), then ``Residual`` for an estimated scale. Empty when the fit has
-    no ``(... | g)`` terms."""
+    """lme4's ``Random effects:`` block of ``print(summary(lmer_fit))``: per grouping factor
+    its terms with Variance, Std.Dev. and the correlations with each earlier term of the
+    factor (``Corr``), then ``Residual`` for an estimated scale. Empty without ``(... | g)``
+    terms."""
     from .lme4 import varcorr
 
-    vc = varcorr(fit.engine)
-    lme4_terms = {b.term for dk in fit.design.predictors for j, b in enumerate(dk.blocks)
-                  if b.kind == "re" and j not in {i for sm in dk.smooths for i in sm.blocks}}
-    groups = [b.group or b.label for b in fit.engine.layout.blocks if b.label in lme4_terms]
-    if not groups:
-        return pd.DataFrame(columns=["Groups", "Name", "Variance", "Std.Dev.", "Corr"])
-    keep = vc["grp"].isin(groups) | vc["grp"].str.match(r"^.+\.\d+$") | (vc["grp"] == "Residual")
-    vc = vc[keep]
+    cols = ["Groups", "Name", "Variance", "Std.Dev.", "Corr"]
+    blocks = lme4_blocks(fit)
+    if not blocks:
+        return pd.DataFrame(columns=cols)
+    vc = varcorr(fit.engine, blocks)
     rows = []
     for grp, sub in vc.groupby("grp", sort=False):
         var = sub[sub["var2"].isna()]
         names = list(var["var1"])
-        for i, (_, r) in enumerate(var.iterrows()):
-            corr = [float(sub[(sub["var1"] == names[a]) & (sub["var2"] == r["var1"])]["sdcor"]
+        for i, r in enumerate(var.itertuples(index=False)):
+            corr = [float(sub[(sub["var1"] == names[a]) & (sub["var2"] == r.var1)]["sdcor"]
                           .iloc[0]) for a in range(i)]
-            rows.append([grp if i == 0 else "", r["var1"] or "", r["vcov"], r["sdcor"], corr])
-    return pd.DataFrame(rows, columns=["Groups", "Name", "Variance", "Std.Dev.", "Corr"])
+            rows.append([grp, r.var1 if isinstance(r.var1, str) else "", r.vcov, r.sdcor, corr])
+    return pd.DataFrame(rows, columns=cols)
