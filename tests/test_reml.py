@@ -195,7 +195,8 @@ def test_predict_and_se(fit20, mcycle, mgcv_ref):
 def test_summary_text(fit20, fit_radon):
     text = fit20.summary()
     for piece in ("Family: gaussian", "Link function: identity", MCYCLE_K20,
-                  "Parametric coefficients:", "(Intercept)", "-25.546", "s(times) 11.78  13.97 33.93",
+                  "Parametric coefficients:", "(Intercept)", "-25.546",
+                  "s(times) 11.78  13.97 33.93",
                   "-REML = 616.01", "Scale est. = 509.01", "n = 133", "R-sq.(adj)",
                   "Deviance explained"):
         assert piece in text, piece

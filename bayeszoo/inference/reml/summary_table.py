@@ -5,8 +5,8 @@ written ``(... | g)``.
 
 mgcv's ``R`` (``R'R = X'WX``) is read from the fit as ``H = Vp⁻¹·scale - S``: the inverse of
 the penalized Hessian less the total penalty at the estimated smoothing parameters. Each smooth
-is tested in mgcv's basis (its ``coef_map``), where ``testStat``'s choice of eigenvector signs is
-mgcv's.
+is tested in mgcv's basis (:func:`mgcv_basis`), where ``testStat``'s choice of eigenvector signs is
+mgcv's; p.table reads mgcv's coefficients (``t2``: the intercept as mgcv reports it).
 """
 
 from __future__ import annotations
@@ -21,21 +21,71 @@ from .api import term_label
 from .penalty import Penalty
 from .smooth_tests import re_test, test_stat
 
-__all__ = ["SmoothRow", "lme4_blocks", "p_table", "r_squared", "random_effects_table",
+__all__ = ["SmoothRow", "lme4_blocks", "mgcv_basis", "p_table", "r_squared", "random_effects_table",
            "residual_df", "s_table", "smooth_rows"]
 
 
 @dataclass
 class SmoothRow:
-    """One row of ``s.table``: mgcv's label, the positions of its coefficients in ``fit.coef``,
-    the map to mgcv's basis (``None``: tested in the Design's basis), and whether mgcv tests it
-    as a random effect (``reTest``: no unpenalized part)."""
+    """One row of ``s.table``: mgcv's label, the positions of its coefficients in ``fit.coef``
+    (``columns``) and in mgcv's basis (``mgcv_columns``: positions in ``T @ coef``, see
+    :func:`mgcv_basis`), and whether mgcv tests it as a random effect (``reTest``: no
+    unpenalized part; ``is_re``: an ``s(g, bs="re")`` term)."""
 
     label: str
     columns: list[int]
-    coef_map: np.ndarray | None
+    mgcv_columns: list[int]
     random: bool
     is_re: bool
+
+
+def _smooth_parts(fit):
+    """Per smooth of every predictor: ``(k, start, sm, theta positions, our rows by label)``."""
+    start = 0
+    for k, dk in enumerate(fit.design.predictors):
+        p = dk.X.shape[1]
+        offsets = np.cumsum([p] + [b.size for b in dk.blocks])
+        for sm in dk.smooths:
+            theta = [start + c for c in sm.fixed_columns]
+            cols: dict[str, list[int]] = {}
+            names = sm.fixed_terms or [sm.term] * len(sm.fixed_columns)
+            for c, t in zip(sm.fixed_columns, names, strict=True):
+                cols.setdefault(term_label(t, k), []).append(start + c)
+            for j in sm.blocks:
+                b = dk.blocks[j]
+                block = list(range(start + offsets[j], start + offsets[j] + b.size))
+                theta += block
+                cols.setdefault(term_label(b.term, k), []).extend(block)
+            yield k, start, sm, theta, cols
+        start += p + int(sum(b.size for b in dk.blocks))
+
+
+def _mgcv_labels(sm, k: int, cols: dict[str, list[int]]) -> list[str] | None:
+    """mgcv's term of each of its coefficients of ``sm`` (``None``: no usable map)."""
+    M = sm.mgcv_coef_map
+    n = sum(len(c) for c in cols.values())
+    if M is None or M.shape != (n, n) or len(sm.coef_names) != n:
+        return None
+    labels = [term_label(name.rsplit(".", 1)[0], k) for name in sm.coef_names]
+    if sorted(set(labels)) != sorted(cols) or any(
+            labels.count(lab) != len(c) for lab, c in cols.items()):
+        return None
+    return labels
+
+
+def mgcv_basis(fit) -> np.ndarray:
+    """``T`` with ``T @ fit.coef`` mgcv's coefficients (``coef(gam)``) at the Design's positions:
+    each smooth's ``mgcv_coef_map`` on its coefficients and, for ``t2``, the intercept's shift
+    (as :meth:`RemlFit.mgcv_coef`); the identity elsewhere."""
+    T = np.eye(fit.coef.size)
+    for k, start, sm, theta, cols in _smooth_parts(fit):
+        if _mgcv_labels(sm, k, cols) is None:
+            continue
+        T[np.ix_(theta, theta)] = sm.mgcv_coef_map
+        dk = fit.design.predictors[k]
+        if sm.mgcv_intercept_shift is not None and dk.column_names[:1] == ["Intercept"]:
+            T[start, theta] += sm.mgcv_intercept_shift
+    return T
 
 
 def smooth_rows(fit) -> list[SmoothRow]:
@@ -43,28 +93,14 @@ def smooth_rows(fit) -> list[SmoothRow]:
     every linear predictor, in the order mgcv lists them; lme4-style ``(... | g)`` blocks are
     left to :func:`random_effects_table`."""
     rows: list[SmoothRow] = []
-    start = 0
-    for k, dk in enumerate(fit.design.predictors):
-        p = dk.X.shape[1]
-        offsets = np.cumsum([p] + [b.size for b in dk.blocks])
-        for sm in dk.smooths:
-            cols: dict[str, list[int]] = {}
-            names = sm.fixed_terms or [sm.term] * len(sm.fixed_columns)
-            for c, t in zip(sm.fixed_columns, names, strict=True):
-                cols.setdefault(term_label(t, k), []).append(start + c)
-            for j in sm.blocks:
-                b = dk.blocks[j]
-                cols.setdefault(term_label(b.term, k), []).extend(
-                    range(start + offsets[j], start + offsets[j] + b.size))
-            single = len(cols) == 1
-            for label, c in cols.items():
-                cm = sm.coef_map if single else None
-                if cm is not None and cm.shape != (len(c), len(c)):
-                    cm = None
-                has_fixed = any(start + fc in c for fc in sm.fixed_columns)
-                rows.append(SmoothRow(label, c, cm, random=not has_fixed and bool(sm.blocks),
-                                      is_re=sm.bs == "re"))
-        start += p + int(sum(b.size for b in dk.blocks))
+    for k, start, sm, theta, cols in _smooth_parts(fit):
+        labels = _mgcv_labels(sm, k, cols)
+        fixed = {start + c for c in sm.fixed_columns}
+        for label, c in cols.items():
+            mc = c if labels is None else [t for t, lab in zip(theta, labels, strict=True)
+                                           if lab == label]
+            rows.append(SmoothRow(label, c, mc, random=not fixed & set(c) and bool(sm.blocks),
+                                  is_re=sm.bs == "re"))
     return rows
 
 
@@ -102,8 +138,9 @@ def p_table(fit) -> pd.DataFrame:
     """``summary(fit)$p.table``: Estimate, Std. Error, t value and Pr(>|t|) on the residual df
     for an estimated scale, z value and Pr(>|z|) otherwise."""
     idx = fit.parametric
-    est = fit.coef.iloc[idx].to_numpy()
-    se = fit.se.iloc[idx].to_numpy()
+    T = mgcv_basis(fit)[idx]
+    est = T @ fit.coef.to_numpy()
+    se = np.sqrt(np.einsum("ij,jk,ik->i", T, fit.Vp, T))
     t = est / se
     if fit.scale_estimated:
         cols = ["Estimate", "Std. Error", "t value", "Pr(>|t|)"]
@@ -126,26 +163,25 @@ def s_table(fit) -> pd.DataFrame:
     H, S = _cross_products(fit)
     F = fit._cov @ H
     edf1 = 2 * np.diag(F) - np.einsum("ij,ji->i", F, F)
-    Vp = fit.Vp
-    b = fit.coef.to_numpy()
+    T = mgcv_basis(fit)
+    Tinv = np.linalg.inv(T)
+    Vp = T @ fit.Vp @ T.T
+    b = T @ fit.coef.to_numpy()
+    Hm, Sm = Tinv.T @ H @ Tinv, Tinv.T @ S @ Tinv
     rdf = residual_df(fit)
     random_cols = np.array(sorted({c for r in rows if r.is_re for c in r.columns}
                                   | set(_lme4_columns(fit))), dtype=int)
     out = []
     for row in rows:
-        c = np.array(row.columns)
+        c, mc = np.array(row.columns), np.array(row.mgcv_columns)
         edf = float(np.sum(np.diag(F)[c]))
         if row.random:
-            others = np.setdiff1d(random_cols, c)
-            res = re_test(b, c, others, H, S, Vp, fit.scale,
+            others = np.setdiff1d(random_cols, mc)
+            res = re_test(b, mc, others, Hm, Sm, Vp, fit.scale,
                           rdf if fit.scale_estimated else None)
         else:
-            p, V, Hc = b[c], Vp[np.ix_(c, c)], H[np.ix_(c, c)]
-            if row.coef_map is not None:
-                M = row.coef_map
-                Minv = np.linalg.inv(M)
-                p, V, Hc = M @ p, M @ V @ M.T, Minv.T @ Hc @ Minv
-            res = test_stat(p, Hc, V, min(c.size, float(np.sum(edf1[c]))),
+            res = test_stat(b[mc], Hm[np.ix_(mc, mc)], Vp[np.ix_(mc, mc)],
+                            min(c.size, float(np.sum(edf1[c]))),
                             rdf if fit.scale_estimated else -1.0)
         stat = res.stat / res.rank if fit.scale_estimated else res.stat
         out.append([edf, res.rank, stat, res.pval])
