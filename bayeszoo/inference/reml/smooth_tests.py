@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from scipy import integrate, stats
@@ -29,17 +30,12 @@ __all__ = ["SmoothTest", "psum_chisq", "re_test", "test_stat"]
 EPS = np.finfo(float).eps
 
 
-class SmoothTest(tuple):
-    """``(stat, pval, rank)``: mgcv's ``list(stat, pval, rank)``."""
+class SmoothTest(NamedTuple):
+    """mgcv's ``list(stat, pval, rank)``."""
 
-    __slots__ = ()
-
-    def __new__(cls, stat: float, pval: float, rank: float) -> SmoothTest:
-        return super().__new__(cls, (float(stat), float(pval), float(rank)))
-
-    stat = property(lambda self: self[0])
-    pval = property(lambda self: self[1])
-    rank = property(lambda self: self[2])
+    stat: float
+    pval: float
+    rank: float
 
 
 def psum_chisq(q: float, lb: np.ndarray, df: np.ndarray | None = None) -> float:
@@ -147,7 +143,7 @@ def test_stat(p: np.ndarray, H: np.ndarray, V: np.ndarray, rank: float,
         else:
             pval = (stats.f.sf(d / rank1, rank1, res_df)
                     + stats.f.sf(d1 / rank1, rank1, res_df)) / 2
-    return SmoothTest(d, min(1.0, pval), rank)
+    return SmoothTest(d, float(min(1.0, pval)), float(rank))
 
 
 def _pinv_root(S: np.ndarray) -> np.ndarray:
@@ -190,4 +186,4 @@ def re_test(b: np.ndarray, term: np.ndarray, others: np.ndarray, H: np.ndarray, 
         pval = psum_chisq(0.0, np.r_[ev, -stat / k], np.r_[np.ones(ev.size), k])
     else:
         pval = psum_chisq(stat, ev)
-    return SmoothTest(stat, pval, rank)
+    return SmoothTest(stat, float(pval), float(rank))

@@ -155,7 +155,8 @@ def p_table(fit) -> pd.DataFrame:
 def s_table(fit) -> pd.DataFrame:
     """``summary(fit)$s.table``: edf, Ref.df, F (estimated scale; ``stat/Ref.df``) or Chi.sq,
     and p-value, by mgcv's ``testStat`` (``rank = min(ncol, edf1)``) or, for a term without an
-    unpenalized part, ``reTest``."""
+    unpenalized part, ``reTest`` (the other ``s(g, bs="re")`` and ``(... | g)`` terms integrated
+    out, as mgcv's ``recov`` does for its random smooths)."""
     rows = smooth_rows(fit)
     cols = ["edf", "Ref.df", "F" if fit.scale_estimated else "Chi.sq", "p-value"]
     if not rows:
