@@ -14,7 +14,10 @@
 * :mod:`.newton`: the outer projected Newton iteration;
 * :mod:`.engine`: :func:`fit_model` and :class:`EngineResult`;
 * :mod:`.lme4`: lme4-shaped results (``VarCorr``, ``ranef``, ``theta``, criterion);
-* :mod:`.api`, :mod:`.result`, :mod:`.summary`, :mod:`.checks`: the Design-facing layer.
+* :mod:`.api`, :mod:`.result`, :mod:`.checks`: the Design-facing layer;
+* :mod:`.summary` (layout), :mod:`.summary_table` (mgcv's and lme4's tables),
+  :mod:`.smooth_tests` (Wood 2013's p-values of smooth terms), :mod:`.rformat` (R's number
+  formatting): ``summary.gam``.
 """
 
 from __future__ import annotations

@@ -48,11 +48,14 @@ def _block_covariance(result: EngineResult, j: int) -> tuple[np.ndarray, list[st
                      "multi-penalty block); use vcomp()")
 
 
-def varcorr(result: EngineResult) -> pd.DataFrame:
+def varcorr(result: EngineResult, blocks: list[int] | None = None) -> pd.DataFrame:
     """``as.data.frame(VarCorr(fit))``: columns ``grp, var1, var2, vcov, sdcor``; per block its
-    variances, then its covariances (``sdcor`` the correlations), then ``Residual``."""
+    variances, then its covariances (``sdcor`` the correlations), then ``Residual``.
+    ``blocks``: the engine blocks to list (default every one; a smooth block raises)."""
     rows = []
     for j, grp in enumerate(_group_names(result)):
+        if blocks is not None and j not in blocks:
+            continue
         Sigma, names = _block_covariance(result, j)
         sds = np.sqrt(np.diag(Sigma))
         for i, v in enumerate(names):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,9 @@ from bayeszoo.design import Design, design_arrays, linear_predictor
 from bayeszoo.families import Family
 
 from .engine import EngineResult
+
+if TYPE_CHECKING:
+    from .summary import RemlSummary
 
 __all__ = ["RemlFit"]
 
@@ -273,11 +277,20 @@ class RemlFit:
 
         return ranef(self.engine)
 
-    def summary(self) -> str:
-        """A text summary in the shape of ``summary.gam``."""
+    def summary(self) -> RemlSummary:
+        """``summary.gam``: the printed summary (a ``str``) holding mgcv's ``p_table``,
+        ``s_table`` (Wood 2013's p-values of smooth terms), ``r_sq``, ``dev_expl`` and lme4's
+        ``random_effects`` block (see :mod:`.summary`)."""
         from .summary import summary_text
 
         return summary_text(self)
+
+    def __str__(self) -> str:
+        return str(self.summary())
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """Notebooks and IPython show the summary table (``repr`` stays one line)."""
+        printer.text(str(self) if not cycle else repr(self))
 
     def __repr__(self) -> str:
         sp = ", ".join(f"{k}: {v:.6g}" for k, v in self.sp.items())

@@ -1,74 +1,93 @@
-"""The text of :meth:`RemlFit.summary`, in the shape of mgcv's ``summary.gam``."""
+""":meth:`RemlFit.summary`: mgcv's ``summary.gam`` as ``print.summary.gam`` lays it out (Family,
+Link function, Formula; parametric coefficients; approximate significance of smooth terms;
+R-sq.(adj), deviance explained, -REML, scale and n), with lme4's ``Random effects:`` block of
+``print(summary(lmer_fit))`` for terms written ``(... | g)``."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
-__all__ = ["summary_text"]
+from .rformat import coef_matrix, format_c, format_vector, matrix_lines
+from .summary_table import p_table, r_squared, random_effects_table, s_table
 
-
-def _num(v: float) -> str:
-    return f"{v:.5g}"
+__all__ = ["RemlSummary", "random_effects_lines", "summary_text"]
 
 
-def _pval(p: float) -> str:
-    return "<2e-16" if p < 2e-16 else f"{p:.3g}"
+class RemlSummary(str):
+    """The printed summary (a ``str``, so ``print`` and notebooks show the table, not escapes)
+    with mgcv's numbers beside it: ``p_table``, ``s_table`` (``summary(fit)$p.table`` and
+    ``$s.table``), ``random_effects`` (lme4's block), ``r_sq``, ``dev_expl``."""
+
+    p_table: pd.DataFrame
+    s_table: pd.DataFrame
+    random_effects: pd.DataFrame
+    r_sq: float | None
+    dev_expl: float
+
+    def text(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(str(self))
 
 
-def _stars(p: float) -> str:
-    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
+def random_effects_lines(table: pd.DataFrame, fit) -> list[str]:
+    """lme4's ``Random effects:`` block: ``formatVC`` with variances and standard deviations
+    (``format(digits = 4)``), correlations to two decimals, then ``Number of obs`` and the
+    number of levels of each grouping factor."""
+    ncorr = max((len(c) for c in table["Corr"]), default=0)
+    corr_all = [v for c in table["Corr"] for v in c]
+    width = max((len(f"{v:.2f}") for v in corr_all), default=0)
+    cells = []
+    var = format_vector(table["Variance"], 4)
+    sd = format_vector(table["Std.Dev."], 4)
+    last = None
+    for i, r in enumerate(table.itertuples(index=False)):
+        corr = [f"{v:.2f}".rjust(width) for v in r.Corr]
+        corr += [""] * (ncorr - len(corr))
+        cells.append([r.Groups if r.Groups != last else "", r.Name, var[i], sd[i], *corr])
+        last = r.Groups
+    header = ["Groups", "Name", "Variance", "Std.Dev."] + (["Corr"] + [""] * (ncorr - 1)
+                                                           if ncorr else [])
+    groups: dict[str, int] = {}
+    for b in fit.engine.layout.blocks:
+        if b.group is not None and b.levels is not None and b.group in set(table["Groups"]):
+            groups.setdefault(b.group, len(b.levels))
+    counts = "; ".join(f"{g}, {k}" for g, k in groups.items())
+    return (["Random effects:"] + matrix_lines(cells, header, [""] * len(cells), right=False)
+            + [f"Number of obs: {fit.n}, groups:  {counts}"])
 
 
-def r_squared(y: np.ndarray, fitted: np.ndarray, w: np.ndarray, residual_df: float) -> float:
-    """``summary.gam``'s adjusted R²: ``1 - var(√w (y - mu)) (n - 1) / (var(√w (y - ȳ_w)) ·
-    residual df)``."""
-    mean_y = float(np.sum(w * y) / np.sum(w))
-    sw = np.sqrt(w)
-    n = y.shape[0]
-    return float(1 - np.var(sw * (y - fitted), ddof=1) * (n - 1)
-                 / (np.var(sw * (y - mean_y), ddof=1) * residual_df))
-
-
-def summary_text(fit) -> str:
-    d = fit.design
-    n = fit.n
-    resid_df = n - fit.edf_total
+def summary_text(fit) -> RemlSummary:
+    """``print(summary(fit))`` of the fit as mgcv prints it (numbers from
+    :mod:`.summary_table`)."""
     family = fit.engine.family_label
     if fit.theta is not None:
         family = f"Negative Binomial({fit.theta:.3f})"
     lines = ["", f"Family: {family}", f"Link function: {fit.family.link_name}", "",
-             "Formula:", d.formula, ""]
-    if fit.parametric:
-        est = fit.coef.iloc[fit.parametric]
-        sev = fit.se.iloc[fit.parametric]
-        t = est / sev
-        if fit.scale_estimated:
-            stat, pcol = "t value", "Pr(>|t|)"
-            p = 2 * stats.t.sf(np.abs(t), df=max(resid_df, 1e-8))
-        else:
-            stat, pcol = "z value", "Pr(>|z|)"
-            p = 2 * stats.norm.sf(np.abs(t))
-        tab = pd.DataFrame({"Estimate": est.map(_num), "Std. Error": sev.map(_num),
-                            stat: t.map(lambda v: f"{v:.3f}"), pcol: [_pval(v) for v in p],
-                            "": [_stars(v) for v in p]}, index=est.index)
-        lines += ["Parametric coefficients:", tab.to_string(), "---",
-                  "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1", ""]
-    if fit.edf:
-        rows = {}
-        for term, e in fit.edf.items():
-            rows[term] = {"edf": f"{e:.3f}",
-                          "sp": _num(fit.sp[term]) if term in fit.sp else "fx",
-                          "std.dev": _num(fit.sd[term]) if term in fit.sd else "-"}
-        lines += ["Smooth terms and random effects:",
-                  pd.DataFrame.from_dict(rows, orient="index").to_string(), ""]
-    lik = fit.likelihood
-    r2 = r_squared(lik.y, fit.engine.fitted[:, 0], lik.weights, resid_df)
-    explained = 100 * fit.deviance_explained
-    lines += [f"R-sq.(adj) = {r2:7.4g}   Deviance explained = {explained:.3g}%",
-              f"-{fit.method} = {fit.reml_score:.5g}  Scale est. = {fit.scale:.5g}"
-              f"    n = {n}", ""]
+             "Formula:", fit.design.formula]
+    pt = p_table(fit)
+    if len(pt):
+        lines += ["", "Parametric coefficients:", *coef_matrix(pt, [0, 1], 2)]
+    lines.append("")
+    st = s_table(fit)
+    if len(st):
+        lines += ["Approximate significance of smooth terms:", *coef_matrix(st, [0], 2), ""]
+    re = random_effects_table(fit)
+    if len(re):
+        lines += [*random_effects_lines(re, fit), ""]
+    r2 = r_squared(fit) if len(fit.design.predictors) == 1 else None
+    dev = fit.deviance_explained
+    head = f"R-sq.(adj) =  {format_c(r2, 3, 5)}   " if r2 is not None else ""
+    lines += [f"{head}Deviance explained = {format_c(dev * 100, 3, 4)}%",
+              f"-{fit.method} = {format_c(fit.reml_score, 5)}  Scale est. = "
+              f"{format_c(fit.scale, 5, 8, left=True)}  n = {fit.n}"]
     if not fit.converged:
-        lines += [f"Convergence warning: {fit.convergence_message}", ""]
-    return "\n".join(lines)
+        lines += ["", f"Convergence warning: {fit.convergence_message}"]
+    out = RemlSummary("\n".join(lines))
+    out.p_table, out.s_table, out.random_effects = pt, st, re
+    out.r_sq, out.dev_expl = r2, float(dev)
+    return out
