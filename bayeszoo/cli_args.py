@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Iterator
 
 EXIT_UNKNOWN_MODEL = 2
+EXIT_BAD_ARGUMENTS = 2
 
 
 def plain_json(value):

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from bayeszoo.cli_args import (
+    EXIT_BAD_ARGUMENTS,
     add_family_args,
     add_na_action_arg,
     add_sampler_args,
@@ -76,24 +78,29 @@ def parse_priors(text: str) -> dict[str, str]:
 
 def check_target(args: argparse.Namespace) -> int | None:
     """``None`` when the arguments name one thing to fit (a zoo NAME, or ``--formula`` with
-    ``--data``); else say what to give and return the exit status."""
+    ``--data``); else say what to give and return the exit status (2: bad arguments, or an
+    unknown zoo name)."""
     from bayeszoo.models import zoo
 
+    problem = None
     if args.formula is None:
         if args.name is None:
-            raise ValueError("give a zoo model NAME (see `bayeszoo list`) or --formula FORMULA "
-                             "--data FILE")
-        if args.data is not None:
-            raise ValueError(f"--data goes with --formula; zoo model {args.name!r} brings its "
-                             "own data (give --formula FORMULA --data FILE without a NAME)")
-        return None if args.name in zoo.names() else unknown_model(args.name)
-    if args.name is not None:
-        raise ValueError(f"give either a zoo model NAME ({args.name!r}) or --formula, not both: "
-                         f"`bayeszoo fit {args.name}` samples the zoo model, `bayeszoo fit "
-                         f"--formula FORMULA --data FILE` a formula on your data")
-    if args.data is None:
-        raise ValueError("--formula needs --data: a CSV or Parquet file or a bundled dataset")
-    return None
+            problem = "give a zoo model NAME (see `bayeszoo list`) or --formula FORMULA --data FILE"
+        elif args.data is not None:
+            problem = (f"--data goes with --formula; zoo model {args.name!r} brings its own data "
+                       "(give --formula FORMULA --data FILE without a NAME)")
+        elif args.name not in zoo.names():
+            return unknown_model(args.name)
+    elif args.name is not None:
+        problem = (f"give either a zoo model NAME ({args.name!r}) or --formula, not both: "
+                   f"`bayeszoo fit {args.name}` samples the zoo model, `bayeszoo fit --formula "
+                   "FORMULA --data FILE` a formula on your data")
+    elif args.data is None:
+        problem = "--formula needs --data: a CSV or Parquet file or a bundled dataset"
+    if problem is None:
+        return None
+    print(f"bayeszoo fit: {problem}", file=sys.stderr)
+    return EXIT_BAD_ARGUMENTS
 
 
 def sample_draws(args: argparse.Namespace):
