@@ -5,7 +5,21 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bayeszoo.cli_args import count, print_result
+from bayeszoo.cli_args import (
+    HelpFormatter,
+    add_family_args,
+    add_na_action_arg,
+    add_sampler_args,
+    cli_family,
+    count,
+    diagnostic_warnings,
+    print_result,
+    sampler_kwargs,
+    unknown_model,
+    warn,
+    warning_lines,
+)
+from bayeszoo.cli_fit import add_fit_parser, read_data
 from bayeszoo.nn.command import add_train_parser
 
 
@@ -38,7 +52,6 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- zoo, fits, report (#6)
 
-EXIT_UNKNOWN_MODEL = 2
 EXIT_STATUS = """exit status:
   0: done
   1: a user error (a bad value, a missing or unreadable file) or a failed step of `run`
@@ -48,50 +61,6 @@ EXIT_STATUS = """exit status:
      "converged": false; warnings say what to try)
   130: interrupted
   141: standard output closed by its reader (`bayeszoo list | head`)"""
-
-
-def _warn(msg: str) -> None:
-    print(f"WARNING: {msg}", file=sys.stderr, flush=True)
-
-
-def _unknown_model(name: str) -> int:
-    from bayeszoo.models import zoo
-
-    print(f"bayeszoo: unknown model {name!r}. Known models:", file=sys.stderr)
-    for n in zoo.names():
-        print(f"  {n}", file=sys.stderr)
-    return EXIT_UNKNOWN_MODEL
-
-
-def _sampler_kwargs(args: argparse.Namespace) -> dict:
-    out = {}
-    for key in ("chains", "draws", "tune", "seed", "target_accept", "dense_mass"):
-        v = getattr(args, key, None)
-        if v is not None:
-            out[key] = v
-    out["progress"] = not getattr(args, "quiet", False)
-    return out
-
-
-def _add_sampler_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--backend", default="numpyro", choices=("numpyro", "pymc", "nutpie"),
-                   help="sampler (default: numpyro)")
-    p.add_argument("--chains", type=count(1), help="number of chains (default: the zoo entry's)")
-    p.add_argument("--draws", type=count(1), help="draws per chain after warm-up")
-    p.add_argument("--tune", type=count(0), help="warm-up iterations per chain")
-    p.add_argument("--seed", type=count(0), default=None, help="random seed (default 0)")
-    p.add_argument("--target-accept", dest="target_accept", type=float, default=None,
-                   help="NUTS target acceptance probability")
-    p.add_argument("--dense-mass", dest="dense_mass", action="store_true", default=None,
-                   help="adapt a dense mass matrix (correlated posteriors, few parameters)")
-    p.add_argument("-q", "--quiet", action="store_true",
-                   help="no progress bars or tables; warnings and the JSON line only")
-
-
-def _diagnostic_warnings(name: str, checks) -> list[str]:
-    """A fit's problems (:meth:`bayeszoo.diagnostics.FitChecks.warnings`: divergences, maximum
-    tree depth, R-hat, ESS, each with what to try), as warning lines naming the fit."""
-    return [f"{name}: {line}" for line in checks.warnings()]
 
 
 def _print_table(df, quiet: bool) -> None:
@@ -110,7 +79,7 @@ def _fit_names(names: list[str]) -> int | None:
 
     for n in names:
         if n not in zoo.names() and not n.endswith(".nc"):
-            return _unknown_model(n)
+            return unknown_model(n)
     return None
 
 
@@ -130,96 +99,30 @@ def cmd_describe(args: argparse.Namespace) -> int:
     from bayeszoo.models import zoo
 
     if args.name not in zoo.names():
-        return _unknown_model(args.name)
+        return unknown_model(args.name)
     print(zoo.describe(args.name))
     return 0
-
-
-def cmd_fit(args: argparse.Namespace) -> int:
-    from bayeszoo.api import fit_draws, save
-    from bayeszoo.diagnostics import EXIT_NOT_CONVERGED
-    from bayeszoo.inference.draws_summary import draws_checks_of, draws_headline
-    from bayeszoo.models import zoo
-
-    if args.name not in zoo.names():
-        return _unknown_model(args.name)
-    if args.output:
-        from bayeszoo.paths import check_writable
-
-        check_writable(args.output)
-    entry = zoo.get(args.name)
-    family = entry.family_object() if args.family is None and args.link is None else \
-        cli_family(args.family, args.link, entry.family)
-    draws = fit_draws(args.name, backend=args.backend, family=family, **_sampler_kwargs(args))
-    if not args.quiet:
-        print(draws.summary().text())
-    checks = draws_checks_of(draws)
-    h = draws_headline(draws, checks)
-    for w in _diagnostic_warnings(args.name, checks):
-        _warn(w)
-    result = {"model": args.name, "backend": args.backend, "family": str(family), **h}
-    if args.output:
-        result["output"] = str(save(draws.inference_data(), args.output))
-    print_result(result)
-    return 0 if checks.converged else EXIT_NOT_CONVERGED
-
-
-def _read_data(spec: str):
-    import pandas as pd
-
-    from bayeszoo.datasets import DATASETS
-
-    if spec in DATASETS:
-        return DATASETS[spec]["loader"]()
-    from pathlib import Path
-
-    path = Path(spec)
-    if path.is_dir():
-        raise ValueError(f"--data {spec!r} is a directory; give a CSV file or a bundled "
-                         f"dataset ({', '.join(DATASETS)})")
-    if not path.exists():
-        raise ValueError(f"--data {spec!r} is neither a bundled dataset "
-                         f"({', '.join(DATASETS)}) nor an existing CSV file")
-    try:
-        return pd.read_csv(path)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as exc:
-        raise ValueError(f"--data {spec!r} cannot be read as a CSV file: {exc}") from None
-
-
-def cli_family(name: str | None, link: str | None, default: str = "gaussian"):
-    """The family of ``--family NAME`` (default ``default``) with ``--link``: a
-    :mod:`bayeszoo.families` object; ``ValueError`` naming an unknown family or link."""
-    from bayeszoo import families
-
-    return families.get(name or default, link=link)
-
-
-def _add_family_args(p: argparse.ArgumentParser, default: str) -> None:
-    from bayeszoo.families import names
-
-    p.add_argument("--family", metavar="NAME",
-                   help=f"response family ({', '.join(names())}; default: {default})")
-    p.add_argument("--link", help="link function (default: the family's, e.g. logit, log)")
 
 
 def cmd_reml(args: argparse.Namespace) -> int:
     from bayeszoo.inference.reml import reml
 
-    data = _read_data(args.data)
+    data = read_data(args.data)
     options = {} if args.family is None and args.link is None else \
         {"family": cli_family(args.family, args.link)}
     from bayeszoo.diagnostics import EXIT_NOT_CONVERGED
 
     try:
-        fit = reml(args.formula, data, method=args.method, **options)
+        with warning_lines():
+            fit = reml(args.formula, data, method=args.method, na_action=args.na_action,
+                       **options)
     except (ValueError, KeyError) as exc:
         print(f"bayeszoo reml: {exc}", file=sys.stderr)
         return 1
     if not args.quiet:
         print(fit.summary())
     if not fit.converged:
-        _warn(fit.convergence_message)
+        warn(fit.convergence_message)
     result = {
         "formula": args.formula, "method": args.method,
         "edf": {k: float(v) for k, v in dict(fit.edf).items()},
@@ -245,7 +148,7 @@ def _load_or_fit(names: list[str], args: argparse.Namespace) -> dict:
         else:
             if not args.quiet:
                 print(f"fitting {n} ({args.backend})", flush=True)
-            fits[unique_name(n, fits)] = fit(n, backend=args.backend, **_sampler_kwargs(args))
+            fits[unique_name(n, fits)] = fit(n, backend=args.backend, **sampler_kwargs(args))
     return fits
 
 
@@ -270,8 +173,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from bayeszoo.inference.fit_checks import idata_checks
 
     for n, idata in fits.items():
-        for w in _diagnostic_warnings(n, idata_checks(idata)):
-            _warn(w)
+        for w in diagnostic_warnings(n, idata_checks(idata)):
+            warn(w)
     try:
         table = compare(fits)
     except ValueError as exc:
@@ -343,7 +246,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     def done(i: int, run) -> None:
         for step, message, trace in run.failures:
-            _warn(f"{run.name}: {step} failed: {message}")
+            warn(f"{run.name}: {step} failed: {message}")
             if not args.quiet and step == "sampling":
                 print(trace, file=sys.stderr)
         if run.idata is None:
@@ -354,12 +257,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{h.get('compile_seconds', float('nan')):.1f} s), elpd_loo {h.get('elpd_loo')}, "
             f"p_loo {h.get('p_loo')}"
             + (f"; REML edf_total {run.reml.edf_total:.2f}" if run.reml is not None else ""))
-        for w in _diagnostic_warnings(run.name, idata_checks(run.idata)):
-            _warn(w)
+        for w in diagnostic_warnings(run.name, idata_checks(run.idata)):
+            warn(w)
         if run.reml is not None and not run.reml.converged:
-            _warn(f"{run.name} (REML): {run.reml.convergence_message}")
+            warn(f"{run.name} (REML): {run.reml.convergence_message}")
 
-    runs = fit_models(models, args.backend, _sampler_kwargs(args), workers, done)
+    runs = fit_models(models, args.backend, sampler_kwargs(args), workers, done)
     fits = {name: r.idata for name, r in runs.items() if r.idata is not None}
     remls = {name: r.reml for name, r in runs.items() if r.reml is not None}
     heads = {name: r.head for name, r in runs.items() if r.idata is not None}
@@ -380,7 +283,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                                       reml={m: remls[m] for m in members if m in remls})
         except Exception as exc:  # noqa: BLE001
             failed.append(f"compare {dataset}")
-            _warn(f"comparison of {members} failed: {type(exc).__name__}: {exc}")
+            warn(f"comparison of {members} failed: {type(exc).__name__}: {exc}")
     for dataset, table in tables.items():
         print(f"\nPSIS-LOO comparison, {dataset}:")
         _print_table(table, False)
@@ -395,7 +298,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"\nreport written to {out}")
         except Exception as exc:  # noqa: BLE001
             failed.append("report")
-            _warn(f"report failed: {type(exc).__name__}: {exc}")
+            warn(f"report failed: {type(exc).__name__}: {exc}")
             traceback.print_exc()
     for name in fits:
         h = heads[name]
@@ -408,7 +311,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         result["models"][name] = row
     result["seconds"] = round(time.perf_counter() - t0, 1)
     if failed:
-        _warn(f"{len(failed)} step(s) failed: {', '.join(failed)}")
+        warn(f"{len(failed)} step(s) failed: {', '.join(failed)}")
     print_result(result)
     return 0 if not failed else 1
 
@@ -420,7 +323,7 @@ def cmd_sbc(args: argparse.Namespace) -> int:
     from bayeszoo.paths import check_writable
 
     if args.name not in zoo.names():
-        return _unknown_model(args.name)
+        return unknown_model(args.name)
     if args.output:
         check_writable(args.output)
     priors = {}
@@ -430,14 +333,14 @@ def cmd_sbc(args: argparse.Namespace) -> int:
             raise ValueError(f"--prior {item!r}: write KEY=PRIOR, e.g. --prior 'sd=normal(0, 1)'")
         priors[key.strip()] = value.strip()
     executor = args.scheduler if args.scheduler else ("dask" if args.workers else None)
-    opts = {k: v for k, v in _sampler_kwargs(args).items() if k != "progress"}
+    opts = {k: v for k, v in sampler_kwargs(args).items() if k != "progress"}
     result = sbc(args.name, n_sims=args.n_sims, backend=args.backend, priors=priors or None,
                  executor=executor, workers=args.workers, max_rank=args.max_rank,
                  progress=not args.quiet, **opts)
     summary = result.summary()
     _print_table(summary, args.quiet)
     for line in result.warnings():
-        _warn(f"{args.name}: {line}")
+        warn(f"{args.name}: {line}")
     familywise = result.familywise_pvalue()
     out = {"model": args.name, "backend": args.backend, "n_sims": result.n_sims,
            "pvalues": summary["p_value"].to_dict(),
@@ -454,29 +357,35 @@ def cmd_sbc(args: argparse.Namespace) -> int:
 
 def _add_sbc_parser(sub) -> None:
     p = sub.add_parser("sbc", help="simulation-based calibration of a zoo model",
+                       formatter_class=HelpFormatter,
                        description="Draw parameters from the prior, simulate responses, refit "
                                    "and test the ranks for uniformity (Talts et al. 2018).")
-    p.add_argument("name")
-    p.add_argument("--n-sims", dest="n_sims", type=count(2), default=200,
-                   help="simulations (default 200)")
+    p.add_argument("name", metavar="NAME", help="a zoo model (see `bayeszoo list`)")
+    p.add_argument("--n-sims", dest="n_sims", type=count(2), default=200, help="simulations")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=count(1),
-                       help="refit on a local Dask cluster of N worker processes")
+                       help="refit on a local Dask cluster of N worker processes (default: "
+                            "serial, in this process)")
     where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="refit on the Dask cluster of this scheduler (tcp://host:8786)")
+                       help="refit on the Dask cluster of this scheduler (tcp://host:8786; "
+                            "default: none)")
     p.add_argument("--prior", action="append", metavar="KEY=PRIOR",
-                   help="a proper prior, e.g. --prior 'sd=normal(0, 1)' (repeatable)")
+                   help="a proper prior, e.g. --prior 'sd=normal(0, 1)' (repeatable; default: "
+                        "the model's priors)")
     p.add_argument("--max-rank", dest="max_rank", type=count(1), default=99,
-                   help="ranks lie on 0..MAX_RANK (default 99)")
-    _add_sampler_args(p)
-    p.add_argument("-o", "--output", help="save the result as JSON (FILE.json)")
+                   help="ranks lie on 0..MAX_RANK")
+    add_sampler_args(p)
+    p.add_argument("-o", "--output", help="save the result as JSON (FILE.json; default: not "
+                                          "saved)")
     p.set_defaults(func=cmd_sbc)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``bayeszoo`` argument parser: every argument of every subcommand with its help and
+    default (:class:`bayeszoo.cli_args.HelpFormatter`), and the exit statuses as epilog."""
     parser = argparse.ArgumentParser(
         prog="bayeszoo", description="Bayesian and penalized models and neural nets on one design.",
-        epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXIT_STATUS, formatter_class=HelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("datasets", help="list the bundled datasets").set_defaults(func=cmd_datasets)
@@ -484,36 +393,46 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_parser(sub)
 
     sub.add_parser("list", help="list the zoo's models").set_defaults(func=cmd_list)
-    p = sub.add_parser("describe", help="describe one zoo model")
-    p.add_argument("name")
+    p = sub.add_parser("describe", help="describe one zoo model", formatter_class=HelpFormatter)
+    p.add_argument("name", metavar="NAME", help="a zoo model (see `bayeszoo list`)")
     p.set_defaults(func=cmd_describe)
-    p = sub.add_parser("fit", help="sample one zoo model")
-    p.add_argument("name")
-    _add_sampler_args(p)
-    p.add_argument("-o", "--output", help="save the fit as netCDF (FILE.nc)")
-    _add_family_args(p, "the zoo entry's")
-    p.set_defaults(func=cmd_fit)
-    p = sub.add_parser("reml", help="fit a formula by REML (mgcv-equivalent)")
-    p.add_argument("formula")
-    p.add_argument("--data", required=True, help="a bundled dataset name or a CSV file")
-    p.add_argument("--method", default="REML", choices=("REML", "ML"))
-    _add_family_args(p, "gaussian")
-    p.add_argument("-q", "--quiet", action="store_true", help="only the JSON line")
+    add_fit_parser(sub, HelpFormatter)
+    p = sub.add_parser("reml", help="fit a formula by REML (mgcv-equivalent)",
+                       formatter_class=HelpFormatter)
+    p.add_argument("formula", metavar="FORMULA",
+                   help="an mgcv/lme4-style formula, e.g. 'accel ~ s(times, k = 20)'")
+    p.add_argument("--data", required=True, metavar="FILE",
+                   help="a CSV file, a Parquet file (.parquet, .pq) or a bundled dataset name "
+                        "(see `bayeszoo datasets`); required")
+    p.add_argument("--method", default="REML", choices=("REML", "ML"),
+                   help="smoothness selection criterion (mgcv's method=)")
+    add_family_args(p, "gaussian")
+    add_na_action_arg(p)
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="only the JSON line (default: the summary too)")
     p.set_defaults(func=cmd_reml)
-    p = sub.add_parser("compare", help="fit zoo models (or load FILE.nc) and compare by LOO")
-    p.add_argument("names", nargs="+", metavar="NAME")
-    _add_sampler_args(p)
-    p.add_argument("-o", "--output", help="also write the HTML report here")
+    p = sub.add_parser("compare", help="fit zoo models (or load FILE.nc) and compare by LOO",
+                       formatter_class=HelpFormatter)
+    p.add_argument("names", nargs="+", metavar="NAME",
+                   help="zoo models to fit, or fits saved by `bayeszoo fit -o FILE.nc` (zoo "
+                        "models or --formula fits); two or more")
+    add_sampler_args(p)
+    p.add_argument("-o", "--output", help="also write the HTML report here (default: none)")
     p.set_defaults(func=cmd_compare)
-    p = sub.add_parser("report", help="HTML diagnostics report of saved fits")
-    p.add_argument("files", nargs="+", metavar="FILE.nc")
-    p.add_argument("-o", "--output", default="report/index.html")
-    p.add_argument("-q", "--quiet", action="store_true")
+    p = sub.add_parser("report", help="HTML diagnostics report of saved fits",
+                       formatter_class=HelpFormatter)
+    p.add_argument("files", nargs="+", metavar="FILE.nc",
+                   help="fits saved by `bayeszoo fit -o` or bayeszoo.save")
+    p.add_argument("-o", "--output", default="report/index.html", help="report path")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="only the JSON line (default: also say where the report went)")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("run", help="the main job: fit the seed models and their REML twins, "
-                                   "compare, write report/index.html")
-    _add_sampler_args(p)
-    p.add_argument("--models", nargs="+", metavar="NAME", help="zoo models to fit instead")
+                                   "compare, write report/index.html",
+                       formatter_class=HelpFormatter)
+    add_sampler_args(p)
+    p.add_argument("--models", nargs="+", metavar="NAME",
+                   help="zoo models to fit instead (default: the seed models of the backend)")
     p.add_argument("--workers", type=count(1),
                    help="worker processes fitting models side by side (default: one per core)")
     p.add_argument("-o", "--output", default="report/index.html", help="report path")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bayeszoo.cli_args import count, learning_rate, print_result
+from bayeszoo.cli_args import HelpFormatter, count, learning_rate, print_result
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -31,21 +31,23 @@ def add_train_parser(sub) -> None:
     p = sub.add_parser("train", help="train one of the lecture's networks (Flax + Optax)",
                        description="\n".join(f"{r.name}: {r.description}"
                                              for r in RECIPES.values()),
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+                       formatter_class=HelpFormatter)
     p.add_argument("recipe", choices=sorted(RECIPES), metavar="NET",
                    help=f"one of {', '.join(RECIPES)}")
     p.add_argument("--epochs", type=count(1), help="epochs (default: the recipe's)")
     p.add_argument("--limit", type=count(1),
-                   help="train on the first N rows (and N test images)")
+                   help="train on the first N rows (and N test images; default: all)")
     p.add_argument("--out", help="folder for history, metrics, confusion matrix, weights "
                                  "(default runs/NET)")
-    p.add_argument("--seed", type=count(0), default=0)
+    p.add_argument("--seed", type=count(0), default=0, help="random seed")
     p.add_argument("--checkpoint-dir", dest="checkpoint_dir",
-                   help="checkpoint every epoch here and resume from it")
+                   help="checkpoint every epoch here and resume from it (default: no "
+                        "checkpoints)")
     p.add_argument("--optimizer", choices=("rmsprop", "adam", "sgd"),
                    help="optimizer (default: the recipe's)")
     p.add_argument("--lr", type=learning_rate, help="learning rate (default: the recipe's)")
     p.add_argument("--batch-size", dest="batch_size", type=count(1),
                    help="rows per batch (default: the recipe's)")
-    p.add_argument("-q", "--quiet", action="store_true", help="only the JSON line")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="only the JSON line (default: progress and metrics too)")
     p.set_defaults(func=cmd_train)
