@@ -135,3 +135,15 @@ def test_plots_draw_one_panel_per_effect(fit):
                                fit.conditional_effects("x")["x"]["estimate__"])
     fig = fit.smooths().plot()
     assert [ax.get_title() for ax in fig.axes if ax.get_title()] == ["s(z)", "t2(z,w)"]
+
+
+def test_grid_keeps_integer_ranges_and_string_factors():
+    from bayeszoo.inference.conditional_effects import effect_grid
+
+    data = pd.DataFrame({"n": [1, 4, 2, 3], "s": pd.array(["b", "a", "b", "c"], dtype="string"),
+                         "u": [1.0, 2.0, 3.0, 6.0]})
+    grid = effect_grid(data, ["n", "s"])
+    assert len(grid) == 100 * 3
+    np.testing.assert_allclose(np.unique(grid["n"]), np.linspace(1, 4, 100))
+    assert grid["s"].dtype == data["s"].dtype and list(grid["s"][:3]) == ["a", "b", "c"]
+    assert (grid["u"] == 3.0).all()

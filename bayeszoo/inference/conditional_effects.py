@@ -74,7 +74,7 @@ def effect_grid(data: pd.DataFrame, variables: list[str]) -> pd.DataFrame:
         if isinstance(s.dtype, pd.CategoricalDtype):
             grid[v] = pd.Categorical(values, categories=s.cat.categories)
         else:
-            grid[v] = values.astype(float if is_numeric(s) else s.dtype)
+            grid[v] = pd.Series(values).astype(float if is_numeric(s) else s.dtype)
     for c in data.columns:
         if isinstance(data[c].dtype, pd.CategoricalDtype) and c not in variables:
             grid[c] = pd.Categorical(grid[c], categories=data[c].cat.categories)

@@ -76,13 +76,21 @@ def pp_check(fit, kind: str = "dens_overlay", ndraws: int | None = None,
             "stat": lambda *a: stat_hist(*a, stat)}[kind](y, yrep, name)
 
 
+def ppc_idata(y: np.ndarray, yrep: np.ndarray, name: str):
+    """The InferenceData ArviZ's ``plot_ppc`` reads: ``observed_data`` ``y`` and one chain of
+    ``posterior_predictive`` draws ``yrep`` (draws × rows)."""
+    import arviz as az
+
+    return az.from_dict(posterior_predictive={name: yrep[None]}, observed_data={name: y},
+                        dims={name: ["obs"]})
+
+
 def arviz_ppc(y: np.ndarray, yrep: np.ndarray, name: str, kind: str, seed: int):
     import arviz as az
 
-    idata = az.from_dict(posterior_predictive={name: yrep[None]}, observed_data={name: y},
-                         dims={name: ["obs"]})
-    ax = az.plot_ppc(idata, kind=kind, num_pp_samples=yrep.shape[0], random_seed=seed,
-                     figsize=(7, 3.6), backend_kwargs={"layout": "constrained"})
+    ax = az.plot_ppc(ppc_idata(y, yrep, name), kind=kind, num_pp_samples=yrep.shape[0],
+                     random_seed=seed, figsize=(7, 3.6),
+                     backend_kwargs={"layout": "constrained"})
     return np.asarray(ax, dtype=object).ravel()[0].get_figure()
 
 
