@@ -92,9 +92,10 @@ def test_factor_effect_equals_the_hand_computed_epred(fit):
 
 
 def test_numeric_by_factor_effect_has_one_curve_per_level(fit):
-    ce = fit.conditional_effects("x:f", robust=False)
-    frame = ce["x:f"]
-    assert ce.kinds["x:f"] == "by" and len(frame) == 300
+    ce = fit.conditional_effects("f:x", robust=False)
+    frame = ce["f:x"]  # brms puts the numeric variable first
+    assert ce.kinds["f:x"] == "by" and len(frame) == 300
+    assert list(frame.columns[:4]) == ["x", "f", "effect1__", "effect2__"]
     # a main-effects model: the curves of the levels differ by exp(b_fb) on average
     ratio = frame[frame.f == "b"]["estimate__"].to_numpy() / \
         frame[frame.f == "a"]["estimate__"].to_numpy()
@@ -142,8 +143,18 @@ def test_grid_keeps_integer_ranges_and_string_factors():
 
     data = pd.DataFrame({"n": [1, 4, 2, 3], "s": pd.array(["b", "a", "b", "c"], dtype="string"),
                          "u": [1.0, 2.0, 3.0, 6.0]})
-    grid = effect_grid(data, ["n", "s"])
+    grid = effect_grid(data, ["n", "s"], {"n": 2.5, "s": "a", "u": 3.0})
     assert len(grid) == 100 * 3
     np.testing.assert_allclose(np.unique(grid["n"]), np.linspace(1, 4, 100))
     assert grid["s"].dtype == data["s"].dtype and list(grid["s"][:3]) == ["a", "b", "c"]
     assert (grid["u"] == 3.0).all()
+
+
+def test_trials_are_one_and_factors_at_their_reference_level():
+    import bayeszoo as bz
+    from bayeszoo.inference.conditional_effects import reference_row
+
+    data = pd.DataFrame({"x": [0.5, 1.5, 4.0], "n": [5, 8, 9], "y": [1, 2, 3],
+                         "f": ["b", "a", "b"]})
+    design = bz.design("y | trials(n) ~ x + f", data, family="binomial")
+    assert reference_row(design, data) == {"x": 2.0, "n": 1, "y": 2.0, "f": "a"}

@@ -5,7 +5,9 @@ reference level, group-level effects left out (brms's default ``re_formula = NA`
 The grid of a numeric variable is 100 evenly spaced points over its range (brms's
 ``resolution = 100``), of a factor its levels; two numeric variables (``"z:w"``, as a
 ``t2(z, w)`` or ``gp(z, w)`` term gives by default) span a 100 × 100 grid drawn as a surface,
-a numeric variable with a factor one curve per level. ``estimate__`` and ``se__`` are the
+a numeric variable with a factor one curve per level (the numeric one first, as brms orders
+them; brms draws two numeric variables as a surface only with ``surface = TRUE``, else as three
+curves). A ``trials()`` variable is 1, as brms sets it. ``estimate__`` and ``se__`` are the
 posterior median and MAD (brms's ``robust = TRUE``; mean and sd with ``robust=False``),
 ``lower__`` and ``upper__`` the 2.5 % and 97.5 % quantiles.
 """
@@ -27,12 +29,24 @@ def is_numeric(s: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
 
 
-def reference_row(data: pd.DataFrame) -> dict:
-    """brms's conditions: numeric columns at their mean, the others at their first level."""
-    from bayeszoo.formula.columns import factor_levels
+def columns_in(text: str, columns: list[str]) -> list[str]:
+    """The data columns named in a formula term or expression, in order of appearance."""
+    found = {c for c in columns if re.search(rf"(?<![\w.]){re.escape(c)}(?![\w.])", text)}
+    return sorted(found, key=text.find)
 
-    return {c: float(np.mean(data[c])) if is_numeric(data[c]) else factor_levels(data[c])[0]
-            for c in data.columns}
+
+def reference_row(design, data: pd.DataFrame) -> dict:
+    """brms's conditions: numeric columns at their mean, the others at their first level, the
+    variables of a ``trials()`` addition at 1."""
+    from bayeszoo.formula.columns import factor_levels
+    from bayeszoo.formula.parse import parse_formula
+
+    ref = {c: float(np.mean(data[c])) if is_numeric(data[c]) else factor_levels(data[c])[0]
+           for c in data.columns}
+    trials = parse_formula(design.formula).additions.get("trials")
+    for c in columns_in(str(trials), list(data.columns)) if trials is not None else []:
+        ref[c] = 1
+    return ref
 
 
 def default_effects(design) -> list[str]:
@@ -44,18 +58,17 @@ def default_effects(design) -> list[str]:
     columns = [c for c in design.data.columns if c != design.response]
     out: list[str] = []
     for term in pf.fixed:
-        found = sorted({c for c in columns if re.search(rf"(?<![\w.]){re.escape(c)}(?![\w.])",
-                                                        term)}, key=term.find)
-        out.append(":".join(found))
+        out.append(":".join(columns_in(term, columns)))
     for call in [*pf.smooths, *pf.gps]:
         by = call.args.get("by")
         out.append(":".join([*call.variables, *([str(by)] if by in columns else [])]))
     return [e for e in dict.fromkeys(out) if e and e.count(":") <= 1]
 
 
-def effect_grid(data: pd.DataFrame, variables: list[str]) -> pd.DataFrame:
+def effect_grid(data: pd.DataFrame, variables: list[str], ref: dict) -> pd.DataFrame:
     """The grid of the effect's variables (a numeric one: ``RESOLUTION`` points over its range;
-    a factor: its levels), every other column at its reference value."""
+    a factor: its levels), every other column at its value in ``ref``
+    (:func:`reference_row`)."""
     from bayeszoo.formula.columns import factor_levels
 
     axes = []
@@ -67,7 +80,6 @@ def effect_grid(data: pd.DataFrame, variables: list[str]) -> pd.DataFrame:
         axes.append(np.linspace(s.min(), s.max(), RESOLUTION) if is_numeric(s)
                     else np.asarray(factor_levels(s), dtype=object))
     mesh = [m.ravel() for m in np.meshgrid(*axes, indexing="ij")]
-    ref = reference_row(data)
     grid = pd.DataFrame({c: [ref[c]] * mesh[0].size for c in data.columns})
     for v, values in zip(variables, mesh, strict=True):
         s = data[v]
@@ -129,12 +141,15 @@ def conditional_effects(fit, effects: str | list[str] | None = None,
     elif isinstance(effects, str):
         effects = [effects]
     zeroed = without_group_effects(fit)
+    ref = reference_row(design, data)
     out = Effects(ylabel=design.response, data=data)
     for effect in effects:
         variables = effect.split(":")
         if len(variables) > 2:
             raise ValueError(f"effect {effect!r}: conditional effects take one or two variables")
-        grid = effect_grid(data, variables)
+        if all(v in data for v in variables):
+            variables.sort(key=lambda v: not is_numeric(data[v]))  # brms: numeric ones first
+        grid = effect_grid(data, variables, ref)
         draws = predict(zeroed, newdata=grid, kind="epred", design=design)
         cols = {v: grid[v].to_numpy() for v in variables}
         cols.update({f"effect{i + 1}__": grid[v].to_numpy() for i, v in enumerate(variables)})
