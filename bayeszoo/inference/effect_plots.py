@@ -6,8 +6,9 @@ of its grid (the effect's variables first) and ``estimate__``, ``se__``, ``lower
 ``upper__`` as brms names them. :meth:`Effects.plot` draws one panel per effect, as brms's
 ``plot(conditional_effects(fit))``: a line with its 95 % band for a numeric variable, one such
 line per level of a factor as second variable, points with intervals for a factor, a filled
-contour of the estimate for two numeric variables (grid cells far from the data left blank, as
-``vis.gam(too.far = 0.1)``).
+contour of the estimate for two numeric variables (with ``too_far``, grid cells farther than
+that from every data point, on the unit square of the data's range, left blank: brms's
+``too_far`` argument, 0 by default, and ``plot.gam``'s ``too.far = 0.1`` for smooths).
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ class Effects(dict):
     ``"numeric"``, ``"by"`` (curves per level of the second variable), ``"factor"`` or
     ``"surface"``."""
 
-    def __init__(self, ylabel: str, data: pd.DataFrame | None = None) -> None:
+    def __init__(self, ylabel: str, data: pd.DataFrame | None = None,
+                 too_far: float = 0.0) -> None:
         super().__init__()
         self.kinds: dict[str, str] = {}
         self.ylabel = ylabel
         self.data = data
+        self.too_far = too_far
 
     def add(self, name: str, frame: pd.DataFrame, kind: str) -> None:
         if kind not in KINDS:
@@ -115,9 +118,10 @@ def draw_surface(ax, frame: pd.DataFrame, variables: list[str], eff: Effects) ->
     gx, gy = np.meshgrid(table.columns.to_numpy(float), table.index.to_numpy(float))
     values = table.to_numpy()
     shown = eff.data is not None and v1 in eff.data and v2 in eff.data
-    if shown:
+    if shown and eff.too_far > 0:
         values = np.ma.masked_array(values, far_from_data(
-            gx, gy, np.asarray(eff.data[v1], dtype=float), np.asarray(eff.data[v2], dtype=float)))
+            gx, gy, np.asarray(eff.data[v1], dtype=float), np.asarray(eff.data[v2], dtype=float),
+            eff.too_far))
     filled = ax.contourf(gx, gy, values, levels=12, cmap="viridis")
     ax.contour(gx, gy, values, levels=12, colors="white", linewidths=0.4)
     if shown:

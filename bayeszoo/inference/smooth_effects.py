@@ -125,7 +125,7 @@ def smooths(fit) -> Effects:
     (``se__``) and 95 % interval (``lower__``, ``upper__``) on a grid over the data."""
     design = fit.design
     data = design.data.drop(columns=[design.response], errors="ignore")
-    out = Effects(ylabel="partial effect", data=data)
+    out = Effects(ylabel="partial effect", data=data, too_far=TOO_FAR)
     for sm in design.smooths:
         made = smooth_frame(fit, design, data, sm)
         if made is not None:
