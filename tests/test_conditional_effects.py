@@ -158,3 +158,12 @@ def test_trials_are_one_and_factors_at_their_reference_level():
                          "f": ["b", "a", "b"]})
     design = bz.design("y | trials(n) ~ x + f", data, family="binomial")
     assert reference_row(design, data) == {"x": 2.0, "n": 1, "y": 2.0, "f": "a"}
+
+
+def test_no_effects_are_refused_with_what_to_do():
+    from bayeszoo.inference.effect_plots import Effects
+
+    with pytest.raises(ValueError, match=r"^there are no effects to plot \(a model without "
+                                         r"smooths has no Fit.smooths\(\); see "
+                                         r"Fit.conditional_effects\(\)\)$"):
+        Effects(ylabel="y").plot()

@@ -138,6 +138,10 @@ def conditional_effects(fit, effects: str | list[str] | None = None,
     data = design.data.drop(columns=[design.response], errors="ignore")
     if effects is None:
         effects = default_effects(design)
+        if not effects:
+            raise ValueError(f"the formula {design.formula!r} has no population-level effect "
+                             "to show (brms: 'No valid effects detected'); name a column with "
+                             "effects='x' to see the expected response over it")
     elif isinstance(effects, str):
         effects = [effects]
     zeroed = without_group_effects(fit)

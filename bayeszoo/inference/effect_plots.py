@@ -52,7 +52,8 @@ class Effects(dict):
 
         names = list(self)
         if not names:
-            raise ValueError("there are no effects to plot")
+            raise ValueError("there are no effects to plot (a model without smooths has no "
+                             "Fit.smooths(); see Fit.conditional_effects())")
         ncols = min(ncols, len(names))
         nrows = math.ceil(len(names) / ncols)
         fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.6 * nrows),
