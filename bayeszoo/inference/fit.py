@@ -236,3 +236,28 @@ class Fit(az.InferenceData):
         from .refit import kfold
 
         return kfold(self, K=K, **options)
+
+    # -- effects and posterior predictive checks -----------------------------------------------
+    def conditional_effects(self, effects: str | list[str] | None = None,
+                            robust: bool = True):
+        """brms's ``conditional_effects(fit, effects)``
+        (:mod:`bayeszoo.inference.conditional_effects`): one data frame per effect
+        (``estimate__``, ``se__``, ``lower__``, ``upper__``), ``.plot()`` for the figure."""
+        from .conditional_effects import conditional_effects
+
+        return conditional_effects(self, effects, robust=robust)
+
+    def smooths(self):
+        """mgcv's ``plot.gam`` partial effect of each smooth
+        (:mod:`bayeszoo.inference.smooth_effects`), data frames with ``.plot()``."""
+        from .smooth_effects import smooths
+
+        return smooths(self)
+
+    def pp_check(self, kind: str = "dens_overlay", ndraws: int | None = None,
+                 stat: str | Any = "mean", seed: int = 0):
+        """brms's ``pp_check(fit, type=kind)`` (:mod:`bayeszoo.inference.pp_check`): the
+        matplotlib Figure."""
+        from .pp_check import pp_check
+
+        return pp_check(self, kind, ndraws=ndraws, stat=stat, seed=seed)

@@ -140,7 +140,7 @@ def energy_figure(idata, dpi: int) -> EmbeddedFigure:
 
 def _pp_idata(idata, n_pp: int, seed: int = 0):
     """An InferenceData with a posterior_predictive group for the PPC."""
-    import arviz as az
+    from bayeszoo.inference.pp_check import ppc_idata
 
     resp = response_name(idata)
     if "posterior_predictive" in idata.groups() and resp in idata.posterior_predictive:
@@ -150,15 +150,7 @@ def _pp_idata(idata, n_pp: int, seed: int = 0):
     pp = predict_draws(_thin(idata, 4 * n_pp), kind="pp", seed=seed)  # draws × n
     rng = np.random.default_rng(seed)
     keep = rng.choice(pp.shape[0], size=min(n_pp, pp.shape[0]), replace=False)
-    pp = pp[np.sort(keep)]
-    obs = idata.observed_data[resp]
-    dim = obs.dims[0]
-    return az.from_dict(
-        posterior_predictive={resp: pp[None, :, :]},
-        observed_data={resp: obs.values},
-        dims={resp: [dim]},
-        coords={dim: obs[dim].values},
-    )
+    return ppc_idata(idata.observed_data[resp].values, pp[np.sort(keep)], resp)
 
 
 def ppc_figure(idata, dpi: int, n_pp: int = 50) -> EmbeddedFigure:

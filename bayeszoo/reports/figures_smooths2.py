@@ -1,11 +1,9 @@
 """The report's figures of smooths beyond one curve: surfaces, curves per factor level and
 cyclic smooths, each a PNG embedded as base64.
 
-Every figure shows a smooth's partial effect: its unpenalized columns and penalized blocks
-evaluated on a grid from the fit's term states, times the posterior draws of their coefficients
-(``bs_<label>_<j>``, ``s_<label>_<j>``); it is centred by the smooth's identifiability
-constraint, as mgcv's ``plot.gam`` and gratia's ``draw`` show it (surfaces: mean zero over the
-data, which for ``t2`` is mgcv's prediction constraint rather than its fitting one).
+Every figure shows a smooth's partial effect (:mod:`bayeszoo.inference.smooth_effects`, which
+:meth:`bayeszoo.inference.fit.Fit.smooths` uses too), centred as mgcv's ``plot.gam`` and
+gratia's ``draw`` show it.
 
 * two covariates (``te``, ``ti``, ``t2``, ``s(x, z)``): the posterior mean as a heat map with
   contours and the data points, beside its posterior standard deviation; grid points farther
@@ -25,12 +23,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bayeszoo.inference.smooth_effects import (
+    GRID_1D,
+    GRID_2D,
+    base_rows,
+    far_from_data,
+    partial_effect,
+)
 from bayeszoo.reports.figures import EmbeddedFigure
-
-GRID_2D = 70
-GRID_1D = 200
-TOO_FAR = 0.1
-MAX_DRAWS = 400
 
 
 def png_of(fig, dpi: int) -> tuple[str, int, int]:
@@ -43,52 +43,6 @@ def png_of(fig, dpi: int) -> tuple[str, int, int]:
     data = buf.getvalue()
     return (base64.b64encode(data).decode("ascii"), int.from_bytes(data[16:20], "big"),
             int.from_bytes(data[20:24], "big"))
-
-
-def coefficient_draws(idata, design, sm, max_draws: int = MAX_DRAWS
-                      ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """``(beta, [r_1, ...])``: draws × coefficients of a smooth's unpenalized columns and of
-    each of its blocks, thinned to about ``max_draws`` draws."""
-    post = idata.posterior
-    n = post.sizes["chain"] * post.sizes["draw"]
-    keep = np.unique(np.linspace(0, n - 1, min(n, max_draws)).round().astype(int))
-
-    def flat(name: str) -> np.ndarray:
-        v = np.asarray(post[name].values, dtype=float)
-        return v.reshape(n, -1)[keep]
-
-    beta = np.column_stack([flat(design.fixed_params[j]) for j in sm.fixed_columns]) \
-        if sm.fixed_columns else np.zeros((keep.size, 0))
-    return beta, [flat(design.blocks[b].names.coef) for b in sm.blocks]
-
-
-def partial_effect(idata, design, sm, newdata: pd.DataFrame) -> np.ndarray:
-    """Draws × rows of smooth ``sm``'s contribution to the linear predictor at ``newdata``."""
-    nd = design.for_newdata(newdata)
-    beta, blocks = coefficient_draws(idata, design, sm)
-    out = beta @ nd.X[:, sm.fixed_columns].T
-    for b, r in zip(sm.blocks, blocks, strict=True):
-        out = out + r @ nd.blocks[b].Z.T
-    return out
-
-
-def base_rows(data: pd.DataFrame, n: int) -> pd.DataFrame:
-    """``n`` copies of the data's first row with numeric columns at their means."""
-    base = data.iloc[[0] * n].reset_index(drop=True).copy()
-    for c in base.columns:
-        if pd.api.types.is_numeric_dtype(base[c]):
-            base[c] = float(np.mean(data[c]))
-    return base
-
-
-def far_from_data(gx: np.ndarray, gy: np.ndarray, x: np.ndarray, y: np.ndarray,
-                  too_far: float = TOO_FAR) -> np.ndarray:
-    """Grid points whose distance to the nearest data point, on the unit-scaled square of the
-    data's range, exceeds ``too_far`` (mgcv's ``exclude.too.far``)."""
-    sx, sy = np.ptp(x) or 1.0, np.ptp(y) or 1.0
-    dx = (gx.ravel()[:, None] - x[None, :]) / sx
-    dy = (gy.ravel()[:, None] - y[None, :]) / sy
-    return (np.min(dx * dx + dy * dy, axis=1) > too_far**2).reshape(gx.shape)
 
 
 def smooth_kind(sm, data: pd.DataFrame) -> str | None:

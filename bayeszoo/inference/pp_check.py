@@ -1,0 +1,172 @@
+"""brms's ``pp_check(fit, type = ...)`` (bayesplot's posterior predictive checks): the observed
+response against replicated data sets drawn from the posterior predictive distribution
+(``posterior_predict``).
+
+* ``"dens_overlay"`` and ``"ecdf_overlay"``: ArviZ's ``plot_ppc`` (``kind="kde"`` and
+  ``"cumulative"``) of ``ndraws`` replicates (default 10);
+* ``"hist"``: bayesplot's ``ppc_hist``: the observed histogram beside those of ``ndraws``
+  replicates (default 8), on the same bins;
+* ``"bars"``: bayesplot's ``ppc_bars`` for integer outcomes (binary, ordinal, small counts): bars
+  of the observed count of each value, the median and 90 % interval of the replicates' counts;
+* ``"rootogram"``: bayesplot's hanging ``ppc_rootogram`` for counts: on the square-root scale,
+  the expected frequency of each count (mean over the replicates) as a line and points, the
+  observed frequency as a bar hanging from it;
+* ``"stat"``: bayesplot's ``ppc_stat``: a histogram of ``stat`` (``"mean"``, ``"sd"``,
+  ``"median"``, ``"min"``, ``"max"``, ``"var"`` or a function of a vector) over the replicates,
+  the observed value as a vertical line.
+
+``"bars"``, ``"rootogram"`` and ``"stat"`` use every draw unless ``ndraws`` is given, as brms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+KINDS = ("dens_overlay", "ecdf_overlay", "hist", "bars", "rootogram", "stat")
+DEFAULT_NDRAWS = {"dens_overlay": 10, "ecdf_overlay": 10, "hist": 8}
+ARVIZ_KIND = {"dens_overlay": "kde", "ecdf_overlay": "cumulative"}
+STATS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "mean": lambda a: np.mean(a, axis=-1),
+    "sd": lambda a: np.std(a, axis=-1, ddof=1),
+    "var": lambda a: np.var(a, axis=-1, ddof=1),
+    "median": lambda a: np.median(a, axis=-1),
+    "min": lambda a: np.min(a, axis=-1),
+    "max": lambda a: np.max(a, axis=-1),
+}
+
+
+def replicates(fit, ndraws: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(y, yrep)``: the observed response and ``ndraws`` draws × rows of replicated data
+    (draws chosen at random without replacement; all of them when ``ndraws`` is None)."""
+    y = np.asarray(fit.observed_data[fit.attrs["response"]].values, dtype=float)
+    yrep = fit.predict(kind="pp", seed=seed)
+    if ndraws is not None:
+        if ndraws < 1:
+            raise ValueError(f"ndraws must be at least 1, got {ndraws}")
+        keep = np.random.default_rng(seed).choice(yrep.shape[0], min(ndraws, yrep.shape[0]),
+                                                  replace=False)
+        yrep = yrep[np.sort(keep)]
+    return y, yrep
+
+
+def integer_values(y: np.ndarray, kind: str) -> np.ndarray:
+    if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
+        raise ValueError(f"pp_check kind={kind!r} needs an integer outcome (binary, ordinal or "
+                         "counts); use 'dens_overlay', 'hist' or 'ecdf_overlay'")
+    return y.astype(np.int64)
+
+
+def value_counts(values: np.ndarray, support: np.ndarray) -> np.ndarray:
+    """Counts of each value of ``support`` along the last axis of ``values``."""
+    return (values[..., None] == support).sum(axis=-2)
+
+
+def pp_check(fit, kind: str = "dens_overlay", ndraws: int | None = None,
+             stat: str | Callable[[np.ndarray], float] = "mean", seed: int = 0):
+    """brms's ``pp_check`` (see the module doc); returns the matplotlib Figure."""
+    if kind not in KINDS:
+        raise ValueError(f"pp_check kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    y, yrep = replicates(fit, ndraws if ndraws is not None else DEFAULT_NDRAWS.get(kind), seed)
+    name = str(fit.attrs["response"])
+    if kind in ARVIZ_KIND:
+        return arviz_ppc(y, yrep, name, ARVIZ_KIND[kind], seed)
+    return {"hist": hist, "bars": bars, "rootogram": rootogram,
+            "stat": lambda *a: stat_hist(*a, stat)}[kind](y, yrep, name)
+
+
+def ppc_idata(y: np.ndarray, yrep: np.ndarray, name: str):
+    """The InferenceData ArviZ's ``plot_ppc`` reads: ``observed_data`` ``y`` and one chain of
+    ``posterior_predictive`` draws ``yrep`` (draws × rows)."""
+    import arviz as az
+
+    return az.from_dict(posterior_predictive={name: yrep[None]}, observed_data={name: y},
+                        dims={name: ["obs"]})
+
+
+def arviz_ppc(y: np.ndarray, yrep: np.ndarray, name: str, kind: str, seed: int):
+    import arviz as az
+
+    ax = az.plot_ppc(ppc_idata(y, yrep, name), kind=kind, num_pp_samples=yrep.shape[0],
+                     random_seed=seed, figsize=(7, 3.6),
+                     backend_kwargs={"layout": "constrained"})
+    return np.asarray(ax, dtype=object).ravel()[0].get_figure()
+
+
+def hist(y: np.ndarray, yrep: np.ndarray, name: str):
+    import matplotlib.pyplot as plt
+
+    bins = np.histogram_bin_edges(np.concatenate([y, yrep.ravel()]), bins=30)
+    n = yrep.shape[0] + 1
+    ncols = min(3, n)
+    fig, axes = plt.subplots(-(-n // ncols), ncols, figsize=(3.4 * ncols, 2.4 * -(-n // ncols)),
+                             sharex=True, sharey=True, layout="constrained", squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        if i >= n:
+            ax.set_visible(False)
+            continue
+        values = y if i == 0 else yrep[i - 1]
+        ax.hist(values, bins=bins, color="C3" if i == 0 else "C0", alpha=0.8)
+        ax.set_title("y" if i == 0 else f"yrep {i}", fontsize=9)
+    fig.supxlabel(name)
+    return fig
+
+
+def bars(y: np.ndarray, yrep: np.ndarray, name: str):
+    import matplotlib.pyplot as plt
+
+    yi = integer_values(y, "bars")
+    support = np.arange(min(yi.min(), int(yrep.min())), max(yi.max(), int(yrep.max())) + 1)
+    observed = value_counts(yi, support)
+    rep = value_counts(yrep.astype(np.int64), support)
+    med = np.median(rep, axis=0)
+    lo, hi = np.quantile(rep, [0.05, 0.95], axis=0)
+    fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+    ax.bar(support, observed, color="C0", alpha=0.6, label="y")
+    ax.errorbar(support, med, yerr=np.vstack([med - lo, hi - med]), fmt="o", color="C3",
+                capsize=3, label="yrep: median and 90 % interval")
+    ax.set_xlabel(name)
+    ax.set_ylabel("count")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def rootogram(y: np.ndarray, yrep: np.ndarray, name: str):
+    import matplotlib.pyplot as plt
+
+    yi = integer_values(y, "rootogram")
+    if yi.min() < 0:
+        raise ValueError("pp_check kind='rootogram' needs counts (non-negative integers)")
+    support = np.arange(0, max(yi.max(), int(yrep.max())) + 1)
+    observed = np.sqrt(value_counts(yi, support))
+    expected = np.sqrt(value_counts(yrep.astype(np.int64), support).mean(axis=0))
+    fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+    ax.bar(support, observed, bottom=expected - observed, color="C0", alpha=0.6,
+           label="observed (hanging)")
+    ax.plot(support, expected, "o-", color="C3", label="expected")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xlabel(name)
+    ax.set_ylabel("sqrt(frequency)")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def stat_hist(y: np.ndarray, yrep: np.ndarray, name: str,
+              stat: str | Callable[[np.ndarray], float]):
+    import matplotlib.pyplot as plt
+
+    if isinstance(stat, str):
+        if stat not in STATS:
+            raise ValueError(f"stat must be one of {', '.join(STATS)} or a function, got "
+                             f"{stat!r}")
+        fn, label = STATS[stat], stat
+    else:
+        fn = lambda a: np.apply_along_axis(stat, -1, a)  # noqa: E731
+        label = getattr(stat, "__name__", "stat")
+    fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+    ax.hist(fn(yrep), bins=30, color="C0", alpha=0.7, label=f"T(yrep), {yrep.shape[0]} draws")
+    ax.axvline(float(fn(y)), color="C3", lw=2.5, label="T(y)")
+    ax.set_xlabel(f"{label}({name})")
+    ax.legend(fontsize=8)
+    return fig
