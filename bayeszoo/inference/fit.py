@@ -153,7 +153,8 @@ class Fit(az.InferenceData):
         ``fit.hypothesis("b_a - b_b = 0")``."""
         from .hypothesis import hypothesis
 
-        return hypothesis(self.posterior, hypotheses, class_=class_, alpha=alpha)
+        prior = self.prior if "prior" in self.groups() else None
+        return hypothesis(self.posterior, hypotheses, class_=class_, alpha=alpha, prior=prior)
 
     def bayes_R2(self) -> pd.DataFrame:  # noqa: N802 - brms's name
         """brms's ``bayes_R2(fit)`` (Gelman et al. 2019; :mod:`bayeszoo.inference.r2`)."""
@@ -180,3 +181,14 @@ class Fit(az.InferenceData):
         from .compare import loo
 
         return loo(self, **options)
+
+    # -- priors --------------------------------------------------------------------------------
+    def prior_summary(self) -> pd.DataFrame:
+        """brms's ``prior_summary(fit)``: every prior the fit used, in brms's layout, source
+        ``"user"`` for those given in ``priors=`` (:mod:`bayeszoo.models.prior_table`)."""
+        from bayeszoo.models.prior_table import prior_summary
+
+        if "priors_given" not in self.attrs:
+            raise ValueError("this fit does not record which priors were given (it was sampled "
+                             "by an older bayeszoo); its priors are in fit.priors")
+        return prior_summary(self.design, None, json.loads(self.attrs["priors_given"]))
