@@ -2,7 +2,8 @@
 
 The prior draws go through the same model as the posterior's: every site of the resolved
 :class:`~bayeszoo.models.spec.ModelSpec` is drawn from its prior, in order, by NumPyro's
-forward sampling of :func:`bayeszoo.models.numpyro.sample_sites` (a block's coefficients from
+forward sampling of :func:`bayeszoo.models.numpyro.sample_sites` (as simulation-based
+calibration draws them, :func:`bayeszoo.inference.sbc.prior_draws`; a block's coefficients from
 its scales' draws, correlations from the LKJ prior, a bounded parameter's prior truncated at its
 bound), and turned into brms's names by :func:`bayeszoo.inference.posterior.brms_posterior`, so
 ``b_Intercept``, ``r_county`` and ``cor_Subject__Intercept__Days`` are the prior's draws of the
@@ -36,14 +37,7 @@ def check_sample_prior(sample_prior: str) -> None:
 
 def flat_parameters(spec: ModelSpec) -> list[str]:
     """The brms names of the parameters of ``spec`` with a flat (improper) prior."""
-    flat = []
-    for ps in spec.predictors:
-        for site, members in ps.fixed_groups:
-            if not is_proper(spec.site(site).prior):
-                flat += [ps.fixed_params[j] for j in members]
-    flat += [s.name for s in spec.sites if not is_proper(s.prior)
-             and not any(s.name == g for ps in spec.predictors for g, _ in ps.fixed_groups)]
-    return flat
+    return [name for name, p in spec.priors.items() if p == "flat()"]
 
 
 def check_proper(spec: ModelSpec) -> None:
@@ -61,21 +55,15 @@ def check_proper(spec: ModelSpec) -> None:
 def site_draws(spec: ModelSpec, chains: int, draws: int, seed: int) -> dict[str, np.ndarray]:
     """``chains × draws`` independent draws of every site of ``spec`` from its prior
     (``chain, draw, ...`` arrays); a site with a flat prior is NaN."""
-    import jax
-    from numpyro.infer import Predictive
+    from .sbc import prior_draws as forward_draws
 
-    from bayeszoo.models.numpyro import sample_sites
-    from bayeszoo.runtime import ensure_configured
-
-    ensure_configured()
     flat = {s.name for s in spec.sites if not is_proper(s.prior)}
     proper = replace(spec, sites=[replace(s, prior=Prior("normal", (0.0, 1.0)))
                                   if s.name in flat else s for s in spec.sites])
-    n = chains * draws
-    values = Predictive(lambda: sample_sites(proper), num_samples=n)(jax.random.PRNGKey(seed))
+    values = forward_draws(proper, chains * draws, seed)
     out = {}
     for s in spec.sites:
-        x = np.asarray(values[s.name], dtype=float).reshape(chains, draws, *s.shape)
+        x = values[s.name].reshape(chains, draws, *s.shape)
         out[s.name] = np.full_like(x, np.nan) if s.name in flat else x
     return out
 
