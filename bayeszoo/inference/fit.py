@@ -6,7 +6,8 @@ an InferenceData takes it, with brms's ``brmsfit`` methods on top: ``print(fit)`
 :meth:`Fit.summary` (brms's summary, :mod:`bayeszoo.inference.brms_summary`), :meth:`Fit.fixef`,
 :meth:`Fit.ranef`, :meth:`Fit.coef`, :meth:`Fit.varcorr` (:mod:`bayeszoo.inference.effects`),
 :meth:`Fit.hypothesis` (:mod:`bayeszoo.inference.hypothesis`), :meth:`Fit.bayes_R2`
-(:mod:`bayeszoo.inference.r2`), :meth:`Fit.predict` and :meth:`Fit.loo`.
+(:mod:`bayeszoo.inference.r2`), :meth:`Fit.predict`, :meth:`Fit.loo` and
+:meth:`Fit.prior_summary` (:mod:`bayeszoo.models.prior_table`).
 
 Its :attr:`Fit.design` (the design evaluated from the stored term states and data, never
 refitted), :attr:`Fit.family` and :attr:`Fit.priors` are rebuilt from the stored groups once, on

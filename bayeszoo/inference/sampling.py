@@ -338,7 +338,7 @@ def draw_posterior(
         "seed": int(seed),
         "chains": int(chains),
         "draws": int(draws),
-        "tune": int(tune),
+        "tune": int(tune) if sample_prior != "only" else 0,
         "target_accept": float(target_accept),
         "dense_mass": int(dense_mass),
         "mass_matrix": result.mass_matrix,
