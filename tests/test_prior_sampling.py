@@ -132,3 +132,13 @@ def test_prior_summary_of_a_fit(yes_fit):
     assert rows[("b", "x")] == ("", "default")
     assert rows[("sigma", "")][1] == "default"
     assert list(got["class"]) == ["b", "b", "b", "Intercept", "sigma"]
+
+
+def test_prior_only_correlation_is_lkj1():
+    sleep = pd.read_csv(SHARED / "data" / "sleepstudy.csv")
+    fit = bz.sample("Reaction ~ Days + (Days | Subject)", sleep, sample_prior="only", chains=1,
+                    draws=4000, seed=5, priors={"b": "normal(0, 10)"}, progress=False)
+    # lkj_corr_cholesky(1) on a 2 x 2 correlation: the correlation is uniform on (-1, 1)
+    cor = np.asarray(fit.posterior["cor_Subject__Intercept__Days"]).ravel()
+    assert stats.kstest(cor, stats.uniform(-1, 2).cdf).pvalue > 0.001
+    assert fit.attrs["tune"] == 0
