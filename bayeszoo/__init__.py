@@ -40,6 +40,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "ConvergenceWarning": ("bayeszoo.diagnostics", "ConvergenceWarning"),
     "zoo": ("bayeszoo.models.zoo", None),
     "fit": ("bayeszoo.api", "fit"),
+    "get_prior": ("bayeszoo.models.prior_table", "get_prior"),
     "save": ("bayeszoo.api", "save"),
     "load": ("bayeszoo.api", "load"),
     "report": ("bayeszoo.reports", "report"),

@@ -6,7 +6,8 @@ an InferenceData takes it, with brms's ``brmsfit`` methods on top: ``print(fit)`
 :meth:`Fit.summary` (brms's summary, :mod:`bayeszoo.inference.brms_summary`), :meth:`Fit.fixef`,
 :meth:`Fit.ranef`, :meth:`Fit.coef`, :meth:`Fit.varcorr` (:mod:`bayeszoo.inference.effects`),
 :meth:`Fit.hypothesis` (:mod:`bayeszoo.inference.hypothesis`), :meth:`Fit.bayes_R2`
-(:mod:`bayeszoo.inference.r2`), :meth:`Fit.predict` and :meth:`Fit.loo`; brms's
+(:mod:`bayeszoo.inference.r2`), :meth:`Fit.predict`, :meth:`Fit.loo` and
+:meth:`Fit.prior_summary` (:mod:`bayeszoo.models.prior_table`); brms's
 :meth:`Fit.posterior_predict`, :meth:`Fit.posterior_epred`, :meth:`Fit.posterior_linpred`
 (:mod:`bayeszoo.inference.predictive`), :meth:`Fit.waic` and :meth:`Fit.kfold`.
 
@@ -157,7 +158,8 @@ class Fit(az.InferenceData):
         ``fit.hypothesis("b_a - b_b = 0")``."""
         from .hypothesis import hypothesis
 
-        return hypothesis(self.posterior, hypotheses, class_=class_, alpha=alpha)
+        prior = self.prior if "prior" in self.groups() else None
+        return hypothesis(self.posterior, hypotheses, class_=class_, alpha=alpha, prior=prior)
 
     def bayes_R2(self) -> pd.DataFrame:  # noqa: N802 - brms's name
         """brms's ``bayes_R2(fit)`` (Gelman et al. 2019; :mod:`bayeszoo.inference.r2`)."""
@@ -261,3 +263,14 @@ class Fit(az.InferenceData):
         from .pp_check import pp_check
 
         return pp_check(self, kind, ndraws=ndraws, stat=stat, seed=seed)
+
+    # -- priors --------------------------------------------------------------------------------
+    def prior_summary(self) -> pd.DataFrame:
+        """brms's ``prior_summary(fit)``: every prior the fit used, in brms's layout, source
+        ``"user"`` for those given in ``priors=`` (:mod:`bayeszoo.models.prior_table`)."""
+        from bayeszoo.models.prior_table import prior_summary
+
+        if "priors_given" not in self.attrs:
+            raise ValueError("this fit does not record which priors were given (it was sampled "
+                             "by an older bayeszoo); its priors are in fit.priors")
+        return prior_summary(self.design, None, json.loads(self.attrs["priors_given"]))

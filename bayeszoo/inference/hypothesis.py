@@ -7,11 +7,13 @@ as ``(left) - (right)`` per draw and summarized by ``Estimate`` (mean), ``Est.Er
 credible interval (``CI.Lower``/``CI.Upper``: the ``alpha``/``1 - alpha`` quantiles for a
 one-sided hypothesis, ``alpha/2``/``1 - alpha/2`` for a two-sided one), ``Evid.Ratio`` and
 ``Post.Prob``. One-sided: the evidence ratio is the posterior odds of the hypothesis (draws on
-its side over draws on the other) and ``Post.Prob`` its posterior probability. Two-sided: brms
-takes the Savage–Dickey density ratio at zero against prior draws; fits hold no prior draws
-(sampling the prior beside the posterior is not available yet), so both are NaN, as brms
-reports them without ``sample_prior``. ``Star`` marks a one-sided hypothesis whose posterior
-probability exceeds ``1 - alpha``, a two-sided one whose interval excludes zero.
+its side over draws on the other) and ``Post.Prob`` its posterior probability. Two-sided: the
+Savage–Dickey density ratio at zero (:mod:`bayeszoo.inference.density_ratio`), the posterior
+density of the expression over its prior density, from prior draws of every parameter it
+names (a fit sampled with ``sample_prior="yes"``), and ``Post.Prob = ER / (1 + ER)``; without
+such prior draws both are NaN, as brms reports them. ``Star`` marks a one-sided hypothesis
+whose posterior probability exceeds ``1 - alpha``, a two-sided one whose interval excludes
+zero.
 
 Variable names are looked up with the class prefix first (``class_="b"``: ``floor`` means
 ``b_floor``) and then as written (``b_floor``); ``name[label]`` picks an element of an array
@@ -28,6 +30,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .density_ratio import savage_dickey
 
 COLUMNS = ["Hypothesis", "Estimate", "Est.Error", "CI.Lower", "CI.Upper", "Evid.Ratio",
            "Post.Prob", "Star"]
@@ -120,11 +124,24 @@ def hypothesis_draws(posterior: Mapping[str, Any], expr: str, prefix: str) -> np
     return np.broadcast_to(result, next(iter(values.values())).shape).astype(float)
 
 
+def prior_expression_draws(prior: Mapping[str, Any] | None, expr: str,
+                           prefix: str) -> np.ndarray | None:
+    """Prior draws of ``expr``, or ``None`` when ``prior`` lacks a parameter it names (brms's
+    ``prior_draws`` of all of them or none)."""
+    if prior is None:
+        return None
+    try:
+        return hypothesis_draws(prior, expr, prefix)
+    except ValueError:
+        return None
+
+
 def hypothesis(posterior: Mapping[str, Any], hypotheses: str | list[str], class_: str = "b",
-               alpha: float = 0.05) -> pd.DataFrame:
+               alpha: float = 0.05, prior: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """brms's ``hypothesis(fit, hypotheses, class = class_, alpha = alpha)$hypothesis``: one row
     per hypothesis (see the module doc); ``posterior``: brms name -> ``chain × draw × ...``
-    DataArray (an InferenceData's ``posterior``)."""
+    DataArray (an InferenceData's ``posterior``); ``prior``: the same for prior draws (an
+    InferenceData's ``prior`` group), for the evidence ratio of two-sided hypotheses."""
     if isinstance(hypotheses, str):
         hypotheses = [hypotheses]
     if not hypotheses or not all(isinstance(h, str) for h in hypotheses):
@@ -139,7 +156,8 @@ def hypothesis(posterior: Mapping[str, Any], hypotheses: str | list[str], class_
         probs = [alpha / 2, 1 - alpha / 2] if sign == "=" else [alpha, 1 - alpha]
         lo, hi = np.quantile(x, probs)
         if sign == "=":
-            ratio = float("nan")
+            x_prior = prior_expression_draws(prior, expr, prefix)
+            ratio = float("nan") if x_prior is None else savage_dickey(x, x_prior)
         else:
             inside = int(np.sum(x < 0 if sign == "<" else x > 0))
             ratio = inside / (x.size - inside) if inside < x.size else float("inf")

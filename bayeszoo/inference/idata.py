@@ -78,10 +78,12 @@ def _constant_arrays(d: Design, constant: dict, dims: dict, coords: dict) -> Non
 
 def assemble(design: Design, spec: ModelSpec, posterior: dict[str, np.ndarray],
              stats: dict[str, np.ndarray], log_likelihood: bool = True,
-             pointwise: np.ndarray | None = None):
+             pointwise: np.ndarray | None = None,
+             prior: dict[str, np.ndarray] | None = None):
     """The InferenceData of a sampled design (see the module doc); without the
     ``log_likelihood`` group when ``log_likelihood`` is false. ``pointwise``: the pointwise
-    log-likelihood when already computed (else computed here)."""
+    log-likelihood when already computed (else computed here). ``prior``: brms-named prior
+    draws, stored as the ``prior`` group."""
     import arviz as az
 
     info = design_info(design)
@@ -106,7 +108,7 @@ def assemble(design: Design, spec: ModelSpec, posterior: dict[str, np.ndarray],
     data_arrays, data_dims, data_meta = data_columns(design)
     constant |= data_arrays
     dims |= data_dims
-    idata = az.from_dict(posterior=posterior, sample_stats=stats,
+    idata = az.from_dict(posterior=posterior, sample_stats=stats, prior=prior,
                          log_likelihood=loglik,
                          observed_data={spec.response: y}, constant_data=constant,
                          coords=coords, dims=dims)

@@ -24,6 +24,7 @@ from bayeszoo.design import Design
 from bayeszoo.diagnostics import MIN_DRAWS, warn_fit
 from bayeszoo.formula import as_design
 from bayeszoo.formula.bf import BrmsFormula
+from bayeszoo.models.priors import parse_prior
 from bayeszoo.models.spec import PARAMETERIZATIONS, ModelSpec, model_spec
 
 from . import backends
@@ -31,6 +32,13 @@ from .design_checks import check_design
 from .fit_checks import idata_checks
 from .idata import assemble
 from .posterior import brms_posterior, design_info, pointwise_log_likelihood
+from .prior_draws import (
+    add_prior_predictive,
+    check_proper,
+    check_sample_prior,
+    prior_draws,
+    site_draws,
+)
 from .stored_frame import check_storable
 
 VERSIONS = {
@@ -178,6 +186,7 @@ def sample(
     na_action: str = "raise",
     knots: dict[str, Any] | None = None,
     log_likelihood: bool = True,
+    sample_prior: str = "no",
 ):
     """Sample the posterior of a formula or :func:`bayeszoo.bf` (with ``data``) or a
     :class:`Design` with NUTS.
@@ -197,6 +206,12 @@ def sample(
     numbers: 32 GB for 10⁶ rows and 4000 draws), and with it LOO; predictions and the
     posterior are unaffected. With ``log_likelihood=True`` a log-likelihood over
     :data:`MAX_LOG_LIKELIHOOD_BYTES` (4 GiB) is refused before sampling.
+    ``sample_prior``: brms's ``"no"``, ``"yes"`` (prior draws of every parameter with a
+    proper prior beside the posterior, in the InferenceData's ``prior`` group, for
+    :meth:`~bayeszoo.inference.fit.Fit.hypothesis`'s Savage–Dickey ratio and prior/posterior
+    plots) or ``"only"`` (the ``posterior`` group holds draws from the priors and
+    ``posterior_predictive`` the prior predictive draws of the response; no sampler, no
+    log-likelihood; every prior must be proper), see :mod:`bayeszoo.inference.prior_draws`.
     Same ``seed`` and backend: identical draws. Invalid arguments, an unknown prior, missing
     values, a coefficient a flat prior leaves unidentified, or a posterior that does not exist
     (separation under a flat prior, no informative rows, a perfect fit:
@@ -214,10 +229,14 @@ def sample(
                             tune=tune, seed=seed, target_accept=target_accept,
                             dense_mass=dense_mass, progress=progress, priors=priors,
                             parameterization=parameterization, family=family,
-                            na_action=na_action, knots=knots, log_likelihood=log_likelihood)
+                            na_action=na_action, knots=knots, log_likelihood=log_likelihood,
+                            sample_prior=sample_prior)
     idata = draws_.inference_data()
+    if sample_prior == "only":
+        add_prior_predictive(idata, seed)
+    else:
+        warn_fit(idata_checks(idata))
     idata.attrs["total_seconds"] = round(time.perf_counter() - t0, 3)
-    warn_fit(idata_checks(idata))
     return idata
 
 
@@ -235,6 +254,7 @@ class PosteriorDraws:
     attrs: dict[str, Any]
     log_likelihood: bool = True
     pointwise: np.ndarray | None = field(default=None, repr=False)
+    prior: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
     def pointwise_log_likelihood(self) -> np.ndarray:
         """``log p(y_i | draw)`` (``chain × draw × n``), computed once."""
@@ -251,7 +271,7 @@ class PosteriorDraws:
 
         loglik = self.pointwise_log_likelihood() if self.log_likelihood else None
         idata = assemble(self.design, self.spec, self.posterior, self.stats,
-                         log_likelihood=self.log_likelihood, pointwise=loglik)
+                         log_likelihood=self.log_likelihood, pointwise=loglik, prior=self.prior)
         idata.attrs.update(self.attrs)
         return Fit.of(idata, self.design)
 
@@ -280,10 +300,12 @@ def draw_posterior(
     na_action: str = "raise",
     knots: dict[str, Any] | None = None,
     log_likelihood: bool = True,
+    sample_prior: str = "no",
 ) -> PosteriorDraws:
     """:func:`sample` up to the draws: the same checks, sampler and brms names, returned as
     :class:`PosteriorDraws` (plain arrays) instead of an InferenceData."""
     check_args(backend, chains, draws, tune, target_accept, seed, parameterization, dense_mass)
+    check_sample_prior(sample_prior)
     if not isinstance(log_likelihood, bool):
         raise ValueError(f"log_likelihood must be True or False, got {log_likelihood!r}")
     t0 = time.perf_counter()
@@ -295,10 +317,19 @@ def draw_posterior(
     check_identifiable(design, spec)
     check_storable(design.data)
     check_design(design, spec.priors)
-    result = backends.get(backend).run(
-        design, spec, chains=int(chains), draws=int(draws), tune=int(tune), seed=int(seed),
-        target_accept=float(target_accept), dense_mass=dense_mass, progress=progress)
+    if sample_prior == "only":
+        check_proper(spec)
+        t1 = time.perf_counter()
+        result = backends.SamplerResult(site_draws(spec, int(chains), int(draws), int(seed)), {},
+                                        0.0, time.perf_counter() - t1, "none")
+        log_likelihood = False
+    else:
+        result = backends.get(backend).run(
+            design, spec, chains=int(chains), draws=int(draws), tune=int(tune), seed=int(seed),
+            target_accept=float(target_accept), dense_mass=dense_mass, progress=progress)
     posterior = brms_posterior(spec, result.draws, design)
+    prior = (prior_draws(spec, design, int(chains), int(draws), int(seed))
+             if sample_prior == "yes" else None)
     attrs = {
         "formula": formula_text(design),
         "response": design.response,
@@ -306,10 +337,12 @@ def draw_posterior(
         "link": spec.family.link_name,
         "backend": backend,
         "priors": spec.priors_json(),
+        "priors_given": json.dumps({k: str(parse_prior(v)) for k, v in (priors or {}).items()}),
+        "sample_prior": sample_prior,
         "seed": int(seed),
         "chains": int(chains),
         "draws": int(draws),
-        "tune": int(tune),
+        "tune": int(tune) if sample_prior != "only" else 0,
         "target_accept": float(target_accept),
         "dense_mass": int(dense_mass),
         "mass_matrix": result.mass_matrix,
@@ -320,4 +353,5 @@ def draw_posterior(
         "total_seconds": round(time.perf_counter() - t0, 3),
         **result.info,
     }
-    return PosteriorDraws(design, spec, posterior, result.stats, attrs, log_likelihood)
+    return PosteriorDraws(design, spec, posterior, result.stats, attrs, log_likelihood,
+                          prior=prior)
