@@ -29,7 +29,7 @@ DISTRIBUTIONAL = bz.bf('accel ~ s(times, bs="cr", k=20)', sigma='~ s(times, bs="
 HSGP = "accel ~ gp(times, k=30, c=5/4)"
 MODELS = {"mcycle_distributional": DISTRIBUTIONAL, "mcycle_hsgp": HSGP}
 SAMPLER = {"mcycle_distributional": dict(chains=4, draws=1500, tune=1000, target_accept=0.95),
-           "mcycle_hsgp": dict(chains=4, draws=2500, tune=1000, target_accept=0.8)}
+           "mcycle_hsgp": dict(chains=4, draws=2500, tune=1000, target_accept=0.95)}
 
 
 @pytest.fixture(scope="module")
