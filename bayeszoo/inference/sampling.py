@@ -285,35 +285,55 @@ def draw_posterior(
         raise ValueError(f"log_likelihood must be True or False, got {log_likelihood!r}")
     t0 = time.perf_counter()
     design = as_design(formula_or_design, data, family, na_action, knots)
+    spec = checked_spec(design, priors, parameterization, chains, draws, log_likelihood)
+    settings = {"backend": backend, "chains": int(chains), "draws": int(draws),
+                "tune": int(tune), "seed": int(seed), "target_accept": float(target_accept),
+                "dense_mass": dense_mass}
+    result = backends.get(backend).run(
+        design, spec, **{k: v for k, v in settings.items() if k != "backend"},
+        progress=progress)
+    return posterior_draws(design, spec, result, settings, log_likelihood, t0)
+
+
+def checked_spec(design: Design, priors: dict[str, Any] | None, parameterization: str,
+                 chains: int, draws: int, log_likelihood: bool) -> ModelSpec:
+    """The :class:`ModelSpec` of ``design`` after :func:`sample`'s checks of the data (missing
+    values, the log-likelihood's size, identifiability under flat priors, storability)."""
     check_finite(design)
     if log_likelihood:
         check_log_likelihood_size(design.n, int(chains), int(draws))
     spec = model_spec(design, priors, parameterization)
     check_identifiable(design, spec)
     check_storable(design.data)
-    result = backends.get(backend).run(
-        design, spec, chains=int(chains), draws=int(draws), tune=int(tune), seed=int(seed),
-        target_accept=float(target_accept), dense_mass=dense_mass, progress=progress)
+    return spec
+
+
+def posterior_draws(design: Design, spec: ModelSpec, result: backends.SamplerResult,
+                    settings: dict[str, Any], log_likelihood: bool,
+                    started: float) -> PosteriorDraws:
+    """The :class:`PosteriorDraws` of a sampler's ``result``: brms names and :func:`sample`'s
+    ``attrs``; ``settings``: ``backend``, ``chains``, ``draws``, ``tune``, ``seed``,
+    ``target_accept``, ``dense_mass``; ``started``: ``time.perf_counter()`` at the start."""
     posterior = brms_posterior(spec, result.draws, design)
     attrs = {
         "formula": formula_text(design),
         "response": design.response,
         "family": spec.family.name,
         "link": spec.family.link_name,
-        "backend": backend,
+        "backend": settings["backend"],
         "priors": spec.priors_json(),
-        "seed": int(seed),
-        "chains": int(chains),
-        "draws": int(draws),
-        "tune": int(tune),
-        "target_accept": float(target_accept),
-        "dense_mass": int(dense_mass),
+        "seed": int(settings["seed"]),
+        "chains": int(settings["chains"]),
+        "draws": int(settings["draws"]),
+        "tune": int(settings["tune"]),
+        "target_accept": float(settings["target_accept"]),
+        "dense_mass": int(settings["dense_mass"]),
         "mass_matrix": result.mass_matrix,
-        "parameterization": parameterization,
-        "versions": json.dumps(versions(backend)),
+        "parameterization": spec.parameterization,
+        "versions": json.dumps(versions(settings["backend"])),
         "compile_seconds": round(result.compile_seconds, 3),
         "sampling_seconds": round(result.sampling_seconds, 3),
-        "total_seconds": round(time.perf_counter() - t0, 3),
+        "total_seconds": round(time.perf_counter() - started, 3),
         **result.info,
     }
     return PosteriorDraws(design, spec, posterior, result.stats, attrs, log_likelihood)
