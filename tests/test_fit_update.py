@@ -75,3 +75,13 @@ def test_a_new_formula_rebuilds_with_its_own_names(fit):
 def test_unknown_arguments_are_named(fit):
     with pytest.raises(TypeError, match=r"unknown argument\(s\) \['iter'\]"):
         fit.update(iter=100)
+
+
+def test_a_loaded_fit_updates_on_the_same_program(fit, tmp_path):
+    quiet_update(fit, newdata=data(6))
+    built = program_counts()["built"]
+    loaded = bz.load(bz.save(fit, tmp_path / "fit.nc"))
+    out = quiet_update(loaded, newdata=data(7))
+    assert program_counts()["built"] == built
+    assert list(out.posterior.data_vars) == list(fit.posterior.data_vars)
+    assert json.loads(out.attrs["priors"]) == json.loads(fit.attrs["priors"])
