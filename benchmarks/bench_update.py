@@ -122,7 +122,10 @@ def markdown(res: dict) -> str:
         f"Target: an update of the same shape within {TARGET}× its sampling time: "
         f"**{'met' if met else 'not met'}** for the updates that reuse the program. The first "
         "update of a shape traces and compiles the refit program once per process (the first "
-        "fit's program, NumPyro's `MCMC`, is not reused)."])
+        "fit's program, NumPyro's `MCMC`, is not reused)"
+        + "".join(f": {s['wall_s']:.1f} s here against the first fit's {f['wall_s']:.1f} s "
+                  f"({f['compile_s']:.1f} s of compilation on a warm cache)"
+                  for s in res["updates"][:1] if s["compiled"]) + "."])
 
 
 if __name__ == "__main__":
