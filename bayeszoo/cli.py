@@ -230,6 +230,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bayeszoo.main_job import default_workers, fit_models
     from bayeszoo.models import zoo
     from bayeszoo.paths import check_writable
+    from bayeszoo.progress import bar
     from bayeszoo.reports import report
 
     check_writable(args.output)
@@ -245,6 +246,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         + (f" in {workers} worker processes" if workers > 1 else ""))
 
     def done(i: int, run) -> None:
+        meter.update(1)
         for step, message, trace in run.failures:
             warn(f"{run.name}: {step} failed: {message}")
             if not args.quiet and step == "sampling":
@@ -262,7 +264,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if run.reml is not None and not run.reml.converged:
             warn(f"{run.name} (REML): {run.reml.convergence_message}")
 
-    runs = fit_models(models, args.backend, sampler_kwargs(args), workers, done)
+    with bar(n, "bayeszoo run", "model", not args.quiet) as meter:
+        runs = fit_models(models, args.backend, sampler_kwargs(args), workers, done)
     fits = {name: r.idata for name, r in runs.items() if r.idata is not None}
     remls = {name: r.reml for name, r in runs.items() if r.reml is not None}
     heads = {name: r.head for name, r in runs.items() if r.idata is not None}

@@ -274,3 +274,16 @@ class Fit(az.InferenceData):
             raise ValueError("this fit does not record which priors were given (it was sampled "
                              "by an older bayeszoo); its priors are in fit.priors")
         return prior_summary(self.design, None, json.loads(self.attrs["priors_given"]))
+
+    # -- refitting -----------------------------------------------------------------------------
+    def update(self, newdata: pd.DataFrame | None = None, formula: Any = None,
+               priors: dict[str, Any] | None = None, chains: int | None = None,
+               draws: int | None = None, tune: int | None = None, seed: int | None = None,
+               **options: Any) -> Fit:
+        """brms's ``update(fit, ...)`` (:func:`bayeszoo.inference.update.update`): the model
+        refitted with what is given changed; a model of the same shape reuses the NumPyro
+        program compiled for it in this process."""
+        from .update import update
+
+        return update(self, newdata=newdata, formula=formula, priors=priors, chains=chains,
+                      draws=draws, tune=tune, seed=seed, **options)

@@ -115,13 +115,17 @@ def heldout_elpd(task: tuple[RefitProblem, np.ndarray, int]) -> np.ndarray:
 
 
 def refit_rows(problem: RefitProblem, groups: list[np.ndarray], seed: int, executor: Any,
-               workers: int | None) -> list[np.ndarray]:
-    """:func:`heldout_elpd` of every group of rows, on ``executor``."""
+               workers: int | None, desc: str = "refits",
+               progress: bool = True) -> list[np.ndarray]:
+    """:func:`heldout_elpd` of every group of rows, on ``executor``; a progress bar
+    (:mod:`bayeszoo.progress`) named ``desc`` counts the refits done."""
+    from bayeszoo.progress import bar
+
     from .executors import map_ordered, opened
 
     tasks = [(problem, g, int(seed) * 1_000_003 + i + 1) for i, g in enumerate(groups)]
-    with opened(executor, workers) as pool:
-        return map_ordered(heldout_elpd, tasks, pool)
+    with opened(executor, workers) as pool, bar(len(tasks), desc, "refit", progress) as meter:
+        return map_ordered(heldout_elpd, tasks, pool, lambda i, out: meter.update(1))
 
 
 def scale_factor(scale: str) -> float:
@@ -165,7 +169,7 @@ def apply_refits(idata, elpd):
 
 
 def reloo(idata, elpd, k_threshold: float = 0.7, executor: Any = None,
-          workers: int | None = None):
+          workers: int | None = None, progress: bool = True):
     """brms's ``reloo``: refit without each observation whose Pareto k in ``elpd`` (a pointwise
     PSIS-LOO of ``idata``) exceeds ``k_threshold``, store the exact values in
     ``idata.attrs["loo_refits"]`` (with the observations, their Pareto k and PSIS elpd) and
@@ -179,7 +183,8 @@ def reloo(idata, elpd, k_threshold: float = 0.7, executor: Any = None,
     if bad:
         problem = refit_problem(idata)
         exact = [float(v[0]) for v in refit_rows(problem, [np.array([i]) for i in bad],
-                                                 int(idata.attrs["seed"]), executor, workers)]
+                                                 int(idata.attrs["seed"]), executor, workers,
+                                                 "reloo", progress)]
     f = scale_factor(elpd.scale)
     idata.attrs[REFITS_ATTR] = json.dumps({
         "method": "reloo", "k_threshold": float(k_threshold), "observations": bad,
@@ -241,10 +246,12 @@ def check_folds(folds, n: int) -> np.ndarray:
 
 
 def kfold(idata, K: int = 10, seed: int = 0, executor: Any = None,
-          workers: int | None = None, folds: np.ndarray | None = None) -> KFoldResult:
+          workers: int | None = None, folds: np.ndarray | None = None,
+          progress: bool = True) -> KFoldResult:
     """K-fold cross-validation of a fit (brms's ``kfold``): ``K`` refits, each without one
     fold (``folds``: a fold id per row, else random balanced folds seeded by ``seed``), with
-    the fit's formula, priors and sampler settings, on ``executor``."""
+    the fit's formula, priors and sampler settings, on ``executor``; ``progress``: a bar of the
+    refits in a terminal or notebook (:mod:`bayeszoo.progress`)."""
     import arviz as az
 
     if not isinstance(idata, az.InferenceData):
@@ -259,7 +266,8 @@ def kfold(idata, K: int = 10, seed: int = 0, executor: Any = None,
     folds = check_folds(folds, n)
     labels = np.unique(folds)
     groups = [np.flatnonzero(folds == f) for f in labels]
-    out = refit_rows(problem, groups, int(idata.attrs["seed"]), executor, workers)
+    out = refit_rows(problem, groups, int(idata.attrs["seed"]), executor, workers, "kfold",
+                     progress)
     elpd = np.empty(n)
     for g, values in zip(groups, out, strict=True):
         elpd[g] = values

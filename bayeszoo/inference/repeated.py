@@ -35,6 +35,7 @@ from .backends import SamplerResult
 #: Compiled samplers kept per process (the most recently used).
 MAX_KEPT = 4
 _PROGRAMS: OrderedDict[str, Callable] = OrderedDict()
+_COUNTS = {"built": 0, "reused": 0}
 
 
 def nuts_program(design: Design, spec: ModelSpec, *, chains: int, draws: int, tune: int,
@@ -86,10 +87,19 @@ def compiled(key: str, design: Design, spec: ModelSpec, **settings: Any) -> Call
     """The process's :func:`nuts_program` for ``key``, made on first use."""
     if key not in _PROGRAMS:
         _PROGRAMS[key] = nuts_program(design, spec, **settings)
+        _COUNTS["built"] += 1
         while len(_PROGRAMS) > MAX_KEPT:
             _PROGRAMS.popitem(last=False)
+    else:
+        _COUNTS["reused"] += 1
     _PROGRAMS.move_to_end(key)
     return _PROGRAMS[key]
+
+
+def program_counts() -> dict[str, int]:
+    """How many NumPyro programs :func:`compiled` has built (traced and compiled) in this
+    process and how many times it has served one already built."""
+    return dict(_COUNTS)
 
 
 def run_again(key: str, design: Design, spec: ModelSpec, *, backend: str, chains: int,

@@ -310,13 +310,10 @@ def draw_posterior(
         raise ValueError(f"log_likelihood must be True or False, got {log_likelihood!r}")
     t0 = time.perf_counter()
     design = as_design(formula_or_design, data, family, na_action, knots)
-    check_finite(design)
-    if log_likelihood:
-        check_log_likelihood_size(design.n, int(chains), int(draws))
-    spec = model_spec(design, priors, parameterization)
-    check_identifiable(design, spec)
-    check_storable(design.data)
-    check_design(design, spec.priors)
+    spec = checked_spec(design, priors, parameterization, chains, draws, log_likelihood)
+    settings = {"backend": backend, "chains": int(chains), "draws": int(draws),
+                "tune": int(tune), "seed": int(seed), "target_accept": float(target_accept),
+                "dense_mass": dense_mass}
     if sample_prior == "only":
         check_proper(spec)
         t1 = time.perf_counter()
@@ -325,32 +322,59 @@ def draw_posterior(
         log_likelihood = False
     else:
         result = backends.get(backend).run(
-            design, spec, chains=int(chains), draws=int(draws), tune=int(tune), seed=int(seed),
-            target_accept=float(target_accept), dense_mass=dense_mass, progress=progress)
-    posterior = brms_posterior(spec, result.draws, design)
+            design, spec, **{k: v for k, v in settings.items() if k != "backend"},
+            progress=progress)
     prior = (prior_draws(spec, design, int(chains), int(draws), int(seed))
              if sample_prior == "yes" else None)
+    return named_draws(design, spec, result, settings, log_likelihood, t0, priors=priors,
+                       sample_prior=sample_prior, prior=prior)
+
+
+def checked_spec(design: Design, priors: dict[str, Any] | None, parameterization: str,
+                 chains: int, draws: int, log_likelihood: bool) -> ModelSpec:
+    """The :class:`ModelSpec` of ``design`` after :func:`sample`'s checks of the data (missing
+    values, the log-likelihood's size, identifiability under flat priors, storability)."""
+    check_finite(design)
+    if log_likelihood:
+        check_log_likelihood_size(design.n, int(chains), int(draws))
+    spec = model_spec(design, priors, parameterization)
+    check_identifiable(design, spec)
+    check_storable(design.data)
+    check_design(design, spec.priors)
+    return spec
+
+
+def named_draws(design: Design, spec: ModelSpec, result: backends.SamplerResult,
+                settings: dict[str, Any], log_likelihood: bool, started: float,
+                priors: dict[str, Any] | None = None, sample_prior: str = "no",
+                prior: dict[str, np.ndarray] | None = None) -> PosteriorDraws:
+    """The :class:`PosteriorDraws` of a sampler's ``result``: brms names and :func:`sample`'s
+    ``attrs``; ``settings``: ``backend``, ``chains``, ``draws``, ``tune``, ``seed``,
+    ``target_accept``, ``dense_mass``; ``started``: ``time.perf_counter()`` at the start;
+    ``priors``: those given (``attrs["priors_given"]``); ``prior``: prior draws of
+    ``sample_prior="yes"``."""
+    posterior = brms_posterior(spec, result.draws, design)
     attrs = {
         "formula": formula_text(design),
         "response": design.response,
         "family": spec.family.name,
         "link": spec.family.link_name,
-        "backend": backend,
+        "backend": settings["backend"],
         "priors": spec.priors_json(),
         "priors_given": json.dumps({k: str(parse_prior(v)) for k, v in (priors or {}).items()}),
         "sample_prior": sample_prior,
-        "seed": int(seed),
-        "chains": int(chains),
-        "draws": int(draws),
-        "tune": int(tune) if sample_prior != "only" else 0,
-        "target_accept": float(target_accept),
-        "dense_mass": int(dense_mass),
+        "seed": int(settings["seed"]),
+        "chains": int(settings["chains"]),
+        "draws": int(settings["draws"]),
+        "tune": int(settings["tune"]) if sample_prior != "only" else 0,
+        "target_accept": float(settings["target_accept"]),
+        "dense_mass": int(settings["dense_mass"]),
         "mass_matrix": result.mass_matrix,
-        "parameterization": parameterization,
-        "versions": json.dumps(versions(backend)),
+        "parameterization": spec.parameterization,
+        "versions": json.dumps(versions(settings["backend"])),
         "compile_seconds": round(result.compile_seconds, 3),
         "sampling_seconds": round(result.sampling_seconds, 3),
-        "total_seconds": round(time.perf_counter() - t0, 3),
+        "total_seconds": round(time.perf_counter() - started, 3),
         **result.info,
     }
     return PosteriorDraws(design, spec, posterior, result.stats, attrs, log_likelihood,

@@ -39,6 +39,7 @@ import pandas as pd
 from bayeszoo.design import Design, design_arrays
 from bayeszoo.diagnostics import MAX_TREE_DEPTH, SamplerWarning
 from bayeszoo.models.spec import PARAMETERIZATIONS, ModelSpec, model_spec
+from bayeszoo.progress import bar
 
 from .posterior import brms_posterior, design_info, family_parameters, pointwise_log_likelihood
 from .sbc_result import DIAGNOSTICS, LOG_LIK, SbcResult
@@ -302,7 +303,7 @@ def sbc(model_or_formula: Any, data: pd.DataFrame | None = None, n_sims: int = 2
         executor: Any = None, *, family: Any = None, workers: int | None = None,
         max_rank: int = 99, chains: int | None = None, draws: int | None = None,
         tune: int | None = None, target_accept: float | None = None, dense_mass: bool = False,
-        parameterization: str | None = None, progress: bool = False) -> SbcResult:
+        parameterization: str | None = None, progress: bool | None = None) -> SbcResult:
     """Simulation-based calibration of a zoo model (by name: its formula, data and family) or
     of a formula (string or :func:`bayeszoo.bf`) with ``data`` and ``family``.
 
@@ -311,12 +312,14 @@ def sbc(model_or_formula: Any, data: pd.DataFrame | None = None, n_sims: int = 2
     entry's or :func:`bayeszoo.sample`'s defaults unless given). Ranks lie on
     ``0..max_rank``. ``executor``: see :mod:`bayeszoo.inference.executors` (``"dask"`` starts
     a LocalCluster of ``workers`` processes). Same ``seed``: the same ranks, serial or
-    distributed. ``progress`` prints one line per finished refit to stderr, with the time
-    left. The simulations are drawn and refitted :data:`SIM_CHUNK` at a time; a run that
-    cannot finish in a day is refused up front with its estimated duration
-    (:func:`check_duration`). Refits that did not mix, or had divergences or transitions at
-    the maximum tree depth, are counted (:meth:`~.sbc_result.SbcResult.problems`) and warned
-    about (:class:`~bayeszoo.diagnostics.SamplerWarning`).
+    distributed. ``progress``: ``None`` (the default) shows a bar of the simulations done with
+    the time left in a terminal or notebook (:mod:`bayeszoo.progress`), ``True`` prints one line
+    per finished refit to stderr instead (for logs), ``False`` neither. The simulations are
+    drawn and refitted :data:`SIM_CHUNK` at a time; a run that cannot finish in a day is
+    refused up front with its estimated duration (:func:`check_duration`). Refits that did not
+    mix, or had divergences or transitions at the maximum tree depth, are counted
+    (:meth:`~.sbc_result.SbcResult.problems`) and warned about
+    (:class:`~bayeszoo.diagnostics.SamplerWarning`).
     """
     from .executors import check_executor, map_ordered, opened
     from .sampling import as_design, check_args, check_finite
@@ -352,6 +355,7 @@ def sbc(model_or_formula: Any, data: pd.DataFrame | None = None, n_sims: int = 2
 
     def report(i: int, out: dict) -> None:
         finished[0] += 1
+        meter.update(1)
         if progress:
             done = finished[0]
             left = (time.perf_counter() - t0) / done * (n_sims - done)
@@ -359,7 +363,8 @@ def sbc(model_or_formula: Any, data: pd.DataFrame | None = None, n_sims: int = 2
             print(f"sbc {label}: simulation {out['index'] + 1}/{n_sims} refitted in "
                   f"{out['seconds']:.1f} s ({done} done{eta})", file=sys.stderr, flush=True)
 
-    with opened(executor, workers) as pool:
+    with opened(executor, workers) as pool, bar(int(n_sims), f"sbc {label}", "sim",
+                                                progress is None) as meter:
         for sims in simulation_chunks(design, spec, int(n_sims), int(seed)):
             if progress and n_sims > SIM_CHUNK:
                 print(f"sbc {label}: simulations {sims[0].index + 1}-{sims[-1].index + 1} of "

@@ -19,6 +19,7 @@ def run(design, spec, *, chains, draws, tune, seed, target_accept, dense_mass,
     import nutpie
 
     from bayeszoo.models.pymc import build_pymc
+    from bayeszoo.progress import shown
 
     t0 = time.perf_counter()
     built = build_pymc(design, spec=spec)
@@ -26,7 +27,7 @@ def run(design, spec, *, chains, draws, tune, seed, target_accept, dense_mass,
     t1 = time.perf_counter()
     trace = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains,
                           cores=min(chains, os.cpu_count() or 1), seed=seed,
-                          progress_bar=progress, target_accept=target_accept,
+                          progress_bar=shown(progress), target_accept=target_accept,
                           low_rank_modified_mass_matrix=dense_mass, store_mass_matrix=True,
                           save_warmup=False)
     t2 = time.perf_counter()

@@ -30,6 +30,7 @@ def run(design, spec, *, chains, draws, tune, seed, target_accept, dense_mass,
     import pymc as pm
 
     from bayeszoo.models.pymc import build_pymc
+    from bayeszoo.progress import shown
 
     t0 = time.perf_counter()
     built = build_pymc(design, spec=spec)
@@ -41,7 +42,7 @@ def run(design, spec, *, chains, draws, tune, seed, target_accept, dense_mass,
             init="jitter+adapt_full" if dense_mass else "jitter+adapt_diag", chains=chains,
             random_seed=seed, target_accept=target_accept, progressbar=False)
         trace = pm.sample(draws=draws, tune=tune, chains=chains, cores=cores, random_seed=seed,
-                          step=step, initvals=initvals, progressbar=progress,
+                          step=step, initvals=initvals, progressbar=shown(progress),
                           compute_convergence_checks=False, return_inferencedata=True,
                           idata_kwargs={"log_likelihood": False})
     t2 = time.perf_counter()
