@@ -12,6 +12,17 @@ os.environ["BAYESZOO_DATA"] = str(SHARED / "data")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+@pytest.fixture
+def no_compile(monkeypatch):
+    """Fail if any sampling backend would run."""
+    from bayeszoo.inference import backends
+
+    def boom(name):
+        raise AssertionError("a sampler was started before the input was validated")
+
+    monkeypatch.setattr(backends, "get", boom)
+
+
 @pytest.fixture(scope="session")
 def mgcv_ref() -> dict:
     import json

@@ -21,17 +21,6 @@ def radon():
     return bz.datasets.load_radon()
 
 
-@pytest.fixture
-def no_compile(monkeypatch):
-    """Fail if any sampling backend would run."""
-    from bayeszoo.inference import backends
-
-    def boom(name):
-        raise AssertionError("a sampler was started before the input was validated")
-
-    monkeypatch.setattr(backends, "get", boom)
-
-
 @pytest.fixture(scope="module")
 def tiny_fits():
     mc = bz.datasets.load_mcycle()

@@ -15,17 +15,6 @@ import bayeszoo as bz
 from bayeszoo.families.ops import NUMPY
 
 
-@pytest.fixture
-def no_compile(monkeypatch):
-    """Fail if any sampling backend would run."""
-    from bayeszoo.inference import backends
-
-    def boom(name):
-        raise AssertionError("a sampler was started before the input was validated")
-
-    monkeypatch.setattr(backends, "get", boom)
-
-
 @pytest.fixture(scope="module")
 def separated():
     rng = np.random.default_rng(1)
