@@ -61,3 +61,12 @@ def small_fit():
         return cache[name]
 
     return get
+
+
+def well_mixed_refit(task):
+    """A stand-in for ``sbc.fit_simulation``: every rank 5 of 99 kept draws, a refit that mixed."""
+    problem, sim = task
+    return {"index": sim.index, "ranks": dict.fromkeys(sim.truth, 5),
+            "kept": dict.fromkeys(sim.truth, 99), "ess": dict.fromkeys(sim.truth, 400.0),
+            "divergences": 0, "tree_depth_hits": 0, "max_rhat": 1.0, "min_ess": 400.0,
+            "seconds": 0.5}

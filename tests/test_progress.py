@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+from conftest import well_mixed_refit
 
 import bayeszoo as bz
 from bayeszoo.inference import sbc as sbc_module
@@ -54,16 +55,9 @@ def test_a_shown_bar_counts_the_units_done(monkeypatch):
 
 
 def test_sbc_shows_the_simulations_done_in_a_terminal(monkeypatch):
-    def fake_refit(task):
-        problem, sim = task
-        return {"index": sim.index, "ranks": dict.fromkeys(sim.truth, 5),
-                "kept": dict.fromkeys(sim.truth, 99), "ess": dict.fromkeys(sim.truth, 400.0),
-                "divergences": 0, "tree_depth_hits": 0, "max_rhat": 1.0, "min_ess": 400.0,
-                "seconds": 0.5}
-
     rng = np.random.default_rng(0)
     data = pd.DataFrame({"x": rng.normal(size=20), "y": rng.normal(size=20)})
-    monkeypatch.setattr(sbc_module, "fit_simulation", fake_refit)
+    monkeypatch.setattr(sbc_module, "fit_simulation", well_mixed_refit)
     stream = terminal(monkeypatch)
     bz.sbc("y ~ x", data, n_sims=5, chains=1, draws=50, tune=50,
            priors={"b": "normal(0, 1)", "Intercept": "normal(0, 1)",

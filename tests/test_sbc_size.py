@@ -5,6 +5,7 @@ run reports its progress and the time left."""
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import well_mixed_refit
 
 import bayeszoo as bz
 from bayeszoo import cli
@@ -82,14 +83,7 @@ def test_simulations_are_drawn_a_chunk_at_a_time_and_keep_their_seeds(data, monk
 
 
 def test_a_long_run_reports_each_chunk_and_the_time_left(data, monkeypatch, capsys):
-    def fake_refit(task):
-        problem, sim = task
-        return {"index": sim.index, "ranks": dict.fromkeys(sim.truth, 5),
-                "kept": dict.fromkeys(sim.truth, 99), "ess": dict.fromkeys(sim.truth, 400.0),
-                "divergences": 0, "tree_depth_hits": 0, "max_rhat": 1.0, "min_ess": 400.0,
-                "seconds": 0.5}
-
-    monkeypatch.setattr(sbc_module, "fit_simulation", fake_refit)
+    monkeypatch.setattr(sbc_module, "fit_simulation", well_mixed_refit)
     monkeypatch.setattr(sbc_module, "SIM_CHUNK", 3)
     result = bz.sbc("y ~ x", data, n_sims=5, priors=PRIORS, chains=1, draws=50, tune=50,
                     progress=True)

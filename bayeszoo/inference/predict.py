@@ -48,6 +48,14 @@ def stored_data(idata) -> pd.DataFrame | None:
     return decode_frame(meta, lambda name: cd[name].values)
 
 
+def check_newdata(newdata) -> None:
+    """``newdata`` for a prediction: a pandas DataFrame with at least one row."""
+    if not isinstance(newdata, pd.DataFrame):
+        raise TypeError(f"newdata must be a pandas DataFrame, got {type(newdata).__name__}")
+    if len(newdata) == 0:
+        raise ValueError("newdata has no rows: give at least one row to predict")
+
+
 def design_from_idata(idata, data: pd.DataFrame | None = None,
                       allow_new_levels: bool = False) -> Design:
     """The fit's design evaluated from its stored term states on ``data`` (default: the data
@@ -208,10 +216,7 @@ def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
     if newdata is None:
         arrays, additions = stored_arrays(idata), stored_additions(idata)
     else:
-        if not isinstance(newdata, pd.DataFrame):
-            raise TypeError(f"newdata must be a pandas DataFrame, got {type(newdata).__name__}")
-        if len(newdata) == 0:
-            raise ValueError("newdata has no rows: give at least one row to predict")
+        check_newdata(newdata)
         if design is not None:
             check_fitted_design(idata, design)
         nd = design.for_newdata(newdata, allow_new_levels=allow_new_levels) \

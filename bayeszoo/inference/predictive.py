@@ -182,6 +182,7 @@ def posterior_draws(fit, kind: str, newdata: pd.DataFrame | None = None, re_form
     from .new_levels import SAMPLE_NEW_LEVELS
     from .posterior import family_parameters
     from .predict import (
+        check_newdata,
         design_from_idata,
         dpar_draws,
         fit_family,
@@ -203,10 +204,7 @@ def posterior_draws(fit, kind: str, newdata: pd.DataFrame | None = None, re_form
     if newdata is None:
         arrays, additions = stored_arrays(fit), stored_additions(fit)
     else:
-        if not isinstance(newdata, pd.DataFrame):
-            raise TypeError(f"newdata must be a pandas DataFrame, got {type(newdata).__name__}")
-        if len(newdata) == 0:
-            raise ValueError("newdata has no rows: give at least one row to predict")
+        check_newdata(newdata)
         if keep is not None and not allow_new_levels:
             newdata = left_out_levels_known(fit, newdata, keep)
         nd = design_from_idata(fit, newdata, allow_new_levels)
