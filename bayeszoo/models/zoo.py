@@ -384,6 +384,7 @@ _ENTRIES: list[ZooEntry] = [
         "c = 5/4)); length-scale prior tuned to the data as brms tunes it.",
         question="Does a GP prior (a length-scale instead of a penalty) fit the curve as well "
         "as the penalized spline, by LOO?",
+        sampler={"target_accept": 0.95},
     ),
     # Bayesian neural networks beside the smooths (nn() terms, sampled by NumPyro only)
     ZooEntry(
