@@ -53,9 +53,12 @@ def factor(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def inverse(R: np.ndarray, d: np.ndarray, m: int | None = None) -> np.ndarray:
     """``A⁻¹`` from ``factor(A)``; with ``m``, the inverse of the leading ``m × m`` block of
-    ``A`` (its factor is the leading block of ``R``)."""
+    ``A`` (its factor is the leading block of ``R``); an empty block gives an empty inverse
+    (LAPACK's ``dpotri`` rejects a ``0 × 0`` matrix)."""
     if m is not None:
         R, d = R[:m, :m], d[:m]
+    if not R.shape[0]:  # no penalized coefficients (ML without smoothing parameters)
+        return np.zeros((0, 0))
     inv, info = lapack.dpotri(R, lower=0)  # upper triangle; R's (zero) lower one is kept
     if info != 0:
         raise NotPositiveDefinite("singular Cholesky factor")
