@@ -71,6 +71,12 @@ def check_storable(data: pd.DataFrame | None) -> None:
     nor an integer), so that it is said before sampling rather than at ``bz.save``."""
     if data is None:
         return
+    for name in data.columns:
+        _json_name(name)
+    # a plain NumPy number column is stored as it is; only the others are tried both ways
+    others = [j for j, dt in enumerate(data.dtypes)
+              if not (isinstance(dt, np.dtype) and dt.kind in "biuf")]
+    data = data.iloc[:, others]
     arrays, _, meta = encode_frame(data)
     back = decode_frame(meta, arrays.__getitem__)
     for j, name in enumerate(data.columns):
