@@ -63,8 +63,8 @@ def fit_reml(name: str, **options: Any):
 
     ``KeyError`` for an unknown name; ``ValueError`` when the entry has no REML twin.
     """
-    from bayeszoo.inference.reml import reml
     from bayeszoo.models import zoo
+    from bayeszoo.penalized import reml
 
     entry = zoo.get(name)
     if entry.reml_formula is None:

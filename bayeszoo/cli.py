@@ -105,7 +105,7 @@ def cmd_describe(args: argparse.Namespace) -> int:
 
 
 def cmd_reml(args: argparse.Namespace) -> int:
-    from bayeszoo.inference.reml import reml
+    from bayeszoo.penalized import reml
 
     data = read_data(args.data)
     options = {} if args.family is None and args.link is None else \

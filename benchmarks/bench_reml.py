@@ -27,7 +27,7 @@ import pandas as pd
 
 import bayeszoo as bz
 from bayeszoo.formula import design
-from bayeszoo.inference.reml import reml
+from bayeszoo.penalized import reml
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

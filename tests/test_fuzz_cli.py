@@ -31,14 +31,14 @@ def reached(*args, **kwargs):
 def stopped_work():
     """Replace the expensive work by the sentinel for the whole module."""
     import bayeszoo.api
-    import bayeszoo.inference.reml
     import bayeszoo.inference.sbc
     import bayeszoo.nn
+    import bayeszoo.penalized
     import bayeszoo.reports
 
     mp = pytest.MonkeyPatch()
     for module, name in ((bayeszoo.api, "fit"), (bayeszoo.api, "fit_reml"),
-                         (bayeszoo.inference.reml, "reml"), (bayeszoo.inference.sbc, "sbc"),
+                         (bayeszoo.penalized, "reml"), (bayeszoo.inference.sbc, "sbc"),
                          (bayeszoo.nn, "run_recipe"), (bayeszoo.reports, "report")):
         mp.setattr(module, name, reached)
     yield

@@ -71,7 +71,7 @@ def test_zero_trial_rows_carry_nothing(separated, no_compile):
 def test_a_rare_all_zero_level_among_many_rows_is_found():
     """Three rows of 30 000 hold the level that separates: the program's working set must
     grow to see them."""
-    from bayeszoo.inference.design_checks import check_separation
+    from bayeszoo.checks.design import check_separation
 
     rng = np.random.default_rng(2)
     n = 30_000
@@ -89,7 +89,7 @@ def test_a_rare_all_zero_level_among_many_rows_is_found():
 
 
 def test_the_cone_of_separating_directions():
-    from bayeszoo.inference.separation import separation_cone
+    from bayeszoo.checks.separation import separation_cone
 
     x = np.array([-2.0, -1.0, 1.0, 2.0])
     X = np.column_stack([np.ones(4), x])
@@ -117,7 +117,7 @@ def test_reml_refuses_separated_data(separated):
 
 def test_zoo_count_and_binary_models_pass_the_checks():
     """pima's bernoulli smooths and epilepsy's counts overlap: no warning, no error."""
-    from bayeszoo.inference.design_checks import check_design
+    from bayeszoo.checks.design import check_design
     from bayeszoo.models.spec import model_spec
 
     cases = [('type ~ s(glu, bs="cr", k=10) + s(bmi, bs="cr", k=10)', bz.datasets.load_pima(),

@@ -70,7 +70,7 @@ def test_degenerate_fit_exits_non_zero():
 
 def short_newton(monkeypatch):
     """REML's outer Newton iteration stopped after 1 iteration."""
-    from bayeszoo.inference.reml import newton
+    from bayeszoo.penalized import newton
 
     monkeypatch.setattr(newton.minimize, "__defaults__", (1, "REML"))
 
@@ -80,7 +80,7 @@ def test_reml_that_did_not_converge_says_so(monkeypatch, capsys):
 
     from bayeszoo.datasets import DATASETS
     from bayeszoo.diagnostics import ConvergenceWarning
-    from bayeszoo.inference.reml import reml
+    from bayeszoo.penalized import reml
 
     short_newton(monkeypatch)
     with warnings.catch_warnings(record=True) as caught:

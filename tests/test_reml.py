@@ -22,7 +22,7 @@ import bayeszoo as bz
 assert callable(bz.design)
 
 from bayeszoo.design import Block, BlockNames, Design, ScaleParam, SmoothInfo  # noqa: E402
-from bayeszoo.inference.reml import RemlFit, reml  # noqa: E402
+from bayeszoo.penalized import RemlFit, reml  # noqa: E402
 
 MCYCLE_K20 = "accel ~ 1 + s(times, bs='cr', k=20)"
 RADON_RE = "log_radon ~ 1 + s(county, bs='re')"
@@ -422,8 +422,8 @@ def test_exact_derivatives_match_finite_differences(synth):
     """The Newton gradient (profiled scale) and the full Hessian in (log sp, log scale) that
     the vcomp intervals use, cross terms of three blocks included, against central differences
     of the criterion, at the optimum and away from it."""
-    from bayeszoo.inference.reml import Iid, Layout, PenalizedBlock, Predictor, block_matrix
-    from bayeszoo.inference.reml.gaussian import GaussianEngine
+    from bayeszoo.penalized import Iid, Layout, PenalizedBlock, Predictor, block_matrix
+    from bayeszoo.penalized.gaussian import GaussianEngine
 
     d = bz.design("y ~ f + s(x1, bs='cr', k=10) + s(x2, bs='cr', k=8) + (1 | g)", synth)
     y = np.asarray(d.y, dtype=float)

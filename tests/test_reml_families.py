@@ -16,7 +16,7 @@ from reference_data import fixture, load
 
 import bayeszoo as bz
 import bayeszoo.families as fam
-from bayeszoo.inference.reml import (
+from bayeszoo.penalized import (
     Iid,
     Layout,
     MultiPenalty,
@@ -25,7 +25,7 @@ from bayeszoo.inference.reml import (
     block_matrix,
     fit_model,
 )
-from bayeszoo.inference.reml.laplace import LaplaceEngine
+from bayeszoo.penalized.laplace import LaplaceEngine
 
 REF = fixture("mgcv_families")
 

@@ -12,8 +12,8 @@ from reference_data import fixture, load
 
 import bayeszoo as bz
 import bayeszoo.families as fam
-from bayeszoo.inference.reml import PenalizedBlock, Predictor, Unstructured, fit_model
-from bayeszoo.inference.reml.lme4 import fixef, lme4_theta, ranef, varcorr
+from bayeszoo.penalized import PenalizedBlock, Predictor, Unstructured, fit_model
+from bayeszoo.penalized.lme4 import fixef, lme4_theta, ranef, varcorr
 
 REF = fixture("lme4_reference")
 

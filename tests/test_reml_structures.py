@@ -14,7 +14,7 @@ from reference_data import load
 from scipy import linalg
 
 import bayeszoo.families as fam
-from bayeszoo.inference.reml import (
+from bayeszoo.penalized import (
     Iid,
     Layout,
     MultiPenalty,
@@ -23,8 +23,8 @@ from bayeszoo.inference.reml import (
     Unstructured,
     fit_model,
 )
-from bayeszoo.inference.reml.gaussian import GaussianEngine
-from bayeszoo.inference.reml.structures import split_null_space
+from bayeszoo.penalized.gaussian import GaussianEngine
+from bayeszoo.penalized.structures import split_null_space
 from bayeszoo.smooths import CRBasis
 from bayeszoo.smooths.core import constraint_null_space
 

@@ -15,8 +15,8 @@ from IPython.lib.pretty import pretty
 from reference_data import fixture, load
 
 import bayeszoo as bz
-from bayeszoo.inference.reml.rformat import format_c, format_pval, format_vector
-from bayeszoo.inference.reml.smooth_tests import psum_chisq
+from bayeszoo.penalized.rformat import format_c, format_pval, format_vector
+from bayeszoo.penalized.smooth_tests import psum_chisq
 
 REF = json.loads((Path(__file__).parent / "fixtures" / "mgcv_summary.json").read_text())
 

@@ -18,7 +18,7 @@ import pytest
 from conftest import FIXTURES, SHARED
 
 import bayeszoo as bz
-from bayeszoo.inference.reml import reml
+from bayeszoo.penalized import reml
 
 
 @pytest.fixture(scope="module")

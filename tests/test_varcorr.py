@@ -179,7 +179,7 @@ def test_reml_matches_lmer(lme4_ref, sleep, key, formula, method):
     """lme4's ``lmer`` of sleepstudy from the formula: criterion to 1e-6 relative; fixed
     effects, their se (lme4's, from the scale at the optimum), sigma, sds and correlations to
     1e-4 relative; conditional modes and fitted values to 1e-4 of their sd."""
-    from bayeszoo.inference.reml.lme4 import fixef
+    from bayeszoo.penalized.lme4 import fixef
 
     ref = lme4_ref[key]
     fit = bz.reml(formula, sleep, method=method)

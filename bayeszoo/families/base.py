@@ -360,7 +360,7 @@ class Family:
         at a finite ``eta``, ``nan`` for a row without likelihood (no trials); ``None`` when no
         row's supremum lies at an infinite ``eta`` (no separation to look for): the families
         whose likelihood can grow without bound along a direction of the coefficients override
-        this (:mod:`bayeszoo.inference.separation`)."""
+        this (:mod:`bayeszoo.checks.separation`)."""
         return None
 
     def with_positive_mean(self, ops, eta, log_density):

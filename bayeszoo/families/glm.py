@@ -11,7 +11,7 @@ Wood, Pya & Säfken 2016, JASA 111:1548-1563).
 
 :class:`GlmLikelihood` turns a family's deviance, its derivatives w.r.t. ``mu`` and its
 saturated likelihood into the quantities the engine reads (the REML likelihood protocol, see
-:mod:`bayeszoo.inference.reml.laplace`):
+:mod:`bayeszoo.penalized.laplace`):
 
 * ``deviance(eta, params)``: ``d_i`` per observation;
 * ``eta_derivatives(eta, params, order)``: first, second (full Newton weights, mgcv's

@@ -14,13 +14,13 @@ direction to the ones after it is aliased. This is the coefficient mgcv zeroes w
 direction is a coefficient of its basis (the intercept of ``s(hp) + s(wt, by = hp)`` and of
 ``hp + s(hp)``; of ``s(hp) + s(wt, by = hp) + s(qsec, by = hp)`` the intercept and
 ``s(wt):hp``'s constant-times-``hp`` column), and then the REML score is mgcv's too (its ``Mp``
-counts the zeroed column: :class:`bayeszoo.inference.reml.problem.Predictor`). Fitted values and
+counts the zeroed column: :class:`bayeszoo.penalized.problem.Predictor`). Fitted values and
 edf do not depend on the choice among unpenalized columns; the REML score does, through
 ``log|X'X + S|``, when mgcv's zeroed direction mixes its coefficients (the null space of a
 ``cr`` smooth: ``s(hp, bs = "cr") + s(wt, bs = "cr", by = hp)`` scores 77.35 here, 77.78 in
 mgcv, with the same fit). Only dependence that involves a smooth's unpenalized column is
 resolved so: columns of the parametric part that duplicate each other (which mgcv zeroes too)
-stay an error that names them (:func:`bayeszoo.inference.reml.checks.check_identifiable`),
+stay an error that names them (:func:`bayeszoo.penalized.checks.check_identifiable`),
 since dropping one of the terms is the user's fix.
 """
 

@@ -1,2 +1,2 @@
-"""Inference on a :class:`bayeszoo.design.Design`: mgcv-equivalent REML (``reml``), NUTS sampling
+"""Inference on a :class:`bayeszoo.design.Design`: NUTS sampling
 and LOO comparison. Submodules load on first use; nothing is imported here."""

@@ -73,8 +73,8 @@ def reml_edf_total(idata) -> float:
     formulas, from the stored term states), family and data as the fit; ``ValueError`` when
     the fit stores no formula or data frame."""
     from bayeszoo.inference.predict import design_from_idata, fit_family, stored_data
-    from bayeszoo.inference.reml import reml
     from bayeszoo.inference.sampling import model_formula
+    from bayeszoo.penalized import reml
 
     data = stored_data(idata)
     if not idata.attrs.get("formula") or data is None:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bayeszoo.checks.design import check_design
 from bayeszoo.design import Design
 from bayeszoo.diagnostics import MIN_DRAWS, warn_fit
 from bayeszoo.formula import as_design
@@ -28,7 +29,6 @@ from bayeszoo.models.priors import parse_prior
 from bayeszoo.models.spec import PARAMETERIZATIONS, ModelSpec, model_spec
 
 from . import backends
-from .design_checks import check_design
 from .fit_checks import idata_checks
 from .idata import assemble
 from .posterior import brms_posterior, design_info, pointwise_log_likelihood
@@ -215,7 +215,7 @@ def sample(
     Same ``seed`` and backend: identical draws. Invalid arguments, an unknown prior, missing
     values, a coefficient a flat prior leaves unidentified, or a posterior that does not exist
     (separation under a flat prior, no informative rows, a perfect fit:
-    :mod:`bayeszoo.inference.design_checks`) raise ``ValueError`` before anything is
+    :mod:`bayeszoo.checks.design`) raise ``ValueError`` before anything is
     compiled, and so do fewer than :data:`~bayeszoo.diagnostics.MIN_DRAWS` draws. Divergent
     transitions, transitions at the maximum tree depth, an R-hat above 1.01 and a bulk ESS
     below 400 are each warned about in one line with the count and what to try

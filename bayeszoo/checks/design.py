@@ -12,7 +12,7 @@ shows the trouble before compiling:
   effects (the response again, or a copy of it, on the right-hand side): the likelihood grows
   without bound as ``sigma -> 0`` (``lm``'s "essentially perfect fit");
 * separation of a bernoulli, binomial or log-link count response by the fixed effects
-  (:mod:`bayeszoo.inference.separation`): a coefficient with a flat prior has no posterior, one
+  (:mod:`bayeszoo.checks.separation`): a coefficient with a flat prior has no posterior, one
   with a proper prior is held only by its prior (a warning); REML's estimate does not exist
   (``glm`` warns "fitted probabilities numerically 0 or 1 occurred");
 * a flat prior on the ``sd`` of a grouping factor with two levels: the posterior's tail falls

@@ -266,7 +266,7 @@ class RemlFit:
 
     def varcorr(self) -> pd.DataFrame:
         """lme4's ``as.data.frame(VarCorr(fit))`` of the random-effect blocks (see
-        :func:`bayeszoo.inference.reml.lme4.varcorr`)."""
+        :func:`bayeszoo.penalized.lme4.varcorr`)."""
         from .lme4 import varcorr
 
         return varcorr(self.engine)

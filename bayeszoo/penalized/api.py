@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bayeszoo.checks.design import check_design
 from bayeszoo.design import Block, Design
 from bayeszoo.formula import as_design
-from bayeszoo.inference.design_checks import check_design
 
 from .checks import (
     check_blocks,
