@@ -69,9 +69,10 @@ def test_tables_match_mgcv(fits, key):
 
 
 def test_t2_statistic_is_close_to_mgcv(fits):
-    """``t2``: mgcv reports its coefficients in a prediction parameterization that moves the
-    intercept; the Wald statistic in that basis is 5 % above mgcv's (its p-value < 2e-16 in
-    both), so only its size is checked."""
+    """``t2``: mgcv tests the term with ``R`` in its fitting parameterization and the
+    coefficients in its prediction one, so F follows the signs of the margins' null-space
+    columns (LAPACK's eigenvectors); with this machine's it is 5 % from mgcv's (p-value < 2e-16
+    in both), so only its size is checked here (mgcv's signs: ``test_reml_summary_t2.py``)."""
     ours = fitted(fits, "air_t2").summary().s_table.to_numpy()[0, 2]
     assert ours == pytest.approx(table(REF["air_t2"]["s_table"])[0, 2], rel=0.06)
 

@@ -7,6 +7,14 @@ mgcv's ``R`` (``R'R = X'WX``) is read from the fit as ``H = Vp⁻¹·scale - S``
 the penalized Hessian less the total penalty at the estimated smoothing parameters. Each smooth
 is tested in mgcv's basis (:func:`mgcv_basis`), where ``testStat``'s choice of eigenvector signs is
 mgcv's; p.table reads mgcv's coefficients (``t2``: the intercept as mgcv reports it).
+
+For a ``t2`` term mgcv's ``testStat`` mixes two bases: ``estimate.gam`` moves the coefficients,
+``Vp`` and ``Ve`` to the prediction parameterization (``G$P``, the constraint ``Cp``) but leaves
+``fit$R`` in the fitting one (``gam.fit3.post.proc`` factors the fitting model matrix), and
+``summary.gam`` passes ``R[, first.para:last.para]`` with the moved coefficients and ``Vp``. The
+statistic is then not invariant to the basis: it depends on the signs of the columns of both,
+which follow LAPACK's eigenvectors of each margin's penalty (``nat.param``); with mgcv's signs
+it is mgcv's to rounding.
 """
 
 from __future__ import annotations
@@ -64,7 +72,8 @@ def _mgcv_labels(sm, k: int, cols: dict[str, list[int]]) -> list[str] | None:
     """mgcv's term of each of its coefficients of ``sm`` (``None``: no usable map)."""
     M = sm.mgcv_coef_map
     n = sum(len(c) for c in cols.values())
-    if M is None or M.shape != (n, n) or len(sm.coef_names) != n:
+    if (M is None or M.shape != (n, n) or sm.coef_map is None or sm.coef_map.shape != (n, n)
+            or len(sm.coef_names) != n):
         return None
     labels = [term_label(name.rsplit(".", 1)[0], k) for name in sm.coef_names]
     if sorted(set(labels)) != sorted(cols) or any(
@@ -73,17 +82,20 @@ def _mgcv_labels(sm, k: int, cols: dict[str, list[int]]) -> list[str] | None:
     return labels
 
 
-def mgcv_basis(fit) -> np.ndarray:
-    """``T`` with ``T @ fit.coef`` mgcv's coefficients (``coef(gam)``) at the Design's positions:
-    each smooth's ``mgcv_coef_map`` on its coefficients and, for ``t2``, the intercept's shift
-    (as :meth:`RemlFit.mgcv_coef`); the identity elsewhere."""
+def mgcv_basis(fit, prediction: bool = True) -> np.ndarray:
+    """``T`` with ``T @ fit.coef`` mgcv's coefficients at the Design's positions: by default
+    those ``coef(gam)`` reports, each smooth's ``mgcv_coef_map`` on its coefficients and, for
+    ``t2``, the intercept's shift (as :meth:`RemlFit.mgcv_coef`); with ``prediction=False``
+    those mgcv fits (``coef_map``, no shift: ``t2`` before ``gam``'s ``G$P`` moves it to the
+    prediction constraint ``Cp``), the basis of ``gam``'s ``R``. The identity elsewhere."""
     T = np.eye(fit.coef.size)
     for k, start, sm, theta, cols in _smooth_parts(fit):
         if _mgcv_labels(sm, k, cols) is None:
             continue
-        T[np.ix_(theta, theta)] = sm.mgcv_coef_map
+        T[np.ix_(theta, theta)] = sm.mgcv_coef_map if prediction else sm.coef_map
         dk = fit.design.predictors[k]
-        if sm.mgcv_intercept_shift is not None and dk.column_names[:1] == ["Intercept"]:
+        if (prediction and sm.mgcv_intercept_shift is not None
+                and dk.column_names[:1] == ["Intercept"]):
             T[start, theta] += sm.mgcv_intercept_shift
     return T
 
@@ -154,7 +166,8 @@ def p_table(fit) -> pd.DataFrame:
 
 def s_table(fit) -> pd.DataFrame:
     """``summary(fit)$s.table``: edf, Ref.df, F (estimated scale; ``stat/Ref.df``) or Chi.sq,
-    and p-value, by mgcv's ``testStat`` (``rank = min(ncol, edf1)``) or, for a term without an
+    and p-value, by mgcv's ``testStat`` (``rank = min(ncol, edf1)``; ``X'WX`` in mgcv's fitting
+    basis, coefficients and ``Vp`` in the one ``coef(gam)`` reports) or, for a term without an
     unpenalized part, ``reTest`` (the other ``s(g, bs="re")`` and ``(... | g)`` terms integrated
     out, as mgcv's ``recov`` does for its random smooths)."""
     rows = smooth_rows(fit)
@@ -169,6 +182,8 @@ def s_table(fit) -> pd.DataFrame:
     Vp = T @ fit.Vp @ T.T
     b = T @ fit.coef.to_numpy()
     Hm, Sm = Tinv.T @ H @ Tinv, Tinv.T @ S @ Tinv
+    Tfit = np.linalg.inv(mgcv_basis(fit, prediction=False))
+    Hfit = Tfit.T @ H @ Tfit
     rdf = residual_df(fit)
     random_cols = np.array(sorted({c for r in rows if r.is_re for c in r.columns}
                                   | set(_lme4_columns(fit))), dtype=int)
@@ -181,7 +196,7 @@ def s_table(fit) -> pd.DataFrame:
             res = re_test(b, mc, others, Hm, Sm, Vp, fit.scale,
                           rdf if fit.scale_estimated else None)
         else:
-            res = test_stat(b[mc], Hm[np.ix_(mc, mc)], Vp[np.ix_(mc, mc)],
+            res = test_stat(b[mc], Hfit[np.ix_(mc, mc)], Vp[np.ix_(mc, mc)],
                             min(c.size, float(np.sum(edf1[c]))),
                             rdf if fit.scale_estimated else -1.0)
         stat = res.stat / res.rank if fit.scale_estimated else res.stat
