@@ -27,8 +27,8 @@ import numpy as np
 from scipy.linalg import lapack
 
 from .newton import NewtonInfo, minimize
-from .penalty import Penalty
 from .problem import Layout, cross
+from .total_penalty import TotalPenalty
 
 __all__ = ["GaussianEngine", "GaussianState", "NotPositiveDefinite", "factor", "inverse"]
 
@@ -72,10 +72,10 @@ def inverse(R: np.ndarray, d: np.ndarray, m: int | None = None) -> np.ndarray:
 
 @dataclass
 class GaussianState:
-    """Everything known at one value of the structure parameters."""
+    """Everything known at one value of the penalty parameters."""
 
     psi: np.ndarray
-    penalty: Penalty
+    penalty: TotalPenalty
     R: np.ndarray
     d: np.ndarray
     beta: np.ndarray
@@ -135,7 +135,7 @@ class GaussianEngine:
     # -- one evaluation ---------------------------------------------------------------------
     def state(self, psi: np.ndarray) -> GaussianState:
         layout = self.layout
-        pen = Penalty(layout, psi)
+        pen = TotalPenalty(layout, psi)
         A = self.G.copy()
         pen.add_to(A)
         R, d = factor(A)

@@ -37,8 +37,8 @@ from scipy.linalg import lapack
 
 from .gaussian import NotPositiveDefinite, factor, inverse
 from .newton import NewtonInfo, minimize
-from .penalty import Penalty
 from .problem import Layout
+from .total_penalty import TotalPenalty
 
 __all__ = ["LaplaceEngine", "LaplaceState"]
 
@@ -50,7 +50,7 @@ FD_STEP = 1e-4
 class LaplaceState:
     psi: np.ndarray
     params: np.ndarray
-    penalty: Penalty
+    penalty: TotalPenalty
     beta: np.ndarray
     eta: np.ndarray
     R: np.ndarray
@@ -112,7 +112,7 @@ class LaplaceEngine:
         return H
 
     # -- inner problem ------------------------------------------------------------------------
-    def initial_beta(self, pen: Penalty) -> np.ndarray:
+    def initial_beta(self, pen: TotalPenalty) -> np.ndarray:
         z, w = self.lik.start()
         z = z - self.offsets
         K = z.shape[1]
@@ -124,7 +124,7 @@ class LaplaceEngine:
         A[np.diag_indices_from(A)] += 1e-10 * np.max(np.abs(np.diag(A)))
         return np.linalg.solve(A, self.rmatvec(w * z))
 
-    def objective(self, beta: np.ndarray, pen: Penalty, params: np.ndarray) -> float:
+    def objective(self, beta: np.ndarray, pen: TotalPenalty, params: np.ndarray) -> float:
         eta = self.eta_of(beta)
         if not self.lik.valid_eta(eta):
             return math.inf
@@ -146,7 +146,7 @@ class LaplaceEngine:
             step = -vec @ ((vec.T @ g) / ev)
         return g, step
 
-    def pirls(self, pen: Penalty, params: np.ndarray, beta: np.ndarray) -> np.ndarray | None:
+    def pirls(self, pen: TotalPenalty, params: np.ndarray, beta: np.ndarray) -> np.ndarray | None:
         """Penalized Newton iteration until the Newton step is negligible (relative to the
         coefficients), so that the implicit derivatives of the outer criterion are exact to
         rounding; ``None`` when it cannot proceed."""
@@ -189,7 +189,7 @@ class LaplaceEngine:
 
     def state(self, z: np.ndarray, beta_start: np.ndarray | None = None) -> LaplaceState | None:
         psi, params = self.split(np.asarray(z, dtype=float))
-        pen = Penalty(self.layout, psi)
+        pen = TotalPenalty(self.layout, psi)
         starts = [b for b in (beta_start, self.anchor) if b is not None]
         beta = None
         for b0 in [*starts, None]:
