@@ -158,7 +158,7 @@ def _fit_gaussian(layout: Layout, lik, method: str) -> EngineResult:
     st, info = engine.fit(psi0, free, lo, hi)
     Ainv = st.inverse()
     edf = st.penalty.edf(Ainv)
-    eta = (lik.y - st.resid)[:, None]
+    eta = layout.eta(st.beta)
     scale = lik.scale_estimate(eta, float(np.sum(edf)))
     hessian = engine.full_hessian(st, free)
     return EngineResult(

@@ -109,7 +109,6 @@ class GaussianEngine:
         self.y = np.asarray(y, dtype=float)
         self.y_work = self.y - layout.offsets()[:, 0]
         mats = layout.matrices(0)
-        self.mats = mats
         P = layout.P
         unit = bool(np.all(w == 1.0))
         self.G = np.empty((P, P))
@@ -125,13 +124,6 @@ class GaussianEngine:
         self.half_log_w = 0.5 * float(np.sum(np.log(w[keep])))
         self.nr = self.n_obs if self.ml else self.n_obs - layout.Mp
 
-    def fitted(self, beta: np.ndarray) -> np.ndarray:
-        """``C beta`` plus the offset."""
-        out = self.y - self.y_work
-        for sl, M in self.mats:
-            out = out + M @ beta[sl]
-        return out
-
     # -- one evaluation ---------------------------------------------------------------------
     def state(self, psi: np.ndarray) -> GaussianState:
         layout = self.layout
@@ -141,7 +133,7 @@ class GaussianEngine:
         R, d = factor(A)
         beta, info = lapack.dpotrs(R, d * self.c, lower=0)
         beta = d * beta
-        resid = self.y - self.fitted(beta)
+        resid = self.y - layout.eta(beta)[:, 0]
         Dp = float((self.w * resid) @ resid) + pen.quadratic(beta)
         m = layout.Q if self.ml else layout.P
         logdet = 2.0 * float(np.log(R.diagonal()[:m]).sum() - np.log(d[:m]).sum())

@@ -87,12 +87,6 @@ class LaplaceEngine:
         self.offsets = layout.offsets()
 
     # -- dense linear algebra on the model matrices ---------------------------------------------
-    def eta_of(self, beta: np.ndarray) -> np.ndarray:
-        out = self.offsets.copy()
-        for k, (c, idx) in enumerate(zip(self.C_own, self.cols, strict=True)):
-            out[:, k] += c @ beta[idx]
-        return out
-
     def rmatvec(self, v: np.ndarray) -> np.ndarray:
         out = np.zeros(self.layout.P)
         for k, (c, idx) in enumerate(zip(self.C_own, self.cols, strict=True)):
@@ -125,14 +119,14 @@ class LaplaceEngine:
         return np.linalg.solve(A, self.rmatvec(w * z))
 
     def objective(self, beta: np.ndarray, pen: TotalPenalty, params: np.ndarray) -> float:
-        eta = self.eta_of(beta)
+        eta = self.layout.eta(beta)
         if not self.lik.valid_eta(eta):
             return math.inf
         value = 0.5 * float(np.sum(self.lik.deviance(eta, params))) + 0.5 * pen.quadratic(beta)
         return value if np.isfinite(value) else math.inf
 
     def newton_step(self, beta, pen, params):
-        eta = self.eta_of(beta)
+        eta = self.layout.eta(beta)
         f1, f2, _ = self.lik.eta_derivatives(eta, params, order=2)
         g = self.rmatvec(f1) + pen.times(beta)
         H = self.gram(f2)
@@ -163,7 +157,7 @@ class LaplaceEngine:
                 F = self.objective(beta, pen, params)
             if decrement < 1e-8 * (1.0 + abs(F)):  # quadratic region: the full step
                 beta = beta + step
-                if not self.lik.valid_eta(self.eta_of(beta)):
+                if not self.lik.valid_eta(self.layout.eta(beta)):
                     return None
                 F = None  # evaluated again only if a line search is needed
                 continue
@@ -199,7 +193,7 @@ class LaplaceEngine:
                 break
         if beta is None:
             return None
-        eta = self.eta_of(beta)
+        eta = self.layout.eta(beta)
         _, f2, _ = self.lik.eta_derivatives(eta, params, order=2)
         H = self.gram(f2)
         pen.add_to(H)
@@ -248,7 +242,7 @@ class LaplaceEngine:
         phi = self.scale(st.params)
 
         def trace_dH(direction_beta, extra=None):
-            deta = self.eta_of(direction_beta) - self.offsets
+            deta = self.layout.eta(direction_beta) - self.offsets
             v = np.einsum("iabc,ic->iab", f3, deta)
             if extra is not None:
                 v = v + extra
