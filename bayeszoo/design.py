@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from bayeszoo.structures import IID
+from bayeszoo.structures import IID, Structure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -112,7 +112,7 @@ class Block:
     index: np.ndarray | None = None
     weights: np.ndarray | None = None
     matrix: np.ndarray | None = None
-    structure: Any = IID
+    structure: Structure = IID
     sp: float | tuple[float, ...] | None = None
     reml_offset: float = 0.0
     sp_labels: tuple[str, ...] = ()

@@ -127,15 +127,33 @@ def test_reml_refuses_a_network(mcycle):
         bz.reml(NET, mcycle)
 
 
+def flax_mlp(network, weights, intercept: float):
+    """One draw of a network block's flat ``weights`` as a :class:`bayeszoo.nn.MLP` (Flax NNX,
+    one linear output whose bias is ``intercept``)."""
+    import jax.numpy as jnp
+
+    from bayeszoo.nn import MLP
+
+    w = network.unflatten(np.asarray(weights, dtype=float))
+    mlp = MLP(network.in_features, network.hidden, out_features=1,
+              activation=network.activation, output="linear", rngs=0)
+    for k, layer in enumerate(mlp.layers):
+        layer.kernel.value = jnp.asarray(w[f"w{k + 1}"], dtype=layer.kernel.value.dtype)
+        layer.bias.value = jnp.asarray(w[f"b{k + 1}"], dtype=layer.bias.value.dtype)
+    head = w[f"w{len(network.hidden) + 1}"][:, None]
+    mlp.head.kernel.value = jnp.asarray(head, dtype=mlp.head.kernel.value.dtype)
+    mlp.head.bias.value = jnp.full(1, intercept, dtype=mlp.head.bias.value.dtype)
+    return mlp
+
+
 def test_forward_pass_is_the_flax_mlp_of_bayeszoo_nn(mcycle):
     from bayeszoo.families.ops import NUMPY
-    from bayeszoo.structures.network import as_mlp
 
     d = bz.design('accel ~ nn(times, hidden=c(6, 3), activation="sigmoid")', mcycle)
     blk = d.blocks[0]
     weights = np.random.default_rng(1).normal(size=blk.structure.n_weights)
     ours = blk.structure.contribution(weights, blk.matrix, NUMPY)
-    flax = np.asarray(as_mlp(blk.structure, weights, intercept=2.0)(blk.matrix))[:, 0]
+    flax = np.asarray(flax_mlp(blk.structure, weights, intercept=2.0)(blk.matrix))[:, 0]
     np.testing.assert_allclose(flax, ours + 2.0, rtol=1e-5, atol=1e-5)
 
 

@@ -422,12 +422,13 @@ def test_exact_derivatives_match_finite_differences(synth):
     """The Newton gradient (profiled scale) and the full Hessian in (log sp, log scale) that
     the vcomp intervals use, cross terms of three blocks included, against central differences
     of the criterion, at the optimum and away from it."""
-    from bayeszoo.penalized import Iid, Layout, PenalizedBlock, Predictor, block_matrix
+    from bayeszoo.penalized import Layout, PenalizedBlock, Predictor, ScaledIdentity, block_matrix
     from bayeszoo.penalized.gaussian import GaussianEngine
 
     d = bz.design("y ~ f + s(x1, bs='cr', k=10) + s(x2, bs='cr', k=8) + (1 | g)", synth)
     y = np.asarray(d.y, dtype=float)
-    blocks = [PenalizedBlock(b.term, block_matrix(b.Z, b.index, b.weights, d.n), Iid(b.size))
+    blocks = [PenalizedBlock(b.term, block_matrix(b.Z, b.index, b.weights, d.n),
+                             ScaledIdentity(b.size))
               for b in d.blocks]
     engine = GaussianEngine(Layout([Predictor(np.asarray(d.X, dtype=float), blocks)]), y)
     free = np.array([0, 1, 2])

@@ -17,11 +17,11 @@ from reference_data import fixture, load
 import bayeszoo as bz
 import bayeszoo.families as fam
 from bayeszoo.penalized import (
-    Iid,
     Layout,
-    MultiPenalty,
     PenalizedBlock,
+    PenaltySum,
     Predictor,
+    ScaledIdentity,
     block_matrix,
     fit_model,
 )
@@ -175,7 +175,7 @@ def synth():
 
 def _engine(design, family, response, method="REML"):
     blocks = [PenalizedBlock(b.term, block_matrix(b.Z, b.index, b.weights, design.n),
-                             Iid(b.size)) for b in design.blocks]
+                             ScaledIdentity(b.size)) for b in design.blocks]
     layout = Layout([Predictor(np.asarray(design.X, float), blocks)])
     return LaplaceEngine(layout, family.reml_likelihood(family.prepare(response, "y")), method)
 
@@ -208,8 +208,9 @@ def test_gaussian_through_laplace_equals_exact_path(synth):
     exact = bz.reml(d)
     lik = fam.gaussian().reml_likelihood(fam.gaussian().prepare(d.y, "y"))
     lik.quadratic = False
-    blocks = [PenalizedBlock(b.term, block_matrix(b.Z, b.index, b.weights, d.n), Iid(b.size),
-                             reml_offset=b.reml_offset) for b in d.blocks]
+    blocks = [PenalizedBlock(b.term, block_matrix(b.Z, b.index, b.weights, d.n),
+                             ScaledIdentity(b.size), reml_offset=b.reml_offset)
+              for b in d.blocks]
     r = fit_model([Predictor(np.asarray(d.X, float), blocks)], lik)
     assert r.score == pytest.approx(exact.reml_score, abs=1e-8)
     np.testing.assert_allclose(np.exp(r.psi), list(exact.sp.values()), rtol=1e-5)
@@ -246,7 +247,7 @@ def test_multi_penalty_block_in_laplace_path(synth):
     q = Z.shape[1]
     S1 = np.diag(np.r_[np.ones(q // 2), np.full(q - q // 2, 1e-3)])
     S2 = np.eye(q) - S1 + 1e-3 * np.eye(q)
-    block = PenalizedBlock("te", Z, MultiPenalty([S1, S2]))
+    block = PenalizedBlock("te", Z, PenaltySum([S1, S2]))
     engine = LaplaceEngine(Layout([Predictor(np.asarray(d.X, float), [block])]),
                            fam.poisson().reml_likelihood(fam.poisson().prepare(d.y, "count")))
     z = np.log([2.0, 20.0])
@@ -303,8 +304,9 @@ def test_gaussian_weights_exact_path_equals_laplace(synth):
     exact = bz.reml(d)
     lik = fam.gaussian().reml_likelihood(fam.gaussian().prepare(d.y, "y", weights=w))
     lik.quadratic = False
-    blocks = [PenalizedBlock(b.term, block_matrix(b.Z, b.index, b.weights, d.n), Iid(b.size),
-                             reml_offset=b.reml_offset) for b in d.blocks]
+    blocks = [PenalizedBlock(b.term, block_matrix(b.Z, b.index, b.weights, d.n),
+                             ScaledIdentity(b.size), reml_offset=b.reml_offset)
+              for b in d.blocks]
     r = fit_model([Predictor(np.asarray(d.X, float), blocks)], lik)
     assert r.score == pytest.approx(exact.reml_score, abs=1e-8)
     np.testing.assert_allclose(r.fitted[:, 0], exact.fitted, rtol=1e-6)

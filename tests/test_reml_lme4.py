@@ -12,7 +12,7 @@ from reference_data import fixture, load
 
 import bayeszoo as bz
 import bayeszoo.families as fam
-from bayeszoo.penalized import PenalizedBlock, Predictor, Unstructured, fit_model
+from bayeszoo.penalized import CholeskyPrecision, PenalizedBlock, Predictor, fit_model
 from bayeszoo.penalized.lme4 import fixef, lme4_theta, ranef, varcorr
 
 REF = fixture("lme4_reference")
@@ -30,7 +30,7 @@ def sleep_correlated(sleep, method):
     Z = np.zeros((n, 36))
     Z[np.arange(n), 2 * g] = 1.0
     Z[np.arange(n), 2 * g + 1] = days
-    block = PenalizedBlock("(Days | Subject)", Z, Unstructured(18, 2), group="Subject",
+    block = PenalizedBlock("(Days | Subject)", Z, CholeskyPrecision(18, 2), group="Subject",
                            coefs=["(Intercept)", "Days"],
                            levels=list(sleep["Subject"].cat.categories))
     lik = fam.gaussian().reml_likelihood(fam.gaussian().prepare(sleep["Reaction"], "Reaction"))

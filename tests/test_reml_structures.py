@@ -15,16 +15,16 @@ from scipy import linalg
 
 import bayeszoo.families as fam
 from bayeszoo.penalized import (
-    Iid,
+    CholeskyPrecision,
     Layout,
-    MultiPenalty,
     PenalizedBlock,
+    PenaltySum,
     Predictor,
-    Unstructured,
+    ScaledIdentity,
     fit_model,
 )
 from bayeszoo.penalized.gaussian import GaussianEngine
-from bayeszoo.penalized.structures import split_null_space
+from bayeszoo.penalized.penalties import split_null_space
 from bayeszoo.smooths import CRBasis
 from bayeszoo.smooths.core import constraint_null_space
 
@@ -50,7 +50,7 @@ def _te_layout(air, te_basis):
     Xc, S = te_basis
     split = split_null_space(Xc, S)
     X = np.column_stack([np.ones(len(air)), split.fixed])
-    block = PenalizedBlock("te(Temp,Wind)", split.random, MultiPenalty(split.penalties))
+    block = PenalizedBlock("te(Temp,Wind)", split.random, PenaltySum(split.penalties))
     return Layout([Predictor(X, [block])]), split
 
 
@@ -62,7 +62,7 @@ def test_te_split_is_the_penalty_range_space(te_basis):
     for s in S:
         np.testing.assert_allclose(s @ split.U_fixed, 0, atol=1e-8 * np.abs(s).max())
     with pytest.raises(ValueError, match="positive definite sum"):
-        MultiPenalty([S[0]])
+        PenaltySum([S[0]])
 
 
 def test_te_exact_derivatives_match_finite_differences(air, te_basis):
@@ -154,7 +154,7 @@ def sleep_layout():
     Z[np.arange(n), 2 * g] = 1.0
     Z[np.arange(n), 2 * g + 1] = days
     X = np.column_stack([np.ones(n), days])
-    block = PenalizedBlock("(Days | Subject)", Z, Unstructured(18, 2))
+    block = PenalizedBlock("(Days | Subject)", Z, CholeskyPrecision(18, 2))
     return Layout([Predictor(X, [block])]), sleep["Reaction"].to_numpy(float)
 
 
@@ -177,7 +177,7 @@ def test_unstructured_derivatives_match_finite_differences(sleep_layout, method)
 
 
 def test_unstructured_maps_to_lme4_theta_and_back():
-    st = Unstructured(4, 3)
+    st = CholeskyPrecision(4, 3)
     rng = np.random.default_rng(3)
     psi = rng.normal(size=st.n_params)
     Om = st.precision(psi)
@@ -197,13 +197,13 @@ def test_unstructured_maps_to_lme4_theta_and_back():
         assert t == pytest.approx(np.trace(st.d2_times(psi, A)[key]), rel=1e-12)
     value, grad, _ = st.log_det(psi)
     assert value == pytest.approx(np.linalg.slogdet(S)[1], rel=1e-12)
-    assert Iid(5).log_det(np.array([0.7]))[0] == pytest.approx(3.5)
+    assert ScaledIdentity(5).log_det(np.array([0.7]))[0] == pytest.approx(3.5)
 
 
 def test_fixed_structure_parameters_stay(sleep_layout):
     layout, y = sleep_layout
     b = layout.blocks[0]
-    fixed = PenalizedBlock(b.label, b.matrix, b.structure, fixed=np.array([0.0, 0.1, 1.5]))
+    fixed = PenalizedBlock(b.label, b.matrix, b.penalty, fixed=np.array([0.0, 0.1, 1.5]))
     lik = fam.gaussian().reml_likelihood(fam.gaussian().prepare(y, "Reaction"))
     r = fit_model([Predictor(layout.predictors[0].X, [fixed])], lik)
     np.testing.assert_array_equal(r.psi, [0.0, 0.1, 1.5])
@@ -245,7 +245,7 @@ def test_te_matches_mgcv(air):
     X = np.column_stack([np.ones(len(air)), split.fixed])
     lik = fam.gaussian().reml_likelihood(fam.gaussian().prepare(air["Ozone"], "Ozone"))
     r = fit_model([Predictor(X, [PenalizedBlock("te(Temp,Wind)", split.random,
-                                                MultiPenalty(split.penalties))])], lik)
+                                                PenaltySum(split.penalties))])], lik)
     assert r.converged
     assert r.score == pytest.approx(ref["reml"], rel=1e-10)
     np.testing.assert_allclose(r.smoothing_parameters(0), list(ref["sp"].values()), rtol=1e-4)

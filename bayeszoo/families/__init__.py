@@ -2,7 +2,7 @@
 predictive draws and what REML needs; one module per family.
 
 ``get("negbinomial")`` or ``get(bernoulli(link="probit"))`` (a family passes through),
-``names()`` the registered names, and one constructor per family:
+``names()`` the names registered in :data:`FAMILIES`, and one constructor per family:
 ``gaussian``, ``student``, ``bernoulli``, ``binomial``, ``poisson``, ``negbinomial``,
 ``gamma``, ``beta`` (brms 2.18's names, links and parameterizations). R's spelling ``Gamma`` is
 accepted by :func:`get`. Unknown names and links raise ``ValueError`` listing the valid ones.
@@ -25,19 +25,21 @@ from .poisson import Poisson, poisson
 from .student import Student, student
 
 __all__ = [
-    "LINKS", "AuxParameter", "Bernoulli", "Beta", "Binomial", "Family", "Gamma", "Gaussian",
-    "Link", "NegBinomial", "Poisson", "Response", "Student", "bernoulli", "beta", "binomial",
-    "gamma", "gaussian", "get", "names", "negbinomial", "poisson", "student",
+    "FAMILIES", "LINKS", "AuxParameter", "Bernoulli", "Beta", "Binomial", "Family", "Gamma",
+    "Gaussian", "Link", "NegBinomial", "Poisson", "Response", "Student", "bernoulli", "beta",
+    "binomial", "gamma", "gaussian", "get", "names", "negbinomial", "poisson", "student",
 ]
 
-_REGISTRY: dict[str, type[Family]] = {cls.name: cls for cls in (
+#: Every family by its brms name: a new family (a :class:`Family` subclass, see its docstring)
+#: is one more entry here.
+FAMILIES: dict[str, type[Family]] = {cls.name: cls for cls in (
     Gaussian, Student, Bernoulli, Binomial, Poisson, NegBinomial, Gamma, Beta)}
 _ALIASES = {"Gamma": "gamma"}
 
 
 def names() -> list[str]:
     """The family names :func:`get` knows, in brms's spelling."""
-    return list(_REGISTRY)
+    return list(FAMILIES)
 
 
 def get(family: str | Family, link: str | None = None) -> Family:
@@ -54,6 +56,6 @@ def get(family: str | Family, link: str | None = None) -> Family:
     if not isinstance(family, str):
         raise TypeError(f"a family is a name or a Family object, not {type(family).__name__}")
     key = _ALIASES.get(family, family)
-    if key not in _REGISTRY:
-        raise ValueError(f"unknown family {family!r}; valid families: {', '.join(_REGISTRY)}")
-    return _REGISTRY[key](link)
+    if key not in FAMILIES:
+        raise ValueError(f"unknown family {family!r}; valid families: {', '.join(FAMILIES)}")
+    return FAMILIES[key](link)

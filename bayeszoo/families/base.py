@@ -10,6 +10,7 @@ draws, and what REML needs. Code outside the family modules never asks which fam
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -140,7 +141,7 @@ def _as_array(values: Any, what: str, n: int | None) -> np.ndarray:
     return arr
 
 
-class Family:
+class Family(ABC):
     """Base of every family: subclasses set the class attributes and the density methods.
 
     Class attributes: ``name`` (brms's), ``links`` (allowed, the first is the default),
@@ -150,6 +151,56 @@ class Family:
     likelihood estimate is least squares), ``positive_mean`` (its mean must be positive: on a
     link that does not keep it so, :meth:`with_positive_mean` rejects a non-positive one). An
     instance is the family with one link: ``Family(link=None)`` takes the default.
+
+    A family must give :meth:`log_prob` (the pointwise log density, written once with
+    :mod:`~bayeszoo.families.ops` for every backend) and :meth:`draw` (predictive draws); the
+    rest has defaults: the mean is the inverse link, no REML (:meth:`reml_likelihood`), no
+    summary statistics (:meth:`summarize`), no response checks (:meth:`check_values`). A
+    complete family, the exponential distribution with mean ``exp(eta)``:
+
+    >>> import numpy as np
+    >>> from bayeszoo.families.ops import NUMPY
+    >>> class Exponential(Family):
+    ...     name = "exponential"
+    ...     links = ("log",)
+    ...     positive_mean = True
+    ...
+    ...     def check_values(self, y, column, trials):
+    ...         if np.any(y < 0):
+    ...             raise ValueError(f"response {column!r} must be non-negative")
+    ...
+    ...     def log_prob(self, ops, y, eta, aux, extras):
+    ...         log_mu = self.log_mu(ops, eta)
+    ...         return self.weighted(ops, -log_mu - y * ops.exp(-log_mu), extras)
+    ...
+    ...     def draw(self, rng, eta, aux=None, extras=None):
+    ...         return rng.exponential(self.mean(eta, aux, extras))
+    >>> fam = Exponential()
+    >>> fam
+    exponential(link='log')
+    >>> r = fam.prepare([0.5, 2.0], "y", weights=[1.0, 2.0])
+    >>> fam.log_prob(NUMPY, r.y, np.log([1.0, 2.0]), {}, r.extras()).round(4)
+    array([-0.5   , -3.3863])
+    >>> fam.mean(np.log([1.0, 2.0]))
+    array([1., 2.])
+    >>> fam.draw(np.random.default_rng(0), np.zeros(3)).shape
+    (3,)
+    >>> fam.default_priors(r.y)
+    {'Intercept': 'student_t(3, 0, 2.5)', 'sd': 'half_student_t(3, 2.5)'}
+    >>> fam.prepare([-1.0], "y")
+    Traceback (most recent call last):
+    ...
+    ValueError: response 'y' must be non-negative
+
+    Registering it (one entry of :data:`bayeszoo.families.FAMILIES`) makes it a ``family=``
+    of every formula, sampler and report. A family without a density cannot be made:
+
+    >>> class Incomplete(Family):
+    ...     name = "incomplete"
+    >>> Incomplete()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: Can't instantiate abstract class Incomplete ...
     """
 
     name: ClassVar[str] = "family"
@@ -229,7 +280,8 @@ class Family:
         return _as_array(y, f"response {column!r}", None), None
 
     def check_values(self, y: np.ndarray, column: str, trials: np.ndarray | None) -> None:
-        """Family-specific support checks (subclasses override)."""
+        """Family-specific support checks (subclasses override); none by default."""
+        return None
 
     @staticmethod
     def _trials(trials: Any, column: str, n: int) -> np.ndarray:
@@ -310,22 +362,22 @@ class Family:
         return self.response_values(y, "y")[0]
 
     # -- densities (subclasses) ------------------------------------------------------------------
+    @abstractmethod
     def log_prob(self, ops, y, eta, aux: dict, extras: dict):
         """Pointwise log density of ``y`` given the linear predictor ``eta`` of ``mu``,
         auxiliary parameters ``aux`` (natural scale) and additions ``extras``; with
         ``extras["weights"]`` the log density is multiplied by the weights (brms's weighted
         likelihood)."""
-        raise NotImplementedError
 
     def mean(self, eta: np.ndarray, aux: dict | None = None,
              extras: dict | None = None) -> np.ndarray:
         """The expected response (brms's ``posterior_epred``)."""
         return self.link.inverse_np(np.asarray(eta, dtype=float))
 
+    @abstractmethod
     def draw(self, rng: np.random.Generator, eta: np.ndarray, aux: dict | None = None,
              extras: dict | None = None) -> np.ndarray:
         """Draws from the predictive distribution (integers for counts)."""
-        raise NotImplementedError
 
     def reml_likelihood(self, response: Response, dpars: tuple[str, ...] = (),
                         theta: float | None = None):

@@ -149,7 +149,7 @@ def with_predictive_coefficients(post, design: Design, seed: int | None):
     design (``predictive_coefficients``: the exact GP at covariate points the fit never saw)
     replaced by those coefficients; ``post`` itself when there is none."""
     blocks = [b for d in design.predictors for b in d.blocks
-              if hasattr(b.structure, "predictive_coefficients")]
+              if b.structure.draws_predictive_coefficients]
     if not blocks:
         return post
     out = {str(k): np.asarray(post[k].values, dtype=float) for k in post.data_vars}

@@ -274,7 +274,7 @@ def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
             used[sp.name] = str(p)
             sites.append(Site(sp.name, p, sp.shape, sp.support))
             scale_sites.append(sp.name)
-        if parameterization == "centered" and not getattr(blk.structure, "can_center", False):
+        if parameterization == "centered" and not blk.structure.can_center:
             raise ValueError(f"the centered parameterization needs iid or two-penalty blocks; "
                              f"{blk.term} is {blk.structure.kind}: use 'noncentered'")
         z_shape = tuple(blk.structure.z_shape(blk))

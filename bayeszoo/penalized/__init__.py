@@ -5,9 +5,9 @@
 
 * :mod:`.problem`: :class:`Predictor`, :class:`PenalizedBlock`, :class:`Layout` (coefficient
   order), sparse-aware cross-products;
-* :mod:`.structures`: penalty structures (:class:`Iid`, :class:`MultiPenalty`,
-  :class:`Unstructured`) behind one protocol;
-* :mod:`.penalty`: traces and quadratic forms of the total penalty;
+* :mod:`.penalties`: block penalties (:class:`ScaledIdentity`, :class:`PenaltySum`,
+  :class:`CholeskyPrecision`) behind one protocol, :class:`Penalty`;
+* :mod:`.total_penalty`: traces and quadratic forms of the total penalty;
 * :mod:`.gaussian`: exact Gaussian identity-link REML/ML (profiled scale, exact Hessian);
 * :mod:`.laplace`: penalized IRLS and the Laplace-approximate criterion for any family and
   several linear predictors (exact gradient, central-difference Hessian);
@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from .api import reml
 from .engine import EngineResult, fit_model
+from .penalties import CholeskyPrecision, Penalty, PenaltySum, ScaledIdentity
 from .problem import Layout, PenalizedBlock, Predictor, block_matrix
 from .result import RemlFit
-from .structures import Iid, MultiPenalty, Structure, Unstructured
 
-__all__ = ["EngineResult", "Iid", "Layout", "MultiPenalty", "PenalizedBlock", "Predictor",
-           "RemlFit", "Structure", "Unstructured", "block_matrix", "fit_model", "reml"]
+__all__ = ["CholeskyPrecision", "EngineResult", "Layout", "PenalizedBlock", "Penalty",
+           "PenaltySum", "Predictor", "RemlFit", "ScaledIdentity", "block_matrix", "fit_model",
+           "reml"]

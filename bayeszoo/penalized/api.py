@@ -3,8 +3,8 @@
 
 Each linear predictor of the Design (``mu``, then each distributional parameter with a formula:
 mgcv's ``gaulss`` for a Gaussian ``sigma``) becomes a :class:`~.problem.Predictor`; each block
-becomes a :class:`~.problem.PenalizedBlock` whose penalty structure follows the block's own
-structure (:data:`ENGINE_STRUCTURES`): an iid block one smoothing parameter (a smooth in mgcv's
+becomes a :class:`~.problem.PenalizedBlock` whose penalty follows the block's structure
+(:data:`ENGINE_PENALTIES`): an iid block one smoothing parameter (a smooth in mgcv's
 ``smooth2random`` form, so its sp is mgcv's and the REML score ``gam(...)$gcv.ubre``, each
 block's ``reml_offset`` included), a ``te``/``ti`` block one per margin, a correlated term
 lme4's unstructured covariance. The family (:mod:`bayeszoo.families`) supplies the likelihood
@@ -31,20 +31,20 @@ from .checks import (
     resolve_sp,
 )
 from .engine import EngineResult, NotPositiveDefinite, blas_context, fit_model
+from .penalties import CholeskyPrecision, PenaltySum, ScaledIdentity
 from .problem import PenalizedBlock, Predictor, block_matrix
 from .result import RemlFit
-from .structures import Iid, MultiPenalty, Unstructured
 
-__all__ = ["ENGINE_STRUCTURES", "engine_block", "reml"]
+__all__ = ["ENGINE_PENALTIES", "engine_block", "reml"]
 
 METHODS = ("REML", "ML")
 
-#: Design block structure kind -> the engine's penalty structure for that block.
-ENGINE_STRUCTURES = {
-    "iid": lambda b: Iid(b.size),
-    "multipenalty": lambda b: MultiPenalty(list(b.structure.penalties),
-                                           labels=list(b.smoothing_labels)),
-    "unstructured": lambda b: Unstructured(len(b.labels), len(b.structure.coefs)),
+#: Design block structure kind -> the engine's penalty for that block.
+ENGINE_PENALTIES = {
+    "iid": lambda b: ScaledIdentity(b.size),
+    "multipenalty": lambda b: PenaltySum(list(b.structure.penalties),
+                                         labels=list(b.smoothing_labels)),
+    "unstructured": lambda b: CholeskyPrecision(len(b.labels), len(b.structure.coefs)),
 }
 
 
@@ -90,9 +90,9 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
 
 def engine_block(b: Block, n: int, fixed: np.ndarray | None) -> PenalizedBlock:
     """The engine's view of a Design block: its model matrix (CSR for an indicator block) and
-    penalty structure, with lme4's names for random effects."""
+    penalty, with lme4's names for random effects."""
     kind = b.structure.kind
-    if kind not in ENGINE_STRUCTURES:
+    if kind not in ENGINE_PENALTIES:
         raise ValueError(f"REML has no penalty for {kind} blocks ({b.term}); fit this model "
                          "with bayeszoo.sample")
     names: dict[str, Any] = {}
@@ -102,7 +102,7 @@ def engine_block(b: Block, n: int, fixed: np.ndarray | None) -> PenalizedBlock:
                                             for c in coefs],
                  "levels": list(b.labels)}
     matrix = block_matrix(b.Z, b.index, b.weights, n) if b.is_indicator else b.matrix
-    return PenalizedBlock(b.term, matrix, ENGINE_STRUCTURES[kind](b), fixed=fixed,
+    return PenalizedBlock(b.term, matrix, ENGINE_PENALTIES[kind](b), fixed=fixed,
                           reml_offset=b.reml_offset, **names)
 
 

@@ -4,7 +4,7 @@ likelihood, and the result every caller reads.
 ``fit_model(predictors, likelihood, method)`` picks the exact Gaussian path
 (:mod:`.gaussian`) when the likelihood says it is quadratic (Gaussian, identity link, estimated
 scale) and the Laplace path (:mod:`.laplace`) otherwise. Blocks whose ``fixed`` parameters are
-given keep them; every other structure parameter and every family parameter (``log theta``,
+given keep them; every other penalty parameter and every family parameter (``log theta``,
 ``log phi``) is estimated.
 """
 
@@ -29,7 +29,7 @@ class EngineResult:
 
     * ``beta``; ``eta`` (``n × K``, offsets included); ``fitted`` (``n × K`` on the response
       scale: ``mu``; for ``gaulss`` ``mu`` and ``sd``);
-    * ``psi`` every structure parameter, ``params`` the family's (``param_names``);
+    * ``psi`` every penalty parameter, ``params`` the family's (``param_names``);
     * ``score``: mgcv's ``gcv.ubre`` (REML: the blocks' ``reml_offset`` included);
       ``criterion``: lme4's (``2·score`` without offsets: REML criterion or ML deviance);
     * ``scale``: mgcv's ``sig2`` (Fletcher-corrected Pearson for estimated scales, 1 when
@@ -70,7 +70,7 @@ class EngineResult:
 
     def smoothing_parameters(self, j: int) -> np.ndarray:
         b = self.layout.blocks[j]
-        return b.structure.smoothing_parameters(self.psi[self.layout.param_slices[j]])
+        return b.penalty.smoothing_parameters(self.psi[self.layout.param_slices[j]])
 
     def block_params(self, j: int) -> np.ndarray:
         return self.psi[self.layout.param_slices[j]]
@@ -78,15 +78,15 @@ class EngineResult:
 
 def start_parameters(layout: Layout, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray,
                                                                    np.ndarray, np.ndarray]:
-    """Starting structure parameters, their box and the free ones (blocks not ``fixed``)."""
+    """Starting penalty parameters, their box and the free ones (blocks not ``fixed``)."""
     psi0: list[np.ndarray] = [np.zeros(0)]
     lo: list[np.ndarray] = [np.zeros(0)]
     hi: list[np.ndarray] = [np.zeros(0)]
     free: list[int] = []
     for j, b in enumerate(layout.blocks):
         gram_diag = column_squares(b.matrix, weights)
-        start = b.structure.start(gram_diag) if b.fixed is None else np.asarray(b.fixed, float)
-        lower, upper = b.structure.bounds(start)
+        start = b.penalty.start(gram_diag) if b.fixed is None else np.asarray(b.fixed, float)
+        lower, upper = b.penalty.bounds(start)
         psi0.append(start)
         lo.append(lower)
         hi.append(upper)
@@ -132,7 +132,7 @@ def blas_context(n: int, P: int):
 
 
 def fit_model(predictors: list[Predictor], likelihood, method: str = "REML") -> EngineResult:
-    """Estimate the structure (and family) parameters of ``predictors`` by REML or ML."""
+    """Estimate the penalty (and family) parameters of ``predictors`` by REML or ML."""
     layout = Layout(predictors)
     with blas_context(layout.n, layout.P):
         if getattr(likelihood, "quadratic", False):
@@ -144,7 +144,7 @@ def _labels(layout: Layout, free: np.ndarray) -> list[tuple[int | None, str]]:
     out = []
     for i in free:
         j = next(j for j, ps in enumerate(layout.param_slices) if ps.start <= i < ps.stop)
-        out.append((j, layout.blocks[j].structure.param_labels[i - layout.param_slices[j].start]))
+        out.append((j, layout.blocks[j].penalty.param_labels[i - layout.param_slices[j].start]))
     return out
 
 
@@ -158,7 +158,7 @@ def _fit_gaussian(layout: Layout, lik, method: str) -> EngineResult:
     st, info = engine.fit(psi0, free, lo, hi)
     Ainv = st.inverse()
     edf = st.penalty.edf(Ainv)
-    eta = (lik.y - st.resid)[:, None]
+    eta = layout.eta(st.beta)
     scale = lik.scale_estimate(eta, float(np.sum(edf)))
     hessian = engine.full_hessian(st, free)
     return EngineResult(

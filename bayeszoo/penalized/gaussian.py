@@ -27,8 +27,8 @@ import numpy as np
 from scipy.linalg import lapack
 
 from .newton import NewtonInfo, minimize
-from .penalty import Penalty
 from .problem import Layout, cross
+from .total_penalty import TotalPenalty
 
 __all__ = ["GaussianEngine", "GaussianState", "NotPositiveDefinite", "factor", "inverse"]
 
@@ -72,10 +72,10 @@ def inverse(R: np.ndarray, d: np.ndarray, m: int | None = None) -> np.ndarray:
 
 @dataclass
 class GaussianState:
-    """Everything known at one value of the structure parameters."""
+    """Everything known at one value of the penalty parameters."""
 
     psi: np.ndarray
-    penalty: Penalty
+    penalty: TotalPenalty
     R: np.ndarray
     d: np.ndarray
     beta: np.ndarray
@@ -109,7 +109,6 @@ class GaussianEngine:
         self.y = np.asarray(y, dtype=float)
         self.y_work = self.y - layout.offsets()[:, 0]
         mats = layout.matrices(0)
-        self.mats = mats
         P = layout.P
         unit = bool(np.all(w == 1.0))
         self.G = np.empty((P, P))
@@ -125,23 +124,16 @@ class GaussianEngine:
         self.half_log_w = 0.5 * float(np.sum(np.log(w[keep])))
         self.nr = self.n_obs if self.ml else self.n_obs - layout.Mp
 
-    def fitted(self, beta: np.ndarray) -> np.ndarray:
-        """``C beta`` plus the offset."""
-        out = self.y - self.y_work
-        for sl, M in self.mats:
-            out = out + M @ beta[sl]
-        return out
-
     # -- one evaluation ---------------------------------------------------------------------
     def state(self, psi: np.ndarray) -> GaussianState:
         layout = self.layout
-        pen = Penalty(layout, psi)
+        pen = TotalPenalty(layout, psi)
         A = self.G.copy()
         pen.add_to(A)
         R, d = factor(A)
         beta, info = lapack.dpotrs(R, d * self.c, lower=0)
         beta = d * beta
-        resid = self.y - self.fitted(beta)
+        resid = self.y - layout.eta(beta)[:, 0]
         Dp = float((self.w * resid) @ resid) + pen.quadratic(beta)
         m = layout.Q if self.ml else layout.P
         logdet = 2.0 * float(np.log(R.diagonal()[:m]).sum() - np.log(d[:m]).sum())

@@ -37,8 +37,8 @@ from scipy.linalg import lapack
 
 from .gaussian import NotPositiveDefinite, factor, inverse
 from .newton import NewtonInfo, minimize
-from .penalty import Penalty
 from .problem import Layout
+from .total_penalty import TotalPenalty
 
 __all__ = ["LaplaceEngine", "LaplaceState"]
 
@@ -50,7 +50,7 @@ FD_STEP = 1e-4
 class LaplaceState:
     psi: np.ndarray
     params: np.ndarray
-    penalty: Penalty
+    penalty: TotalPenalty
     beta: np.ndarray
     eta: np.ndarray
     R: np.ndarray
@@ -87,12 +87,6 @@ class LaplaceEngine:
         self.offsets = layout.offsets()
 
     # -- dense linear algebra on the model matrices ---------------------------------------------
-    def eta_of(self, beta: np.ndarray) -> np.ndarray:
-        out = self.offsets.copy()
-        for k, (c, idx) in enumerate(zip(self.C_own, self.cols, strict=True)):
-            out[:, k] += c @ beta[idx]
-        return out
-
     def rmatvec(self, v: np.ndarray) -> np.ndarray:
         out = np.zeros(self.layout.P)
         for k, (c, idx) in enumerate(zip(self.C_own, self.cols, strict=True)):
@@ -112,7 +106,7 @@ class LaplaceEngine:
         return H
 
     # -- inner problem ------------------------------------------------------------------------
-    def initial_beta(self, pen: Penalty) -> np.ndarray:
+    def initial_beta(self, pen: TotalPenalty) -> np.ndarray:
         z, w = self.lik.start()
         z = z - self.offsets
         K = z.shape[1]
@@ -124,15 +118,15 @@ class LaplaceEngine:
         A[np.diag_indices_from(A)] += 1e-10 * np.max(np.abs(np.diag(A)))
         return np.linalg.solve(A, self.rmatvec(w * z))
 
-    def objective(self, beta: np.ndarray, pen: Penalty, params: np.ndarray) -> float:
-        eta = self.eta_of(beta)
+    def objective(self, beta: np.ndarray, pen: TotalPenalty, params: np.ndarray) -> float:
+        eta = self.layout.eta(beta)
         if not self.lik.valid_eta(eta):
             return math.inf
         value = 0.5 * float(np.sum(self.lik.deviance(eta, params))) + 0.5 * pen.quadratic(beta)
         return value if np.isfinite(value) else math.inf
 
     def newton_step(self, beta, pen, params):
-        eta = self.eta_of(beta)
+        eta = self.layout.eta(beta)
         f1, f2, _ = self.lik.eta_derivatives(eta, params, order=2)
         g = self.rmatvec(f1) + pen.times(beta)
         H = self.gram(f2)
@@ -146,7 +140,7 @@ class LaplaceEngine:
             step = -vec @ ((vec.T @ g) / ev)
         return g, step
 
-    def pirls(self, pen: Penalty, params: np.ndarray, beta: np.ndarray) -> np.ndarray | None:
+    def pirls(self, pen: TotalPenalty, params: np.ndarray, beta: np.ndarray) -> np.ndarray | None:
         """Penalized Newton iteration until the Newton step is negligible (relative to the
         coefficients), so that the implicit derivatives of the outer criterion are exact to
         rounding; ``None`` when it cannot proceed."""
@@ -163,7 +157,7 @@ class LaplaceEngine:
                 F = self.objective(beta, pen, params)
             if decrement < 1e-8 * (1.0 + abs(F)):  # quadratic region: the full step
                 beta = beta + step
-                if not self.lik.valid_eta(self.eta_of(beta)):
+                if not self.lik.valid_eta(self.layout.eta(beta)):
                     return None
                 F = None  # evaluated again only if a line search is needed
                 continue
@@ -189,7 +183,7 @@ class LaplaceEngine:
 
     def state(self, z: np.ndarray, beta_start: np.ndarray | None = None) -> LaplaceState | None:
         psi, params = self.split(np.asarray(z, dtype=float))
-        pen = Penalty(self.layout, psi)
+        pen = TotalPenalty(self.layout, psi)
         starts = [b for b in (beta_start, self.anchor) if b is not None]
         beta = None
         for b0 in [*starts, None]:
@@ -199,7 +193,7 @@ class LaplaceEngine:
                 break
         if beta is None:
             return None
-        eta = self.eta_of(beta)
+        eta = self.layout.eta(beta)
         _, f2, _ = self.lik.eta_derivatives(eta, params, order=2)
         H = self.gram(f2)
         pen.add_to(H)
@@ -248,7 +242,7 @@ class LaplaceEngine:
         phi = self.scale(st.params)
 
         def trace_dH(direction_beta, extra=None):
-            deta = self.eta_of(direction_beta) - self.offsets
+            deta = self.layout.eta(direction_beta) - self.offsets
             v = np.einsum("iabc,ic->iab", f3, deta)
             if extra is not None:
                 v = v + extra

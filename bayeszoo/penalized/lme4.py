@@ -7,7 +7,9 @@ both are the profiled restricted (full) likelihood of the same mixed model, and 
 (``reml_scale``: ``Dp/(n - p)`` for REML, ``Dp/n`` for ML), as lme4's ``sigma``.
 
 Blocks are read through their ``group``, ``coefs`` and ``levels`` (see
-:class:`~.problem.PenalizedBlock`); a block without them is named by its label.
+:class:`~.problem.PenalizedBlock`); a block without them is named by its label. Each block's
+penalty gives its covariance, ``theta`` and default coefficient names, or ``None`` when it has
+no lme4 variance components (:class:`~.penalties.Penalty`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from .engine import EngineResult
-from .structures import Iid, Unstructured
 
 __all__ = ["fixef", "lme4_theta", "ranef", "varcorr"]
 
@@ -37,15 +38,11 @@ def _group_names(result: EngineResult) -> list[str]:
 
 def _block_covariance(result: EngineResult, j: int) -> tuple[np.ndarray, list[str]]:
     b = result.layout.blocks[j]
-    st = b.structure
-    psi = result.block_params(j)
-    if isinstance(st, Unstructured):
-        return st.covariance(psi, result.reml_scale), b.coefs or st.coef_labels
-    if isinstance(st, Iid):
-        return (np.array([[result.reml_scale / math.exp(psi[0])]]),
-                b.coefs or ["(Intercept)"])
-    raise ValueError(f"block {b.label!r} has no lme4 variance components (a smooth or "
-                     "multi-penalty block); use vcomp()")
+    Sigma = b.penalty.lme4_covariance(result.block_params(j), result.reml_scale)
+    if Sigma is None:
+        raise ValueError(f"block {b.label!r} has no lme4 variance components (a smooth or "
+                         "multi-penalty block); use vcomp()")
+    return Sigma, list(b.coefs or b.penalty.coef_labels)
 
 
 def varcorr(result: EngineResult, blocks: list[int] | None = None) -> pd.DataFrame:
@@ -74,10 +71,9 @@ def ranef(result: EngineResult) -> dict[str, pd.DataFrame]:
     and one column per varying coefficient (blocks of the same factor side by side)."""
     out: dict[str, pd.DataFrame] = {}
     for j, b in enumerate(result.layout.blocks):
-        if not isinstance(b.structure, Iid | Unstructured):
+        if b.penalty.coef_labels is None:
             continue
-        coefs = b.coefs or (b.structure.coef_labels if isinstance(b.structure, Unstructured)
-                            else ["(Intercept)"])
+        coefs = list(b.coefs or b.penalty.coef_labels)
         values = result.beta[result.layout.block_slices[j]].reshape(-1, len(coefs))
         levels = b.levels or [str(i + 1) for i in range(values.shape[0])]
         frame = pd.DataFrame(values, index=pd.Index(levels, name=b.group), columns=coefs)
@@ -98,11 +94,8 @@ def lme4_theta(result: EngineResult) -> np.ndarray:
     triangle); ``1/sqrt(sp)`` for a scalar block."""
     parts = []
     for j, b in enumerate(result.layout.blocks):
-        psi = result.block_params(j)
-        if isinstance(b.structure, Unstructured):
-            parts.append(b.structure.lme4_theta(psi))
-        elif isinstance(b.structure, Iid):
-            parts.append(np.array([math.exp(-0.5 * psi[0])]))
-        else:
+        theta = b.penalty.lme4_theta(result.block_params(j))
+        if theta is None:
             raise ValueError(f"block {b.label!r} has no lme4 theta")
+        parts.append(theta)
     return np.concatenate(parts) if parts else np.zeros(0)

@@ -1,4 +1,4 @@
-"""Outer optimization: projected Newton on the structure parameters (log smoothing parameters and
+"""Outer optimization: projected Newton on the penalty parameters (log smoothing parameters and
 friends) with step halving, as mgcv's ``newton`` (``R/gam.fit3.r``) does it in spirit.
 
 A parameter at a bound of its box that wants to leave it is frozen, and so is one on a flat tail

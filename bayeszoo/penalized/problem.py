@@ -2,9 +2,9 @@
 
 A model has one or more linear predictors (mgcv's ``gaulss`` has two)::
 
-    eta_k = X_k·beta_k + Σ_j Z_kj·b_kj + offset_k,   b_kj penalized by its structure S_kj(psi)
+    eta_k = X_k·beta_k + Σ_j Z_kj·b_kj + offset_k,   b_kj penalized by S_kj(psi)
 
-:class:`PenalizedBlock` is one ``Z`` with its :mod:`structure <.structures>`;
+:class:`PenalizedBlock` is one ``Z`` with its :mod:`penalty <.penalties>`;
 :class:`Predictor` one linear predictor. :class:`Layout` fixes the coefficient order the engine
 works in: every penalized block of every predictor first (in order), then every predictor's
 fixed columns, so that the leading block of a Cholesky factor of the penalized Hessian is the
@@ -24,7 +24,7 @@ import scipy.sparse as sps
 
 from bayeszoo.design import BlockArrays, DesignArrays, linear_predictor
 
-from .structures import Structure
+from .penalties import Penalty
 
 __all__ = ["Layout", "PenalizedBlock", "Predictor", "block_matrix", "column_squares", "cross",
            "scale_rows"]
@@ -32,10 +32,10 @@ __all__ = ["Layout", "PenalizedBlock", "Predictor", "block_matrix", "column_squa
 
 @dataclass
 class PenalizedBlock:
-    """One penalized block: model matrix ``matrix`` (``n × size``), penalty ``structure``.
+    """One penalized block: model matrix ``matrix`` (``n × size``) and its ``penalty``.
 
     ``label`` names the block's term (``"s(times)"``, ``"(Days | Subject)"``); ``fixed`` holds
-    the structure's parameters when they are given rather than estimated; ``reml_offset`` is
+    the penalty's parameters when they are given rather than estimated; ``reml_offset`` is
     the constant mgcv's REML score adds for this block (``smooth2random``'s ``-log|det C_f|``).
     Random-effect blocks may name their grouping factor (``group``), the varying coefficients
     of each level (``coefs``, e.g. ``["(Intercept)", "Days"]``) and the levels (``levels``), for
@@ -44,7 +44,7 @@ class PenalizedBlock:
 
     label: str
     matrix: np.ndarray | sps.csr_matrix
-    structure: Structure
+    penalty: Penalty
     fixed: np.ndarray | None = None
     reml_offset: float = 0.0
     group: str | None = None
@@ -146,9 +146,9 @@ class Layout:
                 if b.matrix.shape[0] != n:
                     raise ValueError(f"block {b.label!r} has {b.matrix.shape[0]} rows, the data "
                                      f"{n}")
-                if b.structure.size != b.size:
-                    raise ValueError(f"block {b.label!r} has {b.size} columns but its penalty "
-                                     f"structure {b.structure.size}")
+                if b.penalty.size != b.size:
+                    raise ValueError(f"block {b.label!r} has {b.size} columns but its "
+                                     f"penalty {b.penalty.size}")
                 self.blocks.append(b)
                 self.block_predictor.append(k)
         sizes = [b.size for b in self.blocks]
@@ -164,7 +164,7 @@ class Layout:
             pos += p
         self.P = pos
         self.Mp = self.P - self.Q + sum(lp.n_aliased for lp in predictors)
-        counts = np.cumsum([0, *[b.structure.n_params for b in self.blocks]])
+        counts = np.cumsum([0, *[b.penalty.n_params for b in self.blocks]])
         self.param_slices = [slice(int(counts[j]), int(counts[j + 1]))
                              for j in range(len(self.blocks))]
         self.n_params = int(counts[-1])

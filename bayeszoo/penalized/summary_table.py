@@ -26,8 +26,8 @@ import pandas as pd
 from scipy import stats
 
 from .api import term_label
-from .penalty import Penalty
 from .smooth_tests import re_test, test_stat
+from .total_penalty import TotalPenalty
 
 __all__ = ["SmoothRow", "lme4_blocks", "mgcv_basis", "p_table", "r_squared", "random_effects_table",
            "residual_df", "s_table", "smooth_rows"]
@@ -134,8 +134,8 @@ def _cross_products(fit) -> tuple[np.ndarray, np.ndarray]:
     """``(H, S)`` in the Design's coefficient order: ``X'WX`` and the total penalty."""
     r = fit.engine
     order = r.layout.design_order()
-    S = np.zeros(r.cov.shape)  # C order: the structures add to its flat view
-    Penalty(r.layout, r.psi).add_to(S)
+    S = np.zeros(r.cov.shape)  # C order: the penalties add to its flat view
+    TotalPenalty(r.layout, r.psi).add_to(S)
     H = np.linalg.inv(r.cov) - S
     ix = np.ix_(order, order)
     return (H[ix] + H[ix].T) / 2, S[ix]

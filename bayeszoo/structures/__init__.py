@@ -18,24 +18,31 @@ standard-normal draws into coefficients. The Bayesian backends sample ``z`` and 
   kernel matrix's Cholesky factor per draw; on new points it also draws the conditional
   (``predictive_coefficients``, which a structure may offer when its coefficients on a
   prediction design are not those of the fit).
+* :class:`~bayeszoo.structures.network.Network`: a neural network of the block's inputs, whose
+  contribution to the linear predictor is the network's output rather than ``Z·r``.
 
-A new structure (several penalties on one block, an unstructured covariance, a spectral
-density) is a new module here with the same three members: ``kind``, ``z_shape(block)`` (the
-shape of the standard-normal draws) and ``coefficients(scales, z, ops)`` (the block's scale
-parameters, in the order of ``Block.names.scales``, and ``z`` to coefficients, with leading
-batch dimensions broadcasting; ``ops`` the array backend's :mod:`bayeszoo.families.ops`); the
-formula layer names the scale parameters (:class:`bayeszoo.design.ScaleParam`). A structure that
-can also be sampled centered (``parameterization="centered"``) says so with ``can_center`` and
-has ``centered_scale(scales, ops)`` (the standard deviations of the centered draws ``u``) and
-``from_centered(u)`` (the coefficients); the others are refused before anything compiles.
+Every structure subclasses :class:`~bayeszoo.structures.base.Structure`, which says what a
+structure must give (``kind``, ``z_shape(block)``, ``coefficients(scales, z, ops)``) and holds
+the defaults of what it may give (centered sampling, predictive coefficients, named
+coefficients per level, a contribution of its own), and is registered in :data:`STRUCTURES`
+by its ``kind``. A new structure (several penalties on one block, an unstructured covariance,
+a spectral density) is a new module here with a subclass of it and one more entry there; the
+formula layer names its scale parameters (:class:`bayeszoo.design.ScaleParam`).
 """
 
 from __future__ import annotations
 
+from .base import Structure
 from .exact_gp import ExactGp
 from .iid import IID, Iid
 from .multipenalty import MultiPenalty
+from .network import Network
 from .spectral import HilbertSpaceGp
 from .unstructured import Unstructured
 
-__all__ = ["IID", "ExactGp", "HilbertSpaceGp", "Iid", "MultiPenalty", "Unstructured"]
+__all__ = ["IID", "STRUCTURES", "ExactGp", "HilbertSpaceGp", "Iid", "MultiPenalty", "Network",
+           "Structure", "Unstructured"]
+
+#: Every block structure by its ``kind``.
+STRUCTURES: dict[str, type[Structure]] = {cls.kind: cls for cls in (
+    Iid, MultiPenalty, Unstructured, HilbertSpaceGp, ExactGp, Network)}

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .base import Structure
+
 NUGGET = 1e-12
 RELATIVE_NUGGET = 1e-9
 #: Posterior draws per batch of conditional draws (bounds memory at ``O(chunk · m²)``).
@@ -36,7 +38,7 @@ def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class ExactGp:
+class ExactGp(Structure):
     """``points``: the fitted distinct covariate points (scaled as the term scales them),
     ``m × D``; ``new_points``: further points of a prediction design (``0 × D`` when fitting);
     ``iso``: one length-scale (scales ``[sdgp, lscale]``) or one per axis."""
@@ -45,6 +47,8 @@ class ExactGp:
     new_points: np.ndarray = field(repr=False)
     iso: bool = True
     kind: str = "exact_gp"
+    #: on a prediction design the function at new points is drawn from its conditional normal
+    draws_predictive_coefficients = True
 
     def z_shape(self, block) -> tuple[int, ...]:
         return (int(self.points.shape[0]),)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .base import Structure
+
 
 @dataclass(frozen=True)
-class Iid:
+class Iid(Structure):
     """One standard deviation shared by every coefficient of the block."""
 
     kind: str = "iid"

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .base import Structure
+
 
 def joint_diagonalization(S1: np.ndarray, S2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(W, a)`` with ``Wᵀ S_1 W = diag(a)`` and ``Wᵀ S_2 W = diag(1 - a)``, ``0 ≤ a ≤ 1``.
@@ -59,7 +61,7 @@ def cholesky_coefficients(penalties, scales, z, ops):
 
 
 @dataclass(frozen=True, eq=False)
-class MultiPenalty:
+class MultiPenalty(Structure):
     """The block's penalty matrices ``S_k`` (``q × q`` each, symmetric, their sum positive
     definite) in the order of the block's scales (``sds_<label>_1``, ``sds_<label>_2``, ...).
 

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from .base import Structure
+
 #: The activations a network block may use (a subset of :data:`bayeszoo.nn.ACTIVATIONS`).
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "softplus")
 
@@ -58,7 +60,7 @@ def activate(name: str, x, ops):
 
 
 @dataclass(frozen=True)
-class Network:
+class Network(Structure):
     """A multilayer perceptron with ``in_features`` inputs, hidden layers of sizes ``hidden``
     with ``activation``, and one linear output without bias. ``prior_sd``: the prior standard
     deviation of each weight group of :meth:`groups` (``None`` until the model spec sets it)."""
@@ -68,6 +70,8 @@ class Network:
     activation: str = "tanh"
     prior_sd: tuple[float, ...] | None = None
     kind: str = "network"
+    #: the block contributes the network's output, not ``Z·r``
+    computes_contribution = True
 
     def groups(self) -> list[tuple[str, tuple[int, ...]]]:
         """The weight groups in storage order with their shapes: ``w1`` (inputs × first hidden
@@ -138,30 +142,10 @@ def from_info(info: dict[str, Any]) -> Network:
                    hidden=tuple(int(h) for h in info["hidden"]), activation=info["activation"])
 
 
-def as_mlp(network: Network, weights, intercept: float = 0.0):
-    """One draw of a network block's flat ``weights`` as a :class:`bayeszoo.nn.MLP` (a Flax NNX
-    module with one linear output whose bias is ``intercept``): the module the point-trained
-    nets of :mod:`bayeszoo.nn` are, taking the block's standardized inputs (its matrix)."""
-    import jax.numpy as jnp
-
-    from bayeszoo.nn import MLP
-
-    w = network.unflatten(np.asarray(weights, dtype=float))
-    mlp = MLP(network.in_features, network.hidden, out_features=1,
-              activation=network.activation, output="linear", rngs=0)
-    for k, layer in enumerate(mlp.layers):
-        layer.kernel.value = jnp.asarray(w[f"w{k + 1}"], dtype=layer.kernel.value.dtype)
-        layer.bias.value = jnp.asarray(w[f"b{k + 1}"], dtype=layer.bias.value.dtype)
-    head = w[f"w{len(network.hidden) + 1}"][:, None]
-    mlp.head.kernel.value = jnp.asarray(head, dtype=mlp.head.kernel.value.dtype)
-    mlp.head.bias.value = jnp.full(1, intercept, dtype=mlp.head.bias.value.dtype)
-    return mlp
-
-
 def computes_contribution(structure) -> bool:
     """Whether a block of ``structure`` contributes a function of its matrix (a network)
     rather than ``Z·r``."""
-    return isinstance(structure, Network)
+    return structure.computes_contribution
 
 
 def block_contribution(structure, coefficients, ops) -> Any | Callable:

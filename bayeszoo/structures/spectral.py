@@ -25,9 +25,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .base import Structure
+
 
 @dataclass(frozen=True)
-class HilbertSpaceGp:
+class HilbertSpaceGp(Structure):
     """``slambda``: the square roots of the eigenvalues, ``k^D × D`` (brms's ``slambda``);
     ``iso``: one length-scale for every axis (scales ``[sdgp, lscale]``) or one per axis
     (scales ``[sdgp, lscale_1, …, lscale_D]``)."""

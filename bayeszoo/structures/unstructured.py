@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .base import Structure
+
 
 @dataclass(frozen=True)
-class Unstructured:
+class Unstructured(Structure):
     """``coefs``: the varying coefficients of each level (brms's names: ``Intercept``,
     ``Days``), in the order of the block's weight columns."""
 
@@ -27,6 +29,10 @@ class Unstructured:
 
     def z_shape(self, block) -> tuple[int, ...]:
         return (len(block.labels), len(self.coefs))
+
+    def level_coefficients(self, block) -> tuple[str, ...]:
+        """The varying coefficients of each level: :attr:`coefs`."""
+        return self.coefs
 
     def coefficients(self, scales, z, ops):
         """``z·(diag(sd)·L)ᵀ``: ``scales`` are the ``k`` standard deviations (in the order of

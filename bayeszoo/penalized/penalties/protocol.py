@@ -1,14 +1,15 @@
-"""The protocol every penalty structure implements (see the package docstring)."""
+"""The protocol every block penalty implements (see the package docstring)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 
 @runtime_checkable
-class Structure(Protocol):
+class Penalty(Protocol):
     """Penalty ``S(psi)`` of one block of ``size`` coefficients with ``n_params`` parameters.
 
     * ``param_labels``: one label per parameter (``"log_sp"``, ``"log_sp_2"``, ``"L[2,1]"``);
@@ -24,13 +25,19 @@ class Structure(Protocol):
       of an inverse), without forming the products;
     * ``log_det(psi)``: ``(log|S|, gradient, Hessian)`` w.r.t. ``psi`` (``S`` is positive
       definite for every ``psi``: unpenalized directions belong in the fixed effects);
-    * ``smoothing_parameters(psi)``: mgcv's ``sp`` for structures that have them (``Iid``,
-      ``MultiPenalty``), else an empty array.
+    * ``smoothing_parameters(psi)``: mgcv's ``sp`` for penalties that have them
+      (:class:`ScaledIdentity`, :class:`PenaltySum`), else an empty array;
+    * lme4's view of a random-effect term (:mod:`..lme4`), ``None`` for a penalty without
+      variance components (a tensor product's): ``coef_labels`` (default names of each level's
+      coefficients), ``lme4_covariance(psi, scale)`` (``VarCorr``'s covariance of one level's
+      coefficients, ``scale`` the residual variance) and ``lme4_theta(psi)`` (lme4's relative
+      Cholesky factor, column-major lower triangle).
     """
 
     size: int
     n_params: int
     param_labels: list[str]
+    coef_labels: Sequence[str] | None
 
     def start(self, gram_diag: np.ndarray) -> np.ndarray: ...
 
@@ -51,3 +58,7 @@ class Structure(Protocol):
     def log_det(self, psi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]: ...
 
     def smoothing_parameters(self, psi: np.ndarray) -> np.ndarray: ...
+
+    def lme4_covariance(self, psi: np.ndarray, scale: float) -> np.ndarray | None: ...
+
+    def lme4_theta(self, psi: np.ndarray) -> np.ndarray | None: ...

@@ -8,7 +8,7 @@ triangular; the parameters are ``L``'s entries in lme4's column-major lower-tria
 (``L[1,1], L[2,1], ..., L[c,1], L[2,2], ...``) with each diagonal entry on the log scale, so
 ``log|S| = 2G·Σ_i psi_ii`` is linear and every ``psi`` gives a positive definite ``Ω``.
 lme4's ``theta`` is the lower Cholesky factor of ``Ω⁻¹ = Σ/phi`` in the same order
-(:meth:`Unstructured.lme4_theta`).
+(:meth:`CholeskyPrecision.lme4_theta`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 from scipy import linalg
 
 
-class Unstructured:
+class CholeskyPrecision:
     """``G`` levels × ``c`` coefficients, level-major; ``labels`` name the ``c`` coefficients."""
 
     def __init__(self, n_levels: int, n_coef: int, labels: list[str] | None = None) -> None:
@@ -26,7 +26,7 @@ class Unstructured:
         self.n_levels = int(n_levels)
         self.c = int(n_coef)
         self.size = self.n_levels * self.c
-        self.coef_labels = labels or [f"coef{i + 1}" for i in range(self.c)]
+        self.coef_labels = tuple(labels or [f"coef{i + 1}" for i in range(self.c)])
         self.index = [(i, j) for j in range(self.c) for i in range(j, self.c)]  # column-major
         self.n_params = len(self.index)
         self.param_labels = [f"log L[{i + 1},{j + 1}]" if i == j else f"L[{i + 1},{j + 1}]"
@@ -52,8 +52,9 @@ class Unstructured:
             out.append(E)
         return out
 
-    def covariance(self, psi: np.ndarray, scale: float) -> np.ndarray:
-        """``Σ = scale · Ω⁻¹``: the covariance of one level's coefficients."""
+    def lme4_covariance(self, psi: np.ndarray, scale: float) -> np.ndarray:
+        """``Σ = scale · Ω⁻¹``: the covariance of one level's coefficients (lme4's
+        ``VarCorr``)."""
         return scale * linalg.inv(self.precision(psi))
 
     def lme4_theta(self, psi: np.ndarray) -> np.ndarray:

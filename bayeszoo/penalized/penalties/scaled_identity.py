@@ -1,7 +1,8 @@
 """``S = exp(rho)·I_q``: one smoothing parameter on a block of iid coefficients.
 
 mgcv's ``sp`` of an ``s(g, bs = "re")`` term or of ``smooth2random``'s penalized part
-(``b ~ N(0, phi/sp · I)``); lme4's ``1/theta²`` for a scalar random-effect term.
+(``b ~ N(0, phi/sp · I)``); lme4's ``1/theta²`` for a scalar random-effect term, whose
+variance component is ``phi/sp`` (``VarCorr``) and relative factor ``theta = 1/sqrt(sp)``.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import math
 import numpy as np
 
 
-class Iid:
+class ScaledIdentity:
     """Identity penalty of ``size`` coefficients, parameter ``rho = log sp``."""
 
     n_params = 1
+    #: lme4's name of a scalar term's one coefficient per level
+    coef_labels = ("(Intercept)",)
 
     def __init__(self, size: int) -> None:
         self.size = int(size)
@@ -50,3 +53,11 @@ class Iid:
 
     def smoothing_parameters(self, psi: np.ndarray) -> np.ndarray:
         return np.exp(np.asarray(psi, dtype=float))
+
+    def lme4_covariance(self, psi: np.ndarray, scale: float) -> np.ndarray:
+        """lme4's variance component ``scale / sp`` as a ``1 × 1`` covariance."""
+        return np.array([[scale / math.exp(psi[0])]])
+
+    def lme4_theta(self, psi: np.ndarray) -> np.ndarray:
+        """lme4's ``theta = 1/sqrt(sp)``."""
+        return np.array([math.exp(-0.5 * psi[0])])

@@ -1,7 +1,7 @@
 """The total penalty ``S(psi) = blockdiag_j S_j(psi_j)`` of a :class:`~.problem.Layout` and the
 traces and quadratic forms the REML gradient and Hessian are made of.
 
-``psi`` is the flat vector of every block's structure parameters (``Layout.param_slices``).
+``psi`` is the flat vector of every block's penalty parameters (``Layout.param_slices``).
 ``Ainv`` is an inverse ``A⁻¹`` (``P × P``, symmetric); only its blocks on the penalized
 coefficients are read. With ``S_k = dS/dpsi_k`` and ``S_kl`` the second derivatives:
 
@@ -9,7 +9,7 @@ coefficients are read. With ``S_k = dS/dpsi_k`` and ``S_kl`` the second derivati
 * ``trace_pairs(Ainv)``: ``tr(A⁻¹ S_kl) - tr(A⁻¹ S_k A⁻¹ S_l)`` (the Hessian of ``log|A|``);
 * ``quadratic(beta)``, ``quadratic_derivs(beta)``: ``beta'S beta``, ``beta'S_k beta`` and
   ``beta'S_kl beta``; ``gradient_vectors(beta)``: ``S_k beta`` (``P``-vectors);
-* ``log_det()``: ``log|S|`` (every structure is positive definite on its block) with its
+* ``log_det()``: ``log|S|`` (every block's penalty is positive definite on its block) with its
   gradient and Hessian.
 
 (Wood 2011, JRSSB 73:3-36, section 3 and appendix A: the same quantities for ``S = Σ sp_k S_k``.)
@@ -21,10 +21,10 @@ import numpy as np
 
 from .problem import Layout
 
-__all__ = ["Penalty"]
+__all__ = ["TotalPenalty"]
 
 
-class Penalty:
+class TotalPenalty:
     """The penalty of ``layout`` at parameters ``psi``."""
 
     def __init__(self, layout: Layout, psi: np.ndarray) -> None:
@@ -40,7 +40,7 @@ class Penalty:
 
     def add_to(self, A: np.ndarray) -> None:
         for j, b in enumerate(self.blocks):
-            b.structure.add_penalty(A, self.slices[j], self.block_psi(j))
+            b.penalty.add_penalty(A, self.slices[j], self.block_psi(j))
 
     def diagonal(self) -> np.ndarray:
         """The diagonal of ``S`` (zeros on the fixed columns)."""
@@ -48,7 +48,7 @@ class Penalty:
         for j, b in enumerate(self.blocks):
             sl = self.slices[j]
             D = np.zeros((b.size, b.size))
-            b.structure.add_penalty(D, slice(0, b.size), self.block_psi(j))
+            b.penalty.add_penalty(D, slice(0, b.size), self.block_psi(j))
             out[sl] = np.diag(D)
         return out
 
@@ -57,7 +57,7 @@ class Penalty:
         out = np.zeros(self.layout.P)
         for j, b in enumerate(self.blocks):
             sl = self.slices[j]
-            out[sl] = b.structure.times(self.block_psi(j), beta[sl])
+            out[sl] = b.penalty.times(self.block_psi(j), beta[sl])
         return out
 
     def quadratic(self, beta: np.ndarray) -> float:
@@ -72,7 +72,7 @@ class Penalty:
         m = self.layout.n_params
         value, grad, hess = 0.0, np.zeros(m), np.zeros((m, m))
         for j, b in enumerate(self.blocks):
-            v, g, h = b.structure.log_det(self.block_psi(j))
+            v, g, h = b.penalty.log_det(self.block_psi(j))
             ps = self.pslices[j]
             value += v
             grad[ps] = g
@@ -84,7 +84,7 @@ class Penalty:
         out = np.zeros((self.layout.n_params, self.layout.P))
         for j, b in enumerate(self.blocks):
             sl, ps = self.slices[j], self.pslices[j]
-            for k, v in enumerate(b.structure.d_times(self.block_psi(j), beta[sl])):
+            for k, v in enumerate(b.penalty.d_times(self.block_psi(j), beta[sl])):
                 out[ps.start + k, sl] = v
         return out
 
@@ -97,7 +97,7 @@ class Penalty:
         for j, b in enumerate(self.blocks):
             sl, ps = self.slices[j], self.pslices[j]
             bj = beta[sl]
-            for (k, l), v in b.structure.d2_times(self.block_psi(j), bj).items():
+            for (k, l), v in b.penalty.d2_times(self.block_psi(j), bj).items():
                 second[ps.start + k, ps.start + l] = second[ps.start + l, ps.start + k] = bj @ v
         return first, second
 
@@ -107,7 +107,7 @@ class Penalty:
         out = np.ones(self.layout.P)
         for j, b in enumerate(self.blocks):
             sl = self.slices[j]
-            out[sl] -= b.structure.times(self.block_psi(j), Ainv[sl, sl]).diagonal()
+            out[sl] -= b.penalty.times(self.block_psi(j), Ainv[sl, sl]).diagonal()
         return out
 
     def traces(self, Ainv: np.ndarray) -> np.ndarray:
@@ -115,7 +115,7 @@ class Penalty:
         out = np.zeros(self.layout.n_params)
         for j, b in enumerate(self.blocks):
             sl, ps = self.slices[j], self.pslices[j]
-            out[ps] = b.structure.trace_d(self.block_psi(j), Ainv[sl, sl])
+            out[ps] = b.penalty.trace_d(self.block_psi(j), Ainv[sl, sl])
         return out
 
     def trace_pairs(self, Ainv: np.ndarray) -> np.ndarray:
@@ -124,15 +124,15 @@ class Penalty:
         out = np.zeros((m, m))
         for a, ba in enumerate(self.blocks):
             pa, sa = self.pslices[a], self.slices[a]
-            for (k, l), t in ba.structure.trace_d2(self.block_psi(a), Ainv[sa, sa]).items():
+            for (k, l), t in ba.penalty.trace_d2(self.block_psi(a), Ainv[sa, sa]).items():
                 out[pa.start + k, pa.start + l] += t
                 if k != l:
                     out[pa.start + l, pa.start + k] += t
             for b in range(a, len(self.blocks)):
                 pb, sb_ = self.pslices[b], self.slices[b]
                 B = Ainv[sa, sb_]  # (A⁻¹)_ab
-                SB = ba.structure.d_times(self.block_psi(a), B)
-                BS = [v.T for v in self.blocks[b].structure.d_times(self.block_psi(b), B.T)]
+                SB = ba.penalty.d_times(self.block_psi(a), B)
+                BS = [v.T for v in self.blocks[b].penalty.d_times(self.block_psi(b), B.T)]
                 for k, sb in enumerate(SB):
                     for l, bs in enumerate(BS):
                         t = float(np.vdot(sb, bs))

@@ -38,7 +38,7 @@ def split_null_space(X: np.ndarray, penalties: list[np.ndarray],
                      tol: float = 1e-9) -> RangeSpaceSplit:
     """Split a basis ``X`` with penalties ``S_k`` (mgcv's ``te``/``ti`` after ``absorb.cons``)
     into the joint null space of ``Σ_k S_k / ||S_k||`` (unpenalized: the fixed effects) and its
-    range space (the :class:`MultiPenalty` block), as ``smooth2random`` does for one penalty.
+    range space (the :class:`PenaltySum` block), as ``smooth2random`` does for one penalty.
     Eigenvalues below ``tol`` times the largest count as zero."""
     mats = [np.asarray(S, dtype=float) for S in penalties]
     total = sum(S / np.linalg.norm(S) for S in mats)
@@ -51,8 +51,12 @@ def split_null_space(X: np.ndarray, penalties: list[np.ndarray],
                            U_fixed=Uf, U_random=Ur)
 
 
-class MultiPenalty:
-    """Penalties ``S_k`` (each ``q × q``, symmetric, positive semi-definite)."""
+class PenaltySum:
+    """Penalties ``S_k`` (each ``q × q``, symmetric, positive semi-definite); a smooth's, with
+    no lme4 variance components (``coef_labels``, :meth:`lme4_covariance` and
+    :meth:`lme4_theta` say so with ``None``)."""
+
+    coef_labels = None
 
     def __init__(self, penalties: list[np.ndarray], labels: list[str] | None = None) -> None:
         mats = [np.asarray(S, dtype=float) for S in penalties]
@@ -121,3 +125,9 @@ class MultiPenalty:
 
     def smoothing_parameters(self, psi: np.ndarray) -> np.ndarray:
         return np.exp(np.asarray(psi, dtype=float))
+
+    def lme4_covariance(self, psi: np.ndarray, scale: float) -> None:
+        return None
+
+    def lme4_theta(self, psi: np.ndarray) -> None:
+        return None
