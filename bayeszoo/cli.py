@@ -139,6 +139,8 @@ def _load_or_fit(names: list[str], args: argparse.Namespace) -> dict:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from bayeszoo.inference.compare import compare
     from bayeszoo.paths import check_writable
 
@@ -151,21 +153,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print("bayeszoo compare: needs at least two fits (zoo names or FILE.nc)",
               file=sys.stderr)
         return 1
-    try:
-        fits = _load_or_fit(args.names, args)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"bayeszoo compare: {exc}", file=sys.stderr)
-        return 1
+    missing = [n for n in args.names if n.endswith(".nc") and not Path(n).exists()]
+    if missing:  # before any zoo model is sampled
+        raise FileNotFoundError(f"no such fit file: {missing[0]}")
+    fits = _load_or_fit(args.names, args)
     from bayeszoo.inference.fit_checks import idata_checks
 
     for n, idata in fits.items():
         for w in diagnostic_warnings(n, idata_checks(idata)):
             warn(w)
-    try:
-        table = compare(fits)
-    except ValueError as exc:
-        print(f"bayeszoo compare: {exc}", file=sys.stderr)
-        return 1
+    table = compare(fits)
     if not args.quiet:
         print_table(table)
     def plain(v):
