@@ -44,6 +44,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "save": ("bayeszoo.api", "save"),
     "load": ("bayeszoo.api", "load"),
     "report": ("bayeszoo.reports", "report"),
+    "headline": ("bayeszoo.api", "headline"),
+    "NUMPY": ("bayeszoo.families.ops", "NUMPY"),
+    "cholesky_coefficients": ("bayeszoo.structures.multipenalty", "cholesky_coefficients"),
 }
 
 __all__ = sorted([*_LAZY, "design"])

@@ -14,6 +14,7 @@ from bayeszoo.cli_args import (
     count,
     diagnostic_warnings,
     print_result,
+    print_table,
     sampler_kwargs,
     unknown_model,
     warn,
@@ -63,16 +64,6 @@ EXIT_STATUS = """exit status:
   141: standard output closed by its reader (`bayeszoo list | head`)"""
 
 
-def _print_table(df, quiet: bool) -> None:
-    if quiet:
-        return
-    import pandas as pd
-
-    with pd.option_context("display.width", 200, "display.max_columns", 30,
-                           "display.float_format", "{:.2f}".format):
-        print(df.to_string())
-
-
 def _fit_names(names: list[str]) -> int | None:
     """Exit status for the first unknown zoo name, else None."""
     from bayeszoo.models import zoo
@@ -112,13 +103,8 @@ def cmd_reml(args: argparse.Namespace) -> int:
         {"family": cli_family(args.family, args.link)}
     from bayeszoo.diagnostics import EXIT_NOT_CONVERGED
 
-    try:
-        with warning_lines():
-            fit = reml(args.formula, data, method=args.method, na_action=args.na_action,
-                       **options)
-    except (ValueError, KeyError) as exc:
-        print(f"bayeszoo reml: {exc}", file=sys.stderr)
-        return 1
+    with warning_lines():
+        fit = reml(args.formula, data, method=args.method, na_action=args.na_action, **options)
     if not args.quiet:
         print(fit.summary())
     if not fit.converged:
@@ -153,6 +139,8 @@ def _load_or_fit(names: list[str], args: argparse.Namespace) -> dict:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from bayeszoo.inference.compare import compare
     from bayeszoo.paths import check_writable
 
@@ -165,22 +153,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print("bayeszoo compare: needs at least two fits (zoo names or FILE.nc)",
               file=sys.stderr)
         return 1
-    try:
-        fits = _load_or_fit(args.names, args)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"bayeszoo compare: {exc}", file=sys.stderr)
-        return 1
+    missing = [n for n in args.names if n.endswith(".nc") and not Path(n).exists()]
+    if missing:  # before any zoo model is sampled
+        raise FileNotFoundError(f"no such fit file: {missing[0]}")
+    fits = _load_or_fit(args.names, args)
     from bayeszoo.inference.fit_checks import idata_checks
 
     for n, idata in fits.items():
         for w in diagnostic_warnings(n, idata_checks(idata)):
             warn(w)
-    try:
-        table = compare(fits)
-    except ValueError as exc:
-        print(f"bayeszoo compare: {exc}", file=sys.stderr)
-        return 1
-    _print_table(table, args.quiet)
+    table = compare(fits)
+    if not args.quiet:
+        print_table(table)
     def plain(v):
         if v != v:  # NaN: no REML counterpart
             return None
@@ -221,102 +205,19 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import time
-    import traceback
-    from pathlib import Path
-
-    from bayeszoo.inference.compare import compare
-    from bayeszoo.inference.fit_checks import idata_checks
-    from bayeszoo.main_job import default_workers, fit_models
+    """The main job (:func:`bayeszoo.main_job.run_main_job`) on the named or the backend's seed
+    models, once the report path is writable and every name is a zoo model."""
+    from bayeszoo.main_job import run_main_job
     from bayeszoo.models import zoo
     from bayeszoo.paths import check_writable
-    from bayeszoo.progress import bar
-    from bayeszoo.reports import report
 
     check_writable(args.output)
-    t0 = time.perf_counter()
     models = args.models or zoo.run_models(args.backend)
     code = _fit_names(models)
     if code is not None:
         return code
-    workers = args.workers or default_workers(len(models))
-    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
-    n = len(models)
-    say(f"fitting {n} model(s) with {args.backend}"
-        + (f" in {workers} worker processes" if workers > 1 else ""))
-
-    def done(i: int, run) -> None:
-        meter.update(1)
-        for step, message, trace in run.failures:
-            warn(f"{run.name}: {step} failed: {message}")
-            if not args.quiet and step == "sampling":
-                print(trace, file=sys.stderr)
-        if run.idata is None:
-            return
-        h = run.head
-        say(f"[{i}/{n}] {run.name}: {zoo.get(run.name).formula}\n"
-            f"      {args.backend}: {run.seconds:.1f} s (compile "
-            f"{h.get('compile_seconds', float('nan')):.1f} s), elpd_loo {h.get('elpd_loo')}, "
-            f"p_loo {h.get('p_loo')}"
-            + (f"; REML edf_total {run.reml.edf_total:.2f}" if run.reml is not None else ""))
-        for w in diagnostic_warnings(run.name, idata_checks(run.idata)):
-            warn(w)
-        if run.reml is not None and not run.reml.converged:
-            warn(f"{run.name} (REML): {run.reml.convergence_message}")
-
-    with bar(n, "bayeszoo run", "model", not args.quiet) as meter:
-        runs = fit_models(models, args.backend, sampler_kwargs(args), workers, done)
-    fits = {name: r.idata for name, r in runs.items() if r.idata is not None}
-    remls = {name: r.reml for name, r in runs.items() if r.reml is not None}
-    heads = {name: r.head for name, r in runs.items() if r.idata is not None}
-    timings = {name: r.seconds for name, r in runs.items() if r.idata is not None}
-    failed = [name if step == "sampling" else f"{name} (REML)"
-              for name, r in runs.items() for step, _, _ in r.failures]
-
-    # one comparison table per dataset
-    tables = {}
-    by_data: dict[str, list[str]] = {}
-    for name in fits:
-        by_data.setdefault(zoo.get(name).dataset, []).append(name)
-    for dataset, members in by_data.items():
-        if len(members) < 2:
-            continue
-        try:
-            tables[dataset] = compare({m: fits[m] for m in members},
-                                      reml={m: remls[m] for m in members if m in remls})
-        except Exception as exc:  # noqa: BLE001
-            failed.append(f"compare {dataset}")
-            warn(f"comparison of {members} failed: {type(exc).__name__}: {exc}")
-    for dataset, table in tables.items():
-        print(f"\nPSIS-LOO comparison, {dataset}:")
-        _print_table(table, False)
-
-    result: dict = {"models": {}, "failed": failed}
-    out = Path(args.output)
-    if fits:
-        try:
-            titled = {f"{d}: {', '.join(t.index)}": t for d, t in tables.items()}
-            report(fits, out, comparison=titled, reml=remls)
-            result["report"] = str(out)
-            print(f"\nreport written to {out}")
-        except Exception as exc:  # noqa: BLE001
-            failed.append("report")
-            warn(f"report failed: {type(exc).__name__}: {exc}")
-            traceback.print_exc()
-    for name in fits:
-        h = heads[name]
-        row = {"elpd_loo": h.get("elpd_loo"), "p_loo": h.get("p_loo"),
-               "max_rhat": h["max_rhat"], "divergences": h["divergences"],
-               "converged": h["converged"], "seconds": timings.get(name)}
-        if name in remls:
-            row["reml_edf_total"] = round(float(remls[name].edf_total), 3)
-            row["reml_score"] = round(float(remls[name].reml_score), 3)
-        result["models"][name] = row
-    result["seconds"] = round(time.perf_counter() - t0, 1)
-    if failed:
-        warn(f"{len(failed)} step(s) failed: {', '.join(failed)}")
-    print_result(result)
-    return 0 if not failed else 1
+    return run_main_job(models, args.backend, sampler_kwargs(args), args.workers, args.output,
+                        args.quiet)
 
 
 def cmd_sbc(args: argparse.Namespace) -> int:
@@ -341,7 +242,8 @@ def cmd_sbc(args: argparse.Namespace) -> int:
                  executor=executor, workers=args.workers, max_rank=args.max_rank,
                  progress=not args.quiet, **opts)
     summary = result.summary()
-    _print_table(summary, args.quiet)
+    if not args.quiet:
+        print_table(summary)
     for line in result.warnings():
         warn(f"{args.name}: {line}")
     familywise = result.familywise_pvalue()
@@ -444,12 +346,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: What a command raises for a user's mistake: a bad value (``ValueError``, with the formula's
+#: ``FormulaError``, a bad dataset's ``MnistError``, an unstorable column) or a missing file.
+#: Each prints one line and exits 1; anything else is a bug and ends in its traceback.
+USER_ERRORS = (ValueError, FileNotFoundError)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run one subcommand. A user error (a bad value, a missing or unreadable file) prints one
-    line naming it and exits 1; unknown model names exit 2 with the list of names; a fit that
-    did not converge (``fit``: max R-hat above 1.1 or not finite; ``reml``: the smoothing
-    parameter iteration stopped short) exits 3 after its JSON line, which says
-    ``"converged": false``."""
+    """Run one subcommand. A user error (:data:`USER_ERRORS`: a bad value, a missing or
+    unreadable file) prints one line naming it and exits 1; unknown model names exit 2 with the
+    list of names, as argparse's errors do; a fit that did not converge (``fit``: max R-hat
+    above 1.1 or not finite; ``reml``: the smoothing parameter iteration stopped short) exits 3
+    after its JSON line, which says ``"converged": false``. Any other exception (a
+    ``TypeError`` or ``KeyError`` of a bug) is raised with its traceback."""
     import warnings
 
     from bayeszoo.diagnostics import ConvergenceWarning, SamplerWarning
@@ -465,10 +374,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"bayeszoo {args.command}: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, KeyError, TypeError, FileNotFoundError) as exc:
-        text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"bayeszoo {args.command}: {text}", file=sys.stderr)
+    except USER_ERRORS as exc:
+        print(f"bayeszoo {args.command}: {user_message(exc)}", file=sys.stderr)
         return 1
+
+
+def user_message(exc: BaseException) -> str:
+    """The one line of a user error: its message (a ``KeyError`` subclass such as
+    ``UnknownColumnError`` without the quotes ``str`` puts around a key)."""
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    return str(exc)
 
 
 EXIT_BROKEN_PIPE = 141

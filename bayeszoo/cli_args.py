@@ -174,3 +174,12 @@ def diagnostic_warnings(name: str, checks) -> list[str]:
     """A fit's problems (:meth:`bayeszoo.diagnostics.FitChecks.warnings`: divergences, maximum
     tree depth, R-hat, ESS, each with what to try), as warning lines naming the fit."""
     return [f"{name}: {line}" for line in checks.warnings()]
+
+
+def print_table(df) -> None:
+    """A pandas table on standard output: 200 characters wide, up to 30 columns, two decimals."""
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 30,
+                           "display.float_format", "{:.2f}".format):
+        print(df.to_string())

@@ -26,35 +26,16 @@ from bayeszoo.cli_args import (
     warning_lines,
 )
 
-PARQUET_SUFFIXES = (".parquet", ".pq")
-
 
 def read_data(spec: str):
-    """The data frame of ``--data SPEC``: a bundled dataset's name, a CSV file, or a Parquet file
-    (``.parquet``, ``.pq``). ``ValueError`` naming the file and what is wrong with it."""
-    import pandas as pd
+    """The data frame of ``--data SPEC`` (:func:`bayeszoo.datasets.read_table`: a bundled
+    dataset's name, a CSV or a Parquet file); ``ValueError`` naming ``--data`` and what is wrong."""
+    from bayeszoo.datasets import read_table
 
-    from bayeszoo.datasets import DATASETS
-
-    if spec in DATASETS:
-        return DATASETS[spec]["loader"]()
-    path = Path(spec)
-    if path.is_dir():
-        raise ValueError(f"--data {spec!r} is a directory; give a CSV or Parquet file or a "
-                         f"bundled dataset ({', '.join(DATASETS)})")
-    if not path.exists():
-        raise ValueError(f"--data {spec!r} is neither a bundled dataset "
-                         f"({', '.join(DATASETS)}) nor an existing CSV or Parquet file")
-    if path.suffix.lower() in PARQUET_SUFFIXES:
-        try:
-            return pd.read_parquet(path)
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"--data {spec!r} cannot be read as a Parquet file: {exc}") from None
     try:
-        return pd.read_csv(path)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as exc:
-        raise ValueError(f"--data {spec!r} cannot be read as a CSV file: {exc}") from None
+        return read_table(spec)
+    except ValueError as exc:
+        raise ValueError(f"--data {exc}") from None
 
 
 def parse_priors(text: str) -> dict[str, str]:

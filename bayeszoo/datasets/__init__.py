@@ -1,9 +1,11 @@
-"""Datasets: the bundled CSVs, the full radon survey, MNIST and the lecture's synthetic 2-D sets.
+"""Datasets: the bundled CSVs, the full radon survey, MNIST and the lecture's synthetic 2-D sets,
+and :func:`read_table` for a user's CSV or Parquet file or a bundled dataset by name.
 
 Provenance of every bundled file is in ``README.md`` next to this module.
 """
 
 from bayeszoo.datasets.mnist import load_mnist
+from bayeszoo.datasets.read import read_table
 from bayeszoo.datasets.synthetic import make_circle, make_flower, make_sigmoid_boundary
 from bayeszoo.datasets.tabular import (
     DATASETS,
@@ -41,4 +43,5 @@ __all__ = [
     "make_circle",
     "make_flower",
     "make_sigmoid_boundary",
+    "read_table",
 ]

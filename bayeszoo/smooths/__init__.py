@@ -9,6 +9,8 @@ by the mixed-model split that brms and ``gamm`` use):
 * :func:`fit_smooth` ``(spec, data, seed=1) -> SmoothTerm``: unpenalized columns ``Xf`` and
   penalized :class:`SmoothBlock` s (iid or with penalty matrices), brms and mgcv names,
   ``reml_offset``, the map back to mgcv's coefficients and a JSON-serializable ``state``;
+* :func:`smooth_con` ``(spec, data, seed=1)``: mgcv's ``smoothCon`` itself (raw basis,
+  ``S.scale``, the absorbed constraint ``Z``), before the mixed-model split;
 * :func:`evaluate_smooth` ``(state, data) -> (Xf, [Z, ...])``: the same columns on new data
   from the state alone; :func:`term_maps` ``(state)``: the maps back to mgcv's coefficients and
   the ``S.scale`` of each smoothing parameter; :func:`side_matrices` ``(state, data)``: mgcv's
@@ -24,6 +26,7 @@ and the term (:mod:`.term`).
 from __future__ import annotations
 
 from .cc import CCBasis
+from .construct import smooth_con
 from .cr import CRBasis
 from .ps import PSBasis
 from .re import REBasis
@@ -52,5 +55,6 @@ __all__ = [
     "evaluate_smooth",
     "fit_smooth",
     "side_matrices",
+    "smooth_con",
     "term_maps",
 ]
