@@ -46,7 +46,6 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "report": ("bayeszoo.reports", "report"),
     "headline": ("bayeszoo.api", "headline"),
     "NUMPY": ("bayeszoo.families.ops", "NUMPY"),
-    "cholesky_coefficients": ("bayeszoo.structures.multipenalty", "cholesky_coefficients"),
 }
 
 __all__ = sorted([*_LAZY, "design"])

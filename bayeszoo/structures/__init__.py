@@ -35,13 +35,13 @@ from __future__ import annotations
 from .base import Structure
 from .exact_gp import ExactGp
 from .iid import IID, Iid
-from .multipenalty import MultiPenalty
+from .multipenalty import MultiPenalty, cholesky_coefficients
 from .network import Network
 from .spectral import HilbertSpaceGp
 from .unstructured import Unstructured
 
 __all__ = ["IID", "STRUCTURES", "ExactGp", "HilbertSpaceGp", "Iid", "MultiPenalty", "Network",
-           "Structure", "Unstructured"]
+           "Structure", "Unstructured", "cholesky_coefficients"]
 
 #: Every block structure by its ``kind``.
 STRUCTURES: dict[str, type[Structure]] = {cls.kind: cls for cls in (
