@@ -173,7 +173,8 @@ class SmoothInfo:
     give what mgcv's ``coef()`` reports (``t2``: the prediction parameterization, the intercept
     moving by ``mgcv_intercept_shift @ theta``); ``fixed_terms``: mgcv's label of the smooth
     (by-level) each of ``fixed_columns`` belongs to; ``S_scale``: mgcv's ``S.scale`` of each
-    smoothing parameter by label (``gam.vcomp`` reports ``sqrt(scale · S.scale / sp)``)."""
+    smoothing parameter by label (``gam.vcomp`` reports ``sqrt(scale · S.scale / sp)``);
+    ``text``: the term as written in the formula (``s(times, bs="cr", k=20)``)."""
 
     term: str
     variables: tuple[str, ...]
@@ -187,6 +188,7 @@ class SmoothInfo:
     mgcv_intercept_shift: np.ndarray | None = field(default=None, repr=False)
     fixed_terms: list[str] = field(default_factory=list)
     S_scale: dict[str, float] = field(default_factory=dict)
+    text: str = ""
 
 
 @dataclass(frozen=True)

@@ -298,7 +298,7 @@ def smooth_info(state: SmoothState, fixed_idx: list[int], bidx: list[int]) -> Sm
     are ``fixed_idx`` of the design's ``X`` and whose blocks are ``bidx`` of its blocks."""
     if state.grouping is not None:
         return SmoothInfo(term=state.label, variables=state.grouping.variables,
-                          bs="re", fixed_columns=fixed_idx, blocks=bidx)
+                          bs="re", fixed_columns=fixed_idx, blocks=bidx, text=state.text)
     spec = state.smooth["spec"]
     bs = spec["bs"] if spec["bs"] is not None else ("tp" if spec["kind"] == "s" else "cr")
     maps = term_maps(state.smooth)
@@ -307,7 +307,7 @@ def smooth_info(state: SmoothState, fixed_idx: list[int], bidx: list[int]) -> Sm
                       blocks=bidx, state=state.smooth, coef_names=maps.coef_names,
                       coef_map=maps.coef_map, mgcv_coef_map=maps.mgcv_coef_map,
                       mgcv_intercept_shift=maps.mgcv_intercept_shift,
-                      fixed_terms=maps.fixed_terms, S_scale=maps.S_scale)
+                      fixed_terms=maps.fixed_terms, S_scale=maps.S_scale, text=state.text)
 
 
 class SmoothType(TermType):

@@ -75,3 +75,13 @@ def term_type(kind: str) -> TermType:
 def state_from_dict(d: Mapping[str, Any]) -> TermState:
     """A fitted term's typed state from its stored JSON dict (``{"kind": ..., ...}``)."""
     return term_type(d["kind"]).state.from_dict(d)
+
+
+def stored_term_states(states: Mapping[str, Any]) -> dict[str | None, tuple[TermState, ...]]:
+    """The typed term states of every linear predictor of a fit's stored ``states``
+    (``Design.states``, as a fit keeps them): ``None`` for the mean's formula, then each
+    distributional parameter's by name."""
+    out = {None: tuple(state_from_dict(d) for d in states["terms"])}
+    for name, sub in states.get("dpars", {}).items():
+        out[name] = tuple(state_from_dict(d) for d in sub["terms"])
+    return out
