@@ -138,7 +138,7 @@ def literal(value: str, term: str, key: str):
     return num
 
 
-def r_value(v) -> str:
+def r_value(v: object) -> str:
     """A value read by :func:`literal` written back as R writes it."""
     if isinstance(v, bool):
         return "TRUE" if v else "FALSE"
