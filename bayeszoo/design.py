@@ -259,8 +259,9 @@ class Design:
     def _term_index(self, term: Any) -> int:
         if isinstance(term, int):
             return term
+        text = term if isinstance(term, str) else term.text
         for i, st in enumerate(self.term_states):
-            if st is term or (isinstance(term, str) and st.text == term):
+            if st.text == text:
                 return i
         raise KeyError(f"{term!r} is not a term of {self.formula!r}; its terms are "
                        f"{[st.text for st in self.term_states]}")

@@ -24,6 +24,7 @@ import pandas as pd
 
 from bayeszoo.design import Block, SmoothInfo
 
+from .errors import FormulaError
 from .grouping import Grouping
 from .text import call_args, colname, literal, quote_name, r_value
 
@@ -69,8 +70,6 @@ class CallTerm(ParsedTerm):
 
 def parse_call(text: str, pos: int, formula: str) -> tuple[tuple[str, ...], dict[str, object]]:
     """The covariates and keyword arguments (as R values) of ``name(x1, x2, key=value)``."""
-    from .errors import FormulaError
-
     positional, keywords = call_args(text, pos, formula)
     variables = tuple(colname(a, formula, apos, text) for a, apos in positional)
     if not variables:
