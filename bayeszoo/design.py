@@ -15,7 +15,7 @@ only ``@``, indexing, ``*``, ``+`` and ``sum``); every sampler, ``predict`` and 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -118,6 +118,13 @@ class Block:
     sp_labels: tuple[str, ...] = ()
 
     @property
+    def coefs(self) -> tuple[str | None, ...]:
+        """The varying coefficients the block holds: a correlated block's several (its
+        structure's), else its one ``coef``."""
+        several = getattr(self.structure, "coefs", None)
+        return tuple(several) if several else (self.coef,)
+
+    @property
     def smoothing_labels(self) -> tuple[str, ...]:
         """mgcv's names of the block's smoothing parameters (``sp_labels``, else the term)."""
         return self.sp_labels or (self.term,)
@@ -166,7 +173,8 @@ class SmoothInfo:
     give what mgcv's ``coef()`` reports (``t2``: the prediction parameterization, the intercept
     moving by ``mgcv_intercept_shift @ theta``); ``fixed_terms``: mgcv's label of the smooth
     (by-level) each of ``fixed_columns`` belongs to; ``S_scale``: mgcv's ``S.scale`` of each
-    smoothing parameter by label (``gam.vcomp`` reports ``sqrt(scale · S.scale / sp)``)."""
+    smoothing parameter by label (``gam.vcomp`` reports ``sqrt(scale · S.scale / sp)``);
+    ``text``: the term as written in the formula (``s(times, bs="cr", k=20)``)."""
 
     term: str
     variables: tuple[str, ...]
@@ -180,6 +188,7 @@ class SmoothInfo:
     mgcv_intercept_shift: np.ndarray | None = field(default=None, repr=False)
     fixed_terms: list[str] = field(default_factory=list)
     S_scale: dict[str, float] = field(default_factory=dict)
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -195,10 +204,14 @@ class Design:
     auxiliary parameters that have a formula of their own (brms's ``bf(y ~ ..., sigma ~ ...)``:
     no response, ``dpar`` set to the parameter's name). ``terms`` is the parsed formula
     (:class:`bayeszoo.formula.ParsedFormula`) and ``states`` the JSON-serializable states its
-    terms were fitted to (levels, knots, constraints); ``evaluator`` the function that evaluates
-    them (:func:`bayeszoo.formula.evaluate_design`), which :meth:`for_newdata` calls on new data
-    without fitting anything again. ``aliased`` names the columns left out of ``X`` because
-    they duplicate others in a way mgcv resolves by zeroing their coefficients
+    terms were fitted to (levels, knots, constraints), as a fit stores them; ``term_states``
+    the fitted state of each non-fixed term (typed, frozen: :mod:`bayeszoo.formula.term_types`)
+    in formula order and ``term_blocks`` the indices in ``blocks`` of each one's blocks; ask
+    the design about its terms (:meth:`blocks_of`, :attr:`group_terms`, :meth:`grouping`,
+    :attr:`curve_covariates`) rather than reading ``states``. ``evaluator`` is the function
+    that evaluates them (:func:`bayeszoo.formula.evaluate_design`), which :meth:`for_newdata`
+    calls on new data without fitting anything again. ``aliased`` names the columns left out of
+    ``X`` because they duplicate others in a way mgcv resolves by zeroing their coefficients
     (:mod:`bayeszoo.formula.aliasing`; an ``"Intercept"`` there means the model keeps its
     intercept through those columns).
     """
@@ -221,6 +234,8 @@ class Design:
     dpar: str | None = None
     evaluator: Callable[..., Design] | None = field(default=None, repr=False)
     aliased: tuple[str, ...] = ()
+    term_states: tuple[Any, ...] = field(default=(), repr=False)
+    term_blocks: tuple[tuple[int, ...], ...] = field(default=(), repr=False)
 
     @property
     def n(self) -> int:
@@ -241,8 +256,57 @@ class Design:
         return self.evaluator(self.states, data, family=self.family, terms=self.terms,
                               allow_new_levels=allow_new_levels)
 
-    def with_blocks(self, blocks: list[Block]) -> Design:
-        return replace(self, blocks=blocks)
+    def _term_index(self, term: Any) -> int:
+        if isinstance(term, int):
+            return term
+        text = term if isinstance(term, str) else term.text
+        for i, st in enumerate(self.term_states):
+            if st.text == text:
+                return i
+        raise KeyError(f"{term!r} is not a term of {self.formula!r}; its terms are "
+                       f"{[st.text for st in self.term_states]}")
+
+    def blocks_of(self, term: Any) -> list[Block]:
+        """The blocks of one term: its state in :attr:`term_states`, its position there or its
+        text as written (``"(1 + x | g)"``)."""
+        return [self.blocks[j] for j in self.term_blocks[self._term_index(term)]]
+
+    @property
+    def group_terms(self) -> list[Any]:
+        """The fitted group-level terms (``(lhs | g)``; lme4's random-effect terms), in
+        formula order."""
+        return [st for st in self.term_states if st.groupings]
+
+    @property
+    def groupings(self) -> dict[str, Any]:
+        """Every grouping factor of the group-level terms by brms's name (``county``,
+        ``state:county``): its variables, levels and labels."""
+        return {g.name: g for st in self.group_terms for g in st.groupings}
+
+    def grouping(self, name: str) -> Any:
+        """The grouping factor ``name`` of a group-level term."""
+        groups = self.groupings
+        if name not in groups:
+            raise KeyError(f"no grouping factor {name!r} in {self.formula!r}; it has "
+                           f"{sorted(groups) or 'none'}")
+        return groups[name]
+
+    def covariates_of(self, term: Any) -> tuple[str, ...]:
+        """The columns one term is a function of (see :meth:`blocks_of` for ``term``)."""
+        return self.term_states[self._term_index(term)].covariates
+
+    @property
+    def curve_covariates(self) -> list[str]:
+        """The covariate of each one-covariate smooth, ``gp()`` or ``nn()`` term, in formula
+        order."""
+        return [st.curve_covariates[0] for st in self.term_states
+                if len(st.curve_covariates) == 1]
+
+    @property
+    def column_aliases(self) -> dict[str, str]:
+        """formulaic's alias of each column (``_bzv0_``) -> the column, for names written on
+        aliases (a group-level term's coefficients)."""
+        return {a: c for c, a in self.states["columns"]["aliases"].items()}
 
     @property
     def predictors(self) -> list[Design]:

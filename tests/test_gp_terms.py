@@ -58,8 +58,8 @@ def test_tune_inv_gamma_puts_one_percent_in_each_tail():
 
 def test_scaling_and_basis_follow_brms(mcycle):
     d = bz.design(HSGP, mcycle)
-    (st,) = d.states["terms"]
-    (sub,) = st["subs"]
+    (st,) = d.term_states
+    (sub,) = st.subs
     distinct = mcycle.times.drop_duplicates().to_numpy()
     assert sub["dmax"] == pytest.approx(distinct.max() - distinct.min(), abs=1e-12)
     assert sub["cmeans"][0] == pytest.approx(distinct.mean() / sub["dmax"], abs=1e-12)
@@ -98,7 +98,7 @@ def test_exact_gp_block_and_coefficients(mcycle):
     (blk,) = d.blocks
     assert blk.is_indicator and len(blk.labels) == mcycle.times.nunique() == 94
     points = blk.structure.points[:, 0]
-    np.testing.assert_allclose(points[blk.index] * d.states["terms"][0]["subs"][0]["dmax"],
+    np.testing.assert_allclose(points[blk.index] * d.term_states[0].subs[0]["dmax"],
                                mcycle.times.to_numpy(), rtol=1e-15)
     z = np.random.default_rng(1).standard_normal((3, 94))
     scales = [np.array([1.0, 20.0, 40.0]), np.array([0.05, 0.1, 0.3])]
@@ -160,7 +160,7 @@ def test_two_dimensional_and_by_factor_terms(two_d):
     a_rows = (two_d.fac == "a").to_numpy()
     assert np.all(by.blocks[0].matrix[~a_rows] == 0) and np.all(by.blocks[1].matrix[a_rows] == 0)
     # each level is scaled on its own rows, as brms's Igp subsets
-    dmax_a = by.states["terms"][0]["subs"][0]["dmax"]
+    dmax_a = by.term_states[0].subs[0]["dmax"]
     xa = two_d.x[a_rows]
     assert dmax_a == pytest.approx(xa.max() - xa.min())
     exact_by = bz.design("y ~ gp(x, by=fac)", two_d)

@@ -39,8 +39,8 @@ def fit_quietly(formula: str, data: pd.DataFrame):
 
 def side_dropped(fit) -> list[list[int]]:
     """mgcv's ``attr(sm, "del.index")`` (1-based) of every smooth of the fit."""
-    return [[i + 1 for i in st["smooth"]["side_dropped"]]
-            for st in fit.design.states["terms"] if "smooth" in st]
+    return [[i + 1 for i in sm.state["side_dropped"]] for sm in fit.design.smooths
+            if sm.state is not None]
 
 
 def mgcv_names(names: list[str]) -> list[str]:

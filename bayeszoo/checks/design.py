@@ -187,7 +187,7 @@ def check_group_scales(design: Design, priors: dict[str, str]) -> None:
             if blk.kind != "re" or len(blk.labels) > 2:
                 continue
             scales = [sp for sp in blk.names.scales if sp.support == "positive"]
-            coefs = getattr(blk.structure, "coefs", (blk.coef,))
+            coefs = blk.coefs
             for sp, coef in zip(scales, coefs, strict=True):
                 if priors.get(sp.name) != FLAT:
                     continue

@@ -38,9 +38,10 @@ Syntax (mgcv and brms formulas paste in unchanged)::
   backticks: ``` `my col` ```.
 
 Layout: :mod:`.parse` (text -> terms), :mod:`.naming` (brms's names), :mod:`.columns` (checks on
-the data), :mod:`.expressions`, :mod:`.grouping`, :mod:`.random_terms`, :mod:`.smooth_terms`,
-:mod:`.gp_terms`, :mod:`.nn_terms` (terms fitted to a JSON-serializable state, :mod:`.state`)
-and :mod:`.build` (the design).
+the data), :mod:`.expressions`, :mod:`.grouping`; the term types :mod:`.random_terms`,
+:mod:`.smooth_terms`, :mod:`.gp_terms`, :mod:`.nn_terms` (each parses its term, fits a frozen
+state that serializes to JSON through :mod:`.state`, and builds its columns; the interface is
+:mod:`.term_base`), registered in :mod:`.term_types`; and :mod:`.build` (the design).
 Every error is a :class:`FormulaError` (a ``ValueError``) naming the term, or for a malformed
 formula showing the position; an unknown column is :class:`UnknownColumnError` (both a
 ``ValueError`` and a ``KeyError``).
@@ -49,8 +50,12 @@ formula showing the position; an unknown column is :class:`UnknownColumnError` (
 from .bf import BrmsFormula, bf
 from .build import as_design, design, evaluate_design
 from .errors import FormulaError, UnknownColumnError
+from .gp_terms import GpTerm
 from .naming import brms_name, smooth_label
-from .parse import GpTerm, ParsedFormula, RandomTerm, SmoothTerm, parse_formula
+from .parse import ParsedFormula, parse_formula
+from .random_terms import RandomTerm
+from .smooth_terms import SmoothTerm
+from .term_types import TERM_TYPES, register, unregister
 
 __all__ = [
     "BrmsFormula",
@@ -59,6 +64,7 @@ __all__ = [
     "ParsedFormula",
     "RandomTerm",
     "SmoothTerm",
+    "TERM_TYPES",
     "UnknownColumnError",
     "as_design",
     "bf",
@@ -66,5 +72,7 @@ __all__ = [
     "design",
     "evaluate_design",
     "parse_formula",
+    "register",
     "smooth_label",
+    "unregister",
 ]

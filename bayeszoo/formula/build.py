@@ -34,13 +34,10 @@ from .columns import (
 )
 from .errors import FormulaError, unknown_column
 from .expressions import aliased_frame, evaluate, fit_columns, fit_expression, single_level_factors
-from .gp_terms import fit_gp_term, gp_blocks
 from .naming import fixed_param, name_clash
-from .nn_terms import fit_nn_term, nn_block
-from .parse import ParsedFormula, parse_formula, random_groups, random_lhs
-from .random_terms import fit_random_term, random_blocks
-from .side import side_deletions
-from .smooth_terms import check_knots, fit_smooth_term, smooth_columns, smooth_info
+from .parse import ParsedFormula, parse_formula
+from .term_base import BuildContext, FitContext, TermState
+from .term_types import state_from_dict, term_type
 
 STATE_VERSION = 1
 
@@ -56,10 +53,8 @@ def _users(pf: ParsedFormula, col: str) -> str:
         return "the response"
     if pf.response_expr is not None and word.search(pf.response_expr):
         return f"the response {pf.response_expr}"
-    texts = [*pf.fixed, *(t.text for t in pf.random), *(t.text for t in pf.smooths),
-             *(t.text for t in pf.gps),
-             *(t.text for t in pf.nets),
-             *(f"offset({o})" for o in pf.offsets), *(f"{k}({v})" for k, v in pf.additions.items())]
+    texts = [*pf.fixed, *(t.text for t in pf.terms), *(f"offset({o})" for o in pf.offsets),
+             *(f"{k}({v})" for k, v in pf.additions.items())]
     hits = [t for t in texts if word.search(t)]
     return ("term " if len(hits) == 1 else "terms ") + ", ".join(hits) if hits else "read by it"
 
@@ -94,27 +89,11 @@ class _Plan:
         self.offsets = [alias(o, 0, f"offset({o})", columns) for o in pf.offsets]
         self.additions = {k: alias(v, 0, f"{k}({v})", columns)
                           for k, v in pf.additions.items() if not _is_number(v)}
-        self.random = []
-        for rt in pf.random:
-            terms, intercept = random_lhs(rt, pf.formula)
-            groups = random_groups(rt, pf.formula)
-            for g in groups:
-                for v in g:
-                    self.need(v, rt.text, columns)
-            lhs = _spec(intercept, [alias(t, rt.pos, rt.text, columns) for t in terms]) \
-                if terms else None
-            self.random.append((lhs, intercept, groups))
-        for st in pf.smooths:
-            by = st.args.get("by")
-            for v in [*st.variables, *([str(by)] if isinstance(by, str) else [])]:
-                self.need(v, st.text, columns)
-        for gt in pf.gps:
-            by = gt.args.get("by")
-            for v in [*gt.variables, *([str(by)] if isinstance(by, str) else [])]:
-                self.need(v, gt.text, columns)
-        for nt in pf.nets:
-            for v in nt.variables:
-                self.need(v, nt.text, columns)
+        #: what each of ``pf.terms`` planned for its fit (:meth:`TermType.plan`)
+        self.planned = [term_type(t.term_kind).plan(
+            t, lambda col, term: self.need(col, term, columns),
+            lambda text, pos, term: alias(text, pos, term, columns), pf.formula)
+            for t in pf.terms]
         for a in self.aliases:
             if a not in self.used:
                 self.used.append(a)
@@ -169,7 +148,8 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     if knots is not None and not isinstance(knots, dict):
         raise TypeError(f"knots must be a dict mapping columns to knot values, got "
                         f"{type(knots).__name__}")
-    check_knots(knots, [st for f in (pf, *dpfs.values()) for st in f.smooths])
+    _check_knots(knots, [v for f in (pf, *dpfs.values()) for t in f.terms
+                         for v in t.knot_variables()])
     states = _fit_states(pf, plans[None], data, columns, seed, knots)
     states["dpars"] = {name: _fit_states(dpf, plans[name], data, columns, seed, knots)
                        for name, dpf in dpfs.items()}
@@ -213,25 +193,15 @@ def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
                for o, text in zip(plan.offsets, pf.offsets, strict=True)]
     additions = {k: fit_expression(f"0 + I({v})", frame, plan.reverse, f"{k}({pf.additions[k]})")[2]
                  for k, v in plan.additions.items()}
-    terms: list[dict[str, Any]] = []
-    ri = iter(plan.random)
-    for kind, i in pf.order:
-        if kind == "random":
-            lhs, intercept, groups = next(ri)
-            terms.append(fit_random_term(pf.random[i], lhs, intercept, groups, data, columns,
-                                         frame, plan.reverse))
-        elif kind == "smooth":
-            terms.append(fit_smooth_term(pf.smooths[i], data, columns, seed, knots))
-        elif kind == "gp":
-            terms.append(fit_gp_term(pf.gps[i], data, columns))
-        elif kind == "nn":
-            terms.append(fit_nn_term(pf.nets[i], data, columns))
-        else:
-            raise FormulaError(f"{pf.term(kind, i).text}: {kind} terms are not supported yet")
-    smooth_of = {t: i for t, (kind, i) in enumerate(pf.order) if kind == "smooth"}
-    for t, ind in side_deletions(terms, data, columns, Xp, pf.formula).items():
-        terms[t] = fit_smooth_term(pf.smooths[smooth_of[t]], data, columns, seed, knots,
-                                   side_drop=ind)
+    ctx = FitContext(data=data, columns=columns, frame=frame, reverse=plan.reverse, seed=seed,
+                     knots=knots, formula=pf.formula)
+    fitted: list[TermState] = [term_type(t.term_kind).fit(t, planned, ctx)
+                               for t, planned in zip(pf.terms, plan.planned, strict=True)]
+    for kind in dict.fromkeys(t.term_kind for t in pf.terms):
+        mine = [(i, t, fitted[i]) for i, t in enumerate(pf.terms) if t.term_kind == kind]
+        for i, st in term_type(kind).constrain(mine, ctx, Xp).items():
+            fitted[i] = st
+    terms = [st.to_dict() for st in fitted]
     states = {"version": STATE_VERSION, "formula": pf.formula, "response": pf.response,
               "columns": cstate, "fixed": fixed_state, "offsets": offsets,
               "additions": additions,
@@ -302,30 +272,27 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
     smooths: list[SmoothInfo] = []
     seen: dict[tuple, str] = {}
     owners = ["the fixed effects"] * len(names)
-    for st in states["terms"]:
-        if st["kind"] == "random":
-            new = random_blocks(st, data, columns, frame, reverse, allow_new_levels, dpar)
-            for b in new:
-                _add_block(blocks, seen, b, st["text"])
-            continue
-        if st["kind"] == "gp":
-            for b in gp_blocks(st, data, columns, allow_new_levels, dpar):
-                _add_block(blocks, seen, b, st["text"])
-            continue
-        if st["kind"] == "nn":
-            _add_block(blocks, seen, nn_block(st, data, columns, dpar), st["text"])
-            continue
-        Xf, fnames, sblocks = smooth_columns(st, data, columns, allow_new_levels, dpar)
-        fixed_idx = list(range(len(names), len(names) + len(fnames)))
-        X_parts.append(Xf)
-        names += fnames
-        owners += [st["text"]] * len(fnames)
-        smooth_flags += [True] * len(fnames)
+    term_states = tuple(state_from_dict(d) for d in states["terms"])
+    term_blocks = []
+    ctx = BuildContext(data=data, columns=columns, frame=frame, reverse=reverse,
+                       allow_new_levels=allow_new_levels, dpar=dpar)
+    for st in term_states:
+        ttype = term_type(st.kind)
+        built = ttype.build(st, ctx)
+        fixed_idx = list(range(len(names), len(names) + len(built.fixed_names)))
+        if built.fixed is not None:
+            X_parts.append(built.fixed)
+        names += built.fixed_names
+        owners += [st.text] * len(built.fixed_names)
+        smooth_flags += [True] * len(built.fixed_names)
         bidx = []
-        for blk in sblocks:
+        for blk in built.blocks:
             bidx.append(len(blocks))
-            _add_block(blocks, seen, blk, st["text"])
-        smooths.append(smooth_info(st, fixed_idx, bidx))
+            _add_block(blocks, seen, blk, st.text)
+        term_blocks.append(tuple(bidx))
+        info = ttype.smooth_info(st, fixed_idx, bidx)
+        if info is not None:
+            smooths.append(info)
     if len(set(names)) != len(names):
         dup = sorted({c for c in names if names.count(c) > 1})
         terms = list(dict.fromkeys(o for c, o in zip(names, owners, strict=True) if c in dup))
@@ -352,7 +319,8 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
                   fixed_params=[fixed_param(c, f, dpar) for c, f in zip(names, smooth_flags,
                                                                          strict=True)],
                   smooths=smooths, offset=offset, additions=additions, data=data, terms=pf,
-                  states=states, dpar=dpar, evaluator=evaluate_design, aliased=tuple(aliased))
+                  states=states, dpar=dpar, evaluator=evaluate_design, aliased=tuple(aliased),
+                  term_states=term_states, term_blocks=tuple(term_blocks))
 
 
 def _response_values(state: dict[str, Any], data: pd.DataFrame, columns: dict[str, object],
@@ -367,7 +335,7 @@ def _add_block(blocks: list[Block], seen: dict, blk: Block, text: str) -> None:
     """Append ``blk``; a coefficient of a grouping factor given twice (``(1 | g) + (1 + x | g)``),
     two blocks under one brms name (two correlated terms of ``g``) or two smooths whose
     generated names coincide (``s(x, y)`` and ``s(xy)``: both ``sxy``) raise naming the terms."""
-    for coef in getattr(blk.structure, "coefs", (blk.coef,)):
+    for coef in blk.coefs:
         first = seen.get((blk.name, coef))
         if first is not None and first != text and blk.kind != "re":
             raise FormulaError(name_clash(first, text, f"the parameters {blk.names.coef}"))
@@ -383,6 +351,19 @@ def _add_block(blocks: list[Block], seen: dict, blk: Block, text: str) -> None:
                            f"(1 + x + z | {blk.name})")
     seen[array] = text
     blocks.append(blk)
+
+
+def _check_knots(knots: dict[str, Any] | None, used: list[str]) -> None:
+    """``knots=`` may name only covariates of the formula's smooths (``used``). mgcv ignores
+    other names; here a misspelt one (``Month`` for ``month``) is an error rather than a cyclic
+    smooth on the wrong period."""
+    if not knots:
+        return
+    used = sorted(set(used))
+    unknown = sorted(set(knots) - set(used))
+    if unknown:
+        raise FormulaError(f"knots= names {unknown}, which no smooth of the formula reads; the "
+                           f"smooths' covariates are {used}")
 
 
 def as_design(formula_or_design, data: pd.DataFrame | None = None, family: Any = None,

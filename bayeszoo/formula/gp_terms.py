@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,7 +42,15 @@ from bayeszoo.structures import ExactGp, HilbertSpaceGp
 from .columns import factor_levels, is_numeric
 from .errors import FormulaError, unknown_column
 from .naming import brms_name, smooth_label
-from .parse import GpTerm
+from .term_base import (
+    BuildContext,
+    CallTerm,
+    FitContext,
+    TermColumns,
+    TermState,
+    TermType,
+    parse_call,
+)
 
 SUPPORTED_ARGS = ("k", "c", "by", "scale", "iso", "gr", "cov", "cmc")
 #: brms's ``def_lscale_prior``: prior mass below the smallest and above the largest distance.
@@ -48,6 +58,55 @@ LSCALE_TAIL = 0.01
 #: The fallback brms uses when the inverse-gamma tuning does not converge.
 LSCALE_FALLBACK = "normal(0, 0.5)"
 _CHUNK = 2048
+
+
+@dataclass
+class GpTerm(CallTerm):
+    """``gp(x, ...)``: brms's Gaussian-process term (``k``, ``c``, ``scale``, ``by``, ``cov``,
+    ``iso``, ``gr`` as R values)."""
+
+    term_kind = "gp"
+    function = "gp"
+
+
+@dataclass(frozen=True)
+class GpState(TermState):
+    """A fitted ``gp()``: its covariates and checked arguments, the kind of its ``by``
+    variable (``None``, ``"numeric"`` or ``"factor"``) and one sub-GP per ``by`` level (one
+    without a factor ``by``): ``suffix`` (its brms label), ``level``, ``dmax``, ``cmeans``,
+    ``lscale_priors`` and ``L`` (approximate GP) or ``points`` (exact GP)."""
+
+    kind = "gp"
+    variables: tuple[str, ...] = ()
+    k: int | None = None
+    c: tuple[float, ...] | None = None
+    by: str | None = None
+    scale: bool = True
+    iso: bool = True
+    gr: bool = True
+    by_kind: str | None = None
+    subs: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        return self.variables
+
+    @property
+    def curve_covariates(self) -> tuple[str, ...]:
+        return self.variables
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "text": self.text, "variables": list(self.variables),
+                "k": self.k, "c": None if self.c is None else list(self.c), "by": self.by,
+                "scale": self.scale, "iso": self.iso, "gr": self.gr, "by_kind": self.by_kind,
+                "subs": [dict(sub) for sub in self.subs]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> GpState:
+        return cls(text=d["text"], variables=tuple(d["variables"]), k=d["k"],
+                   c=None if d["c"] is None else tuple(d["c"]), by=d["by"], scale=d["scale"],
+                   iso=d["iso"], gr=d["gr"], by_kind=d["by_kind"],
+                   subs=tuple(dict(sub) for sub in d["subs"]))
 
 
 # --------------------------------------------------------------------------- arguments
@@ -274,35 +333,36 @@ def _fit_sub(points: np.ndarray, args: dict[str, Any], suffix: str, level, text:
     return sub
 
 
-def fit_gp_term(gt: GpTerm, data: pd.DataFrame, columns: dict[str, object]) -> dict[str, Any]:
+def fit_gp_term(gt: GpTerm, data: pd.DataFrame, columns: dict[str, object]) -> GpState:
     """The state of a ``gp()`` term fitted to ``data``."""
     args = read_args(gt, columns)
     x = _covariates(gt.text, gt.variables, data, columns)
     label = smooth_label("gp", gt.variables)
-    state: dict[str, Any] = {"kind": "gp", "text": gt.text, "variables": list(gt.variables),
-                             **args, "by_kind": None, "subs": []}
-    by = args["by"]
+    by, by_kind, subs = args["by"], None, []
     if by is not None:
         label += brms_name(by)
         s = data[columns[by]]
         if is_numeric(s) and not pd.api.types.is_bool_dtype(s):
-            state["by_kind"] = "numeric"
+            by_kind = "numeric"
         else:
-            state["by_kind"] = "factor"
+            by_kind = "factor"
             for level in factor_levels(s):
                 rows = np.asarray(s == level)
                 value = level.item() if isinstance(level, np.generic) else level
-                state["subs"].append(_fit_sub(x[rows], args, label + brms_name(str(value)),
-                                              value, gt.text))
-            return state
-    state["subs"].append(_fit_sub(x, args, label, None, gt.text))
-    return state
+                subs.append(_fit_sub(x[rows], args, label + brms_name(str(value)), value,
+                                     gt.text))
+    if by_kind != "factor":
+        subs.append(_fit_sub(x, args, label, None, gt.text))
+    return GpState(text=gt.text, variables=tuple(gt.variables), k=args["k"],
+                   c=None if args["c"] is None else tuple(args["c"]), by=by,
+                   scale=args["scale"], iso=args["iso"], gr=args["gr"], by_kind=by_kind,
+                   subs=tuple(subs))
 
 
 # --------------------------------------------------------------------------- evaluation
 
 
-def gp_block_names(state: dict[str, Any], sub: dict[str, Any], labels: list[str],
+def gp_block_names(state: GpState, sub: dict[str, Any], labels: list[str],
                    dpar: str | None) -> BlockNames:
     """brms's names of a sub-GP (``R/rename_pars.R``, ``change_gp``): ``sdgp_gptimes`` (keys:
     itself, then ``sdgp``; ``sdgp_<dpar>`` for a distributional parameter's term),
@@ -313,35 +373,35 @@ def gp_block_names(state: dict[str, Any], sub: dict[str, Any], labels: list[str]
     sfx = sub["suffix"]
     sd_name = f"sdgp_{dp}{sfx}"
     scales = [ScaleParam(sd_name, (sd_name, f"sdgp_{dpar}" if dpar else "sdgp"))]
-    ls_names = ([f"lscale_{dp}{sfx}"] if state["iso"]
-                else [f"lscale_{dp}{sfx}{brms_name(v)}" for v in state["variables"]])
+    ls_names = ([f"lscale_{dp}{sfx}"] if state.iso
+                else [f"lscale_{dp}{sfx}{brms_name(v)}" for v in state.variables])
     for name, prior in zip(ls_names, sub["lscale_priors"], strict=True):
         scales.append(ScaleParam(name, (name, f"lscale_{dpar}" if dpar else "lscale"),
                                  default=prior))
-    what = "basis" if state["k"] is not None else "points"
+    what = "basis" if state.k is not None else "points"
     return BlockNames(scales=tuple(scales), coef=f"rgp_{dp}{sfx}",
                       dims=(f"{dp}{sfx}_{what}",), coords=(tuple(labels),),
                       z=f"zgp_{dp}{sfx}")
 
 
-def _row_weights(state: dict[str, Any], sub: dict[str, Any], data: pd.DataFrame,
+def _row_weights(state: GpState, sub: dict[str, Any], data: pd.DataFrame,
                  columns: dict[str, object], allow_new_levels: bool) -> np.ndarray:
     """Each row's multiplier of the sub-GP: 1, the numeric ``by`` value, or 0/1 for the rows of
     the sub-GP's level of a factor ``by``."""
     n = len(data)
-    if state["by_kind"] is None:
+    if state.by_kind is None:
         return np.ones(n)
-    by = state["by"]
+    by = state.by
     if by not in columns:
-        raise unknown_column(by, columns, f"{state['text']} (its by= variable)")
+        raise unknown_column(by, columns, f"{state.text} (its by= variable)")
     s = data[columns[by]]
-    if state["by_kind"] == "numeric":
+    if state.by_kind == "numeric":
         return np.asarray(s, dtype=float)
-    known = {sb["level"] for sb in state["subs"]}
+    known = {sb["level"] for sb in state.subs}
     new = [v for v in pd.unique(s) if v not in known]
     if new and not allow_new_levels:
         raise FormulaError(f"new level {new[0]!r} of the by= factor {by!r} in term "
-                           f"{state['text']}: not in the data the model was fitted to (pass "
+                           f"{state.text}: not in the data the model was fitted to (pass "
                            "allow_new_levels=True to predict those rows without the GP)")
     return np.asarray(s == sub["level"], dtype=float)
 
@@ -350,22 +410,22 @@ def _scaled(sub: dict[str, Any], x: np.ndarray) -> np.ndarray:
     return x if sub["dmax"] is None else x / sub["dmax"]
 
 
-def gp_blocks(state: dict[str, Any], data: pd.DataFrame, columns: dict[str, object],
+def gp_blocks(state: GpState, data: pd.DataFrame, columns: dict[str, object],
               allow_new_levels: bool, dpar: str | None = None) -> list[Block]:
     """The blocks of a fitted ``gp()`` term on ``data``: one per sub-GP, a dense basis
     (approximate GP) or an indicator block over the distinct points (exact GP)."""
-    x = _covariates(state["text"], state["variables"], data, columns)
+    x = _covariates(state.text, state.variables, data, columns)
     blocks = []
-    for sub in state["subs"]:
+    for sub in state.subs:
         w = _row_weights(state, sub, data, columns, allow_new_levels)
         xs = _scaled(sub, x)
-        if state["k"] is not None:
+        if state.k is not None:
             L = np.asarray(sub["L"], dtype=float)
-            indices = index_tuples(state["k"], x.shape[1])
+            indices = index_tuples(state.k, x.shape[1])
             phi = eigenfunctions(xs - sub["cmeans"], indices, L) * w[:, None]
             labels = [str(j + 1) for j in range(indices.shape[0])]
-            structure = HilbertSpaceGp(sqrt_eigenvalues(indices, L), iso=state["iso"])
-            blocks.append(Block(name=sub["suffix"], kind="gp", coef=None, term=state["text"],
+            structure = HilbertSpaceGp(sqrt_eigenvalues(indices, L), iso=state.iso)
+            blocks.append(Block(name=sub["suffix"], kind="gp", coef=None, term=state.text,
                                 labels=labels,
                                 names=gp_block_names(state, sub, labels, dpar),
                                 matrix=phi, structure=structure))
@@ -383,8 +443,36 @@ def gp_blocks(state: dict[str, Any], data: pd.DataFrame, columns: dict[str, obje
             index[i] = j
         new_points = np.array(list(new), dtype=float).reshape(-1, x.shape[1])
         labels = [str(j + 1) for j in range(len(points) + len(new))]
-        structure = ExactGp(points, new_points, iso=state["iso"])
-        blocks.append(Block(name=sub["suffix"], kind="gp", coef=None, term=state["text"],
+        structure = ExactGp(points, new_points, iso=state.iso)
+        blocks.append(Block(name=sub["suffix"], kind="gp", coef=None, term=state.text,
                             labels=labels, names=gp_block_names(state, sub, labels, dpar),
                             index=index, weights=w, structure=structure))
     return blocks
+
+
+class GpType(TermType):
+    """brms's ``gp()``."""
+
+    kind = "gp"
+    calls = ("gp",)
+    state = GpState
+
+    def parse(self, text: str, pos: int, formula: str) -> GpTerm:
+        variables, args = parse_call(text, pos, formula)
+        return GpTerm(text=text, variables=variables, args=args, pos=pos)
+
+    def plan(self, term: GpTerm, need: Callable[[str, str], None],
+             alias: Callable[[str, int, str], str], formula: str) -> None:
+        by = term.args.get("by")
+        for v in [*term.variables, *([str(by)] if isinstance(by, str) else [])]:
+            need(v, term.text)
+
+    def fit(self, term: GpTerm, planned: None, ctx: FitContext) -> GpState:
+        return fit_gp_term(term, ctx.data, ctx.columns)
+
+    def build(self, state: GpState, ctx: BuildContext) -> TermColumns:
+        return TermColumns(blocks=gp_blocks(state, ctx.data, ctx.columns, ctx.allow_new_levels,
+                                            ctx.dpar))
+
+
+TERM_TYPE = GpType()

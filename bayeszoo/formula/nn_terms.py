@@ -27,6 +27,8 @@ size and ``S`` the scale of the default prior of the predictor's intercept (brms
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,13 +40,67 @@ from bayeszoo.structures.network import ACTIVATIONS, Network
 from .columns import is_numeric
 from .errors import FormulaError, unknown_column
 from .naming import brms_name, smooth_label
-from .parse import NnTerm
+from .term_base import (
+    BuildContext,
+    CallTerm,
+    FitContext,
+    TermColumns,
+    TermState,
+    TermType,
+    parse_call,
+)
 
 SUPPORTED_ARGS = ("hidden", "activation")
 DEFAULT_HIDDEN = (20,)
 DEFAULT_ACTIVATION = "tanh"
 #: Prior standard deviation of hidden-layer biases and (times √fan_in) of their weights.
 HIDDEN_PRIOR_SD = 2.5
+
+
+@dataclass
+class NnTerm(CallTerm):
+    """``nn(x1, x2, ..., hidden=20, activation="tanh")``: a neural network of the covariates
+    (bayeszoo's own term; neither brms nor mgcv has one) with its arguments as R values."""
+
+    term_kind = "nn"
+    function = "nn"
+
+
+@dataclass(frozen=True)
+class NnState(TermState):
+    """A fitted ``nn()``: its brms-style label (``nntimes``) and term (``nn(times)``), the
+    covariates with their means and standard deviations, the hidden layers' sizes and the
+    activation."""
+
+    kind = "nn"
+    label: str = ""
+    term: str = ""
+    variables: tuple[str, ...] = ()
+    center: tuple[float, ...] = ()
+    scale: tuple[float, ...] = ()
+    hidden: tuple[int, ...] = ()
+    activation: str = DEFAULT_ACTIVATION
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        return self.variables
+
+    @property
+    def curve_covariates(self) -> tuple[str, ...]:
+        return self.variables
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "text": self.text, "label": self.label, "term": self.term,
+                "variables": list(self.variables), "center": list(self.center),
+                "scale": list(self.scale), "hidden": list(self.hidden),
+                "activation": self.activation}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> NnState:
+        return cls(text=d["text"], label=d["label"], term=d["term"],
+                   variables=tuple(d["variables"]), center=tuple(d["center"]),
+                   scale=tuple(d["scale"]), hidden=tuple(d["hidden"]),
+                   activation=d["activation"])
 
 
 def _hidden(value, nt: NnTerm) -> tuple[int, ...]:
@@ -75,7 +131,7 @@ def _numeric_column(var: str, data: pd.DataFrame, columns: dict[str, object],
     return np.asarray(s, dtype=float)
 
 
-def fit_nn_term(nt: NnTerm, data: pd.DataFrame, columns: dict[str, object]) -> dict[str, Any]:
+def fit_nn_term(nt: NnTerm, data: pd.DataFrame, columns: dict[str, object]) -> NnState:
     """The state of ``nn(...)`` fitted to ``data``: covariates, their means and standard
     deviations (R's ``scale()``: ``n - 1`` in the denominator), layer sizes, activation."""
     hidden, activation = DEFAULT_HIDDEN, DEFAULT_ACTIVATION
@@ -99,9 +155,9 @@ def fit_nn_term(nt: NnTerm, data: pd.DataFrame, columns: dict[str, object]) -> d
         center.append(float(np.mean(x)))
         scale.append(sd)
     label = smooth_label("nn", nt.variables)
-    return {"kind": "nn", "text": nt.text, "label": label,
-            "term": f"nn({','.join(nt.variables)})", "variables": list(nt.variables),
-            "center": center, "scale": scale, "hidden": list(hidden), "activation": activation}
+    return NnState(text=nt.text, label=label, term=f"nn({','.join(nt.variables)})",
+                   variables=tuple(nt.variables), center=tuple(center), scale=tuple(scale),
+                   hidden=tuple(hidden), activation=activation)
 
 
 def weight_labels(network: Network, variables: list[str]) -> list[str]:
@@ -137,23 +193,49 @@ def coefficient_priors(network: Network, coef: str, dpar: str | None
     return tuple(out)
 
 
-def nn_inputs(state: dict[str, Any], data: pd.DataFrame,
+def nn_inputs(state: NnState, data: pd.DataFrame,
               columns: dict[str, object]) -> np.ndarray:
     """The standardized inputs (``n × covariates``) of a fitted ``nn()`` term on ``data``."""
-    x = np.column_stack([_numeric_column(v, data, columns, state["text"])
-                         for v in state["variables"]])
-    return (x - np.asarray(state["center"])) / np.asarray(state["scale"])
+    x = np.column_stack([_numeric_column(v, data, columns, state.text)
+                         for v in state.variables])
+    return (x - np.asarray(state.center)) / np.asarray(state.scale)
 
 
-def nn_block(state: dict[str, Any], data: pd.DataFrame, columns: dict[str, object],
+def nn_block(state: NnState, data: pd.DataFrame, columns: dict[str, object],
              dpar: str | None = None) -> Block:
     """The block of a fitted ``nn()`` term on ``data``."""
-    network = Network(in_features=len(state["variables"]), hidden=tuple(state["hidden"]),
-                      activation=state["activation"])
-    coef = f"nn_{dpar}_{state['label']}" if dpar else f"nn_{state['label']}"
-    labels = weight_labels(network, state["variables"])
+    network = Network(in_features=len(state.variables), hidden=state.hidden,
+                      activation=state.activation)
+    coef = f"nn_{dpar}_{state.label}" if dpar else f"nn_{state.label}"
+    labels = weight_labels(network, list(state.variables))
     names = BlockNames(scales=(), coef=coef, dims=(f"{coef[3:]}_weight",),
                        coords=(tuple(labels),),
                        coef_priors=coefficient_priors(network, coef, dpar))
-    return Block(name=state["label"], kind="nn", coef=None, term=state["term"], labels=labels,
+    return Block(name=state.label, kind="nn", coef=None, term=state.term, labels=labels,
                  names=names, matrix=nn_inputs(state, data, columns), structure=network)
+
+
+class NnType(TermType):
+    """bayeszoo's ``nn()``."""
+
+    kind = "nn"
+    calls = ("nn",)
+    state = NnState
+
+    def parse(self, text: str, pos: int, formula: str) -> NnTerm:
+        variables, args = parse_call(text, pos, formula)
+        return NnTerm(text=text, variables=variables, args=args, pos=pos)
+
+    def plan(self, term: NnTerm, need: Callable[[str, str], None],
+             alias: Callable[[str, int, str], str], formula: str) -> None:
+        for v in term.variables:
+            need(v, term.text)
+
+    def fit(self, term: NnTerm, planned: None, ctx: FitContext) -> NnState:
+        return fit_nn_term(term, ctx.data, ctx.columns)
+
+    def build(self, state: NnState, ctx: BuildContext) -> TermColumns:
+        return TermColumns(blocks=[nn_block(state, ctx.data, ctx.columns, ctx.dpar)])
+
+
+TERM_TYPE = NnType()

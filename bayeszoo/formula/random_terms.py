@@ -18,22 +18,152 @@ there gets treatment contrasts beside an intercept (``(1 + f | g)``: ``Intercept
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from bayeszoo.design import Block, BlockNames, ScaleParam
 from bayeszoo.structures import Unstructured
 
-from .errors import FormulaError
+from .errors import FormulaError, malformed
 from .expressions import evaluate, fit_expression
-from .grouping import codes, fit_grouping
-from .naming import re_coef_param, re_sd_param
-from .parse import RandomTerm
+from .grouping import Grouping, codes, fit_grouping
+from .naming import model_matrix_name, re_coef_param, re_sd_param
+from .term_base import BuildContext, FitContext, ParsedTerm, TermColumns, TermState, TermType
+from .text import colname, has_top, split_top, strip
 
 #: brms's default prior of a correlation matrix's Cholesky factor (class ``L``).
 DEFAULT_CORRELATION_PRIOR = "lkj_corr_cholesky(1)"
+
+
+@dataclass
+class RandomTerm(ParsedTerm):
+    """``(lhs | group)`` or ``(lhs || group)``: ``lhs`` in fixed-effects syntax, ``group`` a
+    factor, ``a:b`` (interaction) or ``a/b`` (nesting)."""
+
+    term_kind = "random"
+    text: str = ""
+    lhs: str = ""
+    group: str = ""
+    double_bar: bool = False
+    pos: int = 0
+
+    def to_string(self) -> str:
+        return f"({self.lhs}{' || ' if self.double_bar else ' | '}{self.group})"
+
+    def group_names(self) -> list[str]:
+        """``g`` -> ``[g]``; ``a:b`` -> ``[a:b]``; ``a/b`` -> ``[a, a:b]``."""
+        parts = [p.strip() for p in self.group.split("/")]
+        return [":".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def parse_random(t: str, tpos: int, formula: str) -> RandomTerm:
+    """``(lhs | group)`` or ``(lhs || group)`` read into its pieces."""
+    inner = t[1:-1]
+    bars = split_top(inner, "|", tpos + 1, formula)
+    if len(bars) == 2:
+        double = False
+        (lhs_t, _, _), (grp, gpos, _) = bars
+    elif len(bars) == 3 and bars[1][0] == "":
+        double = True
+        (lhs_t, _, _), _, (grp, gpos, _) = bars
+    else:
+        raise malformed(formula, tpos, f"cannot read random-effect term {t}")
+    if not lhs_t.strip():
+        raise malformed(formula, tpos + 1, f"nothing before '|' in {t}")
+    if not grp.strip():
+        raise malformed(formula, gpos, f"no grouping factor after '|' in {t}")
+    return RandomTerm(text=t, lhs=lhs_t.strip(), group=grp.strip(), double_bar=double, pos=tpos)
+
+
+def random_lhs(rt: RandomTerm, formula: str) -> tuple[list[str], bool]:
+    """The fixed-effects terms and the intercept flag of a random term's left side."""
+    intercept = True
+    terms: list[str] = []
+    for piece, pos, sep in split_top(rt.lhs, "+-", rt.pos + 1, formula):
+        t, tpos = strip(piece, pos)
+        if not t:
+            if sep == "" and pos == rt.pos + 1:
+                continue
+            raise malformed(formula, tpos, f"empty term in {rt.text}")
+        if sep == "-":
+            if t == "1":
+                intercept = False
+                continue
+            raise FormulaError(f"{rt.text}: only '- 1' may be subtracted")
+        if t == "1":
+            intercept = True
+        elif t == "0":
+            intercept = False
+        else:
+            terms.append(t)
+    return terms, intercept
+
+
+def random_groups(rt: RandomTerm, formula: str) -> list[list[str]]:
+    """The grouping factors of a random term: ``g`` -> [[g]]; ``a:b`` -> [[a, b]];
+    ``a/b`` -> [[a], [a, b]] (nesting expands to ``(1 | a) + (1 | a:b)``)."""
+    nested = split_top(rt.group, "/", 0, rt.group)
+    if len(nested) > 1:
+        names = [colname(p, formula, rt.pos, rt.text) for p, _, _ in nested]
+        return [names[: i + 1] for i in range(len(names))]
+    return [[colname(p, formula, rt.pos, rt.text)
+             for p, _, _ in split_top(rt.group, ":", 0, rt.group)]]
+
+
+@dataclass(frozen=True)
+class RandomState(TermState):
+    """A fitted ``(lhs | g)``: the intercept flag, ``||``, nesting ``a/b``, formulaic's state of
+    the left side's columns (``None`` for ``(1 | g)``), the varying coefficients (brms's
+    names), the groupings and, per grouping, the term label of each of its blocks."""
+
+    kind = "random"
+    intercept: bool = True
+    double_bar: bool = False
+    nested: bool = False
+    lhs: Mapping[str, Any] | None = None
+    coefs: tuple[str, ...] = ()
+    groups: tuple[Grouping, ...] = ()
+    terms: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def groupings(self) -> tuple[Grouping, ...]:
+        return self.groups
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(v for g in self.groups for v in g.variables))
+
+    @property
+    def correlated(self) -> bool:
+        """Whether the term is one correlated block per grouping factor."""
+        return len(self.coefs) > 1 and not self.double_bar
+
+    def lme4_coef_names(self, reverse: Mapping[str, str]) -> dict[str, str]:
+        """The coefficients: brms name -> lme4's (``Intercept`` -> ``(Intercept)``, a factor
+        level ``fb`` as R's ``model.matrix`` names it); ``reverse`` maps formulaic's aliases
+        back to the columns."""
+        out = {"Intercept": "(Intercept)"}
+        if self.lhs is not None:
+            for col, brms in zip(self.lhs["columns"], self.lhs["names"], strict=True):
+                if brms != "Intercept":
+                    out[brms] = model_matrix_name(col, reverse)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "text": self.text, "intercept": self.intercept,
+                "double_bar": self.double_bar, "nested": self.nested, "lhs": self.lhs,
+                "coefs": list(self.coefs), "groups": [g.to_dict() for g in self.groups],
+                "terms": [list(t) for t in self.terms]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> RandomState:
+        return cls(text=d["text"], intercept=d["intercept"], double_bar=d.get("double_bar", True),
+                   nested=d.get("nested", False), lhs=d["lhs"], coefs=tuple(d["coefs"]),
+                   groups=tuple(Grouping.from_dict(g) for g in d["groups"]),
+                   terms=tuple(tuple(t) for t in d["terms"]))
 
 
 def normalized_lhs(rt: RandomTerm) -> str:
@@ -82,29 +212,29 @@ def _unseen_to_zero(idx: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndar
     return idx, w
 
 
-def indicator_block(grouping: dict[str, Any], coef: str, idx: np.ndarray,
+def indicator_block(grouping: Grouping, coef: str, idx: np.ndarray,
                     weights: np.ndarray | None, term: str, sp: float | None = None,
                     dpar: str | None = None) -> Block:
     """The block of one varying coefficient of grouping factor ``grouping``: row ``i`` has
     ``weights[i]`` (ones for an intercept) in the column of its level; rows of an unseen level
     (code -1) get zeros."""
-    g = grouping["name"]
+    g = grouping.name
     w = np.ones(len(idx)) if weights is None else np.asarray(weights, dtype=float)
     idx, w = _unseen_to_zero(idx, w)
     sd = re_sd_param(g, coef, dpar)
     names = BlockNames(scales=(ScaleParam(sd, sd_keys(sd, g, dpar)),),
                        coef=re_coef_param(g, None if coef == "Intercept" else coef, dpar),
-                       dims=(g,), coords=(tuple(grouping["labels"]),))
-    return Block(name=g, kind="re", coef=coef, term=term, labels=list(grouping["labels"]),
+                       dims=(g,), coords=(tuple(grouping.labels),))
+    return Block(name=g, kind="re", coef=coef, term=term, labels=list(grouping.labels),
                  names=names, index=idx, weights=w, sp=sp)
 
 
-def correlated_block(grouping: dict[str, Any], coefs: list[str], idx: np.ndarray,
+def correlated_block(grouping: Grouping, coefs: list[str], idx: np.ndarray,
                      weights: np.ndarray, term: str, dpar: str | None = None) -> Block:
     """The block of ``(1 + x | g)``: row ``i`` has ``weights[i]`` (``k`` values, one per
     coefficient) in level ``index[i]``'s ``k`` columns; coefficients ``r_g[level, coef]``;
     scales ``sd_g__<coef>`` for each coefficient, then ``L_g``."""
-    g = grouping["name"]
+    g = grouping.name
     idx, w = _unseen_to_zero(idx, np.asarray(weights, dtype=float))
     k = len(coefs)
     sds = [re_sd_param(g, c, dpar) for c in coefs]
@@ -113,90 +243,116 @@ def correlated_block(grouping: dict[str, Any], coefs: list[str], idx: np.ndarray
                          (k, k), DEFAULT_CORRELATION_PRIOR))
     names = BlockNames(scales=scales, coef=re_coef_param(g, None, dpar),
                        dims=(g, coefficient_dim(g, dpar)),
-                       coords=(tuple(grouping["labels"]), tuple(coefs)))
-    return Block(name=g, kind="re", coef=None, term=term, labels=list(grouping["labels"]),
+                       coords=(tuple(grouping.labels), tuple(coefs)))
+    return Block(name=g, kind="re", coef=None, term=term, labels=list(grouping.labels),
                  names=names, index=idx, weights=w, structure=Unstructured(tuple(coefs)))
 
 
-def is_correlated(state: dict[str, Any]) -> bool:
-    """Whether a fitted random term is one correlated block per grouping factor."""
-    return len(state["coefs"]) > 1 and not state.get("double_bar", True)
-
-
-def _check_levels(rt: RandomTerm, groupings: list[dict[str, Any]], k: int,
+def _check_levels(rt: RandomTerm, groupings: tuple[Grouping, ...], k: int,
                   correlated: bool) -> None:
     for grp in groupings:
-        n_levels = len(grp["labels"])
+        n_levels = len(grp.labels)
         if n_levels < 2:
-            only = grp["labels"][0] if grp["labels"] else None
-            raise FormulaError(f"{rt.text}: grouping factor {grp['name']!r} has a single level "
+            only = grp.labels[0] if grp.labels else None
+            raise FormulaError(f"{rt.text}: grouping factor {grp.name!r} has a single level "
                                f"({only!r}) in the data; a group-level effect needs at least "
                                "two levels (drop the term, or model the factor as a fixed "
                                "effect)")
         if correlated and k > n_levels:
             raise FormulaError(f"{rt.text}: {k} correlated varying coefficients but grouping "
-                               f"factor {grp['name']!r} has only {n_levels} levels, too few "
+                               f"factor {grp.name!r} has only {n_levels} levels, too few "
                                f"to inform a {k} x {k} covariance matrix; vary fewer "
                                f"coefficients, or make them independent with "
                                f"({rt.lhs.strip()} || {rt.group.strip()})")
 
 
 def fit_random_term(rt: RandomTerm, lhs_spec: str | None, intercept: bool,
-                    groups: list[list[str]], data: pd.DataFrame, columns: dict[str, object],
-                    frame: pd.DataFrame, reverse: dict[str, str]) -> dict[str, Any]:
+                    groups: list[list[str]], ctx: FitContext) -> RandomState:
     """The state of ``(lhs | g)``: the varying coefficients' columns (``lhs_spec`` evaluated
     with formulaic, intercept included when the term has one) and the groupings."""
-    state: dict[str, Any] = {"kind": "random", "text": rt.text, "intercept": intercept,
-                             "double_bar": rt.double_bar, "nested": "/" in rt.group,
-                             "lhs": None, "coefs": ["Intercept"] if intercept else []}
+    lstate, coefs = None, ("Intercept",) if intercept else ()
     if lhs_spec is not None:
-        _, names, lstate = fit_expression(lhs_spec, frame, reverse,
+        _, names, lstate = fit_expression(lhs_spec, ctx.frame, ctx.reverse,
                                           f"the varying coefficients of {rt.text}")
-        state["lhs"] = lstate
-        state["coefs"] = names
-    if not state["coefs"]:
+        coefs = tuple(names)
+    if not coefs:
         raise FormulaError(f"{rt.text}: no varying coefficient (write (1 | g) or (0 + x | g))")
-    state["groups"] = [fit_grouping(":".join(g), g, data, columns) for g in groups]
-    correlated = is_correlated(state)
-    _check_levels(rt, state["groups"], len(state["coefs"]), correlated)
-    single = len(groups) == 1 and (len(state["coefs"]) == 1 or correlated)
+    groupings = tuple(fit_grouping(":".join(g), g, ctx.data, ctx.columns) for g in groups)
+    correlated = len(coefs) > 1 and not rt.double_bar
+    _check_levels(rt, groupings, len(coefs), correlated)
+    single = len(groups) == 1 and (len(coefs) == 1 or correlated)
     if correlated:
-        state["terms"] = [[normalized_text(rt) if single else
-                           f"({normalized_lhs(rt)} | {grp['name']})"]
-                          for grp in state["groups"]]
+        terms = tuple((normalized_text(rt) if single else
+                       f"({normalized_lhs(rt)} | {grp.name})",) for grp in groupings)
     else:
-        state["terms"] = [[normalized_text(rt) if single else
-                           (f"(1 | {grp['name']})" if c == "Intercept"
-                            else f"(0 + {c} | {grp['name']})") for c in state["coefs"]]
-                          for grp in state["groups"]]
-    return state
+        terms = tuple(tuple(normalized_text(rt) if single else
+                            (f"(1 | {grp.name})" if c == "Intercept"
+                             else f"(0 + {c} | {grp.name})") for c in coefs)
+                      for grp in groupings)
+    return RandomState(text=rt.text, intercept=intercept, double_bar=rt.double_bar,
+                       nested="/" in rt.group, lhs=lstate, coefs=coefs, groups=groupings,
+                       terms=terms)
 
 
-def coefficient_columns(state: dict[str, Any], frame: pd.DataFrame,
-                        reverse: dict[str, str]) -> np.ndarray:
-    """The ``n × k`` columns of a fitted random term's varying coefficients on ``frame``, in
-    the order of ``state["coefs"]`` (the intercept's ones where the left side has none)."""
-    n = len(frame)
+def coefficient_columns(state: RandomState, ctx: BuildContext) -> np.ndarray:
+    """The ``n × k`` columns of a fitted random term's varying coefficients, in the order of
+    ``state.coefs`` (the intercept's ones where the left side has none)."""
+    n = len(ctx.frame)
     cols = {}
-    if state["lhs"] is not None:
-        Xl = evaluate(state["lhs"], frame, reverse, state["text"])
-        cols = dict(zip(state["lhs"]["names"], Xl.T, strict=True))
-    return np.column_stack([cols[c] if c in cols else np.ones(n) for c in state["coefs"]])
+    if state.lhs is not None:
+        Xl = evaluate(state.lhs, ctx.frame, ctx.reverse, state.text)
+        cols = dict(zip(state.lhs["names"], Xl.T, strict=True))
+    return np.column_stack([cols[c] if c in cols else np.ones(n) for c in state.coefs])
 
 
-def random_blocks(state: dict[str, Any], data: pd.DataFrame, columns: dict[str, object],
-                  frame: pd.DataFrame, reverse: dict[str, str], allow_new_levels: bool,
-                  dpar: str | None = None) -> list[Block]:
-    """The blocks of a fitted random term on ``data``: one per grouping and coefficient, or
-    one per grouping for a correlated term."""
-    W = coefficient_columns(state, frame, reverse)
+def random_blocks(state: RandomState, ctx: BuildContext) -> list[Block]:
+    """The blocks of a fitted random term on ``ctx.data``: one per grouping and coefficient,
+    or one per grouping for a correlated term."""
+    W = coefficient_columns(state, ctx)
     blocks = []
-    for grp, terms in zip(state["groups"], state["terms"], strict=True):
-        idx = codes(grp, data, columns, state["text"], allow_new_levels)
-        if is_correlated(state):
-            blocks.append(correlated_block(grp, state["coefs"], idx, W, terms[0], dpar))
+    for grp, terms in zip(state.groups, state.terms, strict=True):
+        idx = codes(grp, ctx.data, ctx.columns, state.text, ctx.allow_new_levels)
+        if state.correlated:
+            blocks.append(correlated_block(grp, list(state.coefs), idx, W, terms[0], ctx.dpar))
             continue
-        for j, (coef, term) in enumerate(zip(state["coefs"], terms, strict=True)):
-            weights = None if coef == "Intercept" and state["intercept"] else W[:, j]
-            blocks.append(indicator_block(grp, coef, idx, weights, term, dpar=dpar))
+        for j, (coef, term) in enumerate(zip(state.coefs, terms, strict=True)):
+            weights = None if coef == "Intercept" and state.intercept else W[:, j]
+            blocks.append(indicator_block(grp, coef, idx, weights, term, dpar=ctx.dpar))
     return blocks
+
+
+class RandomType(TermType):
+    """``(lhs | g)`` and ``(lhs || g)``: recognised by a ``|`` at the top level of a
+    parenthesized term."""
+
+    kind = "random"
+    state = RandomState
+
+    def recognises(self, text: str) -> bool:
+        return text.startswith("(") and text.endswith(")") and has_top(text[1:-1], "|")
+
+    def parse(self, text: str, pos: int, formula: str) -> RandomTerm:
+        return parse_random(text, pos, formula)
+
+    def plan(self, term: RandomTerm, need: Callable[[str, str], None],
+             alias: Callable[[str, int, str], str], formula: str
+             ) -> tuple[str | None, bool, list[list[str]]]:
+        terms, intercept = random_lhs(term, formula)
+        groups = random_groups(term, formula)
+        for g in groups:
+            for v in g:
+                need(v, term.text)
+        lhs = " + ".join(["1" if intercept else "0",
+                          *(alias(t, term.pos, term.text) for t in terms)]) if terms else None
+        return lhs, intercept, groups
+
+    def fit(self, term: RandomTerm, planned: tuple[str | None, bool, list[list[str]]],
+            ctx: FitContext) -> RandomState:
+        lhs, intercept, groups = planned
+        return fit_random_term(term, lhs, intercept, groups, ctx)
+
+    def build(self, state: RandomState, ctx: BuildContext) -> TermColumns:
+        return TermColumns(blocks=random_blocks(state, ctx))
+
+
+TERM_TYPE = RandomType()

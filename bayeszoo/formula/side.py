@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import linalg
 
 from .errors import FormulaError
+
+if TYPE_CHECKING:
+    from .smooth_terms import SmoothState
 
 SIDE_TOL = np.finfo(float).eps ** 0.5
 CONSTANT_TOL = np.finfo(float).eps ** 0.75
@@ -113,50 +117,49 @@ def gam_side(pieces: list[SidePiece], Xp: np.ndarray, formula: str) -> None:
                 p.X = np.delete(p.X, ind, axis=1)
 
 
-def side_pieces(state: dict) -> list[SidePiece]:
+def side_pieces(state: SmoothState) -> list[SidePiece]:
     """The smooths mgcv makes of one fitted smooth term ``state`` (one per factor ``by``
     level) with their ``gam.side`` names, without matrices."""
-    if "grouping" in state:
-        return [SidePiece(state["label"], list(state["grouping"]["variables"]), 1,
-                          len(state["grouping"]["levels"]), constrain=False)]
-    smooth = state["smooth"]
+    if state.grouping is not None:
+        return [SidePiece(state.label, list(state.grouping.variables), 1,
+                          len(state.grouping.levels), constrain=False)]
+    smooth = state.smooth
     variables, con = list(smooth["spec"]["variables"]), smooth["con"]
     by = con["by"]
     levels = by["levels"] if by is not None and by["kind"] == "factor" else [""]
     suffix = by["column"] if by is not None else ""
     width = len(smooth["term"]["coef_names"]) // len(levels)
-    return [SidePiece(state["label"], [f"{v}{suffix}{lev}" for v in variables],
+    return [SidePiece(state.label, [f"{v}{suffix}{lev}" for v in variables],
                       len(variables), width, constrain=con["kind"] not in ("re", "fs"))
             for lev in levels]
 
 
-def side_deletions(terms: list[dict], data, columns: dict[str, object], Xp: np.ndarray,
-                   formula: str) -> dict[int, list[int]]:
-    """The columns ``gam.side`` deletes from each smooth term of ``terms`` (by position in
-    ``terms``; only terms that lose columns). A term with a factor ``by`` loses the same
+def side_deletions(smooths: list[SmoothState], data, columns: dict[str, object],
+                   Xp: np.ndarray, formula: str) -> dict[int, list[int]]:
+    """The columns ``gam.side`` deletes from each of the fitted ``smooths`` (by position in
+    ``smooths``; only those that lose columns). A term with a factor ``by`` loses the same
     columns from every level's smooth or raises, naming it. The smooths' matrices are
     evaluated only when some variable name repeats (mgcv's test for nesting). A smooth written
     twice is left to the design's duplicate-term error."""
     from bayeszoo.smooths import side_matrices
 
     owners, pieces = [], []
-    texts = [st["text"] for st in terms if st["kind"] == "smooth"]
+    texts = [st.text for st in smooths]
     if len(set(texts)) != len(texts):
         return {}
-    for t, st in enumerate(terms):
-        if st["kind"] == "smooth":
-            new = side_pieces(st)
-            owners += [t] * len(new)
-            pieces += new
+    for t, st in enumerate(smooths):
+        new = side_pieces(st)
+        owners += [t] * len(new)
+        pieces += new
     names = [v for p in pieces for v in p.vn]
     if len(set(names)) == len(names):
         return {}
     for t in dict.fromkeys(owners):
         mine = [p for p, o in zip(pieces, owners, strict=True) if o == t]
         if mine[0].constrain:
-            spec = terms[t]["smooth"]["spec"]
+            spec = smooths[t].smooth["spec"]
             used = [*spec["variables"], *([spec["by"]] if spec["by"] else [])]
-            Xs = side_matrices(terms[t]["smooth"], {v: data[columns[v]] for v in used})
+            Xs = side_matrices(smooths[t].smooth, {v: data[columns[v]] for v in used})
             for p, X in zip(mine, Xs, strict=True):
                 p.X = X
     gam_side(pieces, Xp, formula)
@@ -164,7 +167,7 @@ def side_deletions(terms: list[dict], data, columns: dict[str, object], Xp: np.n
     for t in dict.fromkeys(owners):
         mine = [p.deleted for p, o in zip(pieces, owners, strict=True) if o == t]
         if any(m != mine[0] for m in mine):
-            raise FormulaError(f"{terms[t]['text']}: the side constraints that make it "
+            raise FormulaError(f"{smooths[t].text}: the side constraints that make it "
                                "identifiable differ between the levels of its by= factor, "
                                "which is not supported; drop the smooths nested in it")
         if mine[0]:

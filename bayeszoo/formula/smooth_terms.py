@@ -10,26 +10,104 @@ margin (:class:`~bayeszoo.structures.MultiPenalty`, one ``sds`` each).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from bayeszoo.design import Block, BlockNames, ScaleParam, SmoothInfo
-from bayeszoo.smooths import SmoothSpec, SmoothTerm, fit_smooth, term_maps
+from bayeszoo.smooths import SmoothSpec, fit_smooth, term_maps
+from bayeszoo.smooths import SmoothTerm as FittedSmooth
 from bayeszoo.structures import IID, MultiPenalty
 
 from .columns import is_numeric
 from .errors import FormulaError, unknown_column
-from .grouping import codes, fit_grouping
+from .grouping import Grouping, codes, fit_grouping
 from .naming import brms_name, smooth_coef_param, smooth_sd_param
-from .parse import SmoothTerm as ParsedSmooth
-from .text import Symbol
+from .side import side_deletions
+from .term_base import (
+    CALL,
+    BuildContext,
+    FitContext,
+    ParsedTerm,
+    TermColumns,
+    TermState,
+    TermType,
+    parse_call,
+)
+from .text import Symbol, quote_name, r_value
 
 SUPPORTED_ARGS = ("bs", "k", "fx", "sp", "by", "m")
+SMOOTH_KINDS = ("s", "te", "ti", "t2")
 
 
-def _strings(value, key: str, st: ParsedSmooth):
+@dataclass
+class SmoothTerm(ParsedTerm):
+    """``s()``, ``te()``, ``ti()`` or ``t2()`` as written: covariates and the keyword arguments
+    (``bs``, ``k``, ``fx``, ``sp``, ``by``, ``m``, ``xt``, ``id``) as R values
+    (:func:`bayeszoo.formula.text.literal`)."""
+
+    term_kind = "smooth"
+    text: str = ""
+    kind: str = "s"
+    variables: tuple[str, ...] = ()
+    args: dict[str, object] = field(default_factory=dict)
+    pos: int = 0
+
+    @property
+    def label(self) -> str:
+        """mgcv's label without a ``by`` suffix: ``s(times)``, ``te(Temp,Wind)``."""
+        return f"{self.kind}({','.join(self.variables)})"
+
+    def knot_variables(self) -> tuple[str, ...]:
+        return self.variables
+
+    def to_string(self) -> str:
+        parts = [quote_name(v) for v in self.variables]
+        parts += [f"{k}={r_value(v)}" for k, v in self.args.items()]
+        return f"{self.kind}({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class SmoothState(TermState):
+    """A fitted smooth: mgcv's label and either the grouping of ``s(g, bs="re")`` with its
+    ``fx`` and fixed ``sp``, or the fitted smooth of :mod:`bayeszoo.smooths` (its JSON state:
+    basis, constraints, reparameterization)."""
+
+    kind = "smooth"
+    label: str = ""
+    grouping: Grouping | None = None
+    fx: bool = False
+    sp: float | None = None
+    smooth: Mapping[str, Any] | None = None
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        if self.grouping is not None:
+            return self.grouping.variables
+        return tuple(self.smooth["spec"]["variables"])
+
+    @property
+    def curve_covariates(self) -> tuple[str, ...]:
+        return () if self.smooth is None else self.covariates
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "text": self.text, "label": self.label}
+        if self.grouping is not None:
+            return out | {"grouping": self.grouping.to_dict(), "fx": self.fx, "sp": self.sp}
+        return out | {"smooth": self.smooth}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SmoothState:
+        if "grouping" in d:
+            return cls(text=d["text"], label=d["label"],
+                       grouping=Grouping.from_dict(d["grouping"]), fx=d["fx"], sp=d["sp"])
+        return cls(text=d["text"], label=d["label"], smooth=d["smooth"])
+
+
+def _strings(value, key: str, st: SmoothTerm):
     vals = value if isinstance(value, tuple) else (value,)
     for v in vals:
         if isinstance(v, Symbol):
@@ -39,7 +117,7 @@ def _strings(value, key: str, st: ParsedSmooth):
     return value
 
 
-def _integers(value, key: str, st: ParsedSmooth):
+def _integers(value, key: str, st: SmoothTerm):
     vals = value if isinstance(value, tuple) else (value,)
     for v in vals:
         if isinstance(v, bool) or not isinstance(v, int | float) or int(v) != v:
@@ -48,7 +126,7 @@ def _integers(value, key: str, st: ParsedSmooth):
     return tuple(int(v) for v in vals) if isinstance(value, tuple) else int(value)
 
 
-def read_spec(st: ParsedSmooth, columns: dict[str, object],
+def read_spec(st: SmoothTerm, columns: dict[str, object],
               knots: dict[str, Any] | None) -> SmoothSpec:
     """The :class:`~bayeszoo.smooths.SmoothSpec` of a parsed smooth term; arguments are
     checked one by one, each error naming the term and the argument."""
@@ -82,19 +160,6 @@ def read_spec(st: ParsedSmooth, columns: dict[str, object],
         return SmoothSpec(kind=st.kind, variables=st.variables, knots=used or None, **kw)
     except ValueError as e:
         raise FormulaError(str(e)) from None
-
-
-def check_knots(knots: dict[str, Any] | None, smooths: list[ParsedSmooth]) -> None:
-    """``knots=`` may name only covariates of the formula's smooths. mgcv ignores other names;
-    here a misspelt one (``Month`` for ``month``) is an error rather than a cyclic smooth on the
-    wrong period."""
-    if not knots:
-        return
-    used = sorted({v for st in smooths for v in st.variables})
-    unknown = sorted(set(knots) - set(used))
-    if unknown:
-        raise FormulaError(f"knots= names {unknown}, which no smooth of the formula reads; the "
-                           f"smooths' covariates are {used}")
 
 
 def _is_re_intercept(spec: SmoothSpec) -> bool:
@@ -131,7 +196,7 @@ def check_by_not_zero(text: str, by: str | None, values: dict[str, pd.Series]) -
                            "term or choose another by= variable")
 
 
-def check_finite_basis(text: str, term: SmoothTerm, values: dict[str, pd.Series]) -> None:
+def check_finite_basis(text: str, term: FittedSmooth, values: dict[str, pd.Series]) -> None:
     """Finite covariates can still overflow a basis (``x`` of 1e300 cubed); the error names the
     term and its covariates' range."""
     parts = [term.Xf, *(b.Z for b in term.blocks)]
@@ -143,23 +208,21 @@ def check_finite_basis(text: str, term: SmoothTerm, values: dict[str, pd.Series]
                        "rescale the column(s), e.g. divide by a power of 10")
 
 
-def fit_smooth_term(st: ParsedSmooth, data: pd.DataFrame, columns: dict[str, object],
+def fit_smooth_term(st: SmoothTerm, data: pd.DataFrame, columns: dict[str, object],
                     seed: int, knots: dict[str, Any] | None = None,
-                    side_drop: list[int] | None = None) -> dict[str, Any]:
+                    side_drop: list[int] | None = None) -> SmoothState:
     """The state of a smooth term fitted to ``data``; ``side_drop``: the columns of its
     constrained basis that mgcv's ``gam.side`` deletes (:mod:`bayeszoo.formula.side`)."""
     spec = read_spec(st, columns, knots)
-    state: dict[str, Any] = {"kind": "smooth", "text": st.text, "label": spec.label}
     if _is_re_intercept(spec):
         var = spec.variables[0]
         if is_numeric(data[columns[var]]):
             raise FormulaError(f"{st.text}: bs=\"re\" needs a factor; column {var!r} is "
                                f"numeric (dtype {data[columns[var]].dtype}); convert it with "
                                ".astype('category')")
-        state["grouping"] = fit_grouping(var, [var], data, columns)
-        state["fx"] = spec.fx
-        state["sp"] = None if spec.sp is None else spec.sp[0]
-        return state
+        return SmoothState(text=st.text, label=spec.label,
+                           grouping=fit_grouping(var, [var], data, columns), fx=spec.fx,
+                           sp=None if spec.sp is None else spec.sp[0])
     values = _columns_of(spec, data, columns)
     check_finite_covariates(st.text, values)
     check_by_not_zero(st.text, spec.by, values)
@@ -170,8 +233,7 @@ def fit_smooth_term(st: ParsedSmooth, data: pd.DataFrame, columns: dict[str, obj
         raise FormulaError(msg if st.label in msg or spec.label in msg
                            else f"{st.text}: {msg}") from None
     check_finite_basis(st.text, fitted, values)
-    state["smooth"] = fitted.state
-    return state
+    return SmoothState(text=st.text, label=spec.label, smooth=fitted.state)
 
 
 def smooth_block_names(label: str, labels: list[str], n_penalties: int,
@@ -191,33 +253,33 @@ def smooth_block_names(label: str, labels: list[str], n_penalties: int,
                       dims=(f"{coef[2:]}_basis",), coords=(tuple(labels),))
 
 
-def smooth_columns(state: dict[str, Any], data: pd.DataFrame, columns: dict[str, object],
+def smooth_columns(state: SmoothState, data: pd.DataFrame, columns: dict[str, object],
                    allow_new_levels: bool, dpar: str | None = None,
                    ) -> tuple[np.ndarray, list[str], list[Block]]:
     """``(Xf, names of its columns, penalized blocks)`` of a fitted smooth on ``data``."""
     from .random_terms import indicator_block
 
-    if "grouping" in state:
-        grouping = state["grouping"]
-        idx = codes(grouping, data, columns, state["text"], allow_new_levels)
-        if state["fx"]:
-            Xf = np.zeros((len(data), len(grouping["levels"])))
+    if state.grouping is not None:
+        grouping = state.grouping
+        idx = codes(grouping, data, columns, state.text, allow_new_levels)
+        if state.fx:
+            Xf = np.zeros((len(data), len(grouping.levels)))
             ok = idx >= 0
             Xf[np.nonzero(ok)[0], idx[ok]] = 1.0
-            var = grouping["variables"][0]
-            return Xf, [brms_name(f"{var}{lab}") for lab in grouping["labels"]], []
+            var = grouping.variables[0]
+            return Xf, [brms_name(f"{var}{lab}") for lab in grouping.labels], []
         return np.zeros((len(data), 0)), [], [
-            indicator_block(grouping, "Intercept", idx, None, state["label"], sp=state["sp"],
+            indicator_block(grouping, "Intercept", idx, None, state.label, sp=state.sp,
                             dpar=dpar)]
-    spec_state = state["smooth"]["spec"]
+    spec_state = state.smooth["spec"]
     names = [*spec_state["variables"], *([spec_state["by"]] if spec_state["by"] else [])]
     for v in names:
         if v not in columns:
-            raise unknown_column(v, columns, state["text"])
+            raise unknown_column(v, columns, state.text)
     values = {v: data[columns[v]] for v in names}
-    check_finite_covariates(state["text"], values)
-    term = SmoothTerm.from_state(state["smooth"], values)
-    check_finite_basis(state["text"], term, values)
+    check_finite_covariates(state.text, values)
+    term = FittedSmooth.from_state(state.smooth, values)
+    check_finite_basis(state.text, term, values)
     blocks = []
     for sb in term.blocks:
         labels = [str(j + 1) for j in range(sb.Z.shape[1])]
@@ -231,18 +293,62 @@ def smooth_columns(state: dict[str, Any], data: pd.DataFrame, columns: dict[str,
     return term.Xf, list(term.fixed_names), blocks
 
 
-def smooth_info(state: dict[str, Any], fixed_idx: list[int], bidx: list[int]) -> SmoothInfo:
+def smooth_info(state: SmoothState, fixed_idx: list[int], bidx: list[int]) -> SmoothInfo:
     """The :class:`~bayeszoo.design.SmoothInfo` of a fitted smooth whose unpenalized columns
     are ``fixed_idx`` of the design's ``X`` and whose blocks are ``bidx`` of its blocks."""
-    if "grouping" in state:
-        return SmoothInfo(term=state["label"], variables=tuple(state["grouping"]["variables"]),
-                          bs="re", fixed_columns=fixed_idx, blocks=bidx)
-    spec = state["smooth"]["spec"]
+    if state.grouping is not None:
+        return SmoothInfo(term=state.label, variables=state.grouping.variables,
+                          bs="re", fixed_columns=fixed_idx, blocks=bidx, text=state.text)
+    spec = state.smooth["spec"]
     bs = spec["bs"] if spec["bs"] is not None else ("tp" if spec["kind"] == "s" else "cr")
-    maps = term_maps(state["smooth"])
-    return SmoothInfo(term=state["label"], variables=tuple(spec["variables"]),
+    maps = term_maps(state.smooth)
+    return SmoothInfo(term=state.label, variables=tuple(spec["variables"]),
                       bs=tuple(bs) if isinstance(bs, list) else bs, fixed_columns=fixed_idx,
-                      blocks=bidx, state=state["smooth"], coef_names=maps.coef_names,
+                      blocks=bidx, state=state.smooth, coef_names=maps.coef_names,
                       coef_map=maps.coef_map, mgcv_coef_map=maps.mgcv_coef_map,
                       mgcv_intercept_shift=maps.mgcv_intercept_shift,
-                      fixed_terms=maps.fixed_terms, S_scale=maps.S_scale)
+                      fixed_terms=maps.fixed_terms, S_scale=maps.S_scale, text=state.text)
+
+
+class SmoothType(TermType):
+    """mgcv's smooths ``s()``, ``te()``, ``ti()``, ``t2()``."""
+
+    kind = "smooth"
+    calls = SMOOTH_KINDS
+    state = SmoothState
+
+    def parse(self, text: str, pos: int, formula: str) -> SmoothTerm:
+        variables, args = parse_call(text, pos, formula)
+        return SmoothTerm(text=text, kind=CALL.match(text).group(1), variables=variables,
+                          args=args, pos=pos)
+
+    def plan(self, term: SmoothTerm, need: Callable[[str, str], None],
+             alias: Callable[[str, int, str], str], formula: str) -> None:
+        by = term.args.get("by")
+        for v in [*term.variables, *([str(by)] if isinstance(by, str) else [])]:
+            need(v, term.text)
+
+    def fit(self, term: SmoothTerm, planned: None, ctx: FitContext) -> SmoothState:
+        return fit_smooth_term(term, ctx.data, ctx.columns, ctx.seed, ctx.knots)
+
+    def constrain(self, fitted: list[tuple[int, SmoothTerm, SmoothState]], ctx: FitContext,
+                  Xp: np.ndarray) -> dict[int, SmoothState]:
+        """mgcv's ``gam.side``: smooths nested in others refitted without the columns it
+        deletes (:mod:`bayeszoo.formula.side`)."""
+        deleted = side_deletions([st for _, _, st in fitted], ctx.data, ctx.columns, Xp,
+                                 ctx.formula)
+        return {fitted[j][0]: fit_smooth_term(fitted[j][1], ctx.data, ctx.columns, ctx.seed,
+                                              ctx.knots, side_drop=ind)
+                for j, ind in deleted.items()}
+
+    def build(self, state: SmoothState, ctx: BuildContext) -> TermColumns:
+        Xf, names, blocks = smooth_columns(state, ctx.data, ctx.columns, ctx.allow_new_levels,
+                                           ctx.dpar)
+        return TermColumns(blocks=blocks, fixed=Xf, fixed_names=names)
+
+    def smooth_info(self, state: SmoothState, fixed_columns: list[int],
+                    blocks: list[int]) -> SmoothInfo:
+        return smooth_info(state, fixed_columns, blocks)
+
+
+TERM_TYPE = SmoothType()

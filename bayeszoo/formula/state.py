@@ -1,10 +1,12 @@
 """JSON encoding of term states: exact for floats and arrays.
 
 A term's state (factor levels, knots, constraint matrices, formulaic's transform state) is a
-plain tree of dicts, lists, strings and numbers. :func:`encode` makes it JSON-safe: NumPy
-scalars become Python numbers, arrays become ``{"__array__": base64 of the raw bytes, "dtype",
-"shape"}`` (bit-exact), dicts with non-string keys become ``{"__items__": [[key, value], ...]}``;
-:func:`decode` reverses it. ``json.loads(json.dumps(encode(s)))`` decodes to ``s``.
+frozen dataclass of its term type (:mod:`bayeszoo.formula.term_types`) whose ``to_dict()`` is a
+plain tree of dicts, lists, strings, numbers and arrays, read back by its ``from_dict()``.
+:func:`encode` makes that tree JSON-safe: NumPy scalars become Python numbers, arrays become
+``{"__array__": base64 of the raw bytes, "dtype", "shape"}`` (bit-exact), dicts with
+non-string keys become ``{"__items__": [[key, value], ...]}``; :func:`decode` reverses it.
+``json.loads(json.dumps(encode(s)))`` decodes to ``s``.
 """
 
 from __future__ import annotations

@@ -136,3 +136,40 @@ def literal(value: str, term: str, key: str):
     if isinstance(num, float) and num.is_integer() and re.fullmatch(r"[+-]?\d+L?", v):
         return int(num)
     return num
+
+
+def r_value(v: object) -> str:
+    """A value read by :func:`literal` written back as R writes it."""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if v is None:
+        return "NULL"
+    if isinstance(v, Symbol):
+        return quote_name(str(v))
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, tuple):
+        return f"c({', '.join(r_value(x) for x in v)})"
+    return repr(v)
+
+
+def call_args(text: str, pos: int, formula: str) -> tuple[list[tuple[str, int]], dict]:
+    """Positional arguments (text, position) and keyword arguments of ``name(...)``."""
+    open_at = text.index("(")
+    inner = text[open_at + 1: -1]
+    positional: list[tuple[str, int]] = []
+    keywords: dict[str, tuple[str, int]] = {}
+    for a, apos, _ in split_top(inner, ",", pos + open_at + 1, formula):
+        a, apos = strip(a, apos)
+        if not a:
+            raise malformed(formula, apos, f"empty argument in {text}")
+        m = re.match(r"^([A-Za-z_.][A-Za-z0-9_.]*)\s*=(?!=)\s*(.*)$", a, re.S)
+        if m:
+            if m.group(1) in keywords:
+                raise FormulaError(f"{text}: argument {m.group(1)!r} given twice")
+            keywords[m.group(1)] = (m.group(2), apos)
+        else:
+            if keywords:
+                raise malformed(formula, apos, f"positional argument after keyword in {text}")
+            positional.append((a, apos))
+    return positional, keywords

@@ -18,42 +18,43 @@ slopes of ``(1 | g) + (0 + x | g)``) take the same chosen level, as brms does.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+if TYPE_CHECKING:
+    from bayeszoo.formula.grouping import Grouping
+
 SAMPLE_NEW_LEVELS = ("uncertainty", "gaussian", "old_levels")
 
 
-def groupings(states: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Every grouping factor of the fitted random terms (the distributional parameters'
-    included), by brms's name (``"county"``, ``"state:county"``)."""
-    out = {}
-    for sub in (states, *states.get("dpars", {}).values()):
-        for st in sub["terms"]:
-            if st["kind"] == "random":
-                for grp in st["groups"]:
-                    out[grp["name"]] = grp
-    return out
+def groupings(states: dict[str, Any]) -> dict[str, Grouping]:
+    """Every grouping factor of the fitted group-level terms (the distributional parameters'
+    included) of a fit's stored term ``states``, by brms's name (``"county"``,
+    ``"state:county"``)."""
+    from bayeszoo.formula.term_types import stored_term_states
+
+    return {g.name: g for terms in stored_term_states(states).values() for st in terms
+            for g in st.groupings}
 
 
-def level_keys(grouping: dict[str, Any], data: pd.DataFrame) -> list:
+def level_keys(grouping: Grouping, data: pd.DataFrame) -> list:
     """Each row's level of ``grouping`` on ``data`` (a value, or a tuple of values for an
-    interaction such as ``state:county``), comparable with ``grouping["levels"]``."""
+    interaction such as ``state:county``), comparable with ``grouping.levels``."""
     from bayeszoo.formula.columns import column_map
 
     columns = column_map(data)
-    variables = grouping["variables"]
+    variables = grouping.variables
     if len(variables) == 1:
         return list(data[columns[variables[0]]])
     return [tuple(lev) for lev in zip(*(data[columns[v]] for v in variables), strict=True)]
 
 
-def new_level_codes(grouping: dict[str, Any], data: pd.DataFrame) -> tuple[np.ndarray, int]:
+def new_level_codes(grouping: Grouping, data: pd.DataFrame) -> tuple[np.ndarray, int]:
     """Per row of ``data``, the number of its new level of ``grouping`` (``0, 1, ...`` in order
     of first appearance) or ``-1`` for a level the fit saw; and how many new levels there are."""
-    known = {tuple(lev) if isinstance(lev, list) else lev for lev in grouping["levels"]}
+    known = set(grouping.levels)
     keys = level_keys(grouping, data)
     ids: dict[Any, int] = {}
     codes = np.full(len(keys), -1, dtype=np.int64)

@@ -44,9 +44,8 @@ def kept_groups(re_formula: Any, fitted: list[str]) -> set[str] | None:
         raise TypeError(f"re_formula must be None (no group-level effects), a one-sided formula "
                         f"string such as '~ (1 | g)', or left out (all), got {re_formula!r}")
     keep: set[str] = set()
-    for term in parse_formula("y " + re_formula.strip()).random:
-        parts = [p.strip() for p in term.group.split("/")]
-        keep.update(":".join(parts[: i + 1]) for i in range(len(parts)))
+    for term in parse_formula("y " + re_formula.strip()).terms:
+        keep.update(term.group_names())
     unknown = sorted(keep - set(fitted))
     if unknown:
         raise ValueError(f"re_formula {re_formula!r} names grouping factor(s) {unknown} the fit "
@@ -107,11 +106,11 @@ def with_new_levels(fit, newdata: pd.DataFrame, arrays: list, post: dict[str, np
         raise ValueError("this fit stores no data frame, so the covariates of new levels' "
                          "varying slopes cannot be evaluated; fit it with bayeszoo.sample")
     rows = np.any([c[0] >= 0 for c in codes.values()], axis=0)
-    variables = sorted({v for g in groups.values() for v in g["variables"]})
+    variables = sorted({v for g in groups.values() for v in g.variables})
     weights_design = design_from_idata(fit, placeholder_data(newdata, fitted, rows, variables))
     n_draws = next(iter(post.values())).shape[1]
     choices = {} if method == "gaussian" else {
-        name: old_level_choices(method, n_draws, len(groups[name]["labels"]), n_new, rng)
+        name: old_level_choices(method, n_draws, len(groups[name].labels), n_new, rng)
         for name, (_, n_new) in codes.items()}
     out = []
     for pinfo, arr, pdesign in zip(info["predictors"], arrays, weights_design.predictors,
@@ -147,8 +146,8 @@ def left_out_levels_known(fit, newdata: pd.DataFrame, keep: set[str]) -> pd.Data
     if not left_out or fitted is None:
         return newdata
     rows = np.any([new_level_codes(g, newdata)[0] >= 0 for g in left_out], axis=0)
-    kept_variables = {v for name, g in groups.items() if name in keep for v in g["variables"]}
-    variables = sorted({v for g in left_out for v in g["variables"]} - kept_variables)
+    kept_variables = {v for name, g in groups.items() if name in keep for v in g.variables}
+    variables = sorted({v for g in left_out for v in g.variables} - kept_variables)
     if not rows.any() or not variables:
         return newdata
     return placeholder_data(newdata, fitted, rows, variables)

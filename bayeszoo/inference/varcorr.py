@@ -32,7 +32,7 @@ import pandas as pd
 
 from bayeszoo.design import Design
 from bayeszoo.formula.columns import factor_levels
-from bayeszoo.formula.naming import model_matrix_name
+from bayeszoo.formula.grouping import Grouping
 
 VARCORR_COLUMNS = ["grp", "var1", "var2", "vcov", "sdcor"]
 
@@ -49,42 +49,25 @@ class Lme4Term:
     names: tuple[str, ...]
 
 
-def _lme4_coef_names(state: dict, reverse: dict[str, str]) -> dict[str, str]:
-    """A random term's coefficients: brms name -> lme4's (``Intercept`` -> ``(Intercept)``)."""
-    out = {"Intercept": "(Intercept)"}
-    lhs = state.get("lhs")
-    if lhs is not None:
-        for col, brms in zip(lhs["columns"], lhs["names"], strict=True):
-            if brms != "Intercept":
-                out[brms] = model_matrix_name(col, reverse)
-    return out
-
-
-def _group_name(grouping: dict, nested: bool) -> str:
-    variables = grouping["variables"]
+def _group_name(grouping: Grouping, nested: bool) -> str:
+    variables = grouping.variables
     return ":".join(reversed(variables) if nested else variables)
 
 
 def lme4_terms(design: Design) -> list[Lme4Term]:
     """The design's random-effect terms in lme4's order (see the module doc)."""
-    reverse = {a: c for c, a in design.states["columns"]["aliases"].items()}
-    index = {}
-    for j, blk in enumerate(design.blocks):
-        for coef in getattr(blk.structure, "coefs", (blk.coef,)):
-            index[(blk.name, coef)] = j
+    reverse = design.column_aliases
+    index = {(blk.name, coef): j for j, blk in enumerate(design.blocks) for coef in blk.coefs}
     terms = []
-    for st in design.states["terms"]:
-        if st["kind"] != "random":
-            continue
-        names = _lme4_coef_names(st, reverse)
-        groups = list(reversed(st["groups"])) if st.get("nested") else list(st["groups"])
-        correlated = len(st["coefs"]) > 1 and not st.get("double_bar", True)
-        units = [st["coefs"]] if correlated else [[c] for c in st["coefs"]]
+    for st in design.group_terms:
+        names = st.lme4_coef_names(reverse)
+        groups = list(reversed(st.groups)) if st.nested else list(st.groups)
+        units = [st.coefs] if st.correlated else [(c,) for c in st.coefs]
         for coefs in units:
             for grp in groups:
-                terms.append(Lme4Term(block=index[(grp["name"], coefs[0])],
-                                      group=_group_name(grp, st.get("nested", False)),
-                                      n_levels=len(grp["labels"]),
+                terms.append(Lme4Term(block=index[(grp.name, coefs[0])],
+                                      group=_group_name(grp, st.nested),
+                                      n_levels=len(grp.labels),
                                       names=tuple(names[c] for c in coefs)))
     nl = np.array([t.n_levels for t in terms])
     if np.any(np.diff(nl) > 0):
@@ -163,20 +146,21 @@ def varcorr_frame(design: Design, sds: Sequence, correlations: Sequence,
     return pd.DataFrame(rows, columns=VARCORR_COLUMNS)
 
 
-def _level_labels(design: Design, grouping: dict, nested: bool) -> tuple[list[str], np.ndarray]:
+def _level_labels(design: Design, grouping: Grouping,
+                  nested: bool) -> tuple[list[str], np.ndarray]:
     """A grouping's level labels as lme4 writes them and the permutation from the design's
     level order to lme4's."""
-    variables = grouping["variables"]
+    variables = grouping.variables
     if len(variables) == 1:
-        return [str(v) for v in grouping["levels"]], np.arange(len(grouping["levels"]))
+        return [str(v) for v in grouping.levels], np.arange(len(grouping.levels))
     order = list(reversed(range(len(variables)))) if nested else list(range(len(variables)))
     if design.data is None:
         raise ValueError("the design holds no data: the level order of an interaction of "
                          "grouping factors needs it")
     rank = [{v: i for i, v in enumerate(factor_levels(design.data[c]))} for c in variables]
-    keys = [tuple(rank[m][lev[m]] for m in order) for lev in grouping["levels"]]
+    keys = [tuple(rank[m][lev[m]] for m in order) for lev in grouping.levels]
     perm = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=int)
-    labels = [":".join(str(grouping["levels"][p][m]) for m in order) for p in perm]
+    labels = [":".join(str(grouping.levels[p][m]) for m in order) for p in perm]
     return labels, perm
 
 
@@ -191,11 +175,7 @@ def ranef_frames(design: Design, coefficients: np.ndarray) -> dict[str, pd.DataF
         raise ValueError(f"the design's blocks have {sum(sizes)} coefficients, got "
                          f"{coefficients.size}")
     starts = np.concatenate([[0], np.cumsum(sizes)])
-    groupings = {}
-    for st in design.states["terms"]:
-        if st["kind"] == "random":
-            for grp in st["groups"]:
-                groupings[grp["name"]] = (grp, st.get("nested", False))
+    groupings = {grp.name: (grp, st.nested) for st in design.group_terms for grp in st.groups}
     frames: dict[str, pd.DataFrame] = {}
     for term in lme4_terms(design):
         blk = design.blocks[term.block]

@@ -59,9 +59,7 @@ def r_deparse(text: str) -> str:
 def smooth_labels(design: Design) -> dict[str, str]:
     """mgcv label of each smooth term of ``design`` (``s(times)``) -> the term as written,
     deparsed the R way."""
-    terms = design.states.get("terms", []) if isinstance(design.states, dict) else []
-    return {t["label"]: r_deparse(t["text"]) for t in terms
-            if isinstance(t, dict) and t.get("kind") == "smooth" and "text" in t}
+    return {sm.term: r_deparse(sm.text) for sm in design.smooths if sm.text}
 
 
 class Rows:

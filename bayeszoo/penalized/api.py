@@ -97,7 +97,7 @@ def engine_block(b: Block, n: int, fixed: np.ndarray | None) -> PenalizedBlock:
                          "with bayeszoo.sample")
     names: dict[str, Any] = {}
     if b.kind == "re":
-        coefs = list(getattr(b.structure, "coefs", [b.coef]))
+        coefs = list(b.coefs)
         names = {"group": b.name, "coefs": ["(Intercept)" if c in (None, "Intercept") else c
                                             for c in coefs],
                  "levels": list(b.labels)}

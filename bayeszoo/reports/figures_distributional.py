@@ -27,15 +27,7 @@ GRID_POINTS = 200
 def curve_covariate(design) -> str | None:
     """The covariate of the first one-dimensional smooth, ``gp()`` or ``nn()`` term of any
     linear predictor of ``design``, or ``None``."""
-    for d in design.predictors:
-        for st in d.states.get("terms", []):
-            if st["kind"] in ("gp", "nn") and len(st["variables"]) == 1:
-                return st["variables"][0]
-            if st["kind"] == "smooth" and "smooth" in st:
-                variables = st["smooth"]["spec"]["variables"]
-                if len(variables) == 1:
-                    return variables[0]
-    return None
+    return next((c for d in design.predictors for c in d.curve_covariates), None)
 
 
 def has_curve_term(design) -> bool:

@@ -1,0 +1,193 @@
+"""What every term type of a formula declares (:mod:`bayeszoo.formula.term_types` registers
+them): the term as parsed, its fitted state, and the operations that turn one into the other
+and the state into design columns.
+
+A term type is one module holding
+
+* a parsed term (a :class:`ParsedTerm`: the text as written, read into its pieces);
+* a fitted state (a frozen :class:`TermState`: everything learnt from the training data, stored
+  in a fit as the JSON dict of :meth:`TermState.to_dict` and read back by
+  :meth:`TermState.from_dict`);
+* a :class:`TermType`: how to recognise and parse the term, which columns it reads, how to fit
+  its state and how to build its fixed columns and blocks on any data from that state.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from bayeszoo.design import Block, SmoothInfo
+
+from .errors import FormulaError
+from .grouping import Grouping
+from .text import call_args, colname, literal, quote_name, r_value
+
+CALL = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
+
+
+@dataclass
+class ParsedTerm:
+    """A term as written: its text and its position in the formula. ``term_kind`` names its
+    term type in the registry."""
+
+    term_kind: ClassVar[str] = ""
+
+    def group_names(self) -> list[str]:
+        """brms's names of the grouping factors the term varies by (none but for
+        group-level terms)."""
+        return []
+
+    def knot_variables(self) -> tuple[str, ...]:
+        """The covariates whose knots ``knots=`` may set."""
+        return ()
+
+    def to_string(self) -> str:
+        raise NotImplementedError
+
+
+@dataclass
+class CallTerm(ParsedTerm):
+    """A term written as a call of covariates with named arguments kept as R values
+    (:func:`bayeszoo.formula.text.literal`)."""
+
+    function: ClassVar[str] = ""
+    text: str = ""
+    variables: tuple[str, ...] = ()
+    args: dict[str, object] = field(default_factory=dict)
+    pos: int = 0
+
+    def to_string(self) -> str:
+        parts = [quote_name(v) for v in self.variables]
+        parts += [f"{k}={r_value(v)}" for k, v in self.args.items()]
+        return f"{self.function}({', '.join(parts)})"
+
+
+def parse_call(text: str, pos: int, formula: str) -> tuple[tuple[str, ...], dict[str, object]]:
+    """The covariates and keyword arguments (as R values) of ``name(x1, x2, key=value)``."""
+    positional, keywords = call_args(text, pos, formula)
+    variables = tuple(colname(a, formula, apos, text) for a, apos in positional)
+    if not variables:
+        raise FormulaError(f"{text}: no covariate given")
+    args = {key: literal(value, text, key) for key, (value, _) in keywords.items()}
+    return variables, args
+
+
+@dataclass(frozen=True)
+class TermState:
+    """A term fitted to data. ``kind`` is the registry key of its term type, ``text`` the term
+    as written."""
+
+    kind: ClassVar[str] = ""
+    text: str
+
+    @property
+    def groupings(self) -> tuple[Grouping, ...]:
+        """The grouping factors of a group-level term (``(lhs | g)``), else empty."""
+        return ()
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        """The columns the term is a function of (a smooth's, GP's or network's covariates;
+        a group-level term's grouping columns)."""
+        return ()
+
+    @property
+    def curve_covariates(self) -> tuple[str, ...]:
+        """The covariates of a term that is a curve or surface over them (smooths, GPs,
+        networks), else empty."""
+        return ()
+
+    def to_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> TermState:
+        raise NotImplementedError
+
+
+@dataclass
+class FitContext:
+    """What fitting a term sees: the data (checked for missing values), the map from column
+    names to the frame's labels, the aliased frame and reverse aliases of formulaic
+    expressions, ``seed`` (mgcv's ``xt$seed``), ``knots=`` and the formula's text."""
+
+    data: pd.DataFrame
+    columns: dict[str, object]
+    frame: pd.DataFrame
+    reverse: dict[str, str]
+    seed: int
+    knots: dict[str, Any] | None
+    formula: str
+
+
+@dataclass
+class BuildContext:
+    """What building a fitted term's columns sees: as :class:`FitContext`, with
+    ``allow_new_levels`` and the distributional parameter whose formula holds the term."""
+
+    data: pd.DataFrame
+    columns: dict[str, object]
+    frame: pd.DataFrame
+    reverse: dict[str, str]
+    allow_new_levels: bool
+    dpar: str | None
+
+
+@dataclass
+class TermColumns:
+    """A fitted term on data: columns it adds to the fixed design ``X`` (named, brms's class
+    ``bs``), and its blocks."""
+
+    blocks: list[Block]
+    fixed: np.ndarray | None = None
+    fixed_names: list[str] = field(default_factory=list)
+
+
+class TermType:
+    """One kind of formula term. Subclasses set ``kind`` (the registry key and the state's
+    ``"kind"``), ``calls`` (the function names that write it, ``("s", "te", "ti", "t2")``) and
+    ``state`` (its :class:`TermState` class) and implement :meth:`parse`, :meth:`fit` and
+    :meth:`build`."""
+
+    kind: ClassVar[str] = ""
+    calls: ClassVar[tuple[str, ...]] = ()
+    state: ClassVar[type[TermState]] = TermState
+
+    def recognises(self, text: str) -> bool:
+        """Whether ``text`` (one term of a formula) is a term of this type: by default a call
+        of one of ``calls``."""
+        m = CALL.match(text)
+        return m is not None and m.group(1) in self.calls and text.endswith(")")
+
+    def parse(self, text: str, pos: int, formula: str) -> ParsedTerm:
+        raise NotImplementedError
+
+    def plan(self, term: ParsedTerm, need: Callable[[str, str], None],
+             alias: Callable[[str, int, str], str], formula: str) -> Any:
+        """Declare the columns ``term`` reads (``need(column, term text)``; an expression of
+        columns through ``alias(text, position, term text)``); returns what :meth:`fit` needs
+        of them (``None`` by default)."""
+        return None
+
+    def fit(self, term: ParsedTerm, planned: Any, ctx: FitContext) -> TermState:
+        raise NotImplementedError
+
+    def constrain(self, fitted: list[tuple[int, ParsedTerm, TermState]], ctx: FitContext,
+                  Xp: np.ndarray) -> dict[int, TermState]:
+        """States refitted under constraints between this type's terms (mgcv's ``gam.side``
+        for smooths), by the terms' positions; none by default."""
+        return {}
+
+    def build(self, state: TermState, ctx: BuildContext) -> TermColumns:
+        raise NotImplementedError
+
+    def smooth_info(self, state: TermState, fixed_columns: list[int],
+                    blocks: list[int]) -> SmoothInfo | None:
+        """The term's :class:`~bayeszoo.design.SmoothInfo` (mgcv smooths only)."""
+        return None
