@@ -121,8 +121,7 @@ class Block:
     def coefs(self) -> tuple[str | None, ...]:
         """The varying coefficients the block holds: a correlated block's several (its
         structure's), else its one ``coef``."""
-        several = getattr(self.structure, "coefs", None)
-        return tuple(several) if several else (self.coef,)
+        return tuple(self.structure.level_coefficients(self))
 
     @property
     def smoothing_labels(self) -> tuple[str, ...]:
