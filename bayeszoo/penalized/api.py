@@ -9,6 +9,8 @@ becomes a :class:`~.problem.PenalizedBlock` whose penalty follows the block's st
 block's ``reml_offset`` included), a ``te``/``ti`` block one per margin, a correlated term
 lme4's unstructured covariance. The family (:mod:`bayeszoo.families`) supplies the likelihood
 from the design's response and additions (``trials``, ``weights``, ``se``, ``offset``).
+Gaussian models may have AR(1) residuals, as ``mgcv::bam(..., rho =, AR.start =)``
+(:mod:`.ar1`, :mod:`.ar1_fit`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from bayeszoo.checks.design import check_design
 from bayeszoo.design import Block, Design
 from bayeszoo.formula import as_design
 
+from .ar1 import AR1, ar_starts, check_rho
+from .ar1_fit import fit_ar1, profile_rho
 from .checks import (
     check_blocks,
     check_identifiable,
@@ -51,7 +55,8 @@ ENGINE_PENALTIES = {
 def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REML",
          sp: float | dict[str, float] | None = None, family: Any = None, *,
          theta: float | None = None, knots: dict[str, Any] | None = None,
-         na_action: str = "raise") -> RemlFit:
+         na_action: str = "raise", rho: float | str | None = None,
+         ar_start: Any = None) -> RemlFit:
     """Fit an additive mixed model by REML (or ML), as ``mgcv::gam(method=...)``.
 
     ``formula_or_design``: a formula (``y | trials(n) ~ ...`` etc.) or :func:`bayeszoo.bf` for
@@ -62,7 +67,22 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
     mgcv's sp names (``"s(times)"``, ``"te(Temp,Wind)1"``); the rest are estimated. ``theta``
     holds a negative binomial's theta fixed (``nb(theta = ...)``), else it is estimated.
     ``knots``, ``na_action``: as :func:`bayeszoo.design`.
+
+    ``rho``: AR(1) residuals within each series, as ``mgcv::bam(..., rho =, AR.start =)``
+    (Gaussian identity link, estimated scale, no prior weights): a number in (-1, 1) fixes the
+    correlation of consecutive residuals; ``"estimate"`` profiles the REML (ML) score over
+    ``rho`` in [-0.99, 0.99] and keeps the best (the profile is ``fit.rho_profile``); ``None``
+    (the default): independent residuals. ``ar_start``: mgcv's ``AR.start``, a boolean array
+    of the model's length (or the name of a boolean column of ``data``), True where a new
+    series starts (row 0 always does); by default one series. The fit's ``reml_score`` then
+    includes the transform's log-determinant, ``fitted`` is ``X·beta`` on the original rows and
+    ``fit.std_rsd`` holds mgcv's whitened residuals.
     """
+    if ar_start is not None and rho is None:
+        raise ValueError("ar_start marks the series of AR(1) residuals: give rho as well (a "
+                         "number in (-1, 1) or 'estimate')")
+    if rho is not None and not (isinstance(rho, str) and rho == "estimate"):
+        rho = check_rho(rho)
     d = as_design(formula_or_design, data, family, na_action, knots)
     method = str(method).upper()
     if method not in METHODS:
@@ -83,9 +103,27 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
         check_blocks(dk)
     fixed = resolve_sp(d, sp)
     check_not_saturated(d, int(np.sum(likelihood.weights > 0)), scale_estimated, method)
+    starts = None
+    if rho is not None:
+        check_ar_model(d, likelihood)
+        starts = ar_starts(ar_start, data, d.n)
     P = sum(dk.X.shape[1] + sum(b.size for b in dk.blocks) for dk in d.predictors)
     with blas_context(d.n, P):
-        return _fit_design(d, likelihood, fixed, method)
+        return _fit_design(d, likelihood, fixed, method, rho, starts)
+
+
+def check_ar_model(d: Design, likelihood) -> None:
+    """AR(1) residuals need a Gaussian identity-link model with an estimated scale and no
+    prior weights (``bam`` whitens the Gaussian model; for other families it ignores ``rho``
+    with a warning, and here they are refused)."""
+    if not getattr(likelihood, "quadratic", False) or len(d.predictors) != 1:
+        raise ValueError(f"AR(1) residuals (rho) are available for Gaussian identity-link "
+                         f"models with an estimated scale only (mgcv's bam), not for "
+                         f"{d.family.name} with the {d.family.link_name} link"
+                         + (" and a formula for sigma" if len(d.predictors) > 1 else ""))
+    if np.any(likelihood.weights != 1.0):
+        raise ValueError("AR(1) residuals (rho) are not available with weights() or se(): "
+                         "the whitening assumes equal variances")
 
 
 def engine_block(b: Block, n: int, fixed: np.ndarray | None) -> PenalizedBlock:
@@ -106,7 +144,8 @@ def engine_block(b: Block, n: int, fixed: np.ndarray | None) -> PenalizedBlock:
                           reml_offset=b.reml_offset, **names)
 
 
-def _fit_design(d: Design, likelihood, fixed: list[list[float | None]], method: str) -> RemlFit:
+def _fit_design(d: Design, likelihood, fixed: list[list[float | None]], method: str,
+                rho: float | str | None = None, starts: np.ndarray | None = None) -> RemlFit:
     predictors = []
     for k, (dk, fk) in enumerate(zip(d.predictors, fixed, strict=True)):
         check_identifiable(dk, np.asarray(dk.X, dtype=float))
@@ -116,15 +155,25 @@ def _fit_design(d: Design, likelihood, fixed: list[list[float | None]], method: 
         predictors.append(Predictor(np.asarray(dk.X, dtype=float), blocks, offset=off,
                                     name=d.response if k == 0 else dk.dpar,
                                     n_aliased=len(dk.aliased)))
+    profile = None
     try:
-        result = fit_model(predictors, likelihood, method)
+        if rho is None or rho == 0.0:
+            result = fit_model(predictors, likelihood, method)
+        elif rho == "estimate":
+            rho, result, profile = profile_rho(
+                lambda r: fit_ar1(predictors, likelihood, method, AR1(r, starts)))
+        else:
+            result = fit_ar1(predictors, likelihood, method, AR1(float(rho), starts))
     except (NotPositiveDefinite, FloatingPointError) as err:
         fam = d.family
         if fam.positive_mean and not fam.link.positive:
             raise ValueError(negative_mean_message(d)) from None
         raise ValueError(f"the design of {d.formula!r} is singular or the fit diverged: "
                          f"{err}") from None
-    return make_fit(d, likelihood, result, fixed)
+    fit = make_fit(d, likelihood, result, fixed)
+    if rho is not None:
+        fit.rho, fit.ar_start, fit.rho_profile = float(rho), starts, profile
+    return fit
 
 
 def negative_mean_message(d: Design) -> str:

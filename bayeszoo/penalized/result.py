@@ -13,6 +13,7 @@ from scipy import stats
 from bayeszoo.design import Design, design_arrays, linear_predictor
 from bayeszoo.families import Family
 
+from .ar1 import AR1
 from .engine import EngineResult
 
 if TYPE_CHECKING:
@@ -62,6 +63,11 @@ class RemlFit:
         parameter's fitted values (``sigma``: the fitted standard deviation).
     parametric : positions in ``coef`` of the parametric (non-smooth) columns.
     penalty_scales : mgcv's ``S.scale`` per smoothing parameter (``vcomp(rescale=True)``).
+    rho : the AR(1) correlation of the residuals (``bam``'s ``AR1.rho``; ``reml(rho=...)``),
+        ``None`` for independent residuals; ``ar_start`` mgcv's ``AR.start`` (True where a
+        series starts); ``rho_profile`` for an estimated ``rho`` the REML (ML) score at each
+        ``rho`` tried (columns ``rho``, ``reml``). With AR(1) residuals ``reml_score``
+        includes the whitening's log-determinant and ``std_rsd`` holds the whitened residuals.
     """
 
     design: Design
@@ -96,11 +102,24 @@ class RemlFit:
     parametric: list[int]
     penalty_scales: dict[str, float]
     _cov: np.ndarray = field(repr=False)  # Vp / scale in Design order
+    rho: float | None = None
+    ar_start: np.ndarray | None = field(default=None, repr=False)
+    rho_profile: pd.DataFrame | None = field(default=None, repr=False)
 
     # -- derived quantities -------------------------------------------------------------------
     @property
     def n(self) -> int:
         return self.design.n
+
+    @property
+    def std_rsd(self) -> np.ndarray:
+        """mgcv's ``std.rsd`` (``AR.resid``): the residuals whitened by the AR(1) transform,
+        ``ld·(r_i - rho·r_{i-1})`` within a series and ``r_i`` at its start (``ld = 1/sqrt(1 -
+        rho²)``), independent with variance ``scale`` under the model; the residuals
+        themselves without AR(1) residuals."""
+        if not self.rho or self.ar_start is None:
+            return self.residuals
+        return AR1(self.rho, self.ar_start).whiten(self.residuals)
 
     @property
     def loglik(self) -> float:
@@ -296,6 +315,7 @@ class RemlFit:
         sp = ", ".join(f"{k}: {v:.6g}" for k, v in self.sp.items())
         fam = f"family={self.family!r}, "
         theta = "" if self.theta is None else f", theta={self.theta:.6g}"
+        theta += "" if self.rho is None else f", rho={self.rho:.6g}"
         return (f"RemlFit({self.design.formula!r}, {fam}method={self.method!r}, "
                 f"{self.method.lower()}_score={self.reml_score:.8g}, scale={self.scale:.6g}, "
                 f"edf_total={self.edf_total:.6g}, sp={{{sp}}}{theta})")

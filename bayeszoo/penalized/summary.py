@@ -1,7 +1,9 @@
 """:meth:`RemlFit.summary`: mgcv's ``summary.gam`` as ``print.summary.gam`` lays it out (Family,
 Link function, Formula; parametric coefficients; approximate significance of smooth terms;
 R-sq.(adj), deviance explained, -REML, scale and n), with lme4's ``Random effects:`` block of
-``print(summary(lmer_fit))`` for terms written ``(... | g)``."""
+``print(summary(lmer_fit))`` for terms written ``(... | g)``. A fit with AR(1) residuals adds a
+last line with ``rho`` and the number of series, which ``summary.gam`` of a ``bam`` fit does not
+print."""
 
 from __future__ import annotations
 
@@ -61,6 +63,14 @@ def random_effects_lines(table: pd.DataFrame, fit) -> list[str]:
             + [f"Number of obs: {fit.n}, groups:  {counts}"])
 
 
+def ar1_line(fit) -> str:
+    """``AR(1) residuals: rho = 0.6 (fixed), 1 series``; an estimated rho names the profile."""
+    how = ("fixed" if fit.rho_profile is None else
+           f"{fit.method} profile over {len(fit.rho_profile)} values")
+    series = int(fit.ar_start.sum()) if fit.ar_start is not None else 1
+    return f"AR(1) residuals: rho = {fit.rho:.5g} ({how}), {series} series"
+
+
 def summary_text(fit) -> RemlSummary:
     """``print(summary(fit))`` of the fit as mgcv prints it (numbers from
     :mod:`.summary_table`)."""
@@ -85,6 +95,8 @@ def summary_text(fit) -> RemlSummary:
     lines += [f"{head}Deviance explained = {format_c(dev * 100, 3, 4)}%",
               f"-{fit.method} = {format_c(fit.reml_score, 5)}  Scale est. = "
               f"{format_c(fit.scale, 5, 8, left=True)}  n = {fit.n}"]
+    if fit.rho is not None:
+        lines.append(ar1_line(fit))
     if not fit.converged:
         lines += ["", f"Convergence warning: {fit.convergence_message}"]
     out = RemlSummary("\n".join(lines))
