@@ -15,6 +15,8 @@
 * :mod:`.engine`: :func:`fit_model` and :class:`EngineResult`;
 * :mod:`.lme4`: lme4-shaped results (``VarCorr``, ``ranef``, ``theta``, criterion);
 * :mod:`.api`, :mod:`.result`, :mod:`.checks`: the Design-facing layer;
+* :mod:`.ar1` (the AR(1) whitening), :mod:`.ar1_fit` (fixed and profiled ``rho``),
+  :mod:`.bam_basis` (coefficients in ``bam``'s basis): ``mgcv::bam(..., rho =, AR.start =)``;
 * :mod:`.summary` (layout), :mod:`.summary_table` (mgcv's and lme4's tables),
   :mod:`.smooth_tests` (Wood 2013's p-values of smooth terms), :mod:`.rformat` (R's number
   formatting): ``summary.gam``.
@@ -23,11 +25,12 @@
 from __future__ import annotations
 
 from .api import reml
+from .bam_basis import bam_coef
 from .engine import EngineResult, fit_model
 from .penalties import CholeskyPrecision, Penalty, PenaltySum, ScaledIdentity
 from .problem import Layout, PenalizedBlock, Predictor, block_matrix
 from .result import RemlFit
 
-__all__ = ["CholeskyPrecision", "EngineResult", "Layout", "PenalizedBlock", "Penalty",
+__all__ = ["CholeskyPrecision", "bam_coef", "EngineResult", "Layout", "PenalizedBlock", "Penalty",
            "PenaltySum", "Predictor", "RemlFit", "ScaledIdentity", "block_matrix", "fit_model",
            "reml"]

@@ -202,11 +202,20 @@ class RemlFit:
         for ``t2`` the intercept shift of mgcv's prediction constraint), then the other random
         effects as they are. A column left out of the design as aliased
         (:mod:`bayeszoo.formula.aliasing`) is reported as 0, as mgcv zeroes it."""
-        values, names = [], []
+        M, names = self.mgcv_coef_map()
+        return pd.Series(M @ self.coef.to_numpy(), index=names)
+
+    def mgcv_coef_map(self) -> tuple[np.ndarray, list[str]]:
+        """``(M, names)``: the linear map from ``coef`` to :meth:`mgcv_coef` (``M @ coef``,
+        named ``names``); mgcv's ``Vp`` is ``M @ Vp @ M.T``."""
+        P = len(self.coef)
+        E = np.eye(P)
+        rows: list[np.ndarray] = []
+        names: list[str] = []
         pos = 0
         for k, dk in enumerate(self.design.predictors):
             size = dk.X.shape[1] + sum(b.size for b in dk.blocks)
-            b = self.coef.to_numpy()[pos:pos + size]
+            b = E[pos:pos + size]  # b[c]: the row picking coefficient c
             labels = list(self.coef.index[pos:pos + size])
             pos += size
             starts = np.cumsum([dk.X.shape[1]] + [blk.size for blk in dk.blocks])
@@ -216,7 +225,7 @@ class RemlFit:
             if dk.aliased:  # mgcv zeroes them: every parametric column, in formula order
                 given = dict(zip(nms, vals, strict=True))
                 nms = [c if k == 0 else f"{c}.{k}" for c in dk.states["fixed"]["names"]]
-                vals = [given.get(c, 0.0) for c in nms]
+                vals = [given.get(c, np.zeros(P)) for c in nms]
             claimed: set[int] = set()
             for sm in dk.smooths:
                 blocks = [b[starts[j]:starts[j + 1]] for j in sm.blocks]
@@ -230,14 +239,14 @@ class RemlFit:
                 vals += list(sm.mgcv_coef_map @ theta)
                 nms += [n if k == 0 else n.replace("(", f".{k}(", 1) for n in sm.coef_names]
                 if par and labels[0].startswith("Intercept"):
-                    vals[0] += float(sm.mgcv_intercept_shift @ theta)
+                    vals[0] = vals[0] + sm.mgcv_intercept_shift @ theta
             for j in range(len(dk.blocks)):
                 if j not in claimed:
                     vals += list(b[starts[j]:starts[j + 1]])
                     nms += labels[starts[j]:starts[j + 1]]
-            values += vals
+            rows += vals
             names += nms
-        return pd.Series(values, index=names)
+        return np.array(rows).reshape(-1, P), names
 
     def mu_coefficients(self) -> tuple[np.ndarray, list[np.ndarray]]:
         """The coefficients of the mean's linear predictor: ``(beta, [r_1, ...])`` in the
