@@ -43,7 +43,8 @@ def ar_starts(ar_start: Any, data: pd.DataFrame | None, n: int) -> np.ndarray:
 
     ``ar_start``: ``None`` (one series starting at row 0), a boolean array or Series of the
     model's length, or the name of a boolean column of ``data``. Row 0 always starts a
-    series."""
+    series (``bam`` whitens it so too, but its score's correction counts ``sum(AR.start)``,
+    one start fewer when ``AR.start[1]`` is ``FALSE``)."""
     if ar_start is None:
         out = np.zeros(n, dtype=bool)
     else:
