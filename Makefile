@@ -53,9 +53,11 @@ $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[docs]'
 	touch $@ $(VENV)/.installed-run
 
-# The documentation site into site/ (warnings are errors). The zoo gallery shows the figures
-# of .docs-cache/gallery when `make docs-gallery` has made them for this version.
+# The documentation site into site/ (warnings are errors), after recomputing the REML checks
+# the validation page shows (seconds). The zoo gallery shows the figures of .docs-cache/gallery
+# when `make docs-gallery` has made them for this version.
 docs: $(VENV)/.installed-docs
+	$(BIN)/python docs/sitegen/measure.py
 	$(BIN)/python -m mkdocs build --strict --site-dir site
 
 docs-serve: $(VENV)/.installed-docs

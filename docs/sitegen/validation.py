@@ -193,9 +193,12 @@ def stale() -> list[str]:
 
 def measured() -> dict[str, str]:
     """Check key -> the error measured on this build, when ``measure.py`` has written it."""
+    from public import version
+
     if not MEASURED.is_file():
         return {}
-    return {k: v["error"] for k, v in json.loads(MEASURED.read_text()).items()}
+    return {k: v["error"] for k, v in json.loads(MEASURED.read_text()).items()
+            if v.get("version") == version()}
 
 
 def table() -> str:
