@@ -101,3 +101,85 @@ def test_generated_pages_follow_the_registries(site):
     validation = (site / "validation" / "index.html").read_text()
     assert validation.count("<tr>") > 25
     assert "mgcv 1.8-41" in validation and "lme4" in validation and "brms 2.18" in validation
+
+
+def console_errors(events: list[dict]) -> list[dict]:
+    """The console errors, uncaught exceptions and failed loads among DevTools events."""
+    errors = []
+    for ev in events:
+        method, params = ev.get("method"), ev.get("params", {})
+        if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+            errors.append(params)
+        elif method == "Runtime.exceptionThrown":
+            errors.append(params)
+        elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
+            errors.append(params["entry"])
+    return errors
+
+
+@pytest.fixture()
+def served(site):
+    """The built site over HTTP (its search runs in a web worker, which file:// URLs block)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(Quiet, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+SEARCH = """(async () => {
+    const input = document.querySelector('input.md-search__input');
+    input.focus();
+    input.value = 'negbinomial';
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+    input.dispatchEvent(new KeyboardEvent('keyup', {bubbles: true, key: 'l'}));
+    for (let i = 0; i < 100; i++) {
+        const hits = Array.from(document.querySelectorAll('.md-search-result__link'))
+            .map(a => a.getAttribute('href'));
+        if (hits.length) return hits;
+        await new Promise(r => setTimeout(r, 100));
+    }
+    return [];
+})()"""
+
+
+def test_every_page_in_headless_chromium(site, served, tmp_path):
+    """Every page loads without a console error, and the search box finds negbinomial."""
+    from cdp import Chrome, find_chromium
+
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("no chromium binary on PATH (`make browser` installs Debian's chromium): "
+                    "the site was not checked in a real browser")
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("index.html"))
+    chrome = Chrome(binary, str(tmp_path / "chromium-profile"))
+    failures = {}
+    try:
+        session = chrome.open_page(f"{served}/")
+        for page in pages:
+            chrome.events.clear()
+            chrome.send("Page.navigate", {"url": f"{served}/{page}"}, session=session)
+            chrome.wait_event("Page.loadEventFired")
+            chrome.evaluate("new Promise(r => setTimeout(r, 100))", session)
+            if errors := console_errors(chrome.events):
+                failures[page] = errors[:3]
+        chrome.events.clear()
+        chrome.send("Page.navigate", {"url": f"{served}/"}, session=session)
+        chrome.wait_event("Page.loadEventFired")
+        hits = chrome.evaluate(SEARCH, session)
+    finally:
+        chrome.close()
+    assert not failures, failures
+    assert any("families" in h for h in hits), hits
