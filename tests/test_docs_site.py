@@ -1,5 +1,5 @@
 """The documentation site builds in strict mode, its internal links and images resolve, and its
-search index finds a family by name.
+search index finds a family by name; the examples in the docstrings of the public names run.
 
 The build needs the ``docs`` extra (MkDocs, Material, mkdocstrings, mkdocs-jupyter); without it
 the test is skipped with the reason (``make test`` installs only ``.[test]``; ``make docs``
@@ -24,7 +24,7 @@ DOCS_TOOLS = ("mkdocs", "material", "mkdocstrings_handlers.python", "mkdocs_jupy
 MISSING = [m for m in DOCS_TOOLS if importlib.util.find_spec(m.split(".")[0]) is None
            or importlib.util.find_spec(m) is None]
 
-pytestmark = pytest.mark.skipif(
+needs_docs = pytest.mark.skipif(
     bool(MISSING), reason=f"the docs extra is not installed ({', '.join(MISSING)} missing): "
     "`pip install -e '.[docs]'` or `make docs`")
 
@@ -66,6 +66,7 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
+@needs_docs
 def test_every_internal_link_and_image_resolves(site):
     broken = []
     # 404.html links from the site root, wherever the server shows it
@@ -81,6 +82,7 @@ def test_every_internal_link_and_image_resolves(site):
     assert not broken, "\n".join(broken[:40])
 
 
+@needs_docs
 def test_search_index_finds_negbinomial(site):
     index = json.loads((site / "search" / "search_index.json").read_text())
     hits = [doc["location"] for doc in index["docs"]
@@ -89,6 +91,7 @@ def test_search_index_finds_negbinomial(site):
     assert any(h.startswith("zoo/epilepsy_negbinomial/") for h in hits), hits[:10]
 
 
+@needs_docs
 def test_generated_pages_follow_the_registries(site):
     sys.path.insert(0, str(ROOT))
     from bayeszoo import families, zoo
@@ -155,6 +158,7 @@ SEARCH = """(async () => {
 })()"""
 
 
+@needs_docs
 def test_every_page_in_headless_chromium(site, served, tmp_path):
     """Every page loads without a console error, and the search box finds negbinomial."""
     from cdp import Chrome, find_chromium
@@ -183,3 +187,37 @@ def test_every_page_in_headless_chromium(site, served, tmp_path):
         chrome.close()
     assert not failures, failures
     assert any("families" in h for h in hits), hits
+
+
+def public_modules() -> list[str]:
+    """The modules that define bayeszoo's public names (as the API reference finds them)."""
+    sys.path.insert(0, str(ROOT / "docs" / "sitegen"))
+    from public import defining_path, exports, nn_names, top_level
+
+    modules = set()
+    for name in top_level():
+        if name.is_module:
+            modules.add(name.target)
+            modules.update(defining_path(f"{name.target}.{m}").rpartition(".")[0]
+                           for m in exports(name.target))
+        else:
+            modules.add(defining_path(name.target).rpartition(".")[0])
+    modules.update(defining_path(n.target).rpartition(".")[0] for n in nn_names())
+    return sorted(modules)
+
+
+def test_docstring_examples_run():
+    """Every ``>>>`` example in the modules behind the public names runs as written."""
+    import doctest
+    import importlib
+
+    modules = public_modules()
+    assert "bayeszoo.models.zoo" in modules and "bayeszoo.api" in modules
+    tried = 0
+    for name in modules:
+        module = importlib.import_module(name)
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS
+                                 | doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, name
+        tried += result.attempted
+    assert tried >= 2  # the zoo's examples at least
