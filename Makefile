@@ -51,7 +51,7 @@ bench: $(VENV)/.installed-bench
 
 $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[docs]'
-	touch $@ $(VENV)/.installed-run
+	touch $@
 
 # The documentation site into site/ (warnings are errors), after recomputing the REML checks
 # the validation page shows (seconds). The zoo gallery shows the figures of .docs-cache/gallery
