@@ -101,6 +101,7 @@ def test_generated_pages_follow_the_registries(site):
     table = (site / "guide" / "families" / "index.html").read_text()
     for name in families.names():
         assert f'id="{name}"' in table, name
+        assert (site / "guide" / "families" / f"{name}.png").stat().st_size > 5_000, name
     validation = (site / "validation" / "index.html").read_text()
     assert validation.count("<tr>") > 25
     assert "mgcv 1.8-41" in validation and "lme4" in validation and "brms 2.18" in validation

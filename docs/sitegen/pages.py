@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import family_figures
 import validation
 from public import ROOT
 
@@ -23,9 +24,10 @@ MGCV_FAMILIES = "https://stat.ethz.ch/R-manual/R-devel/library/mgcv/html/family.
 LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
 
 
-def families_table() -> str:
+def families_table(static: dict[str, Path]) -> str:
     """One section per registered family: links, auxiliary parameters and their default
-    priors, response additions, read from :mod:`bayeszoo.families`."""
+    priors, response additions, read from :mod:`bayeszoo.families`, and its figure
+    (:mod:`family_figures`)."""
     sys.path.insert(0, str(ROOT))
     from bayeszoo import families
 
@@ -47,6 +49,10 @@ def families_table() -> str:
             for a in fam.aux)
         table = ("| parameter | support | link of its own formula | default prior |\n"
                  "|---|---|---|---|\n" + rows) if rows else "No auxiliary parameter."
+        figure = family_figures.draw(name)
+        if figure is not None:
+            static[f"guide/families/{name}.png"] = figure
+            doc += f"\n\n![the {name} family at a few parameter values](families/{name}.png)"
         sections.append(f"### {name}\n\n{doc}\n\n{table}\n\n"
                         f"Constructor: `bayeszoo.families.{name}` (see the "
                         "[reference](../reference/families.md)); "
@@ -115,7 +121,7 @@ def pages() -> dict[str, str]:
     """``{path under docs/: Markdown}``: hand-written pages with their generated blocks filled,
     and the wholly generated ones."""
     STATIC.clear()
-    blocks = {"families-table": families_table, "cli-reference": cli_reference,
+    blocks = {"families-table": lambda: families_table(STATIC), "cli-reference": cli_reference,
               "performance": lambda: performance(STATIC),
               "validation-table": validation.table}
     filled = {page: _fill(page, blocks)
