@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-slow lint notebooks bench browser clean
+.PHONY: run test test-slow lint notebooks bench browser clean docs docs-serve docs-gallery
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,25 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 # PyTorch (the peer of the nets benchmark) comes with the bench extra only.
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run_all.py
+
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[docs]'
+	touch $@
+
+# The documentation site into site/ (warnings are errors), after recomputing the REML checks
+# the validation page shows (seconds). The zoo gallery shows the figures of .docs-cache/gallery
+# when `make docs-gallery` has made them for this version.
+docs: $(VENV)/.installed-docs
+	$(BIN)/python docs/sitegen/measure.py
+	$(BIN)/python -m mkdocs build --strict --site-dir site
+
+docs-serve: $(VENV)/.installed-docs
+	$(BIN)/python -m mkdocs serve
+
+# Fits every zoo model once (NumPyro) and caches its figures per model and package version;
+# `make docs-gallery MODELS="radon_intercept mcycle_cr20"` makes only those.
+docs-gallery: $(VENV)/.installed-docs
+	$(BIN)/python docs/sitegen/gallery.py $(MODELS)
 
 clean:
 	rm -rf $(VENV) report .pytest_cache

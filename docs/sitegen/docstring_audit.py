@@ -1,0 +1,75 @@
+"""List the public names whose docstrings lack numpydoc ``Parameters`` / ``Returns`` sections.
+
+``python docs/sitegen/docstring_audit.py`` prints one line per such name (the top-level names
+of ``bayeszoo``, the public names of its public modules, the methods of ``bayeszoo.Fit`` and the
+names of ``bayeszoo.nn``) and exits 1 when there is any. Classes need ``Parameters`` only. It
+reads the source; nothing is imported.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+
+from public import defining_path, exports, module_file, nn_names, top_level
+
+SECTIONS = ("Parameters", "Returns")
+
+
+def _node(target: str) -> ast.FunctionDef | ast.ClassDef | None:
+    module, _, name = target.rpartition(".")
+    path = module_file(module)
+    if path is None:
+        return None
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == name:
+            return node
+    return None
+
+
+def _missing(node: ast.FunctionDef | ast.ClassDef) -> list[str]:
+    doc = ast.get_docstring(node) or ""
+    if not doc:
+        return ["docstring"]
+    wanted = SECTIONS[:1] if isinstance(node, ast.ClassDef) else SECTIONS
+    return [s for s in wanted if f"{s}\n{'-' * len(s)}" not in doc]
+
+
+def _candidates() -> list[tuple[str, str]]:
+    out = []
+    for name in top_level():
+        if name.is_module:
+            out += [(f"{name.public}.{m}", defining_path(f"{name.target}.{m}"))
+                    for m in exports(name.target)]
+        else:
+            out.append((name.public, defining_path(name.target)))
+    return out + [(n.public, defining_path(n.target)) for n in nn_names()]
+
+
+def audit() -> list[tuple[str, list[str]]]:
+    """``(public name, missing sections)`` for every public name that lacks any."""
+    found = []
+    for public, target in _candidates():
+        node = _node(target)
+        if node is None:
+            continue
+        if missing := _missing(node):
+            found.append((public, missing))
+        if public == "bayeszoo.Fit" and isinstance(node, ast.ClassDef):
+            for method in node.body:
+                if isinstance(method, ast.FunctionDef) and not method.name.startswith("_") \
+                        and (missing := _missing(method)):
+                    found.append((f"{public}.{method.name}", missing))
+    return found
+
+
+def main() -> int:
+    found = audit()
+    for public, missing in found:
+        print(f"{public}: no {', '.join(missing)}")
+    print(f"{len(found)} public names lack numpydoc sections")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
