@@ -197,7 +197,7 @@ def _group_name(idata, ctx) -> str | None:
     design = ctx.get("design")
     if design is not None:
         for blk in design.blocks:
-            if blk.kind == "re":
+            if blk.is_group_effect:
                 return blk.name
         return None
     for name in idata.posterior.data_vars:
