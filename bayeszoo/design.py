@@ -220,6 +220,12 @@ class SmoothInfo:
     S_scale: dict[str, float] = field(default_factory=dict)
     text: str = ""
 
+    @property
+    def is_random_effect(self) -> bool:
+        """Whether the smooth is mgcv's random effect (``bs="re"``): coefficients of factor
+        levels, with no curve to draw."""
+        return self.bs == "re"
+
 
 @dataclass(frozen=True)
 class Design:

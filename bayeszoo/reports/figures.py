@@ -303,7 +303,7 @@ def smooth_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure]
         return []
     figs = []
     for sm in design.smooths:
-        if sm.bs == "re" or len(sm.variables) != 1:
+        if sm.is_random_effect or len(sm.variables) != 1:
             continue
         var = sm.variables[0]
         # no response (any family); a transformed response's name is no column of the data
