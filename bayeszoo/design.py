@@ -93,7 +93,9 @@ class Block:
     * ``kind``: ``"re"`` (random effect of a grouping factor), ``"smooth"``, ``"gp"``
       (a Gaussian process; ``name`` its brms label, ``gptimes``) or ``"nn"`` (a neural
       network: ``matrix`` holds its standardized inputs, the structure computes its
-      contribution, :mod:`bayeszoo.structures.network`).
+      contribution, :mod:`bayeszoo.structures.network`). Callers ask the block
+      (:attr:`is_group_effect`, :attr:`is_smooth`, :attr:`computes_contribution`) or its
+      structure rather than compare ``kind``.
     * ``coef``: for ``"re"`` the varying coefficient (``"Intercept"`` or a column name);
       ``None`` for smooths.
     * ``term``: the term as mgcv labels it in ``summary.gam`` (``"s(times)"``, ``"s(county)"``)
