@@ -72,6 +72,18 @@ class BlockNames:
     coef_priors: tuple[CoefficientPrior, ...] = ()
 
 
+#: :attr:`Block.kind` of a grouping factor's varying coefficients.
+GROUP_EFFECT_KIND = "re"
+#: :attr:`Block.kind` of a smooth's penalized part.
+SMOOTH_KIND = "smooth"
+
+
+def is_group_effect_kind(kind: str) -> bool:
+    """Whether a block of ``kind`` (a stored :attr:`Block.kind`) holds a grouping factor's
+    varying coefficients (see :attr:`Block.is_group_effect`)."""
+    return kind == GROUP_EFFECT_KIND
+
+
 @dataclass(frozen=True)
 class Block:
     """One block of coefficients tied by a learned scale.
@@ -81,7 +93,9 @@ class Block:
     * ``kind``: ``"re"`` (random effect of a grouping factor), ``"smooth"``, ``"gp"``
       (a Gaussian process; ``name`` its brms label, ``gptimes``) or ``"nn"`` (a neural
       network: ``matrix`` holds its standardized inputs, the structure computes its
-      contribution, :mod:`bayeszoo.structures.network`).
+      contribution, :mod:`bayeszoo.structures.network`). Callers ask the block
+      (:attr:`is_group_effect`, :attr:`is_smooth`, :attr:`computes_contribution`) or its
+      structure rather than compare ``kind``.
     * ``coef``: for ``"re"`` the varying coefficient (``"Intercept"`` or a column name);
       ``None`` for smooths.
     * ``term``: the term as mgcv labels it in ``summary.gam`` (``"s(times)"``, ``"s(county)"``)
@@ -116,6 +130,25 @@ class Block:
     sp: float | tuple[float, ...] | None = None
     reml_offset: float = 0.0
     sp_labels: tuple[str, ...] = ()
+
+    @property
+    def is_group_effect(self) -> bool:
+        """Whether the block holds a grouping factor's varying coefficients (``(… | g)``,
+        ``s(g, bs="re")``: lme4's random effects, brms's ``r_g``)."""
+        return is_group_effect_kind(self.kind)
+
+    @property
+    def is_smooth(self) -> bool:
+        """Whether the block is the penalized part of an mgcv smooth (brms's ``sds``)."""
+        return self.kind == SMOOTH_KIND
+
+    @property
+    def computes_contribution(self) -> bool:
+        """Whether the block contributes a function of its matrix (its structure's
+        :meth:`~bayeszoo.structures.Structure.contribution`, a network's output) rather than
+        ``Z·r``; its matrix then holds the function's inputs, not one column per
+        coefficient."""
+        return self.structure.computes_contribution
 
     @property
     def coefs(self) -> tuple[str | None, ...]:
@@ -188,6 +221,12 @@ class SmoothInfo:
     fixed_terms: list[str] = field(default_factory=list)
     S_scale: dict[str, float] = field(default_factory=dict)
     text: str = ""
+
+    @property
+    def is_random_effect(self) -> bool:
+        """Whether the smooth is mgcv's random effect (``bs="re"``): coefficients of factor
+        levels, with no curve to draw."""
+        return self.bs == "re"
 
 
 @dataclass(frozen=True)

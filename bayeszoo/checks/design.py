@@ -184,7 +184,7 @@ def check_group_scales(design: Design, priors: dict[str, str]) -> None:
     intercept for a random intercept) has a flat prior as well (improper)."""
     for dk in design.predictors:
         for blk in dk.blocks:
-            if blk.kind != "re" or len(blk.labels) > 2:
+            if not blk.is_group_effect or len(blk.labels) > 2:
                 continue
             scales = [sp for sp in blk.names.scales if sp.support == "positive"]
             coefs = blk.coefs

@@ -337,7 +337,7 @@ def _add_block(blocks: list[Block], seen: dict, blk: Block, text: str) -> None:
     generated names coincide (``s(x, y)`` and ``s(xy)``: both ``sxy``) raise naming the terms."""
     for coef in blk.coefs:
         first = seen.get((blk.name, coef))
-        if first is not None and first != text and blk.kind != "re":
+        if first is not None and first != text and not blk.is_group_effect:
             raise FormulaError(name_clash(first, text, f"the parameters {blk.names.coef}"))
         if first is not None:
             also = f" (also in {first})" if first != text else ""

@@ -49,6 +49,7 @@ from .term_base import (
     TermColumns,
     TermState,
     TermType,
+    covariates_and_by,
     parse_call,
 )
 
@@ -68,6 +69,9 @@ class GpTerm(CallTerm):
     term_kind = "gp"
     function = "gp"
 
+    def effect_variables(self, columns: list[str]) -> tuple[str, ...]:
+        return covariates_and_by(self.variables, self.args, columns)
+
 
 @dataclass(frozen=True)
 class GpState(TermState):
@@ -77,6 +81,7 @@ class GpState(TermState):
     ``lscale_priors`` and ``L`` (approximate GP) or ``points`` (exact GP)."""
 
     kind = "gp"
+    predicted_curve = True
     variables: tuple[str, ...] = ()
     k: int | None = None
     c: tuple[float, ...] | None = None

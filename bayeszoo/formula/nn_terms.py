@@ -73,6 +73,7 @@ class NnState(TermState):
     activation."""
 
     kind = "nn"
+    predicted_curve = True
     label: str = ""
     term: str = ""
     variables: tuple[str, ...] = ()

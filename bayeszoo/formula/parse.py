@@ -56,21 +56,6 @@ class ParsedFormula:
         """The group-level terms ``(lhs | g)``."""
         return self.of_kind("random")
 
-    @property
-    def smooths(self) -> list[ParsedTerm]:
-        """The smooths ``s()``, ``te()``, ``ti()``, ``t2()``."""
-        return self.of_kind("smooth")
-
-    @property
-    def gps(self) -> list[ParsedTerm]:
-        """The ``gp()`` terms."""
-        return self.of_kind("gp")
-
-    @property
-    def nets(self) -> list[ParsedTerm]:
-        """The ``nn()`` terms."""
-        return self.of_kind("nn")
-
     def to_string(self) -> str:
         """A canonical formula string that parses to the same design."""
         terms = ["1" if self.intercept else "0", *self.fixed]

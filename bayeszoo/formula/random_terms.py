@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from bayeszoo.design import Block, BlockNames, ScaleParam
+from bayeszoo.design import GROUP_EFFECT_KIND, Block, BlockNames, ScaleParam
 from bayeszoo.structures import Unstructured
 
 from .errors import FormulaError, malformed
@@ -225,7 +225,7 @@ def indicator_block(grouping: Grouping, coef: str, idx: np.ndarray,
     names = BlockNames(scales=(ScaleParam(sd, sd_keys(sd, g, dpar)),),
                        coef=re_coef_param(g, None if coef == "Intercept" else coef, dpar),
                        dims=(g,), coords=(tuple(grouping.labels),))
-    return Block(name=g, kind="re", coef=coef, term=term, labels=list(grouping.labels),
+    return Block(name=g, kind=GROUP_EFFECT_KIND, coef=coef, term=term, labels=list(grouping.labels),
                  names=names, index=idx, weights=w, sp=sp)
 
 
@@ -244,7 +244,7 @@ def correlated_block(grouping: Grouping, coefs: list[str], idx: np.ndarray,
     names = BlockNames(scales=scales, coef=re_coef_param(g, None, dpar),
                        dims=(g, coefficient_dim(g, dpar)),
                        coords=(tuple(grouping.labels), tuple(coefs)))
-    return Block(name=g, kind="re", coef=None, term=term, labels=list(grouping.labels),
+    return Block(name=g, kind=GROUP_EFFECT_KIND, coef=None, term=term, labels=list(grouping.labels),
                  names=names, index=idx, weights=w, structure=Unstructured(tuple(coefs)))
 
 

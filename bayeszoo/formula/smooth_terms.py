@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bayeszoo.design import Block, BlockNames, ScaleParam, SmoothInfo
+from bayeszoo.design import SMOOTH_KIND, Block, BlockNames, ScaleParam, SmoothInfo
 from bayeszoo.smooths import SmoothSpec, fit_smooth, term_maps
 from bayeszoo.smooths import SmoothTerm as FittedSmooth
 from bayeszoo.structures import IID, MultiPenalty
@@ -35,6 +35,7 @@ from .term_base import (
     TermColumns,
     TermState,
     TermType,
+    covariates_and_by,
     parse_call,
 )
 from .text import Symbol, quote_name, r_value
@@ -63,6 +64,9 @@ class SmoothTerm(ParsedTerm):
 
     def knot_variables(self) -> tuple[str, ...]:
         return self.variables
+
+    def effect_variables(self, columns: list[str]) -> tuple[str, ...]:
+        return covariates_and_by(self.variables, self.args, columns)
 
     def to_string(self) -> str:
         parts = [quote_name(v) for v in self.variables]
@@ -286,7 +290,7 @@ def smooth_columns(state: SmoothState, data: pd.DataFrame, columns: dict[str, ob
         npen = 1 if sb.penalties is None else len(sb.penalties)
         structure = IID if sb.penalties is None else MultiPenalty(tuple(sb.penalties))
         sp = None if sb.sp is None else (sb.sp[0] if npen == 1 else tuple(sb.sp))
-        blocks.append(Block(name=sb.name, kind="smooth", coef=None, term=sb.term, labels=labels,
+        blocks.append(Block(name=sb.name, kind=SMOOTH_KIND, coef=None, term=sb.term, labels=labels,
                             names=smooth_block_names(sb.name, labels, npen, dpar),
                             matrix=sb.Z, structure=structure, sp=sp,
                             reml_offset=sb.reml_offset, sp_labels=tuple(sb.sp_labels)))

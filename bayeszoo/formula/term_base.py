@@ -47,6 +47,11 @@ class ParsedTerm:
         """The covariates whose knots ``knots=`` may set."""
         return ()
 
+    def effect_variables(self, columns: list[str]) -> tuple[str, ...]:
+        """The variables of brms's default conditional effect of the term (among the data's
+        ``columns``), none for terms brms draws no default effect of."""
+        return ()
+
     def to_string(self) -> str:
         raise NotImplementedError
 
@@ -68,6 +73,14 @@ class CallTerm(ParsedTerm):
         return f"{self.function}({', '.join(parts)})"
 
 
+def covariates_and_by(variables: tuple[str, ...], args: Mapping[str, object],
+                      columns: list[str]) -> tuple[str, ...]:
+    """A call's covariates and its ``by`` variable when that is one of ``columns`` (brms's
+    default conditional effect of a smooth or a GP)."""
+    by = args.get("by")
+    return (*variables, *([str(by)] if by in columns else []))
+
+
 def parse_call(text: str, pos: int, formula: str) -> tuple[tuple[str, ...], dict[str, object]]:
     """The covariates and keyword arguments (as R values) of ``name(x1, x2, key=value)``."""
     positional, keywords = call_args(text, pos, formula)
@@ -85,6 +98,9 @@ class TermState:
 
     kind: ClassVar[str] = ""
     text: str
+    #: reports draw the term's curve from posterior predictions over its covariate (a GP, a
+    #: network), having no basis of mgcv's to draw it from
+    predicted_curve: ClassVar[bool] = False
 
     @property
     def groupings(self) -> tuple[Grouping, ...]:

@@ -94,7 +94,7 @@ def group_levels(design: Design, posterior: Mapping[str, Any]) -> dict[str, int]
     out: dict[str, int] = {}
     for d in design.predictors:
         for blk in d.blocks:
-            if blk.kind == "re" and blk.name not in out:
+            if blk.is_group_effect and blk.name not in out:
                 out[blk.name] = int(np.shape(posterior[blk.names.coef])[2]) \
                     if blk.names.coef in posterior else len(blk.labels)
     return out

@@ -50,18 +50,21 @@ def reference_row(design, data: pd.DataFrame) -> dict:
 
 
 def default_effects(design) -> list[str]:
-    """brms's default effects: the variables of each population-level term and smooth or GP
-    of the mean's formula with one or two variables, joined by ``":"``, in formula order."""
+    """brms's default effects: the variables of each population-level term and of each term
+    that declares a default effect (a smooth's or GP's covariates and ``by`` variable:
+    :meth:`~bayeszoo.formula.term_base.ParsedTerm.effect_variables`) of the mean's formula with
+    one or two variables, joined by ``":"``: population-level terms first, then term types in
+    their registry's order (smooths before GPs, as brms), each in formula order."""
     from bayeszoo.formula.parse import parse_formula
+    from bayeszoo.formula.term_types import TERM_TYPES
 
     pf = parse_formula(design.formula)
     columns = [c for c in design.data.columns if c != design.response]
     out: list[str] = []
     for term in pf.fixed:
         out.append(":".join(columns_in(term, columns)))
-    for call in [*pf.smooths, *pf.gps]:
-        by = call.args.get("by")
-        out.append(":".join([*call.variables, *([str(by)] if by in columns else [])]))
+    for kind in TERM_TYPES:
+        out.extend(":".join(t.effect_variables(columns)) for t in pf.of_kind(kind))
     return [e for e in dict.fromkeys(out) if e and e.count(":") <= 1]
 
 
@@ -101,7 +104,7 @@ def without_group_effects(fit):
     post = fit.posterior.copy()
     for d in fit.design.predictors:
         for blk in d.blocks:
-            if blk.kind == "re" and blk.names.coef in post:
+            if blk.is_group_effect and blk.names.coef in post:
                 post[blk.names.coef] = post[blk.names.coef] * 0.0
     return az.InferenceData(attrs=fit.attrs, posterior=post, constant_data=fit.constant_data)
 

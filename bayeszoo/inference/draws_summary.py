@@ -51,7 +51,7 @@ def draws_checks_of(draws) -> FitChecks:
     :class:`~bayeszoo.inference.sampling.PosteriorDraws` (its design's fixed-effect columns
     judged for scale); a fit with a network term is judged in function space, on its
     InferenceData."""
-    if any(b.kind == "nn" for d in draws.design.predictors for b in d.blocks):
+    if any(b.computes_contribution for d in draws.design.predictors for b in d.blocks):
         from .fit_checks import idata_checks
 
         return idata_checks(draws.inference_data())

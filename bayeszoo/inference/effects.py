@@ -77,7 +77,7 @@ def group_terms(design: Design) -> dict[str, GroupTerms]:
     out: dict[str, GroupTerms] = {}
     for d in design.predictors:
         for blk in d.blocks:
-            if blk.kind != "re":
+            if not blk.is_group_effect:
                 continue
             prefix = f"sd_{blk.name}__"
             coefs = [s.name[len(prefix):] for s in blk.names.scales if s.support == "positive"]

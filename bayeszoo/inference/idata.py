@@ -72,8 +72,8 @@ def _constant_arrays(d: Design, constant: dict, dims: dict, coords: dict) -> Non
                                                    if ba.weights.ndim == 2 else [])]
         else:
             constant[f"{pre}Z__{j}"] = ba.matrix
-            inputs = blk.kind == "nn"  # a network's matrix holds its inputs, not one per weight
-            dims[f"{pre}Z__{j}"] = ["obs", f"{pre}inputs__{j}" if inputs else blk.names.dims[0]]
+            dims[f"{pre}Z__{j}"] = ["obs", f"{pre}inputs__{j}" if blk.computes_contribution
+                                    else blk.names.dims[0]]
 
 
 def assemble(design: Design, spec: ModelSpec, posterior: dict[str, np.ndarray],

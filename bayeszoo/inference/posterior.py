@@ -18,7 +18,7 @@ import numpy as np
 
 from bayeszoo.design import Design, DesignArrays, design_arrays, linear_predictor
 from bayeszoo.models.spec import ModelSpec, PredictorSpec
-from bayeszoo.structures.network import computes_contribution, stored_contribution
+from bayeszoo.structures.network import stored_contribution
 
 SAMPLE_DIMS = ("chain", "draw")
 
@@ -104,7 +104,7 @@ def design_info(design: Design) -> dict[str, Any]:
                         "sd_names": [s.name for s in b.names.scales], "coef_name": b.names.coef,
                         "dims": list(b.names.dims),
                         **({"network": b.structure.info()}
-                           if computes_contribution(b.structure) else {})}
+                           if b.computes_contribution else {})}
                        for b in d.blocks],
         })
     return {"predictors": out}

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bayeszoo.design import is_group_effect_kind
+
 KINDS = ("pp", "epred", "linpred")
 
 
@@ -117,7 +119,7 @@ def with_new_levels(fit, newdata: pd.DataFrame, arrays: list, post: dict[str, np
                                    strict=True):
         blocks = list(arr.blocks)
         for j, blk in enumerate(pinfo["blocks"]):
-            if blk["kind"] != "re" or blk["name"] not in codes:
+            if not is_group_effect_kind(blk["kind"]) or blk["name"] not in codes:
                 continue
             code, n_new = codes[blk["name"]]
             extra = new_level_coefficients(post, blk, block_coefs(fit, blk), pinfo["dpar"],
@@ -160,7 +162,7 @@ def without_groups(arrays: list, info: dict, keep: set[str] | None) -> list:
     out = []
     for pinfo, arr in zip(info["predictors"], arrays, strict=True):
         blocks = [b._replace(weights=np.zeros_like(b.weights))
-                  if p["kind"] == "re" and p["name"] not in keep else b
+                  if is_group_effect_kind(p["kind"]) and p["name"] not in keep else b
                   for p, b in zip(pinfo["blocks"], arr.blocks, strict=True)]
         out.append(arr._replace(blocks=tuple(blocks)))
     return out
@@ -197,7 +199,8 @@ def posterior_draws(fit, kind: str, newdata: pd.DataFrame | None = None, re_form
                          f"(brms's), got {sample_new_levels!r}")
     rng = np.random.default_rng(seed)
     info = json.loads(fit.attrs["design"])
-    fitted = [b["name"] for p in info["predictors"] for b in p["blocks"] if b["kind"] == "re"]
+    fitted = [b["name"] for p in info["predictors"] for b in p["blocks"]
+              if is_group_effect_kind(b["kind"])]
     keep = kept_groups(re_formula, fitted)
     post = fit.posterior
     if newdata is None:

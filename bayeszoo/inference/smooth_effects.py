@@ -88,7 +88,7 @@ def smooth_frame(idata, design, data: pd.DataFrame, sm) -> tuple[str, pd.DataFra
     factor = by if by is not None and not pd.api.types.is_numeric_dtype(data[by]) else None
     if sm.bs == "fs":
         factor = next((v for v in sm.variables if v not in numeric), None)
-    if sm.bs == "re" or (by is not None and factor is None) or len(numeric) not in (1, 2):
+    if sm.is_random_effect or (by is not None and factor is None) or len(numeric) not in (1, 2):
         return None
     if factor is not None:
         var = numeric[0]

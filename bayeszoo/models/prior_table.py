@@ -102,13 +102,13 @@ def block_rows(rows: Rows, d: Design, defaults: dict[str, Prior], labels: dict[s
                 cls = rows.correlation_class
                 rows.add(("cor", "L"), parse_prior("lkj(1)"), cls, dpar=dpar)
                 rows.add(keys[:2], None, cls, group=blk.name, dpar=dpar)
-            elif blk.kind == "re":
+            elif blk.is_group_effect:
                 rows.add((keys[-1],), defaults["sd"], "sd", dpar=dpar, lb="0")
                 rows.add(tuple(k for k in keys[1:-1] if k.startswith("sd_")), None, "sd",
                          group=blk.name, dpar=dpar)
                 coef = sp.name.split("__", 1)[1].removeprefix(tag)
                 rows.add(keys[:1], None, "sd", coef=coef, group=blk.name, dpar=dpar)
-            elif blk.kind == "smooth":
+            elif blk.is_smooth:
                 rows.add((keys[-1],), defaults["sd"], "sds", dpar=dpar, lb="0")
                 rows.add(keys[:-1], None, "sds", coef=labels.get(blk.term, blk.term),
                          dpar=dpar)

@@ -98,20 +98,8 @@ def normal(mu: float, sigma: float) -> Prior:
     return Prior("normal", (mu, sigma))
 
 
-def student_t(df: float, mu: float, sigma: float) -> Prior:
-    return Prior("student_t", (df, mu, sigma))
-
-
-def half_normal(sigma: float) -> Prior:
-    return Prior("half_normal", (sigma,))
-
-
 def half_student_t(df: float, sigma: float) -> Prior:
     return Prior("half_student_t", (df, sigma))
-
-
-def exponential(rate: float) -> Prior:
-    return Prior("exponential", (rate,))
 
 
 def flat() -> Prior:

@@ -285,7 +285,7 @@ def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
             structure = structure.with_prior_sd(tuple(
                 coefficient_sd(cp, parsed, scale, used) for cp in blk.names.coef_priors))
         on_intercept = (parameterization == "centered" and intercept is not None
-                        and structure.kind == "iid" and blk.is_indicator
+                        and structure.centers_on_intercept and blk.is_indicator
                         and blk.weights.ndim == 1 and bool(np.all(blk.weights == 1))
                         and not any(b.centered_on for b in blocks))
         blocks.append(BlockSpec(j, tuple(scale_sites), f"z_{tag}{j}", structure, z_shape,

@@ -197,7 +197,7 @@ def _group_name(idata, ctx) -> str | None:
     design = ctx.get("design")
     if design is not None:
         for blk in design.blocks:
-            if blk.kind == "re":
+            if blk.is_group_effect:
                 return blk.name
         return None
     for name in idata.posterior.data_vars:
@@ -303,7 +303,7 @@ def smooth_figures(idata, ctx: dict[str, Any], dpi: int) -> list[EmbeddedFigure]
         return []
     figs = []
     for sm in design.smooths:
-        if sm.bs == "re" or len(sm.variables) != 1:
+        if sm.is_random_effect or len(sm.variables) != 1:
             continue
         var = sm.variables[0]
         # no response (any family); a transformed response's name is no column of the data

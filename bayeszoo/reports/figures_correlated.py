@@ -37,7 +37,7 @@ ELLIPSE_LEVELS = (0.5, 0.95)
 
 def correlated_blocks(design) -> list[int]:
     """Indices of the correlated blocks of ``design``'s mean predictor."""
-    return [j for j, b in enumerate(design.blocks) if b.structure.kind == "unstructured"]
+    return [j for j, b in enumerate(design.blocks) if b.structure.correlates_coefficients]
 
 
 def _mean(post, name: str) -> np.ndarray:

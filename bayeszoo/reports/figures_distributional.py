@@ -31,8 +31,9 @@ def curve_covariate(design) -> str | None:
 
 
 def has_curve_term(design) -> bool:
-    """Whether a linear predictor of ``design`` has a ``gp()`` or ``nn()`` term."""
-    return any(b.kind in ("gp", "nn") for d in design.predictors for b in d.blocks)
+    """Whether a linear predictor of ``design`` has a term whose curve is drawn from
+    posterior predictions (a ``gp()`` or ``nn()`` term)."""
+    return any(st.predicted_curve for d in design.predictors for st in d.term_states)
 
 
 def covariate_grid(data: pd.DataFrame, variable: str, n: int = GRID_POINTS) -> pd.DataFrame:

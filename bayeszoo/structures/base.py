@@ -15,7 +15,9 @@ one whose coefficients on a prediction design are not the fitted ones sets
 ``draws_predictive_coefficients`` and gives :meth:`~Structure.predictive_coefficients`; one
 whose levels carry several named coefficients answers :meth:`~Structure.level_coefficients`;
 one whose contribution to the linear predictor is not ``Z·r`` (a network) sets
-``computes_contribution`` and gives :meth:`~Structure.contribution`.
+``computes_contribution`` and gives :meth:`~Structure.contribution`; one that correlates each
+level's coefficients sets ``correlates_coefficients``; one whose centered draws may be centered
+on the linear predictor's intercept sets ``centers_on_intercept``.
 """
 
 from __future__ import annotations
@@ -37,13 +39,19 @@ class Structure(ABC):
     ``can_center``: the block can be sampled centered (``parameterization="centered"``);
     ``draws_predictive_coefficients``: on a prediction design its coefficients are drawn anew
     (:meth:`predictive_coefficients`); ``computes_contribution``: the block contributes
-    :meth:`contribution` of its matrix rather than ``Z·r``.
+    :meth:`contribution` of its matrix rather than ``Z·r``; ``correlates_coefficients``: each
+    level's coefficients are correlated (lme4's unstructured relative covariance, brms's
+    ``cor_g``); ``centers_on_intercept``: a centered indicator block of unit weights (a random
+    intercept) may be sampled as draws around the intercept (brms's ``centered`` hierarchical
+    centering).
     """
 
     kind: str
     can_center: ClassVar[bool] = False
     draws_predictive_coefficients: ClassVar[bool] = False
     computes_contribution: ClassVar[bool] = False
+    correlates_coefficients: ClassVar[bool] = False
+    centers_on_intercept: ClassVar[bool] = False
 
     @abstractmethod
     def z_shape(self, block: Block) -> tuple[int, ...]:

@@ -28,6 +28,8 @@ class Iid(Structure):
 
     #: the centered parameterization samples the coefficients as ``Normal(0, sd)``
     can_center = True
+    #: a centered random intercept may be drawn around the intercept, ``Normal(b_0, sd)``
+    centers_on_intercept = True
 
     def centered_scale(self, scales, ops=None):
         """The standard deviation of the centered coefficients: ``sd``."""

@@ -26,6 +26,8 @@ class Unstructured(Structure):
 
     coefs: tuple[str, ...]
     kind: str = "unstructured"
+    #: each level's coefficients are correlated (the Cholesky factor ``L_g``)
+    correlates_coefficients = True
 
     def z_shape(self, block) -> tuple[int, ...]:
         return (len(block.labels), len(self.coefs))
