@@ -134,7 +134,7 @@ def engine_block(b: Block, n: int, fixed: np.ndarray | None) -> PenalizedBlock:
         raise ValueError(f"REML has no penalty for {kind} blocks ({b.term}); fit this model "
                          "with bayeszoo.sample")
     names: dict[str, Any] = {}
-    if b.kind == "re":
+    if b.is_group_effect:
         coefs = list(b.coefs)
         names = {"group": b.name, "coefs": ["(Intercept)" if c in (None, "Intercept") else c
                                             for c in coefs],
@@ -264,7 +264,7 @@ def make_fit(d: Design, likelihood, r: EngineResult,
             edf[term] = edf.get(term, 0.0) + float(np.sum(edf_int[layout.block_slices[j]]))
             labels = [term_label(lab, k) for lab in b.smoothing_labels]
             block_labels[j] = labels
-            if b.structure.kind != "unstructured":
+            if not b.structure.correlates_coefficients:
                 values = r.smoothing_parameters(j) if f is None else np.atleast_1d(f)
                 sp.update({lab: float(v) for lab, v in zip(labels, values, strict=True)})
                 if f is not None:

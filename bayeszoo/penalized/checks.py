@@ -104,7 +104,7 @@ def resolve_sp(d: Design, sp: Any) -> list[list[Any]]:
     else ``None`` (estimated)."""
     fixed = [[b.sp for b in dk.blocks] for dk in d.predictors]
     labels = {lab: (k, j, i) for k, dk in enumerate(d.predictors)
-              for j, b in enumerate(dk.blocks) if b.structure.kind != "unstructured"
+              for j, b in enumerate(dk.blocks) if not b.structure.correlates_coefficients
               for i, lab in enumerate(b.smoothing_labels)}
     if sp is None:
         pass

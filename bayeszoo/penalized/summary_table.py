@@ -124,7 +124,7 @@ def _lme4_columns(fit) -> list[int]:
         offsets = np.cumsum([p] + [b.size for b in dk.blocks])
         claimed = {j for sm in dk.smooths for j in sm.blocks}
         for j, b in enumerate(dk.blocks):
-            if j not in claimed and b.kind == "re":
+            if j not in claimed and b.is_group_effect:
                 out.extend(range(start + offsets[j], start + offsets[j] + b.size))
         start += p + int(sum(b.size for b in dk.blocks))
     return out
@@ -223,7 +223,7 @@ def lme4_blocks(fit) -> list[int]:
     for dk in fit.design.predictors:
         claimed = {i for sm in dk.smooths for i in sm.blocks}
         for i, b in enumerate(dk.blocks):
-            if i not in claimed and b.kind == "re":
+            if i not in claimed and b.is_group_effect:
                 out.append(j)
             j += 1
     return out
