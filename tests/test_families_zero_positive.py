@@ -360,3 +360,16 @@ def test_log_survival_and_distribution_functions(name):
                                    rtol=1e-10)
     with pytest.raises(ValueError, match="'hurdle_gamma' has no log survival function"):
         fam.hurdle_gamma().lccdf(NUMPY, y, eta, {})
+
+
+def test_positive_negbinomial_draws_when_zeros_dominate():
+    """With ``P(0)`` near 1 the redraws leave rows at zero and the inversion finishes them:
+    every draw positive, their mean that of the truncated distribution."""
+    from bayeszoo.families.hurdle_negbinomial import positive_negbinomial_draws
+
+    mu = np.full(20000, 0.05)
+    draws = positive_negbinomial_draws(np.random.default_rng(3), mu, np.array(2.0))
+    assert draws.min() >= 1
+    p0 = (2.0 / 2.05) ** 2.0
+    truncated_mean = 0.05 / (1 - p0)
+    assert abs(draws.mean() - truncated_mean) < 4 * draws.std() / np.sqrt(draws.size)
