@@ -65,7 +65,10 @@ def _case(family: fam.Family):
     raise AssertionError(name)
 
 
-ALL = [(name, link) for name in fam.names() for link in fam.get(name).links]
+#: the second wave's families (the later ones have their own test modules)
+WAVE2 = ["gaussian", "student", "bernoulli", "binomial", "poisson", "negbinomial", "gamma",
+         "beta"]
+ALL = [(name, link) for name in WAVE2 for link in fam.get(name).links]
 
 
 @pytest.mark.parametrize(("name", "link"), ALL)
@@ -137,8 +140,7 @@ def test_same_formula_on_numpy_jax_pytensor(name, link):
 
 # -- registry and validation ------------------------------------------------------------------
 def test_registry():
-    assert fam.names() == ["gaussian", "student", "bernoulli", "binomial", "poisson",
-                           "negbinomial", "gamma", "beta"]
+    assert fam.names()[:len(WAVE2)] == WAVE2
     assert fam.get("negbinomial").link_name == "log"
     assert fam.get("gamma").link_name == "inverse" and fam.get("Gamma", "log").link_name == "log"
     probit = fam.bernoulli(link="probit")

@@ -4,7 +4,12 @@ predictive draws and what REML needs; one module per family.
 ``get("negbinomial")`` or ``get(bernoulli(link="probit"))`` (a family passes through),
 ``names()`` the names registered in :data:`FAMILIES`, and one constructor per family:
 ``gaussian``, ``student``, ``bernoulli``, ``binomial``, ``poisson``, ``negbinomial``,
-``gamma``, ``beta`` (brms 2.18's names, links and parameterizations). R's spelling ``Gamma`` is
+``gamma``, ``beta``; counts and proportions with extra zeros, ``zero_inflated_poisson``,
+``zero_inflated_negbinomial``, ``zero_inflated_binomial``, ``zero_inflated_beta``,
+``hurdle_poisson``, ``hurdle_negbinomial``, ``hurdle_gamma``, ``hurdle_lognormal`` (``zi`` /
+``hu`` distributional on the logit link); positive and circular responses, ``lognormal``,
+``exponential``, ``weibull``, ``skew_normal``, ``von_mises`` (brms 2.18's names, links and
+parameterizations). R's spelling ``Gamma`` is
 accepted by :func:`get`. Unknown names and links raise ``ValueError`` listing the valid ones.
 
 This package is a leaf: it imports NumPy, SciPy and pandas, and JAX or PyTensor only inside
@@ -17,23 +22,45 @@ from .base import AuxParameter, Family, Response
 from .bernoulli import Bernoulli, bernoulli
 from .beta import Beta, beta
 from .binomial import Binomial, binomial
+from .exponential import Exponential, exponential
 from .gamma import Gamma, gamma
 from .gaussian import Gaussian, gaussian
+from .hurdle_gamma import HurdleGamma, hurdle_gamma
+from .hurdle_lognormal import HurdleLognormal, hurdle_lognormal
+from .hurdle_negbinomial import HurdleNegBinomial, hurdle_negbinomial
+from .hurdle_poisson import HurdlePoisson, hurdle_poisson
 from .links import LINKS, Link
+from .lognormal import Lognormal, lognormal
 from .negbinomial import NegBinomial, negbinomial
 from .poisson import Poisson, poisson
+from .skew_normal import SkewNormal, skew_normal
 from .student import Student, student
+from .von_mises import VonMises, von_mises
+from .weibull import Weibull, weibull
+from .zero_inflated_beta import ZeroInflatedBeta, zero_inflated_beta
+from .zero_inflated_binomial import ZeroInflatedBinomial, zero_inflated_binomial
+from .zero_inflated_negbinomial import ZeroInflatedNegBinomial, zero_inflated_negbinomial
+from .zero_inflated_poisson import ZeroInflatedPoisson, zero_inflated_poisson
 
 __all__ = [
-    "FAMILIES", "LINKS", "AuxParameter", "Bernoulli", "Beta", "Binomial", "Family", "Gamma",
-    "Gaussian", "Link", "NegBinomial", "Poisson", "Response", "Student", "bernoulli", "beta",
-    "binomial", "gamma", "gaussian", "get", "names", "negbinomial", "poisson", "student",
+    "FAMILIES", "LINKS", "AuxParameter", "Bernoulli", "Beta", "Binomial", "Exponential",
+    "Family", "Gamma", "Gaussian", "HurdleGamma", "HurdleLognormal", "HurdleNegBinomial",
+    "HurdlePoisson", "Link", "Lognormal", "NegBinomial", "Poisson", "Response", "SkewNormal",
+    "Student", "VonMises", "Weibull", "ZeroInflatedBeta", "ZeroInflatedBinomial",
+    "ZeroInflatedNegBinomial", "ZeroInflatedPoisson", "bernoulli", "beta", "binomial",
+    "exponential", "gamma", "gaussian", "get", "hurdle_gamma", "hurdle_lognormal",
+    "hurdle_negbinomial", "hurdle_poisson", "lognormal", "names", "negbinomial", "poisson",
+    "skew_normal", "student", "von_mises", "weibull", "zero_inflated_beta",
+    "zero_inflated_binomial", "zero_inflated_negbinomial", "zero_inflated_poisson",
 ]
 
 #: Every family by its brms name: a new family (a :class:`Family` subclass, see its docstring)
 #: is one more entry here.
 FAMILIES: dict[str, type[Family]] = {cls.name: cls for cls in (
-    Gaussian, Student, Bernoulli, Binomial, Poisson, NegBinomial, Gamma, Beta)}
+    Gaussian, Student, Bernoulli, Binomial, Poisson, NegBinomial, Gamma, Beta,
+    ZeroInflatedPoisson, ZeroInflatedNegBinomial, ZeroInflatedBinomial, ZeroInflatedBeta,
+    HurdlePoisson, HurdleNegBinomial, HurdleGamma, HurdleLognormal,
+    Lognormal, Exponential, Weibull, SkewNormal, VonMises)}
 _ALIASES = {"Gamma": "gamma"}
 
 

@@ -31,10 +31,12 @@ ADDITIONS = ("trials", "se", "weights")
 class AuxParameter:
     """An auxiliary (distributional) parameter under its brms name.
 
-    ``lower``: its support is ``(lower, inf)``; ``link``: the link brms uses when the parameter
-    gets its own formula (``bf(y ~ ..., sigma ~ ...)``); ``prior``: brms 2.18's default prior
-    when it is estimated as one constant; ``formula_intercept_prior``: brms's default prior of
-    that formula's intercept when it has one (``None``: computed from the response, ``sigma``).
+    ``lower``, ``upper``: its support is ``(lower, upper)`` (``-inf`` for a real parameter,
+    ``upper = 1`` for a probability such as ``zi`` and ``hu``); ``link``: the link brms uses
+    when the parameter gets its own formula (``bf(y ~ ..., sigma ~ ...)``); ``prior``: brms
+    2.18's default prior when it is estimated as one constant; ``formula_intercept_prior``:
+    brms's default prior of that formula's intercept when it has one (``None``: computed from
+    the response, ``sigma``).
     """
 
     name: str
@@ -42,6 +44,17 @@ class AuxParameter:
     link: str
     prior: str | None
     formula_intercept_prior: str | None
+    upper: float = float("inf")
+
+    @property
+    def support(self) -> str:
+        """The kind of parameter, as a model site names it: ``"real"``, ``"unit"`` (a
+        probability), ``"positive"`` or ``"greater_than_<lower>"``."""
+        if self.lower == -np.inf:
+            return "real"
+        if self.lower == 0 and self.upper == 1:
+            return "unit"
+        return "positive" if self.lower == 0 else f"greater_than_{self.lower:g}"
 
 
 @dataclass(frozen=True)
@@ -334,21 +347,22 @@ class Family(ABC):
         ``sigma`` (brms's ``student_t(3, 0, s)`` on a positive parameter), ``gamma(a, b)``.
         """
         yv = self.prior_response(y)
-        loc, scale = brms_scale_prior(yv, self.link_name, center=False, offset=offset)
+        loc, scale = brms_scale_prior(yv, self.scale_link(self.link_name), center=False,
+                                      offset=offset)
         out = {"Intercept": student_t_string(loc, scale)}
-        _, sd_scale = brms_scale_prior(yv, self.link_name, center=True)
+        _, sd_scale = brms_scale_prior(yv, self.scale_link(self.link_name), center=True)
         out["sd"] = f"half_student_t(3, {format_number(sd_scale)})"
         for a in self.aux:
             if a.name in dpars:
                 if a.formula_intercept_prior is not None:
                     out[f"Intercept_{a.name}"] = a.formula_intercept_prior
                 else:
-                    _, s = brms_scale_prior(yv, a.link, center=True)
+                    _, s = brms_scale_prior(yv, self.scale_link(a.link), center=True)
                     out[f"Intercept_{a.name}"] = student_t_string(0.0, s)
             elif a.prior is not None:
                 out[a.name] = a.prior
             else:  # sigma: scale of y itself (brms's identity link for a constant dpar)
-                _, s = brms_scale_prior(yv, "identity", center=True)
+                _, s = brms_scale_prior(yv, self.scale_link("identity"), center=True)
                 out[a.name] = f"half_student_t(3, {format_number(s)})"
         unknown = set(dpars) - {a.name for a in self.aux}
         if unknown:
@@ -356,6 +370,12 @@ class Family(ABC):
                              f"{sorted(unknown)}; it has: "
                              f"{', '.join(a.name for a in self.aux) or 'none'}")
         return out
+
+    def scale_link(self, link: str) -> str:
+        """The link brms's ``def_scale_prior`` moves the response to for a prior computed on
+        ``link``: ``link`` itself, ``"log"`` for a family whose ``mu`` lives on the log scale
+        of the response (brms's ``logscale`` families: ``lognormal``, ``hurdle_lognormal``)."""
+        return link
 
     def prior_response(self, y: Any) -> np.ndarray:
         """The response brms's default priors read (factor responses coded as numbers)."""
@@ -378,6 +398,17 @@ class Family(ABC):
     def draw(self, rng: np.random.Generator, eta: np.ndarray, aux: dict | None = None,
              extras: dict | None = None) -> np.ndarray:
         """Draws from the predictive distribution (integers for counts)."""
+
+    def lccdf(self, ops, y, eta, aux: dict):
+        """``log P(Y > y)`` (right censoring, brms's ``cens()``); the families with a closed
+        form override this."""
+        raise ValueError(f"family {self.name!r} has no log survival function here, so its "
+                         "responses cannot be censored")
+
+    def lcdf(self, ops, y, eta, aux: dict):
+        """``log P(Y <= y)`` (left censoring); the families with a closed form override this."""
+        raise ValueError(f"family {self.name!r} has no log distribution function here, so its "
+                         "responses cannot be censored")
 
     def reml_likelihood(self, response: Response, dpars: tuple[str, ...] = (),
                         theta: float | None = None):

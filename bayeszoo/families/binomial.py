@@ -17,7 +17,8 @@ from .glm import EPS, DevianceFunctions, GlmLikelihood
 from .patterns import PatternStats, distinct_rows, pattern_sums
 
 __all__ = ["Binomial", "binomial", "binomial_likelihood", "binomial_log_prob",
-           "binomial_pattern_log_likelihood", "binomial_patterns", "binomial_saturated"]
+           "binomial_pattern_log_likelihood", "binomial_patterns", "binomial_saturated",
+           "binomial_sides", "check_successes"]
 
 PROBABILITY_LINKS = ("logit", "probit", "cloglog")
 
@@ -64,6 +65,27 @@ def binomial_likelihood(label: str, link, response: Response, trials: np.ndarray
                             variance=_variance, mu_bounds=(EPS, 1.0 - EPS))
     mustart = (w * prop + 0.5) / (w + 1.0)
     return GlmLikelihood(label, prop, w, link, fns, mustart)
+
+
+def check_successes(y: np.ndarray, column: str, trials: np.ndarray, family: str) -> None:
+    """Successes are non-negative whole numbers, at most the trials of their row."""
+    bad = (y < 0) | (y != np.round(y))
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"response {column!r} of a {family} model must hold non-negative "
+                         f"whole counts; row {i} has {y[i]}")
+    over = y > trials
+    if np.any(over):
+        i = int(np.flatnonzero(over)[0])
+        raise ValueError(f"response {column!r} has {y[i]:g} successes at row {i} but only "
+                         f"{trials[i]:g} trials; check the trials() column")
+
+
+def binomial_sides(y: np.ndarray, trials: np.ndarray) -> np.ndarray:
+    """Where a binomial row's likelihood peaks (:meth:`Family.boundary_sides`): all successes
+    ``+1``, none ``-1``, some of each ``0``; a row without trials has no likelihood (``nan``)."""
+    sides = np.where(y >= trials, 1.0, np.where(y == 0, -1.0, 0.0))
+    return np.where(trials > 0, sides, np.nan)
 
 
 def binomial_log_prob(ops, link, y, eta, trials):
@@ -116,26 +138,14 @@ class Binomial(Family):
     discrete = True
 
     def check_values(self, y, column, trials):
-        bad = (y < 0) | (y != np.round(y))
-        if np.any(bad):
-            i = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"response {column!r} of a binomial model must hold non-negative "
-                             f"whole counts; row {i} has {y[i]}")
-        over = y > trials
-        if np.any(over):
-            i = int(np.flatnonzero(over)[0])
-            raise ValueError(f"response {column!r} has {y[i]:g} successes at row {i} but only "
-                             f"{trials[i]:g} trials; check the trials() column")
+        check_successes(y, column, trials, self.name)
 
     def log_prob(self, ops, y, eta, aux, extras):
         return self.weighted(ops, binomial_log_prob(ops, self.link, y, eta, extras["trials"]),
                              extras)
 
     def boundary_sides(self, y, trials):
-        """All successes: ``+1``; none: ``-1``; some of each: ``0``. A row without trials has no
-        likelihood (``nan``)."""
-        sides = np.where(y >= trials, 1.0, np.where(y == 0, -1.0, 0.0))
-        return np.where(trials > 0, sides, np.nan)
+        return binomial_sides(y, trials)
 
     def mean(self, eta, aux=None, extras=None):
         return self.link.inverse_np(np.asarray(eta, dtype=float)) * (extras or {})["trials"]

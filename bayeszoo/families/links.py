@@ -1,5 +1,6 @@
-"""Link functions: ``identity``, ``log``, ``logit``, ``probit``, ``cloglog``, ``inverse`` (for
-``mu``) and ``logm1`` (brms's link of ``nu``, ``nu = 1 + exp(eta)``).
+"""Link functions: ``identity``, ``log``, ``logit``, ``probit``, ``cloglog``, ``inverse``,
+``tan_half`` (brms's link of the von Mises mean, ``mu = 2 atan(eta)`` in ``(-pi, pi)``) for
+``mu``, and ``logm1`` (brms's link of ``nu``, ``nu = 1 + exp(eta)``).
 
 Each :class:`Link` has the link ``g(mu)`` and its inverse on NumPy arrays, the inverse on any
 backend through an :mod:`~bayeszoo.families.ops` namespace, and the first three derivatives of
@@ -85,6 +86,12 @@ def _logm1_derivs(eta):
     return 1.0 + e, e, e, e
 
 
+def _tan_half_derivs(eta):
+    eta = np.asarray(eta, dtype=float)
+    u = 1.0 + eta**2
+    return 2.0 * np.arctan(eta), 2.0 / u, -4.0 * eta / u**2, (12.0 * eta**2 - 4.0) / u**3
+
+
 LINKS: dict[str, Link] = {
     "identity": Link("identity", lambda mu: mu, lambda eta: np.asarray(eta, dtype=float),
                      lambda ops, eta: eta, _identity_derivs),
@@ -107,6 +114,8 @@ LINKS: dict[str, Link] = {
                     lambda ops, eta: 1.0 / eta, _inverse_derivs, eta_domain="positive"),
     "logm1": Link("logm1", lambda mu: np.log(mu - 1.0), lambda eta: 1.0 + np.exp(eta),
                   lambda ops, eta: 1.0 + ops.exp(eta), _logm1_derivs, positive=True),
+    "tan_half": Link("tan_half", lambda mu: np.tan(mu / 2.0), lambda eta: 2.0 * np.arctan(eta),
+                     lambda ops, eta: 2.0 * ops.arctan(eta), _tan_half_derivs),
 }
 
 

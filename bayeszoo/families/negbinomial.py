@@ -17,7 +17,7 @@ from .base import AuxParameter, Family, Response
 from .glm import EPS, DevianceFunctions, GlmLikelihood
 from .poisson import check_counts
 
-__all__ = ["NegBinomial", "negbinomial"]
+__all__ = ["NegBinomial", "negbinomial", "negbinomial_log_pmf", "negbinomial_log_zero"]
 
 SHAPE = AuxParameter("shape", 0.0, "log", "gamma(0.01, 0.01)", "student_t(3, 0, 2.5)")
 
@@ -55,6 +55,19 @@ def _saturated(y, w, phi, theta):
     return ls, -float(np.sum(d1 * w)), -float(np.sum(d2 * w))
 
 
+def negbinomial_log_pmf(ops, y, log_mu, shape):
+    """``log NegBinomial(y | mu, shape)`` (Stan's ``neg_binomial_2_log_lpmf``) from ``log mu``,
+    stable for any ``mu / shape``."""
+    a = log_mu - ops.log(shape)
+    return (ops.gammaln(y + shape) - ops.gammaln(y + 1.0) - ops.gammaln(shape)
+            - shape * ops.softplus(a) - y * ops.softplus(-a))
+
+
+def negbinomial_log_zero(ops, log_mu, shape):
+    """``log P(y = 0) = -shape log(1 + mu / shape)``."""
+    return -shape * ops.softplus(log_mu - ops.log(shape))
+
+
 def _variance(mu, theta):
     return mu + mu**2 / theta, 1.0 + 2.0 * mu / theta
 
@@ -71,13 +84,9 @@ class NegBinomial(Family):
 
     def log_prob(self, ops, y, eta, aux, extras):
         shape = aux["shape"]
-
-        def log_density(e):
-            a = self.log_mu(ops, e) - ops.log(shape)
-            return (ops.gammaln(y + shape) - ops.gammaln(y + 1.0) - ops.gammaln(shape)
-                    - shape * ops.softplus(a) - y * ops.softplus(-a))
-
-        return self.weighted(ops, self.with_positive_mean(ops, eta, log_density), extras)
+        lp = self.with_positive_mean(
+            ops, eta, lambda e: negbinomial_log_pmf(ops, y, self.log_mu(ops, e), shape))
+        return self.weighted(ops, lp, extras)
 
     def boundary_sides(self, y, trials):
         """Under the log link a zero count's likelihood grows as ``eta -> -inf``."""

@@ -7,14 +7,16 @@ PyTensor are imported on first use only (call :func:`bayeszoo.runtime.ensure_con
 :func:`jax_ops` when double precision matters).
 
 Functions: ``log exp log1p expm1 sqrt square abs gammaln softplus log_sigmoid log1mexp
-log_ndtr where asarray`` and, for structured coefficient blocks, ``cholesky`` (lower factor) and
-``solve_upper(U, b)`` (``U x = b``, ``U`` upper triangular; NumPy's batched over leading
-dimensions; JAX's Cholesky factor is differentiated by matrix products,
-:mod:`.jax_cholesky`). ``softplus(x) = log(1 + e^x)``; ``log_sigmoid(x) = -softplus(-x)``;
-``log1mexp(x) = log(1 - e^x)`` for ``x < 0``; ``log_ndtr`` is ``log Φ(x)`` of the standard
-normal CDF. PyTensor has no ``log_ndtr``: it is built from ``erfcx`` as
-``log(erfcx(-x/√2)/2) - x²/2`` below ``x = -1`` and ``log1p(-erfc(x/√2)/2)`` above (the split
-PyMC's ``normal_lcdf`` uses). ``stack(arrays, axis)`` joins arrays along a new axis (a
+logaddexp log_ndtr log_i0 arctan cos where asarray`` and, for structured coefficient blocks,
+``cholesky`` (lower factor) and ``solve_upper(U, b)`` (``U x = b``, ``U`` upper triangular;
+NumPy's batched over leading dimensions; JAX's Cholesky factor is differentiated by matrix
+products, :mod:`.jax_cholesky`). ``softplus(x) = log(1 + e^x)``; ``log_sigmoid(x) =
+-softplus(-x)``; ``log1mexp(x) = log(1 - e^x)`` for ``x < 0``; ``logaddexp(a, b) = log(e^a +
+e^b)``; ``log_i0(x) = log I_0(x)`` of the modified Bessel function of the first kind, from the
+exponentially scaled ``i0e`` (``log i0e(x) + |x|``, finite for every ``x``); ``log_ndtr`` is
+``log Φ(x)`` of the standard normal CDF. PyTensor has no ``log_ndtr``: it is built from
+``erfcx`` as ``log(erfcx(-x/√2)/2) - x²/2`` below ``x = -1`` and ``log1p(-erfc(x/√2)/2)`` above
+(the split PyMC's ``normal_lcdf`` uses). ``stack(arrays, axis)`` joins arrays along a new axis (a
 correlated block's standard deviations into one vector); ``tanh`` maps the unconstrained
 coordinates of a correlation matrix to partial correlations (:mod:`bayeszoo.models.lkj`).
 """
@@ -49,7 +51,11 @@ class Ops:
     softplus: Callable[..., Any]
     log_sigmoid: Callable[..., Any]
     log1mexp: Callable[..., Any]
+    logaddexp: Callable[..., Any]
     log_ndtr: Callable[..., Any]
+    log_i0: Callable[..., Any]
+    arctan: Callable[..., Any]
+    cos: Callable[..., Any]
     where: Callable[..., Any]
     cholesky: Callable[..., Any]
     solve_upper: Callable[..., Any]
@@ -71,7 +77,10 @@ NUMPY = Ops(
     softplus=lambda x: np.logaddexp(0.0, x),
     log_sigmoid=lambda x: -np.logaddexp(0.0, -np.asarray(x, dtype=float)),
     log1mexp=_np_log1mexp,
+    logaddexp=np.logaddexp,
     log_ndtr=special.log_ndtr,
+    log_i0=lambda x: np.log(special.i0e(x)) + np.abs(x),
+    arctan=np.arctan, cos=np.cos,
     where=np.where,
     cholesky=np.linalg.cholesky,
     solve_upper=lambda U, b: np.linalg.solve(U, b[..., None])[..., 0],
@@ -99,7 +108,9 @@ def jax_ops() -> Ops:
             name="jax", asarray=jnp.asarray, log=jnp.log, exp=jnp.exp, log1p=jnp.log1p,
             expm1=jnp.expm1, sqrt=jnp.sqrt, square=jnp.square, abs=jnp.abs,
             gammaln=jsp.gammaln, softplus=jax.nn.softplus, log_sigmoid=jax.nn.log_sigmoid,
-            log1mexp=log1mexp, log_ndtr=jsp.log_ndtr, where=jnp.where,
+            log1mexp=log1mexp, logaddexp=jnp.logaddexp, log_ndtr=jsp.log_ndtr,
+            log_i0=lambda x: jnp.log(jsp.i0e(x)) + jnp.abs(x), arctan=jnp.arctan, cos=jnp.cos,
+            where=jnp.where,
             cholesky=jax_cholesky.cholesky,
             solve_upper=lambda U, b: jax.scipy.linalg.solve_triangular(U, b, lower=False),
             stack=jnp.stack, tanh=jnp.tanh)
@@ -121,7 +132,9 @@ def pytensor_ops() -> Ops:
             name="pytensor", asarray=pt.as_tensor_variable, log=pt.log, exp=pt.exp,
             log1p=pt.log1p, expm1=pt.expm1, sqrt=pt.sqrt, square=pt.square, abs=pt.abs,
             gammaln=pt.gammaln, softplus=pt.softplus, log_sigmoid=lambda x: -pt.softplus(-x),
-            log1mexp=pt.log1mexp, log_ndtr=log_ndtr, where=pt.where, cholesky=slinalg.cholesky,
+            log1mexp=pt.log1mexp, logaddexp=pt.logaddexp, log_ndtr=log_ndtr,
+            log_i0=lambda x: pt.log(pt.ive(0, x)) + pt.abs(x), arctan=pt.arctan, cos=pt.cos,
+            where=pt.where, cholesky=slinalg.cholesky,
             solve_upper=lambda U, b: slinalg.solve_triangular(U, b, lower=False),
             stack=pt.stack, tanh=pt.tanh)
     return _cache["pytensor"]

@@ -82,6 +82,8 @@ def prior_distribution(prior: Prior, support: str, shape: tuple[int, ...] = ()):
         d = dist.Uniform(p["lower"], p["upper"])
     elif f == "beta":
         d = dist.Beta(p["a"], p["b"])
+    elif f == "logistic":
+        d = dist.Logistic(p["mu"], p["sigma"])
     else:
         raise ValueError(f"prior {prior} is not available in NumPyro for this parameter")
     return d.expand(shape) if shape else d

@@ -71,7 +71,8 @@ class Rows:
         self.rows: dict[tuple[str, ...], dict[str, str]] = {}
 
     def add(self, keys: tuple[str | None, ...], default: Prior | None, class_: str,
-            coef: str = "", group: str = "", dpar: str = "", lb: str = "") -> None:
+            coef: str = "", group: str = "", dpar: str = "", lb: str = "",
+            ub: str = "") -> None:
         """One row: its prior is the first of ``keys`` given in ``priors=`` (source
         ``"user"``), else ``default``."""
         given = next((self.parsed[k] for k in keys if k is not None and k in self.parsed), None)
@@ -81,7 +82,7 @@ class Rows:
             return
         self.rows[ident] = {"prior": brms_prior_text(prior, self.correlation_class),
                             "class": class_, "coef": coef, "group": group, "resp": "",
-                            "dpar": dpar, "nlpar": "", "lb": lb, "ub": "",
+                            "dpar": dpar, "nlpar": "", "lb": lb, "ub": ub,
                             "source": "user" if given is not None else "default"}
 
     def frame(self, order: list[str]) -> pd.DataFrame:
@@ -151,7 +152,9 @@ def prior_rows(design: Design, family: Any, priors: dict[str, Any] | None,
         block_rows(rows, d, defaults, labels_d, dpar)
     for a in family.aux_parameters(tuple(design.additions)):
         if a.name not in design.dpars:
-            rows.add((a.name,), defaults[a.name], a.name, lb=f"{a.lower:g}")
+            rows.add((a.name,), defaults[a.name], a.name,
+                     lb="" if a.lower == -np.inf else f"{a.lower:g}",
+                     ub="" if a.upper == np.inf else f"{a.upper:g}")
     return rows
 
 

@@ -8,16 +8,17 @@ Priors are strings such as ``"normal(0, 5)"`` or :class:`Prior` objects, paramet
 ``half_normal(sigma)``                  ``half_student_t(df, sigma)``  ``half_cauchy(sigma)``
 ``exponential(rate)``                   ``gamma(alpha, beta)`` (rate)  ``inv_gamma(alpha, beta)``
 ``lognormal(mu, sigma)``                ``uniform(lower, upper)``      ``beta(a, b)``
-``lkj(eta)`` (correlations)             ``flat()`` / ``flat``
+``logistic(mu, sigma)``                 ``lkj(eta)`` (correlations)    ``flat()`` / ``flat``
 =====================================  ===================================================
 
 brms's spellings are accepted: a half prior written with its location (``student_t(3, 0, 2.5)``
 or ``half_student_t(3, 0, 2.5)`` on a positive parameter), ``lkj_corr_cholesky(eta)``.
 Which families suit which parameter is checked by :func:`check_support`: unbounded parameters
-(``b``, ``Intercept``) take ``normal``, ``student_t``, ``cauchy``, ``uniform`` and ``flat``;
-positive ones (``sd``, ``sds``, ``sigma``, ``shape``, ``phi``, ``nu``) the half and positive
-families (a location-0 ``normal``/``student_t``/``cauchy`` becomes its half version, as in
-brms); correlation matrices ``lkj``.
+(``b``, ``Intercept``) take ``normal``, ``student_t``, ``cauchy``, ``logistic`` (brms's
+default intercept of a ``zi``/``hu`` formula), ``uniform`` and ``flat``; positive ones (``sd``,
+``sds``, ``sigma``, ``shape``, ``phi``, ``nu``) the half and positive families (a location-0
+``normal``/``student_t``/``cauchy`` becomes its half version, as in brms); probabilities
+(``zi``, ``hu``) ``beta`` and ``uniform`` within ``[0, 1]``; correlation matrices ``lkj``.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "lognormal": ("mu", "sigma"),
     "uniform": ("lower", "upper"),
     "beta": ("a", "b"),
+    "logistic": ("mu", "sigma"),
     "lkj": ("eta",),
     "flat": (),
 }
@@ -86,9 +88,10 @@ _ALIASES = {"halfnormal": "half_normal", "half_t": "half_student_t",
             "lkj_corr_cholesky": "lkj", "lkj_corr": "lkj"}
 #: Prior families per kind of parameter.
 SUPPORTS: dict[str, tuple[str, ...]] = {
-    "real": ("normal", "student_t", "cauchy", "uniform", "flat"),
+    "real": ("normal", "student_t", "cauchy", "logistic", "uniform", "flat"),
     "positive": ("half_normal", "half_student_t", "half_cauchy", "exponential", "gamma",
                  "inv_gamma", "lognormal", "uniform", "flat", "normal", "student_t", "cauchy"),
+    "unit": ("beta", "uniform"),
     "correlation": ("lkj",),
 }
 _HALF = {"normal": "half_normal", "student_t": "half_student_t", "cauchy": "half_cauchy"}
@@ -174,11 +177,11 @@ def parse_prior(spec: str | Prior) -> Prior:
 
 def check_support(key: str, prior: Prior, support: str) -> Prior:
     """``prior`` for the parameter ``key`` of kind ``support`` (``"real"``, ``"positive"``,
-    ``"correlation"``); a location-0 ``normal``/``student_t``/``cauchy`` on a positive parameter
-    becomes its half version. Anything else unsuitable raises ``ValueError``."""
+    ``"unit"``, ``"correlation"``); a location-0 ``normal``/``student_t``/``cauchy`` on a
+    positive parameter becomes its half version. Anything else unsuitable raises ``ValueError``."""
     allowed = SUPPORTS[support]
     if prior.family not in allowed:
-        kind = {"real": "unbounded", "positive": "positive",
+        kind = {"real": "unbounded", "positive": "positive", "unit": "a probability",
                 "correlation": "a correlation matrix"}[support]
         raise ValueError(f"prior {prior} is not allowed for {key!r}, which is {kind}: use one of "
                          f"{', '.join(allowed)}"
@@ -195,6 +198,10 @@ def check_support(key: str, prior: Prior, support: str) -> Prior:
     if support == "positive" and prior.family == "uniform" and prior.params[0] < 0:
         raise ValueError(f"prior {prior} for {key!r}: the parameter is positive, so the lower "
                          "bound must be >= 0")
+    if support == "unit" and prior.family == "uniform" and not (
+            prior.params[0] >= 0 and prior.params[1] <= 1):
+        raise ValueError(f"prior {prior} for {key!r}: the parameter is a probability, so the "
+                         "bounds must lie within [0, 1]")
     return prior
 
 

@@ -33,6 +33,7 @@ PYMC_CLASSES: dict[str, tuple[str, dict[str, str]]] = {
     "lognormal": ("LogNormal", {"mu": "mu", "sigma": "sigma"}),
     "uniform": ("Uniform", {"lower": "lower", "upper": "upper"}),
     "beta": ("Beta", {"alpha": "a", "beta": "b"}),
+    "logistic": ("Logistic", {"mu": "mu", "s": "sigma"}),
 }
 
 

@@ -42,7 +42,8 @@ PARAMETERIZATIONS = ("noncentered", "centered")
 @dataclass(frozen=True)
 class Site:
     """One free parameter: ``name`` (the backend's variable name), ``prior``, ``shape`` and
-    ``support`` (``"real"``, ``"positive"``, ``"greater_than_1"``, ``"correlation"``)."""
+    ``support`` (``"real"``, ``"positive"``, ``"greater_than_1"``, ``"unit"``,
+    ``"correlation"``)."""
 
     name: str
     prior: Prior
@@ -204,13 +205,13 @@ def model_spec(design: Design, priors: dict | None = None,
     for a in family.aux_parameters(tuple(design.additions)):
         if a.name in design.dpars:
             continue
-        p = check_support(a.name, parsed.get(a.name, defaults[a.name]), "positive")
+        kind = a.support if a.support in ("real", "unit") else "positive"
+        p = check_support(a.name, parsed.get(a.name, defaults[a.name]), kind)
         if a.lower > 0 and log_mass_above(p, a.lower) == -np.inf:
             raise ValueError(f"prior {p} for {a.name!r} puts no mass above {a.lower:g}, the "
                              "parameter's lower bound; give a prior with support there")
         used[a.name] = str(p)
-        sites.append(Site(a.name, p, (), "positive" if a.lower == 0 else
-                          f"greater_than_{a.lower:g}"))
+        sites.append(Site(a.name, p, (), a.support))
         aux[a.name] = a.name
     return ModelSpec(family=family, response=design.response, predictors=predictors, aux=aux,
                      sites=sites, parameterization=parameterization, priors=used)

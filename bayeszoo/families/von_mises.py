@@ -1,0 +1,53 @@
+"""``von_mises``: angles ``y`` in ``[-pi, pi]`` with mean direction ``mu`` and concentration
+``kappa``; links tan_half (default, ``mu = 2 atan(eta)``), identity.
+
+brms 2.18's ``von_mises`` (``inst/chunks/fun_von_mises.stan``): the density ``exp(kappa
+cos(y - mu)) / (2 pi I_0(kappa))`` for ``kappa < 100`` and, for numerical stability, the
+normal ``Normal(mu, 1 / sqrt(kappa))`` above; ``kappa`` has the default prior ``gamma(2,
+0.01)`` (``normal(5.0, 0.8)`` for the intercept of its formula, log link);
+``posterior_epred`` is ``mu``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .base import AuxParameter, Family
+
+__all__ = ["VonMises", "von_mises"]
+
+KAPPA = AuxParameter("kappa", 0.0, "log", "gamma(2, 0.01)", "normal(5.0, 0.8)")
+LOG_2PI = math.log(2.0 * math.pi)
+NORMAL_ABOVE = 100.0
+
+
+class VonMises(Family):
+    name = "von_mises"
+    links = ("tan_half", "identity")
+    aux = (KAPPA,)
+
+    def check_values(self, y, column, trials):
+        bad = (y < -math.pi) | (y > math.pi)
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"response {column!r} of a von_mises model must be an angle in "
+                             f"[-pi, pi] (radians); row {i} has {y[i]:g}")
+
+    def log_prob(self, ops, y, eta, aux, extras):
+        kappa = aux["kappa"]
+        mu = self.link.inverse(ops, eta)
+        exact = kappa * ops.cos(y - mu) - LOG_2PI - ops.log_i0(kappa)
+        normal = 0.5 * (ops.log(kappa) - LOG_2PI) - 0.5 * kappa * ops.square(y - mu)
+        return self.weighted(ops, ops.where(kappa < NORMAL_ABOVE, exact, normal), extras)
+
+    def draw(self, rng, eta, aux=None, extras=None):
+        mu = self.mean(eta)
+        kappa = np.broadcast_to(np.asarray((aux or {})["kappa"], dtype=float), mu.shape)
+        return rng.vonmises(mu, kappa)
+
+
+def von_mises(link: str = "tan_half") -> VonMises:
+    """The von Mises family (brms ``von_mises()``)."""
+    return VonMises(link)
