@@ -51,7 +51,7 @@ ENGINE_PENALTIES = {
 def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REML",
          sp: float | dict[str, float] | None = None, family: Any = None, *,
          theta: float | None = None, knots: dict[str, Any] | None = None,
-         na_action: str = "raise") -> RemlFit:
+         na_action: str = "raise", xt: dict[str, Any] | None = None) -> RemlFit:
     """Fit an additive mixed model by REML (or ML), as ``mgcv::gam(method=...)``.
 
     ``formula_or_design``: a formula (``y | trials(n) ~ ...`` etc.) or :func:`bayeszoo.bf` for
@@ -61,9 +61,10 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
     ``sp``: fix smoothing parameters, a number for every penalized term or a dict keyed by
     mgcv's sp names (``"s(times)"``, ``"te(Temp,Wind)1"``); the rest are estimated. ``theta``
     holds a negative binomial's theta fixed (``nb(theta = ...)``), else it is estimated.
-    ``knots``, ``na_action``: as :func:`bayeszoo.design`.
+    ``knots``, ``na_action``, ``xt`` (mgcv's ``xt`` per covariate: ``bs="mrf"`` neighbours): as
+    :func:`bayeszoo.design`.
     """
-    d = as_design(formula_or_design, data, family, na_action, knots)
+    d = as_design(formula_or_design, data, family, na_action, knots, xt=xt)
     method = str(method).upper()
     if method not in METHODS:
         raise ValueError(f"method must be 'REML' or 'ML', not {method!r}")
