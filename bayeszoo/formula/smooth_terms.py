@@ -3,10 +3,13 @@
 from their states.
 
 ``s(g, bs="re")`` of one factor builds exactly the indicator block of ``(1 | g)`` (term
-``s(g)``). mgcv's ``xt`` is not written in the formula: ``design(..., xt={"region": {"nb":
-{region: [neighbours]}}})`` gives it per covariate, as ``knots=`` gives knots (``bs="mrf"``). Every other smooth becomes mgcv's mixed-model form: its ``Xf`` columns join the fixed
-design; each penalized block is iid (one ``sds``) or, for ``te``/``ti``, carries one penalty per
-margin (:class:`~bayeszoo.structures.MultiPenalty`, one ``sds`` each).
+``s(g)``). Every other smooth becomes mgcv's mixed-model form: its ``Xf`` columns join the fixed
+design; each penalized block is iid (one ``sds``) or, for ``te``/``ti`` and ``bs="ad"``, carries
+one penalty per smoothing parameter (:class:`~bayeszoo.structures.MultiPenalty`, one ``sds``
+each).
+
+mgcv's ``xt`` is not written in the formula: ``design(..., xt={"region": {"nb": {region:
+[neighbours]}}})`` gives it per covariate, as ``knots=`` gives knots (``bs="mrf"``).
 """
 
 from __future__ import annotations
