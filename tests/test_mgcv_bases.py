@@ -217,6 +217,18 @@ def test_mrf_region_without_data_from_knots(ref, data):
         bz.reml("crime ~ s(district, bs='mrf', k=20)", keep, xt=xt)
 
 
+def test_mrf_penalty_given_directly(ref, data):
+    """``xt={"district": {"penalty": S}}`` (mgcv's ``xt = list(penalty = S)``) with the
+    neighbourhood penalty in the regions' order gives the same fit as the neighbour list."""
+    S = np.array(ref["mrf"]["raw_S"][0])
+    fit = bz.reml("crime ~ s(district, bs='mrf')", data["columb"],
+                  xt={"district": {"penalty": S}})
+    assert fit.reml_score == pytest.approx(ref["mrf"]["reml"], abs=1e-6)
+    with pytest.raises(FormulaError, match="49 regions"):
+        bz.design("crime ~ s(district, bs='mrf')", data["columb"],
+                  xt={"district": {"penalty": S[:10, :10]}})
+
+
 def test_mrf_errors_name_the_term(ref, data):
     df = data["columb"]
     with pytest.raises(FormulaError, match=r"s\(district.*neighbourhood structure.*xt="):

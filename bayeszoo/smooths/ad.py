@@ -54,7 +54,6 @@ class ADBasis:
     """Raw adaptive basis: a P-spline ``spline`` with ``m`` adaptive penalties (unscaled)."""
 
     bs = "ad"
-    noterp = False
 
     @classmethod
     def from_data(cls, inp: BasisInput) -> ADBasis:

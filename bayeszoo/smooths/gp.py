@@ -79,7 +79,6 @@ class GPBasis:
     correlation ``(kind, rho, kappa)`` and penalty ``S`` (unscaled)."""
 
     bs = "gp"
-    noterp = False
 
     @classmethod
     def from_data(cls, inp: BasisInput) -> GPBasis:

@@ -10,7 +10,8 @@ Re-implemented from mgcv's ``smooth.construct.mrf.smooth.spec`` and
 * the penalty comes from the neighbourhood structure ``xt = {"nb": {region: [neighbours]}}``
   (names, matched to the levels as text): ``S[i, i]`` is the number of neighbours listed for
   region ``i`` and ``S[i, j] = -1`` for each neighbour ``j != i``; the neighbour relation must be
-  symmetric. ``xt = {"penalty": S}`` gives the penalty directly (rows in level order);
+  symmetric. ``xt = {"penalty": S}`` gives the penalty directly (rows and columns in the
+  order of the regions below);
 * ``k`` below the number of regions keeps a low-rank basis (Wood 2017, section 5.4.2): the
   natural parameterization ``nat.param(X, S, type = 0)`` of the indicator matrix (regions
   without data get one dummy row each) and its ``k`` least penalized columns; ``X = X_ind P``
@@ -85,7 +86,6 @@ class MRFBasis:
     at full rank) and penalty ``S`` (unscaled)."""
 
     bs = "mrf"
-    noterp = True
 
     @classmethod
     def from_data(cls, inp: BasisInput) -> MRFBasis:
