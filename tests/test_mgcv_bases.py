@@ -17,7 +17,6 @@ from bayeszoo.formula.errors import FormulaError
 from bayeszoo.smooths import SmoothSpec, evaluate_smooth, fit_smooth, smooth_con
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mgcv_bases.json"
-MCYCLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "mcycle.csv"
 
 # case -> (spec, formula, data set); the formula is the spec's term written as R would
 CASES = {
@@ -54,7 +53,7 @@ def data(ref) -> dict:
     cb = ref["columb"]
     columb = pd.DataFrame({"crime": cb["crime"],
                            "district": pd.Categorical(cb["district"], categories=cb["levels"])})
-    return {"mcycle": pd.read_csv(MCYCLE), "columb": columb}
+    return {"mcycle": bz.datasets.load_mcycle(), "columb": columb}
 
 
 def case_data(name: str, data: dict) -> pd.DataFrame:
