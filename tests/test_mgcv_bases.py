@@ -242,6 +242,11 @@ def test_mrf_errors_name_the_term(ref, data):
         bz.design("crime ~ s(district, bs='mrf')", df, xt={"region": {"nb": nb}})
     with pytest.raises(FormulaError, match="set too high"):
         bz.design("crime ~ s(district, bs='mrf', k=60)", df, xt=case_xt("mrf", ref))
+    d = bz.design("crime ~ s(district, bs='mrf')", df, xt=case_xt("mrf", ref))
+    with pytest.raises(ValueError, match="pass xt only with a formula"):
+        bz.reml(d, xt=case_xt("mrf", ref))
+    with pytest.raises(TypeError, match="xt must be a dict"):
+        bz.design("crime ~ s(district, bs='mrf')", df, xt=[nb])
 
 
 def test_gp_and_ad_argument_errors(data):

@@ -382,10 +382,12 @@ def as_design(formula_or_design, data: pd.DataFrame | None = None, family: Any =
     if isinstance(formula_or_design, Design):
         if data is not None:
             raise ValueError("pass data only with a formula; a Design already holds its data")
-        if knots is not None or xt is not None:
-            raise ValueError("pass knots and xt only with a formula; a Design already holds "
-                             "its smooths' knots and neighbours (bz.design(formula, data, "
-                             "knots=..., xt=...))")
+        if knots is not None:
+            raise ValueError("pass knots only with a formula; a Design already holds its "
+                             "smooths' knots (bz.design(formula, data, knots=...))")
+        if xt is not None:
+            raise ValueError("pass xt only with a formula; a Design already holds its "
+                             "smooths' neighbours (bz.design(formula, data, xt=...))")
         fam = family if family is not None else formula_or_design.family or "gaussian"
         return replace(formula_or_design, family=get_family(fam))
     if not isinstance(formula_or_design, str | BrmsFormula):
