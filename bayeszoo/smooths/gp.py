@@ -18,8 +18,11 @@ Re-implemented from mgcv's ``smooth.construct.gp.smooth.spec``, ``gpE``, ``gpT``
   (30 for two covariates, 100 for three), minimum ``d + 2``.
 
 Checked against mgcv 1.8-41 (``tests/fixtures/mgcv_bases.json``, ``tests/test_mgcv_bases.py``):
-the raw basis, the penalty and ``S.scale`` on ``mcycle$times`` for the default Matérn, a power
-exponential and a spherical correlation.
+the raw basis, the penalty, ``S.scale`` and REML fits on ``mcycle$times`` for the default
+Matérn, a power exponential, a spherical and a stationary Matérn 2.5 correlation, and on
+airquality's ``Temp`` and ``Wind``. The eigenvector signs are mgcv's except for two columns of
+the stationary case, where LAPACK's tridiagonal eigenvectors differ between R's libraries and
+this machine's.
 """
 
 from __future__ import annotations

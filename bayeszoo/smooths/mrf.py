@@ -20,8 +20,8 @@ Re-implemented from mgcv's ``smooth.construct.mrf.smooth.spec`` and
   ``eps^0.8`` of the largest): ``regions - connected components``.
 
 Checked against mgcv 1.8-41 on ``columb`` with the neighbours of ``columb.polys``
-(``tests/fixtures/mgcv_bases.json``): model matrix and penalty (full rank, and ``k = 20`` up to
-the sign of each eigenvector column).
+(``tests/fixtures/mgcv_bases.json``): model matrix, penalty and REML fits (full rank; ``k = 20``
+up to the sign of each eigenvector column; ``k = 20`` with a region without data).
 """
 
 from __future__ import annotations
