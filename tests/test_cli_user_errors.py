@@ -66,7 +66,7 @@ def test_a_bug_ends_in_its_traceback_and_exit_1():
      "['times', 'accel']"),
     (["reml", "accel ~ s(times, bs='zz')", "--data", "mcycle"], 1,
      "bayeszoo reml: s(times): unknown basis bs='zz'; supported: 'tp', 'cr', 'cc', 'ps', 're', "
-     "'fs'"),
+     "'fs', 'gp', 'mrf', 'ad'"),
     (["reml", "accel ~ 1", "--data", "mcycle", "--family", "nope"], 1,
      "bayeszoo reml: unknown family 'nope'; valid families: gaussian, student, bernoulli, "
      "binomial, poisson, negbinomial, gamma, beta"),

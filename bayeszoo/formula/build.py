@@ -117,7 +117,7 @@ class _Plan:
 
 def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
            family: Any = None, na_action: str = "raise", seed: int = 1,
-           knots: dict[str, Any] | None = None) -> Design:
+           knots: dict[str, Any] | None = None, xt: dict[str, Any] | None = None) -> Design:
     """Parse ``formula`` against ``data`` into a :class:`~bayeszoo.design.Design`.
 
     ``formula``: a formula string, or :func:`bayeszoo.bf` with formulas for the family's
@@ -127,7 +127,10 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     used column raises ``ValueError`` naming the column) or ``"drop"`` (drop those rows and warn
     with the count). ``seed`` seeds ``tp``'s knot subsampling for more than 2000 unique
     covariate values (mgcv's ``xt$seed``). ``knots``: column -> knot values, as mgcv's and brms's
-    ``knots = list(month = c(0.5, 12.5))`` (for ``cc``, the ends of the period).
+    ``knots = list(month = c(0.5, 12.5))`` (for ``cc``, the ends of the period; for ``mrf``,
+    every region). ``xt``: column -> mgcv's ``xt`` of the smooths of that column, as
+    ``s(region, bs = "mrf", xt = list(nb = nb))``: ``xt={"region": {"nb": {"a": ["b"], "b":
+    ["a"]}}}`` (neighbours by name) or ``{"region": {"penalty": S}}``.
     """
     columns = column_map(data)
     if na_action not in ("raise", "drop"):
@@ -148,10 +151,14 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     if knots is not None and not isinstance(knots, dict):
         raise TypeError(f"knots must be a dict mapping columns to knot values, got "
                         f"{type(knots).__name__}")
-    _check_knots(knots, [v for f in (pf, *dpfs.values()) for t in f.terms
-                         for v in t.knot_variables()])
-    states = _fit_states(pf, plans[None], data, columns, seed, knots)
-    states["dpars"] = {name: _fit_states(dpf, plans[name], data, columns, seed, knots)
+    if xt is not None and not isinstance(xt, dict):
+        raise TypeError(f"xt must be a dict mapping columns to mgcv's xt (a dict), got "
+                        f"{type(xt).__name__}")
+    smooth_vars = [v for f in (pf, *dpfs.values()) for t in f.terms for v in t.knot_variables()]
+    _check_knots(knots, smooth_vars)
+    _check_knots(xt, smooth_vars, "xt")
+    states = _fit_states(pf, plans[None], data, columns, seed, knots, xt)
+    states["dpars"] = {name: _fit_states(dpf, plans[name], data, columns, seed, knots, xt)
                        for name, dpf in dpfs.items()}
     d = evaluate_design(states, data, family=fam, terms=pf, require_response=True)
     aliased = {name: aliased_columns(dk) for name, dk in [(None, d), *d.dpars.items()]}
@@ -178,7 +185,8 @@ def _parsed(formula, family) -> tuple[ParsedFormula, dict[str, ParsedFormula]]:
 
 def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
                 columns: dict[str, object], seed: int,
-                knots: dict[str, Any] | None) -> dict[str, Any]:
+                knots: dict[str, Any] | None,
+                xt: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every term of ``pf`` fitted to ``data`` (already checked for missing values)."""
     cstate = fit_columns(data, columns, plan.aliases)
     frame = aliased_frame(cstate, data, columns, pf.formula)
@@ -194,7 +202,7 @@ def _fit_states(pf: ParsedFormula, plan: _Plan, data: pd.DataFrame,
     additions = {k: fit_expression(f"0 + I({v})", frame, plan.reverse, f"{k}({pf.additions[k]})")[2]
                  for k, v in plan.additions.items()}
     ctx = FitContext(data=data, columns=columns, frame=frame, reverse=plan.reverse, seed=seed,
-                     knots=knots, formula=pf.formula)
+                     knots=knots, formula=pf.formula, xt=xt)
     fitted: list[TermState] = [term_type(t.term_kind).fit(t, planned, ctx)
                                for t, planned in zip(pf.terms, plan.planned, strict=True)]
     for kind in dict.fromkeys(t.term_kind for t in pf.terms):
@@ -353,21 +361,22 @@ def _add_block(blocks: list[Block], seen: dict, blk: Block, text: str) -> None:
     blocks.append(blk)
 
 
-def _check_knots(knots: dict[str, Any] | None, used: list[str]) -> None:
-    """``knots=`` may name only covariates of the formula's smooths (``used``). mgcv ignores
-    other names; here a misspelt one (``Month`` for ``month``) is an error rather than a cyclic
-    smooth on the wrong period."""
+def _check_knots(knots: dict[str, Any] | None, used: list[str], what: str = "knots") -> None:
+    """``knots=`` (and ``xt=``) may name only covariates of the formula's smooths (``used``).
+    mgcv ignores other names; here a misspelt one (``Month`` for ``month``) is an error rather
+    than a cyclic smooth on the wrong period."""
     if not knots:
         return
     used = sorted(set(used))
     unknown = sorted(set(knots) - set(used))
     if unknown:
-        raise FormulaError(f"knots= names {unknown}, which no smooth of the formula reads; the "
+        raise FormulaError(f"{what}= names {unknown}, which no smooth of the formula reads; the "
                            f"smooths' covariates are {used}")
 
 
 def as_design(formula_or_design, data: pd.DataFrame | None = None, family: Any = None,
-              na_action: str = "raise", knots: dict[str, Any] | None = None) -> Design:
+              na_action: str = "raise", knots: dict[str, Any] | None = None,
+              xt: dict[str, Any] | None = None) -> Design:
     """A formula string or :func:`bayeszoo.bf` (with ``data``), or a Design, as a Design with
     ``family`` (a Design keeps its own unless ``family`` is given)."""
     if isinstance(formula_or_design, Design):
@@ -376,6 +385,9 @@ def as_design(formula_or_design, data: pd.DataFrame | None = None, family: Any =
         if knots is not None:
             raise ValueError("pass knots only with a formula; a Design already holds its "
                              "smooths' knots (bz.design(formula, data, knots=...))")
+        if xt is not None:
+            raise ValueError("pass xt only with a formula; a Design already holds its "
+                             "smooths' neighbours (bz.design(formula, data, xt=...))")
         fam = family if family is not None else formula_or_design.family or "gaussian"
         return replace(formula_or_design, family=get_family(fam))
     if not isinstance(formula_or_design, str | BrmsFormula):
@@ -383,4 +395,5 @@ def as_design(formula_or_design, data: pd.DataFrame | None = None, family: Any =
                         f"{type(formula_or_design).__name__}")
     if data is None:
         raise ValueError("a formula needs data= (a pandas DataFrame)")
-    return design(formula_or_design, data, family=family, na_action=na_action, knots=knots)
+    return design(formula_or_design, data, family=family, na_action=na_action, knots=knots,
+                  xt=xt)

@@ -4,8 +4,12 @@ from their states.
 
 ``s(g, bs="re")`` of one factor builds exactly the indicator block of ``(1 | g)`` (term
 ``s(g)``). Every other smooth becomes mgcv's mixed-model form: its ``Xf`` columns join the fixed
-design; each penalized block is iid (one ``sds``) or, for ``te``/``ti``, carries one penalty per
-margin (:class:`~bayeszoo.structures.MultiPenalty`, one ``sds`` each).
+design; each penalized block is iid (one ``sds``) or, for ``te``/``ti`` and ``bs="ad"``, carries
+one penalty per smoothing parameter (:class:`~bayeszoo.structures.MultiPenalty`, one ``sds``
+each).
+
+mgcv's ``xt`` is not written in the formula: ``design(..., xt={"region": {"nb": {region:
+[neighbours]}}})`` gives it per covariate, as ``knots=`` gives knots (``bs="mrf"``).
 """
 
 from __future__ import annotations
@@ -130,14 +134,26 @@ def _integers(value, key: str, st: SmoothTerm):
     return tuple(int(v) for v in vals) if isinstance(value, tuple) else int(value)
 
 
-def read_spec(st: SmoothTerm, columns: dict[str, object],
-              knots: dict[str, Any] | None) -> SmoothSpec:
+def _numbers(value, key: str, st: SmoothTerm):
+    vals = value if isinstance(value, tuple) else (value,)
+    for v in vals:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise FormulaError(f"{st.text}: {key} must be a number (or c(...) of numbers), "
+                               f"got {v!r}")
+    return tuple(float(v) for v in vals) if isinstance(value, tuple) else float(value)
+
+
+def read_spec(st: SmoothTerm, columns: dict[str, object], knots: dict[str, Any] | None,
+              xt: dict[str, Any] | None = None) -> SmoothSpec:
     """The :class:`~bayeszoo.smooths.SmoothSpec` of a parsed smooth term; arguments are
-    checked one by one, each error naming the term and the argument."""
+    checked one by one, each error naming the term and the argument. ``xt``: column -> mgcv's
+    ``xt`` of the smooths of that column (``design(..., xt=...)``)."""
     kw: dict[str, Any] = {}
     for key, val in st.args.items():
         if key == "bs":
             kw["bs"] = _strings(val, key, st)
+        elif key == "m" and st.args.get("bs") == "gp":
+            kw[key] = _numbers(val, key, st)
         elif key in ("k", "m"):
             kw[key] = _integers(val, key, st)
         elif key == "fx":
@@ -156,12 +172,22 @@ def read_spec(st: SmoothTerm, columns: dict[str, object],
             if str(val) not in columns:
                 raise unknown_column(str(val), columns, f"{st.text} (its by= variable)")
             kw["by"] = str(val)
+        elif key == "xt":
+            raise FormulaError(f"{st.text}: give xt outside the formula, keyed by the "
+                               f"smooth's covariate: xt={{{st.variables[0]!r}: {{'nb': "
+                               "{region: [neighbours], ...}}} (an argument of bz.design and "
+                               "bz.reml, as knots=)")
         else:
             raise FormulaError(f"{st.text}: unsupported argument {key!r} (supported: "
                                + ", ".join(SUPPORTED_ARGS) + ")")
     used = {v: knots[v] for v in st.variables if knots and v in knots}
+    term_xt = xt.get(st.variables[0]) if xt and st.kind == "s" else None
+    if term_xt is not None and not isinstance(term_xt, dict):
+        raise FormulaError(f"{st.text}: xt[{st.variables[0]!r}] must be a dict such as "
+                           f"{{'nb': {{region: [neighbours]}}}}, got {type(term_xt).__name__}")
     try:
-        return SmoothSpec(kind=st.kind, variables=st.variables, knots=used or None, **kw)
+        return SmoothSpec(kind=st.kind, variables=st.variables, knots=used or None,
+                          xt=term_xt, **kw)
     except ValueError as e:
         raise FormulaError(str(e)) from None
 
@@ -214,10 +240,12 @@ def check_finite_basis(text: str, term: FittedSmooth, values: dict[str, pd.Serie
 
 def fit_smooth_term(st: SmoothTerm, data: pd.DataFrame, columns: dict[str, object],
                     seed: int, knots: dict[str, Any] | None = None,
-                    side_drop: list[int] | None = None) -> SmoothState:
+                    side_drop: list[int] | None = None,
+                    xt: dict[str, Any] | None = None) -> SmoothState:
     """The state of a smooth term fitted to ``data``; ``side_drop``: the columns of its
-    constrained basis that mgcv's ``gam.side`` deletes (:mod:`bayeszoo.formula.side`)."""
-    spec = read_spec(st, columns, knots)
+    constrained basis that mgcv's ``gam.side`` deletes (:mod:`bayeszoo.formula.side`); ``xt``:
+    column -> mgcv's ``xt`` (:func:`read_spec`)."""
+    spec = read_spec(st, columns, knots, xt)
     if _is_re_intercept(spec):
         var = spec.variables[0]
         if is_numeric(data[columns[var]]):
@@ -333,7 +361,7 @@ class SmoothType(TermType):
             need(v, term.text)
 
     def fit(self, term: SmoothTerm, planned: None, ctx: FitContext) -> SmoothState:
-        return fit_smooth_term(term, ctx.data, ctx.columns, ctx.seed, ctx.knots)
+        return fit_smooth_term(term, ctx.data, ctx.columns, ctx.seed, ctx.knots, xt=ctx.xt)
 
     def constrain(self, fitted: list[tuple[int, SmoothTerm, SmoothState]], ctx: FitContext,
                   Xp: np.ndarray) -> dict[int, SmoothState]:
@@ -342,7 +370,7 @@ class SmoothType(TermType):
         deleted = side_deletions([st for _, _, st in fitted], ctx.data, ctx.columns, Xp,
                                  ctx.formula)
         return {fitted[j][0]: fit_smooth_term(fitted[j][1], ctx.data, ctx.columns, ctx.seed,
-                                              ctx.knots, side_drop=ind)
+                                              ctx.knots, side_drop=ind, xt=ctx.xt)
                 for j, ind in deleted.items()}
 
     def build(self, state: SmoothState, ctx: BuildContext) -> TermColumns:

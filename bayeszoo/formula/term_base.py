@@ -131,7 +131,8 @@ class TermState:
 class FitContext:
     """What fitting a term sees: the data (checked for missing values), the map from column
     names to the frame's labels, the aliased frame and reverse aliases of formulaic
-    expressions, ``seed`` (mgcv's ``xt$seed``), ``knots=`` and the formula's text."""
+    expressions, ``seed`` (mgcv's ``xt$seed``), ``knots=``, the formula's text and ``xt=``
+    (column -> mgcv's ``xt`` of its smooths)."""
 
     data: pd.DataFrame
     columns: dict[str, object]
@@ -140,6 +141,7 @@ class FitContext:
     seed: int
     knots: dict[str, Any] | None
     formula: str
+    xt: dict[str, Any] | None = None
 
 
 @dataclass

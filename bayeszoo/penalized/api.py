@@ -56,7 +56,7 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
          sp: float | dict[str, float] | None = None, family: Any = None, *,
          theta: float | None = None, knots: dict[str, Any] | None = None,
          na_action: str = "raise", rho: float | str | None = None,
-         ar_start: Any = None) -> RemlFit:
+         ar_start: Any = None, xt: dict[str, Any] | None = None) -> RemlFit:
     """Fit an additive mixed model by REML (or ML), as ``mgcv::gam(method=...)``.
 
     ``formula_or_design``: a formula (``y | trials(n) ~ ...`` etc.) or :func:`bayeszoo.bf` for
@@ -66,7 +66,8 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
     ``sp``: fix smoothing parameters, a number for every penalized term or a dict keyed by
     mgcv's sp names (``"s(times)"``, ``"te(Temp,Wind)1"``); the rest are estimated. ``theta``
     holds a negative binomial's theta fixed (``nb(theta = ...)``), else it is estimated.
-    ``knots``, ``na_action``: as :func:`bayeszoo.design`.
+    ``knots``, ``na_action``, ``xt`` (mgcv's ``xt`` per covariate: ``bs="mrf"`` neighbours): as
+    :func:`bayeszoo.design`.
 
     ``rho``: AR(1) residuals within each series, as ``mgcv::bam(..., rho =, AR.start =)``
     (Gaussian identity link, estimated scale, no prior weights): a number in (-1, 1) fixes the
@@ -83,7 +84,7 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
                          "number in (-1, 1) or 'estimate')")
     if rho is not None and not (isinstance(rho, str) and rho == "estimate"):
         rho = check_rho(rho)
-    d = as_design(formula_or_design, data, family, na_action, knots)
+    d = as_design(formula_or_design, data, family, na_action, knots, xt=xt)
     method = str(method).upper()
     if method not in METHODS:
         raise ValueError(f"method must be 'REML' or 'ML', not {method!r}")

@@ -21,6 +21,7 @@ import warnings
 
 import numpy as np
 
+from .basis_input import BasisInput, numeric_input
 from .state import decode_array, encode_array
 
 
@@ -149,8 +150,20 @@ class CCBasis:
         self.rank = k - 2
         self.null_space_dim = 1
 
+    @classmethod
+    def from_data(cls, inp: BasisInput) -> CCBasis:
+        return cls(inp.one_numeric(), k=inp.k, knots=inp.knots_of(inp.variables[0]),
+                   term=inp.term)
+
     def predict(self, x) -> np.ndarray:
         return cyclic_basis(x, self.knots, self.BD)
+
+    @property
+    def penalties(self) -> list[np.ndarray]:
+        return [self.S]
+
+    def evaluate(self, data, variables, term: str) -> np.ndarray:
+        return self.predict(numeric_input(data, variables, term))
 
     def state(self) -> dict:
         return {"basis": "cc", "k": self.k, "knots": encode_array(self.knots),

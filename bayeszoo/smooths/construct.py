@@ -148,8 +148,8 @@ def build_raw(spec: SmoothSpec, data: Mapping, seed: int):
     if spec.kind == "s":
         bs = spec.basis()
         k = spec.basis_k()
-        m = spec.m if not isinstance(spec.m, tuple) else spec.m[0]
         if bs == "fs":
+            m = spec.m if not isinstance(spec.m, tuple) else spec.m[0]
             if spec.fx:
                 raise ValueError(f"{term}: bs=\"fs\" terms can not be fixed (fx=TRUE): their "
                                  "null space is penalized by design; use by= instead")
@@ -157,11 +157,11 @@ def build_raw(spec: SmoothSpec, data: Mapping, seed: int):
                 raise ValueError(f"{term}: bs=\"fs\" with by= is not supported; put the factor "
                                  "in the fs term or use s(x, by=f)")
             return "fs", build_fs(spec.variables, k, data, term, m=m, seed=seed)
-        margin = build_margin(bs, spec.variables, k, data, term, m=m, knots=spec.knots,
-                              seed=seed)
+        margin = build_margin(bs, spec.variables, k, data, term, m=spec.m, knots=spec.knots,
+                              xt=spec.xt, seed=seed)
         kind = "re" if bs == "re" else "s"
         X = margin.fit_matrix(data, term)
-        S = [] if spec.fx else [margin.basis.S]
+        S = [] if spec.fx else margin.basis.penalties
         return kind, PlainRaw(margin=margin, X=X, S=S)
     for v in spec.variables:
         if is_factor(get_column(data, v, term)):

@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 from scipy.linalg import solveh_banded
 
+from .basis_input import BasisInput, numeric_input
 from .state import decode_array, encode_array
 
 
@@ -155,8 +156,21 @@ class CRBasis:
         self.null_space_dim = 2
         self.X = self.predict(x)
 
+    @classmethod
+    def from_data(cls, inp: BasisInput) -> CRBasis:
+        x = inp.one_numeric()
+        return cls(x, k=inp.k, term=f"{inp.term}: {inp.variables[0]}",
+                   knots=inp.knots_of(inp.variables[0]))
+
     def predict(self, x) -> np.ndarray:
         return cr_basis(x, self.knots, self.F)
+
+    @property
+    def penalties(self) -> list[np.ndarray]:
+        return [self.S]
+
+    def evaluate(self, data, variables, term: str) -> np.ndarray:
+        return self.predict(numeric_input(data, variables, term))
 
     def state(self) -> dict:
         return {"basis": "cr", "k": self.k, "knots": encode_array(self.knots),

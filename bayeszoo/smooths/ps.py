@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .basis_input import BasisInput, numeric_input
 from .state import decode_array, encode_array
 
 
@@ -75,6 +76,17 @@ class PSBasis:
         self._dspl = self._spl.derivative()
         self.lower = self.knots[self.degree]
         self.upper = self.knots[len(self.knots) - self.degree - 1]
+
+    @classmethod
+    def from_data(cls, inp: BasisInput) -> PSBasis:
+        return cls(inp.one_numeric(), k=inp.k, m=inp.order() or 2, term=inp.term)
+
+    @property
+    def penalties(self) -> list[np.ndarray]:
+        return [self.S]
+
+    def evaluate(self, data, variables, term: str) -> np.ndarray:
+        return self.predict(numeric_input(data, variables, term))
 
     def predict(self, x) -> np.ndarray:
         x = np.asarray(x, dtype=float).ravel()

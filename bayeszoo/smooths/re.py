@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .columns import plain
+from .basis_input import BasisInput
+from .columns import factor_levels, get_column, is_factor, numeric_column, plain
 
 
 class REBasis:
@@ -34,6 +35,29 @@ class REBasis:
         self.rank = self.k
         self.null_space_dim = 0
         self._code = {lev: i for i, lev in enumerate(self.levels)}
+
+    @classmethod
+    def from_data(cls, inp: BasisInput) -> REBasis:
+        """The indicator basis of the one factor among ``inp.variables`` (the others are
+        slopes), with ``X`` at the fitting data."""
+        factors = [v for v in inp.variables if is_factor(get_column(inp.data, v, inp.term))]
+        if len(factors) != 1:
+            raise ValueError(f"{inp.term}: bs=\"re\" needs exactly one factor among "
+                             f"{list(inp.variables)} (found {factors}); convert the grouping "
+                             "column with .astype('category')")
+        levels, _ = factor_levels(get_column(inp.data, factors[0], inp.term))
+        obj = cls(levels, variable=factors[0], n_slopes=len(inp.variables) - 1)
+        obj.X = obj.evaluate(inp.data, inp.variables, inp.term)
+        return obj
+
+    @property
+    def penalties(self) -> list[np.ndarray]:
+        return [self.S]
+
+    def evaluate(self, data, variables, term: str) -> np.ndarray:
+        g = get_column(data, self.variable, term, "factor")
+        slopes = [numeric_column(data, v, term) for v in variables if v != self.variable]
+        return self.predict(list(np.asarray(g, dtype=object)), *slopes)
 
     def codes(self, g, allow_new_levels: bool = False) -> np.ndarray:
         """Integer code of each value; -1 for an unseen level when ``allow_new_levels``."""

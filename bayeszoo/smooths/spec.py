@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 KINDS = ("s", "te", "ti", "t2")
-S_BASES = ("tp", "cr", "cc", "ps", "re", "fs")
+S_BASES = ("tp", "cr", "cc", "ps", "re", "fs", "gp", "mrf", "ad")
 MARGIN_BASES = ("cr", "cc", "ps", "tp")
 
 # brms's default renaming (R/misc.R, rename()): characters dropped, then replaced
@@ -54,7 +54,10 @@ class SmoothSpec:
     * ``knots``: column name -> knot values (for ``cc``, the two ends of the period);
     * ``sp``: fixed smoothing parameters in mgcv's order, or ``None`` to estimate them;
     * ``m``: penalty order (``tp``: derivative order; ``ps``: difference order); per margin for
-      tensor products.
+      tensor products; for ``gp`` R's ``m = c(type, range, kappa)`` as a tuple; for ``ad`` the
+      number of penalties;
+    * ``xt``: mgcv's ``xt`` of the term, a dict (``mrf``: ``{"nb": {region: [neighbours]}}`` or
+      ``{"penalty": S}``). It is not part of the saved state: the basis keeps what it built.
     """
 
     kind: str
@@ -65,7 +68,8 @@ class SmoothSpec:
     by: str | None = None
     knots: dict | None = field(default=None, hash=False)
     sp: tuple[float, ...] | None = None
-    m: int | tuple[int, ...] | None = None
+    m: int | float | tuple | None = None
+    xt: dict | None = field(default=None, hash=False)
 
     def __post_init__(self):
         if self.kind not in KINDS:

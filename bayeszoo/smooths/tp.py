@@ -38,6 +38,7 @@ import warnings
 
 import numpy as np
 
+from .basis_input import BasisInput, numeric_input
 from .lanczos import mgcv_lanczos_largest
 from .rsample import mgcv_unique_rows, r_sample
 from .state import decode_array, encode_array
@@ -245,6 +246,18 @@ class TPBasis:
         self.S = (S + S.T) / 2
         self.rank = k - M
         self.null_space_dim = M
+
+    @classmethod
+    def from_data(cls, inp: BasisInput) -> TPBasis:
+        return cls(np.column_stack(inp.numeric()), k=inp.k, m=inp.order(), seed=inp.seed,
+                   max_knots=inp.max_knots, term=inp.term)
+
+    @property
+    def penalties(self) -> list[np.ndarray]:
+        return [self.S]
+
+    def evaluate(self, data, variables, term: str) -> np.ndarray:
+        return self.predict(numeric_input(data, variables, term))
 
     def _unscaled(self, xc: np.ndarray, UZ: np.ndarray) -> np.ndarray:
         out = np.empty((xc.shape[0], UZ.shape[1]))
