@@ -100,7 +100,7 @@ def fit_simulation(task: tuple[SbcProblem, Simulation]) -> dict[str, Any]:
     t0 = time.perf_counter()
     design, spec, info = prepared(problem)
     sim_design = replace(design, y=np.asarray(sim.y, dtype=float))
-    result = run_again(problem.key, sim_design, spec, backend=problem.backend, seed=sim.seed,
+    result = run_again(sim_design, spec, backend=problem.backend, seed=sim.seed,
                        **problem.sampler)
     post = brms_posterior(spec, result.draws, sim_design)
     draws = {q: np.asarray(post[q]) for q in sim.truth if q != LOG_LIK}
