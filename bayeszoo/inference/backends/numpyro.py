@@ -28,6 +28,7 @@ import json
 import pickle
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -124,9 +125,12 @@ class NumpyroProgram:
         try:
             state, records = self.start(jax.random.split(jax.random.PRNGKey(seed), s.chains),
                                         data)
+            shown_phase = ""
             with bar(s.tune + s.draws, "NumPyro", "it", watched) as meter:
                 for lo, hi, phase in phases(s.tune, s.draws, watched):
-                    meter.set_description(f"NumPyro {phase}", refresh=False)
+                    if watched and phase != shown_phase:
+                        meter.set_description(f"NumPyro {phase}")
+                        shown_phase = phase
                     state, records = self.advance(state, records, data, lo, hi)
                     if watched:
                         jax.block_until_ready(records)
@@ -165,18 +169,35 @@ def nuts_program(design: Design, spec: ModelSpec, settings: SamplerSettings) -> 
     ensure_configured()
     import jax
     import jax.numpy as jnp
+    from numpyro.handlers import seed, substitute, trace
     from numpyro.infer.hmc import hmc
-    from numpyro.infer.util import ParamInfo, find_valid_initial_params, initialize_model
+    from numpyro.infer.util import (
+        ParamInfo,
+        constrain_fn,
+        find_valid_initial_params,
+        potential_energy,
+    )
 
     s = settings
     built = build_numpyro(design, spec=spec)
     first = init_strategy(spec)
     data = jax.device_put(built.data)
-    info, potential_gen, postprocess_gen, _ = initialize_model(
-        jax.random.PRNGKey(0), built.model, init_strategy=first, model_args=(data,),
-        dynamic_args=True)
-    init_kernel, sample_kernel = hmc(potential_fn_gen=potential_gen, algo="NUTS")
-    dense = [tuple(sorted(info.z))] if s.dense_mass else []
+
+    def unconstrained(key, data):
+        """The model's latent sites on the unconstrained scale, in the model's order."""
+        from numpyro.distributions.transforms import biject_to
+
+        sites = trace(substitute(seed(built.model, key), substitute_fn=first)).get_trace(data)
+        return {k: biject_to(v["fn"].support).inv(v["value"]) for k, v in sites.items()
+                if v["type"] == "sample" and not v["is_observed"]}
+
+    # shapes only: tracing the model, not running it op by op, which compiles every operation
+    prototype = {k: jnp.zeros(a.shape, a.dtype) for k, a in
+                 jax.eval_shape(unconstrained, jax.random.PRNGKey(0), data).items()}
+    init_kernel, sample_kernel = hmc(
+        potential_fn_gen=lambda data: partial(potential_energy, built.model, (data,), {}),
+        algo="NUTS")
+    dense = [tuple(sorted(prototype))] if s.dense_mass else []
 
     def record(state):
         return (state.z, state.diverging, state.energy, state.num_steps,
@@ -185,7 +206,7 @@ def nuts_program(design: Design, spec: ModelSpec, settings: SamplerSettings) -> 
     def start(key, data):
         k_init, k_run = jax.random.split(key)
         params, _ = find_valid_initial_params(k_init, built.model, model_args=(data,),
-                                              init_strategy=first, prototype_params=info.z)
+                                              init_strategy=first, prototype_params=prototype)
         state = init_kernel(ParamInfo(*params), num_warmup=s.tune,
                             target_accept_prob=s.target_accept, dense_mass=dense,
                             model_args=(data,), rng_key=k_run)
@@ -211,7 +232,8 @@ def nuts_program(design: Design, spec: ModelSpec, settings: SamplerSettings) -> 
         start_c = jax.jit(jax.vmap(start, in_axes=(0, None)))
         advance_c = jax.jit(jax.vmap(advance, in_axes=(0, 0, None, None, None)),
                             donate_argnums=(1,))
-    finish = jax.jit(lambda z, data: jax.vmap(jax.vmap(postprocess_gen(data)))(z))
+    finish = jax.jit(lambda z, data: jax.vmap(jax.vmap(
+        partial(constrain_fn, built.model, (data,), {})))(z))
     return NumpyroProgram(spec=spec, settings=s, chain_method=method, start=start_c,
                           advance=advance_c, finish=finish, data=data)
 
