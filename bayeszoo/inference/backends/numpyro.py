@@ -27,6 +27,7 @@ import hashlib
 import json
 import pickle
 import time
+import weakref
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -89,7 +90,8 @@ def phases(tune: int, draws: int, chunked: bool) -> list[tuple[int, int, str]]:
 @dataclass
 class NumpyroProgram:
     """The compiled sampler of one model structure and :class:`SamplerSettings` (see the
-    module doc); ``data``: the compiled design's model argument on the device."""
+    module doc); ``data``: the model argument of the compiled design (``design``, a weak
+    reference) on the device."""
 
     spec: ModelSpec
     settings: SamplerSettings
@@ -98,6 +100,7 @@ class NumpyroProgram:
     advance: Any
     finish: Any
     data: Any
+    design: weakref.ref
 
     def run(self, seed: int, design: Design | None = None, spec: ModelSpec | None = None,
             progress: bool = False) -> SamplerResult:
@@ -118,7 +121,7 @@ class NumpyroProgram:
 
         t0 = time.perf_counter()
         s = self.settings
-        data = self.data if design is None else \
+        data = self.data if design is None or design is self.design() else \
             jax.device_put(build_numpyro(design, spec=spec or self.spec).data)
         watched = shown(progress)
         jax.monitoring.register_event_duration_secs_listener(listener)
@@ -235,7 +238,8 @@ def nuts_program(design: Design, spec: ModelSpec, settings: SamplerSettings) -> 
     finish = jax.jit(lambda z, data: jax.vmap(jax.vmap(
         partial(constrain_fn, built.model, (data,), {})))(z))
     return NumpyroProgram(spec=spec, settings=s, chain_method=method, start=start_c,
-                          advance=advance_c, finish=finish, data=data)
+                          advance=advance_c, finish=finish, data=data,
+                          design=weakref.ref(design))
 
 
 class NumpyroBackend:
