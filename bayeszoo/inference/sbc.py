@@ -49,7 +49,8 @@ from .sbc_result import DIAGNOSTICS, LOG_LIK, SbcResult
 class SbcProblem:
     """What every refit needs, sent once per task: the formula, data and family to rebuild the
     design on a worker, the frozen priors, backend and sampler settings; ``key`` names this
-    model structure so that a worker compiles its sampler once."""
+    model so that a worker builds its design once (and compiles its sampler once:
+    :mod:`bayeszoo.inference.repeated`)."""
 
     key: str
     formula: Any
