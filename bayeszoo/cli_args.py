@@ -121,14 +121,15 @@ def sampler_kwargs(args: argparse.Namespace) -> dict:
 def add_sampler_args(p: argparse.ArgumentParser, formula: bool = False) -> None:
     """``--backend``, ``--chains``, ``--draws``, ``--tune``, ``--seed``, ``--target-accept``,
     ``--dense-mass`` and ``-q``; ``formula``: the command also samples ``--formula`` (with
-    :func:`bayeszoo.sample`'s defaults)."""
+    :func:`bayeszoo.sample`'s defaults); the backends are those registered in
+    :data:`bayeszoo.inference.backends.BACKENDS`."""
+    from bayeszoo.inference import backends
 
     def default(value: str) -> str:
         return f"default: the zoo entry's; {value} for --formula" if formula else \
             "default: the zoo entry's"
 
-    p.add_argument("--backend", default="numpyro", choices=("numpyro", "pymc", "nutpie"),
-                   help="sampler")
+    p.add_argument("--backend", default="numpyro", choices=backends.names(), help="sampler")
     p.add_argument("--chains", type=count(1),
                    help=f"number of chains ({default('4')})")
     p.add_argument("--draws", type=count(1),

@@ -45,7 +45,7 @@ BACKENDS = ("numpyro", "pymc", "nutpie")
 TIMED = [
     ("design", "bayeszoo.inference.sampling", "as_design"),
     ("model spec and checks", "bayeszoo.inference.sampling", "model_spec"),
-    ("backend run", "bayeszoo.inference.backends", "get"),
+    ("backend run", "bayeszoo.inference.sampling", "run_again"),
     ("brms posterior", "bayeszoo.inference.sampling", "brms_posterior"),
     ("InferenceData", "bayeszoo.inference.sampling", "assemble"),
     ("pointwise log-likelihood", "bayeszoo.inference.idata", "pointwise_log_likelihood"),
@@ -85,20 +85,6 @@ def _timed(seconds: dict[str, float], stage: str, func):
     return wrapper
 
 
-def _timed_backend(seconds: dict[str, float], get):
-    """``backends.get`` returning a backend whose ``run`` is timed as ``backend run``."""
-
-    def wrapped_get(name):
-        backend = get(name)
-
-        class Timed:
-            run = staticmethod(_timed(seconds, "backend run", backend.run))
-
-        return Timed
-
-    return wrapped_get
-
-
 def worker_stages() -> dict:
     """Run ``bayeszoo fit radon_intercept`` in this process with its stages timed."""
     import bayeszoo  # noqa: F401
@@ -118,9 +104,7 @@ def worker_stages() -> dict:
         original = getattr(module, attr, None)
         if original is None:
             continue
-        wrapped = (_timed_backend(seconds, original) if stage == "backend run"
-                   else _timed(seconds, stage, original))
-        setattr(module, attr, wrapped)
+        setattr(module, attr, _timed(seconds, stage, original))
     from bayeszoo.cli import main
 
     seconds["imports"] = time.perf_counter() - t0

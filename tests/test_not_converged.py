@@ -153,8 +153,12 @@ def test_refits_start_where_sample_starts(monkeypatch):
 
     from bayeszoo import bf
     from bayeszoo.formula import as_design
-    from bayeszoo.inference.backends.numpyro import INIT_RADIUS_DISTRIBUTIONAL, init_strategy
-    from bayeszoo.inference.repeated import nuts_program
+    from bayeszoo.inference.backends import SamplerSettings
+    from bayeszoo.inference.backends.numpyro import (
+        INIT_RADIUS_DISTRIBUTIONAL,
+        init_strategy,
+        nuts_program,
+    )
     from bayeszoo.models.spec import model_spec
 
     rng = np.random.default_rng(7)
@@ -172,12 +176,10 @@ def test_refits_start_where_sample_starts(monkeypatch):
     monkeypatch.setattr(numpyro.infer.util, "find_valid_initial_params", spy)
     import jax
 
-    from bayeszoo.models.numpyro import build_numpyro
-
-    program = nuts_program(design, spec, chains=1, draws=2, tune=2, target_accept=0.8,
-                           dense_mass=False)
-    program.lower(jax.random.split(jax.random.PRNGKey(0), 1),
-                  jax.device_put(build_numpyro(design, spec=spec).data))  # traced, not run
-    assert len(seen) == 2  # the prototype and the chains' start
-    assert [s.keywords for s in seen] == [{"radius": INIT_RADIUS_DISTRIBUTIONAL}] * 2
+    program = nuts_program(design, spec, SamplerSettings(chains=1, draws=2, tune=2,
+                                                         target_accept=0.8, dense_mass=False))
+    program.start.lower(jax.random.split(jax.random.PRNGKey(0), 1),
+                        program.data)  # traced, not run
+    assert len(seen) == 1  # the chains' start (the prototype is traced for its shapes only)
+    assert [s.keywords for s in seen] == [{"radius": INIT_RADIUS_DISTRIBUTIONAL}]
     assert init_strategy(spec).keywords == {"radius": 1.0}

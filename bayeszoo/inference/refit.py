@@ -20,7 +20,6 @@ predictive density comes from the refit's posterior through the pointwise log-li
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -41,9 +40,9 @@ REFITS_ATTR = "loo_refits"
 @dataclass(frozen=True)
 class RefitProblem:
     """A fit's model without its posterior: term states, data, family, priors and sampler
-    settings; ``key`` names the model structure (a worker compiles its sampler once)."""
+    settings (a worker compiles the sampler of its structure once:
+    :mod:`bayeszoo.inference.repeated`)."""
 
-    key: str
     states: dict
     data: pd.DataFrame
     family: Any
@@ -73,13 +72,7 @@ def refit_problem(idata) -> RefitProblem:
                "dense_mass": bool(int(a.get("dense_mass", 0)))}
     priors = json.loads(a["priors"])
     family = fit_family(idata)
-    h = hashlib.sha256(json.dumps({"formula": a.get("formula"), "family": repr(family),
-                                   "priors": priors, "backend": a["backend"], **sampler,
-                                   "parameterization": a.get("parameterization")},
-                                  sort_keys=True).encode())
-    h.update(pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes())
-    return RefitProblem(key="refit-" + h.hexdigest()[:16], states=stored_states(idata),
-                        data=data, family=family, priors=priors,
+    return RefitProblem(states=stored_states(idata), data=data, family=family, priors=priors,
                         parameterization=str(a.get("parameterization", "noncentered")),
                         backend=str(a["backend"]), sampler=sampler)
 
@@ -105,8 +98,7 @@ def heldout_elpd(task: tuple[RefitProblem, np.ndarray, int]) -> np.ndarray:
     except ValueError as exc:
         raise ValueError(f"refitting without rows {rows.tolist()[:10]}: {exc} (refit the "
                          "model with that prior first)") from None
-    result = run_again(problem.key, design, spec, backend=problem.backend, seed=seed,
-                       **problem.sampler)
+    result = run_again(design, spec, backend=problem.backend, seed=seed, **problem.sampler)
     post = brms_posterior(spec, result.draws, design)
     held = evaluate_design(problem.states, test, family=problem.family, require_response=True)
     ll = pointwise_log_likelihood(post, design_info(design), held, problem.family)

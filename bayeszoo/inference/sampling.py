@@ -39,14 +39,8 @@ from .prior_draws import (
     prior_draws,
     site_draws,
 )
+from .repeated import run_again
 from .stored_frame import check_storable
-
-VERSIONS = {
-    "numpyro": ["numpyro", "jax", "jaxlib"],
-    "pymc": ["pymc", "pytensor"],
-    "nutpie": ["nutpie", "pymc", "pytensor", "numba"],
-}
-
 
 #: The largest pointwise log-likelihood ``sample`` stores (chains × draws × rows doubles); a
 #: larger one is refused before sampling, naming ``log_likelihood=False``.
@@ -66,9 +60,7 @@ def check_log_likelihood_size(n: int, chains: int, draws: int) -> None:
 def check_args(backend, chains, draws, tune, target_accept, seed, parameterization,
                dense_mass) -> None:
     """``ValueError`` naming the first invalid sampler argument."""
-    if backend not in backends.BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; use one of "
-                         f"{', '.join(backends.BACKENDS)}")
+    backends.check_name(backend)
     for name, v, lo in (("chains", chains, 1), ("draws", draws, 1), ("tune", tune, 0)):
         if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < lo:
             raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
@@ -158,10 +150,12 @@ def formula_text(design: Design) -> str:
 
 
 def versions(backend: str) -> dict[str, str]:
+    """The installed versions of the packages a fit by ``backend`` records
+    (:func:`bayeszoo.inference.backends.packages`); ``"unknown"`` for one not installed."""
     import importlib.metadata as md
 
     out = {}
-    for n in ["bayeszoo", "numpy", "arviz", *VERSIONS[backend]]:
+    for n in backends.packages(backend):
         try:
             out[n] = md.version(n)
         except md.PackageNotFoundError:
@@ -193,7 +187,9 @@ def sample(
 
     ``backend``: ``"numpyro"`` (JAX; chains in parallel across devices when there are as many
     devices as chains, else vectorized), ``"pymc"`` (``pm.sample``, one process per core) or
-    ``"nutpie"`` (nutpie on the same PyMC model). ``family``: a name or object of
+    ``"nutpie"`` (nutpie on the same PyMC model), or another backend registered in
+    :data:`bayeszoo.inference.backends.BACKENDS`. ``progress``: a progress bar where one is
+    watched (:mod:`bayeszoo.progress`). ``family``: a name or object of
     :mod:`bayeszoo.families` (default gaussian). brms default priors; ``priors=`` overrides them
     (see :mod:`bayeszoo.models.spec`). ``dense_mass``: adapt a dense mass matrix (NumPyro's
     ``dense_mass``, PyMC's ``jitter+adapt_full``, nutpie's low-rank modified mass matrix) for
@@ -321,9 +317,8 @@ def draw_posterior(
                                         0.0, time.perf_counter() - t1, "none")
         log_likelihood = False
     else:
-        result = backends.get(backend).run(
-            design, spec, **{k: v for k, v in settings.items() if k != "backend"},
-            progress=progress)
+        backends.check_fits(backend, design)
+        result = run_again(design, spec, **settings, progress=progress)
     prior = (prior_draws(spec, design, int(chains), int(draws), int(seed))
              if sample_prior == "yes" else None)
     return named_draws(design, spec, result, settings, log_likelihood, t0, priors=priors,

@@ -49,7 +49,8 @@ from .sbc_result import DIAGNOSTICS, LOG_LIK, SbcResult
 class SbcProblem:
     """What every refit needs, sent once per task: the formula, data and family to rebuild the
     design on a worker, the frozen priors, backend and sampler settings; ``key`` names this
-    model structure so that a worker compiles its sampler once."""
+    model so that a worker builds its design once (and compiles its sampler once:
+    :mod:`bayeszoo.inference.repeated`)."""
 
     key: str
     formula: Any
@@ -100,7 +101,7 @@ def fit_simulation(task: tuple[SbcProblem, Simulation]) -> dict[str, Any]:
     t0 = time.perf_counter()
     design, spec, info = prepared(problem)
     sim_design = replace(design, y=np.asarray(sim.y, dtype=float))
-    result = run_again(problem.key, sim_design, spec, backend=problem.backend, seed=sim.seed,
+    result = run_again(sim_design, spec, backend=problem.backend, seed=sim.seed,
                        **problem.sampler)
     post = brms_posterior(spec, result.draws, sim_design)
     draws = {q: np.asarray(post[q]) for q in sim.truth if q != LOG_LIK}

@@ -6,32 +6,30 @@ in brms the data-dependent default priors are not recomputed from it (the fit's 
 ``priors=`` overrides them one key at a time). A new ``formula`` rebuilds the model; the fit's
 priors carry over to the parameters it still has.
 
-The model is sampled by :func:`bayeszoo.inference.repeated.run_again` under a key naming the
-compiled program's structure (:func:`program_key`): the family, every site with its shape and
-prior, the block structures with their constants (a smooth's penalties, a GP's points), the
-shapes of the data arrays and the sampler settings. A model of the same shape (same formula and
-priors; new data whose arrays have the same shapes: the same rows, or for the Gaussian, Poisson
-and binomial families summarized by sufficient statistics any rows with the same columns and
-group levels) runs the NumPyro program compiled once in this process without tracing or
-compiling it again; anything else compiles its own (smooths and GPs set their bases up from the
-data, as brms does, so new covariate values give them new penalties and a new program).
+The model is sampled by :func:`bayeszoo.inference.repeated.run_again` on the program of its
+structure (for NumPyro, :meth:`~bayeszoo.inference.backends.numpyro.NumpyroBackend.program_key`:
+the family, every site with its shape and prior, the block structures with their constants (a
+smooth's penalties, a GP's points), the shapes of the data arrays and the sampler settings). A
+model of the same shape (same formula and priors; new data whose arrays have the same shapes:
+the same rows, or for the Gaussian, Poisson and binomial families summarized by sufficient
+statistics any rows with the same columns and group levels) runs the NumPyro program compiled
+once in this process (by :func:`bayeszoo.sample` for the fit, or an earlier update) without
+tracing or compiling it again; anything else compiles its own (smooths and GPs set their bases
+up from the data, as brms does, so new covariate values give them new penalties and a new
+program).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
-import pickle
 import time
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from bayeszoo.design import Design
 from bayeszoo.formula import as_design
-from bayeszoo.models.spec import ModelSpec, model_spec
+from bayeszoo.models.spec import model_spec
 
 from .sampling import (
     check_args,
@@ -39,9 +37,6 @@ from .sampling import (
     model_formula,
     named_draws,
 )
-
-#: Sampler settings :func:`update` takes from the fit unless given.
-SETTINGS = ("backend", "chains", "draws", "tune", "seed", "target_accept", "dense_mass")
 
 
 def fit_settings(attrs: dict[str, Any]) -> dict[str, Any]:
@@ -65,27 +60,6 @@ def carried_priors(old: dict[str, str], new: dict[str, Any] | None, design: Desi
     return {**{k: v for k, v in old.items() if k in names}, **(new or {})}
 
 
-def program_key(design: Design, spec: ModelSpec, data: Any, settings: dict[str, Any]) -> str:
-    """A name for the compiled NUTS program of ``spec`` on data arrays shaped as ``data``: equal
-    keys mean the program compiled for one serves the other."""
-    import jax
-
-    family = spec.family
-    predictors = [dataclasses.replace(ps, x_means=None, link=None) for ps in spec.predictors]
-    h = hashlib.sha256(json.dumps({
-        "family": repr(family), "class": f"{type(family).__module__}.{type(family).__qualname__}",
-        "link": family.link_name, "response": spec.response,
-        "sites": [(s.name, list(s.shape), str(s.prior), s.support) for s in spec.sites],
-        "aux": spec.aux, "parameterization": spec.parameterization,
-        "indicator": [b.is_indicator for b in design.blocks],
-        "data": [(list(np.shape(a)), str(np.asarray(a).dtype))
-                 for a in jax.tree.leaves(data)],
-        "settings": {k: settings[k] for k in SETTINGS if k != "seed"},
-    }, sort_keys=True, default=str).encode())
-    h.update(pickle.dumps(predictors))
-    return "update-" + h.hexdigest()[:16]
-
-
 def update(fit, newdata: pd.DataFrame | None = None, formula: Any = None,
            priors: dict[str, Any] | None = None, chains: int | None = None,
            draws: int | None = None, tune: int | None = None, seed: int | None = None,
@@ -95,7 +69,6 @@ def update(fit, newdata: pd.DataFrame | None = None, formula: Any = None,
     ``target_accept``, ``dense_mass``, ``backend``, ``family``, ``parameterization``,
     ``na_action``, ``knots`` and ``log_likelihood`` as in :func:`bayeszoo.sample`."""
     from bayeszoo.diagnostics import warn_fit
-    from bayeszoo.models.numpyro import build_numpyro
 
     from .fit_checks import idata_checks
     from .repeated import run_again
@@ -129,9 +102,7 @@ def update(fit, newdata: pd.DataFrame | None = None, formula: Any = None,
     merged = carried_priors(json.loads(attrs["priors"]), priors, design, parameterization)
     spec = checked_spec(design, merged, parameterization, settings["chains"],
                         settings["draws"], log_likelihood)
-    key = "" if settings["backend"] != "numpyro" else \
-        program_key(design, spec, build_numpyro(design, spec=spec).data, settings)
-    result = run_again(key, design, spec, **settings)
+    result = run_again(design, spec, **settings)
     given = {**json.loads(attrs.get("priors_given", "{}")), **(priors or {})}
     draws_ = named_draws(design, spec, result, settings, log_likelihood, t0,
                          priors={k: v for k, v in given.items() if k in merged})

@@ -46,7 +46,9 @@ class ZooEntry:
     * ``knots``: column -> knot values for the formula's smooths (mgcv's ``knots = list(...)``;
       for a cyclic ``bs="cc"`` smooth the ends of the period), passed to ``bz.sample`` and
       ``bz.reml``; ``None`` for mgcv's default knots.
-    * ``backends``: the samplers that can fit it (a network term is NumPyro's only).
+    * ``backends``: the registered samplers that can fit it
+      (:func:`bayeszoo.inference.backends.able`: a network term only those that sample
+      networks).
     """
 
     name: str
@@ -63,7 +65,18 @@ class ZooEntry:
     smooth: str | None = None
     knots: dict[str, tuple[float, ...]] | None = None
     data_options: dict[str, Any] = field(default_factory=dict)
-    backends: tuple[str, ...] = ("numpyro", "pymc", "nutpie")
+
+    @property
+    def backends(self) -> tuple[str, ...]:
+        """The registered backends that can fit this entry's model."""
+        from bayeszoo.formula.parse import parse_formula
+        from bayeszoo.inference.backends import able
+
+        f = self.formula
+        parsed = [parse_formula(f.formula), *(parse_formula(g, dpar=k)
+                                              for k, g in f.dpars.items())] \
+            if isinstance(f, BrmsFormula) else [parse_formula(f)]
+        return able(networks=any(p.nets for p in parsed))
 
     @property
     def sampler_options(self) -> dict[str, Any]:
@@ -396,7 +409,6 @@ _ENTRIES: list[ZooEntry] = [
         "1/sqrt(20)), sampled by NUTS; convergence judged on its predictions (function space).",
         question="Does a small network, averaged over its posterior, fit the curve as well as "
         "the penalized spline mcycle_cr20, by LOO?",
-        backends=("numpyro",),
     ),
     ZooEntry(
         name="mcycle_bnn_distributional",
@@ -408,7 +420,6 @@ _ENTRIES: list[ZooEntry] = [
         question="Does letting the noise vary with time gain as much for the network as for the "
         "spline (mcycle_distributional against mcycle_cr20)?",
         sampler={"target_accept": 0.95},
-        backends=("numpyro",),
     ),
     ZooEntry(
         name="penguins_gam",
@@ -434,7 +445,6 @@ _ENTRIES: list[ZooEntry] = [
         "(10 tanh units, interactions allowed) beside species and sex as fixed effects.",
         question="Does a network of the measurements, free to interact, predict mass better "
         "than the additive GAM penguins_gam, by LOO?",
-        backends=("numpyro",),
     ),
 ]
 
