@@ -20,7 +20,7 @@ from bayeszoo.structures import (
     Structure,
     Unstructured,
 )
-from bayeszoo.structures.network import block_contribution, computes_contribution
+from bayeszoo.structures.network import block_contribution
 
 
 def test_every_structure_is_registered_by_its_kind():
@@ -46,7 +46,7 @@ def test_the_base_answers_what_callers_probed_for():
     gp = ExactGp(points=np.zeros((2, 1)), new_points=np.zeros((0, 1)))
     assert [IID.can_center, net.can_center, gp.can_center] == [True, False, False]
     assert [IID.draws_predictive_coefficients, gp.draws_predictive_coefficients] == [False, True]
-    assert [computes_contribution(IID), computes_contribution(net)] == [False, True]
+    assert [IID.computes_contribution, net.computes_contribution] == [False, True]
     coef = np.arange(6.0).reshape(2, 3)
     assert IID.predictive_coefficients([np.ones(2)], coef, np.random.default_rng(0)) is coef
     assert block_contribution(IID, coef, NUMPY) is coef

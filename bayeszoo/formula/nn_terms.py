@@ -64,6 +64,7 @@ class NnTerm(CallTerm):
 
     term_kind = "nn"
     function = "nn"
+    is_network = True
 
 
 @dataclass(frozen=True)

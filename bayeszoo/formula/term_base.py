@@ -37,6 +37,8 @@ class ParsedTerm:
     term type in the registry."""
 
     term_kind: ClassVar[str] = ""
+    #: whether the term's blocks are networks, which only backends that sample networks fit
+    is_network: ClassVar[bool] = False
 
     def group_names(self) -> list[str]:
         """brms's names of the grouping factors the term varies by (none but for

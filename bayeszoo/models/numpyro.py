@@ -20,7 +20,6 @@ from bayeszoo.models.likelihood import (
 )
 from bayeszoo.models.priors import Prior, support_lower_bound
 from bayeszoo.models.spec import ModelSpec, model_spec
-from bayeszoo.structures.network import computes_contribution
 
 
 @dataclass
@@ -131,7 +130,7 @@ def build_numpyro(design: Design, priors: dict | None = None,
     data = model_data(design, spec)
     stats = None
     if sufficient_stats and len(spec.predictors) == 1 and not any(
-            computes_contribution(bs.structure) for bs in spec.mu.blocks):
+            bs.structure.computes_contribution for bs in spec.mu.blocks):
         stats = spec.family.summarize(data.y, data.predictors[0], data.additions,
                                       [int(np.prod(bs.z_shape)) for bs in spec.mu.blocks])
     indicator = tuple(b.is_indicator for b in design.blocks)

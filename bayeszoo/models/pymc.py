@@ -10,7 +10,6 @@ from bayeszoo.design import Design
 from bayeszoo.models.likelihood import model_data, pointwise_log_likelihood
 from bayeszoo.models.priors import Prior, support_lower_bound
 from bayeszoo.models.spec import ModelSpec, model_spec
-from bayeszoo.structures.network import computes_contribution
 
 
 @dataclass
@@ -104,7 +103,7 @@ def build_pymc(design: Design, priors: dict | None = None,
     """The PyMC model of ``design`` with brms default priors overridden by ``priors``.
     ``ValueError`` for a neural-network term (NumPyro samples those)."""
     for blk in (b for d in design.predictors for b in d.blocks):
-        if computes_contribution(blk.structure):
+        if blk.computes_contribution:
             raise ValueError(f"{blk.term}: a neural-network term has no PyMC model; sample it "
                              "with backend='numpyro'")
     import pymc as pm

@@ -76,7 +76,7 @@ class ZooEntry:
         parsed = [parse_formula(f.formula), *(parse_formula(g, dpar=k)
                                               for k, g in f.dpars.items())] \
             if isinstance(f, BrmsFormula) else [parse_formula(f)]
-        return able(networks=any(p.nets for p in parsed))
+        return able(networks=any(t.is_network for p in parsed for t in p.terms))
 
     @property
     def sampler_options(self) -> dict[str, Any]:

@@ -142,16 +142,10 @@ def from_info(info: dict[str, Any]) -> Network:
                    hidden=tuple(int(h) for h in info["hidden"]), activation=info["activation"])
 
 
-def computes_contribution(structure) -> bool:
-    """Whether a block of ``structure`` contributes a function of its matrix (a network)
-    rather than ``Z·r``."""
-    return structure.computes_contribution
-
-
 def block_contribution(structure, coefficients, ops) -> Any | Callable:
     """A block's entry for :func:`bayeszoo.design.linear_predictor`: its ``coefficients``, or
     for a network the function of the block's matrix that computes its contribution."""
-    if computes_contribution(structure):
+    if structure.computes_contribution:
         return partial(structure.contribution, coefficients, ops=ops)
     return coefficients
 

@@ -130,12 +130,10 @@ def packages(name: str) -> tuple[str, ...]:
 def check_fits(name: str, design: Design) -> Backend:
     """The backend ``name``; ``ValueError`` naming the term and the backends that can fit it
     when it cannot sample ``design`` (a network term)."""
-    from bayeszoo.structures.network import computes_contribution
-
     backend = get(name)
     if not backend.samples_networks:
         for blk in (b for d in design.predictors for b in d.blocks):
-            if computes_contribution(blk.structure):
+            if blk.computes_contribution:
                 can = " or ".join(f"backend={n!r}" for n in able(networks=True))
                 raise ValueError(f"{blk.term}: backend {name!r} cannot sample a neural-network "
                                  f"term; sample it with {can}")
