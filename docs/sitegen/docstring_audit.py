@@ -2,8 +2,9 @@
 
 ``python docs/sitegen/docstring_audit.py`` prints one line per such name (the top-level names
 of ``bayeszoo``, the public names of its public modules, the methods of ``bayeszoo.Fit`` and the
-names of ``bayeszoo.nn``) and exits 1 when there is any. Classes need ``Parameters`` only. It
-reads the source; nothing is imported.
+names of ``bayeszoo.nn``) and exits 1 when there is any. Classes need ``Parameters`` only;
+functions and properties that take no argument (but ``self`` or ``cls``) need ``Returns`` only,
+as numpydoc omits an empty ``Parameters`` section. It reads the source; nothing is imported.
 """
 
 from __future__ import annotations
@@ -27,11 +28,22 @@ def _node(target: str) -> ast.FunctionDef | ast.ClassDef | None:
     return None
 
 
+def _takes_arguments(node: ast.FunctionDef) -> bool:
+    args = node.args
+    named = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    return bool([a for a in named if a not in ("self", "cls")] or args.vararg or args.kwarg)
+
+
 def _missing(node: ast.FunctionDef | ast.ClassDef) -> list[str]:
     doc = ast.get_docstring(node) or ""
     if not doc:
         return ["docstring"]
-    wanted = SECTIONS[:1] if isinstance(node, ast.ClassDef) else SECTIONS
+    if isinstance(node, ast.ClassDef):
+        wanted = SECTIONS[:1]
+    elif _takes_arguments(node):
+        wanted = SECTIONS
+    else:
+        wanted = SECTIONS[1:]
     return [s for s in wanted if f"{s}\n{'-' * len(s)}" not in doc]
 
 
