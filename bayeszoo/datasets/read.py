@@ -41,7 +41,7 @@ def read_table(path_or_name: str | os.PathLike) -> pd.DataFrame:
     >>> bz.datasets.read_table("no_such_file.csv")
     Traceback (most recent call last):
     ...
-    ValueError: 'no_such_file.csv' is neither a bundled dataset (...) nor an existing CSV or Parquet file
+    ValueError: 'no_such_file.csv' is neither a bundled dataset (...) nor an existing CSV ...
     """
     spec = os.fspath(path_or_name)
     if isinstance(path_or_name, str) and spec in DATASETS:
