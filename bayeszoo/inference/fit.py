@@ -42,9 +42,11 @@ class Fit(az.InferenceData):
 
     Parameters
     ----------
-    *args, **kwargs : Any
-        As :class:`arviz.InferenceData` (groups by name, ``attrs``); use :meth:`of` to wrap a
-        fit of :func:`bayeszoo.sample`.
+    attrs : dict, optional
+        The fit's attributes (formula, design, priors, sampler settings).
+    **kwargs : xarray.Dataset
+        The groups by name, as :class:`arviz.InferenceData`; use :meth:`of` to wrap a fit of
+        :func:`bayeszoo.sample`.
 
     Examples
     --------
