@@ -306,7 +306,7 @@ class Fit(az.InferenceData):
         seed : int, optional
             Seed of the ``"pp"`` draws.
         allow_new_levels : bool
-            Whether grouping levels unseen in fitting are allowed (their effects are zero).
+            Whether grouping levels unseen in fitting are allowed.
         dpar : str, optional
             A distributional parameter (``"sigma"``) to predict in place of the mean.
 
@@ -385,19 +385,8 @@ class Fit(az.InferenceData):
 
         Parameters
         ----------
-        newdata : pandas.DataFrame, optional
-            Rows to predict (default: the fitted rows).
-        re_formula : str or None
-            Which group-level effects enter (default all; ``None``: none).
-        allow_new_levels : bool
-            Whether grouping levels unseen in fitting are allowed.
-        sample_new_levels : str
-            How new levels get their effects: ``"uncertainty"``, ``"gaussian"`` or
-            ``"old_levels"``.
-        ndraws : int, optional
-            That many random draws (default all).
-        seed : int, optional
-            Seed of the draw subset and of the new levels' effects.
+        newdata, re_formula, allow_new_levels, sample_new_levels, ndraws, seed
+            As :meth:`posterior_predict`.
         dpar : str, optional
             A distributional parameter whose values to draw in place of the mean.
 
@@ -422,19 +411,8 @@ class Fit(az.InferenceData):
 
         Parameters
         ----------
-        newdata : pandas.DataFrame, optional
-            Rows to predict (default: the fitted rows).
-        re_formula : str or None
-            Which group-level effects enter (default all; ``None``: none).
-        allow_new_levels : bool
-            Whether grouping levels unseen in fitting are allowed.
-        sample_new_levels : str
-            How new levels get their effects: ``"uncertainty"``, ``"gaussian"`` or
-            ``"old_levels"``.
-        ndraws : int, optional
-            That many random draws (default all).
-        seed : int, optional
-            Seed of the draw subset and of the new levels' effects.
+        newdata, re_formula, allow_new_levels, sample_new_levels, ndraws, seed
+            As :meth:`posterior_predict`.
         transform : bool
             Whether to apply the inverse link.
         dpar : str, optional
