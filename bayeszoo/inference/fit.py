@@ -40,14 +40,6 @@ class Fit(az.InferenceData):
     module doc). ``Fit.of(idata)`` wraps an InferenceData written by ``bayeszoo.sample`` (or
     loaded with :func:`bayeszoo.load`) without copying its groups.
 
-    Parameters
-    ----------
-    attrs : dict, optional
-        The fit's attributes (formula, design, priors, sampler settings).
-    **kwargs : xarray.Dataset
-        The groups by name, as :class:`arviz.InferenceData`; use :meth:`of` to wrap a fit of
-        :func:`bayeszoo.sample`.
-
     Examples
     --------
     >>> import bayeszoo as bz

@@ -2,7 +2,9 @@
 
 ``python docs/sitegen/docstring_audit.py`` prints one line per such name (the top-level names
 of ``bayeszoo``, the public names of its public modules, the methods of ``bayeszoo.Fit`` and the
-names of ``bayeszoo.nn``) and exits 1 when there is any. Classes need ``Parameters`` only;
+names of ``bayeszoo.nn``) and exits 1 when there is any. Classes need ``Parameters`` only,
+and only those that define their constructor (an ``__init__`` or a dataclass's fields: one
+inherited from another library, as ``Fit``'s from ArviZ, is documented there);
 functions and properties that take no argument (but ``self`` or ``cls``) need ``Returns`` only,
 as numpydoc omits an empty ``Parameters`` section. It reads the source; nothing is imported.
 """
@@ -28,6 +30,12 @@ def _node(target: str) -> ast.FunctionDef | ast.ClassDef | None:
     return None
 
 
+def _defines_constructor(node: ast.ClassDef) -> bool:
+    decorators = [ast.unparse(d) for d in node.decorator_list]
+    return any("dataclass" in d for d in decorators) or any(
+        isinstance(n, ast.FunctionDef) and n.name == "__init__" for n in node.body)
+
+
 def _takes_arguments(node: ast.FunctionDef) -> bool:
     args = node.args
     named = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
@@ -39,7 +47,7 @@ def _missing(node: ast.FunctionDef | ast.ClassDef) -> list[str]:
     if not doc:
         return ["docstring"]
     if isinstance(node, ast.ClassDef):
-        wanted = SECTIONS[:1]
+        wanted = SECTIONS[:1] if _defines_constructor(node) else []
     elif _takes_arguments(node):
         wanted = SECTIONS
     else:
