@@ -3,10 +3,10 @@
 ``python docs/sitegen/docstring_audit.py`` prints one line per such name (the top-level names
 of ``bayeszoo``, the public names of its public modules, the methods of ``bayeszoo.Fit`` and the
 names of ``bayeszoo.nn``) and exits 1 when there is any. Classes need ``Parameters`` only,
-and only those that define their constructor (an ``__init__`` or a dataclass's fields: one
-inherited from another library, as ``Fit``'s from ArviZ, is documented there);
-functions and properties that take no argument (but ``self`` or ``cls``) need ``Returns`` only,
-as numpydoc omits an empty ``Parameters`` section. It reads the source; nothing is imported.
+and only those that define a constructor taking arguments (an ``__init__`` or a dataclass's
+fields; one inherited from another library, as ``Fit``'s from ArviZ, is documented there);
+functions and properties that take no argument (but ``self`` or ``cls``) need ``Returns``
+only, as numpydoc omits an empty ``Parameters`` section. It reads the source; nothing is imported.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ def _node(target: str) -> ast.FunctionDef | ast.ClassDef | None:
 def _defines_constructor(node: ast.ClassDef) -> bool:
     decorators = [ast.unparse(d) for d in node.decorator_list]
     return any("dataclass" in d for d in decorators) or any(
-        isinstance(n, ast.FunctionDef) and n.name == "__init__" for n in node.body)
+        isinstance(n, ast.FunctionDef) and n.name == "__init__" and _takes_arguments(n)
+        for n in node.body)
 
 
 def _takes_arguments(node: ast.FunctionDef) -> bool:
