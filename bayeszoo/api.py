@@ -266,8 +266,7 @@ def headline(idata) -> dict[str, Any]:
     Examples
     --------
     >>> import bayeszoo as bz
-    >>> bz.headline(fit)["converged"]  # doctest: +SKIP
-    True
+    >>> bz.headline(fit)["means"]  # doctest: +SKIP
     """
     from bayeszoo.inference.draws_summary import checks_fields
     from bayeszoo.inference.fit_checks import idata_checks

@@ -44,8 +44,7 @@ class Fit(az.InferenceData):
     --------
     >>> import bayeszoo as bz
     >>> fit = bz.sample("y ~ x", data, chains=2, draws=500)  # doctest: +SKIP
-    >>> fit.fixef().loc["x", "Estimate"]  # doctest: +SKIP
-    1.98...
+    >>> fit.fixef()  # doctest: +SKIP
     """
 
     @classmethod

@@ -95,8 +95,7 @@ def run_recipe(name: str, epochs: int | None = None, limit: int | None = None,
     --------
     >>> from bayeszoo import nn
     >>> result = nn.run_recipe("circle", epochs=20, progress=False)  # doctest: +SKIP
-    >>> result["test_accuracy"] > 0.9  # doctest: +SKIP
-    True
+    >>> result["test_accuracy"]  # doctest: +SKIP
     """
     t0 = time.perf_counter()
     recipe = recipes.get(name)

@@ -152,8 +152,7 @@ def train(
     >>> model = nn.MLP(2, hidden=(8,), out_features=1, output="sigmoid")
     >>> history = nn.train(model, (df[["x1", "x2"]].values, df["y"].values), optimizer="adam",
     ...                    lr=0.02, epochs=20, progress=False)  # doctest: +SKIP
-    >>> history.history["accuracy"][-1] > 0.9  # doctest: +SKIP
-    True
+    >>> history.history["accuracy"][-1]  # doctest: +SKIP
     """
     from tqdm.auto import tqdm
 
