@@ -444,8 +444,9 @@ class Fit(az.InferenceData):
 
         Returns
         -------
-        arviz.ELPDData
-            ``elpd_kfold`` and its pointwise values, as brms's ``kfold``.
+        KFoldResult
+            ``elpd_kfold``, its ``se``, ``p_kfold`` and the pointwise values, as brms's
+            ``kfold``.
         """
         from .refit import kfold
 
