@@ -43,7 +43,7 @@ def _takes_arguments(node: ast.FunctionDef) -> bool:
     return bool([a for a in named if a not in ("self", "cls")] or args.vararg or args.kwarg)
 
 
-def _missing(node: ast.FunctionDef | ast.ClassDef) -> list[str]:
+def missing_sections(node: ast.FunctionDef | ast.ClassDef) -> list[str]:
     doc = ast.get_docstring(node) or ""
     if not doc:
         return ["docstring"]
@@ -74,12 +74,12 @@ def audit() -> list[tuple[str, list[str]]]:
         node = _node(target)
         if node is None:
             continue
-        if missing := _missing(node):
+        if missing := missing_sections(node):
             found.append((public, missing))
         if public == "bayeszoo.Fit" and isinstance(node, ast.ClassDef):
             for method in node.body:
                 if isinstance(method, ast.FunctionDef) and not method.name.startswith("_") \
-                        and (missing := _missing(method)):
+                        and (missing := missing_sections(method)):
                     found.append((f"{public}.{method.name}", missing))
     return found
 
