@@ -53,7 +53,29 @@ __all__ = sorted([*_LAZY, "design"])
 
 def design(formula: Any, data: Any, **kwargs: Any) -> Design:
     """Parse ``formula`` (a string or :func:`bayeszoo.bf`) against the DataFrame ``data`` into
-    a :class:`Design` (see :func:`bayeszoo.formula.design` for the syntax and options)."""
+    a :class:`Design` (see :func:`bayeszoo.formula.design` for the syntax and options).
+
+    Parameters
+    ----------
+    formula : str or BrmsFormula
+        The model's formula in brms's syntax, with mgcv's smooths.
+    data : pandas.DataFrame
+        The data.
+    **kwargs : Any
+        Options of :func:`bayeszoo.formula.design` (``family``, ``knots``, ``na_action``, ...).
+
+    Returns
+    -------
+    Design
+        The response, the fixed-effect matrix ``X`` and one block per random or smooth term.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> d = bz.design("log_radon ~ 1 + (1 | county)", bz.datasets.load_radon())
+    >>> d.X.shape, [block.size for block in d.blocks]
+    ((919, 1), [85])
+    """
     from bayeszoo.formula import design as build
 
     return build(formula, data, **kwargs)

@@ -31,6 +31,32 @@ def fit(name: str, backend: str = "numpyro", **sampler_options: Any):
     ``attrs["zoo_name"]`` is ``name``. Divergences, transitions at the maximum tree depth, a
     high R-hat or a low ESS are warned about as :func:`bayeszoo.sample` does
     (:class:`bayeszoo.diagnostics.SamplerWarning`).
+
+    Parameters
+    ----------
+    name : str
+        A name of :func:`bayeszoo.zoo.names`.
+    backend : str
+        ``"numpyro"`` (default), ``"pymc"`` or ``"nutpie"``.
+    **sampler_options : Any
+        Keywords of :func:`bayeszoo.sample` that override the entry's defaults.
+
+    Returns
+    -------
+    Fit
+        The posterior, with ``attrs["zoo_name"] == name``.
+
+    Raises
+    ------
+    KeyError
+        When ``name`` is not a zoo model.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> fit = bz.fit("radon_intercept", chains=2, draws=200)  # doctest: +SKIP
+    >>> fit.attrs["zoo_name"]  # doctest: +SKIP
+    'radon_intercept'
     """
     from bayeszoo.diagnostics import warn_fit
     from bayeszoo.inference.fit_checks import idata_checks
@@ -80,7 +106,7 @@ def fit_reml(name: str, **options: Any):
 
 
 def save(idata, path: str | Path) -> Path:
-    """Write ``idata`` to ``path`` (netCDF4, every group and attribute). Returns the path.
+    """Write ``idata`` to ``path`` (netCDF4, every group and attribute).
 
     The fit must come from :func:`bayeszoo.sample` (or :func:`fit`): its ``attrs`` carry the
     formula, priors and design, its ``constant_data`` the term states and data, so that a loaded
@@ -88,6 +114,29 @@ def save(idata, path: str | Path) -> Path:
     name of its own (two processes saving to one path never share one; the last to finish
     wins) and renamed: an error or Ctrl-C mid-way leaves no partial file (an interrupt is held
     until the write has finished or been abandoned, then raised as ``KeyboardInterrupt``).
+
+    Parameters
+    ----------
+    idata : arviz.InferenceData
+        A fit of :func:`bayeszoo.sample` or :func:`fit`.
+    path : str or pathlib.Path
+        The file to write (its folder is made when missing).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        When ``idata`` lacks the attrs a fit of :func:`bayeszoo.sample` carries.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.save(fit, "radon.nc")  # doctest: +SKIP
+    PosixPath('radon.nc')
     """
     missing = [a for a in REQUIRED_ATTRS if a not in idata.attrs]
     if missing:
@@ -117,7 +166,33 @@ def save(idata, path: str | Path) -> Path:
 
 def load(path: str | Path):
     """Read a fit written by :func:`save` (fully into memory; the file is closed again) as a
-    :class:`~bayeszoo.inference.fit.Fit`."""
+    :class:`~bayeszoo.inference.fit.Fit`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A file written by :func:`save`.
+
+    Returns
+    -------
+    Fit
+        The fit, which predicts and reports as the one saved.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    ValueError
+        When ``path`` is a folder, not netCDF, or lacks the attrs :func:`save` writes.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.load("no-such-fit.nc")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no such fit file: no-such-fit.nc
+    """
     import arviz as az
 
     from bayeszoo.inference.fit import Fit
@@ -175,7 +250,24 @@ def headline(idata) -> dict[str, Any]:
     divergences, transitions at the maximum tree depth, ``converged``
     (:attr:`bayeszoo.diagnostics.FitChecks.converged`), elpd_loo and p_loo (JSON-ready). A fit
     with a network term has its R-hat and ESS from function space
-    (:mod:`bayeszoo.inference.function_space`) and ``"diagnostics": "function space"``."""
+    (:mod:`bayeszoo.inference.function_space`) and ``"diagnostics": "function space"``.
+
+    Parameters
+    ----------
+    idata : arviz.InferenceData
+        A fit of :func:`bayeszoo.sample` or :func:`fit`.
+
+    Returns
+    -------
+    dict
+        ``means`` (parameter -> posterior mean), the convergence fields, ``elpd_loo`` and
+        ``p_loo`` when the fit has a log-likelihood, and the timings it recorded.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.headline(fit)["means"]  # doctest: +SKIP
+    """
     from bayeszoo.inference.draws_summary import checks_fields
     from bayeszoo.inference.fit_checks import idata_checks
     from bayeszoo.inference.function_space import network_blocks

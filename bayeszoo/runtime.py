@@ -26,6 +26,20 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class RuntimeConfig:
+    """The JAX settings in force, as :func:`configure` applied them.
+
+    Parameters
+    ----------
+    platform : str
+        ``"auto"``, ``"cpu"``, ``"gpu"``, ``"cuda"`` or ``"tpu"``.
+    host_devices : int
+        The number of CPU host devices XLA is told to create.
+    x64 : bool
+        Whether JAX computes in double precision.
+    cache_dir : str or None
+        The persistent compilation cache's folder (``None``: no cache).
+    """
+
     platform: str
     host_devices: int
     x64: bool
@@ -72,9 +86,38 @@ def configure(
     """Set the JAX platform (``"auto"``, ``"cpu"``, ``"gpu"``, ``"tpu"``), the number of CPU host
     devices, double precision and the persistent compilation cache (a folder; ``False`` for none).
 
-    Arguments left ``None`` keep their current (or default) value. Returns the configuration in
-    force. Platform and host devices cannot change once JAX has initialized its backends; asking
-    for that warns and keeps the running values.
+    Arguments left ``None`` keep their current (or default) value. Platform and host devices
+    cannot change once JAX has initialized its backends; asking for that warns and keeps the
+    running values.
+
+    Parameters
+    ----------
+    platform : str, optional
+        ``"auto"``, ``"cpu"``, ``"gpu"`` (``"cuda"``) or ``"tpu"``.
+    host_devices : int, optional
+        CPU host devices (XLA's ``--xla_force_host_platform_device_count``).
+    x64 : bool, optional
+        Double precision.
+    cache_dir : str or bool, optional
+        The compilation cache's folder; ``False`` for none.
+
+    Returns
+    -------
+    RuntimeConfig
+        The configuration in force.
+
+    Raises
+    ------
+    ValueError
+        For an unknown platform or fewer than one host device.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.runtime.configure(platform="quantum")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown platform 'quantum'; use auto, cpu, gpu or tpu
     """
     global _config
     current = _config or _default_config()
@@ -122,12 +165,38 @@ def configure(
 
 
 def ensure_configured() -> RuntimeConfig:
-    """Apply the defaults once, unless :func:`configure` ran already."""
+    """Apply the defaults once, unless :func:`configure` ran already.
+
+    Returns
+    -------
+    RuntimeConfig
+        The configuration in force.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.runtime.ensure_configured() is bz.runtime.ensure_configured()
+    True
+    """
     return _config if _config is not None else configure()
 
 
 def info() -> dict[str, object]:
-    """What is in use: configuration, JAX backend, devices and versions."""
+    """What is in use: configuration, JAX backend, devices and versions.
+
+    Returns
+    -------
+    dict
+        The fields of :class:`RuntimeConfig` and ``backend``, ``device_count``, ``devices``,
+        ``jax``, ``jaxlib``.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> sorted(bz.runtime.info())
+    ['backend', 'cache_dir', 'device_count', 'devices', 'host_devices', 'jax', 'jaxlib',
+     'platform', 'x64']
+    """
     cfg = ensure_configured()
     import jax
     import jaxlib
@@ -152,6 +221,29 @@ def data_mesh(devices: list | None = None, axis: str = "data"):
     splitting batches across forced host devices only adds synchronization (MNIST MLP epoch on
     2 cores: 1.7 s on one device, 2.9 s across 4 host devices; ``benchmarks/RESULTS.md``).
     Pass ``devices=jax.devices()`` to shard across the host devices all the same.
+
+    Parameters
+    ----------
+    devices : list of jax.Device, optional
+        The devices of the mesh (default as above).
+    axis : str
+        The mesh axis's name.
+
+    Returns
+    -------
+    jax.sharding.Mesh
+        One axis, ``axis``, over ``devices``.
+
+    Raises
+    ------
+    ValueError
+        When ``devices`` is empty.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.runtime.data_mesh(axis="batch").axis_names
+    ('batch',)
     """
     ensure_configured()
     import jax

@@ -1,41 +1,21 @@
-"""Every code block of README.md runs as printed.
+"""The README is a landing page whose code runs as printed and whose links resolve.
 
-Each Python block stands alone (its own imports and data). The fast checks compile every block
-and find the names it uses without defining them; the slow one executes every block verbatim
-(they sample with the defaults and train on MNIST, minutes in all).
+It opens with the two commands (``make run``, ``make test``), then a first model in five lines
+and the way to the documentation site (``make docs``, ``make docs-serve``). The fast checks
+compile the Python block and find the names it uses without defining them, check the ``make``
+targets and the links; the slow one executes the block verbatim (it samples).
 """
 
 from __future__ import annotations
 
-import builtins
 import re
-import symtable
 
 import pytest
+from code_blocks import blocks, make_targets, undefined_names
 from conftest import ROOT
 
 README = ROOT / "README.md"
-FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
-
-
-def blocks(language: str) -> list[str]:
-    return [body for lang, body in FENCE.findall(README.read_text()) if lang == language]
-
-
-def undefined_names(source: str) -> set[str]:
-    """Names a module-level ``source`` reads (in any nested scope) that neither it binds at
-    module level nor Python provides as a builtin."""
-    top = symtable.symtable(source, "<README>", "exec")
-    bound = {s.get_name() for s in top.get_symbols()
-             if s.is_assigned() or s.is_imported() or s.is_namespace()}
-    read: set[str] = set()
-    tables = [top]
-    while tables:
-        table = tables.pop()
-        tables.extend(table.get_children())
-        read |= {s.get_name() for s in table.get_symbols()
-                 if s.is_referenced() and (table is top or s.is_global())}
-    return read - bound - set(dir(builtins))
+PYTHON = blocks(README, "python")
 
 
 def test_undefined_names_are_found():
@@ -43,29 +23,39 @@ def test_undefined_names_are_found():
                            "[b * i for i in range(3)]\nprint(f(1), c)") == {"a", "b", "c"}
 
 
-PYTHON = blocks("python")
+def test_the_two_commands_come_first():
+    first = blocks(README)[0]
+    assert first.language == "sh"
+    assert README.read_text().split("```")[0].strip() == "# bayeszoo"  # nothing before them
+    lines = [line for line in first.body.splitlines() if line.startswith("make")]
+    assert [line.split()[1] for line in lines] == ["run", "test"]
 
 
-def test_the_readme_has_its_python_blocks():
-    assert len(PYTHON) == 5
+def test_the_readme_has_a_five_line_example():
+    (block,) = PYTHON
+    assert len([line for line in block.body.splitlines() if line.strip()]) == 5
 
 
-@pytest.mark.parametrize("source", PYTHON, ids=[f"block{i}" for i in range(len(PYTHON))])
-def test_every_python_block_compiles_and_defines_what_it_uses(source):
-    compile(source, "<README>", "exec")
-    assert undefined_names(source) == set()
+@pytest.mark.parametrize("block", PYTHON, ids=[b.name for b in PYTHON])
+def test_every_python_block_compiles_and_defines_what_it_uses(block):
+    compile(block.body, "<README>", "exec")
+    assert undefined_names(block.body) == set()
 
 
-def test_the_shell_block_names_make_targets_that_exist():
-    targets = set(re.findall(r"^([\w-]+):", (ROOT / "Makefile").read_text(), re.MULTILINE))
-    (shell,) = blocks("sh")
-    named = set(re.findall(r"make ([\w-]+)", shell))
-    assert named == {"run", "test", "test-slow"}
-    assert named <= targets
+def test_the_shell_blocks_name_make_targets_that_exist():
+    named = {t for b in blocks(README, "sh") for t in re.findall(r"make ([\w-]+)", b.body)}
+    assert named == {"run", "test", "test-slow", "docs", "docs-serve"}
+    assert named <= make_targets(ROOT)
+
+
+def test_every_link_points_to_a_file_of_the_repository():
+    links = re.findall(r"\]\(([^)#]+)\)", README.read_text())
+    assert len(links) >= 15
+    assert [link for link in links if not (ROOT / link).is_file()] == []
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("source", PYTHON, ids=[f"block{i}" for i in range(len(PYTHON))])
-def test_every_python_block_runs_verbatim(source, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the blocks write report.html and ckpt/ where they run
-    exec(compile(source, "<README>", "exec"), {"__name__": "__readme__"})
+@pytest.mark.parametrize("block", PYTHON, ids=[b.name for b in PYTHON])
+def test_every_python_block_runs_verbatim(block, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block.body, "<README>", "exec"), {"__name__": "__readme__"})

@@ -131,6 +131,33 @@ def load_mnist(
     The folder is ``data_dir`` if given, else ``$BAYESZOO_DATA/mnist``, else the cache
     ``~/.cache/bayeszoo/mnist`` (downloaded there when missing and ``download`` is true).
     Every file's uncompressed SHA-256 is checked against the published digest.
+
+    Parameters
+    ----------
+    split : str
+        ``"train"`` (60,000 images) or ``"test"`` (10,000).
+    data_dir : str or os.PathLike, optional
+        A folder holding the four IDX files (plain or ``.gz``).
+    download : bool
+        Whether to download missing files into the cache.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``images`` (uint8, ``[n, 28, 28]``) and ``labels`` (uint8, ``[n]``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``split``; :class:`MnistError` (a ``ValueError``) for a missing,
+        corrupted or malformed file, naming the file and the fix.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> images, labels = bz.datasets.load_mnist("test")  # doctest: +SKIP
+    >>> images.shape, labels.shape  # doctest: +SKIP
+    ((10000, 28, 28), (10000,))
     """
     if split not in FILES:
         raise ValueError(f"unknown MNIST split {split!r}; use 'train' or 'test'")

@@ -15,8 +15,34 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 def read_table(path_or_name: str | os.PathLike) -> pd.DataFrame:
     """The data frame of ``path_or_name``: a bundled dataset's name (its loader, as
     :data:`DATASETS` lists them), a Parquet file (``.parquet``, ``.pq``) or a CSV file (any other
-    name; pandas' ``read_csv`` defaults). ``ValueError`` naming the file and what is wrong with
-    it: a directory, a path that does not exist, a file that does not parse."""
+    name; pandas' ``read_csv`` defaults).
+
+    Parameters
+    ----------
+    path_or_name : str or os.PathLike
+        A key of :data:`DATASETS` (``"radon"``) or the path of a CSV or Parquet file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and what is wrong with it: a directory, a path that does not exist, a
+        file that does not parse.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.read_table("sleepstudy").shape
+    (180, 3)
+    >>> bz.datasets.read_table("no_such_file.csv")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'no_such_file.csv' is neither a bundled dataset (...) nor an existing CSV ...
+    """
     spec = os.fspath(path_or_name)
     if isinstance(path_or_name, str) and spec in DATASETS:
         return DATASETS[spec]["loader"]()

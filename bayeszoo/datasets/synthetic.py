@@ -11,14 +11,54 @@ def _frame(x1: np.ndarray, x2: np.ndarray, y: np.ndarray) -> pd.DataFrame:
 
 
 def make_sigmoid_boundary(n: int = 1000, seed: int = 0) -> pd.DataFrame:
-    """x1, x2 ~ N(0, 1); y = x2 > 2·(sigmoid(4·x1) − 0.5): linearly almost separable."""
+    """x1, x2 ~ N(0, 1); y = x2 > 2·(sigmoid(4·x1) − 0.5): linearly almost separable.
+
+    Parameters
+    ----------
+    n : int
+        Number of points.
+    seed : int
+        Seed of NumPy's ``default_rng``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``x1``, ``x2`` (float) and ``y`` (int 0/1).
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> df = bz.datasets.make_sigmoid_boundary(n=200, seed=1)
+    >>> df.shape, sorted(df["y"].unique().tolist())
+    ((200, 3), [0, 1])
+    """
     rng = np.random.default_rng(seed)
     x1, x2 = rng.standard_normal((2, n))
     return _frame(x1, x2, x2 > 2.0 * (1.0 / (1.0 + np.exp(-4.0 * x1)) - 0.5))
 
 
 def make_circle(n: int = 1000, seed: int = 0) -> pd.DataFrame:
-    """x1, x2 ~ N(0, 1); y = x1² + x2² > 1 (P(y = 1) = exp(−1/2) ≈ 0.607)."""
+    """x1, x2 ~ N(0, 1); y = x1² + x2² > 1 (P(y = 1) = exp(−1/2) ≈ 0.607).
+
+    Parameters
+    ----------
+    n : int
+        Number of points.
+    seed : int
+        Seed of NumPy's ``default_rng``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``x1``, ``x2`` (float) and ``y`` (int 0/1).
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> df = bz.datasets.make_circle(n=200, seed=1)
+    >>> df.shape, sorted(df["y"].unique().tolist())
+    ((200, 3), [0, 1])
+    """
     rng = np.random.default_rng(seed)
     x1, x2 = rng.standard_normal((2, n))
     return _frame(x1, x2, x1**2 + x2**2 > 1.0)
@@ -29,6 +69,25 @@ def make_flower(n: int = 1000, seed: int = 0) -> pd.DataFrame:
 
     Class j takes t = linspace(3.12·j, 3.12·(j + 1)) + N(0, 0.2), r = 4·sin(4t) + N(0, 0.2),
     x = (r·sin t, r·cos t).
+
+    Parameters
+    ----------
+    n : int
+        Number of points (``n // 2`` per class).
+    seed : int
+        Seed of NumPy's ``default_rng``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``x1``, ``x2`` (float) and ``y`` (int 0/1).
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> df = bz.datasets.make_flower(n=200, seed=1)
+    >>> df.shape, sorted(df["y"].unique().tolist())
+    ((200, 3), [0, 1])
     """
     rng = np.random.default_rng(seed)
     half = n // 2

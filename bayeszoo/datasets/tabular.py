@@ -20,6 +20,17 @@ def load_radon() -> pd.DataFrame:
 
     Columns: ``floor`` (int, 0 = basement), ``county`` (Categorical, 85 levels in alphabetical
     order), ``log_radon`` = log(activity + 0.1), ``log_uranium`` (county-level soil uranium).
+
+    Returns
+    -------
+    pandas.DataFrame
+        919 rows, the columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_radon().shape
+    (919, 4)
     """
     df = _read("radon.csv")
     df["county"] = pd.Categorical(df["county"], categories=sorted(df["county"].unique()))
@@ -35,6 +46,17 @@ def load_radon_full() -> pd.DataFrame:
     (pCi/L), ``log_radon`` = log(activity + 0.1), county-level ``uppm`` and
     ``log_uranium`` = log(uppm) (NaN for the 204 homes whose county has no uranium record).
     The Minnesota rows are the 919 homes of :func:`load_radon`, in the same order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        12777 rows, the columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_radon_full().shape
+    (12777, 12)
     """
     df = _read("radon_full.csv.gz", dtype={"basement": "string"})
     df["state"] = pd.Categorical(df["state"], categories=sorted(df["state"].unique()))
@@ -46,7 +68,19 @@ def load_radon_full() -> pd.DataFrame:
 
 
 def load_mcycle() -> pd.DataFrame:
-    """Simulated motorcycle crash (MASS::mcycle): ``times`` (ms) and ``accel`` (g), 133 rows."""
+    """Simulated motorcycle crash (MASS::mcycle): ``times`` (ms) and ``accel`` (g), 133 rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        133 rows, the columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_mcycle().shape
+    (133, 2)
+    """
     return _read("mcycle.csv").astype(float)
 
 
@@ -54,6 +88,24 @@ def load_penguins(dropna: bool = False) -> pd.DataFrame:
     """Palmer penguins, 344 rows with NAs kept; ``dropna=True`` returns the 333 complete rows.
 
     ``species``, ``island`` and ``sex`` are Categoricals; ``year`` is an integer.
+
+    Parameters
+    ----------
+    dropna : bool
+        Keep only the 333 complete rows (default all 344, NAs kept).
+
+    Returns
+    -------
+    pandas.DataFrame
+        344 rows, the columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_penguins().shape
+    (344, 8)
+    >>> bz.datasets.load_penguins(dropna=True).shape
+    (333, 8)
     """
     df = _read("penguins.csv")
     for col in ("species", "island", "sex"):
@@ -81,7 +133,19 @@ def _numeric_levels(values: pd.Series) -> list[str]:
 
 def load_cbpp() -> pd.DataFrame:
     """Contagious bovine pleuropneumonia (lme4's ``cbpp``): new cases ``incidence`` among
-    ``size`` cattle of ``herd`` (Categorical, 15 levels) in ``period`` (Categorical 1-4)."""
+    ``size`` cattle of ``herd`` (Categorical, 15 levels) in ``period`` (Categorical 1-4).
+
+    Returns
+    -------
+    pandas.DataFrame
+        56 rows, the columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_cbpp().shape
+    (56, 4)
+    """
     df = _read("cbpp.csv")
     df["herd"] = _factor(df["herd"], _numeric_levels(df["herd"]))
     df["period"] = _factor(df["period"], _numeric_levels(df["period"]))
@@ -91,7 +155,19 @@ def load_cbpp() -> pd.DataFrame:
 def load_epilepsy() -> pd.DataFrame:
     """Seizure counts (brms's ``epilepsy``; Leppik et al. 1987): ``count`` of 59 ``patient``s
     (Categorical) at 4 ``visit``s, treatment ``Trt`` (Categorical 0/1), ``Age``, ``Base`` and
-    their standardized versions ``zAge``, ``zBase``."""
+    their standardized versions ``zAge``, ``zBase``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        236 rows, the columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_epilepsy().shape
+    (236, 8)
+    """
     df = _read("epilepsy.csv")
     for col in ("patient", "visit", "Trt"):
         df[col] = _factor(df[col], _numeric_levels(df[col]))
@@ -100,7 +176,19 @@ def load_epilepsy() -> pd.DataFrame:
 
 def load_pima() -> pd.DataFrame:
     """Pima women (MASS's ``Pima.tr``, 200 rows): diabetes ``type`` (Categorical No/Yes) with
-    ``npreg``, ``glu``, ``bp``, ``skin``, ``bmi``, ``ped``, ``age``."""
+    ``npreg``, ``glu``, ``bp``, ``skin``, ``bmi``, ``ped``, ``age``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        200 rows, the columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_pima().shape
+    (200, 8)
+    """
     df = _read("pima.csv")
     df["type"] = pd.Categorical(df["type"], categories=["No", "Yes"])
     return df
@@ -108,7 +196,19 @@ def load_pima() -> pd.DataFrame:
 
 def load_quine() -> pd.DataFrame:
     """Days absent from school (MASS's ``quine``, 146 rows): ``Days`` by ``Eth`` (A/N), ``Sex``
-    (F/M), ``Age`` (F0-F3) and learner status ``Lrn`` (AL/SL), all Categoricals in R's order."""
+    (F/M), ``Age`` (F0-F3) and learner status ``Lrn`` (AL/SL), all Categoricals in R's order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        146 rows, the columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_quine().shape
+    (146, 5)
+    """
     df = _read("quine.csv")
     for col in ("Eth", "Sex", "Age", "Lrn"):
         df[col] = pd.Categorical(df[col], categories=sorted(df[col].unique()))
@@ -117,7 +217,19 @@ def load_quine() -> pd.DataFrame:
 
 def load_sleepstudy() -> pd.DataFrame:
     """Reaction times under sleep deprivation (lme4's ``sleepstudy``): ``Reaction`` (ms) of 18
-    ``Subject``s (Categorical) over ``Days`` 0-9."""
+    ``Subject``s (Categorical) over ``Days`` 0-9.
+
+    Returns
+    -------
+    pandas.DataFrame
+        180 rows, the columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_sleepstudy().shape
+    (180, 3)
+    """
     df = _read("sleepstudy.csv")
     df["Subject"] = _factor(df["Subject"], _numeric_levels(df["Subject"]))
     return df
@@ -127,7 +239,26 @@ def load_airquality(dropna: bool = False) -> pd.DataFrame:
     """New York air quality, May-September 1973 (R's ``airquality``, 153 rows, NAs kept:
     ``Ozone`` in 37 rows, ``Solar.R`` in 7): ``Ozone``, ``Solar.R``, ``Wind``, ``Temp``,
     ``Month``, ``Day``. ``dropna=True`` keeps the 116 rows with ``Ozone``, as R's model frame
-    does for ``Ozone ~ ...`` models without ``Solar.R``."""
+    does for ``Ozone ~ ...`` models without ``Solar.R``.
+
+    Parameters
+    ----------
+    dropna : bool
+        Keep only the 116 rows with ``Ozone`` (default all 153).
+
+    Returns
+    -------
+    pandas.DataFrame
+        153 rows, the columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_airquality().shape
+    (153, 6)
+    >>> bz.datasets.load_airquality(dropna=True).shape
+    (116, 6)
+    """
     df = _read("airquality.csv")
     if dropna:
         df = df.dropna(subset=["Ozone"]).reset_index(drop=True)
@@ -141,7 +272,19 @@ CO2_PLANTS = ["Qn1", "Qn2", "Qn3", "Qc1", "Qc3", "Qc2", "Mn3", "Mn2", "Mn1", "Mc
 def load_co2() -> pd.DataFrame:
     """CO2 uptake of grass plants (R's ``CO2``, 84 rows): ``Plant`` (12 levels in R's order),
     ``Type`` (Quebec, Mississippi), ``Treatment`` (nonchilled, chilled), ambient ``conc`` and
-    ``uptake``."""
+    ``uptake``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        84 rows, the columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_co2().shape
+    (84, 5)
+    """
     df = _read("co2.csv")
     df["Plant"] = pd.Categorical(df["Plant"], categories=CO2_PLANTS)
     df["Type"] = pd.Categorical(df["Type"], categories=["Quebec", "Mississippi"])
@@ -152,14 +295,38 @@ def load_co2() -> pd.DataFrame:
 
 def load_nottem() -> pd.DataFrame:
     """Monthly mean air temperature at Nottingham 1920-1939 (R's ``nottem``, °F): ``temp``,
-    ``year``, ``month`` (1-12), ``time`` (1-240)."""
+    ``year``, ``month`` (1-12), ``time`` (1-240).
+
+    Returns
+    -------
+    pandas.DataFrame
+        240 rows, the columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_nottem().shape
+    (240, 4)
+    """
     return _read("nottem.csv")
 
 
 def load_eight_schools() -> pd.DataFrame:
     """Rubin's (1981) eight schools: the estimated effect ``y`` of coaching on SAT-V scores in
     each ``school`` (Categorical A-H) and its standard error ``sigma``, as printed in Gelman et
-    al., *Bayesian Data Analysis* (3rd ed.), Table 5.2."""
+    al., *Bayesian Data Analysis* (3rd ed.), Table 5.2.
+
+    Returns
+    -------
+    pandas.DataFrame
+        8 rows, the columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_eight_schools().shape
+    (8, 3)
+    """
     df = _read("eight_schools.csv")
     df["school"] = pd.Categorical(df["school"], categories=sorted(df["school"]))
     return df.astype({"y": float, "sigma": float})

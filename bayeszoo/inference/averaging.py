@@ -65,7 +65,47 @@ def pp_average(fits, weights: Any = "stacking", newdata: pd.DataFrame | None = N
     :func:`bayeszoo.compare`). ``weights``: ``"stacking"`` (brms's default), ``"pseudobma"``
     (pseudo-BMA+) or ``"pseudo-BMA"``, computed by :func:`model_weights`, or numbers, one per
     fit. ``ndraws``: default the first fit's number of draws. ``options`` go to the method
-    (``re_formula``, ``allow_new_levels``, ...)."""
+    (``re_formula``, ``allow_new_levels``, ...).
+
+    Parameters
+    ----------
+    fits : dict or list
+        Fits of the same data.
+    weights : str or sequence of float
+        ``"stacking"``, ``"pseudobma"``, ``"pseudo-BMA"`` or one number per fit.
+    newdata : pandas.DataFrame, optional
+        Rows to predict (default: the fitted rows).
+    ndraws : int, optional
+        Draws in all.
+    seed : int, optional
+        Seed of the draws chosen and of the method's randomness.
+    method : str
+        ``"posterior_predict"``, ``"posterior_epred"`` or ``"posterior_linpred"``.
+    **options : Any
+        Keywords of the method.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(ndraws, rows)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``method``, weights that do not fit the fits, or a fit with fewer draws
+        than its weight asks for.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> fits = [bz.fit(m) for m in ("radon_pooled", "radon_intercept")]  # doctest: +SKIP
+    >>> bz.pp_average(fits, ndraws=1000, seed=1).shape  # doctest: +SKIP
+    (1000, 919)
+    >>> bz.pp_average([], method="mean")
+    Traceback (most recent call last):
+    ...
+    ValueError: method must be one of posterior_predict, posterior_epred, posterior_linpred, ...
+    """
     from .compare import as_named_fits
     from .fit import Fit
 

@@ -18,6 +18,45 @@ def loo(idata, pointwise: bool = True, *, reloo: bool = False, k_threshold: floa
     ``idata.attrs["loo_refits"]`` (kept by :func:`bayeszoo.save`) and used by every later LOO
     of this fit: the comparison table and the report then show them and list the refitted
     observations.
+
+    Parameters
+    ----------
+    idata : arviz.InferenceData
+        One fit of :func:`bayeszoo.sample` (or :func:`bayeszoo.fit`).
+    pointwise : bool
+        Whether to keep the pointwise values (always, when the fit carries exact refits).
+    reloo : bool
+        Refit the observations whose Pareto k exceeds ``k_threshold``.
+    k_threshold : float
+        The Pareto k above which ``reloo`` refits.
+    executor : str or Executor, optional
+        Where the refits run (:mod:`bayeszoo.inference.executors`).
+    workers : int, optional
+        Processes of a ``"dask"`` executor.
+    **kwargs : Any
+        Keywords of ``arviz.loo``.
+
+    Returns
+    -------
+    arviz.ELPDData
+        ``elpd_loo``, ``se``, ``p_loo``, ``pareto_k`` and ``loo_i``.
+
+    Raises
+    ------
+    TypeError
+        When ``idata`` is not one InferenceData (several fits go to :func:`compare`).
+    ValueError
+        When the fit has no ``log_likelihood`` group.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> fit = bz.fit("radon_intercept")  # doctest: +SKIP
+    >>> bz.loo(fit).elpd_loo  # doctest: +SKIP
+    >>> bz.loo([fit, fit])  # doctest: +SKIP
+    Traceback (most recent call last):
+    ...
+    TypeError: loo() takes one fit (an arviz.InferenceData from bayeszoo.sample), got a list; ...
     """
     import arviz as az
 
@@ -213,6 +252,35 @@ def compare(fits, reml=None, method: str = "stacking"):
     ``edf_total`` is mgcv's ``sum(edf)`` (parametric columns included) and ``edf_total+aux``
     adds the family's estimated auxiliary parameters (sigma, shape, nu, phi): the quantity
     p_loo estimates; both are NaN where no REML counterpart exists.
+
+    Parameters
+    ----------
+    fits : dict or list
+        ``{name: InferenceData}`` or a list of fits of the same data.
+    reml : dict, False or None
+        ``{name: RemlFit}``; ``None`` fits the REML twins; ``False``: no REML columns.
+    method : str
+        How ``weight`` is computed: one of :data:`METHODS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The comparison table described above, best model first.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``method``, fewer than two fits, or fits of different data.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> fits = {m: bz.fit(m) for m in ("radon_pooled", "radon_intercept")}  # doctest: +SKIP
+    >>> bz.compare(fits)  # doctest: +SKIP
+    >>> bz.compare({}, method="best")
+    Traceback (most recent call last):
+    ...
+    ValueError: method must be one of 'stacking', 'BB-pseudo-BMA', 'pseudo-BMA' (how arviz ...
     """
     import warnings
 

@@ -205,6 +205,45 @@ def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
     ``"phi"``) instead of the mean, as brms's ``posterior_epred(dpar=)`` /
     ``posterior_linpred(dpar=)``: ``"epred"`` gives its values per row (a constant one repeated
     over the rows), ``"linpred"`` its linear predictor (only when it has a formula).
+
+    Parameters
+    ----------
+    idata : arviz.InferenceData
+        A fit of :func:`bayeszoo.sample` (or one loaded with :func:`bayeszoo.load`).
+    newdata : pandas.DataFrame, optional
+        Rows to predict (default: the fitted rows).
+    kind : str
+        ``"epred"``, ``"linpred"`` or ``"pp"``.
+    seed : int, optional
+        Seed of ``"pp"`` and of new Gaussian-process values.
+    design : Design, optional
+        The design the fit was sampled on, to evaluate ``newdata`` with.
+    allow_new_levels : bool
+        Whether factor levels unseen in fitting are allowed.
+    dpar : str, optional
+        An auxiliary parameter to predict in place of the mean.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(chains·draws, rows)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind``, ``dpar`` with ``kind="pp"``, ``newdata`` without the
+        columns the formula needs, or an unseen level without ``allow_new_levels``.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> fit = bz.fit("mcycle_cr20")  # doctest: +SKIP
+    >>> bz.predict(fit, kind="epred").shape  # doctest: +SKIP
+    (4000, 133)
+    >>> bz.predict(None, kind="mean")
+    Traceback (most recent call last):
+    ...
+    ValueError: kind must be one of epred, linpred, pp, got 'mean'
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")

@@ -243,7 +243,47 @@ def kfold(idata, K: int = 10, seed: int = 0, executor: Any = None,
     """K-fold cross-validation of a fit (brms's ``kfold``): ``K`` refits, each without one
     fold (``folds``: a fold id per row, else random balanced folds seeded by ``seed``), with
     the fit's formula, priors and sampler settings, on ``executor``; ``progress``: a bar of the
-    refits in a terminal or notebook (:mod:`bayeszoo.progress`)."""
+    refits in a terminal or notebook (:mod:`bayeszoo.progress`).
+
+    Parameters
+    ----------
+    idata : arviz.InferenceData
+        A fit of :func:`bayeszoo.sample` (or :func:`bayeszoo.fit`).
+    K : int
+        The number of folds (2 to the number of rows).
+    seed : int
+        Seed of the random folds.
+    executor : str or Executor, optional
+        Where the refits run (:mod:`bayeszoo.inference.executors`).
+    workers : int, optional
+        Processes of a ``"dask"`` executor.
+    folds : numpy.ndarray, optional
+        A fold id per row, in place of random folds.
+    progress : bool
+        Whether to show a progress bar.
+
+    Returns
+    -------
+    KFoldResult
+        ``elpd_kfold``, ``se``, ``p_kfold``, ``pointwise`` and ``K``.
+
+    Raises
+    ------
+    TypeError
+        When ``idata`` is not an InferenceData.
+    ValueError
+        For ``K`` outside 2 to the number of rows, or bad ``folds``.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> fit = bz.fit("radon_intercept")  # doctest: +SKIP
+    >>> bz.kfold(fit, K=10).elpd_kfold  # doctest: +SKIP
+    >>> bz.kfold(["not a fit"], K=10)
+    Traceback (most recent call last):
+    ...
+    TypeError: kfold() takes a fit (an arviz.InferenceData from bayeszoo.sample), got a list
+    """
     import arviz as az
 
     if not isinstance(idata, az.InferenceData):

@@ -321,6 +321,59 @@ def sbc(model_or_formula: Any, data: pd.DataFrame | None = None, n_sims: int = 2
     mix, or had divergences or transitions at the maximum tree depth, are counted
     (:meth:`~.sbc_result.SbcResult.problems`) and warned about
     (:class:`~bayeszoo.diagnostics.SamplerWarning`).
+
+    Parameters
+    ----------
+    model_or_formula : str or BrmsFormula
+        A zoo model's name or a formula.
+    data : pandas.DataFrame, optional
+        The data of a formula (its predictors are kept, its response simulated).
+    n_sims : int
+        Simulations (at least 2).
+    backend : str
+        ``"numpyro"``, ``"pymc"`` or ``"nutpie"``.
+    priors : dict, optional
+        Proper priors replacing brms's defaults.
+    seed : int
+        Seed of the simulations and refits.
+    executor : str or Executor, optional
+        Where the refits run.
+    family : str or Family, optional
+        The family of a formula.
+    workers : int, optional
+        Processes of a ``"dask"`` executor.
+    max_rank : int
+        Ranks lie on ``0..max_rank``.
+    chains, draws, tune : int, optional
+        Sampler settings of each refit.
+    target_accept : float, optional
+        NUTS's target acceptance rate.
+    dense_mass : bool
+        Whether NUTS adapts a dense mass matrix.
+    parameterization : str, optional
+        ``"noncentered"`` or ``"centered"``.
+    progress : bool, optional
+        As above.
+
+    Returns
+    -------
+    SbcResult
+        The ranks, their uniformity tests and each refit's diagnostics.
+
+    Raises
+    ------
+    ValueError
+        For bad settings, a flat prior, or a run estimated to take more than a day.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> result = bz.sbc("radon_intercept", n_sims=100, seed=1)  # doctest: +SKIP
+    >>> result.summary()  # doctest: +SKIP
+    >>> bz.sbc("radon_intercept", n_sims=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_sims must be an integer >= 2, got 1
     """
     from .executors import check_executor, map_ordered, opened
     from .sampling import as_design, check_args, check_finite

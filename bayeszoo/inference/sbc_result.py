@@ -46,6 +46,28 @@ class SbcResult:
     ``max_rhat``, ``min_ess``: the smallest bulk ESS of the ranked quantities, ``seconds``;
     a file from before holds the columns it had); ``settings`` the model, priors, backend and
     sampler options.
+
+    Parameters
+    ----------
+    ranks : pandas.DataFrame
+        Simulations × quantities, on ``0..max_rank``.
+    max_rank : int
+        The largest rank.
+    ess : pandas.DataFrame
+        Bulk ESS of each quantity in each refit.
+    kept : pandas.DataFrame
+        Draws left after thinning.
+    diagnostics : pandas.DataFrame
+        :data:`DIAGNOSTICS` per refit.
+    settings : dict
+        The model, priors, backend and sampler options.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> result = bz.sbc("radon_intercept", n_sims=100)  # doctest: +SKIP
+    >>> result.summary()  # doctest: +SKIP
+    >>> result.save("sbc_radon.json")  # doctest: +SKIP
     """
 
     ranks: pd.DataFrame

@@ -162,7 +162,33 @@ def get_prior(formula: Any, data: pd.DataFrame, family: Any = None, priors: dict
               na_action: str = "raise", knots: dict[str, Any] | None = None) -> pd.DataFrame:
     """brms's ``get_prior(formula, data, family)``: every parameter class of the model with its
     default prior, one row each (see the module doc); ``priors=`` as :func:`bayeszoo.sample`
-    takes them, shown with source ``"user"``."""
+    takes them, shown with source ``"user"``.
+
+    Parameters
+    ----------
+    formula : str or BrmsFormula
+        The model's formula.
+    data : pandas.DataFrame
+        Its data.
+    family : str or Family, optional
+        The family (default gaussian).
+    priors : dict, optional
+        Priors as :func:`bayeszoo.sample` takes them.
+    na_action, knots
+        As :func:`bayeszoo.design`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        brms 2.18's columns ``prior, class, coef, group, resp, dpar, nlpar, lb, ub, source``.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> table = bz.get_prior("Reaction ~ Days + (Days | Subject)", bz.datasets.load_sleepstudy())
+    >>> table.loc[table["class"] == "Intercept", "prior"].item()  # brms's default
+    'student_t(3, 288.7, 59.3)'
+    """
     from bayeszoo.formula import as_design
 
     design = as_design(formula, data, family, na_action, knots)

@@ -30,25 +30,51 @@ DEFAULT_SAMPLER: MappingProxyType = MappingProxyType(
 class ZooEntry:
     """One model of the zoo.
 
-    * ``dataset``: a key of :data:`bayeszoo.datasets.DATASETS` (``"radon"``, ``"radon_full"``,
-      ``"mcycle"``, ``"cbpp"``, ...); :meth:`load_data` calls its loader with ``data_options``
-      (airquality's ``{"dropna": True}``: the rows with ``Ozone``, as R's model frame).
-    * ``formula``: what :func:`bayeszoo.sample` fits (a string, or :func:`bayeszoo.bf` with
-      formulas for auxiliary parameters); ``family``: its response family (a name of
-      :mod:`bayeszoo.families`, with ``link`` when not the default, or a family object such
-      as ``bayeszoo.families.bernoulli(link="probit")``).
-    * ``reml_formula``: the formula :func:`bayeszoo.reml` fits as the same model's REML twin, or
-      ``None`` when there is none.
-    * ``parameterization``: ``"noncentered"`` (default) or ``"centered"``.
-    * ``sampler``: default sampler options (chains, draws, tune, target_accept, ...).
-    * ``group``: for grouped models the grouping factor whose partial pooling the report shows.
-    * ``smooth``: for smooth models the covariate of the smooth the report draws.
-    * ``knots``: column -> knot values for the formula's smooths (mgcv's ``knots = list(...)``;
-      for a cyclic ``bs="cc"`` smooth the ends of the period), passed to ``bz.sample`` and
-      ``bz.reml``; ``None`` for mgcv's default knots.
-    * ``backends``: the registered samplers that can fit it
-      (:func:`bayeszoo.inference.backends.able`: a network term only those that sample
-      networks).
+    Parameters
+    ----------
+    name : str
+        The model's name (:func:`names`).
+    dataset : str
+        A key of :data:`bayeszoo.datasets.DATASETS` (``"radon"``, ``"radon_full"``,
+        ``"mcycle"``, ``"cbpp"``, ...); :meth:`load_data` calls its loader with
+        ``data_options``.
+    formula : str or BrmsFormula
+        What :func:`bayeszoo.sample` fits (a string, or :func:`bayeszoo.bf` with formulas for
+        auxiliary parameters).
+    description : str
+        What the model is.
+    question : str
+        The question it answers.
+    reml_formula : str or None
+        The formula :func:`bayeszoo.reml` fits as the same model's REML twin, or ``None`` when
+        there is none.
+    family : str or Family
+        The response family: a name of :mod:`bayeszoo.families`, or a family object such as
+        ``bayeszoo.families.bernoulli(link="probit")``.
+    link : str or None
+        The family's link when not the default.
+    parameterization : str
+        ``"noncentered"`` (default) or ``"centered"``.
+    sampler : dict
+        Default sampler options (chains, draws, tune, target_accept, ...).
+    group : str or None
+        For grouped models the grouping factor whose partial pooling the report shows.
+    smooth : str or None
+        For smooth models the covariate of the smooth the report draws.
+    knots : dict or None
+        Column -> knot values for the formula's smooths (mgcv's ``knots = list(...)``; for a
+        cyclic ``bs="cc"`` smooth the ends of the period), passed to ``bz.sample`` and
+        ``bz.reml``; ``None`` for mgcv's default knots.
+    data_options : dict
+        Keywords of the dataset's loader (airquality's ``{"dropna": True}``: the rows with
+        ``Ozone``, as R's model frame).
+
+    Examples
+    --------
+    >>> from bayeszoo import zoo
+    >>> entry = zoo.get("radon_intercept")
+    >>> entry.dataset, entry.reml_formula
+    ('radon', 'log_radon ~ 1 + (1 | county)')
     """
 
     name: str
@@ -467,17 +493,58 @@ RUN_MODELS: tuple[str, ...] = (
 
 
 def run_models(backend: str) -> list[str]:
-    """The models of :data:`RUN_MODELS` that ``backend`` can fit."""
+    """The models of :data:`RUN_MODELS` that ``backend`` can fit.
+
+    Parameters
+    ----------
+    backend : str
+        ``"numpyro"``, ``"pymc"`` or ``"nutpie"``.
+
+    Returns
+    -------
+    list of str
+        The names, in the order ``bayeszoo run`` fits them.
+    """
     return [n for n in RUN_MODELS if backend in _REGISTRY[n].backends]
 
 
 def names() -> list[str]:
-    """The names of all models, in the zoo's order."""
+    """The names of all models, in the zoo's order.
+
+    Returns
+    -------
+    list of str
+        Every model's name.
+    """
     return list(_REGISTRY)
 
 
 def get(name: str) -> ZooEntry:
-    """The entry called ``name``; ``KeyError`` listing the known names otherwise."""
+    """The entry called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A name of :func:`names`.
+
+    Returns
+    -------
+    ZooEntry
+        The model.
+
+    Raises
+    ------
+    KeyError
+        Listing the known names, when ``name`` is not one of them.
+
+    Examples
+    --------
+    >>> from bayeszoo import zoo
+    >>> zoo.get("radon")
+    Traceback (most recent call last):
+    ...
+    KeyError: "unknown model 'radon'; the zoo has: radon_pooled, ..."
+    """
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -487,12 +554,35 @@ def get(name: str) -> ZooEntry:
 
 
 def entries() -> list[ZooEntry]:
-    """All entries, in the zoo's order."""
+    """All entries, in the zoo's order.
+
+    Returns
+    -------
+    list of ZooEntry
+        Every model.
+    """
     return list(_ENTRIES)
 
 
 def describe(name: str) -> str:
-    """A few lines on ``name``: dataset, formula, REML twin, question, sampler defaults."""
+    """A few lines on ``name``: dataset, formula, REML twin, question, sampler defaults.
+
+    Parameters
+    ----------
+    name : str
+        A name of :func:`names`.
+
+    Returns
+    -------
+    str
+        The description, one field a line.
+
+    Examples
+    --------
+    >>> from bayeszoo import zoo
+    >>> print(zoo.describe("radon_intercept").splitlines()[2])
+      formula:          log_radon ~ 1 + (1 | county)
+    """
     e = get(name)
     opts = ", ".join(f"{k}={v}" for k, v in e.sampler_options.items())
     lines = [

@@ -96,6 +96,22 @@ class LinearPerceptron:
     """``ŷ = X·w + b`` fitted by gradient descent on ``cost = mean((ŷ − y)²) / 2``.
 
     :meth:`predict` thresholds ``ŷ`` at ``threshold`` (0.5) to give class labels.
+
+    Parameters
+    ----------
+    n_features : int
+        Inputs per row.
+    seed : int
+        Seed of the initial weights, ``N(0, 0.01²)``.
+
+    Examples
+    --------
+    >>> from bayeszoo import datasets, nn
+    >>> df = datasets.make_circle(n=200)
+    >>> net = nn.LinearPerceptron()
+    >>> costs = net.train(df[["x1", "x2"]].values, df["y"].values, lr=0.1, steps=200)
+    >>> costs[-1] < costs[0]
+    True
     """
 
     n_features: int = 2
@@ -151,6 +167,31 @@ class SigmoidNetwork:
     ``A1 = σ(X·W1ᵀ + b1)``, ``p = σ(A1·W2 + b2)``,
     ``cost = −mean(y·log p + (1 − y)·log(1 − p))``. Weights start as ``N(0, init_scale²)``
     draws from ``seed``, biases at zero.
+
+    Parameters
+    ----------
+    n_features : int
+        Inputs per row.
+    n_hidden : int
+        Hidden units.
+    seed : int
+        Seed of the initial weights.
+    init_scale : float
+        Standard deviation of the initial weights.
+
+    Raises
+    ------
+    ValueError
+        When ``n_hidden`` is below 1.
+
+    Examples
+    --------
+    >>> from bayeszoo import datasets, nn
+    >>> df = datasets.make_circle(n=200)
+    >>> net = nn.SigmoidNetwork(n_hidden=4)
+    >>> costs = net.train(df[["x1", "x2"]].values, df["y"].values, lr=1.0, steps=500)
+    >>> costs[-1] < costs[0]
+    True
     """
 
     n_features: int = 2

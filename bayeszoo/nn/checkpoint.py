@@ -66,7 +66,21 @@ def training_fingerprint(params, n_train: int, n_val: int, batch_size: int, seed
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
-    """Write a training state (arrays and JSON-able fields) as msgpack, atomically."""
+    """Write a training state (arrays and JSON-able fields) as msgpack, atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file (its folder is made when missing).
+    state : dict
+        ``fingerprint``, ``epoch``, ``batch``, ``acc``, ``epoch_seconds``, ``history``,
+        ``params``, ``opt_state`` and ``rest``, as :func:`bayeszoo.nn.train` keeps them.
+
+    Returns
+    -------
+    None
+        The file is written.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
@@ -106,7 +120,23 @@ def _listed(v) -> list:
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """Read what :func:`save_checkpoint` wrote (arrays as flat lists). A damaged or foreign
-    file is a ``ValueError`` naming it: delete it or train with another ``checkpoint_dir``."""
+    file is a ``ValueError`` naming it: delete it or train with another ``checkpoint_dir``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file of :func:`save_checkpoint`.
+
+    Returns
+    -------
+    dict
+        The state's fields, ``history`` as a :class:`History`.
+
+    Raises
+    ------
+    ValueError
+        For a damaged or foreign file.
+    """
     path = Path(path)
     what = "bayeszoo training checkpoint"
     remedy = "delete it or pass another checkpoint_dir"
@@ -128,7 +158,28 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def save_weights(model: nnx.Module, path: str | os.PathLike) -> None:
-    """The model's parameters and other state as msgpack (no pickle), written atomically."""
+    """The model's parameters and other state as msgpack (no pickle), written atomically.
+
+    Parameters
+    ----------
+    model : flax.nnx.Module
+        The network.
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    None
+        The file is written.
+
+    Examples
+    --------
+    >>> from bayeszoo import nn
+    >>> model = nn.MLP(4, hidden=(8,), out_features=3, rngs=0)
+    >>> nn.save_weights(model, "weights.msgpack")  # doctest: +SKIP
+    >>> nn.load_weights(nn.MLP(4, hidden=(8,), out_features=3, rngs=1),
+    ...                 "weights.msgpack")  # doctest: +SKIP
+    """
     _, params, rest = split_model(model)
     data = serialization.msgpack_serialize({"params": flat_arrays(params),
                                             "rest": flat_arrays(rest)})
@@ -138,7 +189,25 @@ def save_weights(model: nnx.Module, path: str | os.PathLike) -> None:
 
 def load_weights(model: nnx.Module, path: str | os.PathLike) -> nnx.Module:
     """Load :func:`save_weights` output into ``model`` (same architecture) in place. A damaged
-    or foreign file, or one of another architecture, is a ``ValueError`` naming it."""
+    or foreign file, or one of another architecture, is a ``ValueError`` naming it.
+
+    Parameters
+    ----------
+    model : flax.nnx.Module
+        A network of the architecture the file was written for.
+    path : str or os.PathLike
+        A file of :func:`save_weights`.
+
+    Returns
+    -------
+    flax.nnx.Module
+        ``model``, its weights replaced.
+
+    Raises
+    ------
+    ValueError
+        For a damaged or foreign file, or one of another architecture.
+    """
     path = Path(path)
     remedy = "pass a file that save_weights wrote for this architecture"
     raw = _read_mapping(path, "weights file of save_weights", remedy)

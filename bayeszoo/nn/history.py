@@ -18,7 +18,24 @@ from bayeszoo.paths import write_text_atomically
 class History:
     """Per-epoch figures, as Keras's ``History``: ``history["loss"]``, ``history["val_loss"]``,
     the metric (``accuracy`` or ``mae``) and ``val_`` metric, and ``time`` (seconds per epoch,
-    validation included); ``params`` holds the settings."""
+    validation included); ``params`` holds the settings.
+
+    Parameters
+    ----------
+    history : dict of str to list of float
+        Figure name -> one value per epoch.
+    params : dict
+        The training settings.
+
+    Examples
+    --------
+    >>> from bayeszoo import nn
+    >>> h = nn.History()
+    >>> h.append({"loss": 0.9, "accuracy": 0.6})
+    >>> h.append({"loss": 0.4, "accuracy": 0.8})
+    >>> h.epoch, h.history["loss"]
+    ([0, 1], [0.9, 0.4])
+    """
 
     history: dict[str, list[float]] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
@@ -58,7 +75,27 @@ class History:
 
 def learning_curve(history: History, title: str | None = None):
     """A matplotlib figure: loss (left) and the metric (right) per epoch, training and
-    validation."""
+    validation.
+
+    Parameters
+    ----------
+    history : History
+        What :func:`bayeszoo.nn.train` returned.
+    title : str, optional
+        The figure's title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One or two panels.
+
+    Examples
+    --------
+    >>> from bayeszoo import nn
+    >>> h = nn.History({"loss": [0.9, 0.4], "accuracy": [0.6, 0.8]})
+    >>> len(nn.learning_curve(h, title="circle").axes)
+    2
+    """
     from matplotlib.figure import Figure
 
     h = history.history

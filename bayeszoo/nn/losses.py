@@ -20,7 +20,21 @@ from flax import nnx  # noqa: E402
 
 @dataclass(frozen=True)
 class Loss:
-    """A per-example loss on the model's raw output, and the metric reported beside it."""
+    """A per-example loss on the model's raw output, and the metric reported beside it.
+
+    Parameters
+    ----------
+    name : str
+        The loss's name (a key of :data:`LOSSES`, or a function's name).
+    fn : callable
+        ``fn(raw_output, y) -> [n]`` per-example losses.
+    metric : str, optional
+        The metric's name (``"accuracy"``, ``"mae"``).
+    metric_fn : callable, optional
+        ``metric_fn(raw_output, y) -> [n]``.
+    task : str
+        ``"multiclass"``, ``"binary"``, ``"regression"`` or ``"custom"``.
+    """
 
     name: str
     fn: Callable[[jax.Array, jax.Array], jax.Array]
@@ -66,7 +80,35 @@ _DEFAULT_LOSS = {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy", 
 
 def resolve_loss(loss: str | Loss | Callable | None, model: nnx.Module | None = None) -> Loss:
     """A :class:`Loss` from a name in :data:`LOSSES`, a ``Loss``, a per-example function
-    ``fn(raw_output, y) -> [n]``, or ``None`` (chosen from the model's ``output``)."""
+    ``fn(raw_output, y) -> [n]``, or ``None`` (chosen from the model's ``output``).
+
+    Parameters
+    ----------
+    loss : str, Loss, callable or None
+        What to resolve.
+    model : flax.nnx.Module, optional
+        The network whose ``output`` chooses the loss when ``loss`` is ``None``.
+
+    Returns
+    -------
+    Loss
+        The loss and its metric.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or ``None`` with a model that has no ``output``.
+    TypeError
+        For anything else than a name, a Loss or a function.
+
+    Examples
+    --------
+    >>> from bayeszoo import nn
+    >>> nn.resolve_loss("mse").metric
+    'mae'
+    >>> nn.resolve_loss(None, nn.MLP(4, hidden=(8,), out_features=3)).name
+    'cross_entropy'
+    """
     if isinstance(loss, Loss):
         return loss
     if loss is None:

@@ -52,7 +52,27 @@ def _check_output(output: str) -> str:
 
 
 def output_activation(output: str, raw: jax.Array) -> jax.Array:
-    """Map a module's raw output to predictions: softmax/sigmoid probabilities or identity."""
+    """Map a module's raw output to predictions: softmax/sigmoid probabilities or identity.
+
+    Parameters
+    ----------
+    output : str
+        ``"softmax"``, ``"sigmoid"`` or ``"linear"`` (a module's ``output``).
+    raw : jax.Array
+        The module's raw output (logits for softmax and sigmoid).
+
+    Returns
+    -------
+    jax.Array
+        Probabilities, or ``raw`` itself for a linear output.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bayeszoo import nn
+    >>> np.asarray(nn.output_activation("softmax", np.array([[0.0, 0.0]])))
+    array([[0.5, 0.5]])
+    """
     if output == "softmax":
         return jax.nn.softmax(raw, axis=-1)
     if output == "sigmoid":
@@ -75,14 +95,49 @@ def _dense(n_in: int, n_out: int, rngs: nnx.Rngs) -> nnx.Linear:
 
 
 def count_params(model: nnx.Module) -> int:
-    """Number of trainable parameters (Keras's "Trainable params")."""
+    """Number of trainable parameters (Keras's "Trainable params").
+
+    Parameters
+    ----------
+    model : flax.nnx.Module
+        A network.
+
+    Returns
+    -------
+    int
+        The number of parameters.
+
+    Examples
+    --------
+    >>> from bayeszoo import nn
+    >>> nn.count_params(nn.MLP(784, hidden=(512,), out_features=10))
+    407050
+    """
     state = nnx.state(model, nnx.Param)
     return int(sum(x.size for x in jax.tree_util.tree_leaves(state)))
 
 
 class Perceptron(nnx.Module):
     """One dense layer ``x·W + b``: linear regression (``output="linear"``), logistic regression
-    (``"sigmoid"``) or multinomial regression (``"softmax"``)."""
+    (``"sigmoid"``) or multinomial regression (``"softmax"``).
+
+    Parameters
+    ----------
+    in_features : int
+        Inputs per row (images are flattened).
+    out_features : int
+        Outputs per row.
+    output : str
+        ``"linear"``, ``"sigmoid"`` or ``"softmax"``.
+    rngs : flax.nnx.Rngs or int, optional
+        The initialization's random state (an int seeds one; default seed 0).
+
+    Examples
+    --------
+    >>> from bayeszoo import nn
+    >>> nn.count_params(nn.Perceptron(4, 3, output="softmax"))
+    15
+    """
 
     def __init__(self, in_features: int, out_features: int = 1, output: str = "linear", *,
                  rngs: nnx.Rngs | int | None = None):
@@ -102,6 +157,35 @@ class MLP(nnx.Module):
 
     ``dropout`` is one rate for every hidden layer or one rate per hidden layer (0 for none).
     Inputs with more than one feature axis (images) are flattened, as Keras's ``Flatten``.
+
+    Parameters
+    ----------
+    in_features : int
+        Inputs per row.
+    hidden : sequence of int
+        The hidden layers' sizes.
+    out_features : int
+        Outputs per row.
+    activation : str or callable
+        A name of :data:`ACTIVATIONS` or a function.
+    dropout : float or sequence of float
+        Dropout rates in [0, 1).
+    output : str
+        ``"softmax"``, ``"sigmoid"`` or ``"linear"``.
+    rngs : flax.nnx.Rngs or int, optional
+        The initialization's random state (an int seeds one; default seed 0).
+
+    Raises
+    ------
+    ValueError
+        For a hidden size below 1, a dropout rate outside [0, 1) or as many rates as layers
+        not given, an unknown activation or output.
+
+    Examples
+    --------
+    >>> from bayeszoo import nn
+    >>> nn.count_params(nn.MLP(4, hidden=(8,), out_features=3))
+    67
     """
 
     def __init__(self, in_features: int, hidden: Sequence[int] = (512,), out_features: int = 10,
@@ -143,6 +227,23 @@ class CNN(nnx.Module):
     max-pool 2×2, flatten, dense 1000 + relu, dropout 0.5, dense 10 (softmax output).
 
     Input ``[n, 28, 28, 1]`` (channels last, as Keras); 3,149,394 parameters.
+
+    Parameters
+    ----------
+    input_shape : sequence of int
+        ``(height, width, channels)``.
+    out_features : int
+        Classes.
+    dropout : float
+        The rate before the output layer.
+    rngs : flax.nnx.Rngs or int, optional
+        The initialization's random state (an int seeds one; default seed 0).
+
+    Examples
+    --------
+    >>> from bayeszoo import nn
+    >>> nn.count_params(nn.CNN())
+    3149394
     """
 
     def __init__(self, input_shape: Sequence[int] = (28, 28, 1), out_features: int = 10,

@@ -35,7 +35,37 @@ def resolve_optimizer(optimizer: str | optax.GradientTransformation,
                       lr: float | Callable | None = None) -> optax.GradientTransformation:
     """``"rmsprop"`` and ``"adam"`` with Keras's defaults (lr 0.001, eps 1e-7), ``"sgd"``
     (lr 0.01) -- ``lr`` a number or an Optax schedule -- or any Optax transformation (then
-    ``lr`` must be left ``None``)."""
+    ``lr`` must be left ``None``).
+
+    Parameters
+    ----------
+    optimizer : str or optax.GradientTransformation
+        ``"rmsprop"``, ``"adam"``, ``"sgd"`` or a transformation.
+    lr : float or optax.Schedule, optional
+        The learning rate of a named optimizer (default Keras's).
+
+    Returns
+    -------
+    optax.GradientTransformation
+        The optimizer.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, a learning rate that is not positive and finite, or ``lr`` with
+        a transformation.
+    TypeError
+        When ``optimizer`` is neither a name nor a transformation.
+
+    Examples
+    --------
+    >>> from bayeszoo import nn
+    >>> tx = nn.resolve_optimizer("adam", lr=0.01)
+    >>> nn.resolve_optimizer(tx, lr=0.01)
+    Traceback (most recent call last):
+    ...
+    ValueError: lr applies to a named optimizer; an optax transformation carries its own
+    """
     check_lr(lr)
     if isinstance(optimizer, str):
         name = optimizer.lower()
@@ -60,7 +90,33 @@ def warmup_cosine(n_rows: int, epochs: int, peak: float = 1e-3, batch_size: int 
     """The MNIST recipes' learning rate for :func:`bayeszoo.nn.training.train` on ``n_rows``
     rows: a linear warm-up from 0 to ``peak`` over the first epoch, then a cosine decay to 0 by
     the last step of ``epochs`` (an epoch is the batches of the rows left after
-    ``validation_split``)."""
+    ``validation_split``).
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows given to training (before the validation split).
+    epochs : int
+        Epochs of training.
+    peak : float
+        The learning rate at the end of the warm-up.
+    batch_size : int
+        Rows per step.
+    validation_split : float, optional
+        The fraction held out for validation.
+
+    Returns
+    -------
+    optax.Schedule
+        Step -> learning rate.
+
+    Examples
+    --------
+    >>> from bayeszoo import nn
+    >>> schedule = nn.warmup_cosine(1000, epochs=5, peak=1e-3, batch_size=100)
+    >>> float(schedule(0)), float(schedule(8))
+    (0.0, 0.001)
+    """
     check_lr(peak, "peak")
     n_fit = n_rows - int(math.floor(n_rows * (validation_split or 0.0)))
     per_epoch = int(math.ceil(n_fit / batch_size))

@@ -23,6 +23,19 @@ class Prepared:
 
     ``classes`` names the classes of a classifier; a standardized regression target is
     ``(y − y_mean) / y_scale`` so that errors in the original unit are ``y_scale`` times larger.
+
+    Parameters
+    ----------
+    x_train, y_train, x_test, y_test : numpy.ndarray
+        The training and test arrays.
+    classes : list of str, optional
+        A classifier's class names.
+    y_mean, y_scale : float
+        The standardization of a regression target.
+    unit : str
+        The target's unit (``"g"``).
+    columns : list of str
+        The input columns.
     """
 
     x_train: np.ndarray
@@ -38,6 +51,39 @@ class Prepared:
 
 @dataclass(frozen=True)
 class Recipe:
+    """One of the lecture's networks: its data, model and training settings.
+
+    Parameters
+    ----------
+    name : str
+        The key of :data:`RECIPES` (``bayeszoo train NAME``).
+    description : str
+        What is trained on what.
+    prepare : callable
+        ``prepare(limit, seed) -> Prepared``.
+    build : callable
+        ``build(prepared, seed) -> model``.
+    loss : str
+        A name of :data:`bayeszoo.nn.LOSSES`.
+    optimizer : str
+        ``"rmsprop"``, ``"adam"`` or ``"sgd"``.
+    lr : float, optional
+        The learning rate (the peak of a schedule).
+    epochs, batch_size : int
+        Training length and rows per step.
+    validation_split : float, optional
+        The fraction of training rows held out.
+    schedule : str
+        ``"constant"`` or ``"warmup_cosine"``.
+
+    Examples
+    --------
+    >>> from bayeszoo import nn
+    >>> recipe = nn.RECIPES["circle"]
+    >>> recipe.loss, recipe.optimizer, recipe.epochs
+    ('binary_cross_entropy', 'adam', 100)
+    """
+
     name: str
     description: str
     prepare: Callable[[int | None, int], Prepared]
@@ -229,7 +275,39 @@ def recipe_optimizer(recipe: Recipe, n_train: int, epochs: int, batch_size: int 
                      optimizer: str | None = None, lr: float | None = None):
     """``(optimizer, lr)`` for :func:`bayeszoo.nn.training.train` as ``recipe`` prescribes, with
     overrides; a ``"warmup_cosine"`` schedule is :func:`bayeszoo.nn.optimizers.warmup_cosine`
-    peaking at the recipe's ``lr``."""
+    peaking at the recipe's ``lr``.
+
+    Parameters
+    ----------
+    recipe : Recipe
+        The recipe.
+    n_train : int
+        Training rows (for a schedule's step count).
+    epochs : int
+        Epochs of training.
+    batch_size : int, optional
+        Overrides the recipe's.
+    optimizer : str, optional
+        Overrides the recipe's (then its ``lr`` too, unless ``lr`` is given).
+    lr : float, optional
+        Overrides the recipe's.
+
+    Returns
+    -------
+    tuple
+        ``(optimizer, lr)``: a name and a rate, or a transformation and ``None``.
+
+    Raises
+    ------
+    ValueError
+        When ``lr`` is not a positive finite number.
+
+    Examples
+    --------
+    >>> from bayeszoo import nn
+    >>> nn.recipe_optimizer(nn.RECIPES["circle"], n_train=800, epochs=10)
+    ('adam', 0.02)
+    """
     from bayeszoo.nn.optimizers import check_lr, resolve_optimizer, warmup_cosine
 
     check_lr(lr)

@@ -55,6 +55,47 @@ def run_recipe(name: str, epochs: int | None = None, limit: int | None = None,
     that can be written or created; a bad one is a ``ValueError`` before any data are loaded.
     A run whose test figures are not finite (the loss diverged) is a ``ValueError`` too, and
     writes nothing.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`bayeszoo.nn.RECIPES`.
+    epochs : int, optional
+        Overrides the recipe's.
+    limit : int, optional
+        Training rows kept.
+    out : str or os.PathLike, optional
+        The folder for the files above.
+    seed : int
+        Seed of the data split, initialization, shuffling and dropout.
+    progress : bool
+        Whether to show progress.
+    checkpoint_dir : str or os.PathLike, optional
+        As in :func:`bayeszoo.nn.train`.
+    optimizer : str, optional
+        Overrides the recipe's.
+    lr : float, optional
+        Overrides the recipe's.
+    batch_size : int, optional
+        Overrides the recipe's.
+
+    Returns
+    -------
+    dict
+        The headline figures above.
+
+    Raises
+    ------
+    KeyError
+        For an unknown recipe.
+    ValueError
+        For the settings above, or a diverged run.
+
+    Examples
+    --------
+    >>> from bayeszoo import nn
+    >>> result = nn.run_recipe("circle", epochs=20, progress=False)  # doctest: +SKIP
+    >>> result["test_accuracy"]  # doctest: +SKIP
     """
     t0 = time.perf_counter()
     recipe = recipes.get(name)

@@ -101,6 +101,58 @@ def train(
     1, ``lr`` not a positive finite number, a ``checkpoint_dir`` that cannot be written, empty
     data, an input shape the model does not take, labels outside the model's classes,
     ``validation_split`` outside (0, 1).
+
+    Parameters
+    ----------
+    model : flax.nnx.Module
+        The network, updated in place.
+    data : tuple
+        ``(x, y)`` arrays.
+    loss : str, Loss, callable or None
+        As above (:func:`bayeszoo.nn.resolve_loss`).
+    optimizer : str or optax.GradientTransformation
+        As above (:func:`bayeszoo.nn.resolve_optimizer`).
+    lr : float, optional
+        The learning rate of a named optimizer.
+    epochs : int
+        Passes over the training rows.
+    batch_size : int
+        Rows per step.
+    validation_split : float, optional
+        The last fraction of the rows held out for validation.
+    seed : int
+        Seed of the shuffling and dropout.
+    checkpoint_dir : str or os.PathLike, optional
+        Where the state is saved after every epoch and resumed from.
+    progress : bool
+        Whether to show progress.
+    validation_data : tuple, optional
+        ``(x, y)`` for validation in place of ``validation_split``.
+    resume : bool
+        Whether to resume from ``checkpoint_dir``.
+    callback : callable, optional
+        ``callback(epoch, batch)`` after every batch.
+    devices : list, optional
+        The devices of the data-parallel mesh.
+
+    Returns
+    -------
+    History
+        The per-epoch figures.
+
+    Raises
+    ------
+    ValueError
+        For the settings and data listed above.
+
+    Examples
+    --------
+    >>> from bayeszoo import datasets, nn
+    >>> df = datasets.make_circle(n=400)
+    >>> model = nn.MLP(2, hidden=(8,), out_features=1, output="sigmoid")
+    >>> history = nn.train(model, (df[["x1", "x2"]].values, df["y"].values), optimizer="adam",
+    ...                    lr=0.02, epochs=20, progress=False)  # doctest: +SKIP
+    >>> history.history["accuracy"][-1]  # doctest: +SKIP
     """
     from tqdm.auto import tqdm
 
@@ -233,7 +285,34 @@ def train(
 def evaluate(model: nnx.Module, data: tuple[Any, Any], loss: str | Loss | Callable | None = None,
              batch_size: int = EVAL_BATCH, devices: list | None = None) -> dict[str, float]:
     """Mean loss and metric (``accuracy`` or ``mae``) of ``model`` on ``data = (x, y)``, without
-    dropout."""
+    dropout.
+
+    Parameters
+    ----------
+    model : flax.nnx.Module
+        The network.
+    data : tuple
+        ``(x, y)`` arrays.
+    loss : str, Loss, callable or None
+        As in :func:`train` (default: the one matching ``model.output``).
+    batch_size : int
+        Rows per evaluation step.
+    devices : list, optional
+        The devices of the data-parallel mesh.
+
+    Returns
+    -------
+    dict of str to float
+        ``loss`` and the loss's metric.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bayeszoo import nn
+    >>> model = nn.MLP(4, hidden=(8,), out_features=3, rngs=0)
+    >>> nn.evaluate(model, (np.zeros((5, 4)), np.array([0, 1, 2, 0, 1])))
+    {'loss': 1.098..., 'accuracy': 0.4}
+    """
     loss_obj = resolve_loss(loss, model)
     x, y = as_arrays(data)
     graphdef, params, rest = split_model(model)
@@ -249,7 +328,40 @@ def evaluate(model: nnx.Module, data: tuple[Any, Any], loss: str | Loss | Callab
 def predict(model: nnx.Module, x, batch_size: int = EVAL_BATCH, raw: bool = False,
             devices: list | None = None) -> np.ndarray:
     """Model outputs for ``x`` without dropout: probabilities for softmax/sigmoid outputs
-    (``raw=True`` for logits), values for linear ones."""
+    (``raw=True`` for logits), values for linear ones.
+
+    Parameters
+    ----------
+    model : flax.nnx.Module
+        The network.
+    x : array_like
+        Inputs, ``[n, ...]``.
+    batch_size : int
+        Rows per step.
+    raw : bool
+        Whether to return the raw output (logits).
+    devices : list, optional
+        The devices of the data-parallel mesh.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[n, out_features]``.
+
+    Raises
+    ------
+    ValueError
+        When ``x`` has no rows or a shape the model does not take.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bayeszoo import nn
+    >>> model = nn.MLP(4, hidden=(8,), out_features=3, rngs=0)
+    >>> nn.predict(model, np.zeros((2, 4)))
+    array([[0.333..., 0.333..., 0.333...],
+           [0.333..., 0.333..., 0.333...]], dtype=float32)
+    """
     x = np.asarray(x)
     if x.ndim == 0 or len(x) == 0:
         raise ValueError("predict: x has no rows")
@@ -271,7 +383,30 @@ def predict(model: nnx.Module, x, batch_size: int = EVAL_BATCH, raw: bool = Fals
 
 
 def predict_classes(model: nnx.Module, x, batch_size: int = EVAL_BATCH) -> np.ndarray:
-    """Class predictions: argmax of a softmax output, ``p > 0.5`` of a sigmoid one."""
+    """Class predictions: argmax of a softmax output, ``p > 0.5`` of a sigmoid one.
+
+    Parameters
+    ----------
+    model : flax.nnx.Module
+        A classifier.
+    x : array_like
+        Inputs, ``[n, ...]``.
+    batch_size : int
+        Rows per step.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[n]`` class indices.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bayeszoo import nn
+    >>> model = nn.MLP(4, hidden=(8,), out_features=3, rngs=0)
+    >>> nn.predict_classes(model, np.zeros((2, 4)))
+    array([0, 0])
+    """
     out = predict(model, x, batch_size, raw=True)
     if out.ndim == 2 and out.shape[1] > 1:
         return out.argmax(axis=1)
@@ -279,7 +414,33 @@ def predict_classes(model: nnx.Module, x, batch_size: int = EVAL_BATCH) -> np.nd
 
 
 def confusion_matrix(y_true, y_pred, n_classes: int | None = None) -> np.ndarray:
-    """``C[i, j]`` = number of rows of true class ``i`` predicted as ``j``."""
+    """``C[i, j]`` = number of rows of true class ``i`` predicted as ``j``.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        Class indices.
+    n_classes : int, optional
+        The number of classes (default one more than the largest label).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[n_classes, n_classes]`` counts.
+
+    Raises
+    ------
+    ValueError
+        For inputs of different lengths or labels outside ``[0, n_classes)``.
+
+    Examples
+    --------
+    >>> from bayeszoo import nn
+    >>> nn.confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])
+    array([[1, 0, 0],
+           [0, 1, 1],
+           [0, 0, 1]])
+    """
     y_true = np.asarray(y_true).astype(int).reshape(-1)
     y_pred = np.asarray(y_pred).astype(int).reshape(-1)
     if y_true.shape != y_pred.shape:

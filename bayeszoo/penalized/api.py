@@ -59,25 +59,60 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
          ar_start: Any = None, xt: dict[str, Any] | None = None) -> RemlFit:
     """Fit an additive mixed model by REML (or ML), as ``mgcv::gam(method=...)``.
 
-    ``formula_or_design``: a formula (``y | trials(n) ~ ...`` etc.) or :func:`bayeszoo.bf` for
-    :func:`bayeszoo.design` (``data`` required), or a :class:`~bayeszoo.design.Design`.
-    ``family``: a name (``"binomial"``, ``"poisson"``, ``"negbinomial"``, ``"gamma"``,
-    ``"bernoulli"``, ``"gaussian"``) or a :class:`~bayeszoo.families.Family` with its link.
-    ``sp``: fix smoothing parameters, a number for every penalized term or a dict keyed by
-    mgcv's sp names (``"s(times)"``, ``"te(Temp,Wind)1"``); the rest are estimated. ``theta``
-    holds a negative binomial's theta fixed (``nb(theta = ...)``), else it is estimated.
-    ``knots``, ``na_action``, ``xt`` (mgcv's ``xt`` per covariate: ``bs="mrf"`` neighbours): as
-    :func:`bayeszoo.design`.
+    With AR(1) residuals the fit's ``reml_score`` includes the transform's log-determinant,
+    ``fitted`` is ``X·beta`` on the original rows and ``fit.std_rsd`` holds mgcv's whitened
+    residuals.
 
-    ``rho``: AR(1) residuals within each series, as ``mgcv::bam(..., rho =, AR.start =)``
-    (Gaussian identity link, estimated scale, no prior weights): a number in (-1, 1) fixes the
-    correlation of consecutive residuals; ``"estimate"`` profiles the REML (ML) score over
-    ``rho`` in [-0.99, 0.99] and keeps the best (the profile is ``fit.rho_profile``); ``None``
-    (the default): independent residuals. ``ar_start``: mgcv's ``AR.start``, a boolean array
-    of the model's length (or the name of a boolean column of ``data``), True where a new
-    series starts (row 0 always does); by default one series. The fit's ``reml_score`` then
-    includes the transform's log-determinant, ``fitted`` is ``X·beta`` on the original rows and
-    ``fit.std_rsd`` holds mgcv's whitened residuals.
+    Parameters
+    ----------
+    formula_or_design : str, BrmsFormula or Design
+        A formula (``y | trials(n) ~ ...`` etc.) or :func:`bayeszoo.bf` for
+        :func:`bayeszoo.design` (``data`` required), or a :class:`~bayeszoo.design.Design`.
+    data : pandas.DataFrame, optional
+        The data of a formula.
+    method : str
+        ``"REML"`` or ``"ML"``.
+    sp : float or dict of str to float, optional
+        Fix smoothing parameters: a number for every penalized term or a dict keyed by mgcv's
+        sp names (``"s(times)"``, ``"te(Temp,Wind)1"``); the rest are estimated.
+    family : str or Family, optional
+        A name (``"binomial"``, ``"poisson"``, ``"negbinomial"``, ``"gamma"``,
+        ``"bernoulli"``, ``"gaussian"``) or a :class:`~bayeszoo.families.Family` with its link.
+    theta : float, optional
+        Holds a negative binomial's theta fixed (``nb(theta = ...)``), else it is estimated.
+    knots, na_action
+        As :func:`bayeszoo.design`.
+    xt : dict, optional
+        mgcv's ``xt`` per covariate (``bs="mrf"`` neighbours), as :func:`bayeszoo.design`.
+    rho : float or str, optional
+        AR(1) residuals within each series, as ``mgcv::bam(..., rho =, AR.start =)``
+        (Gaussian identity link, estimated scale, no prior weights): a number in (-1, 1) fixes
+        the correlation of consecutive residuals; ``"estimate"`` profiles the REML (ML) score
+        over ``rho`` in [-0.99, 0.99] and keeps the best (the profile is
+        ``fit.rho_profile``); ``None`` (the default): independent residuals.
+    ar_start : array_like or str, optional
+        mgcv's ``AR.start``, a boolean array of the model's length (or the name of a boolean
+        column of ``data``), True where a new series starts (row 0 always does); by default
+        one series.
+
+    Returns
+    -------
+    RemlFit
+        The fit: coefficients, smoothing parameters, edf, scale and REML score as mgcv's.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``method``, a design without a response, ``ar_start`` without
+        ``rho``, an AR(1) model that is not Gaussian identity-link, or an estimated scale
+        with no residual degrees of freedom.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> fit = bz.reml("Reaction ~ Days + (1 | Subject)", bz.datasets.load_sleepstudy())
+    >>> round(fit.scale ** 0.5, 2)  # lme4's residual sd
+    30.99
     """
     if ar_start is not None and rho is None:
         raise ValueError("ar_start marks the series of AR(1) residuals: give rho as well (a "

@@ -27,47 +27,95 @@ class RemlFit:
     """A fitted REML/ML model. Every array is in the Design's coefficient order:
     ``design.column_names`` (the columns of ``X``) then each block's columns.
 
-    Attributes
+    Returned by :func:`bayeszoo.reml`, which constructs it; its fields, as parameters:
+
+    Parameters
     ----------
-    design : the :class:`~bayeszoo.design.Design` that was fitted.
-    method : ``"REML"`` or ``"ML"``.
-    family : the :class:`~bayeszoo.families.Family` (gaussian unless given).
-    coef : ``pd.Series`` of coefficients, indexed by ``column_names`` then ``"<term>.<label>"``
-        (``"s(times).1"``, ``"(1 | county).AITKIN"``).
-    fitted : the fitted mean ``mu`` (length ``n``); ``linear_predictors`` the linear predictor
-        (offset included); ``residuals`` ``y - fitted`` on mgcv's response scale (binomial:
-        proportions).
-    sp : ``{term: sp}`` for every penalized block (mgcv's smoothing parameter).
-    sd : ``{term: sqrt(reml_scale / sp)}``, the standard deviation of the block's coefficients.
-    scale : mgcv's ``sig2``/``scale``: for an estimated scale the Pearson statistic over
+    design : Design
+        The :class:`~bayeszoo.design.Design` that was fitted.
+    method : str
+        ``"REML"`` or ``"ML"``.
+    family : Family
+        The :class:`~bayeszoo.families.Family` (gaussian unless given).
+    coef : pandas.Series
+        Coefficients, indexed by ``column_names`` then ``"<term>.<label>"`` (``"s(times).1"``,
+        ``"(1 | county).AITKIN"``).
+    fitted : numpy.ndarray
+        The fitted mean ``mu`` (length ``n``).
+    linear_predictors : numpy.ndarray
+        The linear predictor (offset included).
+    residuals : numpy.ndarray
+        ``y - fitted`` on mgcv's response scale (binomial: proportions).
+    sp : dict of str to float
+        ``{term: sp}`` for every penalized block (mgcv's smoothing parameter).
+    sd : dict of str to float
+        ``{term: sqrt(reml_scale / sp)}``, the standard deviation of the block's coefficients.
+    scale : float
+        mgcv's ``sig2``/``scale``: for an estimated scale the Pearson statistic over
         ``n - edf_total`` with Fletcher's correction (``gam.control(scale.est = "fletcher")``;
         for a Gaussian identity-link model ``Σ r² / (n - edf)``); 1 for a known scale.
-    reml_scale : the scale at the optimum of the criterion (mgcv's ``reml.scale``; at an
-        interior REML optimum equal to ``scale`` for Gaussian models; ML: ``Dp / n``).
-    reml_score : mgcv's ``gcv.ubre``: minus the (Laplace-approximate) restricted log likelihood
+    reml_scale : float
+        The scale at the optimum of the criterion (mgcv's ``reml.scale``; at an interior REML
+        optimum equal to ``scale`` for Gaussian models; ML: ``Dp / n``).
+    scale_estimated : bool
+        Whether the family's scale is estimated.
+    reml_score : float
+        mgcv's ``gcv.ubre``: minus the (Laplace-approximate) restricted log likelihood
         (``"ML"``: minus the log likelihood), constants included.
-    criterion : lme4's: ``-2`` times the restricted log likelihood (REML) or the deviance (ML)
-        of the mixed-model form (no smooth offsets).
-    edf : ``{term: edf}`` for every smooth and random-effect term (a smooth's unpenalized
-        columns count into its edf, as mgcv's); ``edf_total`` adds 1 per parametric column.
-    edf_coef : per-coefficient diagonal of mgcv's influence matrix ``F`` (in the Design's
-        basis; only per-term sums are basis-free and equal mgcv's).
-    theta : the negative binomial ``theta`` (brms's ``shape``), else ``None``.
-    deviance, null_deviance : mgcv's.
-    fixed_sp : terms whose sp was given rather than estimated.
-    hessian : Hessian of the criterion w.r.t. the estimated outer parameters (mgcv's
+    criterion : float
+        lme4's: ``-2`` times the restricted log likelihood (REML) or the deviance (ML) of the
+        mixed-model form (no smooth offsets).
+    edf : dict of str to float
+        ``{term: edf}`` for every smooth and random-effect term (a smooth's unpenalized
+        columns count into its edf, as mgcv's).
+    edf_total : float
+        The sum of ``edf`` plus 1 per parametric column.
+    edf_coef : pandas.Series
+        Per-coefficient diagonal of mgcv's influence matrix ``F`` (in the Design's basis; only
+        per-term sums are basis-free and equal mgcv's).
+    theta : float or None
+        The negative binomial ``theta`` (brms's ``shape``), else ``None``.
+    deviance, null_deviance : float
+        mgcv's.
+    fixed_sp : list of str
+        Terms whose sp was given rather than estimated.
+    hessian : numpy.ndarray
+        Hessian of the criterion w.r.t. the estimated outer parameters (mgcv's
         ``outer.info$hess``): log sp of each term in ``hessian_terms``, then the family's
         (``hessian_labels`` names every row: ``"log_theta"``, ``"log_scale"``).
-    converged, iterations : the outer Newton iteration's outcome.
-    fitted_dpars : for a distributional model (mgcv's ``gaulss``), each distributional
-        parameter's fitted values (``sigma``: the fitted standard deviation).
-    parametric : positions in ``coef`` of the parametric (non-smooth) columns.
-    penalty_scales : mgcv's ``S.scale`` per smoothing parameter (``vcomp(rescale=True)``).
-    rho : the AR(1) correlation of the residuals (``bam``'s ``AR1.rho``; ``reml(rho=...)``),
-        ``None`` for independent residuals; ``ar_start`` mgcv's ``AR.start`` (True where a
-        series starts); ``rho_profile`` for an estimated ``rho`` the REML (ML) score at each
-        ``rho`` tried (columns ``rho``, ``reml``). With AR(1) residuals ``reml_score``
-        includes the whitening's log-determinant and ``std_rsd`` holds the whitened residuals.
+    hessian_terms, hessian_labels : list of str
+        As above.
+    converged : bool
+        The outer Newton iteration's outcome.
+    iterations : int
+        Its number of iterations.
+    engine : EngineResult
+        The inner fit at the optimum.
+    likelihood : object
+        The family's REML likelihood.
+    fitted_dpars : dict of str to numpy.ndarray
+        For a distributional model (mgcv's ``gaulss``), each distributional parameter's
+        fitted values (``sigma``: the fitted standard deviation).
+    parametric : list of int
+        Positions in ``coef`` of the parametric (non-smooth) columns.
+    penalty_scales : dict of str to float
+        mgcv's ``S.scale`` per smoothing parameter (``vcomp(rescale=True)``).
+    rho : float or None
+        The AR(1) correlation of the residuals (``bam``'s ``AR1.rho``; ``reml(rho=...)``),
+        ``None`` for independent residuals. With AR(1) residuals ``reml_score`` includes the
+        whitening's log-determinant and ``std_rsd`` holds the whitened residuals.
+    ar_start : numpy.ndarray or None
+        mgcv's ``AR.start`` (True where a series starts).
+    rho_profile : pandas.DataFrame or None
+        For an estimated ``rho`` the REML (ML) score at each ``rho`` tried (columns ``rho``,
+        ``reml``).
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> fit = bz.reml("accel ~ s(times, bs='cr', k=20)", bz.datasets.load_mcycle())
+    >>> round(fit.edf_total, 2), fit.method
+    (12.78, 'REML')
     """
 
     design: Design

@@ -293,7 +293,47 @@ def report(
 
     The fits and ``path`` are checked before any work: ``TypeError``/``ValueError`` naming the
     offending fit or path. The file is written under a temporary name in the same folder and
-    renamed when complete; a failure leaves nothing behind. Returns the path written.
+    renamed when complete; a failure leaves nothing behind.
+
+    Parameters
+    ----------
+    fits : dict or list
+        ``{name: InferenceData}`` or a list of fits.
+    path : str or pathlib.Path
+        The HTML file to write.
+    comparison : pandas.DataFrame or dict, optional
+        A table of :func:`bayeszoo.compare`, or ``{title: table}``.
+    reml : dict, optional
+        ``{name: RemlFit}``.
+    sbc : dict, optional
+        ``{name: SbcResult}``.
+    title : str
+        The page's title.
+    max_trace_vars : int
+        Scalars shown in trace and rank plots per fit.
+    dpi : int
+        Resolution of the figures.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the offending fit or path, before any work.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> fit = bz.fit("radon_intercept")  # doctest: +SKIP
+    >>> bz.report({"radon": fit}, "report/index.html")  # doctest: +SKIP
+    PosixPath('report/index.html')
+    >>> bz.report([])
+    Traceback (most recent call last):
+    ...
+    ValueError: report() needs at least one fit
     """
     import bayeszoo
 

@@ -25,9 +25,34 @@ from public import (
 ROLE = re.compile(r":(?:func|class|meth|mod|data|attr|exc|obj):`~?([^`]+)`")
 
 
+SECTIONS = ("Parameters", "Returns", "Raises", "Examples")
+
+
+def sections(text: str) -> str:
+    """numpydoc sections as Markdown: each heading in bold, the ``name : type`` items of the
+    listing sections a definition list (their indented descriptions the definitions)."""
+    lines, out, items = text.splitlines(), [], False
+    for i, line in enumerate(lines):
+        if line.strip() in SECTIONS and i + 1 < len(lines) and set(lines[i + 1]) == {"-"}:
+            out += [f"**{line.strip()}**", ""]
+            items = line.strip() != "Examples"
+        elif set(line) == {"-"} and i and lines[i - 1].strip() in SECTIONS:
+            continue
+        elif items and line and not line.startswith(" "):
+            out += ["", f"`{line}`"]
+        elif items and line.startswith(" ") and out[-1].startswith("`"):
+            out.append(f":   {line.strip()}")
+        elif items and line.startswith(" "):
+            out.append(f"    {line.strip()}")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def plain(text: str) -> str:
-    """A docstring as Markdown: Sphinx roles become code, doctest lines a ``pycon`` block."""
-    text = ROLE.sub(r"`\1`", text)
+    """A docstring as Markdown: Sphinx roles become code, numpydoc sections headings and
+    definition lists (:func:`sections`), doctest lines a ``pycon`` block."""
+    text = sections(ROLE.sub(r"`\1`", text))
     out, in_doctest = [], False
     for line in text.splitlines():
         is_doctest = line.startswith((">>> ", "... ")) or (in_doctest and line.strip())

@@ -2,8 +2,11 @@
 
 ``python docs/sitegen/docstring_audit.py`` prints one line per such name (the top-level names
 of ``bayeszoo``, the public names of its public modules, the methods of ``bayeszoo.Fit`` and the
-names of ``bayeszoo.nn``) and exits 1 when there is any. Classes need ``Parameters`` only. It
-reads the source; nothing is imported.
+names of ``bayeszoo.nn``) and exits 1 when there is any. Classes need ``Parameters`` only,
+and only those that define a constructor taking arguments (an ``__init__`` or a dataclass's
+fields; one inherited from another library, as ``Fit``'s from ArviZ, is documented there);
+functions and properties that take no argument (but ``self`` or ``cls``) need ``Returns``
+only, as numpydoc omits an empty ``Parameters`` section. It reads the source; nothing is imported.
 """
 
 from __future__ import annotations
@@ -27,11 +30,29 @@ def _node(target: str) -> ast.FunctionDef | ast.ClassDef | None:
     return None
 
 
-def _missing(node: ast.FunctionDef | ast.ClassDef) -> list[str]:
+def _defines_constructor(node: ast.ClassDef) -> bool:
+    decorators = [ast.unparse(d) for d in node.decorator_list]
+    return any("dataclass" in d for d in decorators) or any(
+        isinstance(n, ast.FunctionDef) and n.name == "__init__" and _takes_arguments(n)
+        for n in node.body)
+
+
+def _takes_arguments(node: ast.FunctionDef) -> bool:
+    args = node.args
+    named = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    return bool([a for a in named if a not in ("self", "cls")] or args.vararg or args.kwarg)
+
+
+def missing_sections(node: ast.FunctionDef | ast.ClassDef) -> list[str]:
     doc = ast.get_docstring(node) or ""
     if not doc:
         return ["docstring"]
-    wanted = SECTIONS[:1] if isinstance(node, ast.ClassDef) else SECTIONS
+    if isinstance(node, ast.ClassDef):
+        wanted = SECTIONS[:1] if _defines_constructor(node) else []
+    elif _takes_arguments(node):
+        wanted = SECTIONS
+    else:
+        wanted = SECTIONS[1:]
     return [s for s in wanted if f"{s}\n{'-' * len(s)}" not in doc]
 
 
@@ -53,12 +74,12 @@ def audit() -> list[tuple[str, list[str]]]:
         node = _node(target)
         if node is None:
             continue
-        if missing := _missing(node):
+        if missing := missing_sections(node):
             found.append((public, missing))
         if public == "bayeszoo.Fit" and isinstance(node, ast.ClassDef):
             for method in node.body:
                 if isinstance(method, ast.FunctionDef) and not method.name.startswith("_") \
-                        and (missing := _missing(method)):
+                        and (missing := missing_sections(method)):
                     found.append((f"{public}.{method.name}", missing))
     return found
 
