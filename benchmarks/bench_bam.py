@@ -9,16 +9,23 @@ Simulates ``y = f1(x1) + f2(x2) + f3(x3) + b_g + e`` (``x`` uniform on (0, 1), `
 (mgcv's issue-35 model) three ways: exactly from the full model matrix, discretized from a pandas
 frame (mgcv's ``bam(discrete = TRUE)`` defaults: 1000 values per covariate), and discretized from
 a ``dask.dataframe`` of ``--partitions`` partitions on Dask's threaded scheduler. Prints a Markdown
-table of wall times, their ratio to the exact fit, and the largest edf and fitted-value
-differences from the exact fit; the machine is printed above it.
+table of wall times (each fit in a fresh process), their ratio to the exact fit, the process's
+peak resident memory (and that of the simulated data alone), and the largest edf and
+fitted-value differences from the exact fit; the machine is printed above it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import resource
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -39,10 +46,37 @@ def simulate(rows: int, groups: int, seed: int = 35) -> pd.DataFrame:
                          "g": pd.Categorical([f"g{i}" for i in g])})
 
 
-def timed(fn):
+def rss_gb() -> float:
+    """Peak resident memory of this process so far (GB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+
+
+def child(mode: str, args, out: Path) -> None:
+    """One fit in a fresh process: its time, peak memory, edf, score and fitted values."""
+    df = simulate(args.rows, args.groups)
+    before = rss_gb()
     t = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t
+    if mode == "exact":
+        fit = bz.reml(FORMULA, df)
+    elif mode == "pandas":
+        fit = bz.bam(FORMULA, df)
+    else:
+        import dask
+        import dask.dataframe as dd
+
+        ddf = dd.from_pandas(df, npartitions=args.partitions)
+        del df
+        with dask.config.set(scheduler="threads"):
+            fit = bz.bam(FORMULA, ddf)
+    seconds = time.perf_counter() - t
+    np.save(out / f"{mode}.npy", fit.fitted)
+    (out / f"{mode}.json").write_text(json.dumps({
+        "seconds": seconds, "edf": fit.edf, "score": fit.reml_score, "data_gb": before,
+        "peak_gb": rss_gb()}))
+
+
+MODES = {"exact": "exact (bz.reml)", "pandas": "discretized, pandas (bz.bam)",
+         "dask": "discretized, Dask partitions (bz.bam)"}
 
 
 def main() -> None:
@@ -51,36 +85,41 @@ def main() -> None:
     ap.add_argument("--groups", type=int, default=1000)
     ap.add_argument("--partitions", type=int, default=8)
     ap.add_argument("--no-exact", action="store_true", help="skip the exact fit")
+    ap.add_argument("--child", choices=list(MODES), help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    df = simulate(args.rows, args.groups)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.processor() or ''} "
-          f"Python {platform.python_version()}, NumPy {np.__version__}")
-    print(f"rows: {args.rows}, groups: {args.groups}, model: {FORMULA}\n")
-    fits = {}
-    if not args.no_exact:
-        fits["exact (bz.reml)"] = timed(lambda: bz.reml(FORMULA, df))
-    fits["discretized, pandas (bz.bam)"] = timed(lambda: bz.bam(FORMULA, df))
-    import dask
-    import dask.dataframe as dd
-
-    ddf = dd.from_pandas(df, npartitions=args.partitions)
-    with dask.config.set(scheduler="threads"):
-        fits[f"discretized, Dask {args.partitions} partitions"] = timed(
-            lambda: bz.bam(FORMULA, ddf))
-    base = fits.get("exact (bz.reml)")
-    print("| fit | seconds | ratio to exact | max abs edf diff | max abs fitted diff | REML score |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, (fit, sec) in fits.items():
-        if base is None:
-            ratio = dedf = dfit = "n/a"
-        else:
-            ratio = f"{sec / base[1]:.3f}"
-            dedf = f"{max(abs(fit.edf[k] - v) for k, v in base[0].edf.items()):.2e}"
-            dfit = f"{np.max(np.abs(fit.fitted - base[0].fitted)):.2e}"
-        print(f"| {name} | {sec:.2f} | {ratio} | {dedf} | {dfit} | {fit.reml_score:.4f} |")
+    if args.child:
+        child(args.child, args, args.out)
+        return
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+          f"{platform.python_version()}, NumPy {np.__version__}")
+    print(f"rows: {args.rows}, groups: {args.groups}, partitions: {args.partitions}, "
+          f"model: {FORMULA}\n")
+    modes = [m for m in MODES if not (args.no_exact and m == "exact")]
+    res = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        for mode in modes:
+            subprocess.run([sys.executable, __file__, "--child", mode, "--out", str(out),
+                            "--rows", str(args.rows), "--groups", str(args.groups),
+                            "--partitions", str(args.partitions)], check=True)
+            res[mode] = (json.loads((out / f"{mode}.json").read_text()),
+                         np.load(out / f"{mode}.npy"))
+    base = res.get("exact")
+    print("| fit | seconds | ratio to exact | peak RSS GB (data alone) | max abs edf diff "
+          "| max abs fitted diff | REML score |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for mode, (r, fitted) in res.items():
+        ratio = dedf = dfit = "n/a"
+        if base is not None:
+            ratio = f"{r['seconds'] / base[0]['seconds']:.3f}"
+            dedf = f"{max(abs(r['edf'][k] - v) for k, v in base[0]['edf'].items()):.2e}"
+            dfit = f"{np.max(np.abs(fitted - base[1])):.2e}"
+        print(f"| {MODES[mode]} | {r['seconds']:.2f} | {ratio} | {r['peak_gb']:.2f} "
+              f"({r['data_gb']:.2f}) | {dedf} | {dfit} | {r['score']:.4f} |")
     print()
-    for name, (fit, _) in fits.items():
-        print(f"{name}: edf " + ", ".join(f"{k} {v:.3f}" for k, v in fit.edf.items()))
+    for mode, (r, _) in res.items():
+        print(f"{MODES[mode]}: edf " + ", ".join(f"{k} {v:.3f}" for k, v in r["edf"].items()))
 
 
 if __name__ == "__main__":

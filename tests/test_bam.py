@@ -174,3 +174,25 @@ def test_bf_and_dask_exact_refused(synchronous):
         bz.bam("y ~ s(x1)", dd.from_pandas(df, npartitions=2), discrete=False)
     with pytest.raises(ValueError, match="client= is for Dask"):
         bz.bam("y ~ s(x1)", df, client=object())
+
+
+def test_partition_functions_load_no_jax():
+    """Dask workers unpickle the chunk functions of :mod:`bayeszoo.penalized.partitions`; that
+    import must not bring in JAX (which must not be loaded in forked workers)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, bayeszoo.penalized.partitions; "
+            "print(sorted(m for m in ('jax', 'numpyro', 'pymc') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_in_memory_chunks_add_up(monkeypatch):
+    from bayeszoo.penalized import partitions
+
+    df = small_data(500, seed=8)
+    whole = bz.bam(F_SMOOTH, df, m=40)
+    monkeypatch.setattr(partitions, "CHUNK", 120)
+    assert_same_fit(whole, bz.bam(F_SMOOTH, df, m=40))

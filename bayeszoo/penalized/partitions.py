@@ -22,7 +22,9 @@ import pandas as pd
 from .crossprod import Statistics, TermGroup, joint_codes, linear_predictor, statistics
 from .discrete import Grid, Summary, merge_summaries, summarize
 
-__all__ = ["DaskSource", "FrameSource", "is_dask", "make_source"]
+__all__ = ["CHUNK", "DaskSource", "FrameSource", "is_dask", "make_source"]
+
+CHUNK = 1_000_000  # rows of an in-memory frame per pass of the cross-products
 
 
 def is_dask(data: Any) -> bool:
@@ -90,14 +92,19 @@ class FrameSource:
     def combos(self, grids: dict[str, Grid], sets: list[tuple[str, ...]]) -> list[np.ndarray]:
         return chunk_combos(self.data, grids, sets)
 
+    def chunks(self) -> list[pd.DataFrame]:
+        """The frame in pieces of at most :data:`CHUNK` rows (bounding the index vectors)."""
+        return [self.data.iloc[i:i + CHUNK] for i in range(0, max(len(self.data), 1), CHUNK)]
+
     def statistics(self, groups, grids, response, weights, P) -> Statistics:
-        return chunk_statistics(self.data, groups, grids, response, weights, P)
+        return reduce(lambda a, b: a + b, [chunk_statistics(c, groups, grids, response,
+                                                            weights, P) for c in self.chunks()])
 
     def response(self, response: str, weights: str | None) -> tuple[np.ndarray, np.ndarray]:
         return chunk_response(self.data, response, weights)
 
     def eta(self, groups, grids, beta) -> np.ndarray:
-        return chunk_eta(self.data, groups, grids, beta)
+        return np.concatenate([chunk_eta(c, groups, grids, beta) for c in self.chunks()])
 
 
 class DaskSource:
