@@ -99,7 +99,7 @@ def synchronous():
         yield
 
 
-@pytest.mark.parametrize("state_rows", [20_000, 300])
+@pytest.mark.parametrize("state_rows", [10_000, 300])
 def test_dask_partitions_equal_the_in_memory_fit(synchronous, state_rows):
     import dask.dataframe as dd
 

@@ -57,7 +57,7 @@ SUPPORTED = ("the gaussian family with the identity link; parametric terms, smoo
 def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, float] | None = None,
         family: Any = None, *, discrete: bool = True, m: int | None = None,
         knots: dict[str, Any] | None = None, client: Any = None,
-        state_rows: int = 20_000) -> RemlFit:
+        state_rows: int = 10_000) -> RemlFit:
     """Fit an additive mixed model by REML (or ML) from discretized covariates, as
     ``mgcv::bam(formula, data, method = "fREML", discrete = TRUE)``.
 
