@@ -133,7 +133,32 @@ def test_cross_products_from_index_pairs():
     dense = np.zeros((5, 4))
     np.add.at(dense, (ka, kb), w)
     np.testing.assert_allclose(T, dense)
-    assert callable(statistics)
+
+
+def test_statistics_equal_the_full_cross_products():
+    from bayeszoo.penalized.crossprod import TermGroup
+    from bayeszoo.penalized.discrete import Grid
+
+    rng = np.random.default_rng(10)
+    n = 60
+    frame = pd.DataFrame({"u": rng.integers(0, 5, n).astype(float),
+                          "v": rng.choice(list("abcd"), n)})
+    grids = {"u": Grid("u", np.arange(5.0), True, False, np.dtype(float)),
+             "v": Grid("v", np.array(list("abcd"), dtype=object), False, False, np.dtype(object))}
+    Ma, Mb = rng.normal(size=(5, 2)), rng.normal(size=(4, 3))
+    groups = [TermGroup("u", ("u",), np.array([3, 0]), (5,), None, Ma),
+              TermGroup("v", ("v",), np.array([1, 4, 2]), (4,), None, Mb)]
+    X = np.zeros((n, 5))
+    X[:, [3, 0]] = Ma[frame.u.to_numpy().astype(int)]
+    X[:, [1, 4, 2]] = Mb[pd.Categorical(frame.v, categories=list("abcd")).codes]
+    y, w = rng.normal(size=n), rng.uniform(0, 2, n)
+    w[:3] = 0.0
+    st = statistics(groups, grids, frame, y, w, 5)
+    np.testing.assert_allclose(st.G, X.T @ (w[:, None] * X), rtol=1e-12)
+    np.testing.assert_allclose(st.c, X.T @ (w * y), rtol=1e-12)
+    assert st.yy == pytest.approx(float(w @ y**2), rel=1e-12)
+    assert (st.rows, st.n_obs) == (n, n - 3)
+    assert st.sum_log_w == pytest.approx(float(np.sum(np.log(w[3:]))), rel=1e-12)
 
 
 def test_mgcv_default_values_per_covariate():
@@ -196,3 +221,13 @@ def test_in_memory_chunks_add_up(monkeypatch):
     whole = bz.bam(F_SMOOTH, df, m=40)
     monkeypatch.setattr(partitions, "CHUNK", 120)
     assert_same_fit(whole, bz.bam(F_SMOOTH, df, m=40))
+
+
+def test_sparse_pair_tables_give_the_same_fit(monkeypatch):
+    from bayeszoo.penalized import crossprod
+
+    df = small_data(300, seed=9)
+    f = 'y ~ a + te(x1, x2, k=c(4, 4)) + s(g, bs="re")'
+    exact = bz.reml(f, df)
+    monkeypatch.setattr(crossprod, "DENSE_PAIRS", 0)  # every pair table sparse
+    assert_same_fit(exact, bz.bam(f, df))
