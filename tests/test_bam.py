@@ -46,6 +46,7 @@ def assert_same_fit(a, b, rtol: float = 1e-8) -> None:
     (F_SMOOTH, "REML"),
     ('y | weights(w) ~ a + te(x1, x2, k=c(5, 5)) + s(z, k=5) + (1 | g)', "REML"),
     ('y ~ f + s(x1, by=f) + s(x2, bs="ps")', "ML"),
+    ('y ~ a + s(x1, bs="cc") + t2(x2, x1, k=4) + s(x2, g, bs="fs", k=4)', "REML"),
 ])
 def test_discretized_equals_exact_when_m_keeps_every_value(formula, method):
     df = small_data()
