@@ -190,6 +190,12 @@ def test_unsupported_terms(formula, match):
         bz.bam(formula, small_data())
 
 
+def test_constant_response_refused():
+    df = small_data().assign(y=2.5)
+    with pytest.raises(ValueError, match="'y' is constant"):
+        bz.bam(F_SMOOTH, df)
+
+
 def test_bf_and_dask_exact_refused(synchronous):
     import dask.dataframe as dd
 

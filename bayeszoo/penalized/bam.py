@@ -112,6 +112,8 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     with blas_context(rows, layout.P):
         stats = source.statistics(groups, grid, response, weights, layout.P)
         check_not_saturated(d, stats.n_obs, True, method)
+        _check_response_varies(stats, layout.fixed_slices[0].start + d.column_names.index(
+            "Intercept"), response)
         engine = GaussianEngine.from_statistics(layout, stats.G, stats.c, stats.yy,
                                                 stats.n_obs, stats.sum_log_w, method)
         psi0, lo, hi, free = _start(layout, np.diag(stats.G), blocks)
@@ -199,6 +201,15 @@ def _check_model(d) -> None:
             raise ValueError(f"bam does not fit {b.term} ({SUPPORTED})")
     check_design(d)
     check_blocks(d)
+
+
+def _check_response_varies(stats, intercept: int, response: str) -> None:
+    """An estimated scale needs a response that varies: ``Σw(y - ȳ)² > 0``, from the
+    statistics (the intercept's entries of ``X'Wy`` and ``X'WX`` are ``Σwy`` and ``Σw``)."""
+    sw, swy = stats.G[intercept, intercept], stats.c[intercept]
+    if sw > 0 and stats.yy - swy**2 / sw <= 1e-12 * max(stats.yy, 1e-300):
+        raise ValueError(f"response {response!r} is constant: there is no variance to "
+                         "decompose")
 
 
 def _groups(d, layout: Layout, reads, grid: dict[str, Grid], source,
