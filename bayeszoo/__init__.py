@@ -25,6 +25,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "runtime": ("bayeszoo.runtime", None),
     "smooths": ("bayeszoo.smooths", None),
     "reml": ("bayeszoo.penalized", "reml"),
+    "bam": ("bayeszoo.penalized.bam", "bam"),
     "RemlFit": ("bayeszoo.penalized", "RemlFit"),
     "sample": ("bayeszoo.inference.sampling", "sample"),
     "Fit": ("bayeszoo.inference.fit", "Fit"),

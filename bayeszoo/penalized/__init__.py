@@ -19,7 +19,10 @@
   :mod:`.bam_basis` (coefficients in ``bam``'s basis): ``mgcv::bam(..., rho =, AR.start =)``;
 * :mod:`.summary` (layout), :mod:`.summary_table` (mgcv's and lme4's tables),
   :mod:`.smooth_tests` (Wood 2013's p-values of smooth terms), :mod:`.rformat` (R's number
-  formatting): ``summary.gam``.
+  formatting): ``summary.gam``;
+* :mod:`.bam` (``bam(..., discrete=True)``: mgcv's discretized fREML for Gaussian models),
+  :mod:`.discrete` (covariate discretization), :mod:`.crossprod` (``X'WX`` from index
+  vectors), :mod:`.partitions` (pandas and Dask data): data larger than memory.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ class GaussianState:
     R: np.ndarray
     d: np.ndarray
     beta: np.ndarray
-    resid: np.ndarray
+    resid: np.ndarray | None  # None for an engine from cross-products
     Dp: float
     logdet: float  # log|A| (REML) or log|Z'WZ + S| (ML)
     log_det_S: float
@@ -120,9 +120,31 @@ class GaussianEngine:
                 self.G[sa, sb] = block
                 self.G[sb, sa] = block.T
         keep = w > 0
-        self.n_obs = int(np.sum(keep))
-        self.half_log_w = 0.5 * float(np.sum(np.log(w[keep])))
-        self.nr = self.n_obs if self.ml else self.n_obs - layout.Mp
+        self.yy = None
+        self._counts(int(np.sum(keep)), float(np.sum(np.log(w[keep]))))
+
+    def _counts(self, n_obs: int, sum_log_w: float) -> None:
+        self.n_obs = n_obs
+        self.half_log_w = 0.5 * sum_log_w
+        self.nr = self.n_obs if self.ml else self.n_obs - self.layout.Mp
+
+    @classmethod
+    def from_statistics(cls, layout: Layout, G: np.ndarray, c: np.ndarray, yy: float,
+                        n_obs: int, sum_log_w: float, method: str = "REML") -> GaussianEngine:
+        """The engine from the model's cross-products alone: ``G = C'WC``, ``c = C'Wy``,
+        ``yy = y'Wy``, the rows with ``w > 0`` and their ``Σ log w`` (mgcv's fREML from
+        ``X'WX``, ``X'Wy``; :mod:`.bam`). ``layout`` gives the coefficients and penalties only;
+        its matrices are not read. ``Dp = y'Wy - beta'c`` (``(G + S) beta = c``) and states
+        carry no residuals."""
+        self = cls.__new__(cls)
+        self.layout = layout
+        self.ml = method == "ML"
+        self.G = np.asarray(G, dtype=float)
+        self.c = np.asarray(c, dtype=float)
+        self.yy = float(yy)
+        self.w = self.y = self.y_work = None
+        self._counts(int(n_obs), float(sum_log_w))
+        return self
 
     # -- one evaluation ---------------------------------------------------------------------
     def state(self, psi: np.ndarray) -> GaussianState:
@@ -133,8 +155,12 @@ class GaussianEngine:
         R, d = factor(A)
         beta, info = lapack.dpotrs(R, d * self.c, lower=0)
         beta = d * beta
-        resid = self.y - layout.eta(beta)[:, 0]
-        Dp = float((self.w * resid) @ resid) + pen.quadratic(beta)
+        if self.yy is None:
+            resid = self.y - layout.eta(beta)[:, 0]
+            Dp = float((self.w * resid) @ resid) + pen.quadratic(beta)
+        else:
+            resid = None
+            Dp = self.yy - float(beta @ self.c)
         m = layout.Q if self.ml else layout.P
         logdet = 2.0 * float(np.log(R.diagonal()[:m]).sum() - np.log(d[:m]).sum())
         log_det_S = pen.log_det()[0]

@@ -153,11 +153,12 @@ class RemlFit:
     rho: float | None = None
     ar_start: np.ndarray | None = field(default=None, repr=False)
     rho_profile: pd.DataFrame | None = field(default=None, repr=False)
+    n_rows: int | None = None  # rows fitted when design holds fewer (bam's state rows)
 
     # -- derived quantities -------------------------------------------------------------------
     @property
     def n(self) -> int:
-        return self.design.n
+        return self.design.n if self.n_rows is None else self.n_rows
 
     @property
     def std_rsd(self) -> np.ndarray:

@@ -1,0 +1,302 @@
+"""``bam(formula, data, discrete=True)``: discretized REML for data too large for one model
+matrix, as ``mgcv::bam(..., method = "fREML", discrete = TRUE)`` (Wood, Goude & Shaw 2015;
+Wood, Li, Shaddick & Augustin 2017).
+
+Gaussian identity-link models only, in this engine. The fit makes passes over the rows, each one
+chunk (a pandas frame, or each partition of a ``dask.dataframe``: :mod:`.partitions`) at a time:
+
+1. the covariates' ranges and distinct values decide their discretization (:mod:`.discrete`);
+2. the term states (knots, constraints, factor levels) are fitted by :func:`bayeszoo.design` on
+   every ``stride``-th row, ``stride = ceil(n / state_rows)`` (every row up to ``state_rows``),
+   with its covariates discretized, plus one row for each factor level and covariate range end
+   those rows miss;
+3. each term's columns are evaluated on the distinct (discretized) values of its covariates
+   only, and ``X'WX``, ``X'Wy``, ``y'Wy`` are accumulated from index vectors
+   (:mod:`.crossprod`) without forming ``X``;
+4. the exact Gaussian REML engine runs on those cross-products
+   (:meth:`.gaussian.GaussianEngine.from_statistics`); the fitted values are ``X beta`` looked
+   up per row.
+
+With every covariate value kept (at most ``m`` distinct values each) and ``n <= state_rows``,
+the fit is the exact fit of :func:`bayeszoo.reml`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sps
+
+from bayeszoo.checks.design import check_design
+from bayeszoo.families import get as get_family
+from bayeszoo.formula import design as build_design
+from bayeszoo.formula.build import evaluate_design
+from bayeszoo.formula.columns import alias_expr, column_map
+from bayeszoo.formula.parse import parse_formula
+from bayeszoo.formula.term_types import term_type
+
+from .api import METHODS, engine_block, make_fit, reml
+from .checks import check_blocks, check_identifiable, check_not_saturated, resolve_sp
+from .crossprod import TermGroup
+from .discrete import Grid, default_m, grids
+from .engine import EngineResult, blas_context
+from .gaussian import GaussianEngine
+from .partitions import make_source, stride_for
+from .problem import Layout, Predictor
+from .result import RemlFit
+
+__all__ = ["SUPPORTED", "bam"]
+
+SUPPORTED = ("the gaussian family with the identity link; parametric terms, smooths s(), te(), "
+             "ti(), t2() (any basis, by= variables), s(g, bs='re') and random effects (1 | g), "
+             "(x | g); weights(); one formula for the mean")
+
+
+def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, float] | None = None,
+        family: Any = None, *, discrete: bool = True, m: int | None = None,
+        knots: dict[str, Any] | None = None, client: Any = None,
+        state_rows: int = 10_000) -> RemlFit:
+    """Fit an additive mixed model by REML (or ML) from discretized covariates, as
+    ``mgcv::bam(formula, data, method = "fREML", discrete = TRUE)``.
+
+    ``data``: a pandas DataFrame or a ``dask.dataframe`` (Parquet, CSV partitions); the
+    cross-products of a Dask frame are computed partition by partition on ``client`` (a
+    ``distributed.Client``; ``None``: Dask's current scheduler) and summed. ``m``: values kept
+    per covariate (mgcv's ``compress.df``: by default 1000 for a covariate of a one-covariate
+    term, 100 for two, 25 for more; see :mod:`.discrete`). ``discrete=False``: the exact fit of
+    :func:`bayeszoo.reml` (pandas data only). ``state_rows``: at most this many rows (every
+    ``ceil(n / state_rows)``-th one) fit the term states. ``method``, ``sp``, ``knots``: as
+    :func:`bayeszoo.reml`. Supported: see :data:`SUPPORTED`; anything else raises naming it.
+
+    The result is a :class:`~bayeszoo.penalized.RemlFit` whose ``fitted``, ``residuals`` and
+    ``n`` cover every row; its ``design`` holds the rows the term states were fitted on, so
+    ``predict()`` takes ``newdata``.
+    """
+    method = str(method).upper()
+    if method not in METHODS:
+        raise ValueError(f"method must be 'REML' or 'ML', not {method!r}")
+    fam = get_family(family if family is not None else "gaussian")
+    if fam.name != "gaussian" or fam.link_name != "identity":
+        raise ValueError(f"bam fits {SUPPORTED.split(';')[0]} in this version, not "
+                         f"{fam.name} with the {fam.link_name} link; use bayeszoo.reml for "
+                         "other families")
+    if not isinstance(formula, str):
+        raise ValueError(f"bam takes a formula string ({SUPPORTED}), not "
+                         f"{type(formula).__name__}")
+    if not discrete:
+        if not isinstance(data, pd.DataFrame):
+            raise ValueError("discrete=False (the exact fit) needs a pandas DataFrame; a Dask "
+                             "data frame is fitted with discrete=True")
+        return reml(formula, data, method, sp, fam, knots=knots)
+    source = make_source(data, client)
+    pf = parse_formula(formula)
+    response, weights = _response(pf, source.meta)
+    reads, caps = _reads(pf, source.meta, m)
+    summary = source.summary(caps)
+    rows = next(iter(summary.values())).rows if summary else None
+    grid = grids(summary, caps)
+    if rows is None:
+        rows = len(source.response(response, weights)[0])
+    state = _state_frame(source.every(stride_for(rows, state_rows)), grid)
+    d = build_design(formula, state, family=fam, knots=knots)
+    _check_model(d)
+    fixed = resolve_sp(d, sp)
+    X = np.asarray(d.X, dtype=float)
+    check_identifiable(d, X)
+    blocks = [engine_block(b, d.n, None if f is None else np.log(np.atleast_1d(f)))
+              for b, f in zip(d.blocks, fixed[0], strict=True)]
+    layout = Layout([Predictor(X, blocks, name=d.response)])
+    groups = _groups(d, layout, reads, grid, source, weights)
+    with blas_context(rows, layout.P):
+        stats = source.statistics(groups, grid, response, weights, layout.P)
+        check_not_saturated(d, stats.n_obs, True, method)
+        _check_response_varies(stats, layout.fixed_slices[0].start + d.column_names.index(
+            "Intercept"), response)
+        engine = GaussianEngine.from_statistics(layout, stats.G, stats.c, stats.yy,
+                                                stats.n_obs, stats.sum_log_w, method)
+        psi0, lo, hi, free = _start(layout, np.diag(stats.G), blocks)
+        st, info = engine.fit(psi0, free, lo, hi)
+        y, w = source.response(response, weights)
+        eta = source.eta(groups, grid, st.beta)[:, None]
+        result, lik = _result(layout, engine, st, info, free, fam, y, w, eta, response, method)
+    fit = make_fit(d, lik, result, fixed)
+    fit.n_rows = int(stats.rows)
+    return fit
+
+
+def _response(pf, meta: pd.DataFrame) -> tuple[str, str | None]:
+    """The response column and the prior weights' column (``None`` without ``weights()``)."""
+    if pf.response is None or pf.response_expr is not None or pf.response not in meta.columns:
+        raise ValueError(f"bam needs the response to be a column of data ({pf.formula!r})")
+    if pf.offsets:
+        raise ValueError(f"bam has no offset() terms in this version ({SUPPORTED})")
+    extra = sorted(set(pf.additions) - {"weights"})
+    if extra:
+        raise ValueError(f"bam takes the response addition weights() only, not {extra} "
+                         f"({SUPPORTED})")
+    weights = pf.additions.get("weights")
+    if weights is not None and weights not in meta.columns:
+        raise ValueError(f"bam needs weights() to name a column of data, not {weights!r}")
+    return pf.response, weights
+
+
+def _reads(pf, meta: pd.DataFrame, m: int | None) -> tuple[dict[Any, tuple[str, ...]],
+                                                          dict[str, int]]:
+    """The columns read by the parametric part (key ``None``) and by each term (its position in
+    the formula), and the values kept per covariate."""
+    columns = column_map(meta)
+    reads: dict[Any, tuple[str, ...]] = {}
+    caps: dict[str, int] = {}
+    aliases: dict[str, str] = {}
+    for t in pf.fixed:
+        alias_expr(t, 0, columns, aliases, t, pf.formula)
+    reads[None] = tuple(aliases)
+    for c in reads[None]:
+        caps[c] = max(caps.get(c, 0), default_m(1, m))
+    for i, t in enumerate(pf.terms):
+        if t.term_kind not in ("smooth", "random"):
+            raise ValueError(f"bam does not fit {t.text} in this version ({SUPPORTED})")
+        need: list[str] = []
+        local: dict[str, str] = {}
+        term_type(t.term_kind).plan(
+            t, lambda col, term, need=need: need.append(col),
+            lambda text, pos, term, local=local: alias_expr(text, pos, columns, local, term,
+                                                            pf.formula), pf.formula)
+        reads[i] = tuple(dict.fromkeys([*need, *local]))
+        dim = len(t.variables) if t.term_kind == "smooth" and t.kind == "s" else 1
+        for c in reads[i]:
+            caps[c] = max(caps.get(c, 0), default_m(dim, m))
+    return reads, caps
+
+
+def _state_frame(rows: pd.DataFrame, grid: dict[str, Grid]) -> pd.DataFrame:
+    """The rows the term states are fitted on, covariates discretized, with a row added for
+    each factor level and range end they miss (a copy of the first row with that value)."""
+    state = rows.reset_index(drop=True).copy()
+    extra = []
+    for col, g in grid.items():
+        codes = g.codes(state[col])
+        state[col] = g.column(codes).array
+        want = [0, g.size - 1] if g.numeric else list(range(g.size))
+        missing = sorted(set(want) - set(np.unique(codes).tolist()))
+        for k in missing:
+            row = state.iloc[[0]].copy()
+            row[col] = g.column(np.array([k])).array
+            extra.append(row)
+    return pd.concat([state, *extra], ignore_index=True) if extra else state
+
+
+def _check_model(d) -> None:
+    if d.dpars:
+        raise ValueError(f"bam fits one formula for the mean ({SUPPORTED})")
+    if d.aliased:
+        raise ValueError(f"the design of {d.formula!r} has aliased columns {list(d.aliased)}; "
+                         "bam needs every column identifiable")
+    if not d.has_intercept:
+        raise ValueError(f"bam needs an intercept in {d.formula!r} in this version")
+    for b in d.blocks:
+        if b.kind not in ("smooth", "re"):
+            raise ValueError(f"bam does not fit {b.term} ({SUPPORTED})")
+    check_design(d)
+    check_blocks(d)
+
+
+def _check_response_varies(stats, intercept: int, response: str) -> None:
+    """An estimated scale needs a response that varies: ``Σw(y - ȳ)² > 0``, from the
+    statistics (the intercept's entries of ``X'Wy`` and ``X'WX`` are ``Σwy`` and ``Σw``)."""
+    sw, swy = stats.G[intercept, intercept], stats.c[intercept]
+    if sw > 0 and stats.yy - swy**2 / sw <= 1e-12 * max(stats.yy, 1e-300):
+        raise ValueError(f"response {response!r} is constant: there is no variance to "
+                         "decompose")
+
+
+def _groups(d, layout: Layout, reads, grid: dict[str, Grid], source,
+            weights: str | None) -> list[TermGroup]:
+    """Each term's columns on the distinct values of its covariates (see :mod:`.crossprod`)."""
+    fixed0 = layout.fixed_slices[0].start
+    p0 = len(d.states["fixed"]["names"])
+    owned = {st.text: list(sm.fixed_columns) for st in d.term_states for sm in d.smooths
+             if sm.text == st.text}
+    parts: list[tuple[str, tuple[str, ...], list[int], list[int]]] = [
+        ("the parametric terms", reads[None], list(range(p0)), [])]
+    for i, st in enumerate(d.term_states):
+        parts.append((st.text, reads[i], owned.get(st.text, []), list(d.term_blocks[i])))
+    cols = sorted(c for _, _, fc, _ in parts for c in fc)
+    if cols != list(range(d.X.shape[1])):
+        raise ValueError(f"bam cannot place every column of {d.formula!r} in a term "
+                         f"({SUPPORTED})")
+    multi = [cov for _, cov, _, _ in parts if len(cov) > 1]
+    found = dict(zip(multi, source.combos(grid, multi), strict=True)) if multi else {}
+    groups = []
+    for label, cov, fc, bj in parts:
+        shape = tuple(grid[c].size for c in cov)
+        combos = found.get(cov) if len(cov) > 1 else None
+        if len(cov) > 1:
+            codes = np.unravel_index(combos, shape)
+        elif cov:
+            codes = (np.arange(shape[0]),)
+        else:
+            codes = ()
+        u = len(codes[0]) if codes else 1
+        frame = pd.DataFrame({c: g.column(np.zeros(u, dtype=np.int64)).array
+                              for c, g in grid.items()})
+        for c, k in zip(cov, codes, strict=True):
+            frame[c] = grid[c].column(k).array
+        if weights is not None and weights not in frame:
+            frame[weights] = 1.0
+        e = evaluate_design(d.states, frame, family=d.family, terms=d.terms)
+        mats = [np.asarray(e.X[:, fc], dtype=float)] + [
+            engine_block(e.blocks[j], u, None).matrix for j in bj]
+        positions = [fixed0 + c for c in fc] + [i for j in bj for i in
+                                                 range(layout.block_slices[j].start,
+                                                       layout.block_slices[j].stop)]
+        if any(sps.issparse(M) for M in mats):
+            matrix = sps.hstack([sps.csr_matrix(M) for M in mats], format="csr")
+        else:
+            matrix = np.hstack(mats)
+        groups.append(TermGroup(label, cov, np.asarray(positions, dtype=np.int64), shape,
+                                combos, matrix))
+    return groups
+
+
+def _start(layout: Layout, gram_diag: np.ndarray, blocks) -> tuple[np.ndarray, ...]:
+    """Starting penalty parameters, their box and the free ones, from ``diag(X'WX)`` (as
+    :func:`.engine.start_parameters` from the block matrices)."""
+    psi0, lo, hi, free = [np.zeros(0)], [np.zeros(0)], [np.zeros(0)], []
+    for j, b in enumerate(blocks):
+        sl = layout.block_slices[j]
+        start = b.penalty.start(gram_diag[sl]) if b.fixed is None else np.asarray(b.fixed, float)
+        lower, upper = b.penalty.bounds(start)
+        psi0.append(start)
+        lo.append(lower)
+        hi.append(upper)
+        if b.fixed is None:
+            ps = layout.param_slices[j]
+            free.extend(range(ps.start, ps.stop))
+    return (np.concatenate(psi0), np.concatenate(lo), np.concatenate(hi),
+            np.array(free, dtype=int))
+
+
+def _result(layout, engine, st, info, free, fam, y, w, eta, response,
+            method) -> tuple[EngineResult, Any]:
+    """The engine result on every row, as the exact Gaussian path's."""
+    lik = fam.reml_likelihood(fam.prepare(y, response, weights=None if np.all(w == 1.0) else w))
+    Ainv = st.inverse()
+    edf = st.penalty.edf(Ainv)
+    resid = y - eta[:, 0]
+    offsets = sum(b.reml_offset for b in layout.blocks) if method == "REML" else 0.0
+    labels = []
+    for i in free:
+        j = next(j for j, ps in enumerate(layout.param_slices) if ps.start <= i < ps.stop)
+        labels.append((j, layout.blocks[j].penalty.param_labels[i - layout.param_slices[j].start]))
+    r = EngineResult(
+        layout=layout, method=method, family_label=lik.family_label, beta=st.beta, eta=eta,
+        fitted=lik.fitted(eta), psi=st.psi, params=np.array([np.log(engine.reml_scale(st))]),
+        param_names=("log_scale",), score=st.score + offsets, criterion=2.0 * st.score,
+        scale=lik.scale_estimate(eta, float(np.sum(edf))), reml_scale=engine.reml_scale(st),
+        cov=Ainv, edf=edf, hessian=engine.full_hessian(st, free),
+        hessian_labels=[*labels, (None, "log_scale")], deviance=float((w * resid) @ resid),
+        converged=info.converged, iterations=info.iterations, gradient=info.gradient)
+    return r, lik

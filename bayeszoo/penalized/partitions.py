@@ -1,0 +1,169 @@
+"""The rows of a ``bam`` fit: one pandas frame, or the partitions of a Dask data frame.
+
+A source answers the passes :mod:`.bam` makes over the rows, each a function of one chunk of
+rows whose results add up: the covariates' :class:`~.discrete.Summary`, every ``stride``-th row
+(the rows the term states are fitted on), the combinations of several covariates present, the
+:class:`~.crossprod.Statistics`, the response and ``X beta``. :class:`FrameSource` applies them to
+a pandas frame; :class:`DaskSource` to each partition of a ``dask.dataframe`` as a delayed task
+on the user's Dask client (``client=``; else Dask's current scheduler, a distributed client when
+one is active), summing the statistics, so that only one partition is in a worker's memory at a
+time. The chunk functions import NumPy, pandas and SciPy only (no JAX in the workers).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import reduce
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .crossprod import Statistics, TermGroup, joint_codes, linear_predictor, statistics
+from .discrete import Grid, Summary, merge_summaries, summarize
+
+__all__ = ["CHUNK", "DaskSource", "FrameSource", "is_dask", "make_source"]
+
+CHUNK = 1_000_000  # rows of an in-memory frame per pass of the cross-products
+
+
+def is_dask(data: Any) -> bool:
+    """Whether ``data`` is a Dask data frame (checked without importing Dask)."""
+    return type(data).__module__.split(".")[0] == "dask" and hasattr(data, "to_delayed")
+
+
+def chunk_rows(frame: pd.DataFrame, start: int, stride: int) -> pd.DataFrame:
+    """The rows of a chunk whose global position (the chunk starts at ``start``) is a multiple
+    of ``stride``."""
+    first = (-start) % stride
+    return frame.iloc[first::stride]
+
+
+def chunk_combos(frame: pd.DataFrame, grids: dict[str, Grid],
+                 sets: list[tuple[str, ...]]) -> list[np.ndarray]:
+    """The sorted joint codes present in a chunk, for each set of covariates."""
+    out = []
+    for cols in sets:
+        codes = [grids[c].codes(frame[c]) for c in cols]
+        out.append(np.unique(joint_codes(codes, tuple(grids[c].size for c in cols))))
+    return out
+
+
+def chunk_response(frame: pd.DataFrame, response: str,
+                   weights: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """The response and prior weights (ones without ``weights()``) of a chunk."""
+    y = frame[response].to_numpy(dtype=float)
+    w = np.ones(len(frame)) if weights is None else frame[weights].to_numpy(dtype=float)
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"response {response!r} has missing or non-finite values; bam needs "
+                         "complete rows")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError(f"weights {weights!r} must be finite and non-negative")
+    return y, w
+
+
+def chunk_statistics(frame: pd.DataFrame, groups: list[TermGroup], grids: dict[str, Grid],
+                     response: str, weights: str | None, P: int) -> Statistics:
+    y, w = chunk_response(frame, response, weights)
+    return statistics(groups, grids, frame, y, w, P)
+
+
+def chunk_eta(frame: pd.DataFrame, groups: list[TermGroup], grids: dict[str, Grid],
+              beta: np.ndarray) -> np.ndarray:
+    return linear_predictor(groups, grids, frame, beta)
+
+
+class FrameSource:
+    """The rows of one pandas frame."""
+
+    def __init__(self, data: pd.DataFrame) -> None:
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError(f"data must be a pandas or Dask DataFrame, not "
+                            f"{type(data).__name__}")
+        self.data = data.reset_index(drop=True)
+        self.meta = self.data.iloc[:0]
+
+    def summary(self, caps: dict[str, int]) -> dict[str, Summary]:
+        return summarize(self.data, caps)
+
+    def every(self, stride: int) -> pd.DataFrame:
+        return chunk_rows(self.data, 0, stride)
+
+    def combos(self, grids: dict[str, Grid], sets: list[tuple[str, ...]]) -> list[np.ndarray]:
+        return chunk_combos(self.data, grids, sets)
+
+    def chunks(self) -> list[pd.DataFrame]:
+        """The frame in pieces of at most :data:`CHUNK` rows (bounding the index vectors)."""
+        return [self.data.iloc[i:i + CHUNK] for i in range(0, max(len(self.data), 1), CHUNK)]
+
+    def statistics(self, groups, grids, response, weights, P) -> Statistics:
+        return reduce(lambda a, b: a + b, [chunk_statistics(c, groups, grids, response,
+                                                            weights, P) for c in self.chunks()])
+
+    def response(self, response: str, weights: str | None) -> tuple[np.ndarray, np.ndarray]:
+        return chunk_response(self.data, response, weights)
+
+    def eta(self, groups, grids, beta) -> np.ndarray:
+        return np.concatenate([chunk_eta(c, groups, grids, beta) for c in self.chunks()])
+
+
+class DaskSource:
+    """The partitions of a Dask data frame, each pass one delayed task per partition."""
+
+    def __init__(self, data: Any, client: Any = None) -> None:
+        import dask
+
+        self.dask = dask
+        self.parts = data.to_delayed()
+        self.meta = data._meta
+        self.client = client
+        self.lengths = self._compute([dask.delayed(len)(p) for p in self.parts])
+        self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(int).tolist()
+
+    def _compute(self, tasks: list) -> list:
+        if self.client is not None:
+            return self.client.gather(self.client.compute(tasks))
+        return list(self.dask.compute(*tasks))
+
+    def _map(self, fn, *args) -> list:
+        delayed = self.dask.delayed
+        return self._compute([delayed(fn)(p, *args) for p in self.parts])
+
+    def summary(self, caps: dict[str, int]) -> dict[str, Summary]:
+        parts = [s for s, n in zip(self._map(summarize, caps), self.lengths, strict=True) if n]
+        return reduce(lambda a, b: merge_summaries(a, b, caps), parts)
+
+    def every(self, stride: int) -> pd.DataFrame:
+        delayed = self.dask.delayed
+        rows = self._compute([delayed(chunk_rows)(p, s, stride)
+                              for p, s in zip(self.parts, self.starts, strict=True)])
+        return pd.concat(rows, ignore_index=True)
+
+    def combos(self, grids: dict[str, Grid], sets: list[tuple[str, ...]]) -> list[np.ndarray]:
+        parts = self._map(chunk_combos, grids, sets)
+        return [reduce(np.union1d, [p[i] for p in parts]) for i in range(len(sets))]
+
+    def statistics(self, groups, grids, response, weights, P) -> Statistics:
+        return reduce(lambda a, b: a + b,
+                      self._map(chunk_statistics, groups, grids, response, weights, P))
+
+    def response(self, response: str, weights: str | None) -> tuple[np.ndarray, np.ndarray]:
+        parts = self._map(chunk_response, response, weights)
+        return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+
+    def eta(self, groups, grids, beta) -> np.ndarray:
+        return np.concatenate(self._map(chunk_eta, groups, grids, beta))
+
+
+def make_source(data: Any, client: Any = None) -> FrameSource | DaskSource:
+    """The source of ``data``: a pandas or a Dask data frame."""
+    if is_dask(data):
+        return DaskSource(data, client)
+    if client is not None:
+        raise ValueError("client= is for Dask data frames; data is in memory")
+    return FrameSource(data)
+
+
+def stride_for(rows: int, state_rows: int) -> int:
+    """The stride of the rows the term states are fitted on: every row up to ``state_rows``."""
+    return max(1, math.ceil(rows / state_rows))
