@@ -51,6 +51,21 @@ class Poisson(Family):
         """Under the log link a zero count's likelihood grows as ``eta -> -inf``."""
         return np.where(y == 0, -1.0, 0.0) if self.link.positive else None
 
+    def lcdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y <= y) = log Q(y + 1, mu)`` (Stan's ``poisson_lcdf``); ``-inf`` below 0."""
+        return self._log_incomplete(ops, ops.gammaincc, y, eta, below=-np.inf)
+
+    def lccdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y > y) = log P(y + 1, mu)`` (Stan's ``poisson_lccdf``); 0 below 0 (brms's
+        lower truncation bound ``lb`` enters as ``lccdf(lb - 1)``)."""
+        return self._log_incomplete(ops, ops.gammainc, y, eta, below=0.0)
+
+    def _log_incomplete(self, ops, regularized, y, eta, below):
+        k = ops.where(y < 0, 0.0, y) + 1.0
+        lp = self.with_positive_mean(
+            ops, eta, lambda e: ops.log(regularized(k, self.link.inverse(ops, e))))
+        return ops.where(y < 0, below, lp)
+
     def draw(self, rng, eta, aux=None, extras=None):
         return rng.poisson(self.mean(eta))
 
