@@ -7,6 +7,7 @@ import numpy as np
 from scipy import special
 
 from .base import Family, Response
+from .censoring import has_censoring
 from .glm import EPS, DevianceFunctions, GlmLikelihood
 from .patterns import PatternStats, distinct_rows, pattern_sums
 
@@ -71,7 +72,10 @@ class Poisson(Family):
 
     def summarize(self, y, arrays, extras, sizes):
         """The distinct design rows with ``Σ w y`` and ``Σ w`` over each
-        (:mod:`bayeszoo.families.patterns`); ``None`` when every row is distinct."""
+        (:mod:`bayeszoo.families.patterns`); ``None`` when every row is distinct or the response
+        is censored or truncated (:mod:`bayeszoo.families.censoring`)."""
+        if has_censoring(extras):
+            return None
         patterns, inverse = distinct_rows(arrays)
         n_patterns = patterns.X.shape[0]
         if n_patterns == len(y):
