@@ -89,11 +89,13 @@ class _Plan:
         self.fixed = [alias(t, 0, t, columns) for t in pf.fixed]
         self.offsets = [alias(o, 0, f"offset({o})", columns) for o in pf.offsets]
         # the censoring codes and interval ends describe the observed response: read with it
-        if with_response and "cens" in pf.additions:
-            self.need(pf.additions["cens"], f"cens({pf.additions['cens']})", columns)
+        self.censoring = {k: pf.additions[k] for k in ("cens", "y2")
+                          if with_response and not _is_number(pf.additions.get(k, "0"))}
+        for col in self.censoring.values():
+            self.need(col, f"cens({pf.additions['cens']})", columns)
         self.additions = {k: alias(v, 0, f"{k}({v})", columns)
                           for k, v in pf.additions.items()
-                          if not _is_number(v) and k != "cens" and (with_response or k != "y2")}
+                          if not _is_number(v) and k not in ("cens", "y2")}
         #: what each of ``pf.terms`` planned for its fit (:meth:`TermType.plan`)
         self.planned = [term_type(t.term_kind).plan(
             t, lambda col, term: self.need(col, term, columns),
@@ -275,12 +277,10 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
                  for k, s in states["additions"].items() if k in plan.additions}
     additions |= {k: np.full(n, v) for k, v in states["literal_additions"].items()
                   if with_y or k != "y2"}
-    if with_y and "cens" in pf.additions:
-        col = pf.additions["cens"]
-        try:
-            additions["cens"] = censoring_codes(data[columns[col]], col)
-        except ValueError as exc:
-            raise FormulaError(f"{exc} (in {pf.formula!r})") from None
+    try:
+        additions |= censoring_columns(plan.censoring, data, columns)
+    except ValueError as exc:
+        raise FormulaError(f"{exc} (in {pf.formula!r})") from None
     blocks: list[Block] = []
     smooths: list[SmoothInfo] = []
     seen: dict[tuple, str] = {}
@@ -335,6 +335,22 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
                   smooths=smooths, offset=offset, additions=additions, data=data, terms=pf,
                   states=states, dpar=dpar, evaluator=evaluate_design, aliased=tuple(aliased),
                   term_states=term_states, term_blocks=tuple(term_blocks))
+
+
+def censoring_columns(read: dict[str, str], data: pd.DataFrame,
+                      columns: dict[str, object]) -> dict[str, np.ndarray]:
+    """``cens(c, y2)``'s columns: brms's codes of ``c`` as -1, 0, 1, 2
+    (:func:`~bayeszoo.families.censoring.censoring_codes`) and ``y2`` as numbers."""
+    out = {}
+    if "cens" in read:
+        out["cens"] = censoring_codes(data[columns[read["cens"]]], read["cens"])
+    if "y2" in read:
+        y2 = data[columns[read["y2"]]]
+        if not pd.api.types.is_numeric_dtype(y2) or pd.api.types.is_bool_dtype(y2):
+            raise ValueError(f"the upper ends of cens()'s intervals, column {read['y2']!r}, "
+                             f"are not numbers (dtype {y2.dtype})")
+        out["y2"] = y2.to_numpy(dtype=float)
+    return out
 
 
 def _response_values(state: dict[str, Any], data: pd.DataFrame, columns: dict[str, object],

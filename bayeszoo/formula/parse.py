@@ -13,7 +13,8 @@ The response is a column or an expression of columns in the vocabulary of the fi
 values, named as brms names them (:func:`bayeszoo.formula.naming.response_name`).
 ``cbind(successes, failures)`` (mgcv's binomial response) is read as ``successes`` with
 ``trials(successes + failures)``. ``cens(c)`` names the column of brms's censoring codes and
-``cens(c, y2)`` adds the upper ends of interval-censored rows; ``trunc(lb = a, ub = b)`` (either
+``cens(c, y2)`` adds the column of the upper ends of interval-censored rows (both read with the
+response); ``trunc(lb = a, ub = b)`` (either
 bound alone, or both by position) takes numbers or expressions of columns
 (:mod:`bayeszoo.families.censoring`). Parsing checks syntax only; columns, levels and term
 arguments are checked when the terms are fitted to data. Each non-fixed term is parsed by the
@@ -40,7 +41,7 @@ def addition_calls(additions: dict[str, str]) -> list[str]:
     """The additions as written: ``trials(n)``, ``cens(c, y2)``, ``trunc(lb = 0, ub = u)``."""
     calls = [f"{k}({v})" for k, v in additions.items() if k in ("trials", "se", "weights")]
     if "cens" in additions:
-        y2 = f", {additions['y2']}" if "y2" in additions else ""
+        y2 = f", {quote_name(additions['y2'])}" if "y2" in additions else ""
         calls.append(f"cens({quote_name(additions['cens'])}{y2})")
     bounds = [f"{k} = {additions[k]}" for k in ("lb", "ub") if k in additions]
     if bounds:
@@ -127,6 +128,14 @@ def _parse_lhs(lhs: str, lpos: int, formula: str) -> tuple[str, str | None, dict
     return response, expr, additions
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _call_arguments(name: str, arg: str, pos: int, formula: str) -> dict[str, str]:
     """``cens(c[, y2])`` -> ``{"cens": c, "y2": y2}``; ``trunc(lb = a, ub = b)`` (or by
     position) -> ``{"lb": a, "ub": b}``."""
@@ -151,6 +160,8 @@ def _call_arguments(name: str, arg: str, pos: int, formula: str) -> dict[str, st
         if "cens" not in out:
             raise FormulaError(f"cens({arg}) needs the column of censoring codes first")
         out["cens"] = colname(out["cens"], formula, pos, f"cens({arg})")
+        if "y2" in out and not _is_number(out["y2"]):
+            out["y2"] = colname(out["y2"], formula, pos, f"cens({arg})")
     return {k: out[k] for k in keys if k in out}
 
 
