@@ -103,6 +103,9 @@ def test_y2_of_rows_not_interval_censored_is_ignored(kidney):
     ("time | trunc(ub = cap) ~ age", "gamma", {"cap": lambda d: d.time - (d.index == 3)},
      "response 'time' has 447 at row 3, above its upper truncation bound 446"),
     ("time | trunc(lb = 5, ub = 2) ~ age", "gamma", {}, "lb = 5, ub = 2: lb must be below ub"),
+    ("time | cens(censored) + trunc(ub = cap) ~ age", "gamma",
+     {"cap": lambda d: np.where(d.index == 58, d.time, 1000)},
+     "row 58 of response 'time' is right censored at 149, its truncation bound"),
     ("time | cens(censored) ~ age", "student", {},
      "family 'student' takes no cens\\(\\): it has no distribution function here; families "
      "that do: gaussian, poisson, gamma, lognormal, exponential, weibull"),

@@ -65,17 +65,20 @@ def _case(name: str, seed: int = 0):
 
 
 def _reference(family, d, y, extras):
-    """The brms log-likelihood of each row written with SciPy."""
+    """The log-likelihood of each row written with SciPy: censored within the truncation
+    bounds."""
     log_pdf = d.logpmf(y) if family.discrete else d.logpdf(y)
     cens = extras.get("cens", np.zeros_like(y))
-    y2 = extras.get("y2", y)
-    with np.errstate(divide="ignore"):
-        interval = np.log(d.cdf(y2) - d.cdf(y))
-    lp = np.select([cens == 0, cens == 1, cens == -1, cens == 2],
-                   [log_pdf, d.logsf(y), d.logcdf(y), interval])
     lb, ub = extras.get("lb"), extras.get("ub")
     if lb is not None and family.discrete:
         lb = lb - 1.0
+    y2 = extras.get("y2", y) if ub is None else np.minimum(extras.get("y2", y), ub)
+    with np.errstate(divide="ignore"):
+        interval = np.log(d.cdf(y2) - d.cdf(y))
+        right = d.logsf(y) if ub is None else np.log(d.cdf(ub) - d.cdf(y))
+        left = d.logcdf(y) if lb is None else np.log(d.cdf(y) - d.cdf(lb))
+    lp = np.select([cens == 0, cens == 1, cens == -1, cens == 2],
+                   [log_pdf, right, left, interval])
     if lb is not None and ub is not None:
         lp = lp - np.log(d.cdf(ub) - d.cdf(lb))
     elif lb is not None:
@@ -121,6 +124,21 @@ def test_censored_truncated_log_likelihood_matches_scipy(name, backend, which):
     extras = _extras(name, y, which)
     got = _value(censoring.log_likelihood(family, _ops(backend), y, eta, aux, extras))
     np.testing.assert_allclose(got, _reference(family, d, y, extras), rtol=1e-7, atol=1e-9)
+
+
+def test_censored_rows_of_a_truncated_response_are_probabilities():
+    """A right-censored row below an upper bound scores ``P(y < Y <= ub) / P(Y <= ub) <= 1``
+    wherever the mean goes (brms's ``lccdf(y) - lcdf(ub)`` grows without limit as the mean
+    moves above ``ub``); an interval past ``ub`` ends at ``ub``."""
+    family = fam.gaussian()
+    y, ub = np.array([1.0, 1.0]), np.array([2.0, 2.0])
+    extras = {"cens": np.array([1.0, 2.0]), "y2": np.array([5.0, 5.0]), "ub": ub}
+    for mu in (-3.0, 0.0, 3.0, 10.0):
+        lp = censoring.log_likelihood(family, NUMPY, y, np.full(2, mu), {"sigma": 1.0}, extras)
+        d = stats.norm(mu, 1.0)
+        np.testing.assert_allclose(lp, np.log((d.cdf(2.0) - d.cdf(1.0)) / d.cdf(2.0)),
+                                   rtol=1e-9)
+        assert np.all(lp <= 0.0)
 
 
 def test_gaussian_se_enters_the_distribution_functions():

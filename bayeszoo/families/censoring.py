@@ -11,9 +11,14 @@ The log-likelihood is brms 2.18's (``stan_log_lik_cens``, ``stan_log_lik_trunc``
 
 minus ``log(F(ub) - F(lb))`` under truncation (``lccdf(lb)`` or ``lcdf(ub)`` when one bound
 is given); a discrete family's lower bound enters as ``lb - 1``, so that ``lb`` itself is a
-possible value, as in brms. A difference of distribution functions is taken on the log scale
-from whichever tail keeps its precision (``log F(b) + log1mexp(log F(a) - log F(b))`` below
-the median, the survival functions above). ``weights()`` multiply each row's whole
+possible value, as in brms. A censored row of a truncated response is censored within the
+bounds: right censoring gives ``log(F(ub) - F(y))``, left censoring ``log(F(y) - F(lb))``, an
+interval ends at ``ub`` at the latest. (brms's Stan code keeps ``lccdf(y)`` and ``lcdf(y)``
+there, which can exceed the normalizing mass, so that the likelihood of a right-censored row
+below an upper bound grows without limit as the mass moves above the bound.) A difference of
+distribution functions is taken on the log scale from whichever tail keeps its precision
+(``log F(b) + log1mexp(log F(a) - log F(b))`` below the median, the survival functions
+above). ``weights()`` multiply each row's whole
 contribution, as brms's ``log_lik`` does (brms's Stan code leaves the truncation term
 unweighted). The functions take any array backend (:mod:`bayeszoo.families.ops`).
 """
@@ -125,6 +130,14 @@ def check_censoring(family: Any, y: np.ndarray, column: str,
         i = _row(lb >= ub)
         raise ValueError(f"trunc() bounds of row {i} are lb = {lb[i]:g}, ub = {ub[i]:g}: lb "
                          "must be below ub")
+    if cens is not None:
+        for bound, at, what in ((ub, lambda b: (cens == 1) & (y >= b), "right censored at"),
+                                (lb, lambda b: (cens == -1) & (y <= b) & (not family.discrete),
+                                 "left censored at")):
+            if bound is not None and np.any(at(bound)):
+                i = _row(at(bound))
+                raise ValueError(f"row {i} of response {column!r} is {what} {y[i]:g}, its "
+                                 f"truncation bound: no value of the response lies beyond it")
     for bound, outside, side in ((lb, lambda b: y < b, "below its lower"),
                                  (ub, lambda b: y > b, "above its upper")):
         if bound is not None and np.any(outside(bound)):
@@ -147,9 +160,8 @@ def _log_mass_between(family, ops, lo, hi, eta, aux, extras, valid=None):
 
 
 def _truncation(family, ops, eta, aux, extras, lb, ub):
-    """``log(F(ub) - F(lb))``, ``lccdf(lb)`` or ``lcdf(ub)``: the mass inside the bounds."""
-    if lb is not None and family.discrete:
-        lb = lb - 1.0
+    """``log(F(ub) - F(lb))``, ``lccdf(lb)`` or ``lcdf(ub)``: the mass inside the bounds
+    (``lb`` already moved down by one for a discrete family)."""
     if lb is not None and ub is not None:
         return _log_mass_between(family, ops, lb, ub, eta, aux, extras)
     if lb is not None:
@@ -164,16 +176,24 @@ def log_likelihood(family: Any, ops, y, eta, aux: dict, extras: dict):
         return family.log_prob(ops, y, eta, aux, extras)
     plain = {k: v for k, v in extras.items() if k not in (*CENSORING_KEYS, "weights")}
     lp = family.log_prob(ops, y, eta, aux, plain)
+    lb, ub = extras.get("lb"), extras.get("ub")
+    low = None if lb is None else lb - 1.0 if family.discrete else lb
     cens = extras.get("cens")
     if cens is not None:
-        lp = ops.where(cens == 1, family.lccdf(ops, y, eta, aux, plain), lp)
-        lp = ops.where(cens == -1, family.lcdf(ops, y, eta, aux, plain), lp)
+        right, left = cens == 1, cens == -1
+        lp = ops.where(right, family.lccdf(ops, y, eta, aux, plain) if ub is None else
+                       _log_mass_between(family, ops, y, ub, eta, aux, plain, right), lp)
+        lp = ops.where(left, family.lcdf(ops, y, eta, aux, plain) if low is None else
+                       _log_mass_between(family, ops, low, y, eta, aux, plain, left), lp)
         if "y2" in extras:
             interval = cens == 2
-            lp = ops.where(interval, _log_mass_between(family, ops, y, extras["y2"], eta, aux,
-                                                       plain, interval), lp)
-    if "lb" in extras or "ub" in extras:
-        lp = lp - _truncation(family, ops, eta, aux, plain, extras.get("lb"), extras.get("ub"))
+            y2 = extras["y2"] if ub is None else ops.where(extras["y2"] > ub, ub, extras["y2"])
+            lp = ops.where(interval, _log_mass_between(family, ops, y, y2, eta, aux, plain,
+                                                       interval), lp)
+    if lb is not None or ub is not None:
+        # a row without support (a mean the link let go negative) stays at -inf
+        lp = ops.where(lp > -np.inf, lp - _truncation(family, ops, eta, aux, plain, low, ub),
+                       -np.inf)
     w = extras.get("weights")
     return lp if w is None else lp * w
 
