@@ -399,14 +399,16 @@ class Family(ABC):
              extras: dict | None = None) -> np.ndarray:
         """Draws from the predictive distribution (integers for counts)."""
 
-    def lccdf(self, ops, y, eta, aux: dict):
-        """``log P(Y > y)`` (right censoring, brms's ``cens()``); the families with a closed
-        form override this."""
+    def lccdf(self, ops, y, eta, aux: dict, extras: dict | None = None):
+        """``log P(Y > y)`` (Stan's ``_lccdf``: right censoring and lower truncation, brms's
+        ``cens()`` and ``trunc()``), ``extras`` the response additions (``se``); the families
+        with a closed form override this (:mod:`bayeszoo.families.censoring`)."""
         raise ValueError(f"family {self.name!r} has no log survival function here, so its "
                          "responses cannot be censored")
 
-    def lcdf(self, ops, y, eta, aux: dict):
-        """``log P(Y <= y)`` (left censoring); the families with a closed form override this."""
+    def lcdf(self, ops, y, eta, aux: dict, extras: dict | None = None):
+        """``log P(Y <= y)`` (Stan's ``_lcdf``: left and interval censoring, upper
+        truncation); the families with a closed form override this."""
         raise ValueError(f"family {self.name!r} has no log distribution function here, so its "
                          "responses cannot be censored")
 

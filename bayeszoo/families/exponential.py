@@ -24,11 +24,11 @@ class Exponential(Family):
 
         return self.weighted(ops, self.with_positive_mean(ops, eta, log_density), extras)
 
-    def lccdf(self, ops, y, eta, aux):
+    def lccdf(self, ops, y, eta, aux, extras=None):
         """``log P(Y > y) = -y / mu``, for right censoring."""
         return -y * ops.exp(-self.log_mu(ops, eta))
 
-    def lcdf(self, ops, y, eta, aux):
+    def lcdf(self, ops, y, eta, aux, extras=None):
         """``log P(Y <= y) = log(1 - e^(-y / mu))``, for left censoring."""
         return ops.log1mexp(self.lccdf(ops, y, eta, aux))
 

@@ -70,6 +70,20 @@ class Gamma(Family):
 
         return self.weighted(ops, self.with_positive_mean(ops, eta, log_density), extras)
 
+    def _log_incomplete(self, ops, regularized, y, eta, aux):
+        shape = aux["shape"]
+        return self.with_positive_mean(ops, eta, lambda e: ops.log(regularized(
+            shape, shape * y * ops.exp(-self.log_mu(ops, e)))))
+
+    def lcdf(self, ops, y, eta, aux, extras=None):
+        """``log P(shape, shape y / mu)`` (Stan's ``gamma_lcdf``, the regularized lower
+        incomplete gamma function)."""
+        return self._log_incomplete(ops, ops.gammainc, y, eta, aux)
+
+    def lccdf(self, ops, y, eta, aux, extras=None):
+        """``log Q(shape, shape y / mu)`` (Stan's ``gamma_lccdf``)."""
+        return self._log_incomplete(ops, ops.gammaincc, y, eta, aux)
+
     def draw(self, rng, eta, aux=None, extras=None):
         mu = self.mean(eta)
         shape = np.asarray((aux or {})["shape"], dtype=float)

@@ -85,6 +85,14 @@ class Gaussian(Family):
         lp = -0.5 * LOG_2PI - ops.log(sd) - 0.5 * ops.square((y - mu) / sd)
         return self.weighted(ops, lp, extras)
 
+    def lcdf(self, ops, y, eta, aux, extras=None):
+        """``log Φ((y - mu) / sd)`` (Stan's ``normal_lcdf``), ``sd`` with ``se()`` added."""
+        return ops.log_ndtr((y - self.link.inverse(ops, eta)) / _sd(ops, aux, extras or {}))
+
+    def lccdf(self, ops, y, eta, aux, extras=None):
+        """``log Φ((mu - y) / sd)`` (Stan's ``normal_lccdf``)."""
+        return ops.log_ndtr((self.link.inverse(ops, eta) - y) / _sd(ops, aux, extras or {}))
+
     def draw(self, rng, eta, aux=None, extras=None):
         from .ops import NUMPY
 

@@ -47,11 +47,11 @@ class Lognormal(Family):
         lp = lognormal_log_pdf(ops, y, self.link.inverse(ops, eta), aux["sigma"])
         return self.weighted(ops, lp, extras)
 
-    def lccdf(self, ops, y, eta, aux):
+    def lccdf(self, ops, y, eta, aux, extras=None):
         """``log P(Y > y)`` (Stan's ``lognormal_lccdf``), for right censoring."""
         return ops.log_ndtr(-(ops.log(y) - self.link.inverse(ops, eta)) / aux["sigma"])
 
-    def lcdf(self, ops, y, eta, aux):
+    def lcdf(self, ops, y, eta, aux, extras=None):
         """``log P(Y <= y)`` (Stan's ``lognormal_lcdf``), for left censoring."""
         return ops.log_ndtr((ops.log(y) - self.link.inverse(ops, eta)) / aux["sigma"])
 

@@ -14,7 +14,10 @@ products, :mod:`.jax_cholesky`). ``softplus(x) = log(1 + e^x)``; ``log_sigmoid(x
 -softplus(-x)``; ``log1mexp(x) = log(1 - e^x)`` for ``x < 0``; ``logaddexp(a, b) = log(e^a +
 e^b)``; ``log_i0(x) = log I_0(x)`` of the modified Bessel function of the first kind, from the
 exponentially scaled ``i0e`` (``log i0e(x) + |x|``, finite for every ``x``); ``log_ndtr`` is
-``log Φ(x)`` of the standard normal CDF. PyTensor has no ``log_ndtr``: it is built from
+``log Φ(x)`` of the standard normal CDF; ``gammainc(a, x)`` and ``gammaincc(a, x)`` are the
+regularized lower and upper incomplete gamma functions ``P(a, x)`` and ``Q(a, x)`` (the gamma
+and Poisson distribution functions, for censored and truncated responses). PyTensor has no
+``log_ndtr``: it is built from
 ``erfcx`` as ``log(erfcx(-x/√2)/2) - x²/2`` below ``x = -1`` and ``log1p(-erfc(x/√2)/2)`` above
 (the split PyMC's ``normal_lcdf`` uses). ``stack(arrays, axis)`` joins arrays along a new axis (a
 correlated block's standard deviations into one vector); ``tanh`` maps the unconstrained
@@ -61,6 +64,8 @@ class Ops:
     solve_upper: Callable[..., Any]
     stack: Callable[..., Any]
     tanh: Callable[..., Any]
+    gammainc: Callable[..., Any]
+    gammaincc: Callable[..., Any]
 
 
 def _np_log1mexp(x):
@@ -86,6 +91,8 @@ NUMPY = Ops(
     solve_upper=lambda U, b: np.linalg.solve(U, b[..., None])[..., 0],
     stack=np.stack,
     tanh=np.tanh,
+    gammainc=special.gammainc,
+    gammaincc=special.gammaincc,
 )
 
 _cache: dict[str, Ops] = {}
@@ -113,7 +120,7 @@ def jax_ops() -> Ops:
             where=jnp.where,
             cholesky=jax_cholesky.cholesky,
             solve_upper=lambda U, b: jax.scipy.linalg.solve_triangular(U, b, lower=False),
-            stack=jnp.stack, tanh=jnp.tanh)
+            stack=jnp.stack, tanh=jnp.tanh, gammainc=jsp.gammainc, gammaincc=jsp.gammaincc)
     return _cache["jax"]
 
 
@@ -136,7 +143,7 @@ def pytensor_ops() -> Ops:
             log_i0=lambda x: pt.log(pt.ive(0, x)) + pt.abs(x), arctan=pt.arctan, cos=pt.cos,
             where=pt.where, cholesky=slinalg.cholesky,
             solve_upper=lambda U, b: slinalg.solve_triangular(U, b, lower=False),
-            stack=pt.stack, tanh=pt.tanh)
+            stack=pt.stack, tanh=pt.tanh, gammainc=pt.gammainc, gammaincc=pt.gammaincc)
     return _cache["pytensor"]
 
 

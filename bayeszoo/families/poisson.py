@@ -7,6 +7,7 @@ import numpy as np
 from scipy import special
 
 from .base import Family, Response
+from .censoring import has_censoring
 from .glm import EPS, DevianceFunctions, GlmLikelihood
 from .patterns import PatternStats, distinct_rows, pattern_sums
 
@@ -51,12 +52,30 @@ class Poisson(Family):
         """Under the log link a zero count's likelihood grows as ``eta -> -inf``."""
         return np.where(y == 0, -1.0, 0.0) if self.link.positive else None
 
+    def lcdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y <= y) = log Q(y + 1, mu)`` (Stan's ``poisson_lcdf``); ``-inf`` below 0."""
+        return self._log_incomplete(ops, ops.gammaincc, y, eta, below=-np.inf)
+
+    def lccdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y > y) = log P(y + 1, mu)`` (Stan's ``poisson_lccdf``); 0 below 0 (brms's
+        lower truncation bound ``lb`` enters as ``lccdf(lb - 1)``)."""
+        return self._log_incomplete(ops, ops.gammainc, y, eta, below=0.0)
+
+    def _log_incomplete(self, ops, regularized, y, eta, below):
+        k = ops.where(y < 0, 0.0, y) + 1.0
+        lp = self.with_positive_mean(
+            ops, eta, lambda e: ops.log(regularized(k, self.link.inverse(ops, e))))
+        return ops.where(y < 0, below, lp)
+
     def draw(self, rng, eta, aux=None, extras=None):
         return rng.poisson(self.mean(eta))
 
     def summarize(self, y, arrays, extras, sizes):
         """The distinct design rows with ``Σ w y`` and ``Σ w`` over each
-        (:mod:`bayeszoo.families.patterns`); ``None`` when every row is distinct."""
+        (:mod:`bayeszoo.families.patterns`); ``None`` when every row is distinct or the response
+        is censored or truncated (:mod:`bayeszoo.families.censoring`)."""
+        if has_censoring(extras):
+            return None
         patterns, inverse = distinct_rows(arrays)
         n_patterns = patterns.X.shape[0]
         if n_patterns == len(y):

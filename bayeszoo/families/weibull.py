@@ -36,12 +36,12 @@ class Weibull(Family):
 
         return self.weighted(ops, self.with_positive_mean(ops, eta, log_density), extras)
 
-    def lccdf(self, ops, y, eta, aux):
+    def lccdf(self, ops, y, eta, aux, extras=None):
         """``log P(Y > y) = -(y / scale)^shape``, for right censoring."""
         shape = aux["shape"]
         return -ops.exp(shape * (ops.log(y) - self._log_scale(ops, eta, shape)))
 
-    def lcdf(self, ops, y, eta, aux):
+    def lcdf(self, ops, y, eta, aux, extras=None):
         """``log P(Y <= y)``, for left censoring."""
         return ops.log1mexp(self.lccdf(ops, y, eta, aux))
 

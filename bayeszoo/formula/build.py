@@ -18,6 +18,7 @@ import pandas as pd
 
 from bayeszoo.design import Block, Design, SmoothInfo
 from bayeszoo.families import get as get_family
+from bayeszoo.families.censoring import censoring_codes, check_censoring
 
 from .aliasing import aliased_columns, drop_aliased, warn_aliased
 from .bf import BrmsFormula
@@ -35,7 +36,7 @@ from .columns import (
 from .errors import FormulaError, unknown_column
 from .expressions import aliased_frame, evaluate, fit_columns, fit_expression, single_level_factors
 from .naming import fixed_param, name_clash
-from .parse import ParsedFormula, parse_formula
+from .parse import ParsedFormula, addition_calls, parse_formula
 from .term_base import BuildContext, FitContext, TermState
 from .term_types import state_from_dict, term_type
 
@@ -54,7 +55,7 @@ def _users(pf: ParsedFormula, col: str) -> str:
     if pf.response_expr is not None and word.search(pf.response_expr):
         return f"the response {pf.response_expr}"
     texts = [*pf.fixed, *(t.text for t in pf.terms), *(f"offset({o})" for o in pf.offsets),
-             *(f"{k}({v})" for k, v in pf.additions.items())]
+             *addition_calls(pf.additions)]
     hits = [t for t in texts if word.search(t)]
     return ("term " if len(hits) == 1 else "terms ") + ", ".join(hits) if hits else "read by it"
 
@@ -87,8 +88,14 @@ class _Plan:
         alias = self.alias
         self.fixed = [alias(t, 0, t, columns) for t in pf.fixed]
         self.offsets = [alias(o, 0, f"offset({o})", columns) for o in pf.offsets]
+        # the censoring codes and interval ends describe the observed response: read with it
+        self.censoring = {k: pf.additions[k] for k in ("cens", "y2")
+                          if with_response and not _is_number(pf.additions.get(k, "0"))}
+        for col in self.censoring.values():
+            self.need(col, f"cens({pf.additions['cens']})", columns)
         self.additions = {k: alias(v, 0, f"{k}({v})", columns)
-                          for k, v in pf.additions.items() if not _is_number(v)}
+                          for k, v in pf.additions.items()
+                          if not _is_number(v) and k not in ("cens", "y2")}
         #: what each of ``pf.terms`` planned for its fit (:meth:`TermType.plan`)
         self.planned = [term_type(t.term_kind).plan(
             t, lambda col, term: self.need(col, term, columns),
@@ -123,9 +130,10 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     ``formula``: a formula string, or :func:`bayeszoo.bf` with formulas for the family's
     auxiliary parameters (their designs go to ``Design.dpars``). ``family``: a family name or
     object of :mod:`bayeszoo.families` (default gaussian): it prepares and checks the response
-    and its additions (``trials``, ``se``, ``weights``). ``na_action``: ``"raise"`` (a NaN in a
-    used column raises ``ValueError`` naming the column) or ``"drop"`` (drop those rows and warn
-    with the count). ``seed`` seeds ``tp``'s knot subsampling for more than 2000 unique
+    and its additions (``trials``, ``se``, ``weights``; ``cens`` and ``trunc``,
+    :mod:`bayeszoo.families.censoring`). ``na_action``: ``"raise"`` (a NaN in a used column
+    raises ``ValueError`` naming the column) or ``"drop"`` (drop those rows and warn with the
+    count). ``seed`` seeds ``tp``'s knot subsampling for more than 2000 unique
     covariate values (mgcv's ``xt$seed``). ``knots``: column -> knot values, as mgcv's and brms's
     ``knots = list(month = c(0.5, 12.5))`` (for ``cc``, the ends of the period; for ``mrf``,
     every region). ``xt``: column -> mgcv's ``xt`` of the smooths of that column, as
@@ -274,8 +282,13 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
     for o in states["offsets"]:
         offset = offset + evaluate(o, frame, reverse, "an offset")[:, 0]
     additions = {k: evaluate(s, frame, reverse, f"{k}()")[:, 0]
-                 for k, s in states["additions"].items()}
-    additions |= {k: np.full(n, v) for k, v in states["literal_additions"].items()}
+                 for k, s in states["additions"].items() if k in plan.additions}
+    additions |= {k: np.full(n, v) for k, v in states["literal_additions"].items()
+                  if with_y or k != "y2"}
+    try:
+        additions |= censoring_columns(plan.censoring, data, columns)
+    except ValueError as exc:
+        raise FormulaError(f"{exc} (in {pf.formula!r})") from None
     blocks: list[Block] = []
     smooths: list[SmoothInfo] = []
     seen: dict[tuple, str] = {}
@@ -320,6 +333,7 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
             y = fam.prepare(values, pf.response,
                             trials=additions.get("trials"), weights=additions.get("weights"),
                             se=additions.get("se"), offset=offset if np.any(offset) else None).y
+            additions = check_censoring(fam, y, pf.response, additions)
         except ValueError as exc:  # the family names the value; the formula names the column
             raise FormulaError(f"{exc} (in {pf.formula!r})") from None
     return Design(formula=pf.formula, response=pf.response, y=y, X=X, column_names=names,
@@ -329,6 +343,22 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
                   smooths=smooths, offset=offset, additions=additions, data=data, terms=pf,
                   states=states, dpar=dpar, evaluator=evaluate_design, aliased=tuple(aliased),
                   term_states=term_states, term_blocks=tuple(term_blocks))
+
+
+def censoring_columns(read: dict[str, str], data: pd.DataFrame,
+                      columns: dict[str, object]) -> dict[str, np.ndarray]:
+    """``cens(c, y2)``'s columns: brms's codes of ``c`` as -1, 0, 1, 2
+    (:func:`~bayeszoo.families.censoring.censoring_codes`) and ``y2`` as numbers."""
+    out = {}
+    if "cens" in read:
+        out["cens"] = censoring_codes(data[columns[read["cens"]]], read["cens"])
+    if "y2" in read:
+        y2 = data[columns[read["y2"]]]
+        if not pd.api.types.is_numeric_dtype(y2) or pd.api.types.is_bool_dtype(y2):
+            raise ValueError(f"the upper ends of cens()'s intervals, column {read['y2']!r}, "
+                             f"are not numbers (dtype {y2.dtype})")
+        out["y2"] = y2.to_numpy(dtype=float)
+    return out
 
 
 def _response_values(state: dict[str, Any], data: pd.DataFrame, columns: dict[str, object],

@@ -3,7 +3,8 @@ random, smooth, Gaussian-process and neural-network terms and offsets, in the or
 
 The language is brms's and mgcv's (both paste in unchanged)::
 
-    y [| trials(n) | se(s) | weights(w)] ~ [1 | 0 | -1] + fixed terms + offset(expr)
+    y [| trials(n) | se(s) | weights(w) | cens(c[, y2]) | trunc(lb = a, ub = b)]
+        ~ [1 | 0 | -1] + fixed terms + offset(expr)
         + (lhs | group) + (lhs || group) + s(...) + te(...) + ti(...) + t2(...) + gp(...)
         + nn(x1, x2, hidden=..., activation=...)
 
@@ -11,7 +12,11 @@ The response is a column or an expression of columns in the vocabulary of the fi
 (``log(earn) ~ ...``, as brms, mgcv and lme4 accept it): the model is then of the transformed
 values, named as brms names them (:func:`bayeszoo.formula.naming.response_name`).
 ``cbind(successes, failures)`` (mgcv's binomial response) is read as ``successes`` with
-``trials(successes + failures)``. Parsing checks syntax only; columns, levels and term
+``trials(successes + failures)``. ``cens(c)`` names the column of brms's censoring codes and
+``cens(c, y2)`` adds the column of the upper ends of interval-censored rows (both read with the
+response); ``trunc(lb = a, ub = b)`` (either
+bound alone, or both by position) takes numbers or expressions of columns
+(:mod:`bayeszoo.families.censoring`). Parsing checks syntax only; columns, levels and term
 arguments are checked when the terms are fitted to data. Each non-fixed term is parsed by the
 term type the registry (:mod:`bayeszoo.formula.term_types`) recognises in its text.
 """
@@ -27,14 +32,29 @@ from .term_base import CALL, ParsedTerm
 from .term_types import recognise
 from .text import colname, is_name, quote_name, split_top, strip
 
-ADDITIONS = ("trials", "se", "weights")
+ADDITIONS = ("trials", "se", "weights", "cens", "trunc")
+#: The keys of ``ParsedFormula.additions`` that ``cens()`` and ``trunc()`` fill.
+CALL_KEYS = {"cens": ("cens", "y2"), "trunc": ("lb", "ub")}
+
+
+def addition_calls(additions: dict[str, str]) -> list[str]:
+    """The additions as written: ``trials(n)``, ``cens(c, y2)``, ``trunc(lb = 0, ub = u)``."""
+    calls = [f"{k}({v})" for k, v in additions.items() if k in ("trials", "se", "weights")]
+    if "cens" in additions:
+        y2 = f", {quote_name(additions['y2'])}" if "y2" in additions else ""
+        calls.append(f"cens({quote_name(additions['cens'])}{y2})")
+    bounds = [f"{k} = {additions[k]}" for k in ("lb", "ub") if k in additions]
+    if bounds:
+        calls.append(f"trunc({', '.join(bounds)})")
+    return calls
 
 
 @dataclass
 class ParsedFormula:
     """The pieces of a formula. ``response`` is the response column, or brms's name of a
     response given as an expression, whose text is then ``response_expr``. ``additions`` maps
-    brms's response additions (``trials``, ``se``, ``weights``) to the expression given;
+    brms's response additions (``trials``, ``se``, ``weights``; ``cens`` the column of
+    censoring codes and ``y2``, ``lb``, ``ub``) to the expression given;
     ``terms`` holds the non-fixed terms (group-level terms, smooths, GPs, networks, ...) in the
     order written."""
 
@@ -62,7 +82,7 @@ class ParsedFormula:
         terms += [f"offset({o})" for o in self.offsets]
         terms += [t.to_string() for t in self.terms]
         lhs = "" if self.response is None else self.response_expr or quote_name(self.response)
-        lhs += "".join(f" | {k}({v})" for k, v in self.additions.items())
+        lhs += "".join(f" | {call}" for call in addition_calls(self.additions))
         return f"{lhs} ~ {' + '.join(terms)}".lstrip()
 
 
@@ -91,17 +111,58 @@ def _parse_lhs(lhs: str, lpos: int, formula: str) -> tuple[str, str | None, dict
             am = re.fullmatch(r"([A-Za-z_]+)\s*\((.*)\)", add, re.S)
             if not am:
                 raise malformed(formula, apos, f"cannot read response addition {add!r}; "
-                                "write trials(n), se(s) or weights(w)")
+                                "write trials(n), se(s), weights(w), cens(c) or "
+                                "trunc(lb = 0)")
             name, arg = am.group(1), am.group(2).strip()
             if name not in ADDITIONS:
                 raise FormulaError(f"response addition {name}() is not supported; use one of "
                                    + ", ".join(f"{a}()" for a in ADDITIONS))
-            if name in additions:
+            if any(k in additions for k in CALL_KEYS.get(name, (name,))):
                 raise FormulaError(f"response addition {name}() given twice")
             if not arg:
                 raise malformed(formula, apos, f"{name}() needs a column or a number")
-            additions[name] = arg
+            if name in CALL_KEYS:
+                additions |= _call_arguments(name, arg, apos + add.index("(") + 1, formula)
+            else:
+                additions[name] = arg
     return response, expr, additions
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _call_arguments(name: str, arg: str, pos: int, formula: str) -> dict[str, str]:
+    """``cens(c[, y2])`` -> ``{"cens": c, "y2": y2}``; ``trunc(lb = a, ub = b)`` (or by
+    position) -> ``{"lb": a, "ub": b}``."""
+    keys = CALL_KEYS[name]
+    out: dict[str, str] = {}
+    parts = split_top(arg, ",", pos, formula)
+    if len(parts) > 2:
+        raise FormulaError(f"{name}({arg}) takes at most two arguments: "
+                           + ("the censoring column and y2" if name == "cens" else "lb and ub"))
+    for k, (piece, ppos, _) in enumerate(parts):
+        piece, ppos = strip(piece, ppos)
+        m = re.fullmatch(r"([A-Za-z_][\w.]*)\s*=(?!=)\s*(.*)", piece, re.S)
+        key, value = (m.group(1), m.group(2).strip()) if m else (keys[k], piece)
+        if key not in keys:
+            raise FormulaError(f"{name}() has no argument {key!r}; it takes {', '.join(keys)}")
+        if key in out:
+            raise FormulaError(f"{name}() gets {key} twice")
+        if not value:
+            raise malformed(formula, ppos, f"{name}() needs a value for {key}")
+        out[key] = value
+    if name == "cens":
+        if "cens" not in out:
+            raise FormulaError(f"cens({arg}) needs the column of censoring codes first")
+        out["cens"] = colname(out["cens"], formula, pos, f"cens({arg})")
+        if "y2" in out and not _is_number(out["y2"]):
+            out["y2"] = colname(out["y2"], formula, pos, f"cens({arg})")
+    return {k: out[k] for k in keys if k in out}
 
 
 def parse_formula(formula: str, dpar: str | None = None) -> ParsedFormula:

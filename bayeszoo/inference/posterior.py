@@ -150,10 +150,13 @@ def family_parameters(post, info: dict[str, Any], arrays: list[DesignArrays], fa
 
 def pointwise_log_likelihood(post, info: dict[str, Any], design: Design,
                              family) -> np.ndarray:
-    """``log p(y_i | draw)``: ``(chain, draw, n)``, weighted by ``weights()`` when given."""
+    """``log p(y_i | draw)``: ``(chain, draw, n)``, weighted by ``weights()`` when given,
+    censored and truncated as the samplers score it
+    (:func:`bayeszoo.families.censoring.log_likelihood`)."""
+    from bayeszoo.families.censoring import log_likelihood
     from bayeszoo.families.ops import NUMPY
 
     arrays = [design_arrays(d) for d in design.predictors]
     eta, aux = family_parameters(post, info, arrays, family, design.additions)
-    return family.log_prob(NUMPY, np.asarray(design.y, dtype=float), eta, aux,
-                           design.additions)
+    return log_likelihood(family, NUMPY, np.asarray(design.y, dtype=float), eta, aux,
+                          design.additions)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from bayeszoo.design import Design, DesignArrays, design_arrays
+from bayeszoo.families import censoring
 
 from .posterior import design_info, family_parameters, posterior_eta
 
@@ -100,9 +101,13 @@ def stored_arrays(idata) -> list[DesignArrays]:
 
 
 def stored_additions(idata) -> dict[str, np.ndarray]:
+    """The response additions of the fitted rows (``trials``, ``se``, ``weights``, the
+    censoring codes and the truncation bounds) from ``constant_data``."""
+    from bayeszoo.families.censoring import CENSORING_KEYS
+
     cd = idata.constant_data
     return {k: np.asarray(cd[f"design__{k}"].values, dtype=float)
-            for k in ("trials", "se", "weights") if f"design__{k}" in cd}
+            for k in ("trials", "se", "weights", *CENSORING_KEYS) if f"design__{k}" in cd}
 
 
 def check_fitted_design(idata, design: Design) -> None:
@@ -197,7 +202,8 @@ def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
     fit loaded from netCDF). With ``newdata`` the design is evaluated from the fit's stored term
     states (or taken from ``design=``); an unseen factor level raises unless
     ``allow_new_levels`` (brms's: those rows get no group effect). ``seed`` drives ``"pp"``
-    and the draws of an exact Gaussian process (``gp(x)`` without ``k``) at covariate points
+    (drawn within ``trunc()``'s bounds; under ``cens()`` draws of the uncensored response, as
+    brms's) and the draws of an exact Gaussian process (``gp(x)`` without ``k``) at covariate points
     the fit never saw, which come from the process's conditional normal given its fitted
     values, per posterior draw (brms's ``posterior_epred`` does the same).
 
@@ -272,4 +278,4 @@ def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
     aux = {k: v.reshape(eta.shape[0], -1) for k, v in aux.items()}
     if kind == "epred":
         return family.mean(eta, aux, additions)
-    return family.draw(np.random.default_rng(seed), eta, aux, additions)
+    return censoring.draw(family, np.random.default_rng(seed), eta, aux, additions)

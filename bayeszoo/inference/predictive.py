@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bayeszoo.design import is_group_effect_kind
+from bayeszoo.families import censoring
 
 KINDS = ("pp", "epred", "linpred")
 
@@ -229,4 +230,4 @@ def posterior_draws(fit, kind: str, newdata: pd.DataFrame | None = None, re_form
     aux = {k: v.reshape(eta.shape[0], -1) for k, v in aux.items()}
     if kind == "epred":
         return family.mean(eta, aux, additions)
-    return family.draw(rng, eta, aux, additions)
+    return censoring.draw(family, rng, eta, aux, additions)

@@ -4,7 +4,8 @@
 the design with its fixed columns centered as brms centers them); :func:`predictor_coefficients`
 turns site values into a predictor's coefficient vector and block coefficients;
 :func:`pointwise_log_likelihood` evaluates the family's log density at every row, with each
-distributional parameter from its own linear predictor. The values may be NumPy, JAX or
+distributional parameter from its own linear predictor, censored and truncated rows as brms
+scores them (:func:`bayeszoo.families.censoring.log_likelihood`). The values may be NumPy, JAX or
 PyTensor arrays: the same formulas serve NumPyro, PyMC and nutpie.
 """
 
@@ -15,13 +16,15 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from bayeszoo.design import Design, DesignArrays, design_arrays, linear_predictor
+from bayeszoo.families.censoring import log_likelihood
 from bayeszoo.models.spec import ModelSpec, PredictorSpec
 from bayeszoo.structures.network import block_contribution
 
 
 class ModelData(NamedTuple):
     """The numeric inputs of a model: ``y``, the response additions (``trials``, ``se``,
-    ``weights``) and per linear predictor (``mu`` first) its design with the intercept as first
+    ``weights``, the censoring codes ``cens`` with ``y2``, the truncation bounds ``lb``, ``ub``)
+    and per linear predictor (``mu`` first) its design with the intercept as first
     column (when there is one) and the other fixed columns centered. A named tuple of arrays:
     a compiled function takes it as an argument."""
 
@@ -77,11 +80,12 @@ def block_coefficients(ps: PredictorSpec, values: dict[str, Any], centered: bool
 
 def pointwise_log_likelihood(spec: ModelSpec, values: dict[str, Any], data: ModelData, ops,
                              concat):
-    """``log p(y_i | θ)`` of every row (weighted by ``weights()`` when given, as brms)."""
+    """``log p(y_i | θ)`` of every row (weighted by ``weights()`` when given, censored and
+    truncated under ``cens()`` and ``trunc()``, as brms)."""
     etas = [linear_predictor(arrays, fixed_coefficients(ps, values, concat),
                              block_coefficients(ps, values, spec.centered, ops))
             for ps, arrays in zip(spec.predictors, data.predictors, strict=True)]
     aux = {name: values[site] for name, site in spec.aux.items()}
     for ps, eta in zip(spec.predictors[1:], etas[1:], strict=True):
         aux[ps.dpar] = ps.link.inverse(ops, eta)
-    return spec.family.log_prob(ops, data.y, etas[0], aux, data.additions)
+    return log_likelihood(spec.family, ops, data.y, etas[0], aux, data.additions)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from bayeszoo.checks.design import check_design
 from bayeszoo.design import Block, Design
+from bayeszoo.families.censoring import has_censoring
 from bayeszoo.formula import as_design
 
 from .ar1 import AR1, ar_starts, check_rho
@@ -126,6 +127,10 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
     if d.y is None:
         raise ValueError(f"the design of {d.formula!r} has no response: REML needs one")
     fam = d.family
+    if has_censoring(d.additions):
+        raise ValueError(f"REML takes no censored or truncated response ({d.formula!r}): fit "
+                         "cens() and trunc() with the samplers, bz.sample(..., "
+                         "backend='numpyro' or 'pymc' or 'nutpie')")
     offset = d.offset if d.offset is not None and np.any(d.offset) else None
     response = fam.prepare(d.y, d.response, trials=d.additions.get("trials"),
                            weights=d.additions.get("weights"), se=d.additions.get("se"),
