@@ -3,8 +3,11 @@ in brms's parameterization, drawn at build time into ``.docs-cache/families/``.
 
 The densities are SciPy's, written in brms's parameters (``negbinomial``: mean ``mu`` and
 ``shape``, variance ``mu + mu²/shape``; ``gamma``: mean ``mu`` and ``shape``; ``beta``: mean
-``mu`` and precision ``phi``), so each figure shows what the family's parameters mean. A family
-of the registry without an entry in :data:`EXAMPLES` gets no figure.
+``mu`` and precision ``phi``; ``weibull``, ``exponential``: mean ``mu``; ``skew_normal``: mean
+``mu`` and sd ``sigma``), so each figure shows what the family's parameters mean. The
+zero-inflated and hurdle families mix the base distribution with extra zeros (``zi``) or
+replace its zeros (``hu``); for a continuous base the figure shows the density of the positive
+part. A family of the registry without an entry in :data:`EXAMPLES` gets no figure.
 """
 
 from __future__ import annotations
@@ -16,6 +19,52 @@ from public import ROOT
 from scipy import stats
 
 OUT = ROOT / ".docs-cache" / "families"
+
+
+class ZeroInflated:
+    """``zi`` extra zeros mixed with ``base`` (brms's ``zero_inflated_*``)."""
+
+    def __init__(self, base, zi: float):
+        self.base, self.zi = base, zi
+
+    def pmf(self, x):
+        return self.zi * (x == 0) + (1 - self.zi) * self.base.pmf(x)
+
+    def pdf(self, x):
+        return (1 - self.zi) * self.base.pdf(x)
+
+
+class Hurdle:
+    """Zero with probability ``hu``, else ``base`` conditioned on a positive value (brms's
+    ``hurdle_*``)."""
+
+    def __init__(self, base, hu: float):
+        self.base, self.hu = base, hu
+
+    def pmf(self, x):
+        positive = (1 - self.hu) * self.base.pmf(x) / self.base.sf(0)
+        return np.where(x == 0, self.hu, positive)
+
+    def pdf(self, x):
+        return (1 - self.hu) * self.base.pdf(x)
+
+
+def skew_normal(mu: float, sigma: float, alpha: float):
+    """SciPy's skew normal with brms's mean ``mu`` and standard deviation ``sigma``."""
+    delta = alpha / np.sqrt(1 + alpha**2)
+    omega = sigma / np.sqrt(1 - 2 * delta**2 / np.pi)
+    return stats.skewnorm(alpha, loc=mu - omega * delta * np.sqrt(2 / np.pi), scale=omega)
+
+
+def weibull(mu: float, shape: float):
+    """SciPy's Weibull with brms's mean ``mu``: scale ``mu / Γ(1 + 1/shape)``."""
+    from scipy.special import gamma
+
+    return stats.weibull_min(shape, scale=mu / gamma(1 + 1 / shape))
+
+
+def negbinomial(mu: float, shape: float):
+    return stats.nbinom(shape, shape / (shape + mu))
 
 #: family -> (support kind, x values, [(label, frozen scipy distribution), ...])
 EXAMPLES = {
@@ -33,13 +82,47 @@ EXAMPLES = {
     "poisson": ("discrete", np.arange(0, 21),
                 [("mu=2", stats.poisson(2)), ("mu=8", stats.poisson(8))]),
     "negbinomial": ("discrete", np.arange(0, 31),
-                    [(f"mu=8, shape={k:g}", stats.nbinom(k, k / (k + 8.0)))
-                     for k in (1.0, 5.0, 100.0)]),
+                    [(f"mu=8, shape={k:g}", negbinomial(8.0, k)) for k in (1.0, 5.0, 100.0)]),
     "gamma": ("continuous", np.linspace(0.01, 10, 400),
               [(f"mu=3, shape={a:g}", stats.gamma(a, scale=3.0 / a)) for a in (1.0, 3.0, 10.0)]),
     "beta": ("continuous", np.linspace(0.005, 0.995, 400),
              [(f"mu={m:g}, phi={p:g}", stats.beta(m * p, (1 - m) * p))
               for m, p in ((0.3, 5.0), (0.3, 30.0), (0.7, 10.0))]),
+    "zero_inflated_poisson": ("discrete", np.arange(0, 16),
+                              [(f"mu=5, zi={z:g}", ZeroInflated(stats.poisson(5), z))
+                               for z in (0.0, 0.3)]),
+    "zero_inflated_negbinomial": ("discrete", np.arange(0, 21),
+                                  [(f"mu=6, shape=3, zi={z:g}",
+                                    ZeroInflated(negbinomial(6.0, 3.0), z)) for z in (0.0, 0.3)]),
+    "zero_inflated_binomial": ("discrete", np.arange(0, 21),
+                               [(f"trials=20, mu=0.4, zi={z:g}",
+                                 ZeroInflated(stats.binom(20, 0.4), z)) for z in (0.0, 0.3)]),
+    "zero_inflated_beta": ("continuous", np.linspace(0.005, 0.995, 400),
+                           [(f"mu=0.4, phi=8, zi={z:g} (positive part)",
+                             ZeroInflated(stats.beta(3.2, 4.8), z)) for z in (0.0, 0.3)]),
+    "hurdle_poisson": ("discrete", np.arange(0, 16),
+                       [(f"mu=5, hu={h:g}", Hurdle(stats.poisson(5), h)) for h in (0.1, 0.5)]),
+    "hurdle_negbinomial": ("discrete", np.arange(0, 21),
+                           [(f"mu=6, shape=3, hu={h:g}", Hurdle(negbinomial(6.0, 3.0), h))
+                            for h in (0.1, 0.5)]),
+    "hurdle_gamma": ("continuous", np.linspace(0.01, 10, 400),
+                     [(f"mu=3, shape=3, hu={h:g} (positive part)",
+                       Hurdle(stats.gamma(3.0, scale=1.0), h)) for h in (0.1, 0.5)]),
+    "hurdle_lognormal": ("continuous", np.linspace(0.01, 10, 400),
+                         [(f"mu=1, sigma=0.5, hu={h:g} (positive part)",
+                           Hurdle(stats.lognorm(0.5, scale=np.e), h)) for h in (0.1, 0.5)]),
+    "lognormal": ("continuous", np.linspace(0.01, 10, 400),
+                  [(f"mu={m:g}, sigma={sd:g}", stats.lognorm(sd, scale=np.exp(m)))
+                   for m, sd in ((0.0, 1.0), (1.0, 0.5))]),
+    "exponential": ("continuous", np.linspace(0.0, 10, 400),
+                    [(f"mu={m:g}", stats.expon(scale=m)) for m in (1.0, 3.0)]),
+    "weibull": ("continuous", np.linspace(0.01, 10, 400),
+                [(f"mu=3, shape={k:g}", weibull(3.0, k)) for k in (1.0, 2.0, 5.0)]),
+    "skew_normal": ("continuous", np.linspace(-5, 5, 400),
+                    [(f"mu=0, sigma=1, alpha={a:g}", skew_normal(0.0, 1.0, a))
+                     for a in (0.0, 4.0, -4.0)]),
+    "von_mises": ("continuous", np.linspace(-np.pi, np.pi, 400),
+                  [(f"mu=0, kappa={k:g}", stats.vonmises(k, loc=0.0)) for k in (0.5, 2.0, 8.0)]),
 }
 
 

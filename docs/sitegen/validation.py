@@ -104,9 +104,10 @@ CHECKS: tuple[Check, ...] = (
           "lme4_reference.json:sleep_uncorr_reml", "criterion, VarCorr, fitted, se",
           "rel 1e-10, rel 1e-5 (sd, se), rel 1e-6 (fitted)",
           _T + "test_reml_lme4.py::test_sleepstudy_uncorrelated_through_formula"),
-    Check("lme4-varcorr", "lme4", "sleepstudy VarCorr table", "lme4_reference.json:"
-          "sleep_corr_reml", "`as.data.frame(VarCorr())`", "rel 1e-15 (from the same theta)",
-          _T + "test_varcorr.py::test_varcorr_is_lme4s_table"),
+    Check("lme4-varcorr", "lme4", "sleepstudy VarCorr and ranef tables from the formula",
+          "lme4_reference.json:sleep_corr_reml", "`as.data.frame(VarCorr())`, `ranef()`, "
+          "criterion, fixef ± se, fitted", "rel 1e-6 (criterion), rel 1e-4 (the rest)",
+          _T + "test_varcorr.py::test_reml_matches_lmer"),
     Check("brms-radon", "brms", "radon `(1 | county)` posterior",
           "brms_reference.json:radon_intercept", "posterior mean and 95 % interval; "
           "elpd_loo, p_loo", "abs 0.02 (mean), 0.03 (interval), 1.5 (elpd), 2.5 (p_loo)",
