@@ -62,7 +62,9 @@ class BlockNames:
     and their coordinates; ``z``: the name under which brms reports the block's standardized
     draws too (``zgp_gptimes``), else ``None``; ``coef_priors``: fixed priors of groups of its
     coefficients (a network's weights), empty for blocks whose coefficients only have learned
-    scales."""
+    scales; ``z_param``: the prior of the block's draws ``z`` when they are not standard normal
+    (a monotonic effect's simplex, brms's ``simo_moperiod1`` with its ``dirichlet`` prior),
+    named, keyed and with its support as a scale parameter is, else ``None``."""
 
     scales: tuple[ScaleParam, ...]
     coef: str
@@ -70,6 +72,7 @@ class BlockNames:
     coords: tuple[tuple[str, ...], ...]
     z: str | None = None
     coef_priors: tuple[CoefficientPrior, ...] = ()
+    z_param: ScaleParam | None = None
 
 
 #: :attr:`Block.kind` of a grouping factor's varying coefficients.
