@@ -113,8 +113,8 @@ def fit_mo_term(term: MoTerm, data: pd.DataFrame, columns: dict[str, object]) ->
                        steps=len(levels) - 1)
     if not is_numeric(s):
         raise FormulaError(f"{term.text}: {var!r} is neither a factor nor numbers; a monotonic "
-                           "predictor is an ordered factor (pd.Categorical with its categories in order) or "
-                           "integers 0, 1, ..., D")
+                           "predictor is an ordered factor (pd.Categorical with its categories "
+                           "in order) or integers 0, 1, ..., D")
     x = np.asarray(s, dtype=float)
     _check_integers(x, term.text, var, None)
     steps = int(x.max())
