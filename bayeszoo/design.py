@@ -94,9 +94,11 @@ class Block:
     * ``name``: brms's label: the grouping factor (``"county"``, ``"state:county"``) for random
       effects, ``label_j`` (``"stimes_1"``) for a smooth's penalized part.
     * ``kind``: ``"re"`` (random effect of a grouping factor), ``"smooth"``, ``"gp"``
-      (a Gaussian process; ``name`` its brms label, ``gptimes``) or ``"nn"`` (a neural
+      (a Gaussian process; ``name`` its brms label, ``gptimes``), ``"nn"`` (a neural
       network: ``matrix`` holds its standardized inputs, the structure computes its
-      contribution, :mod:`bayeszoo.structures.network`). Callers ask the block
+      contribution, :mod:`bayeszoo.structures.network`) or ``"mo"`` (brms's monotonic effect,
+      ``moperiod``: cumulative indicator columns, :mod:`bayeszoo.structures.monotonic`).
+      Callers ask the block
       (:attr:`is_group_effect`, :attr:`is_smooth`, :attr:`computes_contribution`) or its
       structure rather than compare ``kind``.
     * ``coef``: for ``"re"`` the varying coefficient (``"Intercept"`` or a column name);
