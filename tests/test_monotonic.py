@@ -185,3 +185,24 @@ def test_reml_refuses_mo_naming_the_samplers(cbpp):
                        r"sample this model with bayeszoo.sample \(backend='numpyro', 'pymc' or "
                        r"'nutpie'\)"):
         bz.reml(FORMULA, cbpp, family="binomial")
+
+
+def test_the_summary_lists_the_simplex_after_the_population_level_effects(mo_design):
+    """``summary.brmsfit``: ``moperiod`` among the population-level effects, each part of the
+    simplex a row ``moperiod1[i]`` of the ``Simplex Parameters``."""
+    from bayeszoo.inference.brms_summary import summarize
+
+    rng = np.random.default_rng(0)
+    simo = rng.dirichlet([4.0, 2.0, 1.0], size=(2, 400))
+    post = {"b_Intercept": rng.normal(size=(2, 400)),
+            "bsp_moperiod": rng.normal(-0.5, 0.1, size=(2, 400)),
+            "sd_herd__Intercept": rng.gamma(4.0, 0.2, size=(2, 400)),
+            "simo_moperiod1": simo, "r_herd": rng.normal(size=(2, 400, 15))}
+    s = summarize(post, {}, mo_design, {})
+    assert list(s.fixed.index) == ["Intercept", "moperiod"]
+    assert list(s.simplex.index) == ["moperiod1[1]", "moperiod1[2]", "moperiod1[3]"]
+    np.testing.assert_allclose(s.simplex["Estimate"], simo.reshape(-1, 3).mean(axis=0))
+    np.testing.assert_allclose(s.simplex["Est.Error"], simo.reshape(-1, 3).std(axis=0, ddof=1))
+    text = s.text()
+    assert text.index("Population-Level Effects:") < text.index("Simplex Parameters:\n"
+                                                                 "             Estimate")
