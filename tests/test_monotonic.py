@@ -1,6 +1,7 @@
-"""brms's monotonic effects ``mo(x)``: the cumulative design of an ordinal predictor, the state
-kept in a fit, the simplex with its Dirichlet prior in the model spec, both builders and the
-prior table, and what is refused (interactions, group-level ``mo()``, REML)."""
+"""brms's monotonic effects ``mo(x)``: the cumulative design of an ordinal predictor and of its
+interaction with numeric covariates ``mo(x):z``, the state kept in a fit, the simplex with its
+Dirichlet prior in the model spec, both builders, the prior table and the summary, and what is
+refused (interactions with factors or of two ``mo()``, group-level ``mo()``, REML)."""
 
 from __future__ import annotations
 
@@ -73,12 +74,35 @@ def test_the_effect_is_bsp_times_D_times_the_cumulated_simplex(mo_design, cbpp):
     np.testing.assert_allclose(eta, brms, rtol=0, atol=1e-12)
 
 
+def test_an_interaction_with_a_numeric_covariate_scales_the_columns_row_by_row(cbpp):
+    """brms's ``mo(x):z``: ``bsp · mo(simo, x) · z``, named ``bsp_moperiod:size`` and
+    ``simo_moperiod:size1`` (``size:moperiod`` when written the other way round)."""
+    d = bz.design("incidence | trials(size) ~ mo(period) + mo(period):size", cbpp,
+                  family="binomial")
+    plain, inter = d.blocks
+    np.testing.assert_array_equal(inter.Z, plain.Z * cbpp["size"].to_numpy()[:, None])
+    assert inter.names.scales[0].name == "bsp_moperiod:size"
+    assert inter.names.z == "simo_moperiod:size1"
+    assert d.covariates_of("mo(period):size") == ("period", "size")
+    assert d.terms.to_string() == "incidence | trials(size) ~ 1 + mo(period) + mo(period):size"
+    other = bz.design("incidence | trials(size) ~ size:mo(period)", cbpp, family="binomial")
+    assert other.blocks[0].names.z == "simo_size:moperiod1"
+    np.testing.assert_array_equal(other.blocks[0].Z, inter.Z)
+    rows = bz.get_prior("incidence | trials(size) ~ mo(period):size", cbpp, family="binomial")
+    assert {(r["class"], r["coef"], r["prior"]) for _, r in rows.iterrows()} >= {
+        ("b", "moperiod:size", ""), ("simo", "moperiod:size1", "dirichlet(1)")}
+    st = d.term_states[1]
+    assert state_from_dict(decode(json.loads(json.dumps(encode(st.to_dict()))))) == st
+    new = d.for_newdata(cbpp.iloc[:4].assign(size=[11, 12, 13, 14]))
+    np.testing.assert_array_equal(new.blocks[1].Z, plain.Z[:4] * np.arange(11, 15)[:, None])
+
+
 def test_the_state_survives_json_and_rebuilds_the_columns_on_new_data(mo_design, cbpp):
     (st,) = [s for s in mo_design.term_states if s.kind == "mo"]
     text = json.dumps(encode(st.to_dict()), sort_keys=True)
     assert json.loads(text) == {"kind": "mo", "text": "mo(period)", "label": "moperiod",
                                 "variable": "period", "levels": ["1", "2", "3", "4"],
-                                "steps": 3}
+                                "steps": 3, "by": []}
     back = state_from_dict(decode(json.loads(text)))
     assert back == st
     stored = decode(json.loads(json.dumps(encode(mo_design.states))))
@@ -95,8 +119,11 @@ def test_the_state_survives_json_and_rebuilds_the_columns_on_new_data(mo_design,
 
 
 @pytest.mark.parametrize("formula, pattern", [
-    ("y ~ mo(p):x", r"interactions with monotonic effects \(mo\(x\):z\) are not supported"),
-    ("y ~ x:mo(p)", r"interactions with monotonic effects"),
+    ("y ~ mo(p):g", r"'g' is not numeric; interactions of mo\(\) with factors are not "
+     r"supported"),
+    ("y ~ x:mo(p):mo(x)", r"interactions of two monotonic effects are not supported"),
+    ("y ~ mo(p) * x", r"write an interaction with a monotonic effect as mo\(x\):z.*"
+     r"\(mo\(x\) \* z as mo\(x\) \+ z \+ mo\(x\):z\)"),
     ("y ~ (mo(p) | g)", r"monotonic effects varying by group \(\(mo\(x\) \| g\)\)"),
     ("y ~ mo(p, k = 2)", r"mo\(\) takes one predictor and no arguments"),
     ("y ~ mo(s)", r"'s' is neither a factor nor numbers; a monotonic predictor is an ordered "

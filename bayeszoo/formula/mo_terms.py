@@ -2,6 +2,10 @@
 in ``R/data-predictor.R``, the Stan function ``mo()``), fitted once into a JSON state and
 evaluated from it on any data.
 
+``mo(x):z`` (or ``z:mo(x)``, with any number of numeric covariates ``z``) multiplies the effect
+by ``z`` row by row, as brms's ``Csp`` columns: ``bsp_moperiod:size`` and
+``simo_moperiod:size1``.
+
 ``x`` is an ordered factor (a ``pd.Categorical``; its observed categories in order are the
 categories ``0..D``, as brms's ``as.numeric(x) - 1``) or non-negative integers ``0..D`` (``D``
 the largest value in the training data). The effect ``bsp · D · Σ_{i ≤ x} simo[i]`` is one
@@ -15,9 +19,10 @@ Names (for ``mo(period)`` in the formula of ``mu``): ``bsp_moperiod`` (brms's cl
 ``"simo_moperiod1"``, default ``dirichlet(1)``); ``mo_moperiod`` holds the steps
 ``D · bsp · simo``. In the formula of ``sigma``: ``bsp_sigma_moperiod``, ``simo_sigma_moperiod1``.
 
-brms's interactions ``mo(x):z`` and ``mo(x)`` inside group-level terms ``(mo(x) | g)`` are
-not modelled: any term that calls ``mo()`` other than ``mo(x)`` itself is refused with a
-message saying so (the registry tries this type first, before group-level terms).
+Not modelled, and refused with a message saying so (the registry tries this type first, before
+group-level terms): ``mo(x)`` inside group-level terms ``(mo(x) | g)``, interactions of two
+monotonic effects (``mo(x):mo(z)``), with factors, and ``mo(x) * z`` (write
+``mo(x) + z + mo(x):z``).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from .term_base import (
     TermType,
     parse_call,
 )
+from .text import colname, split_top, strip
 
 #: brms's default prior of a monotonic effect's simplex.
 SIMPLEX_PRIOR = "dirichlet(1)"
@@ -58,37 +64,48 @@ class MoTerm(CallTerm):
 
     term_kind = "mo"
     function = "mo"
+    #: the numeric covariates it interacts with (``mo(x):z``)
+    by: tuple[str, ...] = ()
+    #: the place of ``mo(x)`` among the pieces of the interaction
+    at: int = 0
 
     def effect_variables(self, columns: list[str]) -> tuple[str, ...]:
-        return self.variables
+        return (*self.variables, *self.by)
+
+    def to_string(self) -> str:
+        pieces = list(self.by)
+        pieces.insert(self.at, super().to_string())
+        return ":".join(pieces)
 
 
 @dataclass(frozen=True)
 class MoState(TermState):
-    """A fitted ``mo()``: its brms label (``moperiod``), the predictor, its categories in order
-    (``None`` for integers) and the number of steps ``D``."""
+    """A fitted ``mo()``: its brms label (``moperiod``, ``moperiod:size``), the predictor, its
+    categories in order (``None`` for integers), the number of steps ``D`` and the numeric
+    covariates of an interaction."""
 
     kind = "mo"
     label: str = ""
     variable: str = ""
     levels: tuple[str, ...] | None = None
     steps: int = 0
+    by: tuple[str, ...] = ()
 
     @property
     def covariates(self) -> tuple[str, ...]:
-        return (self.variable,)
+        return (self.variable, *self.by)
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "text": self.text, "label": self.label,
                 "variable": self.variable,
                 "levels": None if self.levels is None else list(self.levels),
-                "steps": self.steps}
+                "steps": self.steps, "by": list(self.by)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> MoState:
         return cls(text=d["text"], label=d["label"], variable=d["variable"],
                    levels=None if d["levels"] is None else tuple(d["levels"]),
-                   steps=int(d["steps"]))
+                   steps=int(d["steps"]), by=tuple(d["by"]))
 
 
 def _column(var: str, data: pd.DataFrame, columns: dict[str, object]) -> pd.Series:
@@ -103,14 +120,20 @@ def fit_mo_term(term: MoTerm, data: pd.DataFrame, columns: dict[str, object]) ->
         raise FormulaError(f"{term.text}: mo() takes one predictor and no arguments")
     var = term.variables[0]
     s = _column(var, data, columns)
-    label = smooth_label("mo", (var,))
+    pieces = list(term.by)
+    pieces.insert(term.at, smooth_label("mo", (var,)))
+    label = ":".join(pieces)
+    for z in term.by:
+        if not is_numeric(_column(z, data, columns)):
+            raise FormulaError(f"{term.text}: {z!r} is not numeric; interactions of mo() with "
+                               "factors are not supported")
     if isinstance(s.dtype, pd.CategoricalDtype):
         levels = tuple(str(v) for v in factor_levels(s))
         if len(levels) < 2:
             raise FormulaError(f"{term.text}: {var!r} has {len(levels)} category in the data; a "
                                "monotonic effect needs at least two")
         return MoState(text=term.text, label=label, variable=var, levels=levels,
-                       steps=len(levels) - 1)
+                       steps=len(levels) - 1, by=term.by)
     if not is_numeric(s):
         raise FormulaError(f"{term.text}: {var!r} is neither a factor nor numbers; a monotonic "
                            "predictor is an ordered factor (pd.Categorical with its categories "
@@ -121,7 +144,8 @@ def fit_mo_term(term: MoTerm, data: pd.DataFrame, columns: dict[str, object]) ->
     if steps < 1:
         raise FormulaError(f"{term.text}: {var!r} is 0 in every row; a monotonic effect needs "
                            "values up to at least 1")
-    return MoState(text=term.text, label=label, variable=var, levels=None, steps=steps)
+    return MoState(text=term.text, label=label, variable=var, levels=None, steps=steps,
+                   by=term.by)
 
 
 def _check_integers(x: np.ndarray, text: str, var: str, steps: int | None) -> None:
@@ -166,9 +190,11 @@ def mo_block(state: MoState, data: pd.DataFrame, columns: dict[str, object],
     steps = tuple(str(i + 1) for i in range(state.steps))
     names = BlockNames(scales=(bsp,), coef=f"mo_{label}", dims=(f"{label}_step",),
                        coords=(steps,), z=simo.name, z_param=simo)
-    x = categories(state, data, columns)
+    matrix = cumulative_columns(categories(state, data, columns), state.steps)
+    for z in state.by:
+        matrix = matrix * np.asarray(_column(z, data, columns), dtype=float)[:, None]
     return Block(name=state.label, kind="mo", coef=None, term=state.text, labels=list(steps),
-                 names=names, matrix=cumulative_columns(x, state.steps), structure=MONOTONIC)
+                 names=names, matrix=matrix, structure=MONOTONIC)
 
 
 class MoType(TermType):
@@ -183,18 +209,29 @@ class MoType(TermType):
         return MO_CALL.search(text) is not None
 
     def parse(self, text: str, pos: int, formula: str) -> MoTerm:
+        """``mo(x)``, or its interaction with numeric columns ``mo(x):z``."""
         if text.startswith("("):
             raise FormulaError(f"{text}: monotonic effects varying by group ((mo(x) | g)) are "
                                "not supported; write mo(x) as a population-level term")
-        if not super().recognises(text) or MO_CALL.search(text, 1):
-            raise FormulaError(f"{text}: interactions with monotonic effects (mo(x):z) are "
-                               "not supported; write mo(x) as a term of its own")
-        variables, args = parse_call(text, pos, formula)
-        return MoTerm(text=text, variables=variables, args=args, pos=pos)
+        pieces = [strip(p, at) for p, at, _ in split_top(text, ":", pos, formula)]
+        calls = [i for i, (p, _) in enumerate(pieces) if MO_CALL.search(p)]
+        if len(calls) > 1:
+            raise FormulaError(f"{text}: interactions of two monotonic effects are not "
+                               "supported")
+        (at,) = calls
+        call, cpos = pieces[at]
+        if not super().recognises(call) or MO_CALL.search(call, 1):
+            raise FormulaError(f"{text}: write an interaction with a monotonic effect as "
+                               "mo(x):z, with z numeric columns (mo(x) * z as "
+                               "mo(x) + z + mo(x):z)")
+        by = tuple(colname(p, formula, ppos, text) for i, (p, ppos) in enumerate(pieces)
+                   if i != at)
+        variables, args = parse_call(call, cpos, formula)
+        return MoTerm(text=text, variables=variables, args=args, pos=pos, by=by, at=at)
 
     def plan(self, term: MoTerm, need: Callable[[str, str], None],
              alias: Callable[[str, int, str], str], formula: str) -> None:
-        for v in term.variables:
+        for v in (*term.variables, *term.by):
             need(v, term.text)
 
     def fit(self, term: MoTerm, planned: None, ctx: FitContext) -> MoState:
