@@ -62,7 +62,9 @@ class BlockNames:
     and their coordinates; ``z``: the name under which brms reports the block's standardized
     draws too (``zgp_gptimes``), else ``None``; ``coef_priors``: fixed priors of groups of its
     coefficients (a network's weights), empty for blocks whose coefficients only have learned
-    scales."""
+    scales; ``z_param``: the prior of the block's draws ``z`` when they are not standard normal
+    (a monotonic effect's simplex, brms's ``simo_moperiod1`` with its ``dirichlet`` prior),
+    named, keyed and with its support as a scale parameter is, else ``None``."""
 
     scales: tuple[ScaleParam, ...]
     coef: str
@@ -70,6 +72,7 @@ class BlockNames:
     coords: tuple[tuple[str, ...], ...]
     z: str | None = None
     coef_priors: tuple[CoefficientPrior, ...] = ()
+    z_param: ScaleParam | None = None
 
 
 #: :attr:`Block.kind` of a grouping factor's varying coefficients.
@@ -91,9 +94,11 @@ class Block:
     * ``name``: brms's label: the grouping factor (``"county"``, ``"state:county"``) for random
       effects, ``label_j`` (``"stimes_1"``) for a smooth's penalized part.
     * ``kind``: ``"re"`` (random effect of a grouping factor), ``"smooth"``, ``"gp"``
-      (a Gaussian process; ``name`` its brms label, ``gptimes``) or ``"nn"`` (a neural
+      (a Gaussian process; ``name`` its brms label, ``gptimes``), ``"nn"`` (a neural
       network: ``matrix`` holds its standardized inputs, the structure computes its
-      contribution, :mod:`bayeszoo.structures.network`). Callers ask the block
+      contribution, :mod:`bayeszoo.structures.network`) or ``"mo"`` (brms's monotonic effect,
+      ``moperiod``: cumulative indicator columns, :mod:`bayeszoo.structures.monotonic`).
+      Callers ask the block
       (:attr:`is_group_effect`, :attr:`is_smooth`, :attr:`computes_contribution`) or its
       structure rather than compare ``kind``.
     * ``coef``: for ``"re"`` the varying coefficient (``"Intercept"`` or a column name);

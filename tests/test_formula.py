@@ -211,7 +211,7 @@ def test_quotes_and_backticks():
     ("log_radon ~ floor ~ county", "more than one"),
     ("log_radon ~ s(log_uranium, k=x)", "k="),
     ("log_radon ~ te(county, log_uranium)", r"te\(county,log_uranium\).*factor"),
-    ("log_radon ~ mo(floor)", "not supported"),
+    ("log_radon ~ cs(floor)", "not supported"),
 ])
 def test_errors_name_the_term(radon, formula, pattern):
     with pytest.raises(ValueError, match=pattern):

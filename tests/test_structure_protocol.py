@@ -15,6 +15,7 @@ from bayeszoo.structures import (
     ExactGp,
     HilbertSpaceGp,
     Iid,
+    Monotonic,
     MultiPenalty,
     Network,
     Structure,
@@ -26,7 +27,7 @@ from bayeszoo.structures.network import block_contribution
 def test_every_structure_is_registered_by_its_kind():
     assert STRUCTURES == {"iid": Iid, "multipenalty": MultiPenalty,
                           "unstructured": Unstructured, "hsgp": HilbertSpaceGp,
-                          "exact_gp": ExactGp, "network": Network}
+                          "exact_gp": ExactGp, "network": Network, "monotonic": Monotonic}
     assert all(issubclass(cls, Structure) for cls in STRUCTURES.values())
 
 

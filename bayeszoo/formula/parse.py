@@ -1,12 +1,13 @@
 """Formula text -> :class:`ParsedFormula`: response (with brms's additions), intercept, fixed,
-random, smooth, Gaussian-process and neural-network terms and offsets, in the order written.
+random, smooth, Gaussian-process, neural-network and monotonic terms and offsets, in the order
+written.
 
 The language is brms's and mgcv's (both paste in unchanged)::
 
     y [| trials(n) | se(s) | weights(w) | cens(c[, y2]) | trunc(lb = a, ub = b)]
         ~ [1 | 0 | -1] + fixed terms + offset(expr)
         + (lhs | group) + (lhs || group) + s(...) + te(...) + ti(...) + t2(...) + gp(...)
-        + nn(x1, x2, hidden=..., activation=...)
+        + nn(x1, x2, hidden=..., activation=...) + mo(x)
 
 The response is a column or an expression of columns in the vocabulary of the fixed terms
 (``log(earn) ~ ...``, as brms, mgcv and lme4 accept it): the model is then of the transformed
@@ -68,7 +69,8 @@ class ParsedFormula:
     terms: list[ParsedTerm] = field(default_factory=list)
 
     def of_kind(self, kind: str) -> list[ParsedTerm]:
-        """The terms of one term type (``"random"``, ``"smooth"``, ``"gp"``, ``"nn"``)."""
+        """The terms of one term type (``"random"``, ``"smooth"``, ``"gp"``, ``"nn"``,
+        ``"mo"``)."""
         return [t for t in self.terms if t.term_kind == kind]
 
     @property

@@ -114,7 +114,8 @@ class FitSummary:
     """brms's ``brmssummary``: the header and the tables (rows named as brms names them;
     columns ``Estimate, Est.Error, l-95% CI, u-95% CI, Rhat, Bulk_ESS, Tail_ESS``):
     ``splines`` (smooth sds), ``gp``, ``random`` (grouping factor -> its sd and cor rows),
-    ``fixed`` (population-level effects), ``spec_pars`` (family specific parameters), and
+    ``fixed`` (population-level effects), ``simplex`` (the simplexes of monotonic effects,
+    ``moperiod1[1]``), ``spec_pars`` (family specific parameters), and
     the ``warnings`` ``summary.brmsfit`` gives. Printing it gives brms's layout."""
 
     family: str
@@ -133,6 +134,7 @@ class FitSummary:
     random: dict[str, Any] = field(default_factory=dict)
     ngrps: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    simplex: Any = None
 
     def text(self, digits: int = 2) -> str:
         """The summary as ``print.brmssummary`` prints it (then brms's warnings)."""
@@ -154,8 +156,9 @@ class FitSummary:
                 lines += [f"~{g} (Number of levels: {self.ngrps[g]})",
                           format_table(table, digits), ""]
         for title, table in (("Population-Level Effects:", self.fixed),
+                             ("Simplex Parameters:", self.simplex),
                              ("Family Specific Parameters:", self.spec_pars)):
-            if len(table):
+            if table is not None and len(table):
                 lines += [title, format_table(table, digits), ""]
         lines += [f"Draws were sampled using {self.sampler}. For each parameter, Bulk_ESS",
                   "and Tail_ESS are effective sample size measures, and Rhat is the potential",
@@ -244,6 +247,7 @@ def summarize(posterior: Mapping[str, Any], stats: Mapping[str, Any], design: De
     splines = full.loc[sm].set_axis([f"sds({n[4:]})" for n in sm]) if sm else None
     gp_table = full.loc[gp].set_axis([re.sub(r"^(sdgp|lscale)_(.*)$", r"\1(\2)", n)
                                       for n in gp]) if gp else None
+    simplex = simplex_table(posterior)
     draws, tune = int(attrs.get("draws", 0)), int(attrs.get("tune", 0))
     first = next(iter(arrays.values())) if arrays else np.zeros((0, 0))
     return FitSummary(
@@ -252,5 +256,18 @@ def summarize(posterior: Mapping[str, Any], stats: Mapping[str, Any], design: De
         chains=int(attrs.get("chains", first.shape[0])),
         iter=tune + (draws or first.shape[1]), warmup=tune,
         sampler=f"{attrs.get('backend', 'sampling')}(NUTS)", fixed=fixed, spec_pars=spec_pars,
-        splines=splines, gp=gp_table, random=random, ngrps=ngrps,
+        splines=splines, gp=gp_table, random=random, ngrps=ngrps, simplex=simplex,
         warnings=summary_warnings(full, stats, float(attrs.get("target_accept", 0.8))))
+
+
+def simplex_table(posterior: Mapping[str, Any]):
+    """brms's ``Simplex Parameters`` of monotonic effects: one row per part of each ``simo_``
+    simplex (``chain × draw × D``), named without the class (``moperiod1[1]``); ``None``
+    without any."""
+    parts = {}
+    for name in (str(k) for k in posterior if str(k).startswith("simo_")):
+        values = np.asarray(posterior[name], dtype=float)
+        parts |= {f"{name}[{i + 1}]": values[..., i] for i in range(values.shape[-1])}
+    if not parts:
+        return None
+    return draws_summary(parts, list(parts)).set_axis([n.removeprefix("simo_") for n in parts])

@@ -37,8 +37,9 @@ def prior_distribution(prior: Prior, support: str, shape: tuple[int, ...] = ()):
     """The NumPyro distribution of ``prior`` on a parameter of kind ``support`` (a
     ``"correlation"`` parameter of shape ``(k, k)`` is the Cholesky factor of a correlation
     matrix: ``lkj`` is brms's ``lkj_corr_cholesky``,
-    :func:`bayeszoo.models.numpyro_lkj.lkj_cholesky_distribution`); on a support bounded below
-    by a positive number (``"greater_than_1"``) the prior truncated there
+    :func:`bayeszoo.models.numpyro_lkj.lkj_cholesky_distribution`; a ``"simplex"`` one of
+    shape ``(D,)`` has a Dirichlet prior, :mod:`bayeszoo.models.simplex`); on a support bounded
+    below by a positive number (``"greater_than_1"``) the prior truncated there
     (:mod:`bayeszoo.models.truncated`)."""
     import numpyro.distributions as dist
 
@@ -54,6 +55,10 @@ def prior_distribution(prior: Prior, support: str, shape: tuple[int, ...] = ()):
         from bayeszoo.models.numpyro_lkj import lkj_cholesky_distribution
 
         return lkj_cholesky_distribution(int(shape[-1]), p["eta"])
+    if support == "simplex":
+        from bayeszoo.models.simplex import numpyro_simplex
+
+        return numpyro_simplex(prior, shape)
     if f == "flat":
         d = dist.ImproperUniform(dist.constraints.positive if support != "real"
                                  else dist.constraints.real, (), ())

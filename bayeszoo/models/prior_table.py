@@ -13,7 +13,9 @@ prior given in ``priors=`` and ``"default"`` otherwise.
 ``get_prior`` rows are in brms's order ``(resp, dpar, nlpar, class, group, coef)`` and list
 correlations as class ``cor`` with ``lkj(1)``; ``prior_summary`` rows are in the order brms
 stores a fit's priors, ``(class, group, resp, dpar, nlpar, coef)``, with correlations as
-class ``L`` with ``lkj_corr_cholesky(1)``. Blocks other than group-level effects and smooths
+class ``L`` with ``lkj_corr_cholesky(1)``. A monotonic effect's ``bsp_moperiod`` is listed as brms
+lists it, class ``b`` coef ``moperiod``, and its simplex as class ``simo`` coef ``moperiod1``
+with ``dirichlet(1)``. Blocks other than group-level effects, smooths and monotonic effects
 (Gaussian processes, networks) are listed under the class and coefficient of their parameter
 names (``sdgp`` ``gptimes``), a layout not checked against brms.
 """
@@ -94,12 +96,19 @@ class Rows:
 
 def block_rows(rows: Rows, d: Design, defaults: dict[str, Prior], labels: dict[str, str],
                dpar: str) -> None:
-    """The rows of the scale parameters of ``d``'s blocks."""
+    """The rows of the scale parameters of ``d``'s blocks (and of draws with a prior of their
+    own: a monotonic effect's simplex)."""
+    from bayeszoo.models.spec import block_params
+
     tag = f"{dpar}_" if dpar else ""
     for blk in d.blocks:
-        for sp in blk.names.scales:
+        for sp in block_params(blk):
             keys = sp.prior_keys
-            if sp.support == "correlation":
+            cls, _, coef = sp.name.partition("_")
+            if cls == "bsp":  # brms lists a monotonic effect's coefficient in class b
+                rows.add(("b",) if not dpar else (), None, "b", dpar=dpar)
+                rows.add(keys[:1], None, "b", coef=coef.removeprefix(tag), dpar=dpar)
+            elif sp.support == "correlation":
                 cls = rows.correlation_class
                 rows.add(("cor", "L"), parse_prior("lkj(1)"), cls, dpar=dpar)
                 rows.add(keys[:2], None, cls, group=blk.name, dpar=dpar)
@@ -114,7 +123,6 @@ def block_rows(rows: Rows, d: Design, defaults: dict[str, Prior], labels: dict[s
                 rows.add(keys[:-1], None, "sds", coef=labels.get(blk.term, blk.term),
                          dpar=dpar)
             else:
-                cls, _, coef = sp.name.partition("_")
                 default = defaults["sd"] if sp.default is None else parse_prior(sp.default)
                 rows.add(keys, default, cls, coef=coef.removeprefix(tag), dpar=dpar)
 

@@ -9,6 +9,7 @@ Priors are strings such as ``"normal(0, 5)"`` or :class:`Prior` objects, paramet
 ``exponential(rate)``                   ``gamma(alpha, beta)`` (rate)  ``inv_gamma(alpha, beta)``
 ``lognormal(mu, sigma)``                ``uniform(lower, upper)``      ``beta(a, b)``
 ``logistic(mu, sigma)``                 ``lkj(eta)`` (correlations)    ``flat()`` / ``flat``
+``dirichlet(alpha)`` (simplexes)
 =====================================  ===================================================
 
 brms's spellings are accepted: a half prior written with its location (``student_t(3, 0, 2.5)``
@@ -18,7 +19,9 @@ Which families suit which parameter is checked by :func:`check_support`: unbound
 default intercept of a ``zi``/``hu`` formula), ``uniform`` and ``flat``; positive ones (``sd``,
 ``sds``, ``sigma``, ``shape``, ``phi``, ``nu``) the half and positive families (a location-0
 ``normal``/``student_t``/``cauchy`` becomes its half version, as in brms); probabilities
-(``zi``, ``hu``) ``beta`` and ``uniform`` within ``[0, 1]``; correlation matrices ``lkj``.
+(``zi``, ``hu``) ``beta`` and ``uniform`` within ``[0, 1]``; correlation matrices ``lkj``;
+simplexes (brms's ``simo`` of a monotonic effect) the symmetric ``dirichlet(alpha)``, every
+concentration ``alpha`` (brms recycles a single one over the simplex, as here).
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "beta": ("a", "b"),
     "logistic": ("mu", "sigma"),
     "lkj": ("eta",),
+    "dirichlet": ("alpha",),
     "flat": (),
 }
 POSITIVE_PARAMS = ("sigma", "df", "rate", "alpha", "beta", "a", "b", "eta")
@@ -93,6 +97,7 @@ SUPPORTS: dict[str, tuple[str, ...]] = {
                  "inv_gamma", "lognormal", "uniform", "flat", "normal", "student_t", "cauchy"),
     "unit": ("beta", "uniform"),
     "correlation": ("lkj",),
+    "simplex": ("dirichlet",),
 }
 _HALF = {"normal": "half_normal", "student_t": "half_student_t", "cauchy": "half_cauchy"}
 
@@ -177,12 +182,13 @@ def parse_prior(spec: str | Prior) -> Prior:
 
 def check_support(key: str, prior: Prior, support: str) -> Prior:
     """``prior`` for the parameter ``key`` of kind ``support`` (``"real"``, ``"positive"``,
-    ``"unit"``, ``"correlation"``); a location-0 ``normal``/``student_t``/``cauchy`` on a
-    positive parameter becomes its half version. Anything else unsuitable raises ``ValueError``."""
+    ``"unit"``, ``"correlation"``, ``"simplex"``); a location-0 ``normal``/``student_t``/
+    ``cauchy`` on a positive parameter becomes its half version. Anything else unsuitable
+    raises ``ValueError``."""
     allowed = SUPPORTS[support]
     if prior.family not in allowed:
         kind = {"real": "unbounded", "positive": "positive", "unit": "a probability",
-                "correlation": "a correlation matrix"}[support]
+                "correlation": "a correlation matrix", "simplex": "a simplex"}[support]
         raise ValueError(f"prior {prior} is not allowed for {key!r}, which is {kind}: use one of "
                          f"{', '.join(allowed)}"
                          + (" (the others are for positive parameters)"

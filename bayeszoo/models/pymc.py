@@ -76,7 +76,8 @@ def lower_truncated_variable(name: str, prior: Prior, lower: float, shape: tuple
 def prior_variable(name: str, prior: Prior, support: str, shape: tuple[int, ...] = ()):
     """The PyMC random variable ``name`` with ``prior`` on a parameter of kind ``support`` (a
     ``"correlation"`` parameter of shape ``(k, k)`` is the Cholesky factor of a correlation
-    matrix: ``lkj`` is :func:`bayeszoo.models.pymc_lkj.lkj_cholesky_variable`; bounded below
+    matrix: ``lkj`` is :func:`bayeszoo.models.pymc_lkj.lkj_cholesky_variable`; a ``"simplex"``
+    one a Dirichlet, :mod:`bayeszoo.models.simplex`; bounded below
     by a positive number: :func:`lower_truncated_variable`)."""
     import pymc as pm
 
@@ -84,6 +85,10 @@ def prior_variable(name: str, prior: Prior, support: str, shape: tuple[int, ...]
         from bayeszoo.models.pymc_lkj import lkj_cholesky_variable
 
         return lkj_cholesky_variable(name, int(shape[-1]), prior.named["eta"])
+    if support == "simplex":
+        from bayeszoo.models.simplex import pymc_simplex
+
+        return pymc_simplex(name, prior, shape)
     lower = support_lower_bound(support)
     if lower is not None and lower > 0:
         return lower_truncated_variable(name, prior, lower, shape)

@@ -19,7 +19,8 @@ Keys of ``priors=`` (most specific wins): ``"Intercept"`` (``"Intercept_<dpar>"`
 (every other fixed coefficient of ``mu``, smooth null-space columns included, as brms's class
 ``b``), ``"bs"`` (those of smooths), ``"b_<col>"`` / ``"bs_<col>"`` (``"b_<dpar>_<col>"``); each
 block's keys (``"sd"``, ``"sd_<group>"``, ``"sd_<group>__<coef>"``; ``"sds"``,
-``"sds_<name>"``; ``"sd_<dpar>"``, ``"sds_<dpar>"``); a block's fixed coefficient priors
+``"sds_<name>"``; ``"sd_<dpar>"``, ``"sds_<dpar>"``; a monotonic effect's ``"bsp_<name>"``
+and ``"simo_<name>1"``, :mod:`bayeszoo.formula.mo_terms`); a block's fixed coefficient priors
 (a network's ``"nn_w1"``, ``"nn_<label>_w1"``, …: ``normal(0, s)`` only, see
 :mod:`bayeszoo.formula.nn_terms`); the family's constant auxiliary parameters. Anything else
 raises ``ValueError`` before a model is compiled.
@@ -33,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from bayeszoo.design import CoefficientPrior, Design
+from bayeszoo.design import Block, CoefficientPrior, Design, ScaleParam
 from bayeszoo.models.priors import Prior, check_support, flat, log_mass_above, parse_prior
 
 PARAMETERIZATIONS = ("noncentered", "centered")
@@ -43,7 +44,7 @@ PARAMETERIZATIONS = ("noncentered", "centered")
 class Site:
     """One free parameter: ``name`` (the backend's variable name), ``prior``, ``shape`` and
     ``support`` (``"real"``, ``"positive"``, ``"greater_than_1"``, ``"unit"``,
-    ``"correlation"``)."""
+    ``"correlation"``, ``"simplex"``)."""
 
     name: str
     prior: Prior
@@ -158,7 +159,7 @@ def valid_prior_keys(design: Design, family: Any) -> set[str]:
         if d.has_intercept:
             valid |= {_intercept_site(d.dpar), d.fixed_params[d.column_names.index("Intercept")]}
         for blk in d.blocks:
-            for sp in blk.names.scales:
+            for sp in block_params(blk):
                 valid |= set(sp.prior_keys)
             for cp in blk.names.coef_priors:
                 valid |= set(cp.prior_keys)
@@ -234,6 +235,24 @@ def coefficient_sd(cp: CoefficientPrior, parsed: dict[str, Prior], intercept_sca
     return float(sd)
 
 
+def block_params(blk: Block) -> tuple[ScaleParam, ...]:
+    """The parameters of ``blk`` that ``priors=`` sets by name: its scales, then its draws
+    when they have a prior of their own (:attr:`~bayeszoo.design.BlockNames.z_param`)."""
+    zp = blk.names.z_param
+    return blk.names.scales if zp is None else (*blk.names.scales, zp)
+
+
+def _block_param_prior(sp: ScaleParam, parsed: dict[str, Prior], defaults: dict[str, Prior],
+                       used: dict[str, str]) -> Prior:
+    """The prior of one of a block's parameters: its most specific key in ``priors=``, else
+    its own default, else the family's ``sd`` default."""
+    default = defaults["sd"] if sp.default is None else parse_prior(sp.default)
+    p = next((parsed[k] for k in sp.prior_keys if k in parsed), default)
+    p = check_support(sp.name, p, sp.support)
+    used[sp.name] = str(p)
+    return p
+
+
 def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
                used: dict[str, str], sites: list[Site], parameterization: str) -> PredictorSpec:
     tag = "" if d.dpar is None else f"{d.dpar}_"
@@ -269,17 +288,18 @@ def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
     for j, blk in enumerate(d.blocks):
         scale_sites = []
         for sp in blk.names.scales:
-            default = defaults["sd"] if sp.default is None else parse_prior(sp.default)
-            p = next((parsed[k] for k in sp.prior_keys if k in parsed), default)
-            p = check_support(sp.name, p, sp.support)
-            used[sp.name] = str(p)
+            p = _block_param_prior(sp, parsed, defaults, used)
             sites.append(Site(sp.name, p, sp.shape, sp.support))
             scale_sites.append(sp.name)
         if parameterization == "centered" and not blk.structure.can_center:
             raise ValueError(f"the centered parameterization needs iid or two-penalty blocks; "
                              f"{blk.term} is {blk.structure.kind}: use 'noncentered'")
         z_shape = tuple(blk.structure.z_shape(blk))
-        sites.append(Site(f"z_{tag}{j}", Prior("normal", (0.0, 1.0)), z_shape, "real"))
+        zp = blk.names.z_param
+        sites.append(Site(f"z_{tag}{j}", Prior("normal", (0.0, 1.0)), z_shape, "real")
+                     if zp is None else
+                     Site(f"z_{tag}{j}", _block_param_prior(zp, parsed, defaults, used), z_shape,
+                          zp.support))
         structure = blk.structure
         if blk.names.coef_priors:
             scale = defaults[_intercept_site(d.dpar)].named["sigma"]

@@ -172,8 +172,9 @@ def engine_block(b: Block, n: int, fixed: np.ndarray | None) -> PenalizedBlock:
     penalty, with lme4's names for random effects."""
     kind = b.structure.kind
     if kind not in ENGINE_PENALTIES:
-        raise ValueError(f"REML has no penalty for {kind} blocks ({b.term}); fit this model "
-                         "with bayeszoo.sample")
+        samplers = "'numpyro'" if b.computes_contribution else "'numpyro', 'pymc' or 'nutpie'"
+        raise ValueError(f"REML (as mgcv's) has no penalty for {kind} blocks ({b.term}); "
+                         f"sample this model with bayeszoo.sample (backend={samplers})")
     names: dict[str, Any] = {}
     if b.is_group_effect:
         coefs = list(b.coefs)

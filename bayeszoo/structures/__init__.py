@@ -20,6 +20,9 @@ standard-normal draws into coefficients. The Bayesian backends sample ``z`` and 
   prediction design are not those of the fit).
 * :class:`~bayeszoo.structures.network.Network`: a neural network of the block's inputs, whose
   contribution to the linear predictor is the network's output rather than ``Z·r``.
+* :class:`~bayeszoo.structures.monotonic.Monotonic`: brms's monotonic effect ``mo(x)``, steps
+  ``D · bsp · ζ`` of a simplex ``ζ`` (its draws, with a Dirichlet prior) over cumulative
+  indicator columns.
 
 Every structure subclasses :class:`~bayeszoo.structures.base.Structure`, which says what a
 structure must give (``kind``, ``z_shape(block)``, ``coefficients(scales, z, ops)``) and holds
@@ -35,14 +38,15 @@ from __future__ import annotations
 from .base import Structure
 from .exact_gp import ExactGp
 from .iid import IID, Iid
+from .monotonic import MONOTONIC, Monotonic
 from .multipenalty import MultiPenalty, cholesky_coefficients
 from .network import Network
 from .spectral import HilbertSpaceGp
 from .unstructured import Unstructured
 
-__all__ = ["IID", "STRUCTURES", "ExactGp", "HilbertSpaceGp", "Iid", "MultiPenalty", "Network",
-           "Structure", "Unstructured", "cholesky_coefficients"]
+__all__ = ["IID", "MONOTONIC", "STRUCTURES", "ExactGp", "HilbertSpaceGp", "Iid", "Monotonic",
+           "MultiPenalty", "Network", "Structure", "Unstructured", "cholesky_coefficients"]
 
 #: Every block structure by its ``kind``.
 STRUCTURES: dict[str, type[Structure]] = {cls.kind: cls for cls in (
-    Iid, MultiPenalty, Unstructured, HilbertSpaceGp, ExactGp, Network)}
+    Iid, MultiPenalty, Unstructured, HilbertSpaceGp, ExactGp, Network, Monotonic)}
