@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import FIXTURES, SHARED
+from conftest import FIXTURES
 
 import bayeszoo as bz
 from bayeszoo.models.spec import model_spec
@@ -33,9 +33,9 @@ LEVELS = {"biochemists": WAVE3["biochemists_zip"]["levels"],
 
 
 def load(name: str) -> pd.DataFrame:
-    d = pd.read_csv(SHARED / "data" / f"{name}.csv")
+    d = bz.datasets.DATASETS[name]["loader"]()
     for col, spec in LEVELS[name].items():
-        d[col] = pd.Categorical(d[col].astype(str), categories=spec["levels"])
+        assert [str(v) for v in d[col].cat.categories] == spec["levels"], (name, col)
     return d
 
 

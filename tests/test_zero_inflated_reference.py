@@ -3,14 +3,14 @@ against brms 2.18 (``brms_wave3.json``, 4 × 3000 draws): every posterior mean w
 brms posterior sd, every sd within 15 %, p_loo within 2.5, and ``posterior_epred`` per row.
 
 Sampled once per model with NumPyro, 2 chains × 1000 draws (about 10 s and 20 s on 2 cores);
-the data are read from the shared folder with the factor levels brms had."""
+the data are the bundled ``load_biochemists()``, whose factor levels are the ones brms had."""
 
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import FIXTURES, SHARED
+from conftest import FIXTURES
 
 import bayeszoo as bz
 from bayeszoo.inference.compare import loo
@@ -25,9 +25,9 @@ CASES = {
 
 
 def biochemists(levels: dict) -> pd.DataFrame:
-    d = pd.read_csv(SHARED / "data" / "biochemists.csv")
+    d = bz.datasets.load_biochemists()
     for col, spec in levels.items():
-        d[col] = pd.Categorical(d[col], categories=spec["levels"])
+        assert list(d[col].cat.categories) == spec["levels"], col
     return d
 
 

@@ -16,6 +16,7 @@ FAMILY_ENTRIES = {
     "pima_bernoulli": ("bernoulli", 'type ~ s(glu, bs="cr", k=10) + s(bmi, bs="cr", k=10)'),
     "quine_negbinomial": ("negbinomial", "Days ~ Eth + Sex + Age + Lrn"),
     "eight_schools": ("gaussian", "y | se(sigma) ~ 1 + (1 | school)"),
+    "biochemists_negbinomial": ("negbinomial", "art ~ fem + mar + kid5 + phd + ment"),
 }
 
 

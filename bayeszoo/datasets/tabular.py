@@ -344,3 +344,88 @@ DATASETS.update({
     "co2": {"loader": load_co2, "source": "R datasets `CO2`"},
     "nottem": {"loader": load_nottem, "source": "R datasets `nottem`"},
 })
+
+
+def load_biochemists() -> pd.DataFrame:
+    """Articles by 915 biochemistry PhD students (pscl's ``bioChemists``; Long 1990): ``art``
+    (articles in the last 3 years of the PhD, 30 % zeros), ``fem`` (Categorical Men, Women),
+    ``mar`` (Categorical Single, Married), ``kid5`` (children under 6), ``phd`` (prestige of the
+    programme) and ``ment`` (the mentor's articles); the factor levels are R's."""
+    df = _read("biochemists.csv")
+    df["fem"] = pd.Categorical(df["fem"], categories=["Men", "Women"])
+    df["mar"] = pd.Categorical(df["mar"], categories=["Single", "Married"])
+    return df
+
+
+def load_kidney() -> pd.DataFrame:
+    """Recurrence times of kidney infection (brms's ``kidney``; McGilchrist & Aisbett 1991):
+    ``time``, ``censored`` (1 = right-censored, brms's ``cens()`` coding), ``patient``
+    (Categorical, 38 levels in numeric order), ``recur`` (Categorical 1, 2), ``age``, ``sex``
+    (Categorical male, female) and ``disease`` (Categorical other, GN, AN, PKD), R's levels."""
+    df = _read("kidney.csv")
+    df["patient"] = _factor(df["patient"], _numeric_levels(df["patient"]))
+    df["recur"] = _factor(df["recur"], ["1", "2"])
+    df["sex"] = pd.Categorical(df["sex"], categories=["male", "female"])
+    df["disease"] = pd.Categorical(df["disease"], categories=["other", "GN", "AN", "PKD"])
+    return df
+
+
+def load_housing() -> pd.DataFrame:
+    """Copenhagen housing survey as a frequency table (MASS's ``housing``; Madsen 1976), 72
+    rows: satisfaction ``Sat`` (ordered Categorical Low < Medium < High), perceived influence
+    ``Infl`` (Low, Medium, High), ``Type`` of rental (Tower, Apartment, Atrium, Terrace),
+    contact with other residents ``Cont`` (Low, High) and ``Freq``, the number of residents
+    (1681 in all) — each row a frequency weight, as in ``polr(Sat ~ ..., weights = Freq)``."""
+    df = _read("housing.csv")
+    df["Sat"] = pd.Categorical(df["Sat"], categories=["Low", "Medium", "High"], ordered=True)
+    df["Infl"] = pd.Categorical(df["Infl"], categories=["Low", "Medium", "High"])
+    df["Type"] = pd.Categorical(df["Type"], categories=["Tower", "Apartment", "Atrium", "Terrace"])
+    df["Cont"] = pd.Categorical(df["Cont"], categories=["Low", "High"])
+    return df
+
+
+def load_inhaler() -> pd.DataFrame:
+    """Crossover trial of an inhalation device (brms's ``inhaler``; Ezzet & Whitehead 1991),
+    572 rows: ``rating`` (ordered Categorical 1 < 2 < 3 < 4), ``subject`` (Categorical, 286
+    levels in numeric order), ``treat`` and ``period`` (coded ±0.5), ``carry`` (-1, 0, 1)."""
+    df = _read("inhaler.csv")
+    df["subject"] = _factor(df["subject"], _numeric_levels(df["subject"]))
+    df["rating"] = pd.Categorical(df["rating"], categories=[1, 2, 3, 4], ordered=True)
+    return df
+
+
+def load_lakehuron() -> pd.DataFrame:
+    """Annual ``level`` of Lake Huron in feet (R's ``LakeHuron``; Brockwell & Davis 1991),
+    ``year`` 1875-1972."""
+    return _read("lakehuron.csv")
+
+
+def load_loss() -> pd.DataFrame:
+    """Cumulative insurance loss payments (brms's ``loss``; Gesmann & Morris 2020), 55 rows:
+    ``cum`` by origin year ``AY`` (Categorical 1991-2000) and development month ``dev``, with
+    the year's ``premium``."""
+    df = _read("loss.csv")
+    df["AY"] = _factor(df["AY"], _numeric_levels(df["AY"]))
+    return df
+
+
+def load_btdata() -> pd.DataFrame:
+    """Blue tit chicks (MCMCglmm's ``BTdata``; Hadfield et al. 2007), 828 rows: standardized
+    ``tarsus`` length and ``back`` colour, ``hatchdate`` (standardized), ``animal`` (828),
+    ``dam`` (106) and ``fosternest`` (104) as Categoricals in R's (alphabetical) order, ``sex``
+    (Categorical Fem, Male, UNK)."""
+    df = _read("btdata.csv")
+    for col in ("animal", "dam", "fosternest", "sex"):
+        df[col] = pd.Categorical(df[col], categories=sorted(df[col].unique()))
+    return df
+
+
+DATASETS.update({
+    "biochemists": {"loader": load_biochemists, "source": "pscl 1.5 `bioChemists` (Long 1990)"},
+    "kidney": {"loader": load_kidney, "source": "brms 2.18 `kidney`"},
+    "housing": {"loader": load_housing, "source": "MASS 7.3 `housing` (Madsen 1976)"},
+    "inhaler": {"loader": load_inhaler, "source": "brms 2.18 `inhaler`"},
+    "lakehuron": {"loader": load_lakehuron, "source": "R datasets `LakeHuron`"},
+    "loss": {"loader": load_loss, "source": "brms 2.18 `loss`"},
+    "btdata": {"loader": load_btdata, "source": "MCMCglmm 2.36 `BTdata`"},
+})

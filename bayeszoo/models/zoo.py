@@ -371,6 +371,52 @@ _ENTRIES: list[ZooEntry] = [
         question="Does a network of the measurements, free to interact, predict mass better "
         "than the additive GAM penguins_gam, by LOO?",
     ),
+    # counts with excess zeros (zero-inflated and hurdle) and a positive, skewed response
+    ZooEntry(
+        name="biochemists_negbinomial",
+        dataset="biochemists",
+        formula="art ~ fem + mar + kid5 + phd + ment",
+        reml_formula="art ~ fem + mar + kid5 + phd + ment",
+        family="negbinomial",
+        description="Articles by 915 biochemistry PhD students (Long 1990; pscl's bioChemists) "
+        "by sex, marriage, young children, programme prestige and the mentor's output: a "
+        "negative binomial regression, the baseline for the zero-inflated models.",
+        question="Can overdispersion alone account for the 30 % of students with no article, "
+        "or do the zeros need a process of their own (compare biochemists_zip and "
+        "biochemists_hurdle_nb by LOO)?",
+    ),
+    ZooEntry(
+        name="biochemists_zip",
+        dataset="biochemists",
+        formula="art ~ fem + mar + kid5 + phd + ment",
+        family="zero_inflated_poisson",
+        description="The same predictors in a zero-inflated Poisson (brms: zero_inflated_poisson): "
+        "a share zi of students who publish nothing whatever their covariates, the rest Poisson.",
+        question="How large is the 'never publishes' share zi, and is a Poisson count for the "
+        "others enough once it is allowed for?",
+    ),
+    ZooEntry(
+        name="biochemists_hurdle_nb",
+        dataset="biochemists",
+        formula=bf("art ~ fem + mar + kid5 + phd + ment", hu="~ fem + ment"),
+        family="hurdle_negbinomial",
+        description="A hurdle negative binomial: whether a student publishes at all (hu, on the "
+        "logit scale, by sex and the mentor's output) and, if so, how much (a zero-truncated "
+        "negative binomial); brms: bf(art ~ ..., hu ~ fem + ment).",
+        question="Does the mentor's output act on whether a student publishes or on how much, "
+        "and does the hurdle model beat the zero-inflated Poisson by LOO?",
+    ),
+    ZooEntry(
+        name="airquality_lognormal",
+        dataset="airquality",
+        data_options={"dropna": True},
+        formula="Ozone ~ Temp + Wind",
+        family="lognormal",
+        description="Ozone against temperature and wind with a lognormal response: effects "
+        "multiply the median, and the spread grows with the level (brms: family = lognormal).",
+        question="By what factor does each degree of temperature and each mph of wind change "
+        "ozone, and does the lognormal's right skew fit the high-ozone days a normal misses?",
+    ),
 ]
 
 _REGISTRY: dict[str, ZooEntry] = {e.name: e for e in _ENTRIES}
@@ -388,6 +434,8 @@ RUN_MODELS: tuple[str, ...] = (
     "mcycle_distributional",
     "mcycle_gp",
     "mcycle_bnn",
+    "biochemists_zip",
+    "biochemists_hurdle_nb",
 )
 
 
