@@ -204,12 +204,6 @@ class Family(ABC):
     link that does not keep it so, :meth:`with_positive_mean` rejects a non-positive one). An
     instance is the family with one link: ``Family(link=None)`` takes the default.
 
-    Parameters
-    ----------
-    link
-        One of the class's ``links``; ``None`` takes the first. An unknown link raises
-        ``ValueError`` listing the valid ones.
-
     A family must give :meth:`log_prob` (the pointwise log density, written once with
     :mod:`~bayeszoo.families.ops` for every backend) and :meth:`draw` (predictive draws); the
     rest has defaults: the mean is the inverse link, no REML (:meth:`reml_likelihood`), no
@@ -259,6 +253,12 @@ class Family(ABC):
     Traceback (most recent call last):
     ...
     TypeError: Can't instantiate abstract class Incomplete ...
+
+    Parameters
+    ----------
+    link
+        One of the class's ``links``; ``None`` takes the first. An unknown link raises
+        ``ValueError`` listing the valid ones.
     """
 
     name: ClassVar[str] = "family"
