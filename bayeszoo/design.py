@@ -120,6 +120,20 @@ class Block:
       ``names.scales`` (``("te(Temp,Wind)1", "te(Temp,Wind)2")``, ``("t2(Temp,Wind)rr",)``);
       ``sp`` then holds one value per label (a tuple when there are several). Empty for random
       effects.
+
+    Parameters
+    ----------
+    name, kind, coef, term, labels, names, index, weights, matrix, structure, sp
+        As listed above; a formula makes blocks (:func:`bayeszoo.design`), code rarely does.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bayeszoo.formula import design
+    >>> df = pd.DataFrame({"y": [1.0, 2, 3, 4], "x": [0.0, 1, 2, 3], "g": list("aabb")})
+    >>> block = design("y ~ x + (1 | g)", df).blocks[0]
+    >>> block.name, block.kind, block.coef, block.term, block.labels, block.Z.shape
+    ('g', 're', 'Intercept', '(1 | g)', ['a', 'b'], (4, 2))
     """
 
     name: str
@@ -257,6 +271,38 @@ class Design:
     ``X`` because they duplicate others in a way mgcv resolves by zeroing their coefficients
     (:mod:`bayeszoo.formula.aliasing`; an ``"Intercept"`` there means the model keeps its
     intercept through those columns).
+
+    Parameters
+    ----------
+    formula, response
+        The formula as given and the response column's name.
+    y, X, column_names, fixed_params
+        The response, the fixed-effects matrix, its brms column names and parameters.
+    blocks
+        The :class:`Block` s of random effects, smooths, GPs and networks.
+    family
+        The response family.
+    smooths
+        mgcv's view of each smooth term.
+    offset, additions, data
+        The summed offsets, brms's response additions, and the data.
+    terms, states, evaluator, term_states, term_blocks
+        The parsed formula, its fitted states and the function that evaluates them.
+    dpars, dpar
+        The designs of modelled auxiliary parameters; the parameter this design is for.
+    aliased
+        Columns left out of ``X``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from bayeszoo.formula import design
+    >>> df = pd.DataFrame({"y": [1.0, 2, 3, 4], "x": [0.0, 1, 2, 3], "g": list("aabb")})
+    >>> d = design("y ~ x + (1 | g)", df)
+    >>> d.column_names, d.fixed_params, d.n
+    (['Intercept', 'x'], ['b_Intercept', 'b_x'], 4)
+    >>> d.for_newdata(df.iloc[:2]).X.shape
+    (2, 2)
     """
 
     formula: str

@@ -65,15 +65,58 @@ _ALIASES = {"Gamma": "gamma"}
 
 
 def names() -> list[str]:
-    """The family names :func:`get` knows, in brms's spelling."""
+    """The family names :func:`get` knows, in brms's spelling.
+
+    Returns
+    -------
+    list of str
+        The keys of :data:`FAMILIES`, in registration order.
+
+    Examples
+    --------
+    >>> names()[:4]
+    ['gaussian', 'student', 'bernoulli', 'binomial']
+    """
     return list(FAMILIES)
 
 
 def get(family: str | Family, link: str | None = None) -> Family:
     """A family by name (``link=None``: its default link), or a :class:`Family` unchanged.
 
-    ``ValueError`` names an unknown family and lists the valid ones, or names a link the
-    family lacks and lists its links.
+    Parameters
+    ----------
+    family
+        A brms family name (one of :func:`names`, or R's spelling ``"Gamma"``) or a
+        :class:`Family`, returned as it is.
+    link
+        The link; ``None`` takes the family's default. With a :class:`Family` it must be
+        that family's link or ``None``.
+
+    Returns
+    -------
+    Family
+        The family with that link.
+
+    Raises
+    ------
+    ValueError
+        For an unknown family (the message lists the valid ones), a link the family lacks
+        (it lists its links), or a link that contradicts a given :class:`Family`'s.
+    TypeError
+        When ``family`` is neither a name nor a :class:`Family`.
+
+    Examples
+    --------
+    >>> get("negbinomial")
+    negbinomial(link='log')
+    >>> get("Gamma", link="log")
+    gamma(link='log')
+    >>> get(bernoulli(link="probit"))
+    bernoulli(link='probit')
+    >>> get("gaussain")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown family 'gaussain'; valid families: gaussian, student, ...
     """
     if isinstance(family, Family):
         if link is not None and link != family.link_name:

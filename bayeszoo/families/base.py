@@ -37,6 +37,26 @@ class AuxParameter:
     2.18's default prior when it is estimated as one constant; ``formula_intercept_prior``:
     brms's default prior of that formula's intercept when it has one (``None``: computed from
     the response, ``sigma``).
+
+    Parameters
+    ----------
+    name
+        brms's name of the parameter (``"sigma"``, ``"shape"``, ``"zi"``, ...).
+    lower
+        The lower end of its support.
+    link
+        brms's link of the parameter in its own formula.
+    prior
+        brms 2.18's default prior of the parameter as one constant (``None``: from the response).
+    formula_intercept_prior
+        brms's default prior of its formula's intercept (``None``: from the response).
+    upper
+        The upper end of its support.
+
+    Examples
+    --------
+    >>> AuxParameter("zi", 0.0, "logit", "beta(1, 1)", "logistic(0, 1)", upper=1.0).support
+    'unit'
     """
 
     name: str
@@ -63,6 +83,25 @@ class Response:
 
     ``y`` is float (counts and 0/1 included); ``levels``: for a two-level factor response of
     ``bernoulli``, ``(level coded 0, level coded 1)``; ``None`` otherwise.
+
+    Parameters
+    ----------
+    y
+        The response as float.
+    column
+        Its name in the data, for messages.
+    trials, weights, se, offset
+        brms's ``y | trials(n)``, ``y | weights(w)``, ``y | se(s)`` and the linear
+        predictor's offset, one value per row; ``None`` when absent.
+    levels
+        The two levels of a factor ``bernoulli`` response, else ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = Response(np.array([1.0, 0.0]), "y", weights=np.array([2.0, 1.0]))
+    >>> r.n, sorted(r.extras())
+    (2, ['weights'])
     """
 
     y: np.ndarray
@@ -214,6 +253,12 @@ class Family(ABC):
     Traceback (most recent call last):
     ...
     TypeError: Can't instantiate abstract class Incomplete ...
+
+    Parameters
+    ----------
+    link
+        One of the class's ``links``; ``None`` takes the first. An unknown link raises
+        ``ValueError`` listing the valid ones.
     """
 
     name: ClassVar[str] = "family"

@@ -22,6 +22,13 @@ __all__ = ["Bernoulli", "bernoulli"]
 
 
 class Bernoulli(Family):
+    """brms's ``bernoulli`` family, as :func:`bernoulli` makes it.
+
+    Also ``get("bernoulli")``. Links: ``logit``, ``probit``, ``cloglog`` (the first is the
+    default). No auxiliary parameter. The intercept's default prior is brms's
+    ``student_t(3, location, scale)`` from the response (:meth:`Family.default_priors`).
+    """
+
     name = "bernoulli"
     links = PROBABILITY_LINKS
     discrete = True
@@ -80,5 +87,32 @@ class Bernoulli(Family):
 
 
 def bernoulli(link: str = "logit") -> Bernoulli:
-    """The bernoulli family (brms ``bernoulli()``)."""
+    """The bernoulli family (brms ``bernoulli()``).
+
+    Parameters
+    ----------
+    link
+        One of ``logit``, ``probit``, ``cloglog``; default ``"logit"``.
+
+    Returns
+    -------
+    Bernoulli
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> bernoulli()
+    bernoulli(link='logit')
+    >>> bernoulli("probit").link_name
+    'probit'
+    >>> bernoulli("log")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'bernoulli' has no link 'log'; valid links: logit, probit, cloglog
+    """
     return Bernoulli(link)

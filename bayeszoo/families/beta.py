@@ -14,6 +14,14 @@ PHI = AuxParameter("phi", 0.0, "log", "gamma(0.01, 0.01)", "student_t(3, 0, 2.5)
 
 
 class Beta(Family):
+    """brms's ``beta`` family, as :func:`beta` makes it.
+
+    Also ``get("beta")``. Links: ``logit``, ``probit``, ``cloglog`` (the first is the default).
+    Auxiliary parameters: ``phi`` (link ``log`` when it gets its own formula, default prior
+    ``gamma(0.01, 0.01)``). The intercept's default prior is brms's
+    ``student_t(3, location, scale)`` from the response (:meth:`Family.default_priors`).
+    """
+
     name = "beta"
     links = PROBABILITY_LINKS
     aux = (PHI,)
@@ -43,5 +51,32 @@ class Beta(Family):
 
 
 def beta(link: str = "logit") -> Beta:
-    """The beta family (brms ``Beta()``)."""
+    """The beta family (brms ``Beta()``).
+
+    Parameters
+    ----------
+    link
+        One of ``logit``, ``probit``, ``cloglog``; default ``"logit"``.
+
+    Returns
+    -------
+    Beta
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> beta()
+    beta(link='logit')
+    >>> beta("probit").link_name
+    'probit'
+    >>> beta("log")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'beta' has no link 'log'; valid links: logit, probit, cloglog
+    """
     return Beta(link)

@@ -131,6 +131,14 @@ def binomial_pattern_log_likelihood(link, stats: PatternStats, beta, coefs, line
 
 
 class Binomial(Family):
+    """brms's ``binomial`` family, as :func:`binomial` makes it.
+
+    Also ``get("binomial")``. Links: ``logit``, ``probit``, ``cloglog`` (the first is the
+    default). No auxiliary parameter. Needs ``trials`` (brms's ``y | trials(n)``). The
+    intercept's default prior is brms's ``student_t(3, location, scale)`` from the response
+    (:meth:`Family.default_priors`).
+    """
+
     name = "binomial"
     links = PROBABILITY_LINKS
     accepts = ("trials", "weights")
@@ -169,5 +177,32 @@ class Binomial(Family):
 
 
 def binomial(link: str = "logit") -> Binomial:
-    """The binomial family (brms ``binomial()``); needs ``trials``."""
+    """The binomial family (brms ``binomial()``); needs ``trials``.
+
+    Parameters
+    ----------
+    link
+        One of ``logit``, ``probit``, ``cloglog``; default ``"logit"``.
+
+    Returns
+    -------
+    Binomial
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> binomial()
+    binomial(link='logit')
+    >>> binomial("probit").link_name
+    'probit'
+    >>> binomial("log")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'binomial' has no link 'log'; valid links: logit, probit, cloglog
+    """
     return Binomial(link)

@@ -10,6 +10,13 @@ __all__ = ["Exponential", "exponential"]
 
 
 class Exponential(Family):
+    """brms's ``exponential`` family, as :func:`exponential` makes it.
+
+    Also ``get("exponential")``. Links: ``log``, ``identity``, ``inverse`` (the first is the
+    default). No auxiliary parameter. The intercept's default prior is brms's
+    ``student_t(3, location, scale)`` from the response (:meth:`Family.default_priors`).
+    """
+
     name = "exponential"
     links = ("log", "identity", "inverse")
     positive_mean = True
@@ -37,5 +44,32 @@ class Exponential(Family):
 
 
 def exponential(link: str = "log") -> Exponential:
-    """The exponential family (brms ``exponential()``)."""
+    """The exponential family (brms ``exponential()``).
+
+    Parameters
+    ----------
+    link
+        One of ``log``, ``identity``, ``inverse``; default ``"log"``.
+
+    Returns
+    -------
+    Exponential
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> exponential()
+    exponential(link='log')
+    >>> exponential("identity").link_name
+    'identity'
+    >>> exponential("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'exponential' has no link 'logit'; valid links: log, identity, inverse
+    """
     return Exponential(link)

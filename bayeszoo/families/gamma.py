@@ -48,6 +48,14 @@ GAMMA_DEVIANCE = DevianceFunctions(dev=_dev, dev_theta=None, saturated=_saturate
 
 
 class Gamma(Family):
+    """brms's ``gamma`` family, as :func:`gamma` makes it.
+
+    Also ``get("gamma")``. Links: ``inverse``, ``log``, ``identity`` (the first is the default).
+    Auxiliary parameters: ``shape`` (link ``log`` when it gets its own formula, default prior
+    ``gamma(0.01, 0.01)``). The intercept's default prior is brms's
+    ``student_t(3, location, scale)`` from the response (:meth:`Family.default_priors`).
+    """
+
     name = "gamma"
     links = ("inverse", "log", "identity")
     aux = (SHAPE,)
@@ -97,5 +105,32 @@ class Gamma(Family):
 
 
 def gamma(link: str = "inverse") -> Gamma:
-    """The gamma family (brms ``Gamma()``; R's default inverse link)."""
+    """The gamma family (brms ``Gamma()``; R's default inverse link).
+
+    Parameters
+    ----------
+    link
+        One of ``inverse``, ``log``, ``identity``; default ``"inverse"``.
+
+    Returns
+    -------
+    Gamma
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> gamma()
+    gamma(link='inverse')
+    >>> gamma("log").link_name
+    'log'
+    >>> gamma("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'gamma' has no link 'logit'; valid links: inverse, log, identity
+    """
     return Gamma(link)

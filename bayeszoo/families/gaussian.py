@@ -45,6 +45,15 @@ GAUSSIAN_DEVIANCE = DevianceFunctions(dev=_dev, dev_theta=None, saturated=_satur
 
 
 class Gaussian(Family):
+    """brms's ``gaussian`` family, as :func:`gaussian` makes it.
+
+    Also ``get("gaussian")``. Links: ``identity``, ``log``, ``inverse`` (the first is the
+    default). Auxiliary parameters: ``sigma`` (link ``log`` when it gets its own formula,
+    default prior a half Student-t with brms's ``def_scale_prior`` scale computed from the
+    response). The intercept's default prior is brms's ``student_t(3, location, scale)`` from
+    the response (:meth:`Family.default_priors`).
+    """
+
     name = "gaussian"
     links = ("identity", "log", "inverse")
     aux = (SIGMA,)
@@ -136,7 +145,34 @@ def _sd(ops, aux, extras):
 
 
 def gaussian(link: str = "identity") -> Gaussian:
-    """The gaussian family (brms ``gaussian()``)."""
+    """The gaussian family (brms ``gaussian()``).
+
+    Parameters
+    ----------
+    link
+        One of ``identity``, ``log``, ``inverse``; default ``"identity"``.
+
+    Returns
+    -------
+    Gaussian
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> gaussian()
+    gaussian(link='identity')
+    >>> gaussian("log").link_name
+    'log'
+    >>> gaussian("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'gaussian' has no link 'logit'; valid links: identity, log, inverse
+    """
     return Gaussian(link)
 
 

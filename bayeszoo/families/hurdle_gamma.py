@@ -23,6 +23,15 @@ def check_non_negative(y: np.ndarray, column: str, family: str) -> None:
 
 
 class HurdleGamma(Family):
+    """brms's ``hurdle_gamma`` family, as :func:`hurdle_gamma` makes it.
+
+    Also ``get("hurdle_gamma")``. Links: ``log``, ``identity``, ``inverse`` (the first is the
+    default). Auxiliary parameters: ``shape`` (link ``log`` when it gets its own formula,
+    default prior ``gamma(0.01, 0.01)``); ``hu`` (link ``logit`` when it gets its own formula,
+    default prior ``beta(1, 1)``). The intercept's default prior is brms's
+    ``student_t(3, location, scale)`` from the response (:meth:`Family.default_priors`).
+    """
+
     name = "hurdle_gamma"
     links = ("log", "identity", "inverse")
     aux = (SHAPE, HU)
@@ -54,5 +63,32 @@ class HurdleGamma(Family):
 
 
 def hurdle_gamma(link: str = "log") -> HurdleGamma:
-    """The hurdle gamma family (brms ``hurdle_gamma()``)."""
+    """The hurdle gamma family (brms ``hurdle_gamma()``).
+
+    Parameters
+    ----------
+    link
+        One of ``log``, ``identity``, ``inverse``; default ``"log"``.
+
+    Returns
+    -------
+    HurdleGamma
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> hurdle_gamma()
+    hurdle_gamma(link='log')
+    >>> hurdle_gamma("identity").link_name
+    'identity'
+    >>> hurdle_gamma("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'hurdle_gamma' has no link 'logit'; valid links: log, identity, inverse
+    """
     return HurdleGamma(link)

@@ -17,6 +17,16 @@ __all__ = ["HurdleLognormal", "hurdle_lognormal"]
 
 
 class HurdleLognormal(Family):
+    """brms's ``hurdle_lognormal`` family, as :func:`hurdle_lognormal` makes it.
+
+    Also ``get("hurdle_lognormal")``. Links: ``identity``, ``inverse`` (the first is the
+    default). Auxiliary parameters: ``sigma`` (link ``log`` when it gets its own formula,
+    default prior a half Student-t with brms's ``def_scale_prior`` scale computed from the
+    response); ``hu`` (link ``logit`` when it gets its own formula, default prior
+    ``beta(1, 1)``). The intercept's default prior is brms's ``student_t(3, location, scale)``
+    from the response (:meth:`Family.default_priors`).
+    """
+
     name = "hurdle_lognormal"
     links = ("identity", "inverse")
     aux = (SIGMA, HU)
@@ -46,5 +56,32 @@ class HurdleLognormal(Family):
 
 
 def hurdle_lognormal(link: str = "identity") -> HurdleLognormal:
-    """The hurdle lognormal family (brms ``hurdle_lognormal()``)."""
+    """The hurdle lognormal family (brms ``hurdle_lognormal()``).
+
+    Parameters
+    ----------
+    link
+        One of ``identity``, ``inverse``; default ``"identity"``.
+
+    Returns
+    -------
+    HurdleLognormal
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> hurdle_lognormal()
+    hurdle_lognormal(link='identity')
+    >>> hurdle_lognormal("inverse").link_name
+    'inverse'
+    >>> hurdle_lognormal("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'hurdle_lognormal' has no link 'logit'; valid links: identity, inverse
+    """
     return HurdleLognormal(link)

@@ -41,6 +41,15 @@ def positive_negbinomial_draws(rng: np.random.Generator, mu: np.ndarray,
 
 
 class HurdleNegBinomial(Family):
+    """brms's ``hurdle_negbinomial`` family, as :func:`hurdle_negbinomial` makes it.
+
+    Also ``get("hurdle_negbinomial")``. Links: ``log``, ``identity`` (the first is the default).
+    Auxiliary parameters: ``shape`` (link ``log`` when it gets its own formula, default prior
+    ``gamma(0.01, 0.01)``); ``hu`` (link ``logit`` when it gets its own formula, default prior
+    ``beta(1, 1)``). The intercept's default prior is brms's ``student_t(3, location, scale)``
+    from the response (:meth:`Family.default_priors`).
+    """
+
     name = "hurdle_negbinomial"
     links = ("log", "identity")
     aux = (SHAPE, HU)
@@ -78,5 +87,32 @@ class HurdleNegBinomial(Family):
 
 
 def hurdle_negbinomial(link: str = "log") -> HurdleNegBinomial:
-    """The hurdle negative binomial family (brms ``hurdle_negbinomial()``)."""
+    """The hurdle negative binomial family (brms ``hurdle_negbinomial()``).
+
+    Parameters
+    ----------
+    link
+        One of ``log``, ``identity``; default ``"log"``.
+
+    Returns
+    -------
+    HurdleNegBinomial
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> hurdle_negbinomial()
+    hurdle_negbinomial(link='log')
+    >>> hurdle_negbinomial("identity").link_name
+    'identity'
+    >>> hurdle_negbinomial("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'hurdle_negbinomial' has no link 'logit'; valid links: log, identity
+    """
     return HurdleNegBinomial(link)

@@ -24,6 +24,14 @@ def positive_count_sides(y: np.ndarray, link_positive: bool) -> np.ndarray | Non
 
 
 class HurdlePoisson(Family):
+    """brms's ``hurdle_poisson`` family, as :func:`hurdle_poisson` makes it.
+
+    Also ``get("hurdle_poisson")``. Links: ``log``, ``identity`` (the first is the default).
+    Auxiliary parameters: ``hu`` (link ``logit`` when it gets its own formula, default prior
+    ``beta(1, 1)``). The intercept's default prior is brms's ``student_t(3, location, scale)``
+    from the response (:meth:`Family.default_priors`).
+    """
+
     name = "hurdle_poisson"
     links = ("log", "identity")
     aux = (HU,)
@@ -58,5 +66,32 @@ class HurdlePoisson(Family):
 
 
 def hurdle_poisson(link: str = "log") -> HurdlePoisson:
-    """The hurdle Poisson family (brms ``hurdle_poisson()``)."""
+    """The hurdle Poisson family (brms ``hurdle_poisson()``).
+
+    Parameters
+    ----------
+    link
+        One of ``log``, ``identity``; default ``"log"``.
+
+    Returns
+    -------
+    HurdlePoisson
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> hurdle_poisson()
+    hurdle_poisson(link='log')
+    >>> hurdle_poisson("identity").link_name
+    'identity'
+    >>> hurdle_poisson("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'hurdle_poisson' has no link 'logit'; valid links: log, identity
+    """
     return HurdlePoisson(link)

@@ -25,7 +25,36 @@ __all__ = ["LINKS", "Link", "get_link"]
 
 @dataclass(frozen=True)
 class Link:
-    """One link. ``derivatives(eta)`` returns ``(mu, dmu, d2mu, d3mu)`` w.r.t. ``eta`` (NumPy)."""
+    """One link. ``derivatives(eta)`` returns ``(mu, dmu, d2mu, d3mu)`` w.r.t. ``eta`` (NumPy).
+
+    Parameters
+    ----------
+    name
+        R's name of the link (``"logit"``, ...).
+    link
+        ``g(mu)`` on NumPy arrays.
+    inverse_np
+        ``g⁻¹(eta)`` on NumPy arrays.
+    inverse_ops
+        ``g⁻¹`` on any backend: called as ``inverse_ops(ops, eta)``.
+    derivatives
+        ``eta -> (mu, dmu/deta, d²mu/deta², d³mu/deta³)``, what penalized IRLS and the Laplace
+        REML criterion read (mgcv's ``fix.family.link`` quantities, here of the inverse link).
+    log_p, log_q
+        Probability links: stable ``log mu`` and ``log(1 - mu)`` as ``(ops, eta) -> array``;
+        ``None`` for other links.
+    eta_domain
+        ``"real"``, or ``"positive"`` where ``g⁻¹`` needs ``eta > 0`` (``inverse``).
+    positive
+        Whether ``g⁻¹`` maps every ``eta`` to a positive mean (``log``, ``logit``, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logit = LINKS["logit"]
+    >>> logit(np.array([0.5])), logit.inverse_np(np.array([0.0]))
+    (array([0.]), array([0.5]))
+    """
 
     name: str
     link: Callable[[np.ndarray], np.ndarray]

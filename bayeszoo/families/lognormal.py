@@ -33,6 +33,15 @@ def lognormal_log_pdf(ops, y, mu, sigma):
 
 
 class Lognormal(Family):
+    """brms's ``lognormal`` family, as :func:`lognormal` makes it.
+
+    Also ``get("lognormal")``. Links: ``identity``, ``inverse`` (the first is the default).
+    Auxiliary parameters: ``sigma`` (link ``log`` when it gets its own formula, default prior a
+    half Student-t with brms's ``def_scale_prior`` scale computed from the response). The
+    intercept's default prior is brms's ``student_t(3, location, scale)`` from the response
+    (:meth:`Family.default_priors`).
+    """
+
     name = "lognormal"
     links = ("identity", "inverse")
     aux = (SIGMA,)
@@ -66,5 +75,32 @@ class Lognormal(Family):
 
 
 def lognormal(link: str = "identity") -> Lognormal:
-    """The lognormal family (brms ``lognormal()``)."""
+    """The lognormal family (brms ``lognormal()``).
+
+    Parameters
+    ----------
+    link
+        One of ``identity``, ``inverse``; default ``"identity"``.
+
+    Returns
+    -------
+    Lognormal
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> lognormal()
+    lognormal(link='identity')
+    >>> lognormal("inverse").link_name
+    'inverse'
+    >>> lognormal("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'lognormal' has no link 'logit'; valid links: identity, inverse
+    """
     return Lognormal(link)

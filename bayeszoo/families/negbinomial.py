@@ -73,6 +73,14 @@ def _variance(mu, theta):
 
 
 class NegBinomial(Family):
+    """brms's ``negbinomial`` family, as :func:`negbinomial` makes it.
+
+    Also ``get("negbinomial")``. Links: ``log``, ``identity`` (the first is the default).
+    Auxiliary parameters: ``shape`` (link ``log`` when it gets its own formula, default prior
+    ``gamma(0.01, 0.01)``). The intercept's default prior is brms's
+    ``student_t(3, location, scale)`` from the response (:meth:`Family.default_priors`).
+    """
+
     name = "negbinomial"
     links = ("log", "identity")
     aux = (SHAPE,)
@@ -114,5 +122,32 @@ class NegBinomial(Family):
 
 
 def negbinomial(link: str = "log") -> NegBinomial:
-    """The negative binomial family (brms ``negbinomial()``)."""
+    """The negative binomial family (brms ``negbinomial()``).
+
+    Parameters
+    ----------
+    link
+        One of ``log``, ``identity``; default ``"log"``.
+
+    Returns
+    -------
+    NegBinomial
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> negbinomial()
+    negbinomial(link='log')
+    >>> negbinomial("identity").link_name
+    'identity'
+    >>> negbinomial("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'negbinomial' has no link 'logit'; valid links: log, identity
+    """
     return NegBinomial(link)

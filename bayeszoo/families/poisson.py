@@ -35,6 +35,13 @@ def _variance(mu, theta):
 
 
 class Poisson(Family):
+    """brms's ``poisson`` family, as :func:`poisson` makes it.
+
+    Also ``get("poisson")``. Links: ``log``, ``identity`` (the first is the default). No
+    auxiliary parameter. The intercept's default prior is brms's
+    ``student_t(3, location, scale)`` from the response (:meth:`Family.default_priors`).
+    """
+
     name = "poisson"
     links = ("log", "identity")
     discrete = True
@@ -109,7 +116,34 @@ class Poisson(Family):
 
 
 def poisson(link: str = "log") -> Poisson:
-    """The poisson family (brms ``poisson()``)."""
+    """The poisson family (brms ``poisson()``).
+
+    Parameters
+    ----------
+    link
+        One of ``log``, ``identity``; default ``"log"``.
+
+    Returns
+    -------
+    Poisson
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> poisson()
+    poisson(link='log')
+    >>> poisson("identity").link_name
+    'identity'
+    >>> poisson("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'poisson' has no link 'logit'; valid links: log, identity
+    """
     return Poisson(link)
 
 

@@ -33,6 +33,16 @@ def _location_scale(ops, mu, sigma, alpha):
 
 
 class SkewNormal(Family):
+    """brms's ``skew_normal`` family, as :func:`skew_normal` makes it.
+
+    Also ``get("skew_normal")``. Links: ``identity``, ``log``, ``inverse`` (the first is the
+    default). Auxiliary parameters: ``sigma`` (link ``log`` when it gets its own formula,
+    default prior a half Student-t with brms's ``def_scale_prior`` scale computed from the
+    response); ``alpha`` (link ``identity`` when it gets its own formula, default prior
+    ``normal(0, 4)``). The intercept's default prior is brms's ``student_t(3, location, scale)``
+    from the response (:meth:`Family.default_priors`).
+    """
+
     name = "skew_normal"
     links = ("identity", "log", "inverse")
     aux = (SIGMA, ALPHA)
@@ -56,5 +66,32 @@ class SkewNormal(Family):
 
 
 def skew_normal(link: str = "identity") -> SkewNormal:
-    """The skew normal family (brms ``skew_normal()``)."""
+    """The skew normal family (brms ``skew_normal()``).
+
+    Parameters
+    ----------
+    link
+        One of ``identity``, ``log``, ``inverse``; default ``"identity"``.
+
+    Returns
+    -------
+    SkewNormal
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> skew_normal()
+    skew_normal(link='identity')
+    >>> skew_normal("log").link_name
+    'log'
+    >>> skew_normal("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'skew_normal' has no link 'logit'; valid links: identity, log, inverse
+    """
     return SkewNormal(link)

@@ -22,6 +22,16 @@ LOG_PI = math.log(math.pi)
 
 
 class Student(Family):
+    """brms's ``student`` family, as :func:`student` makes it.
+
+    Also ``get("student")``. Links: ``identity``, ``log``, ``inverse`` (the first is the
+    default). Auxiliary parameters: ``sigma`` (link ``log`` when it gets its own formula,
+    default prior a half Student-t with brms's ``def_scale_prior`` scale computed from the
+    response); ``nu`` (link ``logm1`` when it gets its own formula, default prior
+    ``gamma(2, 0.1)``). The intercept's default prior is brms's
+    ``student_t(3, location, scale)`` from the response (:meth:`Family.default_priors`).
+    """
+
     name = "student"
     links = ("identity", "log", "inverse")
     aux = (SIGMA, NU)
@@ -52,5 +62,32 @@ class Student(Family):
 
 
 def student(link: str = "identity") -> Student:
-    """The Student-t family (brms ``student()``)."""
+    """The Student-t family (brms ``student()``).
+
+    Parameters
+    ----------
+    link
+        One of ``identity``, ``log``, ``inverse``; default ``"identity"``.
+
+    Returns
+    -------
+    Student
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> student()
+    student(link='identity')
+    >>> student("log").link_name
+    'log'
+    >>> student("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'student' has no link 'logit'; valid links: identity, log, inverse
+    """
     return Student(link)

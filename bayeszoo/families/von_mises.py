@@ -24,6 +24,14 @@ NORMAL_ABOVE = 100.0
 
 
 class VonMises(Family):
+    """brms's ``von_mises`` family, as :func:`von_mises` makes it.
+
+    Also ``get("von_mises")``. Links: ``tan_half``, ``identity`` (the first is the default).
+    Auxiliary parameters: ``kappa`` (link ``log`` when it gets its own formula, default prior
+    ``gamma(2, 0.01)``). The intercept's default prior is brms's
+    ``student_t(3, location, scale)`` from the response (:meth:`Family.default_priors`).
+    """
+
     name = "von_mises"
     links = ("tan_half", "identity")
     aux = (KAPPA,)
@@ -49,5 +57,32 @@ class VonMises(Family):
 
 
 def von_mises(link: str = "tan_half") -> VonMises:
-    """The von Mises family (brms ``von_mises()``)."""
+    """The von Mises family (brms ``von_mises()``).
+
+    Parameters
+    ----------
+    link
+        One of ``tan_half``, ``identity``; default ``"tan_half"``.
+
+    Returns
+    -------
+    VonMises
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> von_mises()
+    von_mises(link='tan_half')
+    >>> von_mises("identity").link_name
+    'identity'
+    >>> von_mises("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'von_mises' has no link 'logit'; valid links: tan_half, identity
+    """
     return VonMises(link)

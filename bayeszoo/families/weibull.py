@@ -16,6 +16,14 @@ SHAPE = AuxParameter("shape", 0.0, "log", "gamma(0.01, 0.01)", "student_t(3, 0, 
 
 
 class Weibull(Family):
+    """brms's ``weibull`` family, as :func:`weibull` makes it.
+
+    Also ``get("weibull")``. Links: ``log``, ``identity``, ``inverse`` (the first is the
+    default). Auxiliary parameters: ``shape`` (link ``log`` when it gets its own formula,
+    default prior ``gamma(0.01, 0.01)``). The intercept's default prior is brms's
+    ``student_t(3, location, scale)`` from the response (:meth:`Family.default_priors`).
+    """
+
     name = "weibull"
     links = ("log", "identity", "inverse")
     aux = (SHAPE,)
@@ -53,5 +61,32 @@ class Weibull(Family):
 
 
 def weibull(link: str = "log") -> Weibull:
-    """The Weibull family (brms ``weibull()``)."""
+    """The Weibull family (brms ``weibull()``).
+
+    Parameters
+    ----------
+    link
+        One of ``log``, ``identity``, ``inverse``; default ``"log"``.
+
+    Returns
+    -------
+    Weibull
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> weibull()
+    weibull(link='log')
+    >>> weibull("identity").link_name
+    'identity'
+    >>> weibull("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'weibull' has no link 'logit'; valid links: log, identity, inverse
+    """
     return Weibull(link)

@@ -16,6 +16,15 @@ __all__ = ["ZeroInflatedBeta", "zero_inflated_beta"]
 
 
 class ZeroInflatedBeta(Family):
+    """brms's ``zero_inflated_beta`` family, as :func:`zero_inflated_beta` makes it.
+
+    Also ``get("zero_inflated_beta")``. Links: ``logit``, ``probit``, ``cloglog`` (the first is
+    the default). Auxiliary parameters: ``phi`` (link ``log`` when it gets its own formula,
+    default prior ``gamma(0.01, 0.01)``); ``zi`` (link ``logit`` when it gets its own formula,
+    default prior ``beta(1, 1)``). The intercept's default prior is brms's
+    ``student_t(3, location, scale)`` from the response (:meth:`Family.default_priors`).
+    """
+
     name = "zero_inflated_beta"
     links = PROBABILITY_LINKS
     aux = (PHI, ZI)
@@ -47,5 +56,32 @@ class ZeroInflatedBeta(Family):
 
 
 def zero_inflated_beta(link: str = "logit") -> ZeroInflatedBeta:
-    """The zero-inflated beta family (brms ``zero_inflated_beta()``)."""
+    """The zero-inflated beta family (brms ``zero_inflated_beta()``).
+
+    Parameters
+    ----------
+    link
+        One of ``logit``, ``probit``, ``cloglog``; default ``"logit"``.
+
+    Returns
+    -------
+    ZeroInflatedBeta
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> zero_inflated_beta()
+    zero_inflated_beta(link='logit')
+    >>> zero_inflated_beta("probit").link_name
+    'probit'
+    >>> zero_inflated_beta("log")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'zero_inflated_beta' has no link 'log'; valid links: logit, probit, cloglog
+    """
     return ZeroInflatedBeta(link)

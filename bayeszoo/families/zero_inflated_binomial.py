@@ -15,6 +15,15 @@ __all__ = ["ZeroInflatedBinomial", "zero_inflated_binomial"]
 
 
 class ZeroInflatedBinomial(Family):
+    """brms's ``zero_inflated_binomial`` family, as :func:`zero_inflated_binomial` makes it.
+
+    Also ``get("zero_inflated_binomial")``. Links: ``logit``, ``probit``, ``cloglog`` (the first
+    is the default). Auxiliary parameters: ``zi`` (link ``logit`` when it gets its own formula,
+    default prior ``beta(1, 1)``). Needs ``trials`` (brms's ``y | trials(n)``). The intercept's
+    default prior is brms's ``student_t(3, location, scale)`` from the response
+    (:meth:`Family.default_priors`).
+    """
+
     name = "zero_inflated_binomial"
     links = PROBABILITY_LINKS
     aux = (ZI,)
@@ -49,5 +58,32 @@ class ZeroInflatedBinomial(Family):
 
 def zero_inflated_binomial(link: str = "logit") -> ZeroInflatedBinomial:
     """The zero-inflated binomial family (brms ``zero_inflated_binomial()``); needs
-    ``trials``."""
+    ``trials``.
+
+    Parameters
+    ----------
+    link
+        One of ``logit``, ``probit``, ``cloglog``; default ``"logit"``.
+
+    Returns
+    -------
+    ZeroInflatedBinomial
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> zero_inflated_binomial()
+    zero_inflated_binomial(link='logit')
+    >>> zero_inflated_binomial("probit").link_name
+    'probit'
+    >>> zero_inflated_binomial("log")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'zero_inflated_binomial' has no link 'log'; ...
+    """
     return ZeroInflatedBinomial(link)

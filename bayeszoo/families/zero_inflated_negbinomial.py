@@ -16,6 +16,15 @@ __all__ = ["ZeroInflatedNegBinomial", "zero_inflated_negbinomial"]
 
 
 class ZeroInflatedNegBinomial(Family):
+    """brms's ``zero_inflated_negbinomial`` family, as :func:`zero_inflated_negbinomial` makes it.
+
+    Also ``get("zero_inflated_negbinomial")``. Links: ``log``, ``identity`` (the first is the
+    default). Auxiliary parameters: ``shape`` (link ``log`` when it gets its own formula,
+    default prior ``gamma(0.01, 0.01)``); ``zi`` (link ``logit`` when it gets its own formula,
+    default prior ``beta(1, 1)``). The intercept's default prior is brms's
+    ``student_t(3, location, scale)`` from the response (:meth:`Family.default_priors`).
+    """
+
     name = "zero_inflated_negbinomial"
     links = ("log", "identity")
     aux = (SHAPE, ZI)
@@ -50,5 +59,32 @@ class ZeroInflatedNegBinomial(Family):
 
 
 def zero_inflated_negbinomial(link: str = "log") -> ZeroInflatedNegBinomial:
-    """The zero-inflated negative binomial family (brms ``zero_inflated_negbinomial()``)."""
+    """The zero-inflated negative binomial family (brms ``zero_inflated_negbinomial()``).
+
+    Parameters
+    ----------
+    link
+        One of ``log``, ``identity``; default ``"log"``.
+
+    Returns
+    -------
+    ZeroInflatedNegBinomial
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> zero_inflated_negbinomial()
+    zero_inflated_negbinomial(link='log')
+    >>> zero_inflated_negbinomial("identity").link_name
+    'identity'
+    >>> zero_inflated_negbinomial("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'zero_inflated_negbinomial' has no link 'logit'; valid links: log, identity
+    """
     return ZeroInflatedNegBinomial(link)

@@ -19,6 +19,14 @@ def poisson_log_pmf(ops, y, log_mu, mu):
 
 
 class ZeroInflatedPoisson(Family):
+    """brms's ``zero_inflated_poisson`` family, as :func:`zero_inflated_poisson` makes it.
+
+    Also ``get("zero_inflated_poisson")``. Links: ``log``, ``identity`` (the first is the
+    default). Auxiliary parameters: ``zi`` (link ``logit`` when it gets its own formula, default
+    prior ``beta(1, 1)``). The intercept's default prior is brms's
+    ``student_t(3, location, scale)`` from the response (:meth:`Family.default_priors`).
+    """
+
     name = "zero_inflated_poisson"
     links = ("log", "identity")
     aux = (ZI,)
@@ -48,5 +56,32 @@ class ZeroInflatedPoisson(Family):
 
 
 def zero_inflated_poisson(link: str = "log") -> ZeroInflatedPoisson:
-    """The zero-inflated Poisson family (brms ``zero_inflated_poisson()``)."""
+    """The zero-inflated Poisson family (brms ``zero_inflated_poisson()``).
+
+    Parameters
+    ----------
+    link
+        One of ``log``, ``identity``; default ``"log"``.
+
+    Returns
+    -------
+    ZeroInflatedPoisson
+        The family with that link, to pass as ``family=``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> zero_inflated_poisson()
+    zero_inflated_poisson(link='log')
+    >>> zero_inflated_poisson("identity").link_name
+    'identity'
+    >>> zero_inflated_poisson("logit")
+    Traceback (most recent call last):
+    ...
+    ValueError: family 'zero_inflated_poisson' has no link 'logit'; valid links: log, identity
+    """
     return ZeroInflatedPoisson(link)

@@ -35,7 +35,33 @@ class BrmsFormula:
 
 
 def bf(formula: str, **dpars: str) -> BrmsFormula:
-    """``bf("y ~ x", sigma="~ x")``: formulas for ``mu`` and for auxiliary parameters."""
+    """``bf("y ~ x", sigma="~ x")``: formulas for ``mu`` and for auxiliary parameters.
+
+    Parameters
+    ----------
+    formula
+        The main formula (``mu``), ``"y ~ ..."``.
+    **dpars
+        Auxiliary parameter name -> its one-sided formula (``sigma="~ s(times)"``).
+
+    Returns
+    -------
+    BrmsFormula
+        Accepted wherever a formula string is.
+
+    Raises
+    ------
+    FormulaError
+        When a formula is not a string.
+
+    Examples
+    --------
+    >>> f = bf("accel ~ s(times)", sigma="~ s(times)")
+    >>> str(f)
+    'bf(accel ~ s(times), sigma ~ s(times))'
+    >>> f.dpars
+    {'sigma': '~ s(times)'}
+    """
     if not isinstance(formula, str):
         raise FormulaError(f"bf(): the main formula must be a string, got "
                            f"{type(formula).__name__}")

@@ -183,42 +183,89 @@ def sample(
     sample_prior: str = "no",
 ):
     """Sample the posterior of a formula or :func:`bayeszoo.bf` (with ``data``) or a
-    :class:`Design` with NUTS.
+    :class:`Design` with NUTS, under brms's default priors (brms's ``brm``).
 
-    ``backend``: ``"numpyro"`` (JAX; chains in parallel across devices when there are as many
-    devices as chains, else vectorized), ``"pymc"`` (``pm.sample``, one process per core) or
-    ``"nutpie"`` (nutpie on the same PyMC model), or another backend registered in
-    :data:`bayeszoo.inference.backends.BACKENDS`. ``progress``: a progress bar where one is
-    watched (:mod:`bayeszoo.progress`). ``family``: a name or object of
-    :mod:`bayeszoo.families` (default gaussian). brms default priors; ``priors=`` overrides them
-    (see :mod:`bayeszoo.models.spec`). ``dense_mass``: adapt a dense mass matrix (NumPyro's
-    ``dense_mass``, PyMC's ``jitter+adapt_full``, nutpie's low-rank modified mass matrix) for
-    posteriors whose correlations a diagonal one cannot follow, such as an intercept and the
-    effects of a few data-rich groups; its cost grows with the square of the number of
-    parameters. ``na_action="drop"`` drops rows with missing values (with a warning).
-    ``knots``: column -> knot values for the formula's smooths (mgcv's and brms's ``knots``;
-    for ``bs="cc"`` the two ends of the period, e.g. ``{"month": [0.5, 12.5]}``).
-    ``log_likelihood=False`` leaves out the pointwise log-likelihood (``chains·draws × rows``
-    numbers: 32 GB for 10⁶ rows and 4000 draws), and with it LOO; predictions and the
-    posterior are unaffected. With ``log_likelihood=True`` a log-likelihood over
-    :data:`MAX_LOG_LIKELIHOOD_BYTES` (4 GiB) is refused before sampling.
-    ``sample_prior``: brms's ``"no"``, ``"yes"`` (prior draws of every parameter with a
-    proper prior beside the posterior, in the InferenceData's ``prior`` group, for
-    :meth:`~bayeszoo.inference.fit.Fit.hypothesis`'s Savage–Dickey ratio and prior/posterior
-    plots) or ``"only"`` (the ``posterior`` group holds draws from the priors and
-    ``posterior_predictive`` the prior predictive draws of the response; no sampler, no
-    log-likelihood; every prior must be proper), see :mod:`bayeszoo.inference.prior_draws`.
-    Same ``seed`` and backend: identical draws. Invalid arguments, an unknown prior, missing
-    values, a coefficient a flat prior leaves unidentified, or a posterior that does not exist
-    (separation under a flat prior, no informative rows, a perfect fit:
-    :mod:`bayeszoo.checks.design`) raise ``ValueError`` before anything is
-    compiled, and so do fewer than :data:`~bayeszoo.diagnostics.MIN_DRAWS` draws. Divergent
-    transitions, transitions at the maximum tree depth, an R-hat above 1.01 and a bulk ESS
-    below 400 are each warned about in one line with the count and what to try
-    (:class:`~bayeszoo.diagnostics.SamplerWarning`, the lines ``bayeszoo fit`` prints). Returns
-    a :class:`~bayeszoo.inference.fit.Fit`: an :class:`arviz.InferenceData`
-    (:mod:`bayeszoo.inference.idata`) with brms's methods (``print(fit)``, ``fixef``, ``ranef``,
-    ``hypothesis``, ``bayes_R2``, ...).
+    Same ``seed`` and backend: identical draws.
+
+    Parameters
+    ----------
+    formula_or_design
+        A formula string, :func:`bayeszoo.bf`, or a :class:`Design`.
+    data
+        The data frame of a formula; ``None`` with a :class:`Design`.
+    backend
+        ``"numpyro"`` (JAX; chains in parallel across devices when there are as many devices
+        as chains, else vectorized), ``"pymc"`` (``pm.sample``, one process per core) or
+        ``"nutpie"`` (nutpie on the same PyMC model), or another backend registered in
+        :data:`bayeszoo.inference.backends.BACKENDS`.
+    chains, draws, tune
+        Chains, kept draws per chain and warm-up iterations per chain.
+    seed
+        The random seed.
+    target_accept
+        NUTS's target acceptance rate (brms's ``adapt_delta``).
+    dense_mass
+        Adapt a dense mass matrix (NumPyro's ``dense_mass``, PyMC's ``jitter+adapt_full``,
+        nutpie's low-rank modified mass matrix) for posteriors whose correlations a diagonal
+        one cannot follow, such as an intercept and the effects of a few data-rich groups; its
+        cost grows with the square of the number of parameters.
+    progress
+        A progress bar where one is watched (:mod:`bayeszoo.progress`).
+    priors
+        Overrides of brms's default priors (see :mod:`bayeszoo.models.spec`).
+    parameterization
+        ``"noncentered"`` or ``"centered"`` group effects.
+    family
+        A name or object of :mod:`bayeszoo.families` (default gaussian).
+    na_action
+        ``"raise"``, or ``"drop"`` to drop rows with missing values (with a warning).
+    knots
+        Column -> knot values for the formula's smooths (mgcv's and brms's ``knots``; for
+        ``bs="cc"`` the two ends of the period, e.g. ``{"month": [0.5, 12.5]}``).
+    log_likelihood
+        ``False`` leaves out the pointwise log-likelihood (``chains·draws × rows`` numbers:
+        32 GB for 10⁶ rows and 4000 draws), and with it LOO; predictions and the posterior are
+        unaffected. With ``True`` a log-likelihood over :data:`MAX_LOG_LIKELIHOOD_BYTES`
+        (4 GiB) is refused before sampling.
+    sample_prior
+        brms's ``"no"``, ``"yes"`` (prior draws of every parameter with a proper prior beside
+        the posterior, in the InferenceData's ``prior`` group, for
+        :meth:`~bayeszoo.inference.fit.Fit.hypothesis`'s Savage–Dickey ratio and
+        prior/posterior plots) or ``"only"`` (the ``posterior`` group holds draws from the
+        priors and ``posterior_predictive`` the prior predictive draws of the response; no
+        sampler, no log-likelihood; every prior must be proper), see
+        :mod:`bayeszoo.inference.prior_draws`.
+
+    Returns
+    -------
+    Fit
+        A :class:`~bayeszoo.inference.fit.Fit`: an :class:`arviz.InferenceData`
+        (:mod:`bayeszoo.inference.idata`) with brms's methods (``print(fit)``, ``fixef``,
+        ``ranef``, ``hypothesis``, ``bayes_R2``, ...).
+
+    Raises
+    ------
+    ValueError
+        Before anything is compiled: invalid arguments, an unknown prior, missing values, a
+        coefficient a flat prior leaves unidentified, a posterior that does not exist
+        (separation under a flat prior, no informative rows, a perfect fit:
+        :mod:`bayeszoo.checks.design`), or fewer than :data:`~bayeszoo.diagnostics.MIN_DRAWS`
+        draws.
+
+    Warns
+    -----
+    SamplerWarning
+        Divergent transitions, transitions at the maximum tree depth, an R-hat above 1.01 and
+        a bulk ESS below 400, each in one line with the count and what to try
+        (:class:`~bayeszoo.diagnostics.SamplerWarning`, the lines ``bayeszoo fit`` prints).
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> radon = bz.datasets.load_radon()
+    >>> fit = bz.sample("log_radon ~ floor + (1 | county)", radon, chains=2,
+    ...                 seed=1)  # doctest: +SKIP
+    >>> fit.fixef()  # doctest: +SKIP
     """
     t0 = time.perf_counter()
     draws_ = draw_posterior(formula_or_design, data, backend=backend, chains=chains, draws=draws,

@@ -73,6 +73,47 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     The result is a :class:`~bayeszoo.penalized.RemlFit` whose ``fitted``, ``residuals`` and
     ``n`` cover every row; its ``design`` holds the rows the term states were fitted on, so
     ``predict()`` takes ``newdata``.
+
+    Parameters
+    ----------
+    formula
+        An mgcv formula (one, for the mean).
+    data
+        A pandas DataFrame or a ``dask.dataframe``.
+    method
+        ``"REML"`` or ``"ML"``.
+    sp
+        Fixed smoothing parameters (one value, or by mgcv label), as :func:`bayeszoo.reml`.
+    family
+        The gaussian family with the identity link (``None``: it).
+    discrete
+        Discretize the covariates; ``False``: the exact fit of :func:`bayeszoo.reml`.
+    m
+        Values kept per covariate (``None``: mgcv's ``compress.df`` defaults).
+    knots
+        Column -> knot values for the smooths, as :func:`bayeszoo.reml`.
+    client
+        A ``distributed.Client`` for a Dask frame; ``None``: Dask's current scheduler.
+    state_rows
+        The most rows the term states are fitted on.
+
+    Returns
+    -------
+    RemlFit
+        The fit, as :func:`bayeszoo.reml` returns it.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``method``, another family or link, a formula that is not a string,
+        ``discrete=False`` with a Dask frame, or a term outside :data:`SUPPORTED`.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> fit = bz.bam("accel ~ s(times, k=10)", bz.datasets.load_mcycle())
+    >>> fit.n, round(fit.edf_total, 2)
+    (133, 9.62)
     """
     method = str(method).upper()
     if method not in METHODS:

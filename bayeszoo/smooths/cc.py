@@ -106,7 +106,28 @@ def cyclic_basis(x, knots: np.ndarray, BD: np.ndarray) -> np.ndarray:
 
 
 class CCBasis:
-    """Raw cyclic cubic spline basis: knots ``xp``, ``BD = B⁻¹D`` and penalty (unscaled)."""
+    """Raw cyclic cubic spline basis: knots ``xp``, ``BD = B⁻¹D`` and penalty (unscaled).
+
+    mgcv's ``smooth.construct.cc.smooth.spec`` before any constraint; ``X`` is the model matrix
+    at ``x`` (``k - 1`` columns: the ends are one knot).
+
+    Parameters
+    ----------
+    x
+        The covariate, 1-D.
+    k
+        Basis dimension (``-1``: mgcv's default 10; below 4 is raised to 4 with a warning).
+    knots
+        ``k`` knot positions, or the two ends of the period; ``None``: mgcv's placement.
+    term
+        The term's label, for messages.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> CCBasis(np.linspace(0, 1, 50), k=6).X.shape
+    (50, 5)
+    """
 
     bs = "cc"
     noterp = True  # mgcv does not reparameterize cc margins of te terms

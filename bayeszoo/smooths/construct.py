@@ -184,7 +184,35 @@ def build_raw(spec: SmoothSpec, data: Mapping, seed: int):
 
 
 def smooth_con(spec: SmoothSpec, data: Mapping, seed: int = 1) -> SmoothCon:
-    """Build ``spec`` on ``data`` as mgcv's ``smoothCon(absorb.cons = TRUE)``."""
+    """Build ``spec`` on ``data`` as mgcv's ``smoothCon(absorb.cons = TRUE)``.
+
+    Parameters
+    ----------
+    spec
+        The term.
+    data
+        Column name -> array or Series.
+    seed
+        Seed of the thin plate knot subsample (more than 2000 unique rows).
+
+    Returns
+    -------
+    SmoothCon
+        The raw basis, ``S.scale``, the absorbed constraint ``Z``, the scaled constrained
+        penalties and the constrained columns ``Xc``, before the mixed-model split.
+
+    Raises
+    ------
+    ValueError
+        For bad input, naming the term (as :func:`~bayeszoo.smooths.fit_smooth`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sc = smooth_con(SmoothSpec("s", ("x",), bs="cr", k=6), {"x": np.linspace(0, 1, 50)})
+    >>> sc.Z.shape, sc.Xc.shape, len(sc.S)
+    ((6, 5), (50, 5), 1)
+    """
     by = read_by(spec, data)
     kind, raw = build_raw(spec, data, seed)
     X = raw.X

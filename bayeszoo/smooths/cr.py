@@ -131,7 +131,25 @@ class CRBasis:
     """Raw (unconstrained) cr basis fitted to data: knots, ``F``, penalty ``S`` (unscaled).
 
     ``knots``: ``k`` supplied knot positions (mgcv's ``knots = list(x = ...)``) instead of the
-    quantiles. ``X`` is the model matrix at ``x``.
+    quantiles. ``X`` is the model matrix at ``x``. mgcv's ``smooth.construct.cr.smooth.spec``.
+
+    Parameters
+    ----------
+    x
+        The covariate, 1-D.
+    k
+        Basis dimension (``-1``: 10; below 3 is raised to 3 with a warning).
+    term
+        The term's label, for messages.
+    knots
+        ``k`` knot positions, or ``None`` for the quantiles.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> basis = CRBasis(np.linspace(0, 1, 50), k=6)
+    >>> basis.X.shape, basis.S.shape, basis.knots[:2]
+    ((50, 6), (6, 6), array([0. , 0.2]))
     """
 
     bs = "cr"

@@ -46,7 +46,34 @@ def ps_knots(x, k: int, m: int = 2) -> np.ndarray:
 
 
 class PSBasis:
-    """Raw (unconstrained) P-spline basis: knots and penalty ``S = D'D`` (unscaled)."""
+    """Raw (unconstrained) P-spline basis: knots and penalty ``S = D'D`` (unscaled).
+
+    mgcv's ``smooth.construct.ps.smooth.spec`` (cubic B-splines); ``X`` is the model matrix at
+    ``x``.
+
+    Parameters
+    ----------
+    x
+        The covariate, 1-D.
+    k
+        Basis dimension (``-1``: 10).
+    m
+        Difference order of the penalty (``0``/``None``: 2).
+    term
+        The term's label, for messages.
+
+    Raises
+    ------
+    ValueError
+        When ``k < m + 2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> basis = PSBasis(np.linspace(0, 1, 50), k=8)
+    >>> basis.X.shape, basis.S.shape
+    ((50, 8), (8, 8))
+    """
 
     bs = "ps"
     noterp = False  # te reparameterizes ps margins

@@ -21,7 +21,24 @@ from .columns import factor_levels, get_column, is_factor, numeric_column, plain
 
 class REBasis:
     """Indicator basis of a factor with fixed ``levels`` (in column order), optionally times
-    ``n_slopes`` numeric covariates."""
+    ``n_slopes`` numeric covariates (mgcv's ``bs = "re"``, identity penalty).
+
+    Parameters
+    ----------
+    levels
+        The factor's levels, in column order.
+    variable
+        The factor's column name.
+    n_slopes
+        How many numeric covariates multiply the indicators.
+
+    Examples
+    --------
+    >>> basis = REBasis(["a", "b", "c"])
+    >>> basis.k, basis.predict(["b", "a"])
+    (3, array([[0., 1., 0.],
+           [1., 0., 0.]]))
+    """
 
     bs = "re"
     noterp = True

@@ -58,6 +58,27 @@ class SmoothSpec:
       number of penalties;
     * ``xt``: mgcv's ``xt`` of the term, a dict (``mrf``: ``{"nb": {region: [neighbours]}}`` or
       ``{"penalty": S}``). It is not part of the saved state: the basis keeps what it built.
+
+    Parameters
+    ----------
+    kind, variables, bs, k, fx, by, knots, sp, m, xt
+        As listed above.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind``, no variables or repeated variables; a bad ``bs`` or ``k`` is
+        reported when the term is built (:meth:`basis`, :meth:`basis_k`).
+
+    Examples
+    --------
+    >>> spec = SmoothSpec("te", ("Temp", "Wind"), bs=("cr", "tp"), k=(5, 4))
+    >>> spec.label
+    'te(Temp,Wind)'
+    >>> SmoothSpec("s", ("x", "x"))
+    Traceback (most recent call last):
+    ...
+    ValueError: s(x,x): repeated variables as arguments of a smooth are not permitted
     """
 
     kind: str

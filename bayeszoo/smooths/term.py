@@ -38,7 +38,25 @@ class SmoothBlock:
     """A penalized block: ``Z`` (``n × q``), ``penalties`` (``None``: identity, the iid case;
     else ``q × q`` matrices, one per smoothing parameter), brms ``name``, mgcv ``term`` (for edf),
     mgcv ``sp_labels``, fixed ``sp`` or ``None``, and ``reml_offset`` (the smooth's null-space
-    constant, carried by the first block of each smooth, 0 on the others)."""
+    constant, carried by the first block of each smooth, 0 on the others).
+
+    Parameters
+    ----------
+    name
+        brms's ``sds`` suffix of the block (``sx_1``).
+    term
+        mgcv's label of the smooth it belongs to (``s(x)``).
+    Z
+        The block's ``n × q`` columns.
+    penalties
+        ``q × q`` penalty matrices, one per smoothing parameter; ``None`` for iid.
+    sp_labels
+        mgcv's smoothing-parameter names.
+    reml_offset
+        The smooth's null-space constant (first block only).
+    sp
+        Fixed smoothing parameters, or ``None`` to estimate them.
+    """
 
     name: str
     term: str
@@ -61,6 +79,34 @@ class SmoothTerm:
       ``t2`` is the prediction parameterization (``Cp``; mgcv's intercept changes by
       ``mgcv_intercept_shift @ theta``); for other terms ``mgcv_coef_map = coef_map``, shift 0;
     * ``S_scale``: mgcv's ``S.scale`` of each penalty; ``state``: JSON-serializable fitted state.
+
+    Made by :func:`fit_smooth` or :meth:`from_state`, not by hand.
+
+    Parameters
+    ----------
+    spec
+        The term as the formula wrote it.
+    Xf, fixed_names, fixed_terms
+        Unpenalized columns, their brms names and mgcv labels.
+    blocks
+        The penalized :class:`SmoothBlock` s.
+    coef_map, coef_names
+        ``theta -> `` mgcv's coefficients of the term, and their names.
+    mgcv_coef_map, mgcv_intercept_shift
+        The same for what mgcv's ``coef()`` reports (``t2``'s prediction parameterization).
+    S_scale
+        mgcv's ``S.scale`` of each penalty.
+    state
+        The JSON-serializable fitted state (:func:`evaluate_smooth` reads it).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> term = fit_smooth(SmoothSpec("s", ("x",), bs="cr", k=6), {"x": np.linspace(0, 1, 50)})
+    >>> term.Xf.shape, term.fixed_names, [b.Z.shape for b in term.blocks]
+    ((50, 1), ['sx_1'], [(50, 4)])
+    >>> term.coef_map.shape  # mgcv's 5 coefficients from theta = [1 fixed, 4 penalized]
+    (5, 5)
     """
 
     spec: SmoothSpec
@@ -114,7 +160,17 @@ class TermMaps:
     as in :class:`SmoothTerm`, ``fixed_terms``: mgcv's label of the smooth each unpenalized
     column belongs to (``s(conc):TypeQuebec``: edf per term), and ``S_scale``: mgcv's
     ``S.scale`` of every smoothing parameter, keyed by its label (``te(Temp,Wind)1``,
-    ``s(conc):TypeQuebec``), in mgcv's order."""
+    ``s(conc):TypeQuebec``), in mgcv's order.
+
+    Parameters
+    ----------
+    coef_map, coef_names, mgcv_coef_map, mgcv_intercept_shift
+        As in :class:`SmoothTerm`.
+    fixed_terms
+        mgcv's label of the smooth of each unpenalized column.
+    S_scale
+        mgcv's ``S.scale`` by smoothing-parameter label.
+    """
 
     coef_map: np.ndarray
     coef_names: list[str]
@@ -125,7 +181,26 @@ class TermMaps:
 
 
 def term_maps(state: dict) -> TermMaps:
-    """The :class:`TermMaps` of a fitted term's ``state``."""
+    """The :class:`TermMaps` of a fitted term's ``state``.
+
+    Parameters
+    ----------
+    state
+        :attr:`SmoothTerm.state`.
+
+    Returns
+    -------
+    TermMaps
+        The maps to mgcv's coefficients and each smoothing parameter's ``S.scale``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> term = fit_smooth(SmoothSpec("s", ("x",), bs="cr", k=6), {"x": np.linspace(0, 1, 50)})
+    >>> maps = term_maps(term.state)
+    >>> list(maps.S_scale), maps.coef_names[:2]
+    (['s(x)'], ['s(x).1', 's(x).2'])
+    """
     meta = state["term"]
     scales = state["con"]["S_scale"]
     per_level = [b["penalty_index"] for b in state["maps"]["blocks"]]
@@ -197,7 +272,34 @@ def assemble(sc: SmoothCon, maps: MixedMaps, X_raw: np.ndarray,
 
 
 def evaluate_smooth(state: dict, data: Mapping) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The term's ``(Xf, [Z_1, ...])`` on the rows of ``data``, from its ``state`` alone."""
+    """The term's ``(Xf, [Z_1, ...])`` on the rows of ``data``, from its ``state`` alone.
+
+    Parameters
+    ----------
+    state
+        :attr:`SmoothTerm.state` (possibly read back from JSON).
+    data
+        Column name -> array or Series, holding the term's variables.
+
+    Returns
+    -------
+    tuple
+        ``(Xf, [Z_1, ...])``: the unpenalized columns and each block's columns, as
+        :func:`fit_smooth` made them, on the new rows (mgcv's ``PredictMat``).
+
+    Raises
+    ------
+    ValueError
+        When ``state`` is not a smooth-term state.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> term = fit_smooth(SmoothSpec("s", ("x",), bs="cr", k=6), {"x": np.linspace(0, 1, 50)})
+    >>> Xf, Zs = evaluate_smooth(term.state, {"x": np.array([0.1, 0.5])})
+    >>> Xf.shape, [Z.shape for Z in Zs]
+    ((2, 1), [(2, 4)])
+    """
     if state.get("format") != STATE_FORMAT:
         raise ValueError(f"not a smooth-term state (format {state.get('format')!r}, expected "
                          f"{STATE_FORMAT!r})")
@@ -214,7 +316,27 @@ def evaluate_smooth(state: dict, data: Mapping) -> tuple[np.ndarray, list[np.nda
 def side_matrices(state: dict, data: Mapping) -> list[np.ndarray]:
     """mgcv's ``sm$X`` of each smooth the term makes on ``data`` (one per factor ``by`` level,
     else one): the constrained basis (after any side constraint) times the ``by`` variable, the
-    matrices ``gam.side`` compares. Empty for ``fs``, which mgcv never side-constrains."""
+    matrices ``gam.side`` compares. Empty for ``fs``, which mgcv never side-constrains.
+
+    Parameters
+    ----------
+    state
+        :attr:`SmoothTerm.state`.
+    data
+        Column name -> array or Series.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One ``n × p`` matrix per smooth.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> term = fit_smooth(SmoothSpec("s", ("x",), bs="cr", k=6), {"x": np.linspace(0, 1, 50)})
+    >>> [X.shape for X in side_matrices(term.state, {"x": np.linspace(0, 1, 50)})]
+    [(50, 5)]
+    """
     spec = spec_from_state(state["spec"])
     sc = smooth_con_from_state(spec, state["con"])
     if sc.kind == "fs":
@@ -295,6 +417,38 @@ def fit_smooth(spec: SmoothSpec, data: Mapping, seed: int = 1,
     deletes because smooths earlier in the formula contain them (``attr(sm, "del.index")``
     minus 1; :mod:`.side`). Raises ``ValueError`` naming the term for bad input (missing or
     non-numeric columns, a factor inside te/ti/t2, too large ``k``, bad knots).
+
+    Parameters
+    ----------
+    spec
+        The term.
+    data
+        Column name -> array or Series.
+    seed
+        Seed of the thin plate knot subsample.
+    side_drop
+        Constrained-basis columns that ``gam.side`` deletes.
+
+    Returns
+    -------
+    SmoothTerm
+        The term in mixed-model form with its state.
+
+    Raises
+    ------
+    ValueError
+        For bad input, naming the term.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> term = fit_smooth(SmoothSpec("s", ("x",), bs="cr", k=6), {"x": np.linspace(0, 1, 50)})
+    >>> term.label, term.fixed_names, [b.name for b in term.blocks]
+    ('s(x)', ['sx_1'], ['sx_1'])
+    >>> fit_smooth(SmoothSpec("s", ("x",), k=6), {"z": np.arange(3.0)})
+    Traceback (most recent call last):
+    ...
+    ValueError: ...
     """
     sc = delete_side_columns(smooth_con(spec, data, seed=seed), side_drop)
     if sc.kind == "fs":

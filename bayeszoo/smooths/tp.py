@@ -179,6 +179,29 @@ class TPBasis:
     default), ``m`` penalty order (``None``/0: default). ``X`` is mgcv's model matrix at the
     data, :meth:`predict` mgcv's ``Predict.matrix`` (equal to ``X`` on the data up to the
     Lanczos tolerance, as in mgcv).
+
+    Parameters
+    ----------
+    x
+        ``n`` values or an ``n × d`` array.
+    k
+        Basis dimension (``-1``: mgcv's default; below the null-space dimension + 1 is raised
+        with a warning).
+    m
+        Penalty (derivative) order; ``None``/0 or too small for ``d``: mgcv's default.
+    seed
+        Seed of the knot subsample when there are more than ``max_knots`` unique rows.
+    max_knots
+        mgcv's ``max.knots``.
+    term
+        The term's label, for messages.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> basis = TPBasis(np.linspace(0, 1, 50), k=6)
+    >>> basis.X.shape, basis.S.shape
+    ((50, 6), (6, 6))
     """
 
     bs = "tp"
