@@ -350,7 +350,19 @@ def load_biochemists() -> pd.DataFrame:
     """Articles by 915 biochemistry PhD students (pscl's ``bioChemists``; Long 1990): ``art``
     (articles in the last 3 years of the PhD, 30 % zeros), ``fem`` (Categorical Men, Women),
     ``mar`` (Categorical Single, Married), ``kid5`` (children under 6), ``phd`` (prestige of the
-    programme) and ``ment`` (the mentor's articles); the factor levels are R's."""
+    programme) and ``ment`` (the mentor's articles); the factor levels are R's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        915 rows, the 6 columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_biochemists().shape
+    (915, 6)
+    """
     df = _read("biochemists.csv")
     df["fem"] = pd.Categorical(df["fem"], categories=["Men", "Women"])
     df["mar"] = pd.Categorical(df["mar"], categories=["Single", "Married"])
@@ -361,7 +373,19 @@ def load_kidney() -> pd.DataFrame:
     """Recurrence times of kidney infection (brms's ``kidney``; McGilchrist & Aisbett 1991):
     ``time``, ``censored`` (1 = right-censored, brms's ``cens()`` coding), ``patient``
     (Categorical, 38 levels in numeric order), ``recur`` (Categorical 1, 2), ``age``, ``sex``
-    (Categorical male, female) and ``disease`` (Categorical other, GN, AN, PKD), R's levels."""
+    (Categorical male, female) and ``disease`` (Categorical other, GN, AN, PKD), R's levels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        76 rows, the 7 columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_kidney().shape
+    (76, 7)
+    """
     df = _read("kidney.csv")
     df["patient"] = _factor(df["patient"], _numeric_levels(df["patient"]))
     df["recur"] = _factor(df["recur"], ["1", "2"])
@@ -375,7 +399,19 @@ def load_housing() -> pd.DataFrame:
     rows: satisfaction ``Sat`` (ordered Categorical Low < Medium < High), perceived influence
     ``Infl`` (Low, Medium, High), ``Type`` of rental (Tower, Apartment, Atrium, Terrace),
     contact with other residents ``Cont`` (Low, High) and ``Freq``, the number of residents
-    (1681 in all) — each row a frequency weight, as in ``polr(Sat ~ ..., weights = Freq)``."""
+    (1681 in all) — each row a frequency weight, as in ``polr(Sat ~ ..., weights = Freq)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        72 rows, the 5 columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_housing().shape
+    (72, 5)
+    """
     df = _read("housing.csv")
     df["Sat"] = pd.Categorical(df["Sat"], categories=["Low", "Medium", "High"], ordered=True)
     df["Infl"] = pd.Categorical(df["Infl"], categories=["Low", "Medium", "High"])
@@ -387,7 +423,19 @@ def load_housing() -> pd.DataFrame:
 def load_inhaler() -> pd.DataFrame:
     """Crossover trial of an inhalation device (brms's ``inhaler``; Ezzet & Whitehead 1991),
     572 rows: ``rating`` (ordered Categorical 1 < 2 < 3 < 4), ``subject`` (Categorical, 286
-    levels in numeric order), ``treat`` and ``period`` (coded ±0.5), ``carry`` (-1, 0, 1)."""
+    levels in numeric order), ``treat`` and ``period`` (coded ±0.5), ``carry`` (-1, 0, 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        572 rows, the 5 columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_inhaler().shape
+    (572, 5)
+    """
     df = _read("inhaler.csv")
     df["subject"] = _factor(df["subject"], _numeric_levels(df["subject"]))
     df["rating"] = pd.Categorical(df["rating"], categories=[1, 2, 3, 4], ordered=True)
@@ -396,14 +444,38 @@ def load_inhaler() -> pd.DataFrame:
 
 def load_lakehuron() -> pd.DataFrame:
     """Annual ``level`` of Lake Huron in feet (R's ``LakeHuron``; Brockwell & Davis 1991),
-    ``year`` 1875-1972."""
+    ``year`` 1875-1972.
+
+    Returns
+    -------
+    pandas.DataFrame
+        98 rows, the 2 columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_lakehuron().shape
+    (98, 2)
+    """
     return _read("lakehuron.csv")
 
 
 def load_loss() -> pd.DataFrame:
     """Cumulative insurance loss payments (brms's ``loss``; Gesmann & Morris 2020), 55 rows:
     ``cum`` by origin year ``AY`` (Categorical 1991-2000) and development month ``dev``, with
-    the year's ``premium``."""
+    the year's ``premium``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        55 rows, the 4 columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_loss().shape
+    (55, 4)
+    """
     df = _read("loss.csv")
     df["AY"] = _factor(df["AY"], _numeric_levels(df["AY"]))
     return df
@@ -413,7 +485,19 @@ def load_btdata() -> pd.DataFrame:
     """Blue tit chicks (MCMCglmm's ``BTdata``; Hadfield et al. 2007), 828 rows: standardized
     ``tarsus`` length and ``back`` colour, ``hatchdate`` (standardized), ``animal`` (828),
     ``dam`` (106) and ``fosternest`` (104) as Categoricals in R's (alphabetical) order, ``sex``
-    (Categorical Fem, Male, UNK)."""
+    (Categorical Fem, Male, UNK).
+
+    Returns
+    -------
+    pandas.DataFrame
+        828 rows, the 7 columns above.
+
+    Examples
+    --------
+    >>> import bayeszoo as bz
+    >>> bz.datasets.load_btdata().shape
+    (828, 7)
+    """
     df = _read("btdata.csv")
     for col in ("animal", "dam", "fosternest", "sex"):
         df[col] = pd.Categorical(df[col], categories=sorted(df[col].unique()))
