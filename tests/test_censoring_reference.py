@@ -39,8 +39,10 @@ def kidney(levels: dict) -> pd.DataFrame:
 def reference_fit(request):
     ref = json.loads((FIXTURES / "brms_wave3.json").read_text())[request.param]
     formula, family = CASES[request.param]
+    # the weibull model's patient sd reaches near zero, a funnel: one transition in 2000
+    # diverges at target_accept 0.8 with some seeds
     idata = bz.sample(formula, kidney(ref["levels"]), family=family, chains=2, draws=1000,
-                      tune=1000, seed=1, progress=False)
+                      tune=1000, seed=1, target_accept=0.95, progress=False)
     return request.param, idata, ref
 
 
