@@ -103,8 +103,8 @@ def test_far_tails_stay_finite_with_finite_gradient():
         fam = get("cumulative", link)
 
         def total(t, fam=fam):
-            return fam.log_prob(jax_ops(), jnp.array([2.0, 2.0, 3.0]), jnp.array([-30.0, 30.0, 0.0]),
-                                {"thresholds": t}, {}).sum()
+            return fam.log_prob(jax_ops(), jnp.array([2.0, 2.0, 3.0]),
+                                jnp.array([-30.0, 30.0, 0.0]), {"thresholds": t}, {}).sum()
 
         value, grad = jax.value_and_grad(total)(jnp.array([-1.0, 1.0, 2.0]))
         assert np.isfinite(float(value)), link
