@@ -205,3 +205,20 @@ def test_reml_refused_naming_the_samplers():
     with pytest.raises(ValueError, match=r"REML is not available for the ordinal family "
                                          r"'cumulative'.*bz.sample.*NumPyro, PyMC and nutpie"):
         bz.reml("y ~ x", simulated(), family="cumulative")
+
+
+def test_summary_shows_thresholds_as_brms():
+    """``summary``'s Population-Level Effects start with ``Intercept[1]``, ... as brms's."""
+    from bayeszoo.inference.brms_summary import summarize
+
+    design = bz.design("rating ~ treat + (1 | subject)", inhaler(), family="cumulative")
+    rng = np.random.default_rng(0)
+    post = {"b_Intercept": rng.normal(size=(2, 50, 3)) + np.array([0.7, 3.8, 5.1]),
+            "b_treat": rng.normal(size=(2, 50)),
+            "sd_subject__Intercept": rng.gamma(5, size=(2, 50)),
+            "Intercept": rng.normal(size=(2, 50, 3))}
+    table = summarize(post, {"diverging": np.zeros((2, 50), bool)}, design,
+                      {"chains": 2, "draws": 50, "tune": 50}).fixed
+    assert list(table.index) == ["Intercept[1]", "Intercept[2]", "Intercept[3]", "treat"]
+    np.testing.assert_allclose(table["Estimate"].to_numpy()[:3],
+                               post["b_Intercept"].mean(axis=(0, 1)))
