@@ -58,12 +58,15 @@ def test_posteriors_match_brms(reference_fit):
 @pytest.mark.reference
 def test_epred_and_pp_are_categories(reference_fit):
     """``kind="epred"``: draws × rows × categories, brms's mean per row and category within
-    0.01; ``kind="pp"``: ratings 1..4."""
+    0.03 (each row carries its subject's intercept, known from two ratings: the Monte Carlo
+    error of 2000 draws is near 0.01) and 0.003 on average; ``kind="pp"``: ratings 1..4."""
     idata, ref = reference_fit
     epred = bz.predict(idata, kind="epred")
     assert epred.shape == (2000, 572, 4)
     np.testing.assert_allclose(epred.sum(axis=-1), 1.0, atol=1e-12)
-    np.testing.assert_allclose(epred.mean(axis=0), ref["epred_mean"], atol=0.01)
+    diff = np.abs(epred.mean(axis=0) - np.asarray(ref["epred_mean"]))
+    assert diff.max() < 0.03
+    assert diff.mean() < 0.003
     pp = bz.predict(idata, kind="pp", seed=1)
     assert pp.shape == (2000, 572)
     assert set(np.unique(pp)) <= {1.0, 2.0, 3.0, 4.0}
