@@ -65,6 +65,12 @@ def test_probabilities_match_brms_formulas(family, link):
                                atol=1e-14)
 
 
+def test_rating_beyond_the_thresholds_has_no_probability():
+    lp = get("cumulative").log_prob(by_name("numpy"), np.array([1.0, 4.0, 5.0]), np.zeros(3),
+                                    {"thresholds": THRES}, {})
+    assert np.all(np.isfinite(lp[:2])) and lp[2] == -np.inf
+
+
 def test_acat_logit_is_brms_closed_form():
     """``acat_logit_lpmf``: ``log P(y = k) = sum_{j<k} (eta - thres_j)`` less log-sum-exp."""
     e = 0.7

@@ -126,9 +126,10 @@ class Ordinal(Family):
             ops, [disc * (thres[..., k][..., None] - eta) for k in range(last_length(thres))])
 
     def log_prob(self, ops, y, eta, aux, extras):
-        logp = self.log_probs(ops, eta, aux)
-        out = logp[0]
-        for k, lp in enumerate(logp[1:], start=2):
+        """``log P(y)``; a rating beyond the ``K`` categories of the thresholds has none
+        (``-inf``)."""
+        out = -np.inf
+        for k, lp in enumerate(self.log_probs(ops, eta, aux), start=1):
             out = ops.where(ops.abs(y - k) < 0.5, lp, out)
         return self.weighted(ops, out, extras)
 
