@@ -228,3 +228,18 @@ def test_summary_shows_thresholds_as_brms():
     assert list(table.index) == ["Intercept[1]", "Intercept[2]", "Intercept[3]", "treat"]
     np.testing.assert_allclose(table["Estimate"].to_numpy()[:3],
                                post["b_Intercept"].mean(axis=(0, 1)))
+
+
+def test_fixef_lists_thresholds_and_bayes_r2_refuses_probabilities():
+    from bayeszoo.inference.effects import fixef
+    from bayeszoo.inference.r2 import bayes_r2
+
+    rng = np.random.default_rng(1)
+    post = {"b_Intercept": rng.normal(size=(2, 40, 2)) + np.array([-1.0, 1.0]),
+            "b_x": rng.normal(size=(2, 40)), "Intercept": rng.normal(size=(2, 40, 2))}
+    table = fixef(post, ())
+    assert list(table.index) == ["Intercept[1]", "Intercept[2]", "x"]
+    assert table.loc["Intercept[2]", "Estimate"] == pytest.approx(
+        post["b_Intercept"][..., 1].mean())
+    with pytest.raises(ValueError, match="category probabilities"):
+        bayes_r2(np.ones(5), np.full((10, 5, 3), 1 / 3))
