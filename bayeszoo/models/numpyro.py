@@ -37,8 +37,7 @@ def prior_distribution(prior: Prior, support: str, shape: tuple[int, ...] = ()):
     """The NumPyro distribution of ``prior`` on a parameter of kind ``support`` (a
     ``"correlation"`` parameter of shape ``(k, k)`` is the Cholesky factor of a correlation
     matrix: ``lkj`` is brms's ``lkj_corr_cholesky``,
-    :func:`bayeszoo.models.numpyro_lkj.lkj_cholesky_distribution`; an ``"ordered"`` vector:
-    :func:`bayeszoo.models.ordered.ordered_distribution`); on a support bounded below
+    :func:`bayeszoo.models.numpyro_lkj.lkj_cholesky_distribution`); on a support bounded below
     by a positive number (``"greater_than_1"``) the prior truncated there
     (:mod:`bayeszoo.models.truncated`)."""
     import numpyro.distributions as dist

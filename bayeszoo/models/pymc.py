@@ -77,18 +77,17 @@ def prior_variable(name: str, prior: Prior, support: str, shape: tuple[int, ...]
     """The PyMC random variable ``name`` with ``prior`` on a parameter of kind ``support`` (a
     ``"correlation"`` parameter of shape ``(k, k)`` is the Cholesky factor of a correlation
     matrix: ``lkj`` is :func:`bayeszoo.models.pymc_lkj.lkj_cholesky_variable`; bounded below
-    by a positive number: :func:`lower_truncated_variable`; an ``"ordered"`` vector:
-    :func:`bayeszoo.models.ordered.ordered_variable`)."""
+    by a positive number: :func:`lower_truncated_variable`)."""
     import pymc as pm
 
+    if support == "ordered":  # an increasing vector, bayeszoo.models.ordered
+        from bayeszoo.models.ordered import ordered_variable
+
+        return ordered_variable(name, prior, int(shape[-1]))
     if prior.family == "lkj":
         from bayeszoo.models.pymc_lkj import lkj_cholesky_variable
 
         return lkj_cholesky_variable(name, int(shape[-1]), prior.named["eta"])
-    if support == "ordered":
-        from bayeszoo.models.ordered import ordered_variable
-
-        return ordered_variable(name, prior, int(shape[-1]))
     lower = support_lower_bound(support)
     if lower is not None and lower > 0:
         return lower_truncated_variable(name, prior, lower, shape)

@@ -43,7 +43,7 @@ PARAMETERIZATIONS = ("noncentered", "centered")
 class Site:
     """One free parameter: ``name`` (the backend's variable name), ``prior``, ``shape`` and
     ``support`` (``"real"``, ``"positive"``, ``"greater_than_1"``, ``"unit"``,
-    ``"correlation"``, ``"ordered"``: an increasing vector, :mod:`bayeszoo.models.ordered`)."""
+    ``"correlation"``)."""
 
     name: str
     prior: Prior
@@ -88,8 +88,9 @@ class PredictorSpec:
     site (``None`` without one), the non-intercept columns of ``X`` (``fixed_cols``, in ``X``
     order) with their brms names and means (for centering) and the sites of the coefficient
     groups sharing a prior (``fixed_groups``: site, positions in ``fixed_cols``), the blocks.
-    ``thresholds``: the site of an ordinal family's ordered thresholds, which take the place of
-    ``mu``'s intercept (brms's ``Intercept[k]`` on the centered design); ``None`` otherwise."""
+    ``thresholds``: the site of an ordinal family's thresholds (support ``"ordered"``, an
+    increasing vector: :mod:`bayeszoo.models.ordered`), which take the place of ``mu``'s
+    intercept (brms's ``Intercept[k]`` on the centered design); ``None`` otherwise."""
 
     dpar: str | None
     link: Any
