@@ -8,9 +8,11 @@ predictive draws and what REML needs; one module per family.
 ``zero_inflated_negbinomial``, ``zero_inflated_binomial``, ``zero_inflated_beta``,
 ``hurdle_poisson``, ``hurdle_negbinomial``, ``hurdle_gamma``, ``hurdle_lognormal`` (``zi`` /
 ``hu`` distributional on the logit link); positive and circular responses, ``lognormal``,
-``exponential``, ``weibull``, ``skew_normal``, ``von_mises`` (brms 2.18's names, links and
-parameterizations). R's spelling ``Gamma`` is
-accepted by :func:`get`. Unknown names and links raise ``ValueError`` listing the valid ones.
+``exponential``, ``weibull``, ``skew_normal``, ``von_mises``; ordered ratings, ``cumulative``,
+``sratio``, ``cratio``, ``acat`` (thresholds in place of the intercept,
+:mod:`~bayeszoo.families.ordinal`) (brms 2.18's names, links and parameterizations). R's
+spelling ``Gamma`` is accepted by :func:`get`. Unknown names and links raise ``ValueError``
+listing the valid ones.
 
 This package is a leaf: it imports NumPy, SciPy and pandas, and JAX or PyTensor only inside
 :mod:`~bayeszoo.families.ops` when those backends are asked for.
@@ -18,10 +20,13 @@ This package is a leaf: it imports NumPy, SciPy and pandas, and JAX or PyTensor 
 
 from __future__ import annotations
 
+from .acat import ACat, acat
 from .base import AuxParameter, Family, Response
 from .bernoulli import Bernoulli, bernoulli
 from .beta import Beta, beta
 from .binomial import Binomial, binomial
+from .cratio import CRatio, cratio
+from .cumulative import Cumulative, cumulative
 from .exponential import Exponential, exponential
 from .gamma import Gamma, gamma
 from .gaussian import Gaussian, gaussian
@@ -34,6 +39,7 @@ from .lognormal import Lognormal, lognormal
 from .negbinomial import NegBinomial, negbinomial
 from .poisson import Poisson, poisson
 from .skew_normal import SkewNormal, skew_normal
+from .sratio import SRatio, sratio
 from .student import Student, student
 from .von_mises import VonMises, von_mises
 from .weibull import Weibull, weibull
@@ -43,14 +49,15 @@ from .zero_inflated_negbinomial import ZeroInflatedNegBinomial, zero_inflated_ne
 from .zero_inflated_poisson import ZeroInflatedPoisson, zero_inflated_poisson
 
 __all__ = [
-    "FAMILIES", "LINKS", "AuxParameter", "Bernoulli", "Beta", "Binomial", "Exponential",
-    "Family", "Gamma", "Gaussian", "HurdleGamma", "HurdleLognormal", "HurdleNegBinomial",
-    "HurdlePoisson", "Link", "Lognormal", "NegBinomial", "Poisson", "Response", "SkewNormal",
-    "Student", "VonMises", "Weibull", "ZeroInflatedBeta", "ZeroInflatedBinomial",
-    "ZeroInflatedNegBinomial", "ZeroInflatedPoisson", "bernoulli", "beta", "binomial",
+    "ACat", "AuxParameter", "Bernoulli", "Beta", "Binomial", "CRatio", "Cumulative",
+    "Exponential", "FAMILIES", "Family", "Gamma", "Gaussian", "HurdleGamma", "HurdleLognormal",
+    "HurdleNegBinomial", "HurdlePoisson", "LINKS", "Link", "Lognormal", "NegBinomial",
+    "Poisson", "Response", "SRatio", "SkewNormal", "Student", "VonMises", "Weibull",
+    "ZeroInflatedBeta", "ZeroInflatedBinomial", "ZeroInflatedNegBinomial",
+    "ZeroInflatedPoisson", "acat", "bernoulli", "beta", "binomial", "cratio", "cumulative",
     "exponential", "gamma", "gaussian", "get", "hurdle_gamma", "hurdle_lognormal",
     "hurdle_negbinomial", "hurdle_poisson", "lognormal", "names", "negbinomial", "poisson",
-    "skew_normal", "student", "von_mises", "weibull", "zero_inflated_beta",
+    "skew_normal", "sratio", "student", "von_mises", "weibull", "zero_inflated_beta",
     "zero_inflated_binomial", "zero_inflated_negbinomial", "zero_inflated_poisson",
 ]
 
@@ -60,7 +67,8 @@ FAMILIES: dict[str, type[Family]] = {cls.name: cls for cls in (
     Gaussian, Student, Bernoulli, Binomial, Poisson, NegBinomial, Gamma, Beta,
     ZeroInflatedPoisson, ZeroInflatedNegBinomial, ZeroInflatedBinomial, ZeroInflatedBeta,
     HurdlePoisson, HurdleNegBinomial, HurdleGamma, HurdleLognormal,
-    Lognormal, Exponential, Weibull, SkewNormal, VonMises)}
+    Lognormal, Exponential, Weibull, SkewNormal, VonMises,
+    Cumulative, SRatio, CRatio, ACat)}
 _ALIASES = {"Gamma": "gamma"}
 
 

@@ -201,7 +201,9 @@ class Family(ABC):
     that must be given), ``discrete`` (integer-valued response), ``binary`` (0/1 response: the
     report checks it by calibration), ``least_squares`` (on the identity link its maximum
     likelihood estimate is least squares), ``positive_mean`` (its mean must be positive: on a
-    link that does not keep it so, :meth:`with_positive_mean` rejects a non-positive one). An
+    link that does not keep it so, :meth:`with_positive_mean` rejects a non-positive one),
+    ``thresholds`` (ordered thresholds replace the intercept of ``mu``: the ordinal families of
+    :mod:`~bayeszoo.families.ordinal`, which receive them as ``aux["thresholds"]``). An
     instance is the family with one link: ``Family(link=None)`` takes the default.
 
     A family must give :meth:`log_prob` (the pointwise log density, written once with
@@ -270,6 +272,7 @@ class Family(ABC):
     binary: ClassVar[bool] = False
     least_squares: ClassVar[bool] = False
     positive_mean: ClassVar[bool] = False
+    thresholds: ClassVar[bool] = False
 
     def __init__(self, link: str | None = None) -> None:
         self.link_name = self.links[0] if link is None else link

@@ -58,7 +58,7 @@ def variable_order(names: list[str], dpars: tuple[str, ...]) -> list[str]:
         cls = name.split("_", 1)[0]
         rank = dpar_rank + (dpars.index(cls) + 1) / (len(dpars) + 1) if cls in dpars \
             else ranks.get(cls, unknown)
-        return rank, not re.search(r"_Intercept(_\d+)?$", name), pos
+        return rank, not re.search(r"_Intercept(_\d+|\[\d+\])?$", name), pos
 
     return [name for _, name in sorted(enumerate(names), key=key)]
 
@@ -213,6 +213,17 @@ def summary_warnings(table, stats: Mapping[str, Any], target_accept: float) -> l
     return out
 
 
+def threshold_elements(posterior: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``posterior`` with an ordinal family's thresholds ``b_Intercept`` (``chain × draw ×
+    K-1``) also as brms's scalars ``b_Intercept[1]``, ..., which the summary shows as
+    ``Intercept[k]``."""
+    if "b_Intercept" not in posterior or np.ndim(posterior["b_Intercept"]) != 3:
+        return posterior
+    thres = np.asarray(posterior["b_Intercept"], dtype=float)
+    return {**{k: posterior[k] for k in posterior},
+            **{f"b_Intercept[{k + 1}]": thres[..., k] for k in range(thres.shape[-1])}}
+
+
 def summarize(posterior: Mapping[str, Any], stats: Mapping[str, Any], design: Design,
               attrs: Mapping[str, Any], data_name: str | None = None) -> FitSummary:
     """brms's ``summary.brmsfit`` of draws ``posterior`` (brms name -> ``chain × draw × ...``
@@ -221,6 +232,7 @@ def summarize(posterior: Mapping[str, Any], stats: Mapping[str, Any], design: De
     ``backend``). ``data_name``: what the ``Data:`` line calls the data (default the zoo
     data set's name, ``attrs["dataset"]``, else ``data``)."""
     family = design.family
+    posterior = threshold_elements(posterior)
     dpars = dpar_names(design)
     classes = (*SUMMARY_CLASSES, *dpars)
     included = re.compile(r"^(" + "|".join(classes) + r")(_|$|\[)")

@@ -158,6 +158,10 @@ def conditional_effects(fit, effects: str | list[str] | None = None,
             variables.sort(key=lambda v: not is_numeric(data[v]))  # brms: numeric ones first
         grid = effect_grid(data, variables, ref)
         draws = predict(zeroed, newdata=grid, kind="epred", design=design)
+        if draws.ndim != 2:
+            raise ValueError("conditional effects show one expected response per point; this "
+                             "family's posterior_epred gives category probabilities: take "
+                             "them from fit.posterior_epred(newdata=...)")
         cols = {v: grid[v].to_numpy() for v in variables}
         cols.update({f"effect{i + 1}__": grid[v].to_numpy() for i, v in enumerate(variables)})
         out.add(effect, pd.DataFrame({**cols, **summarize(draws, robust)}),

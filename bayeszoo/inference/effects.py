@@ -19,7 +19,7 @@ import pandas as pd
 
 from bayeszoo.design import Design
 
-from .brms_summary import FIXEF_PATTERN, variable_order
+from .brms_summary import FIXEF_PATTERN, threshold_elements, variable_order
 
 STATS = ["Estimate", "Est.Error", "Q2.5", "Q97.5"]
 
@@ -57,7 +57,9 @@ def array_frame(draws: np.ndarray, rows: list[str], coefs: list[str],
 def fixef_draws(posterior: Mapping[str, Any], dpars: tuple[str, ...]) -> pd.DataFrame:
     """Draws of the population-level coefficients (``b_``, ``bs_``, ...), named without the
     prefix as brms's ``fixef(summary = FALSE)``: one column each, in brms's order."""
-    names = variable_order([str(n) for n in posterior if FIXEF_PATTERN.match(str(n))], dpars)
+    posterior = threshold_elements(posterior)  # an ordinal family's Intercept[k]
+    names = variable_order([str(n) for n in posterior if FIXEF_PATTERN.match(str(n))
+                            and np.ndim(posterior[n]) == 2], dpars)
     return pd.DataFrame({FIXEF_PATTERN.sub("", n): flat(posterior, n) for n in names})
 
 

@@ -3,7 +3,8 @@ log-likelihood, observed and constant data, and what a saved fit needs to predic
 
 Groups:
 
-* ``posterior`` (brms names; block coefficients with their dimension, coords the labels),
+* ``posterior`` (brms names; block coefficients with their dimension, coords the labels; an
+  ordinal family's thresholds with the dimension ``threshold``, coords ``1..K-1``),
   ``sample_stats`` (:data:`bayeszoo.inference.backends.STAT_NAMES`),
   ``log_likelihood`` (one variable named after the response, dim ``obs``),
   ``observed_data`` (the response);
@@ -100,6 +101,9 @@ def assemble(design: Design, spec: ModelSpec, posterior: dict[str, np.ndarray],
             dims[blk.names.coef] = list(blk.names.dims)
             if blk.names.z is not None:
                 dims[blk.names.z] = list(blk.names.dims)
+    if spec.mu.thresholds is not None:  # brms's b_Intercept[k], Intercept[k]
+        coords["threshold"] = np.arange(1, posterior["b_Intercept"].shape[-1] + 1)
+        dims["b_Intercept"] = dims[spec.mu.thresholds] = ["threshold"]
     for k, v in design.additions.items():
         constant[f"design__{k}"] = np.asarray(v, dtype=float)
         dims[f"design__{k}"] = ["obs"]

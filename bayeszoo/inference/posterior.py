@@ -3,7 +3,9 @@
 :func:`brms_posterior` names the draws as brms does (``b_Intercept``, ``b_floor``,
 ``sd_county__Intercept``, ``sigma``, ``Intercept``, ``r_county``, ``s_stimes_1``,
 ``sdgp_gptimes``, ``lscale_gptimes``, ``zgp_gptimes``; with a
-distributional parameter ``b_sigma_Intercept``, ``sds_sigma_stimes_1``, ``Intercept_sigma``).
+distributional parameter ``b_sigma_Intercept``, ``sds_sigma_stimes_1``, ``Intercept_sigma``;
+an ordinal family's thresholds ``b_Intercept`` and ``Intercept`` with a last axis of length
+``K - 1``, element ``k`` being brms's ``b_Intercept[k]``).
 :func:`posterior_etas` computes every linear predictor of every draw from those names and the
 designs' arrays (the uncentered ``X``), with the one :func:`~bayeszoo.design.linear_predictor`;
 :func:`family_parameters` turns them into the family's ``eta`` and auxiliary parameters, and
@@ -30,7 +32,10 @@ def _fixed(ps: PredictorSpec, draws: dict[str, np.ndarray], c: int, d: int,
     for site, members in ps.fixed_groups:
         b[:, :, members] = np.asarray(draws[site], dtype=float).reshape(c, d, len(members))
     icpt = None
-    if ps.intercept is not None:
+    if ps.thresholds is not None:  # brms: b_Intercept = Intercept + dot(means_X, b)
+        icpt = np.asarray(draws[ps.thresholds], dtype=float).reshape(c, d, -1)
+        out["b_Intercept"] = icpt + (b @ ps.x_means)[..., None] if k else icpt.copy()
+    elif ps.intercept is not None:
         icpt = np.asarray(draws[ps.intercept], dtype=float).reshape(c, d)
         out["b_" + ("" if ps.dpar is None else f"{ps.dpar}_") + "Intercept"] = \
             icpt - b @ ps.x_means if k else icpt.copy()
@@ -51,7 +56,7 @@ def brms_posterior(spec: ModelSpec, draws: dict[str, np.ndarray],
     for ps in spec.predictors:  # every predictor: one without an intercept has b_ columns too
         icpt = _fixed(ps, draws, c, d, out)
         if icpt is not None:
-            intercepts[ps.intercept] = icpt
+            intercepts[ps.thresholds or ps.intercept] = icpt
     for ps, dd in zip(spec.predictors, design.predictors, strict=True):
         for bs in ps.blocks:
             for s in bs.scale_sites:
@@ -134,7 +139,8 @@ def posterior_eta(post, pinfo: dict[str, Any], arrays: DesignArrays) -> np.ndarr
 def family_parameters(post, info: dict[str, Any], arrays: list[DesignArrays], family,
                       additions: dict) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """``eta`` of ``mu`` and the auxiliary parameters (constants as ``(chain, draw, 1)``,
-    distributional ones per row) of every draw."""
+    distributional ones per row; an ordinal family's ``thresholds`` as ``(chain, draw, K -
+    1)``) of every draw."""
     from bayeszoo.families.links import LINKS
     from bayeszoo.families.ops import NUMPY
 
@@ -143,6 +149,8 @@ def family_parameters(post, info: dict[str, Any], arrays: list[DesignArrays], fa
     for a in family.aux_parameters(tuple(additions)):
         if a.name in post:
             aux[a.name] = _values(post, a.name)[..., None]
+    if family.thresholds:  # on the uncentered design, as the etas here
+        aux["thresholds"] = _values(post, "b_Intercept")
     for p, eta in zip(info["predictors"][1:], etas[1:], strict=True):
         aux[p["dpar"]] = LINKS[p["link"]].inverse(NUMPY, eta)
     return etas[0], aux

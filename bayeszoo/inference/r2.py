@@ -21,8 +21,13 @@ from .effects import summary_frame
 
 
 def bayes_r2_draws(y: np.ndarray, epred: np.ndarray) -> np.ndarray:
-    """R² of each draw: ``epred`` is ``draws × rows``, ``y`` the observed response."""
+    """R² of each draw: ``epred`` is ``draws × rows``, ``y`` the observed response;
+    ``ValueError`` for category probabilities (``draws × rows × categories``)."""
     ypred = np.asarray(epred, dtype=float)
+    if ypred.ndim != 2:
+        raise ValueError("bayes_R2 needs one expected response per row; this family's "
+                         "posterior_epred gives category probabilities (draws × rows × "
+                         "categories)")
     e = np.asarray(y, dtype=float)[None, :] - ypred
     var_ypred = np.var(ypred, axis=1, ddof=1)
     var_e = np.var(e, axis=1, ddof=1)

@@ -34,8 +34,11 @@ class ModelData(NamedTuple):
 
 
 def centered_X(design: Design, ps: PredictorSpec) -> np.ndarray:
-    """``[1, X_fixed - mean]`` with an intercept, else the fixed columns as they are."""
+    """``[1, X_fixed - mean]`` with an intercept, ``X_fixed - mean`` with thresholds in its
+    place (brms centers ordinal designs too), else the fixed columns as they are."""
     X = np.asarray(design.X, dtype=float)[:, ps.fixed_cols]
+    if ps.thresholds is not None:
+        return X - ps.x_means
     if ps.intercept is None:
         return X
     return np.column_stack([np.ones(design.n), X - ps.x_means])
@@ -86,6 +89,8 @@ def pointwise_log_likelihood(spec: ModelSpec, values: dict[str, Any], data: Mode
                              block_coefficients(ps, values, spec.centered, ops))
             for ps, arrays in zip(spec.predictors, data.predictors, strict=True)]
     aux = {name: values[site] for name, site in spec.aux.items()}
+    if spec.mu.thresholds is not None:
+        aux["thresholds"] = values[spec.mu.thresholds]
     for ps, eta in zip(spec.predictors[1:], etas[1:], strict=True):
         aux[ps.dpar] = ps.link.inverse(ops, eta)
     return log_likelihood(spec.family, ops, data.y, etas[0], aux, data.additions)

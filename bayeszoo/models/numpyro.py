@@ -43,6 +43,10 @@ def prior_distribution(prior: Prior, support: str, shape: tuple[int, ...] = ()):
     (:mod:`bayeszoo.models.truncated`)."""
     import numpyro.distributions as dist
 
+    if support == "ordered":
+        from bayeszoo.models.ordered import ordered_distribution
+
+        return ordered_distribution(prior, prior_distribution(prior, "real"), int(shape[-1]))
     lower = support_lower_bound(support)
     if lower is not None and lower > 0:
         from bayeszoo.models.truncated import lower_truncated

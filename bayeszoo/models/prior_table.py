@@ -157,6 +157,10 @@ def prior_rows(design: Design, family: Any, priors: dict[str, Any] | None,
             site = "Intercept" if not dpar else f"Intercept_{dpar}"
             bname = d.fixed_params[d.column_names.index("Intercept")]
             rows.add((site, bname), defaults[site], "Intercept", dpar=dpar)
+        elif d.dpar is None and spec.mu.thresholds is not None:  # brms: one row per threshold
+            rows.add(("Intercept",), defaults["Intercept"], "Intercept")
+            for k in range(spec.site(spec.mu.thresholds).shape[0]):
+                rows.add((), None, "Intercept", coef=str(k + 1))
         block_rows(rows, d, defaults, labels_d, dpar)
     for a in family.aux_parameters(tuple(design.additions)):
         if a.name not in design.dpars:

@@ -81,6 +81,10 @@ def prior_variable(name: str, prior: Prior, support: str, shape: tuple[int, ...]
     by a positive number: :func:`lower_truncated_variable`)."""
     import pymc as pm
 
+    if support == "ordered":  # an increasing vector, bayeszoo.models.ordered
+        from bayeszoo.models.ordered import ordered_variable
+
+        return ordered_variable(name, prior, int(shape[-1]))
     if prior.family == "lkj":
         from bayeszoo.models.pymc_lkj import lkj_cholesky_variable
 

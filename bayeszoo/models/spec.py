@@ -88,7 +88,10 @@ class PredictorSpec:
     into that parameter (``None`` for ``mu``: the family applies its own link), the intercept
     site (``None`` without one), the non-intercept columns of ``X`` (``fixed_cols``, in ``X``
     order) with their brms names and means (for centering) and the sites of the coefficient
-    groups sharing a prior (``fixed_groups``: site, positions in ``fixed_cols``), the blocks."""
+    groups sharing a prior (``fixed_groups``: site, positions in ``fixed_cols``), the blocks.
+    ``thresholds``: the site of an ordinal family's thresholds (support ``"ordered"``, an
+    increasing vector: :mod:`bayeszoo.models.ordered`), which take the place of ``mu``'s
+    intercept (brms's ``Intercept[k]`` on the centered design); ``None`` otherwise."""
 
     dpar: str | None
     link: Any
@@ -98,6 +101,7 @@ class PredictorSpec:
     x_means: np.ndarray
     fixed_groups: list[tuple[str, list[int]]]
     blocks: list[BlockSpec]
+    thresholds: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,21 @@ def valid_prior_keys(design: Design, family: Any) -> set[str]:
                 valid |= set(cp.prior_keys)
     valid |= {a.name for a in family.aux_parameters(tuple(design.additions))
               if a.name not in design.dpars}
+    if family.thresholds:
+        valid.add("Intercept")
     return valid
+
+
+def threshold_count(design: Design, family: Any) -> int:
+    """brms's ``nthres`` of an ordinal family: its categories (from the data's response
+    column when the design has it, so that a Categorical's unobserved levels count) less one;
+    0 for a family without thresholds."""
+    if not family.thresholds:
+        return 0
+    data = design.data
+    raw = data[design.response] if data is not None and design.response in data.columns \
+        else design.y
+    return len(family.categories(raw)) - 1
 
 
 def model_spec(design: Design, priors: dict | None = None,
@@ -200,7 +218,8 @@ def model_spec(design: Design, priors: dict | None = None,
         design.y, dpars=tuple(design.dpars), offset=offset).items()}
     used: dict[str, str] = {}
     sites: list[Site] = []
-    predictors = [_predictor(d, parsed, defaults, used, sites, parameterization)
+    predictors = [_predictor(d, parsed, defaults, used, sites, parameterization,
+                             threshold_count(design, family) if d.dpar is None else 0)
                   for d in design.predictors]
     aux: dict[str, str] = {}
     for a in family.aux_parameters(tuple(design.additions)):
@@ -254,7 +273,8 @@ def _block_param_prior(sp: ScaleParam, parsed: dict[str, Prior], defaults: dict[
 
 
 def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
-               used: dict[str, str], sites: list[Site], parameterization: str) -> PredictorSpec:
+               used: dict[str, str], sites: list[Site], parameterization: str,
+               thresholds: int = 0) -> PredictorSpec:
     tag = "" if d.dpar is None else f"{d.dpar}_"
     icol = d.column_names.index("Intercept") if d.has_intercept else None
     fixed_cols = [j for j in range(len(d.column_names)) if j != icol]
@@ -284,6 +304,10 @@ def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
         p = check_support(intercept, parsed.get(intercept, default), "real")
         used[intercept] = str(p)
         sites.append(Site(intercept, p))
+    elif thresholds:
+        p = check_support("Intercept", parsed.get("Intercept", defaults["Intercept"]), "real")
+        used["Intercept"] = str(p)
+        sites.append(Site("Intercept", p, (thresholds,), "ordered"))
     blocks: list[BlockSpec] = []
     for j, blk in enumerate(d.blocks):
         scale_sites = []
@@ -320,4 +344,4 @@ def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
         link = LINKS[link]
     return PredictorSpec(dpar=d.dpar, link=link, intercept=intercept, fixed_cols=fixed_cols,
                          fixed_params=fixed_params, x_means=x_means, fixed_groups=groups,
-                         blocks=blocks)
+                         blocks=blocks, thresholds="Intercept" if thresholds else None)

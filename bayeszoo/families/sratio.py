@@ -1,0 +1,26 @@
+"""``sratio`` (stopping ratio): ``P(y = k | y >= k) = F(disc (thres_k - eta))``, ``F`` the
+inverse link (logit (default), probit, cloglog); brms 2.18's ``sratio``: ``P(y = k) = F(x_k)
+prod_{j<k} (1 - F(x_j))`` and ``P(y = K) = prod_{j<K} (1 - F(x_j))``, ``x_k = disc (thres_k -
+eta)``."""
+
+from __future__ import annotations
+
+from .ordinal import Ordinal
+
+__all__ = ["SRatio", "sratio"]
+
+
+class SRatio(Ordinal):
+    name = "sratio"
+
+    def category_log_probs(self, ops, x):
+        out, passed = [], 0.0
+        for xk in x:
+            out.append(passed + self.link.log_p(ops, xk))
+            passed = passed + self.link.log_q(ops, xk)
+        return [*out, passed]
+
+
+def sratio(link: str = "logit") -> SRatio:
+    """The stopping-ratio ordinal family (brms ``sratio()``)."""
+    return SRatio(link)
