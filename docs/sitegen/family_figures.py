@@ -7,7 +7,9 @@ The densities are SciPy's, written in brms's parameters (``negbinomial``: mean `
 ``mu`` and sd ``sigma``), so each figure shows what the family's parameters mean. The
 zero-inflated and hurdle families mix the base distribution with extra zeros (``zi``) or
 replace its zeros (``hu``); for a continuous base the figure shows the density of the positive
-part. A family of the registry without an entry in :data:`EXAMPLES` gets no figure.
+part. The ordinal families show their category probabilities at thresholds (-1, 0.5, 2) for a
+few values of the linear predictor, computed by the family itself. A family of the registry
+without an entry in :data:`EXAMPLES` gets no figure.
 """
 
 from __future__ import annotations
@@ -61,6 +63,24 @@ def weibull(mu: float, shape: float):
     from scipy.special import gamma
 
     return stats.weibull_min(shape, scale=mu / gamma(1 + 1 / shape))
+
+
+class OrdinalExample:
+    """Category probabilities of an ordinal family at ``eta`` (``THRESHOLDS``, ``disc = 1``)."""
+
+    def __init__(self, family: str, eta: float):
+        from bayeszoo import families
+        from bayeszoo.families.ops import NUMPY
+
+        logs = families.get(family).log_probs(NUMPY, np.array([eta]),
+                                              {"thresholds": np.asarray(THRESHOLDS)})
+        self.probs = np.exp(np.concatenate([np.ravel(lp) for lp in logs]))
+
+    def pmf(self, x):
+        return self.probs[np.asarray(x, dtype=int) - 1]
+
+
+THRESHOLDS = (-1.0, 0.5, 2.0)
 
 
 def negbinomial(mu: float, shape: float):
@@ -121,6 +141,9 @@ EXAMPLES = {
     "skew_normal": ("continuous", np.linspace(-5, 5, 400),
                     [(f"mu=0, sigma=1, alpha={a:g}", skew_normal(0.0, 1.0, a))
                      for a in (0.0, 4.0, -4.0)]),
+    **{name: ("discrete", np.arange(1, len(THRESHOLDS) + 2),
+              [(f"eta={e:g}", OrdinalExample(name, e)) for e in (-1.0, 0.5, 2.0)])
+       for name in ("cumulative", "sratio", "cratio", "acat")},
     "von_mises": ("continuous", np.linspace(-np.pi, np.pi, 400),
                   [(f"mu=0, kappa={k:g}", stats.vonmises(k, loc=0.0)) for k in (0.5, 2.0, 8.0)]),
 }
