@@ -6,7 +6,6 @@ is ``mu / (1 - (shape / (mu + shape))^shape) · (1 - hu)``."""
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from .base import Family
 from .hurdle_poisson import positive_count_sides
@@ -24,6 +23,8 @@ def positive_negbinomial_draws(rng: np.random.Generator, mu: np.ndarray,
     """Draws of NegBinomial(``mu``, ``shape``) given ``y > 0``, exactly: zeros are drawn again
     (up to ``REDRAWS`` times) and the few left are inverted from a uniform above ``P(0)``
     (brms's ``posterior_predict`` shifts the mean instead, an approximation)."""
+    from scipy import stats
+
     mu, shape = np.broadcast_arrays(np.asarray(mu, dtype=float), np.asarray(shape, dtype=float))
     y = np.zeros(mu.shape)
     todo = np.ones(mu.shape, dtype=bool)
