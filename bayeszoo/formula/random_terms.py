@@ -44,6 +44,7 @@ class RandomTerm(ParsedTerm):
     factor, ``a:b`` (interaction) or ``a/b`` (nesting)."""
 
     term_kind = "random"
+    discretizable = True
     text: str = ""
     lhs: str = ""
     group: str = ""

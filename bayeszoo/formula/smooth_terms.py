@@ -55,6 +55,7 @@ class SmoothTerm(ParsedTerm):
     (:func:`bayeszoo.formula.text.literal`)."""
 
     term_kind = "smooth"
+    discretizable = True
     text: str = ""
     kind: str = "s"
     variables: tuple[str, ...] = ()
@@ -68,6 +69,11 @@ class SmoothTerm(ParsedTerm):
 
     def knot_variables(self) -> tuple[str, ...]:
         return self.variables
+
+    def joint_covariates(self) -> int:
+        """``s(x, z)`` rounds its covariates jointly; a tensor product's margins are each one
+        covariate."""
+        return len(self.variables) if self.kind == "s" else 1
 
     def effect_variables(self, columns: list[str]) -> tuple[str, ...]:
         return covariates_and_by(self.variables, self.args, columns)

@@ -39,6 +39,14 @@ class ParsedTerm:
     term_kind: ClassVar[str] = ""
     #: whether the term's blocks are networks, which only backends that sample networks fit
     is_network: ClassVar[bool] = False
+    #: whether the term's columns are functions of its covariates' values alone, so that a
+    #: discretized fit (``bayeszoo.bam``) evaluates them on each covariate's distinct values
+    discretizable: ClassVar[bool] = False
+
+    def joint_covariates(self) -> int:
+        """How many covariates a discretized fit rounds jointly for the term (mgcv's
+        ``compress.df`` takes fewer distinct values per covariate as it grows)."""
+        return 1
 
     def group_names(self) -> list[str]:
         """brms's names of the grouping factors the term varies by (none but for

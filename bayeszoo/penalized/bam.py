@@ -197,7 +197,7 @@ def _reads(pf, meta: pd.DataFrame, m: int | None) -> tuple[dict[Any, tuple[str, 
     for c in reads[None]:
         caps[c] = max(caps.get(c, 0), default_m(1, m))
     for i, t in enumerate(pf.terms):
-        if t.term_kind not in ("smooth", "random"):
+        if not t.discretizable:
             raise ValueError(f"bam does not fit {t.text} in this version ({SUPPORTED})")
         need: list[str] = []
         local: dict[str, str] = {}
@@ -206,7 +206,7 @@ def _reads(pf, meta: pd.DataFrame, m: int | None) -> tuple[dict[Any, tuple[str, 
             lambda text, pos, term, local=local: alias_expr(text, pos, columns, local, term,
                                                             pf.formula), pf.formula)
         reads[i] = tuple(dict.fromkeys([*need, *local]))
-        dim = len(t.variables) if t.term_kind == "smooth" and t.kind == "s" else 1
+        dim = t.joint_covariates()
         for c in reads[i]:
             caps[c] = max(caps.get(c, 0), default_m(dim, m))
     return reads, caps
@@ -238,7 +238,7 @@ def _check_model(d) -> None:
     if not d.has_intercept:
         raise ValueError(f"bam needs an intercept in {d.formula!r} in this version")
     for b in d.blocks:
-        if b.kind not in ("smooth", "re"):
+        if not (b.is_smooth or b.is_group_effect):
             raise ValueError(f"bam does not fit {b.term} ({SUPPORTED})")
     check_design(d)
     check_blocks(d)
