@@ -148,8 +148,14 @@ def left_out_levels_known(fit, newdata: pd.DataFrame, keep: set[str]) -> pd.Data
     fitted = stored_data(fit)
     if not left_out or fitted is None:
         return newdata
-    rows = np.any([new_level_codes(g, newdata)[0] >= 0 for g in left_out], axis=0)
     kept_variables = {v for name, g in groups.items() if name in keep for v in g.variables}
+    absent = sorted({v for g in left_out for v in g.variables} - kept_variables
+                    - set(newdata.columns))
+    if absent:  # as brms's re_formula = NA, the left-out factors need no column
+        first = np.zeros(len(newdata), dtype=np.int64)
+        newdata = newdata.assign(**{v: fitted[v].iloc[first].set_axis(newdata.index)
+                                    for v in absent})
+    rows = np.any([new_level_codes(g, newdata)[0] >= 0 for g in left_out], axis=0)
     variables = sorted({v for g in left_out for v in g.variables} - kept_variables)
     if not rows.any() or not variables:
         return newdata
