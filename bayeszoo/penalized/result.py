@@ -73,8 +73,9 @@ class RemlFit:
     edf_coef : pandas.Series
         Per-coefficient diagonal of mgcv's influence matrix ``F`` (in the Design's basis; only
         per-term sums are basis-free and equal mgcv's).
-    theta : float or None
-        The negative binomial ``theta`` (brms's ``shape``), else ``None``.
+    theta : float, numpy.ndarray or None
+        The negative binomial ``theta`` (brms's ``shape``); for ``ocat`` the cut points
+        (mgcv's ``getTheta(TRUE)``, the first -1); else ``None``.
     deviance, null_deviance : float
         mgcv's.
     fixed_sp : list of str
@@ -135,7 +136,7 @@ class RemlFit:
     edf: dict[str, float]
     edf_total: float
     edf_coef: pd.Series
-    theta: float | None
+    theta: float | np.ndarray | None
     deviance: float
     null_deviance: float
     fixed_sp: list[str]
@@ -372,7 +373,9 @@ class RemlFit:
     def __repr__(self) -> str:
         sp = ", ".join(f"{k}: {v:.6g}" for k, v in self.sp.items())
         fam = f"family={self.family!r}, "
-        theta = "" if self.theta is None else f", theta={self.theta:.6g}"
+        theta = "" if self.theta is None else (
+            f", theta={self.theta:.6g}" if np.ndim(self.theta) == 0 else
+            f", theta=[{', '.join(f'{t:.6g}' for t in self.theta)}]")
         theta += "" if self.rho is None else f", rho={self.rho:.6g}"
         return (f"RemlFit({self.design.formula!r}, {fam}method={self.method!r}, "
                 f"{self.method.lower()}_score={self.reml_score:.8g}, scale={self.scale:.6g}, "
