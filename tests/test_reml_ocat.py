@@ -2,7 +2,8 @@
 ``housing_ocat``: ``gam(y ~ Infl + Type + Cont, family = ocat(R = 3), weights = Freq,
 method = "REML")``), the likelihood's derivatives in ``eta`` and the cut-point parameters
 against central differences, the exact REML gradient with several cut points and a smooth,
-``ocat`` with two categories equal to a logistic regression, and the responses refused."""
+a smooth with three cut points against mgcv 1.8-41 (REML and ML), ``ocat`` with two
+categories equal to a logistic regression, and the responses refused."""
 
 from __future__ import annotations
 
@@ -157,6 +158,29 @@ def test_fit_with_a_smooth_and_three_cut_points(ratings):
     # the simulated latent scale: cut points -1, 0, 1.2 and slope 0.8 for z
     np.testing.assert_allclose(np.diff(fit.theta), [1.0, 1.2], atol=0.35)
     assert fit.coef["z"] == pytest.approx(0.8, abs=0.25)
+
+
+#: mgcv 1.8-41, gam(y ~ z + s(x, bs = "cr", k = 8), family = ocat(R = 4), method = ...) on the
+#: ``ratings`` rows (y as 1..4): score, getTheta(TRUE), sum(edf), sp, coef and se of
+#: (Intercept) and z.
+MGCV_RATINGS = {
+    "REML": (357.1879154961, [-1.0, 0.1378822601, 1.5645656543], 6.1505156709, 23.3268975301,
+             [0.0159854767, 0.9995036090], [0.1100729828, 0.1200864866]),
+    "ML": (354.6479079766, [-1.0, 0.1351342829, 1.5577811375], 6.1222876260, 24.1257390879,
+           [0.0130660575, 0.9979879865], [0.1100247138, 0.1200310892]),
+}
+
+
+@pytest.mark.parametrize("method", ["REML", "ML"])
+def test_smooth_and_three_cut_points_match_mgcv(ratings, method):
+    score, theta, edf, sp, coef, se = MGCV_RATINGS[method]
+    fit = bz.reml("y ~ z + s(x, bs='cr', k=8)", ratings, family="ocat", method=method)
+    assert fit.reml_score == pytest.approx(score, abs=1e-4)
+    np.testing.assert_allclose(fit.theta, theta, atol=1e-4)
+    assert fit.edf_total == pytest.approx(edf, abs=1e-4)
+    assert fit.sp["s(x)"] == pytest.approx(sp, rel=1e-4)
+    np.testing.assert_allclose(fit.mgcv_coef().to_numpy()[:2], coef, atol=1e-4)
+    np.testing.assert_allclose(fit.se.to_numpy()[:2], se, atol=1e-4)
 
 
 def test_two_categories_equal_logistic_regression(ratings):
