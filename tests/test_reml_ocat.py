@@ -183,6 +183,22 @@ def test_smooth_and_three_cut_points_match_mgcv(ratings, method):
     np.testing.assert_allclose(fit.se.to_numpy()[:2], se, atol=1e-4)
 
 
+def test_response_prediction_is_mgcv_probabilities(ratings):
+    """``predict.gam(b, d[1:3, ], type = "response", se.fit = TRUE)`` of the REML fit above
+    (mgcv 1.8-41)."""
+    fit = bz.reml("y ~ z + s(x, bs='cr', k=8)", ratings, family="ocat")
+    prob, se = fit.predict(ratings.iloc[:3], se=True, type="response")
+    np.testing.assert_allclose(prob, [[0.2090089683, 0.2428835089, 0.3225653744, 0.2255421484],
+                                      [0.2288950931, 0.2519446987, 0.3132906561, 0.2058695521],
+                                      [0.6082912838, 0.2206322976, 0.1238624703, 0.0472139483]],
+                               atol=1e-6)
+    np.testing.assert_allclose(se, [[0.0374154276, 0.0186396691, 0.0165239209, 0.0395311758],
+                                    [0.0384214787, 0.0159193083, 0.0187524174, 0.0355883697],
+                                    [0.0580977391, 0.0235206008, 0.0236085658, 0.0109685726]],
+                               atol=1e-6)
+    np.testing.assert_allclose(fit.predict(ratings.iloc[:3]), fit.fitted[:3], atol=1e-12)
+
+
 def test_two_categories_equal_logistic_regression(ratings):
     """With two categories ``P(y = 2) = logistic(eta + 1)``: mgcv's ``ocat(R = 2)`` is a
     bernoulli logit model with the intercept one lower, and the same REML score."""

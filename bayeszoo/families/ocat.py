@@ -183,6 +183,17 @@ class OcatLikelihood:
         """The latent mean, the linear predictor (mgcv's ``fitted.values``)."""
         return np.asarray(eta, dtype=float)[:, :1]
 
+    def predict_response(self, eta: np.ndarray, params: np.ndarray):
+        """``predict.gam(type = "response")`` of an ``ocat`` fit: the category probabilities
+        (``n × K``) and the absolute derivatives ``|dP/deta|`` for their standard errors."""
+        cuts = cut_points(params)
+        eta = np.asarray(eta, dtype=float)
+        dens = special.expit(cuts[None, :] - eta[:, None]) * special.expit(eta[:, None]
+                                                                           - cuts[None, :])
+        zero = np.zeros_like(eta)[:, None]
+        dp = -np.diff(np.concatenate([zero, dens, zero], axis=1), axis=1)
+        return ocat_probabilities(eta, cuts), np.abs(dp)
+
     def scale_estimate(self, eta: np.ndarray, edf_total: float) -> float:
         return 1.0
 

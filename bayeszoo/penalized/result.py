@@ -313,7 +313,8 @@ class RemlFit:
     def predict(self, newdata: pd.DataFrame | Design | None = None, se: bool = False,
                 type: str = "link", allow_new_levels: bool = False):
         """Predictions of the mean's linear predictor (``type="link"``) or of the mean
-        (``"response"``; binomial models: the probability) at ``newdata`` (``None``: the fitted
+        (``"response"``; binomial models: the probability; ``ocat``: the ``n × K`` category
+        probabilities) at ``newdata`` (``None``: the fitted
         data), as ``predict.gam``.
 
         ``newdata`` is a DataFrame, evaluated from the fit's term states
@@ -339,6 +340,10 @@ class RemlFit:
             se_eta = np.sqrt(self.scale * np.einsum("ij,jk,ik->i", C, self._cov[:k, :k], C))
         if type == "link":
             return (eta, se_eta) if se else eta
+        response = getattr(self.likelihood, "predict_response", None)  # e.g. ocat's probabilities
+        if response is not None:
+            mu, dmu = response(eta, self.engine.params)
+            return (mu, dmu * se_eta[:, None]) if se else mu
         mu, dmu, _, _ = self.family.link.derivatives(eta)
         return (mu, np.abs(dmu) * se_eta) if se else mu
 
