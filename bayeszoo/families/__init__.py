@@ -37,6 +37,7 @@ from .hurdle_poisson import HurdlePoisson, hurdle_poisson
 from .links import LINKS, Link
 from .lognormal import Lognormal, lognormal
 from .negbinomial import NegBinomial, negbinomial
+from .ocat import SAMPLER_ADVICE
 from .poisson import Poisson, poisson
 from .skew_normal import SkewNormal, skew_normal
 from .sratio import SRatio, sratio
@@ -135,5 +136,7 @@ def get(family: str | Family, link: str | None = None) -> Family:
         raise TypeError(f"a family is a name or a Family object, not {type(family).__name__}")
     key = _ALIASES.get(family, family)
     if key not in FAMILIES:
+        if key == "ocat":
+            raise ValueError(SAMPLER_ADVICE)
         raise ValueError(f"unknown family {family!r}; valid families: {', '.join(FAMILIES)}")
     return FAMILIES[key](link)

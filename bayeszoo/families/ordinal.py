@@ -109,9 +109,11 @@ class Ordinal(Family):
         return out
 
     def reml_likelihood(self, response, dpars=(), theta=None):
-        raise ValueError(f"REML is not available for the ordinal family {self.name!r} (mgcv's "
-                         "ocat is not here yet); fit it with bz.sample, whose NumPyro, PyMC and "
-                         "nutpie samplers take it")
+        twin = (" or, for the cumulative logit model, bz.reml(..., family='ocat') (mgcv's ocat: "
+                "the intercept kept, the first cut point at -1)"
+                if self.name == "cumulative" and self.link_name == "logit" else "")
+        raise ValueError(f"REML is not available for the ordinal family {self.name!r}; fit it "
+                         f"with bz.sample, whose NumPyro, PyMC and nutpie samplers take it{twin}")
 
     # -- probabilities ------------------------------------------------------------------------
     def category_log_probs(self, ops, x: list) -> list:

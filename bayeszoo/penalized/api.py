@@ -24,6 +24,7 @@ import pandas as pd
 from bayeszoo.checks.design import check_design
 from bayeszoo.design import Block, Design
 from bayeszoo.families.censoring import has_censoring
+from bayeszoo.families.ocat import Ocat
 from bayeszoo.formula import as_design
 
 from .ar1 import AR1, ar_starts, check_rho
@@ -43,6 +44,9 @@ from .result import RemlFit
 __all__ = ["ENGINE_PENALTIES", "engine_block", "reml"]
 
 METHODS = ("REML", "ML")
+
+#: mgcv's family names that exist for REML only (the samplers take their brms twins).
+REML_FAMILIES = {"ocat": Ocat}
 
 #: Design block structure kind -> the engine's penalty for that block.
 ENGINE_PENALTIES = {
@@ -78,7 +82,8 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
         sp names (``"s(times)"``, ``"te(Temp,Wind)1"``); the rest are estimated.
     family : str or Family, optional
         A name (``"binomial"``, ``"poisson"``, ``"negbinomial"``, ``"gamma"``,
-        ``"bernoulli"``, ``"gaussian"``) or a :class:`~bayeszoo.families.Family` with its link.
+        ``"bernoulli"``, ``"gaussian"``; mgcv's ``"ocat"``, an ordered categorical response with
+        the cut points in ``fit.theta``) or a :class:`~bayeszoo.families.Family` with its link.
     theta : float, optional
         Holds a negative binomial's theta fixed (``nb(theta = ...)``), else it is estimated.
     knots, na_action
@@ -120,6 +125,8 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
                          "number in (-1, 1) or 'estimate')")
     if rho is not None and not (isinstance(rho, str) and rho == "estimate"):
         rho = check_rho(rho)
+    if isinstance(family, str) and family in REML_FAMILIES:
+        family = REML_FAMILIES[family]()
     d = as_design(formula_or_design, data, family, na_action, knots, xt=xt)
     method = str(method).upper()
     if method not in METHODS:
@@ -325,8 +332,12 @@ def make_fit(d: Design, likelihood, r: EngineResult,
                 else f"{block_labels[jb][0]}:{lab}")
         hessian_labels.append(name)
         hessian_terms.append(name)
-    theta = (float(np.exp(r.params[list(r.param_names).index("log_theta")]))
-             if "log_theta" in r.param_names else getattr(likelihood, "fixed_theta", None))
+    report = getattr(likelihood, "reported_theta", None)  # mgcv's getTheta(TRUE)
+    if report is not None:
+        theta = report(r.params)
+    else:
+        theta = (float(np.exp(r.params[list(r.param_names).index("log_theta")]))
+                 if "log_theta" in r.param_names else getattr(likelihood, "fixed_theta", None))
     y = likelihood.y  # mgcv's response: proportions for binomial models
     fitted = r.fitted[:, 0]
     index = pd.Index(names)

@@ -73,8 +73,9 @@ class RemlFit:
     edf_coef : pandas.Series
         Per-coefficient diagonal of mgcv's influence matrix ``F`` (in the Design's basis; only
         per-term sums are basis-free and equal mgcv's).
-    theta : float or None
-        The negative binomial ``theta`` (brms's ``shape``), else ``None``.
+    theta : float, numpy.ndarray or None
+        The negative binomial ``theta`` (brms's ``shape``); for ``ocat`` the cut points
+        (mgcv's ``getTheta(TRUE)``, the first -1); else ``None``.
     deviance, null_deviance : float
         mgcv's.
     fixed_sp : list of str
@@ -135,7 +136,7 @@ class RemlFit:
     edf: dict[str, float]
     edf_total: float
     edf_coef: pd.Series
-    theta: float | None
+    theta: float | np.ndarray | None
     deviance: float
     null_deviance: float
     fixed_sp: list[str]
@@ -312,7 +313,8 @@ class RemlFit:
     def predict(self, newdata: pd.DataFrame | Design | None = None, se: bool = False,
                 type: str = "link", allow_new_levels: bool = False):
         """Predictions of the mean's linear predictor (``type="link"``) or of the mean
-        (``"response"``; binomial models: the probability) at ``newdata`` (``None``: the fitted
+        (``"response"``; binomial models: the probability; ``ocat``: the ``n × K`` category
+        probabilities) at ``newdata`` (``None``: the fitted
         data), as ``predict.gam``.
 
         ``newdata`` is a DataFrame, evaluated from the fit's term states
@@ -338,6 +340,10 @@ class RemlFit:
             se_eta = np.sqrt(self.scale * np.einsum("ij,jk,ik->i", C, self._cov[:k, :k], C))
         if type == "link":
             return (eta, se_eta) if se else eta
+        response = getattr(self.likelihood, "predict_response", None)  # e.g. ocat's probabilities
+        if response is not None:
+            mu, dmu = response(eta, self.engine.params)
+            return (mu, dmu * se_eta[:, None]) if se else mu
         mu, dmu, _, _ = self.family.link.derivatives(eta)
         return (mu, np.abs(dmu) * se_eta) if se else mu
 
@@ -372,7 +378,9 @@ class RemlFit:
     def __repr__(self) -> str:
         sp = ", ".join(f"{k}: {v:.6g}" for k, v in self.sp.items())
         fam = f"family={self.family!r}, "
-        theta = "" if self.theta is None else f", theta={self.theta:.6g}"
+        theta = "" if self.theta is None else (
+            f", theta={self.theta:.6g}" if np.ndim(self.theta) == 0 else
+            f", theta=[{', '.join(f'{t:.6g}' for t in self.theta)}]")
         theta += "" if self.rho is None else f", rho={self.rho:.6g}"
         return (f"RemlFit({self.design.formula!r}, {fam}method={self.method!r}, "
                 f"{self.method.lower()}_score={self.reml_score:.8g}, scale={self.scale:.6g}, "

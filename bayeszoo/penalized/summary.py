@@ -75,7 +75,10 @@ def summary_text(fit) -> RemlSummary:
     """``print(summary(fit))`` of the fit as mgcv prints it (numbers from
     :mod:`.summary_table`)."""
     family = fit.engine.family_label
-    if fit.theta is not None:
+    label = getattr(fit.likelihood, "label", None)  # a family that prints its parameters
+    if label is not None:
+        family = label(fit.engine.params)
+    elif fit.theta is not None:
         family = f"Negative Binomial({fit.theta:.3f})"
     lines = ["", f"Family: {family}", f"Link function: {fit.family.link_name}", "",
              "Formula:", fit.design.formula]
@@ -89,7 +92,8 @@ def summary_text(fit) -> RemlSummary:
     re = random_effects_table(fit)
     if len(re):
         lines += [*random_effects_lines(re, fit), ""]
-    r2 = r_squared(fit) if len(fit.design.predictors) == 1 else None
+    no_r_sq = getattr(fit.likelihood, "no_r_sq", False)  # mgcv's family$no.r.sq
+    r2 = r_squared(fit) if len(fit.design.predictors) == 1 and not no_r_sq else None
     dev = fit.deviance_explained
     head = f"R-sq.(adj) =  {format_c(r2, 3, 5)}   " if r2 is not None else ""
     lines += [f"{head}Deviance explained = {format_c(dev * 100, 3, 4)}%",
