@@ -204,8 +204,17 @@ def posterior_draws(fit, kind: str, newdata: pd.DataFrame | None = None, re_form
               if is_group_effect_kind(b["kind"])]
     keep = kept_groups(re_formula, fitted)
     post = fit.posterior
+    ar = None
+    if "ar" in post and newdata is not None:
+        raise ValueError("predictions of a fit with ar() on new data (continuing the series) "
+                         "are not supported; predict on the fitted rows (newdata=None)")
     if newdata is None:
         arrays, additions = stored_arrays(fit), stored_additions(fit)
+        if "ar" in post:
+            from bayeszoo.models.autocorrelation import design_lags
+
+            train = design_from_idata(fit)
+            ar = (np.asarray(train.y, dtype=float), design_lags(train))
     else:
         check_newdata(newdata)
         if keep is not None and not allow_new_levels:
@@ -223,7 +232,7 @@ def posterior_draws(fit, kind: str, newdata: pd.DataFrame | None = None, re_form
             raise ValueError("dpar= goes with posterior_epred or posterior_linpred; "
                              "posterior_predict draws the response")
         return dpar_draws(post, info, arrays, family, additions, dpar, kind)
-    eta, aux = family_parameters(post, info, arrays, family, additions)
+    eta, aux = family_parameters(post, info, arrays, family, additions, ar)
     eta = eta.reshape(-1, eta.shape[-1])
     if kind == "linpred":
         return family.link.inverse_np(eta) if transform else eta
