@@ -189,6 +189,7 @@ def posterior_draws(fit, kind: str, newdata: pd.DataFrame | None = None, re_form
         dpar_draws,
         fit_family,
         stored_additions,
+        stored_ar,
         stored_arrays,
         with_predictive_coefficients,
     )
@@ -204,17 +205,9 @@ def posterior_draws(fit, kind: str, newdata: pd.DataFrame | None = None, re_form
               if is_group_effect_kind(b["kind"])]
     keep = kept_groups(re_formula, fitted)
     post = fit.posterior
-    ar = None
-    if "ar" in post and newdata is not None:
-        raise ValueError("predictions of a fit with ar() on new data (continuing the series) "
-                         "are not supported; predict on the fitted rows (newdata=None)")
+    ar = stored_ar(fit, newdata)
     if newdata is None:
         arrays, additions = stored_arrays(fit), stored_additions(fit)
-        if "ar" in post:
-            from bayeszoo.models.autocorrelation import design_lags
-
-            train = design_from_idata(fit)
-            ar = (np.asarray(train.y, dtype=float), design_lags(train))
     else:
         check_newdata(newdata)
         if keep is not None and not allow_new_levels:
