@@ -53,6 +53,7 @@ class ArState(TermState):
     """A fitted ``ar()``: its time and group columns (``None`` when not given) and order."""
 
     kind = "ar"
+    autocorrelation = True
     time: str | None = None
     group: str | None = None
     p: int = 1

@@ -24,7 +24,7 @@ AR_SITE = "ar"
 def ar_state(design: Design) -> Any | None:
     """The fitted ``ar()`` term of ``design``'s mean formula, ``None`` without one;
     ``ValueError`` for two of them."""
-    found = [st for st in design.term_states if st.kind == "ar"]
+    found = [st for st in design.term_states if st.autocorrelation]
     if len(found) > 1:
         raise ValueError(f"{[st.text for st in found]}: give one ar() term")
     return found[0] if found else None
