@@ -141,3 +141,31 @@ def test_refusals():
         bz.design(bz.bf("level ~ 1", sigma="~ ar(time = year)"), d)
     with pytest.raises(FormulaError, match="arma"):
         bz.design("level ~ 1 + arma(time = year)", d)
+
+
+def _series() -> tuple[np.ndarray, pd.DataFrame]:
+    y = np.array([0.3, 1.1, 0.7, -0.4, 0.2, 0.9])
+    return y, pd.DataFrame({"y": y[::-1], "year": np.arange(6)[::-1] + 2000})
+
+
+def test_pymc_potential_is_the_conditional_ar1_density():
+    from bayeszoo.models.pymc import build_pymc
+
+    y, d = _series()
+    m = build_pymc(bz.design("y ~ 1 + ar(time = year)", d)).model
+    f = m.compile_fn(m.potentials[0], inputs=[m["Intercept"], m["ar"], m["sigma"]],
+                     on_unused_input="ignore")
+    got = f({"Intercept": 0.4, "ar": np.array([0.6]), "sigma": 0.8})
+    np.testing.assert_allclose(got, _hand_ar1(y, 0.4, 0.6, 0.8).sum(), rtol=1e-12)
+
+
+def test_student_ar1_log_likelihood():
+    y, d = _series()
+    design = bz.design("y ~ 1 + ar(time = year)", d, family="student")
+    spec = model_spec(design)
+    values = {"Intercept": np.array(0.4), "ar": np.array([-0.3]), "sigma": np.array(0.8),
+              "nu": np.array(5.0)}
+    lp = pointwise_log_likelihood(spec, values, model_data(design, spec), NUMPY, np.concatenate)
+    mu = np.full_like(y, 0.4)
+    mu[1:] += -0.3 * (y[:-1] - 0.4)
+    np.testing.assert_allclose(lp, stats.t.logpdf(y, 5.0, mu, 0.8)[::-1], rtol=1e-12)
