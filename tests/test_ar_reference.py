@@ -2,11 +2,12 @@
 against brms 2.18 (``brms_wave3.json`` ``lakehuron_ar1``, 4 × 3000 draws): every posterior mean
 (``b_Intercept``, ``ar[1]``, ``sigma``) within 0.15 brms posterior sd, every sd within 15 %,
 p_loo within 2.5 and ``posterior_epred`` per row (the mean with its autoregressive part) within
-0.05 feet.
+0.05 feet; the summary lists ``ar[1]`` under brms's ``Correlation Structures``.
 
 Sampled once with NumPyro, 4 chains × 1000 draws (about 10 s on 2 shared cores)."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -48,5 +49,7 @@ def test_ar1_posterior_matches_brms(reference_fit):
     assert abs(res["elpd_loo"] - ref["loo"]["elpd_loo"]) < 2.0
     epred = bz.predict(idata, kind="epred").mean(axis=0)
     np.testing.assert_allclose(epred, ref["epred_mean"], rtol=0, atol=0.05)
+    text = str(idata.summary())
+    assert re.search(r"Correlation Structures:\n.*\nar\[1\] +0\.8[5-9] +0\.0[5-7] ", text)
     with pytest.raises(ValueError, match="continuing the series"):
         bz.predict(idata, newdata=d.head(), kind="epred")
