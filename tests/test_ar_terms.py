@@ -169,3 +169,12 @@ def test_student_ar1_log_likelihood():
     mu = np.full_like(y, 0.4)
     mu[1:] += -0.3 * (y[:-1] - 0.4)
     np.testing.assert_allclose(lp, stats.t.logpdf(y, 5.0, mu, 0.8)[::-1], rtol=1e-12)
+
+
+def test_sbc_refuses_ar_series():
+    from bayeszoo.inference.sbc import simulate_chunk
+
+    _, d = _series()
+    design = bz.design("y ~ 1 + ar(time = year)", d)
+    with pytest.raises(ValueError, match="SBC does not simulate ar"):
+        simulate_chunk(design, model_spec(design, {"Intercept": "normal(0, 1)"}), 2, 1)
