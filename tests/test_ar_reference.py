@@ -2,7 +2,8 @@
 against brms 2.18 (``brms_wave3.json`` ``lakehuron_ar1``, 4 × 3000 draws): every posterior mean
 (``b_Intercept``, ``ar[1]``, ``sigma``) within 0.15 brms posterior sd, every sd within 15 %,
 p_loo within 2.5 and ``posterior_epred`` per row (the mean with its autoregressive part) within
-0.05 feet; the summary lists ``ar[1]`` under brms's ``Correlation Structures``.
+0.05 feet; the summary lists ``ar[1]`` under brms's ``Correlation Structures``; predictions on
+new data and K-fold refits are refused.
 
 Sampled once with NumPyro, 4 chains × 1000 draws (about 10 s on 2 shared cores)."""
 
@@ -15,6 +16,7 @@ from conftest import FIXTURES
 
 import bayeszoo as bz
 from bayeszoo.inference.compare import loo
+from bayeszoo.inference.refit import kfold
 
 pytestmark = pytest.mark.slow
 
@@ -53,3 +55,5 @@ def test_ar1_posterior_matches_brms(reference_fit):
     assert re.search(r"Correlation Structures:\n.*\nar\[1\] +0\.8[5-9] +0\.0[5-7] ", text)
     with pytest.raises(ValueError, match="continuing the series"):
         bz.predict(idata, newdata=d.head(), kind="epred")
+    with pytest.raises(ValueError, match="do not refit ar"):
+        kfold(idata, K=2, progress=False)
