@@ -51,7 +51,7 @@ def frame() -> pd.DataFrame:
 #: at least one term of every registered type, in the variants whose states differ in layout
 EVERY_TYPE = ("y ~ x + (1 + x | g) + (1 + x || h) + (1 | f/g) + s(t, k=5) + te(u, tr, k=4) "
               "+ s(k, bs=\"re\") + s(u, by=f, k=4) + gp(t, k=5, c=5/4) + gp(tr, by=f) "
-              "+ nn(x, u, hidden=3) + mo(k)")
+              "+ nn(x, u, hidden=3) + mo(k) + ar(time = t, gr = g, p = 2)")
 
 
 def _json(state: TermState) -> str:
@@ -190,5 +190,5 @@ def test_a_registered_term_type_parses_and_builds_then_leaves(frame):
 def test_unsupported_kinds_are_refused_with_the_supported_list(name):
     with pytest.raises(FormulaError, match=rf"{name}\(\) is not supported; supported: fixed "
                        r"terms, \(lhs \| group\), mo\(\), s\(\), te\(\), ti\(\), t2\(\), gp\(\), "
-                       r"nn\(\), offset\(\)"):
+                       r"nn\(\), ar\(\), offset\(\)"):
         parse_formula(f"y ~ x + {name}(z)")

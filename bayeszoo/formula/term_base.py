@@ -111,6 +111,8 @@ class TermState:
     #: reports draw the term's curve from posterior predictions over its covariate (a GP, a
     #: network), having no basis of mgcv's to draw it from
     predicted_curve: ClassVar[bool] = False
+    #: the term models the residuals' autocorrelation (brms's ``ar()``), adding no columns
+    autocorrelation: ClassVar[bool] = False
 
     @property
     def groupings(self) -> tuple[Grouping, ...]:

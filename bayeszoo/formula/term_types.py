@@ -3,10 +3,10 @@ up, by the text written (:func:`recognise`) or by a fitted state's ``kind``
 (:func:`term_type`, :func:`state_from_dict`).
 
 Each type is one module (:mod:`.random_terms`, :mod:`.smooth_terms`, :mod:`.gp_terms`,
-:mod:`.nn_terms`, :mod:`.mo_terms`) that defines its parsed term, its frozen state and a
-:class:`~bayeszoo.formula.term_base.TermType` instance ``TERM_TYPE``; adding a type is one such
-module and one line in :data:`TERM_TYPES`. Calls that brms writes but bayeszoo does not model
-(:data:`UNSUPPORTED`) are refused with the list of supported terms.
+:mod:`.nn_terms`, :mod:`.mo_terms`, :mod:`.ar_terms`) that defines its parsed term, its frozen
+state and a :class:`~bayeszoo.formula.term_base.TermType` instance ``TERM_TYPE``; adding a type
+is one such module and one line in :data:`TERM_TYPES`. Calls that brms writes but bayeszoo does
+not model (:data:`UNSUPPORTED`) are refused with the list of supported terms.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import gp_terms, mo_terms, nn_terms, random_terms, smooth_terms
+from . import ar_terms, gp_terms, mo_terms, nn_terms, random_terms, smooth_terms
 from .errors import FormulaError
 from .term_base import CALL, TermState, TermType
 
@@ -25,10 +25,11 @@ TERM_TYPES: dict[str, TermType] = {
     smooth_terms.TERM_TYPE.kind: smooth_terms.TERM_TYPE,
     gp_terms.TERM_TYPE.kind: gp_terms.TERM_TYPE,
     nn_terms.TERM_TYPE.kind: nn_terms.TERM_TYPE,
+    ar_terms.TERM_TYPE.kind: ar_terms.TERM_TYPE,
 }
 
 #: brms's special terms that bayeszoo does not model.
-UNSUPPORTED = ("me", "mi", "cs", "mm", "car", "ar", "arma", "cosy")
+UNSUPPORTED = ("me", "mi", "cs", "mm", "car", "arma", "cosy")
 
 
 def register(term_type: TermType) -> None:

@@ -135,6 +135,7 @@ class FitSummary:
     ngrps: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     simplex: Any = None
+    cor_pars: Any = None
 
     def text(self, digits: int = 2) -> str:
         """The summary as ``print.brmssummary`` prints it (then brms's warnings)."""
@@ -146,7 +147,8 @@ class FitSummary:
                  f"warmup = {self.warmup}; thin = 1;",
                  f"{wsp}total post-warmup draws = {self.chains * (self.iter - self.warmup)}",
                  ""]
-        sections = [("Smooth Terms:", self.splines), ("Gaussian Process Terms:", self.gp)]
+        sections = [("Smooth Terms:", self.splines), ("Gaussian Process Terms:", self.gp),
+                    ("Correlation Structures:", self.cor_pars)]
         for title, table in sections:
             if table is not None and len(table):
                 lines += [title, format_table(table, digits), ""]
@@ -269,7 +271,18 @@ def summarize(posterior: Mapping[str, Any], stats: Mapping[str, Any], design: De
         iter=tune + (draws or first.shape[1]), warmup=tune,
         sampler=f"{attrs.get('backend', 'sampling')}(NUTS)", fixed=fixed, spec_pars=spec_pars,
         splines=splines, gp=gp_table, random=random, ngrps=ngrps, simplex=simplex,
+        cor_pars=autocorrelation_table(posterior),
         warnings=summary_warnings(full, stats, float(attrs.get("target_accept", 0.8))))
+
+
+def autocorrelation_table(posterior: Mapping[str, Any]):
+    """brms's ``Correlation Structures``: one row per coefficient of ``ar()`` (``ar[1]``,
+    ...; ``chain × draw × p``); ``None`` without it."""
+    if "ar" not in posterior:
+        return None
+    values = np.asarray(posterior["ar"], dtype=float)
+    parts = {f"ar[{i + 1}]": values[..., i] for i in range(values.shape[-1])}
+    return draws_summary(parts, list(parts))
 
 
 def simplex_table(posterior: Mapping[str, Any]):

@@ -66,6 +66,8 @@ def brms_posterior(spec: ModelSpec, draws: dict[str, np.ndarray],
                     out.update(correlations(dd.blocks[bs.index], scales[s], dd.dpar))
                 else:
                     out[s] = scales[s]
+    if spec.ar is not None:
+        out[spec.ar] = np.asarray(draws[spec.ar], dtype=float).reshape(c, d, -1)
     for site in spec.aux.values():
         out[site] = np.asarray(draws[site], dtype=float).reshape(c, d)
     out.update(intercepts)
@@ -137,14 +139,20 @@ def posterior_eta(post, pinfo: dict[str, Any], arrays: DesignArrays) -> np.ndarr
 
 
 def family_parameters(post, info: dict[str, Any], arrays: list[DesignArrays], family,
-                      additions: dict) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                      additions: dict, ar: tuple[np.ndarray, np.ndarray] | None = None
+                      ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """``eta`` of ``mu`` and the auxiliary parameters (constants as ``(chain, draw, 1)``,
     distributional ones per row; an ordinal family's ``thresholds`` as ``(chain, draw, K -
-    1)``) of every draw."""
+    1)``) of every draw. ``ar``: the response and lag rows of a fit with ``ar()``, whose
+    ``eta`` then holds brms's autoregressive part
+    (:func:`bayeszoo.models.autocorrelation.ar_effect`)."""
     from bayeszoo.families.links import LINKS
     from bayeszoo.families.ops import NUMPY
+    from bayeszoo.models.autocorrelation import AR_SITE, ar_effect
 
     etas = [posterior_eta(post, p, a) for p, a in zip(info["predictors"], arrays, strict=True)]
+    if ar is not None:
+        etas[0] = etas[0] + ar_effect(_values(post, AR_SITE), ar[0], etas[0], ar[1])
     aux = {}
     for a in family.aux_parameters(tuple(additions)):
         if a.name in post:
@@ -163,8 +171,11 @@ def pointwise_log_likelihood(post, info: dict[str, Any], design: Design,
     (:func:`bayeszoo.families.censoring.log_likelihood`)."""
     from bayeszoo.families.censoring import log_likelihood
     from bayeszoo.families.ops import NUMPY
+    from bayeszoo.models.autocorrelation import design_lags
 
     arrays = [design_arrays(d) for d in design.predictors]
-    eta, aux = family_parameters(post, info, arrays, family, design.additions)
+    lags = design_lags(design)
+    ar = None if lags is None else (np.asarray(design.y, dtype=float), lags)
+    eta, aux = family_parameters(post, info, arrays, family, design.additions, ar)
     return log_likelihood(family, NUMPY, np.asarray(design.y, dtype=float), eta, aux,
                           design.additions)

@@ -72,6 +72,21 @@ def design_from_idata(idata, data: pd.DataFrame | None = None,
                            allow_new_levels=allow_new_levels)
 
 
+def stored_ar(idata, newdata: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The response and lag rows of the fitted rows of a fit with ``ar()`` (brms's
+    autoregressive part of the mean needs the series' earlier residuals), ``None`` for a fit
+    without; ``ValueError`` on ``newdata``, which would continue the series."""
+    from bayeszoo.models.autocorrelation import AR_SITE, design_lags
+
+    if AR_SITE not in idata.posterior:
+        return None
+    if newdata is not None:
+        raise ValueError("predictions of a fit with ar() on new data (continuing the series) "
+                         "are not supported; predict on the fitted rows (newdata=None)")
+    train = design_from_idata(idata)
+    return np.asarray(train.y, dtype=float), design_lags(train)
+
+
 def stored_arrays(idata) -> list[DesignArrays]:
     """The design arrays of every linear predictor of the fitted rows, as stored in
     ``constant_data``."""
@@ -258,6 +273,7 @@ def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
                          "linear predictor); kind='pp' draws the response")
     post = idata.posterior
     family = fit_family(idata)
+    ar = stored_ar(idata, newdata)
     if newdata is None:
         arrays, additions = stored_arrays(idata), stored_additions(idata)
     else:
@@ -271,7 +287,7 @@ def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
     info = json.loads(idata.attrs["design"])
     if dpar is not None:
         return dpar_draws(post, info, arrays, family, additions, dpar, kind)
-    eta, aux = family_parameters(post, info, arrays, family, additions)
+    eta, aux = family_parameters(post, info, arrays, family, additions, ar)
     eta = eta.reshape(-1, eta.shape[-1])
     if kind == "linpred":
         return eta

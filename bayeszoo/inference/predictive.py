@@ -195,6 +195,7 @@ def posterior_draws(fit, kind: str, newdata: pd.DataFrame | None = None, re_form
         dpar_draws,
         fit_family,
         stored_additions,
+        stored_ar,
         stored_arrays,
         with_predictive_coefficients,
     )
@@ -210,6 +211,7 @@ def posterior_draws(fit, kind: str, newdata: pd.DataFrame | None = None, re_form
               if is_group_effect_kind(b["kind"])]
     keep = kept_groups(re_formula, fitted)
     post = fit.posterior
+    ar = stored_ar(fit, newdata)
     if newdata is None:
         arrays, additions = stored_arrays(fit), stored_additions(fit)
     else:
@@ -229,7 +231,7 @@ def posterior_draws(fit, kind: str, newdata: pd.DataFrame | None = None, re_form
             raise ValueError("dpar= goes with posterior_epred or posterior_linpred; "
                              "posterior_predict draws the response")
         return dpar_draws(post, info, arrays, family, additions, dpar, kind)
-    eta, aux = family_parameters(post, info, arrays, family, additions)
+    eta, aux = family_parameters(post, info, arrays, family, additions, ar)
     eta = eta.reshape(-1, eta.shape[-1])
     if kind == "linpred":
         return family.link.inverse_np(eta) if transform else eta

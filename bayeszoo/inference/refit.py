@@ -93,6 +93,9 @@ def heldout_elpd(task: tuple[RefitProblem, np.ndarray, int]) -> np.ndarray:
     design = evaluate_design(problem.states, train, family=problem.family,
                              require_response=True)
     spec = model_spec(design, problem.priors, problem.parameterization)
+    if spec.ar is not None:
+        raise ValueError("reloo and kfold do not refit ar() models: a held-out row's density "
+                         "needs the residuals of its series, which the refit leaves out")
     try:  # a factor level whose rows are all held out, under a flat prior: name it
         check_identifiable(design, spec)
     except ValueError as exc:

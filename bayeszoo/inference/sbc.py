@@ -191,6 +191,9 @@ def simulate_chunk(design: Design, spec: ModelSpec, n_sims: int, seed: int, chun
     ``ValueError`` naming the simulation and the parameter values: the priors are too wide."""
     from bayeszoo.families.ops import NUMPY
 
+    if spec.ar is not None:
+        raise ValueError("SBC does not simulate ar() series yet (each response depends on the "
+                         "earlier residuals of its series); check the model without ar()")
     truth = brms_posterior(spec, prior_draws(spec, n_sims, seed, chunk), design)
     names = scalar_quantities(truth)
     info = design_info(design)

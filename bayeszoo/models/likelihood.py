@@ -17,6 +17,7 @@ import numpy as np
 
 from bayeszoo.design import Design, DesignArrays, design_arrays, linear_predictor
 from bayeszoo.families.censoring import log_likelihood
+from bayeszoo.models.autocorrelation import ar_effect, design_lags
 from bayeszoo.models.spec import ModelSpec, PredictorSpec
 from bayeszoo.structures.network import block_contribution
 
@@ -25,12 +26,15 @@ class ModelData(NamedTuple):
     """The numeric inputs of a model: ``y``, the response additions (``trials``, ``se``,
     ``weights``, the censoring codes ``cens`` with ``y2``, the truncation bounds ``lb``, ``ub``)
     and per linear predictor (``mu`` first) its design with the intercept as first
-    column (when there is one) and the other fixed columns centered. A named tuple of arrays:
+    column (when there is one) and the other fixed columns centered; ``ar()``'s lag rows. A named
+    tuple of arrays:
     a compiled function takes it as an argument."""
 
     y: np.ndarray
     additions: dict[str, np.ndarray]
     predictors: tuple[DesignArrays, ...]
+    #: ``ar()``'s lag rows (:func:`bayeszoo.models.autocorrelation.design_lags`), or None
+    lags: np.ndarray | None = None
 
 
 def centered_X(design: Design, ps: PredictorSpec) -> np.ndarray:
@@ -49,7 +53,8 @@ def model_data(design: Design, spec: ModelSpec) -> ModelData:
         y=np.asarray(design.y, dtype=float),
         additions={k: np.asarray(v, dtype=float) for k, v in design.additions.items()},
         predictors=tuple(design_arrays(d, centered_X(d, ps))
-                         for d, ps in zip(design.predictors, spec.predictors, strict=True)))
+                         for d, ps in zip(design.predictors, spec.predictors, strict=True)),
+        lags=None if spec.ar is None else design_lags(design))
 
 
 def fixed_coefficients(ps: PredictorSpec, values: dict[str, Any], concat):
@@ -84,10 +89,13 @@ def block_coefficients(ps: PredictorSpec, values: dict[str, Any], centered: bool
 def pointwise_log_likelihood(spec: ModelSpec, values: dict[str, Any], data: ModelData, ops,
                              concat):
     """``log p(y_i | θ)`` of every row (weighted by ``weights()`` when given, censored and
-    truncated under ``cens()`` and ``trunc()``, as brms)."""
+    truncated under ``cens()`` and ``trunc()``, as brms; with ``ar()``, the mean conditional on
+    the series' earlier residuals, :func:`bayeszoo.models.autocorrelation.ar_effect`)."""
     etas = [linear_predictor(arrays, fixed_coefficients(ps, values, concat),
                              block_coefficients(ps, values, spec.centered, ops))
             for ps, arrays in zip(spec.predictors, data.predictors, strict=True)]
+    if spec.ar is not None:
+        etas[0] = etas[0] + ar_effect(values[spec.ar], data.y, etas[0], data.lags)
     aux = {name: values[site] for name, site in spec.aux.items()}
     if spec.mu.thresholds is not None:
         aux["thresholds"] = values[spec.mu.thresholds]

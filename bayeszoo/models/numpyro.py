@@ -43,6 +43,9 @@ def prior_distribution(prior: Prior, support: str, shape: tuple[int, ...] = ()):
     (:mod:`bayeszoo.models.truncated`)."""
     import numpyro.distributions as dist
 
+    if support == "ar":  # (-1, 1): flat is uniform there
+        lo, hi = prior.params if prior.family == "uniform" else (-1.0, 1.0)
+        return dist.Uniform(lo, hi).expand(shape) if shape else dist.Uniform(lo, hi)
     if support == "ordered":
         from bayeszoo.models.ordered import ordered_distribution
 
@@ -130,7 +133,8 @@ def build_numpyro(design: Design, priors: dict | None = None,
     Poisson, binomial and bernoulli: one weighted row per distinct design row,
     :mod:`bayeszoo.families.patterns`), the observed response enters through those
     statistics; otherwise row by row (always with a network block, which is not linear in its
-    weights). Both define the same posterior.
+    weights, and with ``ar()``, whose mean depends on the response). Both define the same
+    posterior.
     """
     from bayeszoo.runtime import ensure_configured
 
@@ -138,7 +142,7 @@ def build_numpyro(design: Design, priors: dict | None = None,
     spec = spec or model_spec(design, priors, parameterization)
     data = model_data(design, spec)
     stats = None
-    if sufficient_stats and len(spec.predictors) == 1 and not any(
+    if sufficient_stats and len(spec.predictors) == 1 and spec.ar is None and not any(
             bs.structure.computes_contribution for bs in spec.mu.blocks):
         stats = spec.family.summarize(data.y, data.predictors[0], data.additions,
                                       [int(np.prod(bs.z_shape)) for bs in spec.mu.blocks])

@@ -15,7 +15,8 @@ correlations as class ``cor`` with ``lkj(1)``; ``prior_summary`` rows are in the
 stores a fit's priors, ``(class, group, resp, dpar, nlpar, coef)``, with correlations as
 class ``L`` with ``lkj_corr_cholesky(1)``. A monotonic effect's ``bsp_moperiod`` is listed as brms
 lists it, class ``b`` coef ``moperiod``, and its simplex as class ``simo`` coef ``moperiod1``
-with ``dirichlet(1)``. Blocks other than group-level effects, smooths and monotonic effects
+with ``dirichlet(1)``; ``ar()``'s coefficients as class ``ar`` with an empty (flat) prior.
+Blocks other than group-level effects, smooths and monotonic effects
 (Gaussian processes, networks) are listed under the class and coefficient of their parameter
 names (``sdgp`` ``gptimes``), a layout not checked against brms.
 """
@@ -162,6 +163,8 @@ def prior_rows(design: Design, family: Any, priors: dict[str, Any] | None,
             for k in range(spec.site(spec.mu.thresholds).shape[0]):
                 rows.add((), None, "Intercept", coef=str(k + 1))
         block_rows(rows, d, defaults, labels_d, dpar)
+    if spec.ar is not None:  # brms: class ar, flat (bounded to (-1, 1) in its Stan code)
+        rows.add((spec.ar,), None, "ar")
     for a in family.aux_parameters(tuple(design.additions)):
         if a.name not in design.dpars:
             rows.add((a.name,), defaults[a.name], a.name,

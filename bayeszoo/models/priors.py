@@ -98,6 +98,7 @@ SUPPORTS: dict[str, tuple[str, ...]] = {
     "unit": ("beta", "uniform"),
     "correlation": ("lkj",),
     "simplex": ("dirichlet",),
+    "ar": ("flat", "uniform"),
 }
 _HALF = {"normal": "half_normal", "student_t": "half_student_t", "cauchy": "half_cauchy"}
 
@@ -182,13 +183,14 @@ def parse_prior(spec: str | Prior) -> Prior:
 
 def check_support(key: str, prior: Prior, support: str) -> Prior:
     """``prior`` for the parameter ``key`` of kind ``support`` (``"real"``, ``"positive"``,
-    ``"unit"``, ``"correlation"``, ``"simplex"``); a location-0 ``normal``/``student_t``/
-    ``cauchy`` on a positive parameter becomes its half version. Anything else unsuitable
-    raises ``ValueError``."""
+    ``"unit"``, ``"correlation"``, ``"simplex"``, ``"ar"``: ``(-1, 1)``); a location-0
+    ``normal``/``student_t``/``cauchy`` on a positive parameter becomes its half version.
+    Anything else unsuitable raises ``ValueError``."""
     allowed = SUPPORTS[support]
     if prior.family not in allowed:
         kind = {"real": "unbounded", "positive": "positive", "unit": "a probability",
-                "correlation": "a correlation matrix", "simplex": "a simplex"}[support]
+                "correlation": "a correlation matrix", "simplex": "a simplex",
+                "ar": "an autoregressive coefficient in (-1, 1)"}[support]
         raise ValueError(f"prior {prior} is not allowed for {key!r}, which is {kind}: use one of "
                          f"{', '.join(allowed)}"
                          + (" (the others are for positive parameters)"
@@ -208,6 +210,10 @@ def check_support(key: str, prior: Prior, support: str) -> Prior:
             prior.params[0] >= 0 and prior.params[1] <= 1):
         raise ValueError(f"prior {prior} for {key!r}: the parameter is a probability, so the "
                          "bounds must lie within [0, 1]")
+    if support == "ar" and prior.family == "uniform" and not (
+            prior.params[0] >= -1 and prior.params[1] <= 1):
+        raise ValueError(f"prior {prior} for {key!r}: an autoregressive coefficient lies in "
+                         "(-1, 1), so the bounds must lie within [-1, 1]")
     return prior
 
 

@@ -81,6 +81,10 @@ def prior_variable(name: str, prior: Prior, support: str, shape: tuple[int, ...]
     by a positive number: :func:`lower_truncated_variable`)."""
     import pymc as pm
 
+    if support == "ar":  # (-1, 1): flat is uniform there
+        lo, hi = prior.params if prior.family == "uniform" else (-1.0, 1.0)
+        return pm.Uniform(name, lower=lo, upper=hi,
+                          **({"shape": tuple(int(s) for s in shape)} if shape else {}))
     if support == "ordered":  # an increasing vector, bayeszoo.models.ordered
         from bayeszoo.models.ordered import ordered_variable
 

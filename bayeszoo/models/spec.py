@@ -20,10 +20,11 @@ Keys of ``priors=`` (most specific wins): ``"Intercept"`` (``"Intercept_<dpar>"`
 ``b``), ``"bs"`` (those of smooths), ``"b_<col>"`` / ``"bs_<col>"`` (``"b_<dpar>_<col>"``); each
 block's keys (``"sd"``, ``"sd_<group>"``, ``"sd_<group>__<coef>"``; ``"sds"``,
 ``"sds_<name>"``; ``"sd_<dpar>"``, ``"sds_<dpar>"``; a monotonic effect's ``"bsp_<name>"``
-and ``"simo_<name>1"``, :mod:`bayeszoo.formula.mo_terms`); a block's fixed coefficient priors
-(a network's ``"nn_w1"``, ``"nn_<label>_w1"``, …: ``normal(0, s)`` only, see
-:mod:`bayeszoo.formula.nn_terms`); the family's constant auxiliary parameters. Anything else
-raises ``ValueError`` before a model is compiled.
+and ``"simo_<name>1"``, :mod:`bayeszoo.formula.mo_terms`); ``"ar"`` (``ar()``'s
+coefficients, flat on ``(-1, 1)`` by default, :mod:`bayeszoo.formula.ar_terms`); a block's
+fixed coefficient priors (a network's ``"nn_w1"``, ``"nn_<label>_w1"``, …: ``normal(0, s)``
+only, see :mod:`bayeszoo.formula.nn_terms`); the family's constant auxiliary parameters.
+Anything else raises ``ValueError`` before a model is compiled.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from bayeszoo.design import Block, CoefficientPrior, Design, ScaleParam
+from bayeszoo.models.autocorrelation import AR_SITE, ar_state, check_family
 from bayeszoo.models.priors import Prior, check_support, flat, log_mass_above, parse_prior
 
 PARAMETERIZATIONS = ("noncentered", "centered")
@@ -117,6 +119,8 @@ class ModelSpec:
     sites: list[Site]
     parameterization: str
     priors: dict[str, str] = field(default_factory=dict)
+    #: the site of ``ar()``'s coefficients (:mod:`bayeszoo.models.autocorrelation`), or None
+    ar: str | None = None
 
     def priors_json(self) -> str:
         return json.dumps(self.priors)
@@ -169,6 +173,8 @@ def valid_prior_keys(design: Design, family: Any) -> set[str]:
                 valid |= set(cp.prior_keys)
     valid |= {a.name for a in family.aux_parameters(tuple(design.additions))
               if a.name not in design.dpars}
+    if ar_state(design) is not None:
+        valid.add(AR_SITE)
     if family.thresholds:
         valid.add("Intercept")
     return valid
@@ -221,6 +227,12 @@ def model_spec(design: Design, priors: dict | None = None,
     predictors = [_predictor(d, parsed, defaults, used, sites, parameterization,
                              threshold_count(design, family) if d.dpar is None else 0)
                   for d in design.predictors]
+    check_family(design, family.name)
+    ar = ar_state(design)
+    if ar is not None:
+        p = check_support(AR_SITE, parsed.get(AR_SITE, flat()), "ar")
+        used[AR_SITE] = str(p)
+        sites.append(Site(AR_SITE, p, (ar.p,), "ar"))
     aux: dict[str, str] = {}
     for a in family.aux_parameters(tuple(design.additions)):
         if a.name in design.dpars:
@@ -234,7 +246,8 @@ def model_spec(design: Design, priors: dict | None = None,
         sites.append(Site(a.name, p, (), a.support))
         aux[a.name] = a.name
     return ModelSpec(family=family, response=design.response, predictors=predictors, aux=aux,
-                     sites=sites, parameterization=parameterization, priors=used)
+                     sites=sites, parameterization=parameterization, priors=used,
+                     ar=None if ar is None else AR_SITE)
 
 
 def coefficient_sd(cp: CoefficientPrior, parsed: dict[str, Prior], intercept_scale: float,

@@ -138,6 +138,11 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
         raise ValueError(f"REML takes no censored or truncated response ({d.formula!r}): fit "
                          "cens() and trunc() with the samplers, bz.sample(..., "
                          "backend='numpyro' or 'pymc' or 'nutpie')")
+    ar_term = next((s for s in d.term_states if s.autocorrelation), None)
+    if ar_term is not None:
+        raise ValueError(f"REML does not fit brms's {ar_term.text}: for AR(1) residuals as mgcv's "
+                         "bam, drop it and call bz.reml(..., rho=, ar_start=); or sample it, "
+                         "bz.sample(...)")
     offset = d.offset if d.offset is not None and np.any(d.offset) else None
     response = fam.prepare(d.y, d.response, trials=d.additions.get("trials"),
                            weights=d.additions.get("weights"), se=d.additions.get("se"),
