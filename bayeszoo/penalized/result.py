@@ -343,7 +343,7 @@ class RemlFit:
         response = getattr(self.likelihood, "predict_response", None)  # e.g. ocat's probabilities
         if response is not None:
             mu, dmu = response(eta, self.engine.params)
-            return (mu, dmu * se_eta[:, None]) if se else mu
+            return (mu, dmu * se_eta.reshape(-1, *[1] * (np.ndim(dmu) - 1))) if se else mu
         mu, dmu, _, _ = self.family.link.derivatives(eta)
         return (mu, np.abs(dmu) * se_eta) if se else mu
 
