@@ -5,7 +5,9 @@ The linear predictor ``gamma`` (identity link) is the log of the Poisson mean ``
 exp(gamma)``; the probability that the Poisson process is present, ``p = 1 - exp(-exp(e))``,
 follows it through ``e = theta_1 + exp(theta_2) gamma`` (mgcv's ``b = 0``). A zero has
 ``log P = -exp(e)``; a count ``y > 0`` has ``log P = log p + y gamma - log(exp(lambda) - 1) -
-log y!`` (a zero-truncated Poisson). The deviance is ``d_i = -2 w_i log P`` and the saturated
+log y!`` (a zero-truncated Poisson). The deviance is ``d_i = -2 w_i log P`` (prior weights
+multiply it, as they do mgcv's derivatives ``Dd``; mgcv's ``dev.resids`` leaves them out, so
+the two agree for unit weights) and the saturated
 likelihood ``ls`` is 0 (``ziP()$ls``); mgcv reports the deviance less ``saturated.ll``, each
 count's ``-2 log P`` at its best ``gamma``. With ``l = A(e) + B(gamma)``:
 
