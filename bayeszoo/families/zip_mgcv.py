@@ -100,36 +100,44 @@ def zip_mean(gamma: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarr
 class ZipLikelihood:
     """mgcv's ``ziP()`` for the REML engine (the protocol of
     :mod:`bayeszoo.penalized.laplace`); ``params`` are mgcv's ``theta`` (``getTheta()``),
-    estimated, no scale."""
+    estimated, or none when ``fixed`` holds them (``ziP(theta = fixed)``); no scale."""
 
     n_predictors = 1
     scale_param = None
     quadratic = False
     no_r_sq = True
-    param_names = ("theta[1]", "theta[2]")
     family_label = "Zero inflated Poisson"
 
-    def __init__(self, y: np.ndarray, weights: np.ndarray) -> None:
+    def __init__(self, y: np.ndarray, weights: np.ndarray,
+                 fixed: np.ndarray | None = None) -> None:
+        self.fixed = None if fixed is None else np.asarray(fixed, dtype=float)
+        self.param_names: tuple[str, ...] = (("theta[1]", "theta[2]") if fixed is None
+                                             else ())
         self.y = np.asarray(y, dtype=float)
         self.weights = np.asarray(weights, dtype=float)
         self.pos = self.y > 0
         self.log_y_fact = special.gammaln(self.y + 1.0)
 
     def initial_params(self) -> np.ndarray:
-        """mgcv's ``ziP()$ini.theta``: ``(0, 0)``."""
-        return np.zeros(2)
+        """mgcv's ``ziP()$ini.theta``: ``(0, 0)`` (none when fixed)."""
+        return np.zeros(len(self.param_names))
+
+    def theta(self, params: np.ndarray) -> np.ndarray:
+        """mgcv's ``getTheta()``: the estimated ``params`` or the fixed values."""
+        return self.fixed if self.fixed is not None else np.asarray(params, dtype=float)
 
     def reported_theta(self, params: np.ndarray) -> np.ndarray:
-        return zip_theta(params)
+        return zip_theta(self.theta(params))
 
     def label(self, params: np.ndarray) -> str:
         """mgcv's printed family, ``Zero inflated Poisson(-0.613,1.244)``."""
-        th = ",".join(f"{t:.3f}".rstrip("0").rstrip(".") for t in zip_theta(params))
+        th = ",".join(f"{t:.3f}".rstrip("0").rstrip(".") for t in self.reported_theta(params))
         return f"{self.family_label}({th})"
 
     # -- pieces ---------------------------------------------------------------------------------
     def _parts(self, eta: np.ndarray, params: np.ndarray):
         """``gamma``, ``s = exp(theta_2)``, ``u`` and ``A1..A3``, ``B1..B3`` per row."""
+        params = self.theta(params)
         g = np.asarray(eta, dtype=float)[:, 0]
         s = float(np.exp(params[1]))
         u = np.exp(params[0] + s * g)
@@ -139,6 +147,7 @@ class ZipLikelihood:
 
     def log_f(self, eta: np.ndarray, params: np.ndarray) -> np.ndarray:
         """``log P(y_i)`` (mgcv's ``zipll``)."""
+        params = self.theta(params)
         g = np.asarray(eta, dtype=float)[:, 0]
         u = np.exp(params[0] + np.exp(params[1]) * g)
         yg = np.where(self.pos, self.y * g, 0.0)
@@ -181,11 +190,13 @@ class ZipLikelihood:
 
     def saturated(self, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """``ziP()$ls``: 0."""
-        return 0.0, np.zeros(2), np.zeros((2, 2))
+        T = len(self.param_names)
+        return 0.0, np.zeros(T), np.zeros((T, T))
 
     def covariance_weights(self, eta: np.ndarray, params: np.ndarray) -> np.ndarray:
         """The expected weights ``EDmu2 / 2`` (``-w E[d²l/dgamma²]``, a zero with probability
         ``1 - p``), from which mgcv forms ``Vp`` and the edf of a ``ziP`` fit."""
+        params = self.theta(params)
         g = np.asarray(eta, dtype=float)[:, 0]
         s = float(np.exp(params[1]))
         u = np.exp(params[0] + s * g)
@@ -200,7 +211,7 @@ class ZipLikelihood:
 
     def predict_response(self, eta: np.ndarray, params: np.ndarray):
         """``predict.gam(type = "response")``: ``E[y]`` and ``|dE[y]/dgamma|``."""
-        mean, dmean = zip_mean(eta, zip_theta(params))
+        mean, dmean = zip_mean(eta, self.reported_theta(params))
         return mean, np.abs(dmean)
 
     def scale_estimate(self, eta: np.ndarray, edf_total: float) -> float:
@@ -214,7 +225,7 @@ class ZipLikelihood:
         idx = np.flatnonzero(self.pos)
         if idx.size == 0:
             return out
-        sub = ZipLikelihood(self.y[idx], self.weights[idx])
+        sub = ZipLikelihood(self.y[idx], self.weights[idx], fixed=self.theta(params))
         g = np.log(sub.y)[:, None]
         dev = sub.deviance(g, params)
         tol = 1e-7 * float(np.max(np.abs(dev)))
@@ -283,10 +294,14 @@ class ZiP(Family):
         raise ValueError(SAMPLER_ADVICE)
 
     def reml_likelihood(self, response: Response, dpars=(), theta=None):
-        """mgcv's ``ziP()`` with both ``theta`` estimated."""
+        """mgcv's ``ziP()`` with both ``theta`` estimated, or ``ziP(theta = theta)`` with the
+        two (``getTheta()``'s scale: ``theta_2`` on the log scale) held fixed."""
         if dpars:
             raise ValueError(f"ziP: REML takes no formula for {dpars}")
         if theta is not None:
-            raise ValueError("ziP estimates its two theta; theta= holds a negative binomial's "
-                             "theta only")
+            fixed = np.asarray(theta, dtype=float).ravel()
+            if fixed.size != 2 or not np.all(np.isfinite(fixed)):
+                raise ValueError(f"ziP holds theta fixed as two finite numbers (mgcv's "
+                                 f"ziP(theta = c(theta_1, log(theta_2)))), not {theta!r}")
+            return ZipLikelihood(response.y, response.prior_weights(), fixed=fixed)
         return ZipLikelihood(response.y, response.prior_weights())

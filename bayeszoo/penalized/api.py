@@ -60,7 +60,7 @@ ENGINE_PENALTIES = {
 
 def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REML",
          sp: float | dict[str, float] | None = None, family: Any = None, *,
-         theta: float | None = None, knots: dict[str, Any] | None = None,
+         theta: float | list[float] | None = None, knots: dict[str, Any] | None = None,
          na_action: str = "raise", rho: float | str | None = None,
          ar_start: Any = None, xt: dict[str, Any] | None = None) -> RemlFit:
     """Fit an additive mixed model by REML (or ML), as ``mgcv::gam(method=...)``.
@@ -87,7 +87,8 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
         the cut points in ``fit.theta``, and ``"ziP"``, a zero-inflated Poisson with its two
         theta in ``fit.theta``) or a :class:`~bayeszoo.families.Family` with its link.
     theta : float, optional
-        Holds a negative binomial's theta fixed (``nb(theta = ...)``), else it is estimated.
+        Holds a negative binomial's theta fixed (``nb(theta = ...)``), else it is estimated;
+        for ``"ziP"`` two numbers, mgcv's ``ziP(theta = c(theta_1, log(theta_2)))``.
     knots, na_action
         As :func:`bayeszoo.design`.
     xt : dict, optional
