@@ -1,9 +1,8 @@
 """mgcv's ``ziP`` family in ``bz.reml``: the bioChemists fit against mgcv (``mgcv_wave3.json``
 ``biochemists_zip``: ``gam(art ~ fem + mar + kid5 + s(ment, k = 5), family = ziP(),
 method = "REML")``), the same model by ML and with theta held fixed against mgcv 1.8-41,
-the likelihood's derivatives in
-the linear predictor and in theta against central differences, its numerics far out, and the
-responses and samplers refused."""
+the likelihood's derivatives in the linear predictor and in theta against central differences,
+its numerics far out, and the responses and samplers refused."""
 
 from __future__ import annotations
 
