@@ -37,7 +37,7 @@ from .hurdle_poisson import HurdlePoisson, hurdle_poisson
 from .links import LINKS, Link
 from .lognormal import Lognormal, lognormal
 from .negbinomial import NegBinomial, negbinomial
-from .ocat import SAMPLER_ADVICE
+from .ocat import SAMPLER_ADVICE as OCAT_ADVICE
 from .poisson import Poisson, poisson
 from .skew_normal import SkewNormal, skew_normal
 from .sratio import SRatio, sratio
@@ -48,6 +48,7 @@ from .zero_inflated_beta import ZeroInflatedBeta, zero_inflated_beta
 from .zero_inflated_binomial import ZeroInflatedBinomial, zero_inflated_binomial
 from .zero_inflated_negbinomial import ZeroInflatedNegBinomial, zero_inflated_negbinomial
 from .zero_inflated_poisson import ZeroInflatedPoisson, zero_inflated_poisson
+from .zip_mgcv import SAMPLER_ADVICE as ZIP_ADVICE
 
 __all__ = [
     "ACat", "AuxParameter", "Bernoulli", "Beta", "Binomial", "CRatio", "Cumulative",
@@ -71,6 +72,8 @@ FAMILIES: dict[str, type[Family]] = {cls.name: cls for cls in (
     Lognormal, Exponential, Weibull, SkewNormal, VonMises,
     Cumulative, SRatio, CRatio, ACat)}
 _ALIASES = {"Gamma": "gamma"}
+#: mgcv's families that only ``bz.reml`` fits, each with the advice naming its sampler twin.
+REML_ONLY = {"ocat": OCAT_ADVICE, "ziP": ZIP_ADVICE}
 
 
 def names() -> list[str]:
@@ -136,7 +139,7 @@ def get(family: str | Family, link: str | None = None) -> Family:
         raise TypeError(f"a family is a name or a Family object, not {type(family).__name__}")
     key = _ALIASES.get(family, family)
     if key not in FAMILIES:
-        if key == "ocat":
-            raise ValueError(SAMPLER_ADVICE)
+        if key in REML_ONLY:
+            raise ValueError(REML_ONLY[key])
         raise ValueError(f"unknown family {family!r}; valid families: {', '.join(FAMILIES)}")
     return FAMILIES[key](link)

@@ -25,6 +25,7 @@ from bayeszoo.checks.design import check_design
 from bayeszoo.design import Block, Design
 from bayeszoo.families.censoring import has_censoring
 from bayeszoo.families.ocat import Ocat
+from bayeszoo.families.zip_mgcv import ZiP
 from bayeszoo.formula import as_design
 
 from .ar1 import AR1, ar_starts, check_rho
@@ -46,7 +47,7 @@ __all__ = ["ENGINE_PENALTIES", "engine_block", "reml"]
 METHODS = ("REML", "ML")
 
 #: mgcv's family names that exist for REML only (the samplers take their brms twins).
-REML_FAMILIES = {"ocat": Ocat}
+REML_FAMILIES = {"ocat": Ocat, "ziP": ZiP}
 
 #: Design block structure kind -> the engine's penalty for that block.
 ENGINE_PENALTIES = {
@@ -59,7 +60,7 @@ ENGINE_PENALTIES = {
 
 def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REML",
          sp: float | dict[str, float] | None = None, family: Any = None, *,
-         theta: float | None = None, knots: dict[str, Any] | None = None,
+         theta: float | list[float] | None = None, knots: dict[str, Any] | None = None,
          na_action: str = "raise", rho: float | str | None = None,
          ar_start: Any = None, xt: dict[str, Any] | None = None) -> RemlFit:
     """Fit an additive mixed model by REML (or ML), as ``mgcv::gam(method=...)``.
@@ -83,9 +84,11 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
     family : str or Family, optional
         A name (``"binomial"``, ``"poisson"``, ``"negbinomial"``, ``"gamma"``,
         ``"bernoulli"``, ``"gaussian"``; mgcv's ``"ocat"``, an ordered categorical response with
-        the cut points in ``fit.theta``) or a :class:`~bayeszoo.families.Family` with its link.
+        the cut points in ``fit.theta``, and ``"ziP"``, a zero-inflated Poisson with its two
+        theta in ``fit.theta``) or a :class:`~bayeszoo.families.Family` with its link.
     theta : float, optional
-        Holds a negative binomial's theta fixed (``nb(theta = ...)``), else it is estimated.
+        Holds a negative binomial's theta fixed (``nb(theta = ...)``), else it is estimated;
+        for ``"ziP"`` two numbers, mgcv's ``ziP(theta = c(theta_1, log(theta_2)))``.
     knots, na_action
         As :func:`bayeszoo.design`.
     xt : dict, optional
@@ -355,7 +358,7 @@ def make_fit(d: Design, likelihood, r: EngineResult,
                                                                       False),
         reml_score=float(r.score), criterion=float(r.criterion), edf=edf,
         edf_total=float(np.sum(edf_int)), edf_coef=pd.Series(edf_int[order], index=index),
-        theta=theta, deviance=float(r.deviance),
+        theta=theta, deviance=_reported_deviance(likelihood, r),
         null_deviance=likelihood.null_deviance(layout.offsets()[:, 0],
                                                d.has_intercept or "Intercept" in d.aliased,
                                                r.params),
@@ -365,3 +368,10 @@ def make_fit(d: Design, likelihood, r: EngineResult,
             dk.dpar: r.fitted[:, k] for k, dk in enumerate(d.predictors) if k > 0},
         parametric=parametric, penalty_scales=_penalty_scales(d),
         _cov=r.cov[np.ix_(order, order)])
+
+
+def _reported_deviance(likelihood, r: EngineResult) -> float:
+    """mgcv's ``deviance``: ``Σ d_i``, or the family's own (``ziP``'s, less its saturated
+    likelihood)."""
+    report = getattr(likelihood, "reported_deviance", None)
+    return float(r.deviance) if report is None else report(r.eta, r.params)

@@ -75,7 +75,8 @@ class RemlFit:
         per-term sums are basis-free and equal mgcv's).
     theta : float, numpy.ndarray or None
         The negative binomial ``theta`` (brms's ``shape``); for ``ocat`` the cut points
-        (mgcv's ``getTheta(TRUE)``, the first -1); else ``None``.
+        (mgcv's ``getTheta(TRUE)``, the first -1); for ``ziP`` mgcv's ``getTheta(TRUE)``,
+        ``(theta_1, exp(theta_2))``; else ``None``.
     deviance, null_deviance : float
         mgcv's.
     fixed_sp : list of str
@@ -314,7 +315,7 @@ class RemlFit:
                 type: str = "link", allow_new_levels: bool = False):
         """Predictions of the mean's linear predictor (``type="link"``) or of the mean
         (``"response"``; binomial models: the probability; ``ocat``: the ``n × K`` category
-        probabilities) at ``newdata`` (``None``: the fitted
+        probabilities; ``ziP``: the expected count) at ``newdata`` (``None``: the fitted
         data), as ``predict.gam``.
 
         ``newdata`` is a DataFrame, evaluated from the fit's term states
@@ -343,7 +344,7 @@ class RemlFit:
         response = getattr(self.likelihood, "predict_response", None)  # e.g. ocat's probabilities
         if response is not None:
             mu, dmu = response(eta, self.engine.params)
-            return (mu, dmu * se_eta[:, None]) if se else mu
+            return (mu, dmu * se_eta.reshape(-1, *[1] * (np.ndim(dmu) - 1))) if se else mu
         mu, dmu, _, _ = self.family.link.derivatives(eta)
         return (mu, np.abs(dmu) * se_eta) if se else mu
 
