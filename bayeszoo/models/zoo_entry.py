@@ -1,5 +1,6 @@
 """A zoo entry: a dataset, a formula, the question it answers and how to sample it
-(:class:`ZooEntry`); the entries themselves are :mod:`bayeszoo.models.zoo`'s."""
+(:class:`ZooEntry`); the entries themselves are in :mod:`bayeszoo.models.zoo_entries`
+and :mod:`bayeszoo.models.zoo_entries_special`, and :mod:`bayeszoo.models.zoo` lists them."""
 
 from __future__ import annotations
 
