@@ -52,10 +52,11 @@ def test_pairs_share_their_data_and_response():
             str(eb.formula).split("~")[0].split("|")[0]
 
 
-def test_weibull_frailty_samples_with_a_higher_target_accept():
+def test_weibull_frailty_and_lake_smooth_sample_with_a_higher_target_accept():
     assert zoo.get("kidney_weibull_cens").sampler_options["target_accept"] == 0.95
     assert zoo.get("kidney_lognormal_cens").sampler_options["target_accept"] == 0.8
     assert "target_accept=0.95" in zoo.describe("kidney_weibull_cens")
+    assert zoo.get("lakehuron_smooth").sampler_options["target_accept"] == 0.95
 
 
 def prior_of(name: str):

@@ -84,6 +84,7 @@ ENTRIES: list[ZooEntry] = [
         dataset="lakehuron",
         formula="level ~ s(year, k = 20)",
         reml_formula="level ~ s(year, k = 20)",
+        sampler={"target_accept": 0.95},
         description="The level of Lake Huron as a thin-plate smooth of the year with "
         "independent errors (mgcv: s(year, k = 20)).",
         question="Is the lake's wandering level a smooth trend in time rather than "
