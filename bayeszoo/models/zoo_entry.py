@@ -1,6 +1,7 @@
 """A zoo entry: a dataset, a formula, the question it answers and how to sample it
-(:class:`ZooEntry`); the entries themselves are in :mod:`bayeszoo.models.zoo_entries`
-and :mod:`bayeszoo.models.zoo_entries_special`, and :mod:`bayeszoo.models.zoo` lists them."""
+(:class:`ZooEntry`); the entries themselves are in :mod:`bayeszoo.models.zoo_entries` and
+:mod:`bayeszoo.models.zoo_entries_ordinal_censored_serial`, and :mod:`bayeszoo.models.zoo`
+lists them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The zoo's entries with special responses and terms: ordinal ratings (inhaler), censored
+"""The zoo's entries with ordinal, censored and serial data: ordinal ratings (inhaler), censored
 survival times (kidney), a monotonic effect (cbpp) and an autoregressive series (LakeHuron).
 
 :mod:`bayeszoo.models.zoo` lists them after :data:`bayeszoo.models.zoo_entries.ENTRIES`.
