@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 import pytest
+from agreement import assert_loo_agrees, assert_posterior_agrees
 from conftest import FIXTURES
 
 import bayeszoo as bz
@@ -42,13 +43,8 @@ def _draws(idata, par: str) -> np.ndarray:
 def test_ar1_posterior_matches_brms(reference_fit):
     idata, ref, d = reference_fit
     assert int(idata.sample_stats["diverging"].sum()) == 0
-    for par, r in ref["posterior"].items():
-        draws = _draws(idata, par)
-        assert abs(draws.mean() - r["mean"]) < 0.15 * r["sd"], (par, draws.mean(), r["mean"])
-        assert abs(draws.std(ddof=1) / r["sd"] - 1.0) < 0.15, (par, draws.std(ddof=1), r["sd"])
-    res = loo(idata)
-    assert abs(res["p_loo"] - ref["loo"]["p_loo"]) < 2.5
-    assert abs(res["elpd_loo"] - ref["loo"]["elpd_loo"]) < 2.0
+    assert_posterior_agrees("lakehuron_ar1", lambda par: _draws(idata, par), ref["posterior"])
+    assert_loo_agrees("lakehuron_ar1", loo(idata), ref["loo"], p_loo=2.5, elpd_loo=2.0)
     epred = bz.predict(idata, kind="epred").mean(axis=0)
     np.testing.assert_allclose(epred, ref["epred_mean"], rtol=0, atol=0.05)
     text = str(idata.summary())

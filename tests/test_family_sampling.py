@@ -11,6 +11,7 @@ import json
 import arviz as az
 import numpy as np
 import pytest
+from agreement import assert_loo_agrees, assert_posterior_agrees
 from family_cases import CASES, case_data, case_design
 from scipy import stats
 
@@ -52,13 +53,9 @@ def test_reference_posteriors_match_brms(reference_fit):
     p_loo within 2 and elpd_loo within 1.5 of brms's (4 × 3000 draws)."""
     name, idata, ref = reference_fit
     assert int(idata.sample_stats["diverging"].sum()) == 0
-    for par, r in ref["posterior"].items():
-        draws = np.asarray(idata.posterior[par].values).ravel()
-        assert abs(draws.mean() - r["mean"]) < 0.1 * r["sd"], (name, par)
-        assert abs(draws.std(ddof=1) / r["sd"] - 1.0) < 0.10, (name, par)
-    res = loo(idata)
-    assert abs(res["p_loo"] - ref["loo"]["p_loo"]) < 2.0
-    assert abs(res["elpd_loo"] - ref["loo"]["elpd_loo"]) < 1.5
+    assert_posterior_agrees(name, lambda par: idata.posterior[par].values, ref["posterior"],
+                            mean_sd=0.1, sd_rel=0.1)
+    assert_loo_agrees(name, loo(idata), ref["loo"], p_loo=2.0, elpd_loo=1.5)
 
 
 @pytest.mark.reference

@@ -11,6 +11,7 @@ import json
 
 import numpy as np
 import pytest
+from agreement import assert_loo_agrees, assert_posterior_agrees
 from conftest import FIXTURES
 from reference_data import load
 
@@ -46,15 +47,10 @@ def test_monotonic_posterior_matches_brms(reference_fit):
     assert idata.posterior["simo_moperiod1"].dims == ("chain", "draw", "moperiod_step")
     simplex = np.asarray(idata.posterior["simo_moperiod1"].values)
     np.testing.assert_allclose(simplex.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
-    for par, r in ref["posterior"].items():
-        draws = _draws(idata, par)
-        assert abs(draws.mean() - r["mean"]) < 0.15 * r["sd"], (par, draws.mean(), r["mean"])
-        assert abs(draws.std(ddof=1) / r["sd"] - 1.0) < 0.15, (par, draws.std(ddof=1), r["sd"])
+    assert_posterior_agrees("cbpp_monotonic_re", lambda par: _draws(idata, par), ref["posterior"])
     steps = np.asarray(idata.posterior["mo_moperiod"].values)
     bsp = np.asarray(idata.posterior["bsp_moperiod"].values)
     np.testing.assert_allclose(steps, 3 * bsp[..., None] * simplex, rtol=1e-12)
-    res = loo(idata)
-    assert abs(res["p_loo"] - ref["loo"]["p_loo"]) < 2.5
-    assert abs(res["elpd_loo"] - ref["loo"]["elpd_loo"]) < 2.0
+    assert_loo_agrees("cbpp_monotonic_re", loo(idata), ref["loo"], p_loo=2.5, elpd_loo=2.0)
     epred = bz.predict(idata, kind="epred").mean(axis=0)
     np.testing.assert_allclose(epred, ref["epred_mean"], rtol=0.03)

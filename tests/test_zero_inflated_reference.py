@@ -10,6 +10,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from agreement import assert_loo_agrees, assert_posterior_agrees
 from conftest import FIXTURES
 
 import bayeszoo as bz
@@ -45,13 +46,8 @@ def test_posteriors_match_brms(reference_fit):
     name, idata, ref = reference_fit
     assert int(idata.sample_stats["diverging"].sum()) == 0
     assert set(ref["posterior"]) <= set(idata.posterior.data_vars)
-    for par, r in ref["posterior"].items():
-        draws = np.asarray(idata.posterior[par].values).ravel()
-        assert abs(draws.mean() - r["mean"]) < 0.15 * r["sd"], (name, par, draws.mean())
-        assert abs(draws.std(ddof=1) / r["sd"] - 1.0) < 0.15, (name, par, draws.std(ddof=1))
-    res = loo(idata)
-    assert abs(res["p_loo"] - ref["loo"]["p_loo"]) < 2.5
-    assert abs(res["elpd_loo"] - ref["loo"]["elpd_loo"]) < 2.0
+    assert_posterior_agrees(name, lambda par: idata.posterior[par].values, ref["posterior"])
+    assert_loo_agrees(name, loo(idata), ref["loo"], p_loo=2.5, elpd_loo=2.0)
 
 
 @pytest.mark.reference

@@ -5,8 +5,9 @@ that the test suite makes, with the reference's version and the tolerance the te
 fixture entry it reads. At build time :func:`table` checks both still exist (a renamed test or a
 fixture key that is gone fails the build instead of leaving a stale row), reads the reference's
 version from the fixture's metadata or from ``shared/fixtures/README.md``, and adds the error
-measured on this build where ``.docs-cache/validation.json`` holds it (written by
-``measure.py`` beside this file: the cheap REML checks, refitted).
+measured on this build where it was recorded: ``.docs-cache/validation.json`` (written by
+``measure.py`` beside this file: the cheap REML checks, refitted) and ``.docs-cache/measured/``
+(written by the sampling reference tests as they run, through ``tests/agreement.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from public import ROOT
 SHARED = ROOT.parent / "shared" / "fixtures"
 LOCAL = ROOT / "tests" / "fixtures"
 MEASURED = ROOT / ".docs-cache" / "validation.json"
+RECORDED = ROOT / ".docs-cache" / "measured"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class Check:
     quantity: str
     tolerance: str
     test: str
+    #: the keys under which the test records what it measured (``tests/agreement.py``);
+    #: none for checks that ``measure.py`` measures
+    records: tuple[str, ...] = ()
 
 
 _T = "tests/"
@@ -121,15 +126,42 @@ CHECKS: tuple[Check, ...] = (
     Check("brms-families", "brms", "cbpp binomial, epilepsy Poisson posteriors",
           "brms_wave2.json:cbpp_binomial_re", "every parameter's mean and sd; LOO",
           "0.1 posterior sd (mean), 10 % (sd), 1.5 (elpd)",
-          _T + "test_family_sampling.py::test_reference_posteriors_match_brms"),
+          _T + "test_family_sampling.py::test_reference_posteriors_match_brms",
+          ("cbpp_binomial_re", "epilepsy_poisson_re")),
     Check("brms-sleep", "brms", "sleepstudy `(Days | Subject)` posterior",
           "brms_wave2.json:sleep_corr", "every parameter's mean and sd; p_loo",
           "0.1 posterior sd (mean), 10 % (sd), 2 (p_loo)",
-          _T + "test_correlated_sampling.py::test_matches_brms"),
+          _T + "test_correlated_sampling.py::test_matches_brms", ("sleep_corr",)),
     Check("brms-distributional", "brms", "mcycle `bf(..., sigma ~ s(times))` and `gp()`",
           "brms_wave2.json:mcycle_distributional", "every parameter's mean and sd, epred, "
           "elpd_loo", "0.1 sd (0.2 for lscale), 15 % (sd), 1.0 (epred), 2.0 (elpd)",
           _T + "test_mcycle_gp_distributional.py::test_matches_brms"),
+    Check("brms-cumulative", "brms", "inhaler `cumulative` with `(1 | subject)`",
+          "brms_wave3.json:inhaler_cumulative_re", "every parameter's mean and sd; LOO",
+          "0.15 posterior sd (mean), 15 % (sd), 2.5 (p_loo), 2 (elpd)",
+          _T + "test_ordinal_reference.py::test_posteriors_match_brms",
+          ("inhaler_cumulative_re",)),
+    Check("brms-zero-inflated", "brms", "bioChemists zero-inflated Poisson; hurdle negative "
+          "binomial with a `hu` formula", "brms_wave3.json:biochemists_zip",
+          "every parameter's mean and sd; LOO",
+          "0.15 posterior sd (mean), 15 % (sd), 2.5 (p_loo), 2 (elpd)",
+          _T + "test_zero_inflated_reference.py::test_posteriors_match_brms",
+          ("biochemists_zip", "biochemists_hurdle_nb_hu")),
+    Check("brms-censored", "brms", "kidney Weibull (with `(1 | patient)`) and lognormal, "
+          "`cens(censored)`", "brms_wave3.json:kidney_weibull_cens_re",
+          "every parameter's mean and sd; LOO", "0.15 posterior sd (mean), 15 % (sd), "
+          "2.5 (p_loo), elpd_loo se / 10 (elpd)",
+          _T + "test_censoring_reference.py::test_posteriors_match_brms",
+          ("kidney_weibull_cens_re", "kidney_lognormal_cens")),
+    Check("brms-monotonic", "brms", "cbpp binomial with `mo(period)` and `(1 | herd)`",
+          "brms_wave3.json:cbpp_monotonic_re", "every parameter's mean and sd; LOO",
+          "0.15 posterior sd (mean), 15 % (sd), 2.5 (p_loo), 2 (elpd)",
+          _T + "test_monotonic_reference.py::test_monotonic_posterior_matches_brms",
+          ("cbpp_monotonic_re",)),
+    Check("brms-ar1", "brms", "LakeHuron `ar(p = 1)`", "brms_wave3.json:lakehuron_ar1",
+          "every parameter's mean and sd; LOO",
+          "0.15 posterior sd (mean), 15 % (sd), 2.5 (p_loo), 2 (elpd)",
+          _T + "test_ar_reference.py::test_ar1_posterior_matches_brms", ("lakehuron_ar1",)),
     Check("brms-summary", "brms", "the Fit's printed summary", "brms_wave2.json:sleep_corr",
           "Estimate, Est.Error, 95 % CI", "4 Monte Carlo sd (mean), 8 (CI)",
           _T + "test_fit_reference.py::test_summary_matches_brms"),
@@ -197,13 +229,27 @@ def stale() -> list[str]:
 
 
 def measured() -> dict[str, str]:
-    """Check key -> the error measured on this build, when ``measure.py`` has written it."""
+    """Check key -> the error measured on this build: written by ``measure.py`` for the REML
+    checks, and by the reference tests (``tests/agreement.py``) under each of a check's
+    ``records``, one entry per case and part (posterior, LOO)."""
     from public import version
 
-    if not MEASURED.is_file():
-        return {}
-    return {k: v["error"] for k, v in json.loads(MEASURED.read_text()).items()
-            if v.get("version") == version()}
+    found: dict[str, str] = {}
+    if MEASURED.is_file():
+        found = {k: v["error"] for k, v in json.loads(MEASURED.read_text()).items()
+                 if v.get("version") == version()}
+    for check in CHECKS:
+        parts = []
+        for record in check.records:
+            texts = [json.loads(path.read_text())
+                     for path in sorted(RECORDED.glob(f"{record}.*.json"))]
+            current = [t["error"] for t in texts if t.get("version") == version()]
+            if current:
+                parts.append(f"{record}: {'; '.join(current)}" if len(check.records) > 1
+                             else "; ".join(current))
+        if parts:
+            found[check.key] = "<br>".join(parts)
+    return found
 
 
 def table() -> str:
