@@ -54,7 +54,7 @@ $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
 	touch $@
 
 # The documentation site into site/ (warnings are errors), after recomputing the REML checks
-# the validation page shows (seconds). The zoo gallery shows the figures of .docs-cache/gallery
+# the validation page shows (seconds); its sampling checks show what `make test` recorded. The zoo gallery shows the figures of .docs-cache/gallery
 # when `make docs-gallery` has made them for this version.
 docs: $(VENV)/.installed-docs
 	$(BIN)/python docs/sitegen/measure.py
