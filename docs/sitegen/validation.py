@@ -176,6 +176,13 @@ CHECKS: tuple[Check, ...] = (
           _T + "test_smooth_brms_standata.py::test_fixed_columns_and_blocks_are_brms_up_to_sign"),
     Check("brms-cr-xs", "brms", "mcycle cr smooth", "brms_mcycle_k20_Xs.csv",
           "`standata()` Xs and Zs", "abs 1e-8", _T + "test_smooths.py::test_cr_matches_brms_Xs_Zs"),
+    Check("posteriordb", "posteriordb", "eight schools (non-centered); kidiq, earnings and "
+          "mesquite regressions", "posteriordb_reference.json:"
+          "eight_schools-eight_schools_noncentered", "every parameter's mean and sd against "
+          "Stan's reference draws", "0.1 reference sd (mean), 10 % (sd)",
+          _T + "test_posteriordb_reference.py::test_posterior_matches_posteriordb",
+          ("eight_schools-eight_schools_noncentered", "kidiq-kidscore_momiq",
+           "earnings-logearn_height", "mesquite-logmesquite_logvolume")),
     Check("sbc-model", "SBC", "a Gaussian model, and the same with a wrong likelihood scale",
           "", "rank uniformity (Säilynoja et al. 2022 ECDF test)",
           "p > 0.01 for the model; p < 0.01 for the wrong scale",
