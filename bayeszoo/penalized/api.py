@@ -24,9 +24,10 @@ import pandas as pd
 from bayeszoo.checks.design import check_design
 from bayeszoo.design import Block, Design
 from bayeszoo.families.censoring import has_censoring
+from bayeszoo.families.multinom import Multinom, predictor_names
 from bayeszoo.families.ocat import Ocat
 from bayeszoo.families.zip_mgcv import ZiP
-from bayeszoo.formula import as_design
+from bayeszoo.formula import as_design, bf
 
 from .ar1 import AR1, ar_starts, check_rho
 from .ar1_fit import fit_ar1, profile_rho
@@ -47,7 +48,7 @@ __all__ = ["ENGINE_PENALTIES", "engine_block", "reml"]
 METHODS = ("REML", "ML")
 
 #: mgcv's family names that exist for REML only (the samplers take their brms twins).
-REML_FAMILIES = {"ocat": Ocat, "ziP": ZiP}
+REML_FAMILIES = {"ocat": Ocat, "ziP": ZiP, "multinom": Multinom}
 
 #: Design block structure kind -> the engine's penalty for that block.
 ENGINE_PENALTIES = {
@@ -130,6 +131,8 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
         rho = check_rho(rho)
     if isinstance(family, str) and family in REML_FAMILIES:
         family = REML_FAMILIES[family]()
+    if isinstance(formula_or_design, list | tuple):
+        formula_or_design = formula_list(formula_or_design, family)
     d = as_design(formula_or_design, data, family, na_action, knots, xt=xt)
     method = str(method).upper()
     if method not in METHODS:
@@ -166,6 +169,25 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
     P = sum(dk.X.shape[1] + sum(b.size for b in dk.blocks) for dk in d.predictors)
     with blas_context(d.n, P):
         return _fit_design(d, likelihood, fixed, method, rho, starts)
+
+
+def formula_list(formulas: list | tuple, family: Any):
+    """mgcv's list of formulas, one per linear predictor (``list(y ~ s(x), ~ s(x))``) for
+    ``multinom``: the first with the response, the rest one-sided, as :func:`bayeszoo.bf`
+    with the later predictors named ``eta2``, ``eta3``, ..."""
+    if not isinstance(family, Multinom):
+        raise ValueError("a list of formulas (mgcv's, one per linear predictor) is for "
+                         "family='multinom'; give other families one formula, with "
+                         "bz.bf(...) for distributional parameters")
+    if not formulas or not all(isinstance(f, str) for f in formulas):
+        raise ValueError("a multinom model takes a list of formula strings, the first with the "
+                         "response (['y ~ s(x)', '~ s(x)']), one per non-reference category")
+    for f in formulas[1:]:
+        if f.split("~", 1)[0].strip():
+            raise ValueError(f"only the first formula of a multinom model has a response; "
+                             f"{f!r} should be one-sided ('~ ...')")
+    return bf(formulas[0], **dict(zip(predictor_names(len(formulas)), formulas[1:],
+                                      strict=True)))
 
 
 def check_ar_model(d: Design, likelihood) -> None:
@@ -347,12 +369,18 @@ def make_fit(d: Design, likelihood, r: EngineResult,
         theta = (float(np.exp(r.params[list(r.param_names).index("log_theta")]))
                  if "log_theta" in r.param_names else getattr(likelihood, "fixed_theta", None))
     y = likelihood.y  # mgcv's response: proportions for binomial models
-    fitted = r.fitted[:, 0]
+    if getattr(likelihood, "fitted_all_predictors", False):  # multinom: n × K
+        fitted, eta, residuals = r.fitted, r.eta, likelihood.residuals(r.eta)
+        fitted_dpars = {}
+    else:
+        fitted, eta = r.fitted[:, 0], r.eta[:, 0]
+        residuals = y - fitted
+        fitted_dpars = {dk.dpar: r.fitted[:, k] for k, dk in enumerate(d.predictors) if k > 0}
     index = pd.Index(names)
     return RemlFit(
         design=d, method=r.method, family=d.family,
         coef=pd.Series(r.beta[order], index=index), fitted=fitted,
-        linear_predictors=r.eta[:, 0], residuals=y - fitted, sp=sp, sd=sd,
+        linear_predictors=eta, residuals=residuals, sp=sp, sd=sd,
         scale=float(r.scale), reml_scale=float(r.reml_scale),
         scale_estimated=likelihood.scale_param is not None or getattr(likelihood, "quadratic",
                                                                       False),
@@ -364,8 +392,7 @@ def make_fit(d: Design, likelihood, r: EngineResult,
                                                r.params),
         fixed_sp=fixed_sp, hessian=r.hessian, hessian_terms=hessian_terms,
         hessian_labels=hessian_labels, converged=r.converged, iterations=r.iterations,
-        engine=r, likelihood=likelihood, fitted_dpars={
-            dk.dpar: r.fitted[:, k] for k, dk in enumerate(d.predictors) if k > 0},
+        engine=r, likelihood=likelihood, fitted_dpars=fitted_dpars,
         parametric=parametric, penalty_scales=_penalty_scales(d),
         _cov=r.cov[np.ix_(order, order)])
 
