@@ -203,7 +203,9 @@ class Family(ABC):
     likelihood estimate is least squares), ``positive_mean`` (its mean must be positive: on a
     link that does not keep it so, :meth:`with_positive_mean` rejects a non-positive one),
     ``thresholds`` (ordered thresholds replace the intercept of ``mu``: the ordinal families of
-    :mod:`~bayeszoo.families.ordinal`, which receive them as ``aux["thresholds"]``). An
+    :mod:`~bayeszoo.families.ordinal`, which receive them as ``aux["thresholds"]``),
+    ``drop_intercept`` (``mu`` has no intercept column, mgcv's ``family$drop.intercept``:
+    ``cox.ph``). An
     instance is the family with one link: ``Family(link=None)`` takes the default.
 
     A family must give :meth:`log_prob` (the pointwise log density, written once with
@@ -273,6 +275,7 @@ class Family(ABC):
     least_squares: ClassVar[bool] = False
     positive_mean: ClassVar[bool] = False
     thresholds: ClassVar[bool] = False
+    drop_intercept: ClassVar[bool] = False
 
     def __init__(self, link: str | None = None) -> None:
         self.link_name = self.links[0] if link is None else link

@@ -24,6 +24,7 @@ import pandas as pd
 from bayeszoo.checks.design import check_design
 from bayeszoo.design import Block, Design
 from bayeszoo.families.censoring import has_censoring
+from bayeszoo.families.cox_ph import CoxPH
 from bayeszoo.families.multinom import Multinom, predictor_names
 from bayeszoo.families.ocat import Ocat
 from bayeszoo.families.zip_mgcv import ZiP
@@ -48,7 +49,7 @@ __all__ = ["ENGINE_PENALTIES", "engine_block", "reml"]
 METHODS = ("REML", "ML")
 
 #: mgcv's family names that exist for REML only (the samplers take their brms twins).
-REML_FAMILIES = {"ocat": Ocat, "ziP": ZiP, "multinom": Multinom}
+REML_FAMILIES = {"ocat": Ocat, "ziP": ZiP, "multinom": Multinom, "cox.ph": CoxPH}
 
 #: Design block structure kind -> the engine's penalty for that block.
 ENGINE_PENALTIES = {
@@ -140,7 +141,11 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
     if d.y is None:
         raise ValueError(f"the design of {d.formula!r} has no response: REML needs one")
     fam = d.family
-    if has_censoring(d.additions):
+    weights = d.additions.get("weights")
+    events = getattr(fam, "reml_events", None)  # cox.ph: brms's cens() as mgcv's status
+    if events is not None and has_censoring(d.additions):
+        weights = events(d.additions, d.response)
+    elif has_censoring(d.additions):
         raise ValueError(f"REML takes no censored or truncated response ({d.formula!r}): fit "
                          "cens() and trunc() with the samplers, bz.sample(..., "
                          "backend='numpyro' or 'pymc' or 'nutpie')")
@@ -151,7 +156,7 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
                          "bz.sample(...)")
     offset = d.offset if d.offset is not None and np.any(d.offset) else None
     response = fam.prepare(d.y, d.response, trials=d.additions.get("trials"),
-                           weights=d.additions.get("weights"), se=d.additions.get("se"),
+                           weights=weights, se=d.additions.get("se"),
                            offset=offset)
     check_design(d)
     likelihood = fam.reml_likelihood(response, dpars=tuple(d.dpars), theta=theta)
