@@ -19,7 +19,8 @@ import pandas as pd
 
 from .links import Link, get_link
 
-__all__ = ["ADDITIONS", "AuxParameter", "Family", "Response", "brms_scale_prior", "r_mad",
+__all__ = ["ADDITIONS", "REML_TWINS", "AuxParameter", "Family", "Response", "brms_scale_prior",
+           "reml_refusal", "r_mad",
            "r_round1", "format_number"]
 
 #: Response additions a family may accept (brms's ``y | trials(n)``, ``y | se(s)``,
@@ -191,6 +192,32 @@ def _as_array(values: Any, what: str, n: int | None) -> np.ndarray:
     if n is not None and arr.shape[0] != n:
         raise ValueError(f"{what} has {arr.shape[0]} values, the response {n}")
     return arr
+
+
+#: brms families whose model (or its nearest semi-parametric relative) mgcv fits under another
+#: name, which ``bz.reml`` takes: brms name -> (mgcv name, what it is).
+REML_TWINS = {
+    "zero_inflated_poisson": ("ziP", "mgcv's zero-inflated Poisson, its zero probability tied "
+                                     "to the mean"),
+    "cumulative": ("ocat", "mgcv's ordered categorical, the cumulative logit model"),
+    "categorical": ("multinom", "mgcv's multinomial logit, a list of formulas, one per "
+                                "non-reference category"),
+    "weibull": ("cox.ph", "mgcv's Cox proportional hazards model, right censoring"),
+    "exponential": ("cox.ph", "mgcv's Cox proportional hazards model, right censoring"),
+}
+
+
+def reml_refusal(name: str) -> str:
+    """Why ``bz.reml`` refuses family ``name``: mgcv has no such family; the samplers take it,
+    and mgcv's twin where there is one."""
+    twin = ""
+    if name in REML_TWINS:
+        mgcv_name, what = REML_TWINS[name]
+        twin = f"; or fit mgcv's twin by REML, bz.reml(..., family={mgcv_name!r}) ({what})"
+    return (f"REML is not available for family {name!r} (mgcv has no such family): sample it "
+            f"with bz.sample, whose NumPyro, PyMC and nutpie samplers take it{twin}. bz.reml "
+            "fits gaussian, bernoulli, binomial, poisson, negbinomial and gamma, and mgcv's "
+            "ocat, ziP, multinom and cox.ph")
 
 
 class Family(ABC):
@@ -465,10 +492,9 @@ class Family(ABC):
 
     def reml_likelihood(self, response: Response, dpars: tuple[str, ...] = (),
                         theta: float | None = None):
-        """What the REML engine needs (see :mod:`bayeszoo.families.glm`); subclasses override."""
-        raise ValueError(f"REML is not available for family {self.name!r}; fit it with "
-                         "bz.sample, or use gaussian, bernoulli, binomial, poisson, negbinomial "
-                         "or gamma")
+        """What the REML engine needs (see :mod:`bayeszoo.families.glm`); subclasses override.
+        A family without it is refused by :func:`reml_refusal`'s message."""
+        raise ValueError(reml_refusal(self.name))
 
     def summarize(self, y, arrays, extras: dict, sizes) -> Any:
         """Statistics of the response and the design arrays from which the summed

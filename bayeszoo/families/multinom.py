@@ -173,9 +173,10 @@ class MultinomLikelihood:
 class Multinom(Family):
     """mgcv's ``multinom`` family, for :func:`bayeszoo.reml` only (``family="multinom"``);
     each linear predictor on the identity scale (the log odds of its category against the
-    reference). The response is a pandas Categorical (its first category the reference) or
-    whole numbers ``0..K``; the formula is a list of ``K`` formulas, the first with the
-    response, or :func:`bayeszoo.bf` with ``eta2 = "~ ..."`` ... ``etaK``."""
+    reference). The response is a pandas Categorical (its first category the reference),
+    strings (categories sorted, as R's ``factor``) or whole numbers ``0..K``; the formula is
+    a list of ``K`` formulas, the first with the response, or :func:`bayeszoo.bf` with
+    ``eta2 = "~ ..."`` ... ``etaK``."""
 
     name = "multinom"
     links = ("identity",)
@@ -190,6 +191,8 @@ class Multinom(Family):
 
     def response_values(self, y, column):
         s = y if isinstance(y, pd.Series) else pd.Series(y)
+        if s.dtype.kind not in "biuf" and not isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype("category")  # strings: categories sorted, as R's factor()
         if isinstance(s.dtype, pd.CategoricalDtype):
             codes = s.cat.codes.to_numpy()
             if np.any(codes < 0):
@@ -197,10 +200,6 @@ class Multinom(Family):
                 raise ValueError(f"response {column!r} has a missing value or a category "
                                  f"outside its levels {list(s.cat.categories)} at row {i}")
             return codes.astype(float), tuple(s.cat.categories)
-        if s.dtype.kind not in "biuf":
-            raise ValueError(f"response {column!r} of a multinom model must be a pandas "
-                             f"Categorical or whole numbers 0..K; it holds {s.iloc[0]!r} "
-                             f"(dtype {s.dtype})")
         return super().response_values(s, column)
 
     def check_values(self, y, column, trials):
