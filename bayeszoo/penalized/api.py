@@ -73,9 +73,11 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
 
     Parameters
     ----------
-    formula_or_design : str, BrmsFormula or Design
+    formula_or_design : str, BrmsFormula, list of str or Design
         A formula (``y | trials(n) ~ ...`` etc.) or :func:`bayeszoo.bf` for
-        :func:`bayeszoo.design` (``data`` required), or a :class:`~bayeszoo.design.Design`.
+        :func:`bayeszoo.design` (``data`` required), or a :class:`~bayeszoo.design.Design`;
+        for ``family="multinom"`` mgcv's list of formulas, one per linear predictor, the first
+        with the response (``["y ~ s(x) + z", "~ s(x) + z"]``).
     data : pandas.DataFrame, optional
         The data of a formula.
     method : str
@@ -86,8 +88,14 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
     family : str or Family, optional
         A name (``"binomial"``, ``"poisson"``, ``"negbinomial"``, ``"gamma"``,
         ``"bernoulli"``, ``"gaussian"``; mgcv's ``"ocat"``, an ordered categorical response with
-        the cut points in ``fit.theta``, and ``"ziP"``, a zero-inflated Poisson with its two
-        theta in ``fit.theta``) or a :class:`~bayeszoo.families.Family` with its link.
+        the cut points in ``fit.theta``, ``"ziP"``, a zero-inflated Poisson with its two
+        theta in ``fit.theta``, ``"multinom"``, the multinomial logit with ``K`` linear
+        predictors (``fit.fitted`` ``n × K``), and ``"cox.ph"``, the Cox proportional hazards
+        model of a right-censored time, the events as ``time | weights(status) ~ ...`` (mgcv's
+        ``weights = status``, 1 an event) or ``time | cens(censored) ~ ...`` (brms's codes, 1
+        right censored); Wood, Pya & Säfken 2016) or a :class:`~bayeszoo.families.Family` with
+        its link. Other families (mgcv has none such) are refused, naming the samplers and
+        mgcv's twin where there is one.
     theta : float, optional
         Holds a negative binomial's theta fixed (``nb(theta = ...)``), else it is estimated;
         for ``"ziP"`` two numbers, mgcv's ``ziP(theta = c(theta_1, log(theta_2)))``.

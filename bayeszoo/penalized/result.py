@@ -41,7 +41,9 @@ class RemlFit:
         Coefficients, indexed by ``column_names`` then ``"<term>.<label>"`` (``"s(times).1"``,
         ``"(1 | county).AITKIN"``).
     fitted : numpy.ndarray
-        The fitted mean ``mu`` (length ``n``).
+        The fitted mean ``mu`` (length ``n``); mgcv's ``fitted.values`` for its extended
+        families: the linear predictor (``ocat``, ``ziP``), the ``n × K`` linear predictors
+        (``multinom``), each row's survival probability at its time (``cox.ph``).
     linear_predictors : numpy.ndarray
         The linear predictor (offset included).
     residuals : numpy.ndarray
