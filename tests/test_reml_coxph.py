@@ -49,6 +49,9 @@ def test_simulated_matches_mgcv():
     assert fit.sp["s(x)"] == pytest.approx(ref["sp"]["s(x)"], rel=1e-4)
     assert fit.deviance == pytest.approx(ref["deviance"], abs=1e-4)
     assert "Intercept" not in fit.coef.index  # mgcv's drop.intercept
+    np.testing.assert_allclose(fit.predict(), ref["linear_predictors"], atol=1e-4)
+    with pytest.raises(ValueError, match="type='link'"):
+        fit.predict(type="response")
     text = str(fit)
     assert "Family: Cox PH" in text and "s(x)" in text
 

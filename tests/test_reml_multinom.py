@@ -1,10 +1,14 @@
 """mgcv's ``multinom`` family in ``bz.reml``: the housing fit against mgcv (``mgcv_wave3.json``
 ``housing_multinom``: ``gam(list(y0 ~ Infl + Type + Cont, ~ Infl + Type + Cont), family =
 multinom(K = 2))`` on the 1681 expanded rows, here the 72 rows with frequency weights), the
-likelihood's derivatives against central differences, the exact REML gradient of a smooth
-multinomial model, and the formulas and responses refused."""
+likelihood's derivatives against central differences, a model with a smooth in each linear
+predictor against ``tests/fixtures/mgcv_multinom.json`` (mgcv 1.8-41), and the formulas and
+responses refused."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,6 +19,7 @@ import bayeszoo as bz
 from bayeszoo.families.multinom import MultinomLikelihood, multinom_probabilities
 
 REF = fixture("mgcv_wave3")["housing_multinom"]
+FIXTURES = Path(__file__).parent / "fixtures"
 FORMULAS = ["Sat | weights(Freq) ~ Infl + Type + Cont", "~ Infl + Type + Cont"]
 
 
@@ -95,20 +100,43 @@ def test_derivatives_against_finite_differences():
     np.testing.assert_allclose(multinom_probabilities(eta).sum(axis=1), 1.0)
 
 
-def test_smooth_multinom_fits_and_gradient_vanishes():
-    rng = np.random.default_rng(5)
-    n = 400
-    x = rng.uniform(0, 1, n)
-    eta = np.column_stack([np.sin(2 * np.pi * x), 1.5 * x - 0.5])
-    p = multinom_probabilities(eta)
-    y = np.array([rng.choice(3, p=pi) for pi in p])
-    df = pd.DataFrame({"y": y, "x": x})
-    fit = bz.reml(["y ~ s(x)", "~ s(x)"], df, family="multinom")
+SMOOTH = json.loads((FIXTURES / "mgcv_multinom.json").read_text())["sim"]
+SMOOTH_FORMULAS = ["y ~ s(x) + z", "~ s(x) + z"]
+
+
+def _sim():
+    return pd.read_csv(FIXTURES / "mgcv_multinom_sim.csv")
+
+
+def test_smooth_multinom_at_mgcv_sp_is_mgcv():
+    """``tests/fixtures/mgcv_multinom.R``: two smooths, one per linear predictor, named
+    ``s(x)`` and ``s.1(x)`` as mgcv names them (also as ``sp=`` keys)."""
+    ref = SMOOTH
+    fit = bz.reml(SMOOTH_FORMULAS, _sim(), family="multinom", sp=ref["sp"])
+    assert fit.reml_score == pytest.approx(ref["reml"], abs=1e-6)
+    coef = fit.mgcv_coef()
+    assert [c.replace("Intercept", "(Intercept)") for c in coef.index] == list(ref["coef"])
+    np.testing.assert_allclose(coef.to_numpy(), list(ref["coef"].values()), atol=1e-6)
+    M, _ = fit.mgcv_coef_map()
+    np.testing.assert_allclose(np.sqrt(np.diag(M @ fit.Vp @ M.T)), ref["se"], atol=1e-6)
+    for term, edf in ref["edf_terms"].items():
+        assert fit.edf[term] == pytest.approx(edf, abs=1e-6)
+    np.testing.assert_allclose(fit.fitted, ref["linear_predictors"], atol=1e-6)
+
+
+def test_smooth_multinom_estimated_sp():
+    """mgcv stops on the flat tail of ``s.1(x)`` (edf 1.0003, sp 1.1e4); here the iteration
+    goes further along it to a score at most as large, within 1e-4 of mgcv's."""
+    ref = SMOOTH
+    fit = bz.reml(SMOOTH_FORMULAS, _sim(), family="multinom")
     assert fit.converged
-    assert set(fit.sp) == {"s(x)", "s.1(x)"}
-    assert np.max(np.abs(fit.engine.gradient)) < 1e-4
-    assert 2.5 < fit.edf["s(x)"] < 9.0  # the sine needs a curve
-    assert fit.edf["s.1(x)"] < 2.5  # the straight line does not
+    assert fit.reml_score == pytest.approx(ref["reml"], abs=1e-4)
+    assert fit.reml_score <= ref["reml"] + 1e-9
+    assert fit.sp["s(x)"] == pytest.approx(ref["sp"]["s(x)"], rel=1e-4)
+    assert fit.sp["s.1(x)"] > ref["sp"]["s.1(x)"]
+    assert fit.edf["s(x)"] == pytest.approx(ref["edf_terms"]["s(x)"], abs=1e-4)
+    np.testing.assert_allclose(fit.mgcv_coef().to_numpy(), list(ref["coef"].values()),
+                               atol=1e-4)
 
 
 def test_refusals():

@@ -167,6 +167,13 @@ class CoxPHLikelihood:
         eta1 = np.asarray(eta, dtype=float)[:, 0]
         return np.exp(-self.baseline_hazard(eta) * np.exp(eta1))[:, None]
 
+    def predict_response(self, eta: np.ndarray, params: np.ndarray):
+        """Survival at new times needs those times, which ``predict`` does not take: refused
+        (``fit.fitted`` holds the survival of the fitted rows)."""
+        raise ValueError("predict(type='response') of a cox.ph fit would need each row's time; "
+                         "use type='link' (the linear predictor) or fit.fitted (the survival "
+                         "probability of each fitted row at its own time)")
+
     def scale_estimate(self, eta: np.ndarray, edf_total: float) -> float:
         return 1.0
 

@@ -38,6 +38,7 @@ from .checks import (
     check_not_saturated,
     check_response_varies,
     resolve_sp,
+    term_label,
 )
 from .engine import EngineResult, NotPositiveDefinite, blas_context, fit_model
 from .penalties import CholeskyPrecision, PenaltySum, ScaledIdentity
@@ -299,14 +300,6 @@ def _check_finite(d: Design, r: EngineResult) -> None:
         raise ValueError(f"the fit of {d.formula!r} is not finite ({', '.join(bad)}): the "
                          f"response {d.response!r} is probably on an extreme scale or the family "
                          "does not suit it; rescale the response or check the data")
-
-
-def term_label(label: str, k: int) -> str:
-    """mgcv's name of a term of linear predictor ``k``: ``s(times)`` -> ``s.1(times)``."""
-    if k == 0:
-        return label
-    head, paren, rest = label.partition("(")
-    return f"{head}.{k}{paren}{rest}" if paren and head else f"{label}.{k}"
 
 
 def _smooth_column_terms(dk: Design, k: int) -> dict[int, str]:
