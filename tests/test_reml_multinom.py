@@ -65,6 +65,9 @@ def test_predict_new_rows_and_summary(housing_fit):
                                atol=1e-12)
     text = str(housing_fit)
     assert "Family: multinom" in text and "InflHigh.1" in text and "R-sq" not in text
+    lines = text.split("\n")
+    at = lines.index("Formula:")
+    assert lines[at + 1:at + 3] == FORMULAS  # mgcv prints each linear predictor's formula
     with pytest.raises(ValueError, match="several"):
         housing_fit.predict(se=True)
 
