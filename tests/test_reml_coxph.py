@@ -128,6 +128,8 @@ def test_bad_responses_refused():
                 family="cox.ph")
     with pytest.raises(ValueError, match="must not be negative"):
         bz.reml("t | cens(censored) ~ age", k.assign(t=k["time"] - 10.0), family="cox.ph")
+    with pytest.raises(ValueError, match="no coefficients.*cox.ph has no intercept"):
+        bz.reml("time | cens(censored) ~ 1", k, family="cox.ph")
     with pytest.raises(ValueError, match="no events"):
         bz.reml("time | cens(c) ~ age", k.assign(c=1), family="cox.ph")
     with pytest.raises(ValueError, match="family='weibull'"):

@@ -181,6 +181,10 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
         check_ar_model(d, likelihood)
         starts = ar_starts(ar_start, data, d.n)
     P = sum(dk.X.shape[1] + sum(b.size for b in dk.blocks) for dk in d.predictors)
+    if P == 0:
+        raise ValueError(f"the model {d.formula!r} has no coefficients to estimate"
+                         + (f" ({fam.name} has no intercept): add a covariate"
+                            if fam.drop_intercept else ""))
     with blas_context(d.n, P):
         return _fit_design(d, likelihood, fixed, method, rho, starts)
 
