@@ -100,17 +100,18 @@ def cmd_reml(args: argparse.Namespace) -> int:
 
     data = read_data(args.data)
     options = {} if args.family is None and args.link is None else \
-        {"family": cli_family(args.family, args.link)}
+        {"family": cli_family(args.family, args.link, reml=True)}
+    formula = args.formula[0] if len(args.formula) == 1 else list(args.formula)
     from bayeszoo.diagnostics import EXIT_NOT_CONVERGED
 
     with warning_lines():
-        fit = reml(args.formula, data, method=args.method, na_action=args.na_action, **options)
+        fit = reml(formula, data, method=args.method, na_action=args.na_action, **options)
     if not args.quiet:
         print(fit.summary())
     if not fit.converged:
         warn(fit.convergence_message)
     result = {
-        "formula": args.formula, "method": args.method,
+        "formula": formula, "method": args.method,
         "edf": {k: float(v) for k, v in dict(fit.edf).items()},
         "edf_total": float(fit.edf_total), "reml_score": float(fit.reml_score),
         "scale": float(fit.scale), "sp": {k: float(v) for k, v in dict(fit.sp).items()},
@@ -304,14 +305,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_fit_parser(sub, HelpFormatter)
     p = sub.add_parser("reml", help="fit a formula by REML (mgcv-equivalent)",
                        formatter_class=HelpFormatter)
-    p.add_argument("formula", metavar="FORMULA",
-                   help="an mgcv/lme4-style formula, e.g. 'accel ~ s(times, k = 20)'")
+    p.add_argument("formula", metavar="FORMULA", nargs="+",
+                   help="an mgcv/lme4-style formula, e.g. 'accel ~ s(times, k = 20)'; for "
+                        "--family multinom one per linear predictor, the first with the "
+                        "response: 'y ~ s(x)' '~ s(x)'")
     p.add_argument("--data", required=True, metavar="FILE",
                    help="a CSV file, a Parquet file (.parquet, .pq) or a bundled dataset name "
                         "(see `bayeszoo datasets`); required")
     p.add_argument("--method", default="REML", choices=("REML", "ML"),
                    help="smoothness selection criterion (mgcv's method=)")
-    add_family_args(p, "gaussian")
+    add_family_args(p, "gaussian", reml=True)
     add_na_action_arg(p)
     p.add_argument("-q", "--quiet", action="store_true",
                    help="only the JSON line (default: the summary too)")

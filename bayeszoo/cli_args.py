@@ -147,20 +147,29 @@ def add_sampler_args(p: argparse.ArgumentParser, formula: bool = False) -> None:
                         "(default: off)")
 
 
-def cli_family(name: str | None, link: str | None, default: str = "gaussian"):
+def cli_family(name: str | None, link: str | None, default: str = "gaussian",
+               reml: bool = False):
     """The family of ``--family NAME`` (default ``default``) with ``--link``: a
-    :mod:`bayeszoo.families` object; ``ValueError`` naming an unknown family or link."""
+    :mod:`bayeszoo.families` object; ``ValueError`` naming an unknown family or link. With
+    ``reml``, mgcv's REML-only families (``ocat``, ``ziP``, ``multinom``, ``cox.ph``) pass as
+    their names for :func:`bayeszoo.reml`."""
     from bayeszoo import families
 
+    if reml and name in families.REML_ONLY:
+        if link not in (None, "identity"):
+            raise ValueError(f"mgcv's {name} family has its own link; drop --link {link}")
+        return name
     return families.get(name or default, link=link)
 
 
-def add_family_args(p: argparse.ArgumentParser, default: str) -> None:
-    """``--family NAME`` (brms's names) and ``--link``."""
-    from bayeszoo.families import names
+def add_family_args(p: argparse.ArgumentParser, default: str, reml: bool = False) -> None:
+    """``--family NAME`` (brms's names; with ``reml`` mgcv's REML-only families too) and
+    ``--link``."""
+    from bayeszoo.families import REML_ONLY, names
 
+    known = [*names(), *REML_ONLY] if reml else names()
     p.add_argument("--family", metavar="NAME",
-                   help=f"response family ({', '.join(names())}; default: {default})")
+                   help=f"response family ({', '.join(known)}; default: {default})")
     p.add_argument("--link", help="link function (default: the family's, e.g. logit, log)")
 
 

@@ -25,6 +25,7 @@ from .base import AuxParameter, Family, Response
 from .bernoulli import Bernoulli, bernoulli
 from .beta import Beta, beta
 from .binomial import Binomial, binomial
+from .cox_ph import SAMPLER_ADVICE as COX_PH_ADVICE
 from .cratio import CRatio, cratio
 from .cumulative import Cumulative, cumulative
 from .exponential import Exponential, exponential
@@ -36,6 +37,7 @@ from .hurdle_negbinomial import HurdleNegBinomial, hurdle_negbinomial
 from .hurdle_poisson import HurdlePoisson, hurdle_poisson
 from .links import LINKS, Link
 from .lognormal import Lognormal, lognormal
+from .multinom import SAMPLER_ADVICE as MULTINOM_ADVICE
 from .negbinomial import NegBinomial, negbinomial
 from .ocat import SAMPLER_ADVICE as OCAT_ADVICE
 from .poisson import Poisson, poisson
@@ -73,7 +75,8 @@ FAMILIES: dict[str, type[Family]] = {cls.name: cls for cls in (
     Cumulative, SRatio, CRatio, ACat)}
 _ALIASES = {"Gamma": "gamma"}
 #: mgcv's families that only ``bz.reml`` fits, each with the advice naming its sampler twin.
-REML_ONLY = {"ocat": OCAT_ADVICE, "ziP": ZIP_ADVICE}
+REML_ONLY = {"ocat": OCAT_ADVICE, "ziP": ZIP_ADVICE, "multinom": MULTINOM_ADVICE,
+             "cox.ph": COX_PH_ADVICE}
 
 
 def names() -> list[str]:

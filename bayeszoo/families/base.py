@@ -19,7 +19,8 @@ import pandas as pd
 
 from .links import Link, get_link
 
-__all__ = ["ADDITIONS", "AuxParameter", "Family", "Response", "brms_scale_prior", "r_mad",
+__all__ = ["ADDITIONS", "REML_TWINS", "AuxParameter", "Family", "Response", "brms_scale_prior",
+           "reml_refusal", "r_mad",
            "r_round1", "format_number"]
 
 #: Response additions a family may accept (brms's ``y | trials(n)``, ``y | se(s)``,
@@ -193,6 +194,32 @@ def _as_array(values: Any, what: str, n: int | None) -> np.ndarray:
     return arr
 
 
+#: brms families whose model (or its nearest semi-parametric relative) mgcv fits under another
+#: name, which ``bz.reml`` takes: brms name -> (mgcv name, what it is).
+REML_TWINS = {
+    "zero_inflated_poisson": ("ziP", "mgcv's zero-inflated Poisson, its zero probability tied "
+                                     "to the mean"),
+    "cumulative": ("ocat", "mgcv's ordered categorical, the cumulative logit model"),
+    "categorical": ("multinom", "mgcv's multinomial logit, a list of formulas, one per "
+                                "non-reference category"),
+    "weibull": ("cox.ph", "mgcv's Cox proportional hazards model, right censoring"),
+    "exponential": ("cox.ph", "mgcv's Cox proportional hazards model, right censoring"),
+}
+
+
+def reml_refusal(name: str) -> str:
+    """Why ``bz.reml`` refuses family ``name``: mgcv has no such family; the samplers take it,
+    and mgcv's twin where there is one."""
+    twin = ""
+    if name in REML_TWINS:
+        mgcv_name, what = REML_TWINS[name]
+        twin = f"; or fit mgcv's twin by REML, bz.reml(..., family={mgcv_name!r}) ({what})"
+    return (f"REML is not available for family {name!r} (mgcv has no such family): sample it "
+            f"with bz.sample, whose NumPyro, PyMC and nutpie samplers take it{twin}. bz.reml "
+            "fits gaussian, bernoulli, binomial, poisson, negbinomial and gamma, and mgcv's "
+            "ocat, ziP, multinom and cox.ph")
+
+
 class Family(ABC):
     """Base of every family: subclasses set the class attributes and the density methods.
 
@@ -203,7 +230,9 @@ class Family(ABC):
     likelihood estimate is least squares), ``positive_mean`` (its mean must be positive: on a
     link that does not keep it so, :meth:`with_positive_mean` rejects a non-positive one),
     ``thresholds`` (ordered thresholds replace the intercept of ``mu``: the ordinal families of
-    :mod:`~bayeszoo.families.ordinal`, which receive them as ``aux["thresholds"]``). An
+    :mod:`~bayeszoo.families.ordinal`, which receive them as ``aux["thresholds"]``),
+    ``drop_intercept`` (``mu`` has no intercept column, mgcv's ``family$drop.intercept``:
+    ``cox.ph``). An
     instance is the family with one link: ``Family(link=None)`` takes the default.
 
     A family must give :meth:`log_prob` (the pointwise log density, written once with
@@ -273,6 +302,7 @@ class Family(ABC):
     least_squares: ClassVar[bool] = False
     positive_mean: ClassVar[bool] = False
     thresholds: ClassVar[bool] = False
+    drop_intercept: ClassVar[bool] = False
 
     def __init__(self, link: str | None = None) -> None:
         self.link_name = self.links[0] if link is None else link
@@ -462,10 +492,9 @@ class Family(ABC):
 
     def reml_likelihood(self, response: Response, dpars: tuple[str, ...] = (),
                         theta: float | None = None):
-        """What the REML engine needs (see :mod:`bayeszoo.families.glm`); subclasses override."""
-        raise ValueError(f"REML is not available for family {self.name!r}; fit it with "
-                         "bz.sample, or use gaussian, bernoulli, binomial, poisson, negbinomial "
-                         "or gamma")
+        """What the REML engine needs (see :mod:`bayeszoo.families.glm`); subclasses override.
+        A family without it is refused by :func:`reml_refusal`'s message."""
+        raise ValueError(reml_refusal(self.name))
 
     def summarize(self, y, arrays, extras: dict, sizes) -> Any:
         """Statistics of the response and the design arrays from which the summed

@@ -321,9 +321,10 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
             raise FormulaError(name_clash(terms[0], terms[1], f"the columns {dup}"))
         raise FormulaError(f"duplicate design columns {dup} in {pf.formula!r}")
     aliased = list(states.get("aliased", []))
-    # an ordinal family's thresholds replace the intercept column of mu (brms drops it too)
-    thresholds = ["Intercept"] if dpar is None and fam.thresholds and "Intercept" in names \
-        and "Intercept" not in aliased else []
+    # an ordinal family's thresholds replace the intercept column of mu (brms drops it too);
+    # mgcv's cox.ph has none (drop.intercept)
+    thresholds = ["Intercept"] if dpar is None and (fam.thresholds or fam.drop_intercept) \
+        and "Intercept" in names and "Intercept" not in aliased else []
     X, names, smooth_flags, smooths, blocks = drop_aliased(
         np.column_stack(X_parts), names, smooth_flags, smooths, blocks, aliased + thresholds)
     for j, name in enumerate(names):

@@ -24,9 +24,11 @@ import pandas as pd
 from bayeszoo.checks.design import check_design
 from bayeszoo.design import Block, Design
 from bayeszoo.families.censoring import has_censoring
+from bayeszoo.families.cox_ph import CoxPH
+from bayeszoo.families.multinom import Multinom, predictor_names
 from bayeszoo.families.ocat import Ocat
 from bayeszoo.families.zip_mgcv import ZiP
-from bayeszoo.formula import as_design
+from bayeszoo.formula import as_design, bf
 
 from .ar1 import AR1, ar_starts, check_rho
 from .ar1_fit import fit_ar1, profile_rho
@@ -36,6 +38,7 @@ from .checks import (
     check_not_saturated,
     check_response_varies,
     resolve_sp,
+    term_label,
 )
 from .engine import EngineResult, NotPositiveDefinite, blas_context, fit_model
 from .penalties import CholeskyPrecision, PenaltySum, ScaledIdentity
@@ -47,7 +50,7 @@ __all__ = ["ENGINE_PENALTIES", "engine_block", "reml"]
 METHODS = ("REML", "ML")
 
 #: mgcv's family names that exist for REML only (the samplers take their brms twins).
-REML_FAMILIES = {"ocat": Ocat, "ziP": ZiP}
+REML_FAMILIES = {"ocat": Ocat, "ziP": ZiP, "multinom": Multinom, "cox.ph": CoxPH}
 
 #: Design block structure kind -> the engine's penalty for that block.
 ENGINE_PENALTIES = {
@@ -71,9 +74,11 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
 
     Parameters
     ----------
-    formula_or_design : str, BrmsFormula or Design
+    formula_or_design : str, BrmsFormula, list of str or Design
         A formula (``y | trials(n) ~ ...`` etc.) or :func:`bayeszoo.bf` for
-        :func:`bayeszoo.design` (``data`` required), or a :class:`~bayeszoo.design.Design`.
+        :func:`bayeszoo.design` (``data`` required), or a :class:`~bayeszoo.design.Design`;
+        for ``family="multinom"`` mgcv's list of formulas, one per linear predictor, the first
+        with the response (``["y ~ s(x) + z", "~ s(x) + z"]``).
     data : pandas.DataFrame, optional
         The data of a formula.
     method : str
@@ -84,8 +89,14 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
     family : str or Family, optional
         A name (``"binomial"``, ``"poisson"``, ``"negbinomial"``, ``"gamma"``,
         ``"bernoulli"``, ``"gaussian"``; mgcv's ``"ocat"``, an ordered categorical response with
-        the cut points in ``fit.theta``, and ``"ziP"``, a zero-inflated Poisson with its two
-        theta in ``fit.theta``) or a :class:`~bayeszoo.families.Family` with its link.
+        the cut points in ``fit.theta``, ``"ziP"``, a zero-inflated Poisson with its two
+        theta in ``fit.theta``, ``"multinom"``, the multinomial logit with ``K`` linear
+        predictors (``fit.fitted`` ``n × K``), and ``"cox.ph"``, the Cox proportional hazards
+        model of a right-censored time, the events as ``time | weights(status) ~ ...`` (mgcv's
+        ``weights = status``, 1 an event) or ``time | cens(censored) ~ ...`` (brms's codes, 1
+        right censored); Wood, Pya & Säfken 2016) or a :class:`~bayeszoo.families.Family` with
+        its link. Other families (mgcv has none such) are refused, naming the samplers and
+        mgcv's twin where there is one.
     theta : float, optional
         Holds a negative binomial's theta fixed (``nb(theta = ...)``), else it is estimated;
         for ``"ziP"`` two numbers, mgcv's ``ziP(theta = c(theta_1, log(theta_2)))``.
@@ -130,6 +141,8 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
         rho = check_rho(rho)
     if isinstance(family, str) and family in REML_FAMILIES:
         family = REML_FAMILIES[family]()
+    if isinstance(formula_or_design, list | tuple):
+        formula_or_design = formula_list(formula_or_design, family)
     d = as_design(formula_or_design, data, family, na_action, knots, xt=xt)
     method = str(method).upper()
     if method not in METHODS:
@@ -137,7 +150,11 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
     if d.y is None:
         raise ValueError(f"the design of {d.formula!r} has no response: REML needs one")
     fam = d.family
-    if has_censoring(d.additions):
+    weights = d.additions.get("weights")
+    events = getattr(fam, "reml_events", None)  # cox.ph: brms's cens() as mgcv's status
+    if events is not None and has_censoring(d.additions):
+        weights = events(d.additions, d.response)
+    elif has_censoring(d.additions):
         raise ValueError(f"REML takes no censored or truncated response ({d.formula!r}): fit "
                          "cens() and trunc() with the samplers, bz.sample(..., "
                          "backend='numpyro' or 'pymc' or 'nutpie')")
@@ -148,7 +165,7 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
                          "bz.sample(...)")
     offset = d.offset if d.offset is not None and np.any(d.offset) else None
     response = fam.prepare(d.y, d.response, trials=d.additions.get("trials"),
-                           weights=d.additions.get("weights"), se=d.additions.get("se"),
+                           weights=weights, se=d.additions.get("se"),
                            offset=offset)
     check_design(d)
     likelihood = fam.reml_likelihood(response, dpars=tuple(d.dpars), theta=theta)
@@ -164,8 +181,31 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
         check_ar_model(d, likelihood)
         starts = ar_starts(ar_start, data, d.n)
     P = sum(dk.X.shape[1] + sum(b.size for b in dk.blocks) for dk in d.predictors)
+    if P == 0:
+        raise ValueError(f"the model {d.formula!r} has no coefficients to estimate"
+                         + (f" ({fam.name} has no intercept): add a covariate"
+                            if fam.drop_intercept else ""))
     with blas_context(d.n, P):
         return _fit_design(d, likelihood, fixed, method, rho, starts)
+
+
+def formula_list(formulas: list | tuple, family: Any):
+    """mgcv's list of formulas, one per linear predictor (``list(y ~ s(x), ~ s(x))``) for
+    ``multinom``: the first with the response, the rest one-sided, as :func:`bayeszoo.bf`
+    with the later predictors named ``eta2``, ``eta3``, ..."""
+    if not isinstance(family, Multinom):
+        raise ValueError("a list of formulas (mgcv's, one per linear predictor) is for "
+                         "family='multinom'; give other families one formula, with "
+                         "bz.bf(...) for distributional parameters")
+    if not formulas or not all(isinstance(f, str) for f in formulas):
+        raise ValueError("a multinom model takes a list of formula strings, the first with the "
+                         "response (['y ~ s(x)', '~ s(x)']), one per non-reference category")
+    for f in formulas[1:]:
+        if f.split("~", 1)[0].strip():
+            raise ValueError(f"only the first formula of a multinom model has a response; "
+                             f"{f!r} should be one-sided ('~ ...')")
+    return bf(formulas[0], **dict(zip(predictor_names(len(formulas)), formulas[1:],
+                                      strict=True)))
 
 
 def check_ar_model(d: Design, likelihood) -> None:
@@ -266,14 +306,6 @@ def _check_finite(d: Design, r: EngineResult) -> None:
                          "does not suit it; rescale the response or check the data")
 
 
-def term_label(label: str, k: int) -> str:
-    """mgcv's name of a term of linear predictor ``k``: ``s(times)`` -> ``s.1(times)``."""
-    if k == 0:
-        return label
-    head, paren, rest = label.partition("(")
-    return f"{head}.{k}{paren}{rest}" if paren and head else f"{label}.{k}"
-
-
 def _smooth_column_terms(dk: Design, k: int) -> dict[int, str]:
     """The mgcv term of each smooth's unpenalized column of predictor ``dk``."""
     out = {}
@@ -347,12 +379,18 @@ def make_fit(d: Design, likelihood, r: EngineResult,
         theta = (float(np.exp(r.params[list(r.param_names).index("log_theta")]))
                  if "log_theta" in r.param_names else getattr(likelihood, "fixed_theta", None))
     y = likelihood.y  # mgcv's response: proportions for binomial models
-    fitted = r.fitted[:, 0]
+    if getattr(likelihood, "fitted_all_predictors", False):  # multinom: n × K
+        fitted, eta, residuals = r.fitted, r.eta, likelihood.residuals(r.eta)
+        fitted_dpars = {}
+    else:
+        fitted, eta = r.fitted[:, 0], r.eta[:, 0]
+        residuals = y - fitted
+        fitted_dpars = {dk.dpar: r.fitted[:, k] for k, dk in enumerate(d.predictors) if k > 0}
     index = pd.Index(names)
     return RemlFit(
         design=d, method=r.method, family=d.family,
         coef=pd.Series(r.beta[order], index=index), fitted=fitted,
-        linear_predictors=r.eta[:, 0], residuals=y - fitted, sp=sp, sd=sd,
+        linear_predictors=eta, residuals=residuals, sp=sp, sd=sd,
         scale=float(r.scale), reml_scale=float(r.reml_scale),
         scale_estimated=likelihood.scale_param is not None or getattr(likelihood, "quadratic",
                                                                       False),
@@ -364,8 +402,7 @@ def make_fit(d: Design, likelihood, r: EngineResult,
                                                r.params),
         fixed_sp=fixed_sp, hessian=r.hessian, hessian_terms=hessian_terms,
         hessian_labels=hessian_labels, converged=r.converged, iterations=r.iterations,
-        engine=r, likelihood=likelihood, fitted_dpars={
-            dk.dpar: r.fitted[:, k] for k, dk in enumerate(d.predictors) if k > 0},
+        engine=r, likelihood=likelihood, fitted_dpars=fitted_dpars,
         parametric=parametric, penalty_scales=_penalty_scales(d),
         _cov=r.cov[np.ix_(order, order)])
 

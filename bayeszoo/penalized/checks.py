@@ -11,7 +11,7 @@ from scipy import linalg
 
 from bayeszoo.design import Design
 
-__all__ = ["check_blocks", "check_identifiable", "check_not_saturated",
+__all__ = ["check_blocks", "check_identifiable", "check_not_saturated", "term_label",
            "check_response_varies", "column_terms", "resolve_sp"]
 
 RANK_TOL = 1e-8  # distance of a unit-norm column of X from the span of the columns before it
@@ -98,12 +98,20 @@ def check_identifiable(d: Design, X: np.ndarray) -> None:
                              "duplicate it")
 
 
+def term_label(label: str, k: int) -> str:
+    """mgcv's name of a term of linear predictor ``k``: ``s(times)`` -> ``s.1(times)``."""
+    if k == 0:
+        return label
+    head, paren, rest = label.partition("(")
+    return f"{head}.{k}{paren}{rest}" if paren and head else f"{label}.{k}"
+
+
 def resolve_sp(d: Design, sp: Any) -> list[list[Any]]:
     """Per linear predictor and block: the fixed smoothing parameters (``Block.sp`` or the
-    ``sp`` argument: one number for every penalized term, or a dict keyed by mgcv's sp names),
-    else ``None`` (estimated)."""
+    ``sp`` argument: one number for every penalized term, or a dict keyed by mgcv's sp names,
+    ``s.1(x)`` for a term of the second linear predictor), else ``None`` (estimated)."""
     fixed = [[b.sp for b in dk.blocks] for dk in d.predictors]
-    labels = {lab: (k, j, i) for k, dk in enumerate(d.predictors)
+    labels = {term_label(lab, k): (k, j, i) for k, dk in enumerate(d.predictors)
               for j, b in enumerate(dk.blocks) if not b.structure.correlates_coefficients
               for i, lab in enumerate(b.smoothing_labels)}
     if sp is None:
@@ -130,7 +138,7 @@ def resolve_sp(d: Design, sp: Any) -> list[list[Any]]:
                                  f"{d.formula!r}; it has: {list(labels)}")
         for k, dk in enumerate(d.predictors):
             for j, b in enumerate(dk.blocks):
-                mine = [sp.get(lab) for lab in b.smoothing_labels]
+                mine = [sp.get(term_label(lab, k)) for lab in b.smoothing_labels]
                 if any(v is not None for v in mine):
                     if any(v is None for v in mine):
                         raise ValueError(f"give every smoothing parameter of {b.term!r} "

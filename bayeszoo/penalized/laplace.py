@@ -10,7 +10,10 @@ and prior weights), ``param_names`` and ``scale_param`` (its outer parameters: `
 ``n × K``, ``n × K × K``, ``n × K × K × K``), ``param_derivatives(eta, params)``,
 ``saturated(params)`` (mgcv's ``ls``), ``covariance_weights(eta, params)``, ``fitted(eta)``,
 ``scale_estimate(eta, edf)`` and, for :class:`~.result.RemlFit`,
-``null_deviance(offset, intercept, params)``.
+``null_deviance(offset, intercept, params)``. A likelihood whose rows are coupled (Cox's
+partial likelihood, :mod:`bayeszoo.families.cox_ph`) gives the Hessian in the coefficients
+itself, ``coupled_hessian(C, eta, params)``, and the trace of its derivative along a change
+of ``eta``, ``coupled_hessian_trace(C, eta, params, Ainv, deta)``.
 
 Inner problem (penalized IRLS as full Newton, mgcv's ``gam.fit3``/``gam.fit4``/``gam.fit5``):
 ``betâ = argmin Σ d_i/2 + beta'S beta/2`` with step halving. Outer criterion, with
@@ -125,11 +128,19 @@ class LaplaceEngine:
         value = 0.5 * float(np.sum(self.lik.deviance(eta, params))) + 0.5 * pen.quadratic(beta)
         return value if np.isfinite(value) else math.inf
 
+    def data_hessian(self, eta: np.ndarray, params: np.ndarray) -> np.ndarray:
+        """``C'WC``, the Hessian of ``Σ d_i/2`` in the coefficients; a likelihood whose rows
+        are coupled (Cox's partial likelihood) gives it itself (``coupled_hessian``)."""
+        coupled = getattr(self.lik, "coupled_hessian", None)
+        if coupled is not None:
+            return coupled(self.C[0], eta, params)
+        return self.gram(self.lik.eta_derivatives(eta, params, order=2)[1])
+
     def newton_step(self, beta, pen, params):
         eta = self.layout.eta(beta)
-        f1, f2, _ = self.lik.eta_derivatives(eta, params, order=2)
+        f1 = self.lik.eta_derivatives(eta, params, order=2)[0]
         g = self.rmatvec(f1) + pen.times(beta)
-        H = self.gram(f2)
+        H = self.data_hessian(eta, params)
         pen.add_to(H)
         try:
             R, d = factor(H)
@@ -194,8 +205,7 @@ class LaplaceEngine:
         if beta is None:
             return None
         eta = self.layout.eta(beta)
-        _, f2, _ = self.lik.eta_derivatives(eta, params, order=2)
-        H = self.gram(f2)
+        H = self.data_hessian(eta, params)
         pen.add_to(H)
         try:
             R, d = factor(H)
@@ -237,16 +247,22 @@ class LaplaceEngine:
             Ad[:Q, :Q] = inverse(st.R, st.d, Q)
         else:
             Ad = Ainv
-        h = self.leverages(Ad)
-        _, _, f3 = lik.eta_derivatives(st.eta, st.params, order=3)
         phi = self.scale(st.params)
+        coupled = getattr(lik, "coupled_hessian_trace", None)
+        if coupled is not None:  # no family parameters: no extra term
+            def trace_dH(direction_beta, extra=None):
+                deta = self.layout.eta(direction_beta) - self.offsets
+                return coupled(self.C[0], st.eta, st.params, Ad, deta)
+        else:
+            h = self.leverages(Ad)
+            _, _, f3 = lik.eta_derivatives(st.eta, st.params, order=3)
 
-        def trace_dH(direction_beta, extra=None):
-            deta = self.layout.eta(direction_beta) - self.offsets
-            v = np.einsum("iabc,ic->iab", f3, deta)
-            if extra is not None:
-                v = v + extra
-            return float(np.sum(v * h))
+            def trace_dH(direction_beta, extra=None):
+                deta = self.layout.eta(direction_beta) - self.offsets
+                v = np.einsum("iabc,ic->iab", f3, deta)
+                if extra is not None:
+                    v = v + extra
+                return float(np.sum(v * h))
 
         Sb = pen.gradient_vectors(st.beta)
         dD = Sb @ st.beta
@@ -311,7 +327,9 @@ class LaplaceEngine:
 
     def covariance(self, st: LaplaceState) -> np.ndarray:
         """``(C'W_f C + S)⁻¹``, ``W_f`` the family's covariance weights (mgcv's ``Vp/scale``)."""
-        W = self.lik.covariance_weights(st.eta, st.params)
-        A = self.gram(W)
+        if hasattr(self.lik, "coupled_hessian"):
+            A = self.data_hessian(st.eta, st.params)
+        else:
+            A = self.gram(self.lik.covariance_weights(st.eta, st.params))
         st.penalty.add_to(A)
         return inverse(*factor(A))

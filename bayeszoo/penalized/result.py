@@ -41,7 +41,9 @@ class RemlFit:
         Coefficients, indexed by ``column_names`` then ``"<term>.<label>"`` (``"s(times).1"``,
         ``"(1 | county).AITKIN"``).
     fitted : numpy.ndarray
-        The fitted mean ``mu`` (length ``n``).
+        The fitted mean ``mu`` (length ``n``); mgcv's ``fitted.values`` for its extended
+        families: the linear predictor (``ocat``, ``ziP``), the ``n × K`` linear predictors
+        (``multinom``), each row's survival probability at its time (``cox.ph``).
     linear_predictors : numpy.ndarray
         The linear predictor (offset included).
     residuals : numpy.ndarray
@@ -302,21 +304,28 @@ class RemlFit:
     def mu_coefficients(self) -> tuple[np.ndarray, list[np.ndarray]]:
         """The coefficients of the mean's linear predictor: ``(beta, [r_1, ...])`` in the
         Design's order (block coefficients shaped as the design's structures have them)."""
-        d = self.design
+        return self.predictor_coefficients(0)
+
+    def predictor_coefficients(self, k: int) -> tuple[np.ndarray, list[np.ndarray]]:
+        """As :meth:`mu_coefficients` for linear predictor ``k`` (0 the mean's)."""
         b = self.coef.to_numpy()
+        pos = sum(dk.X.shape[1] + sum(blk.size for blk in dk.blocks)
+                  for dk in self.design.predictors[:k])
+        d = self.design.predictors[k]
         p = d.X.shape[1]
-        coefs, pos = [], p
+        beta, coefs, pos = b[pos:pos + p], [], pos + p
         for blk in d.blocks:
             coefs.append(b[pos:pos + blk.size].reshape(blk.structure.z_shape(blk)))
             pos += blk.size
-        return b[:p], coefs
+        return beta, coefs
 
     def predict(self, newdata: pd.DataFrame | Design | None = None, se: bool = False,
                 type: str = "link", allow_new_levels: bool = False):
         """Predictions of the mean's linear predictor (``type="link"``) or of the mean
         (``"response"``; binomial models: the probability; ``ocat``: the ``n × K`` category
-        probabilities; ``ziP``: the expected count) at ``newdata`` (``None``: the fitted
-        data), as ``predict.gam``.
+        probabilities; ``ziP``: the expected count; ``multinom``: the ``n × K`` linear
+        predictors or the ``n × (K + 1)`` category probabilities) at ``newdata`` (``None``:
+        the fitted data), as ``predict.gam``.
 
         ``newdata`` is a DataFrame, evaluated from the fit's term states
         (``Design.for_newdata``: smooths keep their knots and constraints, ``offset()`` terms
@@ -332,6 +341,14 @@ class RemlFit:
             d = newdata
         else:
             d = self.design.for_newdata(newdata, allow_new_levels=allow_new_levels)
+        if getattr(self.likelihood, "fitted_all_predictors", False):  # multinom: n × K
+            if se:
+                raise ValueError("predict(se=True) gives standard errors of one linear "
+                                 "predictor; this model has several")
+            eta = np.column_stack([
+                linear_predictor(design_arrays(dk), *self.predictor_coefficients(k))
+                for k, dk in enumerate(d.predictors)])
+            return eta if type == "link" else self.likelihood.predict_response(eta, None)[0]
         beta, coefs = self.mu_coefficients()
         eta = linear_predictor(design_arrays(d), beta, coefs)
         se_eta = None

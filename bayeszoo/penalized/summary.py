@@ -81,7 +81,7 @@ def summary_text(fit) -> RemlSummary:
     elif fit.theta is not None:
         family = f"Negative Binomial({fit.theta:.3f})"
     lines = ["", f"Family: {family}", f"Link function: {fit.family.link_name}", "",
-             "Formula:", fit.design.formula]
+             "Formula:", *[dk.formula for dk in fit.design.predictors]]  # one per predictor
     pt = p_table(fit)
     if len(pt):
         lines += ["", "Parametric coefficients:", *coef_matrix(pt, [0, 1], 2)]

@@ -97,6 +97,14 @@ CHECKS: tuple[Check, ...] = (
     Check("mgcv-zip", "mgcv", "bioChemists `ziP()` with `s(ment, k = 5)`",
           "mgcv_wave3.json:biochemists_zip", "REML score, theta, coef ± se, edf, sp, E[y]",
           "abs 1e-4 (theta 1e-3)", _T + "test_reml_zip.py::test_biochemists_matches_mgcv"),
+    Check("mgcv-multinom", "mgcv", "housing `multinom(K = 2)`, two formulas, frequency weights",
+          "mgcv_wave3.json:housing_multinom", "REML score, coef ± se, edf, linear predictors, "
+          "probabilities", "abs 1e-4",
+          _T + "test_reml_multinom.py::test_housing_matches_mgcv"),
+    Check("mgcv-coxph", "mgcv", "`cox.ph()`: simulated `s(x) + z` (300 rows); kidney "
+          "`s(age, k = 5) + sex + disease`, tied times", "mgcv_coxph.json:sim",
+          "REML score, sp, coef ± se, edf, linear predictor, survival", "abs 1e-4",
+          _T + "test_reml_coxph.py::test_simulated_matches_mgcv"),
     Check("mgcv-summary", "mgcv", "13 models' `summary.gam`", "mgcv_summary.json:mcycle_cr20",
           "parametric table, edf, F/Chi.sq, p-values, R², deviance explained",
           "rel 2e-4 (p table), rel 1e-3 (s table), abs 1e-5 (R²)",
