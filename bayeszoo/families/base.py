@@ -203,7 +203,9 @@ class Family(ABC):
     likelihood estimate is least squares), ``positive_mean`` (its mean must be positive: on a
     link that does not keep it so, :meth:`with_positive_mean` rejects a non-positive one),
     ``thresholds`` (ordered thresholds replace the intercept of ``mu``: the ordinal families of
-    :mod:`~bayeszoo.families.ordinal`, which receive them as ``aux["thresholds"]``). An
+    :mod:`~bayeszoo.families.ordinal`, which receive them as ``aux["thresholds"]``),
+    ``category_predictors`` (one linear predictor ``mu<c>`` per category but the first, as
+    distributional parameters: :mod:`~bayeszoo.families.categorical`). An
     instance is the family with one link: ``Family(link=None)`` takes the default.
 
     A family must give :meth:`log_prob` (the pointwise log density, written once with
@@ -273,6 +275,7 @@ class Family(ABC):
     least_squares: ClassVar[bool] = False
     positive_mean: ClassVar[bool] = False
     thresholds: ClassVar[bool] = False
+    category_predictors: ClassVar[bool] = False
 
     def __init__(self, link: str | None = None) -> None:
         self.link_name = self.links[0] if link is None else link
@@ -339,6 +342,11 @@ class Family(ABC):
     def response_values(self, y: Any, column: str) -> tuple[np.ndarray, tuple | None]:
         """``y`` as floats (subclasses with factor responses override)."""
         return _as_array(y, f"response {column!r}", None), None
+
+    def response_labels(self, y: Any) -> tuple | None:
+        """The label of each response code ``1..K`` (a factor response's categories), in which
+        predictive draws are returned; ``None``: draws are returned as numbers."""
+        return None
 
     def check_values(self, y: np.ndarray, column: str, trials: np.ndarray | None) -> None:
         """Family-specific support checks (subclasses override); none by default."""
