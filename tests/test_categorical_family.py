@@ -185,3 +185,12 @@ def test_same_log_density_numpyro_pymc():
         lp_pymc = float(logp({values[k]: v for k, v in point.items()}))
         assert np.isfinite(lp_pymc)
         assert -float(potential(point)) == pytest.approx(lp_pymc, rel=1e-9, abs=1e-8)
+
+
+def test_zoo_entry_is_brms_housing_model():
+    e = bz.zoo.get("housing_categorical")
+    design = bz.design(e.formula, e.load_data(), family=e.family_object())
+    assert list(design.dpars) == ["muMedium", "muHigh"] and design.n == 72
+    assert e.question.endswith("do they move Medium and High alike?")
+    table = bz.get_prior(e.formula, e.load_data(), family=e.family)
+    assert table.to_dict("records") == WAVE3["default_priors"]["categorical_housing"]["rows"]
