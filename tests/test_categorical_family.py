@@ -61,7 +61,7 @@ def test_mean_is_softmax_and_draws_follow_it():
 
 @pytest.mark.parametrize(("category", "name"), [
     ("Medium", "muMedium"), ("Very high", "muVeryhigh"), ("a_b.c", "muabc"), (2, "mu2"),
-    (2.5, "mu25")])
+    (2.5, "mu25"), (-1, "mu1"), (True, "muTRUE")])
 def test_predictor_names_as_brms_make_names(category, name):
     assert predictor_name(category) == name
 

@@ -34,9 +34,14 @@ INTERCEPT_PRIOR = "student_t(3, 0, 2.5)"
 
 def predictor_name(category: Any) -> str:
     """brms's name of a category's linear predictor: ``"mu"`` and the category without the
-    characters ``make.names`` would replace, nor dots and underscores."""
-    text = format_number(category) if isinstance(category, (float, np.floating)) \
-        else str(category)
+    characters ``make.names`` would replace, nor dots and underscores (a logical category as R
+    prints it: ``muTRUE``)."""
+    if isinstance(category, (bool, np.bool_)):
+        text = "TRUE" if category else "FALSE"
+    elif isinstance(category, (float, np.floating)):
+        text = format_number(category)
+    else:
+        text = str(category)
     return "mu" + re.sub(r"[^0-9A-Za-z]", "", text)
 
 
