@@ -159,7 +159,7 @@ def test_bad_responses_refused_before_compiling(no_compile, values, message):
 
 
 def test_reml_refused_naming_the_samplers():
-    with pytest.raises(ValueError, match=r"REML is not available for the categorical family"):
+    with pytest.raises(ValueError, match=r"REML is not available for family 'categorical'"):
         bz.reml("Sat ~ Infl", housing(), family="categorical")
 
 

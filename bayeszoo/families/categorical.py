@@ -143,10 +143,6 @@ class Categorical(Family):
             out[f"Intercept_{self.aux_parameter(name).name}"] = INTERCEPT_PRIOR
         return out
 
-    def reml_likelihood(self, response, dpars=(), theta=None):
-        raise ValueError("REML is not available for the categorical family; fit it with "
-                         "bz.sample, whose NumPyro, PyMC and nutpie samplers take it")
-
     # -- probabilities --------------------------------------------------------------------------
     @staticmethod
     def predictors(aux: dict) -> list:
