@@ -242,7 +242,7 @@ def predict_draws(idata, newdata=None, kind: str = "epred", seed: int | None = 0
 
     from bayeszoo.inference.predict import predict
 
-    return np.asarray(predict(idata, newdata=newdata, kind=kind, seed=seed))
+    return np.asarray(predict(idata, newdata=newdata, kind=kind, seed=seed, labels=False))
 
 
 def headline(idata) -> dict[str, Any]:

@@ -11,6 +11,8 @@ NEW = {
                            "rating ~ treat + period + carry + (1 | subject)", 572),
     "inhaler_sratio": ("inhaler", "sratio", "rating ~ treat + period + carry + (1 | subject)",
                        572),
+    "housing_categorical": ("housing", "categorical", "Sat | weights(Freq) ~ Infl + Type + Cont",
+                            72),
     "kidney_weibull_cens": ("kidney", "weibull",
                             "time | cens(censored) ~ age + sex + disease + (1 | patient)", 76),
     "kidney_lognormal_cens": ("kidney", "lognormal", "time | cens(censored) ~ age + sex", 76),

@@ -10,9 +10,10 @@ predictive draws and what REML needs; one module per family.
 ``hu`` distributional on the logit link); positive and circular responses, ``lognormal``,
 ``exponential``, ``weibull``, ``skew_normal``, ``von_mises``; ordered ratings, ``cumulative``,
 ``sratio``, ``cratio``, ``acat`` (thresholds in place of the intercept,
-:mod:`~bayeszoo.families.ordinal`) (brms 2.18's names, links and parameterizations). R's
-spelling ``Gamma`` is accepted by :func:`get`. Unknown names and links raise ``ValueError``
-listing the valid ones.
+:mod:`~bayeszoo.families.ordinal`); unordered categories, ``categorical`` (one linear
+predictor per category but the first, :mod:`~bayeszoo.families.categorical`) (brms 2.18's
+names, links and parameterizations). R's spelling ``Gamma`` is accepted by :func:`get`.
+Unknown names and links raise ``ValueError`` listing the valid ones.
 
 This package is a leaf: it imports NumPy, SciPy and pandas, and JAX or PyTensor only inside
 :mod:`~bayeszoo.families.ops` when those backends are asked for.
@@ -25,6 +26,7 @@ from .base import AuxParameter, Family, Response
 from .bernoulli import Bernoulli, bernoulli
 from .beta import Beta, beta
 from .binomial import Binomial, binomial
+from .categorical import Categorical, categorical
 from .cox_ph import SAMPLER_ADVICE as COX_PH_ADVICE
 from .cratio import CRatio, cratio
 from .cumulative import Cumulative, cumulative
@@ -53,12 +55,14 @@ from .zero_inflated_poisson import ZeroInflatedPoisson, zero_inflated_poisson
 from .zip_mgcv import SAMPLER_ADVICE as ZIP_ADVICE
 
 __all__ = [
-    "ACat", "AuxParameter", "Bernoulli", "Beta", "Binomial", "CRatio", "Cumulative",
+    "ACat", "AuxParameter", "Bernoulli", "Beta", "Binomial", "CRatio", "Categorical",
+    "Cumulative",
     "Exponential", "FAMILIES", "Family", "Gamma", "Gaussian", "HurdleGamma", "HurdleLognormal",
     "HurdleNegBinomial", "HurdlePoisson", "LINKS", "Link", "Lognormal", "NegBinomial",
     "Poisson", "Response", "SRatio", "SkewNormal", "Student", "VonMises", "Weibull",
     "ZeroInflatedBeta", "ZeroInflatedBinomial", "ZeroInflatedNegBinomial",
-    "ZeroInflatedPoisson", "acat", "bernoulli", "beta", "binomial", "cratio", "cumulative",
+    "ZeroInflatedPoisson", "acat", "bernoulli", "beta", "binomial", "categorical", "cratio",
+    "cumulative",
     "exponential", "gamma", "gaussian", "get", "hurdle_gamma", "hurdle_lognormal",
     "hurdle_negbinomial", "hurdle_poisson", "lognormal", "names", "negbinomial", "poisson",
     "skew_normal", "sratio", "student", "von_mises", "weibull", "zero_inflated_beta",
@@ -72,7 +76,7 @@ FAMILIES: dict[str, type[Family]] = {cls.name: cls for cls in (
     ZeroInflatedPoisson, ZeroInflatedNegBinomial, ZeroInflatedBinomial, ZeroInflatedBeta,
     HurdlePoisson, HurdleNegBinomial, HurdleGamma, HurdleLognormal,
     Lognormal, Exponential, Weibull, SkewNormal, VonMises,
-    Cumulative, SRatio, CRatio, ACat)}
+    Cumulative, SRatio, CRatio, ACat, Categorical)}
 _ALIASES = {"Gamma": "gamma"}
 #: mgcv's families that only ``bz.reml`` fits, each with the advice naming its sampler twin.
 REML_ONLY = {"ocat": OCAT_ADVICE, "ziP": ZIP_ADVICE, "multinom": MULTINOM_ADVICE,

@@ -232,7 +232,8 @@ class Family(ABC):
     ``thresholds`` (ordered thresholds replace the intercept of ``mu``: the ordinal families of
     :mod:`~bayeszoo.families.ordinal`, which receive them as ``aux["thresholds"]``),
     ``drop_intercept`` (``mu`` has no intercept column, mgcv's ``family$drop.intercept``:
-    ``cox.ph``). An
+    ``cox.ph``), ``category_predictors`` (one linear predictor ``mu<c>`` per category but the
+    first, as distributional parameters: :mod:`~bayeszoo.families.categorical`). An
     instance is the family with one link: ``Family(link=None)`` takes the default.
 
     A family must give :meth:`log_prob` (the pointwise log density, written once with
@@ -303,6 +304,7 @@ class Family(ABC):
     positive_mean: ClassVar[bool] = False
     thresholds: ClassVar[bool] = False
     drop_intercept: ClassVar[bool] = False
+    category_predictors: ClassVar[bool] = False
 
     def __init__(self, link: str | None = None) -> None:
         self.link_name = self.links[0] if link is None else link
@@ -369,6 +371,11 @@ class Family(ABC):
     def response_values(self, y: Any, column: str) -> tuple[np.ndarray, tuple | None]:
         """``y`` as floats (subclasses with factor responses override)."""
         return _as_array(y, f"response {column!r}", None), None
+
+    def response_labels(self, y: Any) -> tuple | None:
+        """The label of each response code ``1..K`` (a factor response's categories), in which
+        predictive draws are returned; ``None``: draws are returned as numbers."""
+        return None
 
     def check_values(self, y: np.ndarray, column: str, trials: np.ndarray | None) -> None:
         """Family-specific support checks (subclasses override); none by default."""

@@ -101,6 +101,12 @@ class Ordinal(Family):
         values = self.response_values(s, "y")[0]
         return tuple(range(1, int(values.max()) + 1))
 
+    def response_labels(self, y: Any) -> tuple | None:
+        """An ordered Categorical's categories (its codes ``1..K``); ``None`` for ratings
+        given as numbers, which are their own labels."""
+        s = y if isinstance(y, pd.Series) else pd.Series(y)
+        return tuple(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype) else None
+
     def default_priors(self, y, dpars=(), offset=None):
         """brms 2.18's: ``student_t(3, 0, 2.5)`` on every threshold (class ``Intercept``) and
         on ``sd``; ``disc`` has a prior only through its formula's intercept."""

@@ -22,6 +22,7 @@ from bayeszoo.families.censoring import censoring_codes, check_censoring
 
 from .aliasing import aliased_columns, drop_aliased, warn_aliased
 from .bf import BrmsFormula
+from .categories import category_formula, coded_response
 from .columns import (
     ALIAS,
     alias_expr,
@@ -144,6 +145,9 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     if na_action not in ("raise", "drop"):
         raise ValueError(f"na_action must be 'raise' or 'drop', got {na_action!r}")
     fam = get_family(family if family is not None else "gaussian")
+    categories = None
+    if fam.category_predictors:
+        formula, categories = category_formula(formula, fam, data, na_action)
     pf, dpfs = _parsed(formula, fam)
     plans = {None: _Plan(pf, columns, with_response=True)}
     plans |= {name: _Plan(dpf, columns, with_response=False) for name, dpf in dpfs.items()}
@@ -166,6 +170,8 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     _check_knots(knots, smooth_vars)
     _check_knots(xt, smooth_vars, "xt")
     states = _fit_states(pf, plans[None], data, columns, seed, knots, xt)
+    if categories is not None:
+        states["categories"] = categories
     states["dpars"] = {name: _fit_states(dpf, plans[name], data, columns, seed, knots, xt)
                        for name, dpf in dpfs.items()}
     d = evaluate_design(states, data, family=fam, terms=pf, require_response=True)
@@ -333,6 +339,7 @@ def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, obj
     if with_y:
         values = data[columns[pf.response]] if response_state is None else pd.Series(
             _response_values(response_state, data, columns, plan, pf), name=pf.response)
+        values = coded_response(values, states)
         try:
             y = fam.prepare(values, pf.response,
                             trials=additions.get("trials"), weights=additions.get("weights"),

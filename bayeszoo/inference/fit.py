@@ -284,7 +284,7 @@ class Fit(az.InferenceData):
     # -- predictions and LOO -------------------------------------------------------------------
     def predict(self, newdata: pd.DataFrame | None = None, kind: str = "epred",
                 seed: int | None = None, allow_new_levels: bool = False,
-                dpar: str | None = None) -> np.ndarray:
+                dpar: str | None = None, labels: bool = True) -> np.ndarray:
         """:func:`bayeszoo.predict` of this fit: ``(chains·draws, rows)`` draws of the mean
         (``"epred"``), the linear predictor (``"linpred"``) or new observations (``"pp"``).
 
@@ -300,6 +300,8 @@ class Fit(az.InferenceData):
             Whether grouping levels unseen in fitting are allowed.
         dpar : str, optional
             A distributional parameter (``"sigma"``) to predict in place of the mean.
+        labels : bool
+            ``"pp"`` of a factor response as its category labels (else codes ``1..K``).
 
         Returns
         -------
@@ -310,7 +312,7 @@ class Fit(az.InferenceData):
 
         design = None if newdata is None else self.design
         return predict(self, newdata=newdata, kind=kind, seed=seed, design=design,
-                       allow_new_levels=allow_new_levels, dpar=dpar)
+                       allow_new_levels=allow_new_levels, dpar=dpar, labels=labels)
 
     def loo(self, **options: Any):
         """:func:`bayeszoo.loo` of this fit (PSIS-LOO; ``reloo=True`` refits the observations

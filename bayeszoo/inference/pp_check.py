@@ -41,7 +41,7 @@ def replicates(fit, ndraws: int | None, seed: int) -> tuple[np.ndarray, np.ndarr
     """``(y, yrep)``: the observed response and ``ndraws`` draws × rows of replicated data
     (draws chosen at random without replacement; all of them when ``ndraws`` is None)."""
     y = np.asarray(fit.observed_data[fit.attrs["response"]].values, dtype=float)
-    yrep = fit.predict(kind="pp", seed=seed)
+    yrep = fit.predict(kind="pp", seed=seed, labels=False)
     if ndraws is not None:
         if ndraws < 1:
             raise ValueError(f"ndraws must be at least 1, got {ndraws}")

@@ -208,7 +208,8 @@ def dpar_draws(post, info: dict, arrays: list[DesignArrays], family, additions: 
 
 def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
             seed: int | None = None, design: Design | None = None,
-            allow_new_levels: bool = False, dpar: str | None = None) -> np.ndarray:
+            allow_new_levels: bool = False, dpar: str | None = None,
+            labels: bool = True) -> np.ndarray:
     """Posterior draws of the mean (``"epred"``, brms's ``posterior_epred``), the linear
     predictor (``"linpred"``) or new observations (``"pp"``, ``posterior_predict``) at
     ``newdata``: ``(chains·draws, rows)``.
@@ -216,7 +217,10 @@ def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
     Without ``newdata`` the fitted rows, from the arrays stored in ``constant_data`` (works on a
     fit loaded from netCDF). With ``newdata`` the design is evaluated from the fit's stored term
     states (or taken from ``design=``); an unseen factor level raises unless
-    ``allow_new_levels`` (brms's: those rows get no group effect). ``seed`` drives ``"pp"``
+    ``allow_new_levels`` (brms's: those rows get no group effect). ``"pp"`` of a categorical
+or ordinal model whose response was a factor gives its category labels (a categorical
+model's strings or integers as they were given; ratings given as numbers stay numbers), and
+``"epred"`` its category probabilities, draws × rows × categories. ``seed`` drives ``"pp"``
     (drawn within ``trunc()``'s bounds; under ``cens()`` draws of the uncensored response, as
     brms's) and the draws of an exact Gaussian process (``gp(x)`` without ``k``) at covariate points
     the fit never saw, which come from the process's conditional normal given its fitted
@@ -243,11 +247,15 @@ def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
         Whether factor levels unseen in fitting are allowed.
     dpar : str, optional
         An auxiliary parameter to predict in place of the mean.
+    labels : bool
+        ``"pp"`` of a factor response as its category labels (``False``: the codes ``1..K``
+        as numbers, as the plots and checks read them).
 
     Returns
     -------
     numpy.ndarray
-        ``(chains·draws, rows)``.
+        ``(chains·draws, rows)`` (``"epred"`` of a categorical or ordinal family:
+        ``(chains·draws, rows, categories)``).
 
     Raises
     ------
@@ -294,4 +302,21 @@ def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
     aux = {k: v.reshape(eta.shape[0], -1) for k, v in aux.items()}
     if kind == "epred":
         return family.mean(eta, aux, additions)
-    return censoring.draw(family, np.random.default_rng(seed), eta, aux, additions)
+    draws = censoring.draw(family, np.random.default_rng(seed), eta, aux, additions)
+    names = response_labels(idata, family) if labels and family.discrete else None
+    return draws if names is None else np.asarray(names)[draws.astype(int) - 1]
+
+
+def response_labels(idata, family) -> tuple | None:
+    """The category of each response code ``1..K`` of a fit whose response was a factor (a
+    categorical model's categories, fixed when its design was built; an ordered Categorical's
+    for an ordinal family), ``None`` for a numeric response."""
+    states = stored_states(idata) if "constant_data" in idata.groups() and \
+        "design__states" in idata.constant_data else {}
+    if "categories" in states:
+        return tuple(states["categories"])
+    data = stored_data(idata)
+    response = idata.attrs.get("response")
+    if data is None or response not in data.columns:
+        return None
+    return family.response_labels(data[response])

@@ -82,7 +82,7 @@ def add_prior_predictive(fit, seed: int) -> None:
     """Add to a ``sample_prior="only"`` fit (its posterior: the prior draws) the group
     ``posterior_predictive``: one draw of the response per prior draw
     (:func:`bayeszoo.predict` with ``kind="pp"``), brms's prior predictive."""
-    y = fit.predict(kind="pp", seed=seed)
+    y = fit.predict(kind="pp", seed=seed, labels=False)
     c, d = fit.posterior.sizes["chain"], fit.posterior.sizes["draw"]
     response = fit.attrs["response"]
     fit.add_groups(posterior_predictive={response: y.reshape(c, d, -1)},

@@ -207,7 +207,11 @@ def get_prior(formula: Any, data: pd.DataFrame, family: Any = None, priors: dict
     from bayeszoo.formula import as_design
 
     design = as_design(formula, data, family, na_action, knots)
-    return prior_rows(design, family, priors, "cor").frame(GET_PRIOR_ORDER)
+    rows = prior_rows(design, family, priors, "cor")
+    if design.family.category_predictors:  # brms's rows setting every mu<c> at once
+        rows.add(("b",), None, "b")
+        rows.add(("Intercept",), None, "Intercept")
+    return rows.frame(GET_PRIOR_ORDER)
 
 
 def prior_summary(design: Design, family: Any, priors: dict[str, Any] | None) -> pd.DataFrame:

@@ -19,7 +19,9 @@ Keys of ``priors=`` (most specific wins): ``"Intercept"`` (``"Intercept_<dpar>"`
 (every other fixed coefficient of ``mu``, smooth null-space columns included, as brms's class
 ``b``), ``"bs"`` (those of smooths), ``"b_<col>"`` / ``"bs_<col>"`` (``"b_<dpar>_<col>"``); each
 block's keys (``"sd"``, ``"sd_<group>"``, ``"sd_<group>__<coef>"``; ``"sds"``,
-``"sds_<name>"``; ``"sd_<dpar>"``, ``"sds_<dpar>"``; a monotonic effect's ``"bsp_<name>"``
+``"sds_<name>"``; ``"sd_<dpar>"``, ``"sds_<dpar>"``; a categorical family's ``"b"``,
+``"bs"`` and ``"Intercept"`` set those of every category's ``mu<c>``, as brms's rows without
+``dpar``; a monotonic effect's ``"bsp_<name>"``
 and ``"simo_<name>1"``, :mod:`bayeszoo.formula.mo_terms`); ``"ar"`` (``ar()``'s
 coefficients, flat on ``(-1, 1)`` by default, :mod:`bayeszoo.formula.ar_terms`); a block's
 fixed coefficient priors (a network's ``"nn_w1"``, ``"nn_<label>_w1"``, …: ``normal(0, s)``
@@ -175,7 +177,7 @@ def valid_prior_keys(design: Design, family: Any) -> set[str]:
               if a.name not in design.dpars}
     if ar_state(design) is not None:
         valid.add(AR_SITE)
-    if family.thresholds:
+    if family.thresholds or family.category_predictors:
         valid.add("Intercept")
     return valid
 
@@ -296,7 +298,7 @@ def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
     group_priors: list[Prior] = []
     for pos, name in enumerate(fixed_params):
         p = parsed.get(name)
-        if p is None and d.dpar is None:
+        if p is None and (d.dpar is None or d.family.category_predictors):
             p = parsed.get("bs") if name.startswith("bs_") else None
             p = p if p is not None else parsed.get("b")
         p = check_support(name, p if p is not None else flat(), "real")
@@ -314,6 +316,8 @@ def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
     if icol is not None:
         intercept = _intercept_site(d.dpar)
         default = defaults["Intercept"] if d.dpar is None else defaults[intercept]
+        if d.dpar is not None and d.family.category_predictors:  # brms: "Intercept" sets all
+            default = parsed.get("Intercept", default)
         p = check_support(intercept, parsed.get(intercept, default), "real")
         used[intercept] = str(p)
         sites.append(Site(intercept, p))

@@ -1,9 +1,11 @@
-"""The zoo's entries with ordinal, censored and serial data: ordinal ratings (inhaler), censored
-survival times (kidney), a monotonic effect (cbpp) and an autoregressive series (LakeHuron).
+"""The zoo's entries with ordinal, censored and serial data: ordinal ratings (inhaler), an
+unordered choice (housing satisfaction, categorical), censored survival times (kidney), a
+monotonic effect (cbpp) and an autoregressive series (LakeHuron).
 
 :mod:`bayeszoo.models.zoo` lists them after :data:`bayeszoo.models.zoo_entries.ENTRIES`.
-REML fits none of the ordinal, censored or monotonic models (mgcv's ``ocat`` is a cumulative
-logit, but an entry has one family), so only the smooth of LakeHuron has a REML twin.
+REML fits none of the ordinal, categorical, censored or monotonic models (mgcv's ``ocat`` is a
+cumulative logit, but an entry has one family), so only the smooth of LakeHuron has a REML
+twin.
 """
 
 from __future__ import annotations
@@ -34,6 +36,19 @@ ENTRIES: list[ZooEntry] = [
         question="Is the rating better read as a sequence of steps than as a cut latent scale: "
         "does the stopping-ratio model beat the cumulative one by LOO?",
         group="subject",
+    ),
+    ZooEntry(
+        name="housing_categorical",
+        dataset="housing",
+        formula="Sat | weights(Freq) ~ Infl + Type + Cont",
+        family="categorical",
+        description="Copenhagen residents' satisfaction (Low, Medium, High) as a multinomial "
+        "logit on the frequency table: Low the reference, one linear predictor each for Medium "
+        "and High (b_muMedium_*, b_muHigh_*), each row weighted by its count "
+        "(brms: Sat | weights(Freq) ~ ..., family = categorical).",
+        question="How do the residents' influence on management, the type of housing and "
+        "their contact with other residents move satisfaction away from Low, and do they move "
+        "Medium and High alike?",
     ),
     ZooEntry(
         name="kidney_weibull_cens",

@@ -101,7 +101,7 @@ def distributional_figures(idata, ctx: dict[str, Any], dpi: int) -> list[Embedde
     ax = axes[0, 0]
     y = np.asarray(idata.observed_data[resp].values, dtype=float)  # a transformed response too
     ax.scatter(data[var], y, s=10, color="black", alpha=0.6, label="data")
-    pp = predict(small, grid, kind="pp", seed=0)
+    pp = predict(small, grid, kind="pp", seed=0, labels=False)
     lo, hi = np.quantile(pp, [0.025, 0.975], axis=0)
     ax.fill_between(xg, lo, hi, color="C1", alpha=0.15, label="95% predictive interval")
     _band(ax, xg, predict(small, grid, kind="epred", seed=0), "C0", "mean")

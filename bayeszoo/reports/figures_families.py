@@ -36,7 +36,7 @@ def replicated(idata, n_draws: int = N_REPLICATES, seed: int = 0) -> np.ndarray:
     if post.sizes["draw"] > per_chain:
         keep = np.linspace(0, post.sizes["draw"] - 1, per_chain).round().astype(int)
         idata = idata.isel(draw=keep, groups="posterior", inplace=False)
-    return np.asarray(predict(idata, kind="pp", seed=seed))
+    return np.asarray(predict(idata, kind="pp", seed=seed, labels=False))
 
 
 def count_frequencies(observed: np.ndarray, replicates: np.ndarray,

@@ -83,6 +83,20 @@ class OrdinalExample:
 THRESHOLDS = (-1.0, 0.5, 2.0)
 
 
+class CategoricalExample:
+    """Category probabilities of the categorical family at the linear predictors ``mus`` of
+    categories 2..K (category 1 the reference, at 0)."""
+
+    def __init__(self, mus: tuple[float, ...]):
+        from bayeszoo import families
+
+        aux = {f"mu{k}": np.array([m]) for k, m in enumerate(mus, start=2)}
+        self.probs = families.get("categorical").mean(np.zeros(1), aux)[0]
+
+    def pmf(self, x):
+        return self.probs[np.asarray(x, dtype=int) - 1]
+
+
 def negbinomial(mu: float, shape: float):
     return stats.nbinom(shape, shape / (shape + mu))
 
@@ -144,6 +158,9 @@ EXAMPLES = {
     **{name: ("discrete", np.arange(1, len(THRESHOLDS) + 2),
               [(f"eta={e:g}", OrdinalExample(name, e)) for e in (-1.0, 0.5, 2.0)])
        for name in ("cumulative", "sratio", "cratio", "acat")},
+    "categorical": ("discrete", np.arange(1, 4),
+                    [(f"mu2={a:g}, mu3={b:g}", CategoricalExample((a, b)))
+                     for a, b in ((0.0, 0.0), (1.0, -1.0), (-0.5, 1.5))]),
     "von_mises": ("continuous", np.linspace(-np.pi, np.pi, 400),
                   [(f"mu=0, kappa={k:g}", stats.vonmises(k, loc=0.0)) for k in (0.5, 2.0, 8.0)]),
 }
