@@ -13,6 +13,7 @@ import json
 
 import numpy as np
 import pytest
+from agreement import assert_loo_agrees, assert_posterior_agrees
 from conftest import FIXTURES
 
 import bayeszoo as bz
@@ -36,13 +37,10 @@ def reference_fit():
 def test_posteriors_and_loo_match_brms(reference_fit):
     idata, ref = reference_fit
     assert int(idata.sample_stats["diverging"].sum()) == 0
-    for par, r in ref["posterior"].items():
-        draws = np.asarray(idata.posterior[par].values).ravel()
-        assert abs(draws.mean() - r["mean"]) < 0.15 * r["sd"], (par, draws.mean())
-        assert abs(draws.std(ddof=1) / r["sd"] - 1.0) < 0.15, (par, draws.std(ddof=1))
-    res = loo(idata)
-    assert abs(res["p_loo"] - ref["loo"]["p_loo"]) < 2.5
-    assert abs(res["elpd_loo"] - ref["loo"]["elpd_loo"]) < 2.5
+    assert_posterior_agrees("housing_categorical_weights",
+                            lambda par: idata.posterior[par].values, ref["posterior"])
+    assert_loo_agrees("housing_categorical_weights", loo(idata), ref["loo"], p_loo=2.5,
+                      elpd_loo=2.5)
 
 
 @pytest.mark.reference

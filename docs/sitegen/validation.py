@@ -149,6 +149,11 @@ CHECKS: tuple[Check, ...] = (
           "0.15 posterior sd (mean), 15 % (sd), 2.5 (p_loo), 2 (elpd)",
           _T + "test_ordinal_reference.py::test_posteriors_match_brms",
           ("inhaler_cumulative_re",)),
+    Check("brms-categorical", "brms", "housing `categorical` with `weights(Freq)`",
+          "brms_wave3.json:housing_categorical_weights", "every parameter's mean and sd; LOO",
+          "0.15 posterior sd (mean), 15 % (sd), 2.5 (p_loo, elpd)",
+          _T + "test_categorical_reference.py::test_posteriors_and_loo_match_brms",
+          ("housing_categorical_weights",)),
     Check("brms-zero-inflated", "brms", "bioChemists zero-inflated Poisson; hurdle negative "
           "binomial with a `hu` formula", "brms_wave3.json:biochemists_zip",
           "every parameter's mean and sd; LOO",
