@@ -190,10 +190,9 @@ def simulate_chunk(design: Design, spec: ModelSpec, n_sims: int, seed: int, chun
     A draw the family cannot represent (an overflowing count, a non-finite value) is a
     ``ValueError`` naming the simulation and the parameter values: the priors are too wide."""
     from bayeszoo.families.ops import NUMPY
+    from bayeszoo.models.autocorrelation import design_lags, has_arma
 
-    if spec.ar is not None:
-        raise ValueError("SBC does not simulate ar() series yet (each response depends on the "
-                         "earlier residuals of its series); check the model without ar()")
+    lags = design_lags(design) if has_arma(spec) else None
     truth = brms_posterior(spec, prior_draws(spec, n_sims, seed, chunk), design)
     names = scalar_quantities(truth)
     info = design_info(design)
@@ -205,9 +204,13 @@ def simulate_chunk(design: Design, spec: ModelSpec, n_sims: int, seed: int, chun
         s = start + j
         eta_s = eta[0, j]
         aux_s = {k: v[0, j] for k, v in aux.items()}
+        rng = np.random.default_rng([seed, s])
         with np.errstate(all="ignore"):
-            y = family.draw(np.random.default_rng([seed, s]), eta_s[None],
-                            {k: v[None] for k, v in aux_s.items()}, extras)[0]
+            if lags is None:
+                y = family.draw(rng, eta_s[None], {k: v[None] for k, v in aux_s.items()},
+                                extras)[0]
+            else:
+                eta_s, y = draw_series(spec, truth, j, eta_s, aux_s, extras, lags, rng)
         values = {q: float(truth[q][0, j]) for q in names}
         try:
             y = family.prepare(y, design.response, trials=extras.get("trials"),
@@ -224,6 +227,28 @@ def simulate_chunk(design: Design, spec: ModelSpec, n_sims: int, seed: int, chun
         sims.append(Simulation(index=s, y=y, truth={**values, LOG_LIK: lp},
                                seed=int(seed) * 100_003 + s + 1))
     return sims
+
+
+def draw_series(spec: ModelSpec, truth: dict, j: int, eta: np.ndarray, aux: dict,
+                extras: dict, lags: Any, rng: np.random.Generator
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Simulation ``j``'s response of a model with ``ar()``/``ma()``/``arma()``, drawn row
+    after row along each series (brms's recursion,
+    :func:`bayeszoo.inference.arma_forecast.arma_recursion`), and its mean with the ARMA
+    part: ``(mu, y)``, each ``(n,)``."""
+    from .arma_forecast import arma_recursion
+
+    n = eta.shape[-1]
+    coefs = [None if site is None else np.asarray(truth[site][0, j], dtype=float)[None]
+             for site in (spec.ar, spec.ma)]
+
+    def fill(mu: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        at = {k: (v[rows] if np.shape(v)[-1:] == (n,) and n > 1 else v)[None]
+              for k, v in aux.items()}
+        return spec.family.draw(rng, mu, at, {k: v[rows] for k, v in extras.items()})
+
+    mu, y = arma_recursion(*coefs, np.full(n, np.nan), eta[None], lags, fill)
+    return mu[0], y[0]
 
 
 def _short(values: dict[str, float]) -> str:
