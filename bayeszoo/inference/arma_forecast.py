@@ -65,22 +65,20 @@ def combined_frame(state: Any, fitted: pd.DataFrame, newdata: pd.DataFrame) -> p
     """The time and group columns of the fitted rows then the new rows; ``ValueError`` when a
     new row does not come after the last fitted time of its series."""
     cols = list(state.covariates)
-    missing = [c for c in cols if c not in newdata.columns]
-    if missing:
-        raise ValueError(f"{state.text}: newdata lacks {missing}, which place its rows in "
-                         "their series")
     both = pd.concat([fitted[cols], newdata[cols]], ignore_index=True)
     if state.time is None:
         return both
-    last = fitted.groupby(state.group)[state.time].max() if state.group else \
-        pd.Series({None: fitted[state.time].max()})
-    key = newdata[state.group] if state.group else pd.Series(None, index=newdata.index)
-    bound = key.map(last).to_numpy(dtype=float)
+    if state.group is None:
+        bound = np.full(len(newdata), float(fitted[state.time].max()))
+    else:
+        last = fitted.groupby(state.group)[state.time].max()
+        bound = newdata[state.group].map(last).to_numpy(dtype=float)
     early = ~np.isnan(bound) & (np.asarray(newdata[state.time], dtype=float) <= bound)
     if early.any():
-        raise ValueError(f"{state.text}: newdata of a fit with autocorrelation continues the "
-                         f"series, so its time points must come after the fitted ones of "
-                         f"their series; row {int(np.flatnonzero(early)[0])} does not")
+        raise ValueError(f"{state.text}: predictions on newdata of a fit with autocorrelation "
+                         "are made continuing the series, so its time points must come after "
+                         f"the fitted ones of their series; row {int(np.flatnonzero(early)[0])}"
+                         " does not")
     return both
 
 
