@@ -104,7 +104,7 @@ def fit_simulation(task: tuple[SbcProblem, Simulation]) -> dict[str, Any]:
     result = run_again(sim_design, spec, backend=problem.backend, seed=sim.seed,
                        **problem.sampler)
     post = brms_posterior(spec, result.draws, sim_design)
-    draws = {q: np.asarray(post[q]) for q in sim.truth if q != LOG_LIK}
+    draws = {q: quantity(post, q) for q in sim.truth if q != LOG_LIK}
     draws[LOG_LIK] = pointwise_log_likelihood(post, info, sim_design, spec.family).sum(axis=-1)
     rng = np.random.default_rng([sim.seed, 1])
     ranks, kept, ess_out = {}, {}, {}
@@ -123,7 +123,8 @@ def fit_simulation(task: tuple[SbcProblem, Simulation]) -> dict[str, Any]:
 def check_proper(spec: ModelSpec) -> None:
     """``ValueError`` naming the parameters whose prior is flat (SBC draws from the prior) and
     the key to set."""
-    flat = [name for name, p in spec.priors.items() if p == "flat()"]
+    bounded = {site.name for site in spec.sites if site.support == "ar"}  # uniform there
+    flat = [name for name, p in spec.priors.items() if p == "flat()" and name not in bounded]
     if flat:
         names = ", ".join(flat[:5]) + (f" and {len(flat) - 5} more" if len(flat) > 5 else "")
         every = (" or, for every fixed coefficient at once, priors={'b': 'normal(0, 1)'}"
@@ -165,9 +166,29 @@ def prior_draws(spec: ModelSpec, n_sims: int, seed: int, chunk: int = 0
     return {k: np.asarray(v, dtype=float)[None] for k, v in out.items()}
 
 
+#: vector parameters ranked element by element (brms's ``ar[1]``, ``simo_mox1[2]``): the
+#: ``ar()``/``ma()`` coefficients and, by prefix, the simplexes of monotonic effects
+ELEMENT_RANKED = ("ar", "ma")
+SIMPLEX_PREFIX = "simo_"
+
+
 def scalar_quantities(posterior: dict[str, np.ndarray]) -> list[str]:
-    """The brms-named parameters that are one number per draw (``chain × draw`` arrays)."""
-    return [name for name, v in posterior.items() if np.ndim(v) == 2]
+    """The brms-named quantities ranked: the parameters that are one number per draw
+    (``chain × draw`` arrays), then each element of the vectors of :data:`ELEMENT_RANKED`
+    as ``name[k]``."""
+    out = [name for name, v in posterior.items() if np.ndim(v) == 2]
+    for name, v in posterior.items():
+        if np.ndim(v) == 3 and (name in ELEMENT_RANKED or name.startswith(SIMPLEX_PREFIX)):
+            out += [f"{name}[{k + 1}]" for k in range(np.shape(v)[-1])]
+    return out
+
+
+def quantity(posterior: Any, name: str) -> np.ndarray:
+    """The ``chain × draw`` draws of a quantity of :func:`scalar_quantities`."""
+    if name.endswith("]"):
+        base, k = name[:-1].split("[")
+        return np.asarray(posterior[base])[..., int(k) - 1]
+    return np.asarray(posterior[name])
 
 
 def simulate(design: Design, spec: ModelSpec, n_sims: int, seed: int) -> list[Simulation]:
@@ -211,7 +232,7 @@ def simulate_chunk(design: Design, spec: ModelSpec, n_sims: int, seed: int, chun
                                 extras)[0]
             else:
                 eta_s, y = draw_series(spec, truth, j, eta_s, aux_s, extras, lags, rng)
-        values = {q: float(truth[q][0, j]) for q in names}
+        values = {q: float(quantity(truth, q)[0, j]) for q in names}
         try:
             y = family.prepare(y, design.response, trials=extras.get("trials"),
                                weights=extras.get("weights"), se=extras.get("se")).y

@@ -1,0 +1,93 @@
+"""Simulation-based calibration of the autoregressive and monotonic term types in NumPyro.
+
+``python benchmarks/sbc_terms.py [--n-sims N]`` runs :func:`bayeszoo.sbc` on the zoo entries
+``lakehuron_ar1`` (``level ~ 1 + ar(time = year, p = 1)``: each simulated series drawn row
+after row through brms's recursion) and ``cbpp_monotonic`` (``mo(period)`` with its simplex),
+ranking ``ar[1]`` and every element of ``simo_moperiod1`` beside the scalar parameters, saves
+each result (``results/sbc_terms/<model>__numpyro.json`` and ``.png``) and writes
+``RESULTS_sbc_terms.md`` with the table of :mod:`benchmarks.sbc`. Results on disk are kept
+unless ``--force``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "results" / "sbc_terms"
+NOTES = HERE / "RESULTS_sbc_terms.md"
+#: proper priors on the data's scale (LakeHuron's level: mean 579, sd 1.3; cbpp's incidence:
+#: log-odds about -2); ``ar`` keeps its flat prior on (-1, 1), ``simo_moperiod1`` its
+#: Dirichlet(1)
+PRIORS = {
+    "lakehuron_ar1": {"Intercept": "normal(579, 2)", "sigma": "normal(0, 1)"},
+    "cbpp_monotonic": {"Intercept": "normal(-2, 1)", "bsp_moperiod": "normal(0, 0.5)",
+                       "sd": "normal(0, 1)"},
+}
+SAMPLER = {"chains": 2, "draws": 500, "tune": 500}
+
+
+def sbc_module():
+    """``benchmarks/sbc.py``, for its results table."""
+    spec = importlib.util.spec_from_file_location("sbc_bench", HERE / "sbc.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_one(name: str, n_sims: int) -> Path:
+    import bayeszoo as bz
+    from bayeszoo.reports.figures_sbc import save_png
+
+    t0 = time.perf_counter()
+    result = bz.sbc(name, n_sims=n_sims, backend="numpyro", priors=PRIORS[name], seed=1,
+                    progress=True, **SAMPLER)
+    result.settings["minutes"] = round((time.perf_counter() - t0) / 60, 2)
+    result.settings["load_after"] = round(os.getloadavg()[0], 1)
+    path = OUT / f"{name}__numpyro.json"
+    result.save(path)
+    save_png(result.plot(), path.with_suffix(".png"))
+    return path
+
+
+def write_notes(paths: dict[tuple[str, str], Path]) -> None:
+    from bayeszoo import SbcResult
+
+    lines = ["# Simulation-based calibration of ar() and mo() (NumPyro)", "",
+             "Written by `python benchmarks/sbc_terms.py`: ranks of every scalar parameter, of "
+             "each element of `ar` and of the monotonic simplex `simo_moperiod1`, and of the "
+             "log-likelihood, over simulations from the priors below; refits "
+             f"{SAMPLER['chains']} chains × ({SAMPLER['tune']} + {SAMPLER['draws']}).", "",
+             *sbc_module().table(paths), "", "Priors (others: brms's defaults):", ""]
+    lines += [f"- `{name}`: `{PRIORS[name]}`" for name in PRIORS]
+    lines += ["", "Per-quantity p-values of the ECDF test:", ""]
+    for (name, _), path in paths.items():
+        r = SbcResult.load(path)
+        lines.append(f"- `{name}`: " + ", ".join(f"`{q}` {p:.2f}"
+                                                  for q, p in r.pvalues.items()))
+    NOTES.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n-sims", type=int, default=25)
+    ap.add_argument("--force", action="store_true")
+    ap.add_argument("--models", nargs="*", default=list(PRIORS))
+    args = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name in PRIORS:
+        path = OUT / f"{name}__numpyro.json"
+        if name in args.models and (args.force or not path.exists()):
+            path = run_one(name, args.n_sims)
+        if path.exists():
+            paths[(name, "numpyro")] = path
+    write_notes(paths)
+
+
+if __name__ == "__main__":
+    main()
