@@ -6,7 +6,9 @@ after row through brms's recursion) and ``cbpp_monotonic`` (``mo(period)`` with 
 ranking ``ar[1]`` and every element of ``simo_moperiod1`` beside the scalar parameters, saves
 each result (``results/sbc_terms/<model>__numpyro.json`` and ``.png``) and writes
 ``RESULTS_sbc_terms.md`` with the table of :mod:`benchmarks.sbc`. Results on disk are kept
-unless ``--force``.
+unless ``--force``. ``--seed S`` (other than 1) repeats the chosen models with fresh
+simulations (``<model>__numpyro__seed<S>.json``, their own table), to tell a chance result from
+a fault.
 """
 
 from __future__ import annotations
@@ -39,22 +41,27 @@ def sbc_module():
     return module
 
 
-def run_one(name: str, n_sims: int) -> Path:
+def result_path(name: str, seed: int) -> Path:
+    return OUT / (f"{name}__numpyro.json" if seed == 1 else f"{name}__numpyro__seed{seed}.json")
+
+
+def run_one(name: str, n_sims: int, seed: int) -> Path:
     import bayeszoo as bz
     from bayeszoo.reports.figures_sbc import save_png
 
     t0 = time.perf_counter()
-    result = bz.sbc(name, n_sims=n_sims, backend="numpyro", priors=PRIORS[name], seed=1,
+    result = bz.sbc(name, n_sims=n_sims, backend="numpyro", priors=PRIORS[name], seed=seed,
                     progress=True, **SAMPLER)
     result.settings["minutes"] = round((time.perf_counter() - t0) / 60, 2)
     result.settings["load_after"] = round(os.getloadavg()[0], 1)
-    path = OUT / f"{name}__numpyro.json"
+    path = result_path(name, seed)
     result.save(path)
     save_png(result.plot(), path.with_suffix(".png"))
     return path
 
 
-def write_notes(paths: dict[tuple[str, str], Path]) -> None:
+def write_notes(paths: dict[tuple[str, str], Path], repeats: dict[tuple[str, str], Path]
+                ) -> None:
     from bayeszoo import SbcResult
 
     lines = ["# Simulation-based calibration of ar() and mo() (NumPyro)", "",
@@ -64,10 +71,13 @@ def write_notes(paths: dict[tuple[str, str], Path]) -> None:
              f"{SAMPLER['chains']} chains × ({SAMPLER['tune']} + {SAMPLER['draws']}).", "",
              *sbc_module().table(paths), "", "Priors (others: brms's defaults):", ""]
     lines += [f"- `{name}`: `{PRIORS[name]}`" for name in PRIORS]
+    if repeats:
+        lines += ["", "Repeats with fresh simulations (`--seed`):", "",
+                  *sbc_module().table(repeats)]
     lines += ["", "Per-quantity p-values of the ECDF test:", ""]
-    for (name, _), path in paths.items():
+    for (name, seed), path in {**paths, **repeats}.items():
         r = SbcResult.load(path)
-        lines.append(f"- `{name}`: " + ", ".join(f"`{q}` {p:.2f}"
+        lines.append(f"- `{name}` ({seed}): " + ", ".join(f"`{q}` {p:.2f}"
                                                   for q, p in r.pvalues.items()))
     NOTES.write_text("\n".join(lines) + "\n")
 
@@ -77,16 +87,18 @@ def main() -> None:
     ap.add_argument("--n-sims", type=int, default=25)
     ap.add_argument("--force", action="store_true")
     ap.add_argument("--models", nargs="*", default=list(PRIORS))
+    ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name in PRIORS:
-        path = OUT / f"{name}__numpyro.json"
-        if name in args.models and (args.force or not path.exists()):
-            path = run_one(name, args.n_sims)
-        if path.exists():
-            paths[(name, "numpyro")] = path
-    write_notes(paths)
+    for name in args.models:
+        path = result_path(name, args.seed)
+        if args.force or not path.exists():
+            run_one(name, args.n_sims, args.seed)
+    found = {(path.name.split("__")[0], path.stem.split("__")[-1]): path
+             for path in sorted(OUT.glob("*.json"))}
+    write_notes({(m, "numpyro"): found[(m, "numpyro")] for m in PRIORS if (m, "numpyro") in found},
+                {(m, f"numpyro, seed {tag.removeprefix('seed')}"): p
+                 for (m, tag), p in found.items() if tag != "numpyro"})
 
 
 if __name__ == "__main__":
