@@ -12,7 +12,7 @@ import pytest
 import bayeszoo as bz
 from bayeszoo.diagnostics import SamplerWarning
 from bayeszoo.formula.ar_terms import ArState
-from bayeszoo.inference.arma_forecast import arma_recursion
+from bayeszoo.inference.arma_forecast import arma_recursion, combined_frame
 from bayeszoo.models.autocorrelation import series_lags
 
 
@@ -74,6 +74,17 @@ def test_recursion_fills_unknown_rows_in_series_order():
     # t=0: 0; t=1: 0.5*0.5; t=2: 0.5*(-0.5); t=3: 0.5*1.0; t=4: 0.5*0.5 (t=3 filled at 0.5)
     np.testing.assert_allclose(mu[0], [-0.25, 0.0, 0.25, 0.5, 0.25])
     np.testing.assert_allclose(filled[0, 3:], [0.5, 0.25])
+
+
+def test_a_single_series_continues_after_its_last_time():
+    state = ArState(text="ar(time = year)", time="year", group=None, p=1, q=0)
+    fitted = pd.DataFrame({"year": [1875, 1876, 1877]})
+    both = combined_frame(state, fitted, pd.DataFrame({"year": [1879, 1878]}))
+    assert both["year"].tolist() == [1875, 1876, 1877, 1879, 1878]
+    lags = series_lags(state, both)
+    np.testing.assert_array_equal(lags.rows[:, 0], [-1, 0, 1, 4, 2])
+    with pytest.raises(ValueError, match="row 1 does not"):
+        combined_frame(state, fitted, pd.DataFrame({"year": [1878, 1877]}))
 
 
 def test_epred_at_later_times_continues_each_series(small_fit):

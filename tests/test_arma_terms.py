@@ -177,3 +177,39 @@ def test_numpyro_and_pymc_give_the_same_log_density():
                       VALUES["ma"])
     expected = stats.t.logpdf(d["y"].to_numpy(), 6.0, mu, 0.9).sum()
     assert float(f(values)) == pytest.approx(expected, rel=0, abs=1e-10)
+
+
+def test_pymc_and_jax_gradients_agree():
+    """The triangular solve of the moving-average residuals is differentiated alike by JAX and
+    PyTensor: PyMC's gradient on the interval scale of ``ar``/``ma`` is JAX's times
+    ``dx/du = (1 - x)(1 + x) / 2``."""
+    pytest.importorskip("pymc")
+    import jax
+    import jax.numpy as jnp
+    from numpyro.infer.util import log_density
+
+    from bayeszoo.models.numpyro import build_numpyro
+    from bayeszoo.models.pymc import build_pymc
+
+    design = bz.design("y ~ x + arma(time = t, gr = g, p = 2, q = 3)", _panel())
+    m = build_pymc(design).model
+    values = {k: v for k, v in VALUES.items() if k in {rv.name for rv in m.free_RVs}}
+    point = {}
+    for rv in m.free_RVs:
+        tr = m.rvs_to_transforms.get(rv)
+        v = values[rv.name]
+        point[m.rvs_to_values[rv].name] = v if tr is None else \
+            tr.forward(v, *rv.owner.inputs).eval()
+    grad_pm = dict(zip([v.name for v in m.value_vars],
+                       np.split(m.compile_dlogp(jacobian=False)(point),
+                                np.cumsum([np.size(point[v.name]) for v in m.value_vars])[:-1]),
+                       strict=True))
+    nm = build_numpyro(design)
+    grad_jax = jax.grad(lambda v: log_density(nm.model, (nm.data,), {}, v)[0])(
+        {k: jnp.asarray(v) for k, v in values.items()})
+    for name in ("ar", "ma"):
+        x = values[name]
+        np.testing.assert_allclose(grad_pm[f"{name}_interval__"],
+                                   np.asarray(grad_jax[name]) * (1 - x) * (1 + x) / 2,
+                                   rtol=1e-9)
+    np.testing.assert_allclose(grad_pm["b_0"], np.asarray(grad_jax["b_0"]), rtol=1e-9)
