@@ -3,7 +3,9 @@
 ``python benchmarks/sbc_terms.py [--n-sims N]`` runs :func:`bayeszoo.sbc` on the zoo entries
 ``lakehuron_ar1`` (``level ~ 1 + ar(time = year, p = 1)``: each simulated series drawn row
 after row through brms's recursion) and ``cbpp_monotonic`` (``mo(period)`` with its simplex),
-ranking ``ar[1]`` and every element of ``simo_moperiod1`` beside the scalar parameters, saves
+and on ``arma_panel``, ``y ~ x + arma(time = t, gr = g, p = 1, q = 1)`` over three series of
+40 times (:func:`arma_panel`), ranking ``ar[1]``, ``ma[1]`` and every element of
+``simo_moperiod1`` beside the scalar parameters, saves
 each result (``results/sbc_terms/<model>__numpyro.json`` and ``.png``) and writes
 ``RESULTS_sbc_terms.md`` with the table of :mod:`benchmarks.sbc`. Results on disk are kept
 unless ``--force``. ``--seed S`` (other than 1) repeats the chosen models with fresh
@@ -29,7 +31,21 @@ PRIORS = {
     "lakehuron_ar1": {"Intercept": "normal(579, 2)", "sigma": "normal(0, 1)"},
     "cbpp_monotonic": {"Intercept": "normal(-2, 1)", "bsp_moperiod": "normal(0, 0.5)",
                        "sd": "normal(0, 1)"},
+    "arma_panel": {"Intercept": "normal(0, 1)", "b": "normal(0, 1)", "sigma": "normal(0, 1)"},
 }
+#: models given by formula (the others are zoo entries)
+FORMULAS = {"arma_panel": "y ~ x + arma(time = t, gr = g, p = 1, q = 1)"}
+
+
+def arma_panel():
+    """Three series ``g`` of 40 times ``t`` with a standard normal covariate ``x`` (the
+    response is simulated)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"g": np.repeat(["a", "b", "c"], 40), "t": np.tile(np.arange(40), 3),
+                         "x": rng.normal(size=120), "y": 0.0})
 SAMPLER = {"chains": 2, "draws": 500, "tune": 500}
 
 
@@ -50,7 +66,8 @@ def run_one(name: str, n_sims: int, seed: int) -> Path:
     from bayeszoo.reports.figures_sbc import save_png
 
     t0 = time.perf_counter()
-    result = bz.sbc(name, n_sims=n_sims, backend="numpyro", priors=PRIORS[name], seed=seed,
+    model, data = (FORMULAS[name], arma_panel()) if name in FORMULAS else (name, None)
+    result = bz.sbc(model, data, n_sims=n_sims, backend="numpyro", priors=PRIORS[name], seed=seed,
                     progress=True, **SAMPLER)
     result.settings["minutes"] = round((time.perf_counter() - t0) / 60, 2)
     result.settings["load_after"] = round(os.getloadavg()[0], 1)

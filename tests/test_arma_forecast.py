@@ -3,6 +3,7 @@ observed residuals feed the ARMA recursion (brms's ``.predictor_arma``), checked
 recursion written out by hand on the posterior draws; new rows must come after the fitted
 ones. A slow test recovers simulated ARMA(1, 1) coefficients."""
 
+import re
 import warnings
 
 import numpy as np
@@ -109,6 +110,21 @@ def test_epred_at_later_times_continues_each_series(small_fit):
     # one step ahead the draw is the shifted mean plus noise of scale sigma
     z = (pp[:, [0, 2]] - got[:, [0, 2]]) / post["sigma"].values.ravel()[:, None]
     assert abs(z.mean()) < 0.4 and 0.7 < z.std() < 1.3
+
+
+def test_fitted_rows_and_summary(small_fit):
+    from test_arma_terms import hand_arma_mu
+
+    idata, d = small_fit
+    post = idata.posterior
+    epred = bz.predict(idata, kind="epred")
+    for s in (0, 33):
+        b0, b1 = (post[k].values.ravel()[s] for k in ("b_Intercept", "b_x"))
+        mu = hand_arma_mu(d, b0 + b1 * d["x"].to_numpy(), post["ar"].values[0, s],
+                          post["ma"].values[0, s])
+        np.testing.assert_allclose(epred[s], mu, rtol=0, atol=1e-10)
+    assert re.search(r"Correlation Structures:\n.*\nar\[1\] .*\nma\[1\] ",
+                     str(idata.summary()))
 
 
 def test_new_rows_must_follow_the_fitted_ones(small_fit):
