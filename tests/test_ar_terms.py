@@ -140,7 +140,7 @@ def test_refusals():
     with pytest.raises(FormulaError, match="not of sigma"):
         bz.design(bz.bf("level ~ 1", sigma="~ ar(time = year)"), d)
     with pytest.raises(FormulaError, match="arma"):
-        bz.design("level ~ 1 + arma(time = year)", d)
+        bz.design("level ~ 1 + arma(time = year, cov = TRUE)", d)
 
 
 def _series() -> tuple[np.ndarray, pd.DataFrame]:
@@ -171,10 +171,11 @@ def test_student_ar1_log_likelihood():
     np.testing.assert_allclose(lp, stats.t.logpdf(y, 5.0, mu, 0.8)[::-1], rtol=1e-12)
 
 
-def test_sbc_refuses_ar_series():
+def test_sbc_simulates_ar_series():
     from bayeszoo.inference.sbc import simulate_chunk
 
     _, d = _series()
     design = bz.design("y ~ 1 + ar(time = year)", d)
-    with pytest.raises(ValueError, match="SBC does not simulate ar"):
-        simulate_chunk(design, model_spec(design, {"Intercept": "normal(0, 1)"}), 2, 1)
+    sims = simulate_chunk(design, model_spec(design, {"Intercept": "normal(0, 1)",
+                                                      "sigma": "exponential(1)"}), 2, 1)
+    assert [s.y.shape for s in sims] == [(6,), (6,)]

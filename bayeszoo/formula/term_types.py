@@ -29,7 +29,7 @@ TERM_TYPES: dict[str, TermType] = {
 }
 
 #: brms's special terms that bayeszoo does not model.
-UNSUPPORTED = ("me", "mi", "cs", "mm", "car", "ma", "arma", "cosy")
+UNSUPPORTED = ("me", "mi", "cs", "mm", "car", "cosy")
 
 
 def register(term_type: TermType) -> None:

@@ -276,12 +276,16 @@ def summarize(posterior: Mapping[str, Any], stats: Mapping[str, Any], design: De
 
 
 def autocorrelation_table(posterior: Mapping[str, Any]):
-    """brms's ``Correlation Structures``: one row per coefficient of ``ar()`` (``ar[1]``,
-    ...; ``chain × draw × p``); ``None`` without it."""
-    if "ar" not in posterior:
+    """brms's ``Correlation Structures``: one row per coefficient of ``ar()``, ``ma()`` or
+    ``arma()`` (``ar[1]``, ..., ``ma[1]``, ...; each ``chain × draw × order``); ``None``
+    without them."""
+    parts = {}
+    for name in ("ar", "ma"):
+        if name in posterior:
+            values = np.asarray(posterior[name], dtype=float)
+            parts |= {f"{name}[{i + 1}]": values[..., i] for i in range(values.shape[-1])}
+    if not parts:
         return None
-    values = np.asarray(posterior["ar"], dtype=float)
-    parts = {f"ar[{i + 1}]": values[..., i] for i in range(values.shape[-1])}
     return draws_summary(parts, list(parts))
 
 

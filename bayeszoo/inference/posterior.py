@@ -66,8 +66,9 @@ def brms_posterior(spec: ModelSpec, draws: dict[str, np.ndarray],
                     out.update(correlations(dd.blocks[bs.index], scales[s], dd.dpar))
                 else:
                     out[s] = scales[s]
-    if spec.ar is not None:
-        out[spec.ar] = np.asarray(draws[spec.ar], dtype=float).reshape(c, d, -1)
+    for site in (spec.ar, spec.ma):
+        if site is not None:
+            out[site] = np.asarray(draws[site], dtype=float).reshape(c, d, -1)
     for site in spec.aux.values():
         out[site] = np.asarray(draws[site], dtype=float).reshape(c, d)
     out.update(intercepts)
@@ -139,20 +140,21 @@ def posterior_eta(post, pinfo: dict[str, Any], arrays: DesignArrays) -> np.ndarr
 
 
 def family_parameters(post, info: dict[str, Any], arrays: list[DesignArrays], family,
-                      additions: dict, ar: tuple[np.ndarray, np.ndarray] | None = None
+                      additions: dict, ar: tuple[np.ndarray, Any] | None = None
                       ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """``eta`` of ``mu`` and the auxiliary parameters (constants as ``(chain, draw, 1)``,
     distributional ones per row; an ordinal family's ``thresholds`` as ``(chain, draw, K -
-    1)``) of every draw. ``ar``: the response and lag rows of a fit with ``ar()``, whose
-    ``eta`` then holds brms's autoregressive part
-    (:func:`bayeszoo.models.autocorrelation.ar_effect`)."""
+    1)``) of every draw. ``ar``: the response and series (``SeriesLags``) of a fit with
+    ``ar()``/``ma()``/``arma()``, whose ``eta`` then holds brms's ARMA part
+    (:func:`bayeszoo.models.autocorrelation.arma_effect`)."""
     from bayeszoo.families.links import LINKS
     from bayeszoo.families.ops import NUMPY
-    from bayeszoo.models.autocorrelation import AR_SITE, ar_effect
+    from bayeszoo.models.autocorrelation import AR_SITE, MA_SITE, arma_effect
 
     etas = [posterior_eta(post, p, a) for p, a in zip(info["predictors"], arrays, strict=True)]
     if ar is not None:
-        etas[0] = etas[0] + ar_effect(_values(post, AR_SITE), ar[0], etas[0], ar[1])
+        coefs = [_values(post, s) if s in post else None for s in (AR_SITE, MA_SITE)]
+        etas[0] = etas[0] + arma_effect(*coefs, ar[0], etas[0], ar[1], NUMPY)
     aux = {}
     for a in family.aux_parameters(tuple(additions)):
         if a.name in post:

@@ -72,17 +72,17 @@ def design_from_idata(idata, data: pd.DataFrame | None = None,
                            allow_new_levels=allow_new_levels)
 
 
-def stored_ar(idata, newdata: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray] | None:
-    """The response and lag rows of the fitted rows of a fit with ``ar()`` (brms's
-    autoregressive part of the mean needs the series' earlier residuals), ``None`` for a fit
-    without; ``ValueError`` on ``newdata``, which would continue the series."""
-    from bayeszoo.models.autocorrelation import AR_SITE, design_lags
+def stored_ar(idata, newdata: pd.DataFrame | None) -> tuple[np.ndarray, object] | None:
+    """The response and series (``SeriesLags``) of the fitted rows of a fit with ``ar()``,
+    ``ma()`` or ``arma()`` (brms's ARMA part of the mean needs the series' earlier residuals),
+    ``None`` for a fit without and on ``newdata``, whose predictions continue the series
+    (:func:`bayeszoo.inference.arma_forecast.continue_series`)."""
+    from bayeszoo.models.autocorrelation import design_lags
 
-    if AR_SITE not in idata.posterior:
+    from .arma_forecast import is_arma_fit
+
+    if not is_arma_fit(idata) or newdata is not None:
         return None
-    if newdata is not None:
-        raise ValueError("predictions of a fit with ar() on new data (continuing the series) "
-                         "are not supported; predict on the fitted rows (newdata=None)")
     train = design_from_idata(idata)
     return np.asarray(train.y, dtype=float), design_lags(train)
 
@@ -295,6 +295,12 @@ model's strings or integers as they were given; ratings given as numbers stay nu
     info = json.loads(idata.attrs["design"])
     if dpar is not None:
         return dpar_draws(post, info, arrays, family, additions, dpar, kind)
+    if newdata is not None and ar is None:
+        from .arma_forecast import continue_series, is_arma_fit
+
+        if is_arma_fit(idata):
+            return continue_series(idata, post, info, arrays, additions, newdata, nd.y, family,
+                                   kind, np.random.default_rng(seed))
     eta, aux = family_parameters(post, info, arrays, family, additions, ar)
     eta = eta.reshape(-1, eta.shape[-1])
     if kind == "linpred":

@@ -231,6 +231,13 @@ def posterior_draws(fit, kind: str, newdata: pd.DataFrame | None = None, re_form
             raise ValueError("dpar= goes with posterior_epred or posterior_linpred; "
                              "posterior_predict draws the response")
         return dpar_draws(post, info, arrays, family, additions, dpar, kind)
+    if newdata is not None and ar is None:
+        from .arma_forecast import continue_series, is_arma_fit
+
+        if is_arma_fit(fit):
+            out = continue_series(fit, post, info, arrays, additions, newdata, nd.y, family,
+                                  kind, rng)
+            return family.link.inverse_np(out) if kind == "linpred" and transform else out
     eta, aux = family_parameters(post, info, arrays, family, additions, ar)
     eta = eta.reshape(-1, eta.shape[-1])
     if kind == "linpred":

@@ -81,6 +81,7 @@ def heldout_elpd(task: tuple[RefitProblem, np.ndarray, int]) -> np.ndarray:
     """Refit without ``rows`` and return each held-out row's ``log mean_s p(y_i | theta_s)``
     (runs on a worker)."""
     from bayeszoo.formula import evaluate_design
+    from bayeszoo.models.autocorrelation import has_arma
 
     from .repeated import run_again
     from .sampling import check_identifiable
@@ -93,7 +94,7 @@ def heldout_elpd(task: tuple[RefitProblem, np.ndarray, int]) -> np.ndarray:
     design = evaluate_design(problem.states, train, family=problem.family,
                              require_response=True)
     spec = model_spec(design, problem.priors, problem.parameterization)
-    if spec.ar is not None:
+    if has_arma(spec):
         raise ValueError("reloo and kfold do not refit ar() models: a held-out row's density "
                          "needs the residuals of its series, which the refit leaves out")
     try:  # a factor level whose rows are all held out, under a flat prior: name it

@@ -104,7 +104,7 @@ def fit_simulation(task: tuple[SbcProblem, Simulation]) -> dict[str, Any]:
     result = run_again(sim_design, spec, backend=problem.backend, seed=sim.seed,
                        **problem.sampler)
     post = brms_posterior(spec, result.draws, sim_design)
-    draws = {q: np.asarray(post[q]) for q in sim.truth if q != LOG_LIK}
+    draws = {q: quantity(post, q) for q in sim.truth if q != LOG_LIK}
     draws[LOG_LIK] = pointwise_log_likelihood(post, info, sim_design, spec.family).sum(axis=-1)
     rng = np.random.default_rng([sim.seed, 1])
     ranks, kept, ess_out = {}, {}, {}
@@ -123,7 +123,8 @@ def fit_simulation(task: tuple[SbcProblem, Simulation]) -> dict[str, Any]:
 def check_proper(spec: ModelSpec) -> None:
     """``ValueError`` naming the parameters whose prior is flat (SBC draws from the prior) and
     the key to set."""
-    flat = [name for name, p in spec.priors.items() if p == "flat()"]
+    bounded = {site.name for site in spec.sites if site.support == "ar"}  # uniform there
+    flat = [name for name, p in spec.priors.items() if p == "flat()" and name not in bounded]
     if flat:
         names = ", ".join(flat[:5]) + (f" and {len(flat) - 5} more" if len(flat) > 5 else "")
         every = (" or, for every fixed coefficient at once, priors={'b': 'normal(0, 1)'}"
@@ -165,9 +166,29 @@ def prior_draws(spec: ModelSpec, n_sims: int, seed: int, chunk: int = 0
     return {k: np.asarray(v, dtype=float)[None] for k, v in out.items()}
 
 
+#: vector parameters ranked element by element (brms's ``ar[1]``, ``simo_mox1[2]``): the
+#: ``ar()``/``ma()`` coefficients and, by prefix, the simplexes of monotonic effects
+ELEMENT_RANKED = ("ar", "ma")
+SIMPLEX_PREFIX = "simo_"
+
+
 def scalar_quantities(posterior: dict[str, np.ndarray]) -> list[str]:
-    """The brms-named parameters that are one number per draw (``chain × draw`` arrays)."""
-    return [name for name, v in posterior.items() if np.ndim(v) == 2]
+    """The brms-named quantities ranked: the parameters that are one number per draw
+    (``chain × draw`` arrays), then each element of the vectors of :data:`ELEMENT_RANKED`
+    as ``name[k]``."""
+    out = [name for name, v in posterior.items() if np.ndim(v) == 2]
+    for name, v in posterior.items():
+        if np.ndim(v) == 3 and (name in ELEMENT_RANKED or name.startswith(SIMPLEX_PREFIX)):
+            out += [f"{name}[{k + 1}]" for k in range(np.shape(v)[-1])]
+    return out
+
+
+def quantity(posterior: Any, name: str) -> np.ndarray:
+    """The ``chain × draw`` draws of a quantity of :func:`scalar_quantities`."""
+    if name.endswith("]"):
+        base, k = name[:-1].split("[")
+        return np.asarray(posterior[base])[..., int(k) - 1]
+    return np.asarray(posterior[name])
 
 
 def simulate(design: Design, spec: ModelSpec, n_sims: int, seed: int) -> list[Simulation]:
@@ -190,10 +211,9 @@ def simulate_chunk(design: Design, spec: ModelSpec, n_sims: int, seed: int, chun
     A draw the family cannot represent (an overflowing count, a non-finite value) is a
     ``ValueError`` naming the simulation and the parameter values: the priors are too wide."""
     from bayeszoo.families.ops import NUMPY
+    from bayeszoo.models.autocorrelation import design_lags, has_arma
 
-    if spec.ar is not None:
-        raise ValueError("SBC does not simulate ar() series yet (each response depends on the "
-                         "earlier residuals of its series); check the model without ar()")
+    lags = design_lags(design) if has_arma(spec) else None
     truth = brms_posterior(spec, prior_draws(spec, n_sims, seed, chunk), design)
     names = scalar_quantities(truth)
     info = design_info(design)
@@ -205,10 +225,14 @@ def simulate_chunk(design: Design, spec: ModelSpec, n_sims: int, seed: int, chun
         s = start + j
         eta_s = eta[0, j]
         aux_s = {k: v[0, j] for k, v in aux.items()}
+        rng = np.random.default_rng([seed, s])
         with np.errstate(all="ignore"):
-            y = family.draw(np.random.default_rng([seed, s]), eta_s[None],
-                            {k: v[None] for k, v in aux_s.items()}, extras)[0]
-        values = {q: float(truth[q][0, j]) for q in names}
+            if lags is None:
+                y = family.draw(rng, eta_s[None], {k: v[None] for k, v in aux_s.items()},
+                                extras)[0]
+            else:
+                eta_s, y = draw_series(spec, truth, j, eta_s, aux_s, extras, lags, rng)
+        values = {q: float(quantity(truth, q)[0, j]) for q in names}
         try:
             y = family.prepare(y, design.response, trials=extras.get("trials"),
                                weights=extras.get("weights"), se=extras.get("se")).y
@@ -224,6 +248,28 @@ def simulate_chunk(design: Design, spec: ModelSpec, n_sims: int, seed: int, chun
         sims.append(Simulation(index=s, y=y, truth={**values, LOG_LIK: lp},
                                seed=int(seed) * 100_003 + s + 1))
     return sims
+
+
+def draw_series(spec: ModelSpec, truth: dict, j: int, eta: np.ndarray, aux: dict,
+                extras: dict, lags: Any, rng: np.random.Generator
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Simulation ``j``'s response of a model with ``ar()``/``ma()``/``arma()``, drawn row
+    after row along each series (brms's recursion,
+    :func:`bayeszoo.inference.arma_forecast.arma_recursion`), and its mean with the ARMA
+    part: ``(mu, y)``, each ``(n,)``."""
+    from .arma_forecast import arma_recursion
+
+    n = eta.shape[-1]
+    coefs = [None if site is None else np.asarray(truth[site][0, j], dtype=float)[None]
+             for site in (spec.ar, spec.ma)]
+
+    def fill(mu: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        at = {k: (v[rows] if np.shape(v)[-1:] == (n,) and n > 1 else v)[None]
+              for k, v in aux.items()}
+        return spec.family.draw(rng, mu, at, {k: v[rows] for k, v in extras.items()})
+
+    mu, y = arma_recursion(*coefs, np.full(n, np.nan), eta[None], lags, fill)
+    return mu[0], y[0]
 
 
 def _short(values: dict[str, float]) -> str:

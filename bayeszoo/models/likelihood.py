@@ -17,7 +17,7 @@ import numpy as np
 
 from bayeszoo.design import Design, DesignArrays, design_arrays, linear_predictor
 from bayeszoo.families.censoring import log_likelihood
-from bayeszoo.models.autocorrelation import ar_effect, design_lags
+from bayeszoo.models.autocorrelation import arma_effect, arma_values, design_lags, has_arma
 from bayeszoo.models.spec import ModelSpec, PredictorSpec
 from bayeszoo.structures.network import block_contribution
 
@@ -33,8 +33,9 @@ class ModelData(NamedTuple):
     y: np.ndarray
     additions: dict[str, np.ndarray]
     predictors: tuple[DesignArrays, ...]
-    #: ``ar()``'s lag rows (:func:`bayeszoo.models.autocorrelation.design_lags`), or None
-    lags: np.ndarray | None = None
+    #: the series of ``ar()``/``ma()``/``arma()`` (:func:`bayeszoo.models.autocorrelation.
+    #: design_lags`), or None
+    lags: Any = None
 
 
 def centered_X(design: Design, ps: PredictorSpec) -> np.ndarray:
@@ -54,7 +55,7 @@ def model_data(design: Design, spec: ModelSpec) -> ModelData:
         additions={k: np.asarray(v, dtype=float) for k, v in design.additions.items()},
         predictors=tuple(design_arrays(d, centered_X(d, ps))
                          for d, ps in zip(design.predictors, spec.predictors, strict=True)),
-        lags=None if spec.ar is None else design_lags(design))
+        lags=design_lags(design) if has_arma(spec) else None)
 
 
 def fixed_coefficients(ps: PredictorSpec, values: dict[str, Any], concat):
@@ -90,12 +91,13 @@ def pointwise_log_likelihood(spec: ModelSpec, values: dict[str, Any], data: Mode
                              concat):
     """``log p(y_i | θ)`` of every row (weighted by ``weights()`` when given, censored and
     truncated under ``cens()`` and ``trunc()``, as brms; with ``ar()``, the mean conditional on
-    the series' earlier residuals, :func:`bayeszoo.models.autocorrelation.ar_effect`)."""
+    the series' earlier residuals, :func:`bayeszoo.models.autocorrelation.arma_effect`)."""
     etas = [linear_predictor(arrays, fixed_coefficients(ps, values, concat),
                              block_coefficients(ps, values, spec.centered, ops))
             for ps, arrays in zip(spec.predictors, data.predictors, strict=True)]
-    if spec.ar is not None:
-        etas[0] = etas[0] + ar_effect(values[spec.ar], data.y, etas[0], data.lags)
+    if has_arma(spec):
+        etas[0] = etas[0] + arma_effect(*arma_values(spec, values), data.y, etas[0],
+                                        data.lags, ops)
     aux = {name: values[site] for name, site in spec.aux.items()}
     if spec.mu.thresholds is not None:
         aux["thresholds"] = values[spec.mu.thresholds]

@@ -139,10 +139,12 @@ def build_numpyro(design: Design, priors: dict | None = None,
     from bayeszoo.runtime import ensure_configured
 
     ensure_configured()  # before anything imports JAX: x64, host devices
+    from bayeszoo.models.autocorrelation import has_arma
+
     spec = spec or model_spec(design, priors, parameterization)
     data = model_data(design, spec)
     stats = None
-    if sufficient_stats and len(spec.predictors) == 1 and spec.ar is None and not any(
+    if sufficient_stats and len(spec.predictors) == 1 and not has_arma(spec) and not any(
             bs.structure.computes_contribution for bs in spec.mu.blocks):
         stats = spec.family.summarize(data.y, data.predictors[0], data.additions,
                                       [int(np.prod(bs.z_shape)) for bs in spec.mu.blocks])

@@ -165,6 +165,8 @@ def prior_rows(design: Design, family: Any, priors: dict[str, Any] | None,
         block_rows(rows, d, defaults, labels_d, dpar)
     if spec.ar is not None:  # brms: class ar, flat (bounded to (-1, 1) in its Stan code)
         rows.add((spec.ar,), None, "ar")
+    if spec.ma is not None:  # brms: class ma, as ar
+        rows.add((spec.ma,), None, "ma")
     for a in family.aux_parameters(tuple(design.additions)):
         if a.name not in design.dpars:
             rows.add((a.name,), defaults[a.name], a.name,

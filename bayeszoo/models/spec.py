@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from bayeszoo.design import Block, CoefficientPrior, Design, ScaleParam
-from bayeszoo.models.autocorrelation import AR_SITE, ar_state, check_family
+from bayeszoo.models.autocorrelation import AR_SITE, MA_SITE, ar_state, check_family
 from bayeszoo.models.priors import Prior, check_support, flat, log_mass_above, parse_prior
 
 PARAMETERIZATIONS = ("noncentered", "centered")
@@ -123,6 +123,8 @@ class ModelSpec:
     priors: dict[str, str] = field(default_factory=dict)
     #: the site of ``ar()``'s coefficients (:mod:`bayeszoo.models.autocorrelation`), or None
     ar: str | None = None
+    #: the site of ``ma()``'s (or ``arma()``'s) moving-average coefficients, or None
+    ma: str | None = None
 
     def priors_json(self) -> str:
         return json.dumps(self.priors)
@@ -175,8 +177,9 @@ def valid_prior_keys(design: Design, family: Any) -> set[str]:
                 valid |= set(cp.prior_keys)
     valid |= {a.name for a in family.aux_parameters(tuple(design.additions))
               if a.name not in design.dpars}
-    if ar_state(design) is not None:
-        valid.add(AR_SITE)
+    ac = ar_state(design)
+    if ac is not None:
+        valid |= {site for site, k in ((AR_SITE, ac.p), (MA_SITE, ac.q)) if k}
     if family.thresholds or family.category_predictors:
         valid.add("Intercept")
     return valid
@@ -231,10 +234,11 @@ def model_spec(design: Design, priors: dict | None = None,
                   for d in design.predictors]
     check_family(design, family.name)
     ar = ar_state(design)
-    if ar is not None:
-        p = check_support(AR_SITE, parsed.get(AR_SITE, flat()), "ar")
-        used[AR_SITE] = str(p)
-        sites.append(Site(AR_SITE, p, (ar.p,), "ar"))
+    for site, k in ((AR_SITE, 0 if ar is None else ar.p), (MA_SITE, 0 if ar is None else ar.q)):
+        if k:  # brms's classes ar and ma, flat (here on (-1, 1))
+            p = check_support(site, parsed.get(site, flat()), "ar")
+            used[site] = str(p)
+            sites.append(Site(site, p, (k,), "ar"))
     aux: dict[str, str] = {}
     for a in family.aux_parameters(tuple(design.additions)):
         if a.name in design.dpars:
@@ -249,7 +253,8 @@ def model_spec(design: Design, priors: dict | None = None,
         aux[a.name] = a.name
     return ModelSpec(family=family, response=design.response, predictors=predictors, aux=aux,
                      sites=sites, parameterization=parameterization, priors=used,
-                     ar=None if ar is None else AR_SITE)
+                     ar=AR_SITE if ar is not None and ar.p else None,
+                     ma=MA_SITE if ar is not None and ar.q else None)
 
 
 def coefficient_sd(cp: CoefficientPrior, parsed: dict[str, Prior], intercept_scale: float,
