@@ -138,9 +138,11 @@ def model_formula(design: Design):
     auxiliary parameters' formulas."""
     from bayeszoo.formula import BrmsFormula
 
-    if not design.dpars:
+    if not design.dpars and design.nonlinear is None:
         return design.formula
-    return BrmsFormula(design.formula, {k: d.formula for k, d in design.dpars.items()})
+    return BrmsFormula(design.formula, {k: d.formula for k, d in design.dpars.items()},
+                       {k: d.formula for k, d in design.nlpars.items()},
+                       nl=design.nonlinear is not None)
 
 
 def formula_text(design: Design) -> str:
