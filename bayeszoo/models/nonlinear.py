@@ -150,3 +150,12 @@ def mu_values(expression: Any, nlpar_etas: dict[str, Any], covariates, ops) -> A
     for j, name in enumerate(expression.covariates):
         values[name] = covariates[:, j]
     return expression.evaluate(values, ops)
+
+
+def prior_text(value: Any) -> str:
+    """A prior given to ``priors=`` as the fit records it, with its bounds
+    (``"normal(45, 10) lb=0"``)."""
+    from bayeszoo.models.priors import parse_prior
+
+    rest, bounds = split_bounds({"_": value})
+    return describe(parse_prior(rest["_"]), bounds.get("_"))
