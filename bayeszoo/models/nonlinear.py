@@ -159,3 +159,19 @@ def prior_text(value: Any) -> str:
 
     rest, bounds = split_bounds({"_": value})
     return describe(parse_prior(rest["_"]), bounds.get("_"))
+
+
+def _bound_text(v: float | None) -> str:
+    return "" if v is None else f"{v:g}"
+
+
+def nlpar_rows(rows: Any, d: Design, bounds: dict[str, tuple]) -> None:
+    """The prior-table rows of nlpar design ``d``'s coefficients
+    (:class:`bayeszoo.models.prior_table.Rows`, under ``dpar`` = the nlpar's name): brms's
+    class ``b`` row of the nlpar, then one per coefficient, each with the bounds given."""
+    lb, ub = bounds.get(f"b_{d.dpar}", (None, None))
+    rows.add((f"b_{d.dpar}",), None, "b", dpar=d.dpar, lb=_bound_text(lb), ub=_bound_text(ub))
+    for name, col in zip(d.fixed_params, d.column_names, strict=True):
+        lb, ub = bounds.get(name, (None, None))
+        rows.add((name,), None, "b", coef=col, dpar=d.dpar, lb=_bound_text(lb),
+                 ub=_bound_text(ub))

@@ -204,10 +204,13 @@ def threshold_count(design: Design, family: Any) -> int:
 
 
 def model_spec(design: Design, priors: dict | None = None,
-               parameterization: str = "noncentered", family: Any = None) -> ModelSpec:
+               parameterization: str = "noncentered", family: Any = None,
+               require_nlpar_priors: bool = True) -> ModelSpec:
     """Resolve ``priors`` against ``design`` and its family: brms defaults, overrides, names.
     Raises ``ValueError`` for an unknown key, family or parameter, a prior that does not suit
-    its parameter, or an unknown parameterization."""
+    its parameter, an unknown parameterization, or (with ``require_nlpar_priors``, as brms's
+    ``brm``; its ``get_prior`` does not ask) a non-linear parameter without a coefficient
+    prior."""
     from bayeszoo.families import get as get_family
 
     if parameterization not in PARAMETERIZATIONS:
@@ -226,7 +229,8 @@ def model_spec(design: Design, priors: dict | None = None,
         raise ValueError(
             f"unknown prior name(s) {unknown}; this model has: {', '.join(sorted(valid))}")
     nonlinear.check_bounds(bounds, design)
-    nonlinear.check_nlpar_priors(design, set(parsed))
+    if require_nlpar_priors:
+        nonlinear.check_nlpar_priors(design, set(parsed))
     for d in design.predictors:
         if d.has_intercept and d.dpar not in design.nlpars:
             bname = d.fixed_params[d.column_names.index("Intercept")]
