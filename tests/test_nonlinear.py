@@ -109,6 +109,20 @@ def test_design_names_as_brms(loss, loss_design):
     np.testing.assert_array_equal(new.nlpars["ult"].blocks[0].index, [0, 1])
 
 
+def test_stored_states_rebuild_the_design(loss, loss_design):
+    """A fit keeps the design's states; they rebuild the nlpars and covariates on new data,
+    and name the nlpars' grouping factors (for predictions at new levels)."""
+    from bayeszoo.formula import evaluate_design
+    from bayeszoo.inference.new_levels import groupings
+
+    states = json.loads(json.dumps(loss_design.states))
+    assert states["nonlinear"]["covariates"] == ["dev"]
+    rebuilt = evaluate_design(states, loss.iloc[:5])
+    assert rebuilt.formula == EXPR and list(rebuilt.nlpars) == ["ult", "omega", "theta"]
+    np.testing.assert_array_equal(rebuilt.X[:, 0], loss["dev"].to_numpy()[:5])
+    assert list(groupings(states)) == ["AY"]
+
+
 def test_covariate_slopes_in_an_nlpar(loss):
     d = design(bz.bf(EXPR, ult="~ 1 + premium", omega="~ 1", theta="~ 1", nl=True), loss)
     assert d.nlpars["ult"].fixed_params == ["b_ult_Intercept", "b_ult_premium"]
