@@ -44,8 +44,9 @@ def test_nonlinear_posterior_matches_brms(reference_fit):
 
 @pytest.mark.reference
 def test_nonlinear_predictions_on_new_data(reference_fit):
-    """New development months of a known accident year follow the fitted curve; a new year
-    gets ``b_ult_Intercept`` with a fresh random effect only under ``allow_new_levels``."""
+    """New development months of a known accident year follow the fitted curve (and ``ult``
+    itself comes out with ``dpar="ult"``); a new year is refused unless ``allow_new_levels``,
+    which draws it a random effect about ``b_ult_Intercept``."""
     fit, _ = reference_fit
     post = fit.posterior
     new = bz.datasets.load_loss().iloc[[0]].assign(dev=1000)
@@ -56,6 +57,8 @@ def test_nonlinear_predictions_on_new_data(reference_fit):
     omega = np.asarray(post["b_omega_Intercept"].values).ravel()
     np.testing.assert_allclose(epred, (b + r) * (1 - np.exp(-(1000 / theta) ** omega)),
                                rtol=1e-12)
+    ult = bz.predict(fit, newdata=new, kind="epred", dpar="ult")[:, 0]  # brms's nlpar=
+    np.testing.assert_allclose(ult, b + r, rtol=1e-12)
     with pytest.raises(ValueError, match="1776|level"):
         bz.predict(fit, newdata=new.assign(AY=1776), kind="epred")
     pp = bz.predict(fit, newdata=new.assign(AY=1776), kind="pp", seed=1,
