@@ -290,6 +290,13 @@ class Design:
         The parsed formula, its fitted states and the function that evaluates them.
     dpars, dpar
         The designs of modelled auxiliary parameters; the parameter this design is for.
+    nlpars, nonlinear
+        With a non-linear formula (``bf(..., nl=True)``): the design of each non-linear
+        parameter (``dpar`` set to its name, which names its coefficients as brms's
+        ``b_<nlpar>_<coef>``) and the parsed expression
+        (:class:`bayeszoo.formula.nonlinear.NonlinearExpression`). ``X`` then holds the
+        expression's covariates, one column each in its order, and ``column_names`` is empty:
+        ``mu`` has no coefficients of its own.
     aliased
         Columns left out of ``X``.
 
@@ -325,6 +332,8 @@ class Design:
     aliased: tuple[str, ...] = ()
     term_states: tuple[Any, ...] = field(default=(), repr=False)
     term_blocks: tuple[tuple[int, ...], ...] = field(default=(), repr=False)
+    nlpars: dict[str, Design] = field(default_factory=dict)
+    nonlinear: Any = None
 
     @property
     def n(self) -> int:
@@ -399,8 +408,9 @@ class Design:
 
     @property
     def predictors(self) -> list[Design]:
-        """The designs of every linear predictor: this one (``mu``) then each of ``dpars``."""
-        return [self, *self.dpars.values()]
+        """The designs of every linear predictor: this one (``mu``), each of ``dpars``, then
+        each of ``nlpars``."""
+        return [self, *self.dpars.values(), *self.nlpars.values()]
 
 
 # --------------------------------------------------------------------------- arrays

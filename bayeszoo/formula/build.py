@@ -37,6 +37,7 @@ from .columns import (
 from .errors import FormulaError, unknown_column
 from .expressions import aliased_frame, evaluate, fit_columns, fit_expression, single_level_factors
 from .naming import fixed_param, name_clash
+from .nonlinear_design import nonlinear_main, nonlinear_parts, with_nonlinear
 from .parse import ParsedFormula, addition_calls, parse_formula
 from .term_base import BuildContext, FitContext, TermState
 from .term_types import state_from_dict, term_type
@@ -149,9 +150,16 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     if fam.category_predictors:
         formula, categories = category_formula(formula, fam, data, na_action)
     pf, dpfs = _parsed(formula, fam)
+    nl = nonlinear_parts(formula, columns) if isinstance(formula, BrmsFormula) and formula.nl \
+        else None
     plans = {None: _Plan(pf, columns, with_response=True)}
     plans |= {name: _Plan(dpf, columns, with_response=False) for name, dpf in dpfs.items()}
-    used = list(dict.fromkeys(c for plan in plans.values() for c in plan.used))
+    nlplans = {} if nl is None else {name: _Plan(f, columns, with_response=False)
+                                     for name, f in nl.formulas.items()}
+    used = list(dict.fromkeys(c for plan in (*plans.values(), *nlplans.values())
+                              for c in plan.used))
+    if nl is not None:
+        used = list(dict.fromkeys([*used, *nl.expression.covariates]))
     data = check_na(data, columns, used, na_action, lambda c: _users(pf, c), pf.formula)
     if len(data) == 0:
         raise FormulaError(f"no rows to build the design of {pf.formula!r} from")
@@ -174,6 +182,10 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
         states["categories"] = categories
     states["dpars"] = {name: _fit_states(dpf, plans[name], data, columns, seed, knots, xt)
                        for name, dpf in dpfs.items()}
+    if nl is not None:
+        states["nlpars"] = {name: _fit_states(f, nlplans[name], data, columns, seed, knots, xt)
+                            for name, f in nl.formulas.items()}
+        states["nonlinear"] = nl.state()
     d = evaluate_design(states, data, family=fam, terms=pf, require_response=True)
     aliased = {name: aliased_columns(dk) for name, dk in [(None, d), *d.dpars.items()]}
     if any(aliased.values()):
@@ -190,7 +202,8 @@ def _parsed(formula, family) -> tuple[ParsedFormula, dict[str, ParsedFormula]]:
     if isinstance(formula, BrmsFormula):
         for name in formula.dpars:
             family.aux_parameter(name)
-        return parse_formula(formula.formula), {
+        main = nonlinear_main(formula.formula) if formula.nl else formula.formula
+        return parse_formula(main), {
             name: parse_formula(f, dpar=name) for name, f in formula.dpars.items()}
     if isinstance(formula, ParsedFormula):
         return formula, {}
@@ -265,7 +278,13 @@ def evaluate_design(states: dict[str, Any], data: pd.DataFrame, *, family: Any =
              for name, sub in states.get("dpars", {}).items()}
     pf = terms if terms is not None else parse_formula(states["formula"])
     main = _evaluate(states, data, columns, pf, fam, allow_new_levels, require_response, None)
-    return replace(main, dpars=dpars)
+    main = replace(main, dpars=dpars)
+    if "nonlinear" not in states:
+        return main
+    nlpars = {name: _evaluate(sub, data, columns, parse_formula(sub["formula"], dpar=name), fam,
+                              allow_new_levels, False, name)
+              for name, sub in states["nlpars"].items()}
+    return with_nonlinear(main, states["nonlinear"], nlpars, data, columns)
 
 
 def _evaluate(states: dict[str, Any], data: pd.DataFrame, columns: dict[str, object],

@@ -82,8 +82,8 @@ def state_from_dict(d: Mapping[str, Any]) -> TermState:
 def stored_term_states(states: Mapping[str, Any]) -> dict[str | None, tuple[TermState, ...]]:
     """The typed term states of every linear predictor of a fit's stored ``states``
     (``Design.states``, as a fit keeps them): ``None`` for the mean's formula, then each
-    distributional parameter's by name."""
+    distributional (and non-linear) parameter's by name."""
     out = {None: tuple(state_from_dict(d) for d in states["terms"])}
-    for name, sub in states.get("dpars", {}).items():
+    for name, sub in (states.get("dpars", {}) | states.get("nlpars", {})).items():
         out[name] = tuple(state_from_dict(d) for d in sub["terms"])
     return out

@@ -57,7 +57,8 @@ def _constant_arrays(d: Design, constant: dict, dims: dict, coords: dict) -> Non
     pre = predictor_prefix(d.dpar)
     arrays = design_arrays(d)
     col_dim = f"{pre}column"
-    coords[col_dim] = list(d.column_names)
+    # a non-linear formula's mean holds its covariates in X (bayeszoo.design.Design)
+    coords[col_dim] = list(d.column_names if d.nonlinear is None else d.nonlinear.covariates)
     constant[f"{pre}X"] = arrays.X
     constant[f"{pre}offset"] = arrays.offset
     dims[f"{pre}X"] = ["obs", col_dim]

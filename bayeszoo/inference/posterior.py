@@ -103,9 +103,11 @@ def design_info(design: Design) -> dict[str, Any]:
     network block's architecture, ``network``)."""
     out = []
     for d in design.predictors:
+        nlpar = d.dpar in design.nlpars
         out.append({
             "dpar": d.dpar,
-            "link": None if d.dpar is None else d.family.aux_parameter(d.dpar).link,
+            **({"nlpar": True} if nlpar else {}),
+            "link": None if d.dpar is None or nlpar else d.family.aux_parameter(d.dpar).link,
             "column_names": list(d.column_names),
             "fixed_names": list(d.fixed_params),
             "blocks": [{"name": b.name, "kind": b.kind, "coef": b.coef, "term": b.term,
@@ -115,6 +117,8 @@ def design_info(design: Design) -> dict[str, Any]:
                            if b.computes_contribution else {})}
                        for b in d.blocks],
         })
+    if design.nonlinear is not None:
+        return {"predictors": out, "nonlinear": design.nonlinear.to_dict()}
     return {"predictors": out}
 
 
@@ -151,7 +155,18 @@ def family_parameters(post, info: dict[str, Any], arrays: list[DesignArrays], fa
     from bayeszoo.families.ops import NUMPY
     from bayeszoo.models.autocorrelation import AR_SITE, MA_SITE, arma_effect
 
-    etas = [posterior_eta(post, p, a) for p, a in zip(info["predictors"], arrays, strict=True)]
+    if "nonlinear" in info:
+        from bayeszoo.formula.nonlinear import NonlinearExpression
+        from bayeszoo.models.nonlinear import mu_values
+
+        etas = [None, *(posterior_eta(post, p, a) for p, a in zip(
+            info["predictors"][1:], arrays[1:], strict=True))]
+        etas[0] = mu_values(NonlinearExpression.from_dict(info["nonlinear"]), {
+            p["dpar"]: eta for p, eta in zip(info["predictors"], etas, strict=True)
+            if p.get("nlpar")}, arrays[0].X, NUMPY)
+    else:
+        etas = [posterior_eta(post, p, a)
+                for p, a in zip(info["predictors"], arrays, strict=True)]
     if ar is not None:
         coefs = [_values(post, s) if s in post else None for s in (AR_SITE, MA_SITE)]
         etas[0] = etas[0] + arma_effect(*coefs, ar[0], etas[0], ar[1], NUMPY)
@@ -162,7 +177,8 @@ def family_parameters(post, info: dict[str, Any], arrays: list[DesignArrays], fa
     if family.thresholds:  # on the uncentered design, as the etas here
         aux["thresholds"] = _values(post, "b_Intercept")
     for p, eta in zip(info["predictors"][1:], etas[1:], strict=True):
-        aux[p["dpar"]] = LINKS[p["link"]].inverse(NUMPY, eta)
+        if not p.get("nlpar"):
+            aux[p["dpar"]] = LINKS[p["link"]].inverse(NUMPY, eta)
     return etas[0], aux
 
 

@@ -187,14 +187,16 @@ def with_predictive_coefficients(post, design: Design, seed: int | None):
 def dpar_draws(post, info: dict, arrays: list[DesignArrays], family, additions: dict,
                dpar: str, kind: str) -> np.ndarray:
     """Draws × rows of the auxiliary parameter ``dpar``: its values (``kind="epred"``) or its
-    linear predictor (``"linpred"``)."""
+    linear predictor (``"linpred"``); of a non-linear parameter (brms's ``nlpar=``), its
+    predictor either way."""
     names = [a.name for a in family.aux_parameters(tuple(additions))]
     with_formula = [p["dpar"] for p in info["predictors"][1:]]
     known = list(dict.fromkeys(names + with_formula))
     if dpar not in known:
         raise ValueError(f"dpar={dpar!r}: the fit's family {family.name!r} estimates "
                          f"{', '.join(known) or 'no auxiliary parameter'}")
-    if kind == "linpred":
+    nlpar = dpar in with_formula and info["predictors"][with_formula.index(dpar) + 1].get("nlpar")
+    if kind == "linpred" or nlpar:  # a non-linear parameter's values are its predictor
         if dpar not in with_formula:
             raise ValueError(f"dpar={dpar!r} has no formula of its own, hence no linear "
                              "predictor; use kind='epred' for its values")

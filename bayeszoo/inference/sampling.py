@@ -25,7 +25,7 @@ from bayeszoo.design import Design
 from bayeszoo.diagnostics import MIN_DRAWS, warn_fit
 from bayeszoo.formula import as_design
 from bayeszoo.formula.bf import BrmsFormula
-from bayeszoo.models.priors import parse_prior
+from bayeszoo.models.nonlinear import prior_text
 from bayeszoo.models.spec import PARAMETERIZATIONS, ModelSpec, model_spec
 
 from . import backends
@@ -138,9 +138,11 @@ def model_formula(design: Design):
     auxiliary parameters' formulas."""
     from bayeszoo.formula import BrmsFormula
 
-    if not design.dpars:
+    if not design.dpars and design.nonlinear is None:
         return design.formula
-    return BrmsFormula(design.formula, {k: d.formula for k, d in design.dpars.items()})
+    return BrmsFormula(design.formula, {k: d.formula for k, d in design.dpars.items()},
+                       {k: d.formula for k, d in design.nlpars.items()},
+                       nl=design.nonlinear is not None)
 
 
 def formula_text(design: Design) -> str:
@@ -403,7 +405,7 @@ def named_draws(design: Design, spec: ModelSpec, result: backends.SamplerResult,
         "link": spec.family.link_name,
         "backend": settings["backend"],
         "priors": spec.priors_json(),
-        "priors_given": json.dumps({k: str(parse_prior(v)) for k, v in (priors or {}).items()}),
+        "priors_given": json.dumps({k: prior_text(v) for k, v in (priors or {}).items()}),
         "sample_prior": sample_prior,
         "seed": int(settings["seed"]),
         "chains": int(settings["chains"]),

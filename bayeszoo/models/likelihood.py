@@ -18,6 +18,7 @@ import numpy as np
 from bayeszoo.design import Design, DesignArrays, design_arrays, linear_predictor
 from bayeszoo.families.censoring import log_likelihood
 from bayeszoo.models.autocorrelation import arma_effect, arma_values, design_lags, has_arma
+from bayeszoo.models.nonlinear import mu_values
 from bayeszoo.models.spec import ModelSpec, PredictorSpec
 from bayeszoo.structures.network import block_contribution
 
@@ -36,6 +37,8 @@ class ModelData(NamedTuple):
     #: the series of ``ar()``/``ma()``/``arma()`` (:func:`bayeszoo.models.autocorrelation.
     #: design_lags`), or None
     lags: Any = None
+    #: a non-linear formula's covariates, ``(n, k)`` (:mod:`bayeszoo.models.nonlinear`), or None
+    covariates: np.ndarray | None = None
 
 
 def centered_X(design: Design, ps: PredictorSpec) -> np.ndarray:
@@ -55,7 +58,8 @@ def model_data(design: Design, spec: ModelSpec) -> ModelData:
         additions={k: np.asarray(v, dtype=float) for k, v in design.additions.items()},
         predictors=tuple(design_arrays(d, centered_X(d, ps))
                          for d, ps in zip(design.predictors, spec.predictors, strict=True)),
-        lags=design_lags(design) if has_arma(spec) else None)
+        lags=design_lags(design) if has_arma(spec) else None,
+        covariates=None if spec.nonlinear is None else np.asarray(design.X, dtype=float))
 
 
 def fixed_coefficients(ps: PredictorSpec, values: dict[str, Any], concat):
@@ -95,6 +99,9 @@ def pointwise_log_likelihood(spec: ModelSpec, values: dict[str, Any], data: Mode
     etas = [linear_predictor(arrays, fixed_coefficients(ps, values, concat),
                              block_coefficients(ps, values, spec.centered, ops))
             for ps, arrays in zip(spec.predictors, data.predictors, strict=True)]
+    if spec.nonlinear is not None:
+        etas[0] = mu_values(spec.nonlinear, {ps.dpar: eta for ps, eta in zip(
+            spec.predictors, etas, strict=True) if ps.nlpar}, data.covariates, ops)
     if has_arma(spec):
         etas[0] = etas[0] + arma_effect(*arma_values(spec, values), data.y, etas[0],
                                         data.lags, ops)
@@ -102,5 +109,6 @@ def pointwise_log_likelihood(spec: ModelSpec, values: dict[str, Any], data: Mode
     if spec.mu.thresholds is not None:
         aux["thresholds"] = values[spec.mu.thresholds]
     for ps, eta in zip(spec.predictors[1:], etas[1:], strict=True):
-        aux[ps.dpar] = ps.link.inverse(ops, eta)
+        if not ps.nlpar:
+            aux[ps.dpar] = ps.link.inverse(ops, eta)
     return log_likelihood(spec.family, ops, data.y, etas[0], aux, data.additions)

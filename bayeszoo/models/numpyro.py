@@ -117,6 +117,10 @@ def sample_sites(spec: ModelSpec) -> dict[str, Any]:
             bs = block_of[s.name]
             sd = bs.structure.centered_scale([values[k] for k in bs.scale_sites], jax_ops())
             d = dist.Normal(bs.centered_mean(values), sd).expand(s.shape)
+        elif s.bounds is not None:
+            from bayeszoo.models.bounded import numpyro_bounded
+
+            d = numpyro_bounded(s.prior, s.bounds, s.shape)
         else:
             d = prior_distribution(s.prior, s.support, s.shape)
         values[s.name] = numpyro.sample(s.name, d)

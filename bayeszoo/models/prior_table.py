@@ -134,10 +134,12 @@ def prior_rows(design: Design, family: Any, priors: dict[str, Any] | None,
     (validated as :func:`bayeszoo.models.spec.model_spec` does)."""
     import numpy as np
 
+    from bayeszoo.models.nonlinear import nlpar_rows, split_bounds
     from bayeszoo.models.spec import model_spec
 
-    spec = model_spec(design, priors, family=family)
+    spec = model_spec(design, priors, family=family, require_nlpar_priors=False)
     family = spec.family
+    priors, bounds = split_bounds(priors)
     parsed = {k: parse_prior(v) for k, v in (priors or {}).items()}
     offset = design.offset if design.offset is not None and np.any(design.offset) else None
     defaults = {k: parse_prior(v) for k, v in family.default_priors(
@@ -147,6 +149,10 @@ def prior_rows(design: Design, family: Any, priors: dict[str, Any] | None,
     for d in design.predictors:
         dpar = d.dpar or ""
         labels_d = labels | smooth_labels(d)
+        if dpar in design.nlpars:  # listed under dpar here, moved to nlpar below
+            nlpar_rows(rows, d, bounds)
+            block_rows(rows, d, defaults, labels_d, dpar)
+            continue
         cols = [(p, c) for p, c in zip(d.fixed_params, d.column_names, strict=True)
                 if c != "Intercept"]
         if cols:
@@ -172,6 +178,9 @@ def prior_rows(design: Design, family: Any, priors: dict[str, Any] | None,
             rows.add((a.name,), defaults[a.name], a.name,
                      lb="" if a.lower == -np.inf else f"{a.lower:g}",
                      ub="" if a.upper == np.inf else f"{a.upper:g}")
+    for row in rows.rows.values():
+        if row["dpar"] in design.nlpars:
+            row["nlpar"], row["dpar"] = row["dpar"], ""
     return rows
 
 

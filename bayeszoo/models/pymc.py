@@ -137,6 +137,10 @@ def build_pymc(design: Design, priors: dict | None = None,
                                                  pytensor_ops())
                 values[s.name] = pm.Normal(s.name, mu=bs.centered_mean(values), sigma=sd,
                                            shape=tuple(int(k) for k in s.shape))
+            elif s.bounds is not None:
+                from bayeszoo.models.bounded import pymc_bounded
+
+                values[s.name] = pymc_bounded(s.name, s.prior, s.bounds, s.shape)
             else:
                 values[s.name] = prior_variable(s.name, s.prior, s.support, s.shape)
         lp = pointwise_log_likelihood(spec, values, data, pytensor_ops(), pt.concatenate)

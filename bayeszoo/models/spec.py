@@ -54,6 +54,8 @@ class Site:
     prior: Prior
     shape: tuple[int, ...] = ()
     support: str = "real"
+    #: ``(lb, ub)`` of a bounded coefficient (``None`` at an open end), or None
+    bounds: tuple[float | None, float | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ class PredictorSpec:
     fixed_groups: list[tuple[str, list[int]]]
     blocks: list[BlockSpec]
     thresholds: str | None = None
+    #: whether this predictor is a non-linear parameter's (:mod:`bayeszoo.models.nonlinear`)
+    nlpar: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,8 @@ class ModelSpec:
     ar: str | None = None
     #: the site of ``ma()``'s (or ``arma()``'s) moving-average coefficients, or None
     ma: str | None = None
+    #: a non-linear formula's expression (:mod:`bayeszoo.formula.nonlinear`), or None
+    nonlinear: Any = None
 
     def priors_json(self) -> str:
         return json.dumps(self.priors)
@@ -164,11 +170,16 @@ def _intercept_site(dpar: str | None) -> str:
 
 def valid_prior_keys(design: Design, family: Any) -> set[str]:
     """Every key ``priors=`` accepts for ``design`` with ``family``."""
+    from bayeszoo.models.nonlinear import nlpar_prior_keys
+
     valid = {"b", "bs"}
     for d in design.predictors:
-        valid |= {p for p, c in zip(d.fixed_params, d.column_names, strict=True)
-                  if c != "Intercept"}
-        if d.has_intercept:
+        if d.dpar in design.nlpars:
+            valid |= nlpar_prior_keys(d)
+        else:
+            valid |= {p for p, c in zip(d.fixed_params, d.column_names, strict=True)
+                      if c != "Intercept"}
+        if d.has_intercept and d.dpar not in design.nlpars:
             valid |= {_intercept_site(d.dpar), d.fixed_params[d.column_names.index("Intercept")]}
         for blk in d.blocks:
             for sp in block_params(blk):
@@ -198,10 +209,13 @@ def threshold_count(design: Design, family: Any) -> int:
 
 
 def model_spec(design: Design, priors: dict | None = None,
-               parameterization: str = "noncentered", family: Any = None) -> ModelSpec:
+               parameterization: str = "noncentered", family: Any = None,
+               require_nlpar_priors: bool = True) -> ModelSpec:
     """Resolve ``priors`` against ``design`` and its family: brms defaults, overrides, names.
     Raises ``ValueError`` for an unknown key, family or parameter, a prior that does not suit
-    its parameter, or an unknown parameterization."""
+    its parameter, an unknown parameterization, or (with ``require_nlpar_priors``, as brms's
+    ``brm``; its ``get_prior`` does not ask) a non-linear parameter without a coefficient
+    prior."""
     from bayeszoo.families import get as get_family
 
     if parameterization not in PARAMETERIZATIONS:
@@ -209,15 +223,21 @@ def model_spec(design: Design, priors: dict | None = None,
                          f"got {parameterization!r}")
     if design.y is None:
         raise ValueError("the design has no response; sampling needs y")
+    from bayeszoo.models import nonlinear
+
     family = get_family(family if family is not None else design.family or "gaussian")
+    priors, bounds = nonlinear.split_bounds(priors)
     parsed = _parse_all(priors)
     valid = valid_prior_keys(design, family)
     unknown = sorted(set(parsed) - valid)
     if unknown:
         raise ValueError(
             f"unknown prior name(s) {unknown}; this model has: {', '.join(sorted(valid))}")
+    nonlinear.check_bounds(bounds, design)
+    if require_nlpar_priors:
+        nonlinear.check_nlpar_priors(design, set(parsed))
     for d in design.predictors:
-        if d.has_intercept:
+        if d.has_intercept and d.dpar not in design.nlpars:
             bname = d.fixed_params[d.column_names.index("Intercept")]
             site = _intercept_site(d.dpar)
             if bname in parsed and bname != site:
@@ -229,7 +249,9 @@ def model_spec(design: Design, priors: dict | None = None,
         design.y, dpars=tuple(design.dpars), offset=offset).items()}
     used: dict[str, str] = {}
     sites: list[Site] = []
-    predictors = [_predictor(d, parsed, defaults, used, sites, parameterization,
+    predictors = [nonlinear.nlpar_predictor(d, parsed, bounds, defaults, used, sites,
+                                            parameterization) if d.dpar in design.nlpars else
+                  _predictor(d, parsed, defaults, used, sites, parameterization,
                              threshold_count(design, family) if d.dpar is None else 0)
                   for d in design.predictors]
     check_family(design, family.name)
@@ -254,7 +276,8 @@ def model_spec(design: Design, priors: dict | None = None,
     return ModelSpec(family=family, response=design.response, predictors=predictors, aux=aux,
                      sites=sites, parameterization=parameterization, priors=used,
                      ar=AR_SITE if ar is not None and ar.p else None,
-                     ma=MA_SITE if ar is not None and ar.q else None)
+                     ma=MA_SITE if ar is not None and ar.q else None,
+                     nonlinear=design.nonlinear)
 
 
 def coefficient_sd(cp: CoefficientPrior, parsed: dict[str, Prior], intercept_scale: float,
@@ -331,32 +354,9 @@ def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
         used["Intercept"] = str(p)
         sites.append(Site("Intercept", p, (thresholds,), "ordered"))
     blocks: list[BlockSpec] = []
-    for j, blk in enumerate(d.blocks):
-        scale_sites = []
-        for sp in blk.names.scales:
-            p = _block_param_prior(sp, parsed, defaults, used)
-            sites.append(Site(sp.name, p, sp.shape, sp.support))
-            scale_sites.append(sp.name)
-        if parameterization == "centered" and not blk.structure.can_center:
-            raise ValueError(f"the centered parameterization needs iid or two-penalty blocks; "
-                             f"{blk.term} is {blk.structure.kind}: use 'noncentered'")
-        z_shape = tuple(blk.structure.z_shape(blk))
-        zp = blk.names.z_param
-        sites.append(Site(f"z_{tag}{j}", Prior("normal", (0.0, 1.0)), z_shape, "real")
-                     if zp is None else
-                     Site(f"z_{tag}{j}", _block_param_prior(zp, parsed, defaults, used), z_shape,
-                          zp.support))
-        structure = blk.structure
-        if blk.names.coef_priors:
-            scale = defaults[_intercept_site(d.dpar)].named["sigma"]
-            structure = structure.with_prior_sd(tuple(
-                coefficient_sd(cp, parsed, scale, used) for cp in blk.names.coef_priors))
-        on_intercept = (parameterization == "centered" and intercept is not None
-                        and structure.centers_on_intercept and blk.is_indicator
-                        and blk.weights.ndim == 1 and bool(np.all(blk.weights == 1))
-                        and not any(b.centered_on for b in blocks))
-        blocks.append(BlockSpec(j, tuple(scale_sites), f"z_{tag}{j}", structure, z_shape,
-                                intercept if on_intercept else None))
+    for j in range(len(d.blocks)):
+        blocks.append(block_spec(d, j, parsed, defaults, used, sites, parameterization,
+                                 None if any(b.centered_on for b in blocks) else intercept))
     X = np.asarray(d.X, dtype=float)
     x_means = X[:, fixed_cols].mean(axis=0) if fixed_cols else np.zeros(0)
     link = None if d.dpar is None else d.family.aux_parameter(d.dpar).link
@@ -367,3 +367,37 @@ def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
     return PredictorSpec(dpar=d.dpar, link=link, intercept=intercept, fixed_cols=fixed_cols,
                          fixed_params=fixed_params, x_means=x_means, fixed_groups=groups,
                          blocks=blocks, thresholds="Intercept" if thresholds else None)
+
+
+def block_spec(d: Design, j: int, parsed: dict[str, Prior], defaults: dict[str, Prior],
+               used: dict[str, str], sites: list[Site], parameterization: str,
+               intercept: str | None) -> BlockSpec:
+    """The sites and :class:`BlockSpec` of block ``j`` of predictor design ``d`` (appended to
+    ``sites``); ``intercept``: the predictor's intercept site a random intercept may be
+    centered on (``None``: not centered on one)."""
+    tag = "" if d.dpar is None else f"{d.dpar}_"
+    blk = d.blocks[j]
+    scale_sites = []
+    for sp in blk.names.scales:
+        p = _block_param_prior(sp, parsed, defaults, used)
+        sites.append(Site(sp.name, p, sp.shape, sp.support))
+        scale_sites.append(sp.name)
+    if parameterization == "centered" and not blk.structure.can_center:
+        raise ValueError(f"the centered parameterization needs iid or two-penalty blocks; "
+                         f"{blk.term} is {blk.structure.kind}: use 'noncentered'")
+    z_shape = tuple(blk.structure.z_shape(blk))
+    zp = blk.names.z_param
+    sites.append(Site(f"z_{tag}{j}", Prior("normal", (0.0, 1.0)), z_shape, "real")
+                 if zp is None else
+                 Site(f"z_{tag}{j}", _block_param_prior(zp, parsed, defaults, used), z_shape,
+                      zp.support))
+    structure = blk.structure
+    if blk.names.coef_priors:
+        scale = defaults[_intercept_site(d.dpar)].named["sigma"]
+        structure = structure.with_prior_sd(tuple(
+            coefficient_sd(cp, parsed, scale, used) for cp in blk.names.coef_priors))
+    on_intercept = (parameterization == "centered" and intercept is not None
+                    and structure.centers_on_intercept and blk.is_indicator
+                    and blk.weights.ndim == 1 and bool(np.all(blk.weights == 1)))
+    return BlockSpec(j, tuple(scale_sites), f"z_{tag}{j}", structure, z_shape,
+                     intercept if on_intercept else None)

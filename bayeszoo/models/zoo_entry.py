@@ -86,12 +86,13 @@ class ZooEntry:
     @property
     def backends(self) -> tuple[str, ...]:
         """The registered backends that can fit this entry's model."""
+        from bayeszoo.formula.nonlinear_design import nonlinear_main
         from bayeszoo.formula.parse import parse_formula
         from bayeszoo.inference.backends import able
 
         f = self.formula
-        parsed = [parse_formula(f.formula), *(parse_formula(g, dpar=k)
-                                              for k, g in f.dpars.items())] \
+        parsed = [parse_formula(nonlinear_main(f.formula) if f.nl else f.formula),
+                  *(parse_formula(g, dpar=k) for k, g in (f.dpars | f.nlpars).items())] \
             if isinstance(f, BrmsFormula) else [parse_formula(f)]
         return able(networks=any(t.is_network for p in parsed for t in p.terms))
 

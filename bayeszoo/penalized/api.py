@@ -144,6 +144,10 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
     if isinstance(formula_or_design, list | tuple):
         formula_or_design = formula_list(formula_or_design, family)
     d = as_design(formula_or_design, data, family, na_action, knots, xt=xt)
+    if d.nonlinear is not None:
+        raise ValueError(f"REML fits models linear in their coefficients; the non-linear "
+                         f"formula {d.formula!r} is for the samplers: bz.sample(..., "
+                         "backend='numpyro' or 'pymc' or 'nutpie')")
     method = str(method).upper()
     if method not in METHODS:
         raise ValueError(f"method must be 'REML' or 'ML', not {method!r}")
