@@ -12,6 +12,7 @@ import json
 
 import numpy as np
 import pytest
+from agreement import assert_loo_agrees, assert_posterior_agrees
 from conftest import FIXTURES
 
 import bayeszoo as bz
@@ -31,13 +32,9 @@ def reference_fit():
 def test_nonlinear_posterior_matches_brms(reference_fit):
     fit, ref = reference_fit
     assert fit.posterior["r_AY__ult"].shape[2:] == (10,)
-    for par, r in ref["posterior"].items():
-        draws = np.asarray(fit.posterior[par].values).ravel()
-        assert abs(draws.mean() - r["mean"]) < 0.15 * r["sd"], (par, draws.mean(), r["mean"])
-        assert abs(draws.std(ddof=1) / r["sd"] - 1.0) < 0.15, (par, draws.std(ddof=1), r["sd"])
-    res = loo(fit)
-    assert abs(res["p_loo"] - ref["loo"]["p_loo"]) < 2.5
-    assert abs(res["elpd_loo"] - ref["loo"]["elpd_loo"]) < 2.0
+    assert_posterior_agrees("loss_nonlinear", lambda par: fit.posterior[par].values,
+                            ref["posterior"])
+    assert_loo_agrees("loss_nonlinear", loo(fit), ref["loo"], p_loo=2.5, elpd_loo=2.0)
     epred = bz.predict(fit, kind="epred")
     np.testing.assert_allclose(epred.mean(axis=0), ref["epred_mean"], rtol=0.03)
 

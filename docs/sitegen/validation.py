@@ -175,6 +175,12 @@ CHECKS: tuple[Check, ...] = (
           "every parameter's mean and sd; LOO",
           "0.15 posterior sd (mean), 15 % (sd), 2.5 (p_loo), 2 (elpd)",
           _T + "test_ar_reference.py::test_ar1_posterior_matches_brms", ("lakehuron_ar1",)),
+    Check("brms-nonlinear", "brms", "the loss triangle, `bf(cum ~ ult * (1 - exp(-(dev / "
+          "theta)^omega)), ..., nl = TRUE)`", "brms_wave3.json:loss_nonlinear",
+          "every parameter's mean and sd; LOO; epred",
+          "0.15 posterior sd (mean), 15 % (sd), 2.5 (p_loo), 2 (elpd), 3 % (epred)",
+          _T + "test_nonlinear_reference.py::test_nonlinear_posterior_matches_brms",
+          ("loss_nonlinear",)),
     Check("brms-summary", "brms", "the Fit's printed summary", "brms_wave2.json:sleep_corr",
           "Estimate, Est.Error, 95 % CI", "4 Monte Carlo sd (mean), 8 (CI)",
           _T + "test_fit_reference.py::test_summary_matches_brms"),
