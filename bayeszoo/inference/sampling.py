@@ -181,6 +181,7 @@ def sample(
     family: Any = None,
     na_action: str = "raise",
     knots: dict[str, Any] | None = None,
+    xt: dict[str, Any] | None = None,
     log_likelihood: bool = True,
     sample_prior: str = "no",
 ):
@@ -224,6 +225,10 @@ def sample(
     knots
         Column -> knot values for the formula's smooths (mgcv's and brms's ``knots``; for
         ``bs="cc"`` the two ends of the period, e.g. ``{"month": [0.5, 12.5]}``).
+    xt
+        Column -> mgcv's ``xt`` for the formula's smooths of that column, as
+        :func:`bayeszoo.design` takes it (``s(district, bs="mrf")``'s neighbours:
+        ``{"district": {"nb": {...}}}``).
     log_likelihood
         ``False`` leaves out the pointwise log-likelihood (``chains·draws × rows`` numbers:
         32 GB for 10⁶ rows and 4000 draws), and with it LOO; predictions and the posterior are
@@ -274,7 +279,8 @@ def sample(
                             tune=tune, seed=seed, target_accept=target_accept,
                             dense_mass=dense_mass, progress=progress, priors=priors,
                             parameterization=parameterization, family=family,
-                            na_action=na_action, knots=knots, log_likelihood=log_likelihood,
+                            na_action=na_action, knots=knots, xt=xt,
+                            log_likelihood=log_likelihood,
                             sample_prior=sample_prior)
     idata = draws_.inference_data()
     if sample_prior == "only":
@@ -344,6 +350,7 @@ def draw_posterior(
     family: Any = None,
     na_action: str = "raise",
     knots: dict[str, Any] | None = None,
+    xt: dict[str, Any] | None = None,
     log_likelihood: bool = True,
     sample_prior: str = "no",
 ) -> PosteriorDraws:
@@ -354,7 +361,7 @@ def draw_posterior(
     if not isinstance(log_likelihood, bool):
         raise ValueError(f"log_likelihood must be True or False, got {log_likelihood!r}")
     t0 = time.perf_counter()
-    design = as_design(formula_or_design, data, family, na_action, knots)
+    design = as_design(formula_or_design, data, family, na_action, knots, xt)
     spec = checked_spec(design, priors, parameterization, chains, draws, log_likelihood)
     settings = {"backend": backend, "chains": int(chains), "draws": int(draws),
                 "tune": int(tune), "seed": int(seed), "target_accept": float(target_accept),
