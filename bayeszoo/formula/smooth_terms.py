@@ -181,8 +181,8 @@ def read_spec(st: SmoothTerm, columns: dict[str, object], knots: dict[str, Any] 
         elif key == "xt":
             raise FormulaError(f"{st.text}: give xt outside the formula, keyed by the "
                                f"smooth's covariate: xt={{{st.variables[0]!r}: {{'nb': "
-                               "{region: [neighbours], ...}}} (an argument of bz.design and "
-                               "bz.reml, as knots=)")
+                               "{region: [neighbours], ...}}} (an argument of bz.design, bz.reml "
+                               "and bz.sample, as knots=)")
         else:
             raise FormulaError(f"{st.text}: unsupported argument {key!r} (supported: "
                                + ", ".join(SUPPORTED_ARGS) + ")")
