@@ -13,8 +13,9 @@ the speed issue are met.
 ``benchmarks/RESULTS_smooths2.md`` (tensor-product smooths, ``bench_smooths2.py``),
 ``benchmarks/RESULTS_families.md`` (``bench_families.py``: non-Gaussian families),
 ``benchmarks/RESULTS_sbc.md`` (calibration, written by ``benchmarks/sbc.py``),
-``benchmarks/RESULTS_update.md`` (``fit.update``, written by ``bench_update.py``) and
-``benchmarks/RESULTS_bam.md`` (``bz.bam``, ``bench_bam.py``) are included when present.
+``benchmarks/RESULTS_update.md`` (``fit.update``, written by ``bench_update.py``),
+``benchmarks/RESULTS_bam.md`` (``bz.bam``, ``bench_bam.py``) and ``benchmarks/RESULTS_gpu.md``
+(GPU against CPU, ``gpu.py``) are included when present.
 
 MNIST is read from ``$BAYESZOO_DATA/mnist`` or the download cache (see ``load_mnist``).
 """
@@ -300,7 +301,8 @@ def write_results(log: list[dict]) -> Path:
         out += [f"## {title}", ""]
         out += [fn(res) if res else "Not run yet.", ""]
     for notes in ("RESULTS_latency.md", "RESULTS_nets.md", "RESULTS_smooths2.md",
-                  "RESULTS_families.md", "RESULTS_sbc.md", "RESULTS_update.md", "RESULTS_bam.md"):
+                  "RESULTS_families.md", "RESULTS_sbc.md", "RESULTS_update.md", "RESULTS_bam.md",
+                  "RESULTS_gpu.md"):
         if (HERE / notes).exists():
             out += [(HERE / notes).read_text().rstrip(), ""]
     path = HERE / "RESULTS.md"
