@@ -55,6 +55,11 @@ class MultivariateFormula:
     def responses(self) -> tuple[str, ...]:
         return tuple(p.response for p in self.parts)
 
+    @property
+    def formula(self) -> str:
+        """The formula as text (:meth:`__str__`)."""
+        return str(self)
+
     def __str__(self) -> str:
         """brms's spelling: ``bf(tarsus ~ sex, back ~ sex) + set_rescor(TRUE)``."""
         inner = ", ".join(p.written or p.formula for p in self.parts)

@@ -21,19 +21,17 @@ import numpy as np
 
 from bayeszoo.formula.multivariate import MultivariateFormula
 from bayeszoo.models.multivariate import (
+    SAMPLERS,
     MultivariateSpec,
     linked_coefficients,
     multivariate_spec,
     mv_name,
 )
 
-#: the samplers of multivariate models
-MULTIVARIATE_BACKENDS = ("numpyro", "pymc")
-
 
 def check_options(backend: str, parameterization: str, knots: Any, sample_prior: str) -> None:
     """``ValueError`` for what a multivariate model does not offer."""
-    if backend not in MULTIVARIATE_BACKENDS:
+    if backend not in SAMPLERS:
         raise ValueError(f"multivariate models are sampled with backend='numpyro' or "
                          f"backend='pymc', got {backend!r}")
     if parameterization != "noncentered":

@@ -33,6 +33,8 @@ from bayeszoo.models.priors import Prior, check_support, parse_prior
 from bayeszoo.models.spec import ModelSpec, Site, model_spec, valid_prior_keys
 from bayeszoo.structures.unstructured import Unstructured
 
+#: the backends that sample multivariate models
+SAMPLERS = ("numpyro", "pymc")
 #: families whose responses may have residual correlations (brms's ``set_rescor``)
 RESCOR_FAMILIES = ("gaussian", "student")
 #: the residual correlations' Cholesky factor (brms's ``Lrescor``)
