@@ -300,7 +300,7 @@ def multivariate_spec(formula: MultivariateFormula, data: Any, family: Any = Non
     if student_rescor:
         nu = "nu"
         prior = check_support("nu", parse_prior(joint["nu"]) if "nu" in joint
-                              else specs[0].site("nu").prior, "greater_than_1")
+                              else specs[0].site("nu").prior, "positive")
         sites.append(Site(nu, prior, (), "greater_than_1"))
         used["nu"] = str(prior)
         for resp in formula.responses:
