@@ -4,7 +4,9 @@ parameter (``b_tarsus_*``, ``b_back_*``, ``sd_fosternest__{tarsus,back}_Intercep
 ``cor_fosternest__tarsus_Intercept__back_Intercept``, ``sigma_*``, ``rescor__tarsus__back``)
 within 0.15 brms posterior sd in mean and 15 % in sd, the joint LOO's p_loo within 2.5 and
 ``posterior_epred``'s means per row and response. Sampled once with NumPyro, 4 chains × 500
-draws; PyMC samples the per-response formulas of ``mvbf`` on the same data."""
+draws. PyMC samples the per-response formulas of ``mvbf`` on the same data (its shared
+parameters near brms's values of the full model), and NumPyro a Student-t model with correlated
+slopes across responses."""
 
 import json
 
@@ -93,3 +95,19 @@ def test_pymc_samples_per_response_formulas(data):
         assert abs(draws.mean() - post[par]["mean"]) < 0.5 * post[par]["sd"], par
     assert fit.posterior_predict(resp="back", ndraws=50, seed=1).shape == (50, 828)
     assert np.isfinite(fit.loo(resp="back")["elpd_loo"])
+
+
+def test_student_rescor_with_slopes_linked_across_responses(data):
+    f = bz.bf("mvbind(tarsus, back) ~ sex + (1 + hatchdate | p | fosternest)")
+    fit = bz.sample(f, data, family="student", chains=2, draws=300, tune=300, seed=4,
+                    progress=False)
+    names = set(fit.posterior.data_vars)
+    assert {"nu", "rescor__tarsus__back", "sd_fosternest__back_hatchdate",
+            "cor_fosternest__tarsus_Intercept__back_hatchdate",
+            "cor_fosternest__tarsus_Intercept__tarsus_hatchdate"} <= names
+    assert "nu_tarsus" not in names
+    assert float(fit.posterior["nu"].min()) > 1
+    assert fit.posterior["r_fosternest__back"].shape[2:] == (104, 2)
+    rescor = float(fit.posterior["rescor__tarsus__back"].mean())
+    assert abs(rescor - REF["posterior"]["rescor__tarsus__back"]["mean"]) < 0.1
+    assert fit.posterior_predict(ndraws=20, seed=1).shape == (20, 828, 2)

@@ -157,15 +157,14 @@ def resolve_rescor(formula: MultivariateFormula, families: list[Any]) -> bool:
     Student-t; ``ValueError`` for residual correlations of other families or mixed ones."""
     names = [f.name for f in families]
     allowed = all(n in RESCOR_FAMILIES for n in names) and len(set(names)) == 1
-    if formula.rescor is None:
-        return allowed
-    if formula.rescor and not allowed:
+    rescor = allowed if formula.rescor is None else formula.rescor
+    if rescor and not allowed:
         raise ValueError(f"residual correlations (rescor=True) need every response Gaussian or "
                          f"every response Student-t (brms's set_rescor), got {names}")
     for f in families:
-        if formula.rescor and f.link_name != "identity":
+        if rescor and f.link_name != "identity":
             raise ValueError(f"residual correlations need the identity link, got {f.link_name}")
-    return formula.rescor
+    return rescor
 
 
 def split_priors(priors: dict | None, responses: tuple[str, ...], designs: list[Design],
