@@ -50,6 +50,8 @@ class MultivariateFormula:
 
     parts: tuple[ResponseFormula, ...]
     rescor: bool | None = None
+    #: the ``mvbind(...) ~ ...`` formula it was read from, else empty
+    written: str = ""
 
     @property
     def responses(self) -> tuple[str, ...]:
@@ -61,9 +63,12 @@ class MultivariateFormula:
         return str(self)
 
     def __str__(self) -> str:
-        """brms's spelling: ``bf(tarsus ~ sex, back ~ sex) + set_rescor(TRUE)``."""
-        inner = ", ".join(p.written or p.formula for p in self.parts)
+        """brms's spelling: ``bf(mvbind(tarsus, back) ~ sex) + set_rescor(TRUE)``, or
+        ``mvbf(tarsus ~ sex, back ~ hatchdate) + set_rescor(TRUE)``."""
         rescor = "" if self.rescor is None else f" + set_rescor({str(self.rescor).upper()})"
+        if self.written:
+            return f"bf({self.written}){rescor}"
+        inner = ", ".join(p.written or p.formula for p in self.parts)
         return f"mvbf({inner}){rescor}"
 
 
@@ -110,7 +115,7 @@ def mvbind(formula: str, rescor: bool | None = None) -> MultivariateFormula:
                            f"{responses}")
     rhs = m.group("rhs").strip()
     return MultivariateFormula(tuple(response_formula(f"{r} ~ {rhs}") for r in responses),
-                               check_rescor(rescor))
+                               check_rescor(rescor), formula.strip())
 
 
 def check_rescor(rescor: Any) -> bool | None:
