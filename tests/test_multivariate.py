@@ -3,6 +3,7 @@ brms's names and default priors, the joint log density against SciPy, NumPyro ag
 fixed values, and the errors."""
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -259,3 +260,56 @@ def test_zoo_entry(btdata):
     m = multivariate_spec(e.formula, e.load_data(), e.family_object())
     assert m.responses == ("tarsus", "back") and m.rescor == "Lrescor"
     assert "btdata_mv" in bz.zoo.describe("btdata_mv")
+
+
+def fake_fit(mspec, chains=2, draws=6):
+    """A MultivariateFit of random site values (no sampler)."""
+    from bayeszoo.inference.multivariate import MultivariateDraws, brms_multivariate_posterior
+
+    points = [[random_values(mspec, 100 * c + d) for d in range(draws)] for c in range(chains)]
+    site = {k: np.array([[p[k] for p in row] for row in points]) for k in points[0][0]}
+    stats_ = {"diverging": np.zeros((chains, draws), bool),
+              "tree_depth": np.ones((chains, draws))}
+    return MultivariateDraws(mspec, site, brms_multivariate_posterior(mspec, site), stats_,
+                             {"formula": str(mspec.formula)}).inference_data(), site
+
+
+def test_fit_names_predictions_and_loo_without_a_sampler(btdata):
+    ref = json.loads((FIXTURES / "brms_wave3.json").read_text())["btdata_mv_rescor"]
+    m = multivariate_spec(bz.bf(FORMULA), btdata)
+    fit, site = fake_fit(m)
+    names = set(fit.posterior.data_vars)
+    assert set(ref["posterior"]) <= names
+    assert {"Intercept_tarsus", "r_fosternest__back"} <= names
+    # brms's b_Intercept is the centered intercept less the means' contribution
+    x_means = m.specs[0].mu.x_means
+    np.testing.assert_allclose(fit.posterior["b_tarsus_Intercept"].values,
+                               site["tarsus__Intercept"] - site["tarsus__b_0"] @ x_means)
+    omega = site["Lrescor"] @ np.swapaxes(site["Lrescor"], -1, -2)
+    np.testing.assert_allclose(fit.posterior["rescor__tarsus__back"].values, omega[..., 0, 1])
+    epred = fit.posterior_epred()
+    assert epred.shape == (12, 828, 2)
+    flat = {k: v.reshape(-1, *v.shape[2:]) for k, v in site.items()}
+    data = multivariate_data(m)
+    eta = response_parameters(m, 1, flat, data.responses[1].predictors, NUMPY,
+                              np.concatenate)[0]
+    np.testing.assert_allclose(epred[..., 1], eta)
+    new = btdata.iloc[:4].copy()
+    np.testing.assert_allclose(fit.posterior_epred(new, resp="tarsus"), epred[:, :4, 0])
+    new["fosternest"] = "nowhere"
+    with pytest.raises(ValueError, match="nowhere"):
+        fit.posterior_epred(new)
+    without = fit.posterior_epred(new, allow_new_levels=True)
+    r = fit.posterior["r_fosternest__tarsus"].values.reshape(12, -1)
+    level = m.designs[0].blocks[0].index[:4]
+    np.testing.assert_allclose(without[..., 0], epred[:, :4, 0] - r[:, level])
+    assert fit.posterior_predict(resp="back", ndraws=5, seed=0).shape == (5, 828)
+    assert fit.predict(btdata.iloc[:3], resp="back").shape == (3, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert fit.loo(resp="tarsus")["n_data_points"] == 828
+        assert np.isfinite(fit.loo()["elpd_loo"])
+    with pytest.raises(ValueError, match="not a response"):
+        fit.posterior_epred(resp="wing")
+    with pytest.raises(ValueError, match="'epred' or 'pp'"):
+        fit.predict(kind="linpred")
