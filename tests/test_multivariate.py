@@ -309,6 +309,9 @@ def test_fit_names_predictions_and_loo_without_a_sampler(btdata):
         warnings.simplefilter("ignore")
         assert fit.loo(resp="tarsus")["n_data_points"] == 828
         assert np.isfinite(fit.loo()["elpd_loo"])
+        assert bz.loo(fit, resp="back")["elpd_loo"] == fit.loo(resp="back")["elpd_loo"]
+        assert bz.loo(fit)["elpd_loo"] == fit.loo()["elpd_loo"]
+        assert list(bz.compare({"a": fit, "b": fit}).index) == ["a", "b"]
     with pytest.raises(ValueError, match="not a response"):
         fit.posterior_epred(resp="wing")
     with pytest.raises(ValueError, match="'epred' or 'pp'"):
