@@ -25,8 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from bayeszoo.design import Design
 from bayeszoo.formula.multivariate import MultivariateFormula
 from bayeszoo.models.priors import Prior, check_support, parse_prior
@@ -202,8 +200,7 @@ def split_priors(priors: dict | None, responses: tuple[str, ...], designs: list[
     return per, joint
 
 
-def linked_groups(formula: MultivariateFormula, designs: list[Design],
-                  specs: list[ModelSpec]) -> list[LinkedGroup]:
+def linked_groups(formula: MultivariateFormula, designs: list[Design]) -> list[LinkedGroup]:
     """The group-level terms sharing an ID and a grouping factor across two or more terms."""
     found: dict[tuple[str, str], list[tuple[int, int, tuple[str, ...]]]] = {}
     for r, (part, d) in enumerate(zip(formula.parts, designs, strict=True)):
@@ -266,7 +263,7 @@ def multivariate_spec(formula: MultivariateFormula, data: Any, family: Any = Non
     for s in specs:
         if s.ar is not None:
             raise ValueError("ar() terms are not supported in multivariate models")
-    linked = linked_groups(formula, designs, specs)
+    linked = linked_groups(formula, designs)
     skip: list[set[str]] = [set() for _ in specs]
     for g in linked:
         for r, j, _ in g.members:
@@ -350,7 +347,3 @@ def member_coefficients(coefs: Any, block, first: int) -> Any:
     if block.structure.kind == "iid":
         return coefs[..., first]
     return coefs[..., first:first + len(block.structure.coefs)]
-
-
-def n_rows(mspec: MultivariateSpec) -> int:
-    return int(np.asarray(mspec.designs[0].y).shape[0])
