@@ -316,3 +316,26 @@ def test_fit_names_predictions_and_loo_without_a_sampler(btdata):
         fit.posterior_epred(resp="wing")
     with pytest.raises(ValueError, match="'epred' or 'pp'"):
         fit.predict(kind="linpred")
+
+
+def test_summary_text_and_a_plain_mvbind_string(btdata):
+    from bayeszoo.inference.draws_summary import draws_checks_of
+    from bayeszoo.inference.multivariate import MultivariateDraws, brms_multivariate_posterior
+
+    m = multivariate_spec(bz.bf(FORMULA), btdata)
+    points = [[random_values(m, 10 * c + d) for d in range(8)] for c in range(2)]
+    site = {k: np.array([[p[k] for p in row] for row in points]) for k in points[0][0]}
+    draws = MultivariateDraws(m, site, brms_multivariate_posterior(m, site),
+                              {"diverging": np.zeros((2, 8), bool)},
+                              {"formula": str(m.formula), "chains": 2, "draws": 8, "tune": 8})
+    text = draws.summary("btdata").text()
+    for line in ("Group-Level Effects:", "Population-Level Effects:",
+                 "Family Specific Parameters:", "Residual Correlations:", "rescor__tarsus__back",
+                 "Data: btdata", "bf(mvbind(tarsus, back) ~"):
+        assert line in text
+    assert "Intercept_tarsus" not in text
+    assert draws.pointwise_log_likelihood().shape == (2, 8, 828)
+    assert draws_checks_of(draws).divergences == 0
+    # a formula string starting with mvbind( is read as bz.bf's multivariate formula
+    with pytest.raises(ValueError, match="backend='numpyro' or backend='pymc'"):
+        bz.sample("mvbind(tarsus, back) ~ sex", btdata, backend="nutpie")

@@ -175,6 +175,60 @@ class MultivariateDraws:
 
         return MultivariateFit.build(self)
 
+    def pointwise_log_likelihood(self) -> np.ndarray:
+        """The responses' joint ``log p(y_i | draw)`` (``chain × draw × n``)."""
+        from bayeszoo.families.ops import NUMPY
+        from bayeszoo.models.multivariate_likelihood import (
+            joint_log_likelihood,
+            multivariate_data,
+        )
+
+        return joint_log_likelihood(self.mspec, self.site, multivariate_data(self.mspec), NUMPY,
+                                    np.concatenate)
+
+    def summary(self, data_name: str | None = None) -> MultivariateSummary:
+        """brms's summary of the scalar parameters, by section."""
+        from .draws_summary import draws_summary
+
+        scalars = [k for k, v in self.posterior.items()
+                   if np.ndim(v) == 2 and not k.startswith("Intercept_")]
+        sections = {}
+        for title, prefixes in SECTIONS:
+            names = [k for k in scalars if k.startswith(prefixes)]
+            if names:
+                sections[title] = draws_summary(self.posterior, names)
+        return MultivariateSummary(self.attrs, data_name or self.attrs.get("dataset", "data"),
+                                   sections)
+
+
+#: brms's sections of a summary and the parameters' prefixes in each
+SECTIONS = (("Group-Level Effects", ("sd_", "cor_")), ("Population-Level Effects", ("b_",)),
+            ("Family Specific Parameters", ("sigma_", "nu")),
+            ("Residual Correlations", ("rescor__",)))
+
+
+@dataclass
+class MultivariateSummary:
+    """The summary :meth:`MultivariateDraws.summary` prints: a header and a table per
+    section."""
+
+    attrs: dict[str, Any]
+    data_name: str
+    sections: dict[str, Any]
+
+    def text(self) -> str:
+        a = self.attrs
+        lines = [f" Family: MV({a.get('family', '')})", f"Formula: {a.get('formula', '')}",
+                 f"   Data: {self.data_name}",
+                 f"  Draws: {a.get('chains')} chains, each with iter = "
+                 f"{a.get('tune', 0) + a.get('draws', 0)}; warmup = {a.get('tune')}"]
+        for title, table in self.sections.items():
+            lines += ["", f"{title}:", table.round(2).to_string()]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
+
 
 def draw_multivariate(formula: MultivariateFormula, data, backend: str = "numpyro",
                       chains: int = 4, draws: int = 1000, tune: int = 1000, seed: int = 0,

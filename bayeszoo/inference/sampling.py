@@ -348,8 +348,10 @@ def draw_posterior(
     """:func:`sample` up to the draws: the same checks, sampler and brms names, returned as
     :class:`PosteriorDraws` (plain arrays) instead of an InferenceData; a multivariate formula
     (:func:`bayeszoo.mvbf`) goes to :func:`bayeszoo.inference.multivariate.draw_multivariate`."""
-    from bayeszoo.formula.multivariate import is_multivariate
+    from bayeszoo.formula.multivariate import is_multivariate, mvbind
 
+    if isinstance(formula_or_design, str) and formula_or_design.lstrip().startswith("mvbind("):
+        formula_or_design = mvbind(formula_or_design)
     if is_multivariate(formula_or_design):
         from .multivariate import draw_multivariate
 
