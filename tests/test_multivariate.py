@@ -339,3 +339,15 @@ def test_summary_text_and_a_plain_mvbind_string(btdata):
     # a formula string starting with mvbind( is read as bz.bf's multivariate formula
     with pytest.raises(ValueError, match="backend='numpyro' or backend='pymc'"):
         bz.sample("mvbind(tarsus, back) ~ sex", btdata, backend="nutpie")
+
+
+def test_correlation_priors_are_shared_by_the_responses(btdata):
+    f = bz.mvbf("tarsus ~ sex + (1 + hatchdate | fosternest)", "back ~ hatchdate + (1 | dam)",
+                rescor=False)
+    m = multivariate_spec(f, btdata, priors={"cor": "lkj(2)"})
+    assert not m.linked and m.priors["L_fosternest"] == "lkj(2)"
+    table = bz.get_prior(f, btdata, priors={"cor_fosternest": "lkj(4)"})
+    cor = table[table["class"] == "cor"]
+    assert cor[["prior", "group", "resp", "source"]].values.tolist() == [
+        ["lkj(1)", "", "", "default"], ["lkj(4)", "fosternest", "", "user"]]
+    assert not (table["class"] == "rescor").any()

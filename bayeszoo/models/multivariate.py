@@ -67,6 +67,8 @@ def mv_name(name: str, resp: str, dpars: tuple[str, ...] = ()) -> str:
     >>> mv_name("b_sexMale", "back"), mv_name("sd_fosternest__Intercept", "tarsus")
     ('b_back_sexMale', 'sd_fosternest__tarsus_Intercept')
     """
+    if name == "L" or name.startswith("L_"):  # a grouping's correlations: not per response
+        return name
     if name.startswith("sd_"):
         group, _, coef = name[3:].partition("__")
         return f"sd_{group}__{insert_response(coef, resp, dpars)}" if coef \
@@ -168,13 +170,16 @@ def resolve_rescor(formula: MultivariateFormula, families: list[Any]) -> bool:
 def split_priors(priors: dict | None, responses: tuple[str, ...], designs: list[Design],
                  families: list[Any]) -> tuple[list[dict], dict[str, Any]]:
     """``priors=`` of the joint model as each response's own keys, and the joint keys
-    (``rescor``, ``cor``, ``cor_<group>``, ``nu``); ``ValueError`` for any other key."""
+    (``rescor``, ``cor``, ``cor_<group>``, ``nu``, ``sigma``; ``cor`` and ``sigma`` reach
+    every response's own correlations and ``sigma`` too); ``ValueError`` for any other key."""
     priors = dict(priors or {})
     per: list[dict] = [{} for _ in responses]
     owner: dict[str, tuple[int, str]] = {}
     for r, (resp, d, fam) in enumerate(zip(responses, designs, families, strict=True)):
         dpars = tuple(d.dpars)
         for key in valid_prior_keys(d, fam):
+            if key in ("cor", "L") or key.startswith(("cor_", "L_")):
+                continue  # brms's correlations are not per response: the joint keys below
             owner[mv_name(key, resp, dpars)] = (r, key)
             if key in GENERIC_KEYS or key.startswith("sd_") and "__" not in key:
                 owner.setdefault(key, (-1, key))
@@ -190,10 +195,10 @@ def split_priors(priors: dict | None, responses: tuple[str, ...], designs: list[
             for r in range(len(responses)):
                 if k in valid_prior_keys(designs[r], families[r]):
                     per[r][k] = v
-    if "sigma" in joint:
+    for k in (k for k in joint if k == "sigma" or k.startswith("cor")):
         for r in range(len(responses)):
-            if "sigma" in valid_prior_keys(designs[r], families[r]):
-                per[r]["sigma"] = joint["sigma"]
+            if k in valid_prior_keys(designs[r], families[r]):
+                per[r][k] = joint[k]
     for k, v in priors.items():
         if k in owner and owner[k][0] >= 0:
             per[owner[k][0]][owner[k][1]] = v

@@ -51,9 +51,8 @@ def multivariate_get_prior(formula: MultivariateFormula, data: pd.DataFrame,
         frames.append(t)
     cor_groups.update({g.group: None for g in mspec.linked})
     if cor_groups:
-        rows.append(_row(brms_prior_text(mspec.site(mspec.linked[0].cor_site).prior)
-                         if mspec.linked and "cor" in joint else "lkj(1)", "cor",
-                         source="user" if "cor" in joint else "default"))
+        rows.append(_row(brms_prior_text(parse_prior(joint["cor"])) if "cor" in joint
+                         else "lkj(1)", "cor", source="user" if "cor" in joint else "default"))
         rows += [_row(str(parse_prior(joint[f"cor_{g}"])) if f"cor_{g}" in joint else "", "cor",
                       g, "user" if f"cor_{g}" in joint else "default") for g in cor_groups]
     if mspec.rescor is not None:
