@@ -31,6 +31,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Fit": ("bayeszoo.inference.fit", "Fit"),
     "predict": ("bayeszoo.inference.predict", "predict"),
     "bf": ("bayeszoo.formula", "bf"),
+    "mvbf": ("bayeszoo.formula", "mvbf"),
     "loo": ("bayeszoo.inference.compare", "loo"),
     "compare": ("bayeszoo.inference.compare", "compare"),
     "pp_average": ("bayeszoo.inference.averaging", "pp_average"),

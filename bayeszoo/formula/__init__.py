@@ -51,6 +51,7 @@ from .bf import BrmsFormula, bf
 from .build import as_design, design, evaluate_design
 from .errors import FormulaError, UnknownColumnError
 from .gp_terms import GpTerm
+from .multivariate import MultivariateFormula, mvbf
 from .naming import brms_name, smooth_label
 from .parse import ParsedFormula, parse_formula
 from .random_terms import RandomTerm
@@ -61,6 +62,7 @@ __all__ = [
     "BrmsFormula",
     "FormulaError",
     "GpTerm",
+    "MultivariateFormula",
     "ParsedFormula",
     "RandomTerm",
     "SmoothTerm",
@@ -71,6 +73,7 @@ __all__ = [
     "brms_name",
     "design",
     "evaluate_design",
+    "mvbf",
     "parse_formula",
     "register",
     "smooth_label",

@@ -14,6 +14,7 @@ distributional parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import FormulaError
 
@@ -42,8 +43,10 @@ class BrmsFormula:
         return f"bf({', '.join(self.parts())}{', nl = TRUE' if self.nl else ''})"
 
 
-def bf(formula: str, nl: bool = False, **dpars: str) -> BrmsFormula:
-    """``bf("y ~ x", sigma="~ x")``: formulas for ``mu`` and for auxiliary parameters.
+def bf(formula: str, nl: bool = False, **dpars: Any) -> Any:
+    """``bf("y ~ x", sigma="~ x")``: formulas for ``mu`` and for auxiliary parameters;
+    ``bf("mvbind(y1, y2) ~ x", rescor=True)``: a multivariate formula
+    (:func:`bayeszoo.formula.multivariate.mvbind`).
 
     Parameters
     ----------
@@ -58,8 +61,9 @@ def bf(formula: str, nl: bool = False, **dpars: str) -> BrmsFormula:
 
     Returns
     -------
-    BrmsFormula
-        Accepted wherever a formula string is.
+    BrmsFormula or MultivariateFormula
+        Accepted wherever a formula string is (a multivariate one by the samplers and
+        ``get_prior``).
 
     Raises
     ------
@@ -80,6 +84,14 @@ def bf(formula: str, nl: bool = False, **dpars: str) -> BrmsFormula:
     if not isinstance(formula, str):
         raise FormulaError(f"bf(): the main formula must be a string, got "
                            f"{type(formula).__name__}")
+    if formula.lstrip().startswith("mvbind("):
+        from .multivariate import mvbind
+
+        rescor = dpars.pop("rescor", None)
+        if dpars or nl:
+            raise FormulaError(f"bf(mvbind(...)): give distributional formulas per response "
+                               f"through mvbf(), got {sorted(dpars)}")
+        return mvbind(formula, rescor)
     for name, f in dpars.items():
         if not isinstance(f, str):
             raise FormulaError(f"bf(): the formula of {name} must be a string such as "

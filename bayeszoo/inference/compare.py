@@ -34,7 +34,8 @@ def loo(idata, pointwise: bool = True, *, reloo: bool = False, k_threshold: floa
     workers : int, optional
         Processes of a ``"dask"`` executor.
     **kwargs : Any
-        Keywords of ``arviz.loo``.
+        Keywords of ``arviz.loo``; for a multivariate fit also ``resp=``
+        (:meth:`~bayeszoo.inference.multivariate_fit.MultivariateFit.loo`).
 
     Returns
     -------
@@ -69,6 +70,12 @@ def loo(idata, pointwise: bool = True, *, reloo: bool = False, k_threshold: floa
         raise ValueError("this InferenceData has no log_likelihood group; fit it with "
                          "bayeszoo.sample(..., log_likelihood=True) (the default), which stores "
                          "the pointwise log-likelihood")
+    from .multivariate_fit import MultivariateFit
+
+    if isinstance(idata, MultivariateFit):  # resp= picks a response, else all jointly
+        if reloo:
+            raise ValueError("reloo is not available for multivariate models")
+        return idata.loo(pointwise=pointwise, **kwargs)
     if reloo:
         result = az.loo(idata, pointwise=True, **kwargs)
         result = refit.reloo(idata, result, k_threshold, executor, workers)

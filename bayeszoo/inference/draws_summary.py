@@ -49,9 +49,11 @@ def loo_of_draws(draws) -> Loo:
 def draws_checks_of(draws) -> FitChecks:
     """The :class:`~bayeszoo.diagnostics.FitChecks` of a
     :class:`~bayeszoo.inference.sampling.PosteriorDraws` (its design's fixed-effect columns
-    judged for scale); a fit with a network term is judged in function space, on its
-    InferenceData."""
-    if any(b.computes_contribution for d in draws.design.predictors for b in d.blocks):
+    judged for scale); a fit with a network term, or of several responses, is judged on its
+    InferenceData (a network's in function space)."""
+    design = getattr(draws, "design", None)  # a multivariate model's draws have none
+    if design is None or any(b.computes_contribution for d in design.predictors
+                             for b in d.blocks):
         from .fit_checks import idata_checks
 
         return idata_checks(draws.inference_data())

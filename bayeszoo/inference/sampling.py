@@ -355,7 +355,18 @@ def draw_posterior(
     sample_prior: str = "no",
 ) -> PosteriorDraws:
     """:func:`sample` up to the draws: the same checks, sampler and brms names, returned as
-    :class:`PosteriorDraws` (plain arrays) instead of an InferenceData."""
+    :class:`PosteriorDraws` (plain arrays) instead of an InferenceData; a multivariate formula
+    (:func:`bayeszoo.mvbf`) goes to :func:`bayeszoo.inference.multivariate.draw_multivariate`."""
+    from bayeszoo.formula.multivariate import is_multivariate, mvbind
+
+    if isinstance(formula_or_design, str) and formula_or_design.lstrip().startswith("mvbind("):
+        formula_or_design = mvbind(formula_or_design)
+    if is_multivariate(formula_or_design):
+        from .multivariate import draw_multivariate
+
+        return draw_multivariate(formula_or_design, data, backend, chains, draws, tune, seed,
+                                 target_accept, dense_mass, progress, priors, parameterization,
+                                 family, na_action, knots, log_likelihood, sample_prior)
     check_args(backend, chains, draws, tune, target_accept, seed, parameterization, dense_mass)
     check_sample_prior(sample_prior)
     if not isinstance(log_likelihood, bool):

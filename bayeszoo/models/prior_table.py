@@ -192,8 +192,9 @@ def get_prior(formula: Any, data: pd.DataFrame, family: Any = None, priors: dict
 
     Parameters
     ----------
-    formula : str or BrmsFormula
-        The model's formula.
+    formula : str, BrmsFormula or MultivariateFormula
+        The model's formula (a multivariate one:
+        :func:`bayeszoo.models.multivariate_priors.multivariate_get_prior`).
     data : pandas.DataFrame
         Its data.
     family : str or Family, optional
@@ -216,7 +217,12 @@ def get_prior(formula: Any, data: pd.DataFrame, family: Any = None, priors: dict
     'student_t(3, 288.7, 59.3)'
     """
     from bayeszoo.formula import as_design
+    from bayeszoo.formula.multivariate import is_multivariate
 
+    if is_multivariate(formula):
+        from bayeszoo.models.multivariate_priors import multivariate_get_prior
+
+        return multivariate_get_prior(formula, data, family, priors, na_action)
     design = as_design(formula, data, family, na_action, knots)
     rows = prior_rows(design, family, priors, "cor")
     if design.family.category_predictors:  # brms's rows setting every mu<c> at once

@@ -15,14 +15,20 @@ from __future__ import annotations
 
 import textwrap
 
-from . import zoo_entries, zoo_entries_nonlinear, zoo_entries_ordinal_censored_serial
+from . import (
+    zoo_entries,
+    zoo_entries_multivariate,
+    zoo_entries_nonlinear,
+    zoo_entries_ordinal_censored_serial,
+)
 from .zoo_entry import DEFAULT_SAMPLER, ZooEntry
 
 __all__ = ["DEFAULT_SAMPLER", "RUN_MODELS", "ZooEntry", "describe", "entries", "get", "names",
            "run_models"]
 
 _ENTRIES: list[ZooEntry] = [*zoo_entries.ENTRIES, *zoo_entries_ordinal_censored_serial.ENTRIES,
-                             *zoo_entries_nonlinear.ENTRIES]
+                             *zoo_entries_nonlinear.ENTRIES,
+                             *zoo_entries_multivariate.ENTRIES]
 
 _REGISTRY: dict[str, ZooEntry] = {e.name: e for e in _ENTRIES}
 

@@ -1,7 +1,7 @@
 """A zoo entry: a dataset, a formula, the question it answers and how to sample it
-(:class:`ZooEntry`); the entries themselves are in :mod:`bayeszoo.models.zoo_entries` and
-:mod:`bayeszoo.models.zoo_entries_ordinal_censored_serial`, and :mod:`bayeszoo.models.zoo`
-lists them."""
+(:class:`ZooEntry`); the entries themselves are in :mod:`bayeszoo.models.zoo_entries`,
+:mod:`bayeszoo.models.zoo_entries_ordinal_censored_serial` and
+:mod:`bayeszoo.models.zoo_entries_multivariate`, and :mod:`bayeszoo.models.zoo` lists them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any
 
 from bayeszoo.formula.bf import BrmsFormula
+from bayeszoo.formula.multivariate import MultivariateFormula
 
 #: Sampler options every entry starts from (``bz.fit`` lets the caller override each one).
 DEFAULT_SAMPLER: MappingProxyType = MappingProxyType(
@@ -29,9 +30,9 @@ class ZooEntry:
         A key of :data:`bayeszoo.datasets.DATASETS` (``"radon"``, ``"radon_full"``,
         ``"mcycle"``, ``"cbpp"``, ...); :meth:`load_data` calls its loader with
         ``data_options``.
-    formula : str or BrmsFormula
-        What :func:`bayeszoo.sample` fits (a string, or :func:`bayeszoo.bf` with formulas for
-        auxiliary parameters).
+    formula : str, BrmsFormula or MultivariateFormula
+        What :func:`bayeszoo.sample` fits (a string, :func:`bayeszoo.bf` with formulas for
+        auxiliary parameters, or a multivariate formula, :func:`bayeszoo.mvbf`).
     description : str
         What the model is.
     question : str
@@ -70,7 +71,7 @@ class ZooEntry:
 
     name: str
     dataset: str
-    formula: str | BrmsFormula
+    formula: str | BrmsFormula | MultivariateFormula
     description: str
     question: str
     reml_formula: str | None = None
@@ -91,6 +92,10 @@ class ZooEntry:
         from bayeszoo.inference.backends import able
 
         f = self.formula
+        if isinstance(f, MultivariateFormula):
+            from bayeszoo.models.multivariate import SAMPLERS
+
+            return SAMPLERS
         parsed = [parse_formula(nonlinear_main(f.formula) if f.nl else f.formula),
                   *(parse_formula(g, dpar=k) for k, g in (f.dpars | f.nlpars).items())] \
             if isinstance(f, BrmsFormula) else [parse_formula(f)]

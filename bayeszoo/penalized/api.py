@@ -123,7 +123,8 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
     Raises
     ------
     ValueError
-        For an unknown ``method``, a design without a response, ``ar_start`` without
+        For a multivariate formula (the samplers fit those), an unknown ``method``, a design
+        without a response, ``ar_start`` without
         ``rho``, an AR(1) model that is not Gaussian identity-link, or an estimated scale
         with no residual degrees of freedom.
 
@@ -134,6 +135,11 @@ def reml(formula_or_design, data: pd.DataFrame | None = None, method: str = "REM
     >>> round(fit.scale ** 0.5, 2)  # lme4's residual sd
     30.99
     """
+    from bayeszoo.formula.multivariate import is_multivariate
+
+    if is_multivariate(formula_or_design):
+        raise ValueError("REML fits one response: sample a multivariate model (mvbind, mvbf) "
+                         "with bayeszoo.sample(..., backend='numpyro') or backend='pymc'")
     if ar_start is not None and rho is None:
         raise ValueError("ar_start marks the series of AR(1) residuals: give rho as well (a "
                          "number in (-1, 1) or 'estimate')")
