@@ -181,6 +181,12 @@ CHECKS: tuple[Check, ...] = (
           "0.15 posterior sd (mean), 15 % (sd), 2.5 (p_loo), 2 (elpd), 3 % (epred)",
           _T + "test_nonlinear_reference.py::test_nonlinear_posterior_matches_brms",
           ("loss_nonlinear",)),
+    Check("brms-multivariate", "brms", "BTdata `mvbind(tarsus, back) ~ sex + hatchdate + "
+          "(1 | p | fosternest)` with `rescor`", "brms_wave3.json:btdata_mv_rescor",
+          "every parameter's mean and sd; joint LOO",
+          "0.15 posterior sd (mean), 15 % (sd), 2.5 (p_loo), 2 (elpd)",
+          _T + "test_multivariate_reference.py::test_posteriors_match_brms",
+          ("btdata_mv_rescor",)),
     Check("brms-summary", "brms", "the Fit's printed summary", "brms_wave2.json:sleep_corr",
           "Estimate, Est.Error, 95 % CI", "4 Monte Carlo sd (mean), 8 (CI)",
           _T + "test_fit_reference.py::test_summary_matches_brms"),
