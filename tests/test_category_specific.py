@@ -173,6 +173,7 @@ def epred_by_hand(family: str, mu: np.ndarray, thres: np.ndarray, mucs: np.ndarr
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::bayeszoo.diagnostics.SamplerWarning")  # 40 draws
 def test_a_fit_names_bcs_and_predicts_with_it():
     """A short NumPyro fit: ``bcs_x`` over ``threshold`` 1..3 as brms's ``bcs_x[k]``;
     ``predict(kind="epred")`` (draws × rows × categories) equal, draw by draw, to brms's
