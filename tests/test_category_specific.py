@@ -224,3 +224,21 @@ def test_acat_recovers_per_threshold_coefficients():
     bzd = fit.posterior["b_z"].values.ravel()
     assert abs(bzd.mean() - b_z) < 3 * bzd.std()
     assert int(fit.sample_stats["diverging"].sum()) == 0
+
+
+def test_summary_and_fixef_list_each_threshold_of_a_cs_effect():
+    """brms's ``summary``/``fixef``: ``Intercept[k]``, the ordinary slopes, then ``x[k]`` for
+    the category-specific effect."""
+    from bayeszoo.inference.brms_summary import summarize
+
+    design = bz.design("y ~ cs(x) + z", simulated(), family="acat")
+    rng = np.random.default_rng(0)
+    post = {"b_Intercept": rng.normal(size=(2, 50, 3)), "b_z": rng.normal(size=(2, 50)),
+            "Intercept": rng.normal(size=(2, 50, 3)),
+            "bcs_x": rng.normal(size=(2, 50, 3)) + np.array([1.0, -0.5, 0.4])}
+    table = summarize(post, {"diverging": np.zeros((2, 50), bool)}, design,
+                      {"chains": 2, "draws": 50, "tune": 50}).fixed
+    assert list(table.index) == ["Intercept[1]", "Intercept[2]", "Intercept[3]", "z", "x[1]",
+                                 "x[2]", "x[3]"]
+    np.testing.assert_allclose(table["Estimate"].to_numpy()[4:],
+                               post["bcs_x"].mean(axis=(0, 1)))
