@@ -127,11 +127,16 @@ class Ordinal(Family):
         raise NotImplementedError
 
     def log_probs(self, ops, eta, aux: dict) -> list:
-        """``log P(y = k)``, ``k = 1..K``, each shaped as ``eta``."""
+        """``log P(y = k)``, ``k = 1..K``, each shaped as ``eta``. With category-specific
+        effects ``aux["mucs"]`` (``eta``'s shape plus a last axis of the ``K - 1``
+        thresholds), ``x_k = disc (thres_k - (eta + mucs_k))`` (brms's ``Intercept -
+        transpose(mucs[n])``)."""
         thres = aux["thresholds"]
         disc = aux.get("disc", 1.0)
-        return self.category_log_probs(
-            ops, [disc * (thres[..., k][..., None] - eta) for k in range(last_length(thres))])
+        mucs = aux.get("mucs")
+        return self.category_log_probs(ops, [
+            disc * (thres[..., k][..., None] - (eta if mucs is None else eta + mucs[..., k]))
+            for k in range(last_length(thres))])
 
     def log_prob(self, ops, y, eta, aux, extras):
         """``log P(y)``; a rating beyond the ``K`` categories of the thresholds has none

@@ -34,6 +34,7 @@ from .columns import (
     column_map,
     warn_numeric_strings,
 )
+from .cs_terms import check_family as check_cs_family
 from .errors import FormulaError, unknown_column
 from .expressions import aliased_frame, evaluate, fit_columns, fit_expression, single_level_factors
 from .naming import fixed_param, name_clash
@@ -150,6 +151,7 @@ def design(formula: str | BrmsFormula | ParsedFormula, data: pd.DataFrame, *,
     if fam.category_predictors:
         formula, categories = category_formula(formula, fam, data, na_action)
     pf, dpfs = _parsed(formula, fam)
+    check_cs_family(pf, dpfs, fam)
     nl = nonlinear_parts(formula, columns) if isinstance(formula, BrmsFormula) and formula.nl \
         else None
     plans = {None: _Plan(pf, columns, with_response=True)}

@@ -3,7 +3,8 @@ up, by the text written (:func:`recognise`) or by a fitted state's ``kind``
 (:func:`term_type`, :func:`state_from_dict`).
 
 Each type is one module (:mod:`.random_terms`, :mod:`.smooth_terms`, :mod:`.gp_terms`,
-:mod:`.nn_terms`, :mod:`.mo_terms`, :mod:`.ar_terms`) that defines its parsed term, its frozen
+:mod:`.nn_terms`, :mod:`.mo_terms`, :mod:`.cs_terms`,
+:mod:`.ar_terms`) that defines its parsed term, its frozen
 state and a :class:`~bayeszoo.formula.term_base.TermType` instance ``TERM_TYPE``; adding a type
 is one such module and one line in :data:`TERM_TYPES`. Calls that brms writes but bayeszoo does
 not model (:data:`UNSUPPORTED`) are refused with the list of supported terms.
@@ -14,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import ar_terms, gp_terms, mo_terms, nn_terms, random_terms, smooth_terms
+from . import ar_terms, cs_terms, gp_terms, mo_terms, nn_terms, random_terms, smooth_terms
 from .errors import FormulaError
 from .term_base import CALL, TermState, TermType
 
 #: kind -> term type, in the order they are tried on a term's text.
 TERM_TYPES: dict[str, TermType] = {
     mo_terms.TERM_TYPE.kind: mo_terms.TERM_TYPE,
+    cs_terms.TERM_TYPE.kind: cs_terms.TERM_TYPE,
     random_terms.TERM_TYPE.kind: random_terms.TERM_TYPE,
     smooth_terms.TERM_TYPE.kind: smooth_terms.TERM_TYPE,
     gp_terms.TERM_TYPE.kind: gp_terms.TERM_TYPE,
@@ -29,7 +31,7 @@ TERM_TYPES: dict[str, TermType] = {
 }
 
 #: brms's special terms that bayeszoo does not model.
-UNSUPPORTED = ("me", "mi", "cs", "mm", "car", "cosy")
+UNSUPPORTED = ("me", "mi", "mm", "car", "cosy")
 
 
 def register(term_type: TermType) -> None:

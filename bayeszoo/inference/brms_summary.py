@@ -218,12 +218,17 @@ def summary_warnings(table, stats: Mapping[str, Any], target_accept: float) -> l
 def threshold_elements(posterior: Mapping[str, Any]) -> Mapping[str, Any]:
     """``posterior`` with an ordinal family's thresholds ``b_Intercept`` (``chain × draw ×
     K-1``) also as brms's scalars ``b_Intercept[1]``, ..., which the summary shows as
-    ``Intercept[k]``."""
-    if "b_Intercept" not in posterior or np.ndim(posterior["b_Intercept"]) != 3:
+    ``Intercept[k]``, and category-specific effects ``bcs_x`` as ``bcs_x[1]``, ... (shown as
+    ``x[k]``)."""
+    names = [str(k) for k in posterior if (str(k) == "b_Intercept" or str(k).startswith("bcs_"))
+             and np.ndim(posterior[k]) == 3]
+    if not names:
         return posterior
-    thres = np.asarray(posterior["b_Intercept"], dtype=float)
-    return {**{k: posterior[k] for k in posterior},
-            **{f"b_Intercept[{k + 1}]": thres[..., k] for k in range(thres.shape[-1])}}
+    out = {k: posterior[k] for k in posterior}
+    for name in names:
+        values = np.asarray(posterior[name], dtype=float)
+        out |= {f"{name}[{k + 1}]": values[..., k] for k in range(values.shape[-1])}
+    return out
 
 
 def summarize(posterior: Mapping[str, Any], stats: Mapping[str, Any], design: Design,

@@ -74,8 +74,8 @@ def _constant_arrays(d: Design, constant: dict, dims: dict, coords: dict) -> Non
                                                    if ba.weights.ndim == 2 else [])]
         else:
             constant[f"{pre}Z__{j}"] = ba.matrix
-            dims[f"{pre}Z__{j}"] = ["obs", f"{pre}inputs__{j}" if blk.computes_contribution
-                                    else blk.names.dims[0]]
+            own = blk.computes_contribution or ba.matrix.shape[1] != len(blk.names.coords[0])
+            dims[f"{pre}Z__{j}"] = ["obs", f"{pre}inputs__{j}" if own else blk.names.dims[0]]
 
 
 def assemble(design: Design, spec: ModelSpec, posterior: dict[str, np.ndarray],

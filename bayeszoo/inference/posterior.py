@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from bayeszoo.design import Design, DesignArrays, design_arrays, linear_predictor
+from bayeszoo.formula.cs_terms import CS_KIND
+from bayeszoo.models.category_specific import split_category_specific
 from bayeszoo.models.spec import ModelSpec, PredictorSpec
 from bayeszoo.structures.network import stored_contribution
 
@@ -136,11 +138,19 @@ def posterior_eta(post, pinfo: dict[str, Any], arrays: DesignArrays) -> np.ndarr
     else:
         first = _values(post, next(iter(post)))
         beta = np.zeros((*first.shape[:2], 0))
+    arrays, coefs, _ = _category_specific(post, pinfo, arrays)
+    return linear_predictor(arrays, beta, coefs)
+
+
+def _category_specific(post, pinfo: dict[str, Any], arrays: DesignArrays):
+    """The arrays and coefficients of the blocks of ``eta``, and brms's ``mucs`` of ``cs()``
+    (:func:`~bayeszoo.models.category_specific.split_category_specific`)."""
     from bayeszoo.families.ops import NUMPY
 
     coefs = [stored_contribution(b.get("network"), _values(post, b["coef_name"]), NUMPY)
              for b in pinfo["blocks"]]
-    return linear_predictor(arrays, beta, coefs)
+    return split_category_specific(arrays, coefs,
+                                   [b["kind"] == CS_KIND for b in pinfo["blocks"]])
 
 
 def family_parameters(post, info: dict[str, Any], arrays: list[DesignArrays], family,
@@ -148,8 +158,9 @@ def family_parameters(post, info: dict[str, Any], arrays: list[DesignArrays], fa
                       ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """``eta`` of ``mu`` and the auxiliary parameters (constants as ``(chain, draw, 1)``,
     distributional ones per row; an ordinal family's ``thresholds`` as ``(chain, draw, K -
-    1)``) of every draw. ``ar``: the response and series (``SeriesLags``) of a fit with
-    ``ar()``/``ma()``/``arma()``, whose ``eta`` then holds brms's ARMA part
+    1)``, with ``cs()`` brms's ``mucs`` as ``(chain, draw, n, K - 1)``) of every draw.
+    ``ar``: the response and series (``SeriesLags``) of a fit with ``ar()``/``ma()``/
+    ``arma()``, whose ``eta`` then holds brms's ARMA part
     (:func:`bayeszoo.models.autocorrelation.arma_effect`)."""
     from bayeszoo.families.links import LINKS
     from bayeszoo.families.ops import NUMPY
@@ -176,6 +187,9 @@ def family_parameters(post, info: dict[str, Any], arrays: list[DesignArrays], fa
             aux[a.name] = _values(post, a.name)[..., None]
     if family.thresholds:  # on the uncentered design, as the etas here
         aux["thresholds"] = _values(post, "b_Intercept")
+        mucs = _category_specific(post, info["predictors"][0], arrays[0])[2]
+        if mucs is not None:  # brms's cs(): (chain, draw, n, K - 1)
+            aux["mucs"] = mucs
     for p, eta in zip(info["predictors"][1:], etas[1:], strict=True):
         if not p.get("nlpar"):
             aux[p["dpar"]] = LINKS[p["link"]].inverse(NUMPY, eta)

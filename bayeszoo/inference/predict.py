@@ -307,7 +307,7 @@ model's strings or integers as they were given; ratings given as numbers stay nu
     eta = eta.reshape(-1, eta.shape[-1])
     if kind == "linpred":
         return eta
-    aux = {k: v.reshape(eta.shape[0], -1) for k, v in aux.items()}
+    aux = {k: v.reshape(eta.shape[0], *v.shape[2:]) for k, v in aux.items()}
     if kind == "epred":
         return family.mean(eta, aux, additions)
     draws = censoring.draw(family, np.random.default_rng(seed), eta, aux, additions)

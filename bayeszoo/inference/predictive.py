@@ -242,7 +242,7 @@ def posterior_draws(fit, kind: str, newdata: pd.DataFrame | None = None, re_form
     eta = eta.reshape(-1, eta.shape[-1])
     if kind == "linpred":
         return family.link.inverse_np(eta) if transform else eta
-    aux = {k: v.reshape(eta.shape[0], -1) for k, v in aux.items()}
+    aux = {k: v.reshape(eta.shape[0], *v.shape[2:]) for k, v in aux.items()}
     if kind == "epred":
         return family.mean(eta, aux, additions)
     return censoring.draw(family, rng, eta, aux, additions)

@@ -18,6 +18,7 @@ import numpy as np
 from bayeszoo.design import Design, DesignArrays, design_arrays, linear_predictor
 from bayeszoo.families.censoring import log_likelihood
 from bayeszoo.models.autocorrelation import arma_effect, arma_values, design_lags, has_arma
+from bayeszoo.models.category_specific import is_category_specific, split_category_specific
 from bayeszoo.models.nonlinear import mu_values
 from bayeszoo.models.spec import ModelSpec, PredictorSpec
 from bayeszoo.structures.network import block_contribution
@@ -95,10 +96,15 @@ def pointwise_log_likelihood(spec: ModelSpec, values: dict[str, Any], data: Mode
                              concat):
     """``log p(y_i | θ)`` of every row (weighted by ``weights()`` when given, censored and
     truncated under ``cens()`` and ``trunc()``, as brms; with ``ar()``, the mean conditional on
-    the series' earlier residuals, :func:`bayeszoo.models.autocorrelation.arma_effect`)."""
-    etas = [linear_predictor(arrays, fixed_coefficients(ps, values, concat),
-                             block_coefficients(ps, values, spec.centered, ops))
-            for ps, arrays in zip(spec.predictors, data.predictors, strict=True)]
+    the series' earlier residuals, :func:`bayeszoo.models.autocorrelation.arma_effect`; with
+``cs()``, brms's ``mucs`` as ``aux["mucs"]``, :mod:`bayeszoo.models.category_specific`)."""
+    etas, mucs = [], None
+    for ps, arrays in zip(spec.predictors, data.predictors, strict=True):
+        arrays, coefs, cs = split_category_specific(
+            arrays, block_coefficients(ps, values, spec.centered, ops),
+            [is_category_specific(bs.structure) for bs in ps.blocks])
+        etas.append(linear_predictor(arrays, fixed_coefficients(ps, values, concat), coefs))
+        mucs = cs if cs is not None else mucs
     if spec.nonlinear is not None:
         etas[0] = mu_values(spec.nonlinear, {ps.dpar: eta for ps, eta in zip(
             spec.predictors, etas, strict=True) if ps.nlpar}, data.covariates, ops)
@@ -108,6 +114,8 @@ def pointwise_log_likelihood(spec: ModelSpec, values: dict[str, Any], data: Mode
     aux = {name: values[site] for name, site in spec.aux.items()}
     if spec.mu.thresholds is not None:
         aux["thresholds"] = values[spec.mu.thresholds]
+    if mucs is not None:  # brms's cs(): thresholds minus mucs, row by row
+        aux["mucs"] = mucs
     for ps, eta in zip(spec.predictors[1:], etas[1:], strict=True):
         if not ps.nlpar:
             aux[ps.dpar] = ps.link.inverse(ops, eta)

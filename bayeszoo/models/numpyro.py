@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from bayeszoo.design import Design, linear_predictor
+from bayeszoo.models.category_specific import is_category_specific
 from bayeszoo.models.likelihood import (
     ModelData,
     block_coefficients,
@@ -149,7 +150,8 @@ def build_numpyro(design: Design, priors: dict | None = None,
     data = model_data(design, spec)
     stats = None
     if sufficient_stats and len(spec.predictors) == 1 and not has_arma(spec) and not any(
-            bs.structure.computes_contribution for bs in spec.mu.blocks):
+            bs.structure.computes_contribution or is_category_specific(bs.structure)
+            for bs in spec.mu.blocks):
         stats = spec.family.summarize(data.y, data.predictors[0], data.additions,
                                       [int(np.prod(bs.z_shape)) for bs in spec.mu.blocks])
     indicator = tuple(b.is_indicator for b in design.blocks)

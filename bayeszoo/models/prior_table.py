@@ -106,7 +106,7 @@ def block_rows(rows: Rows, d: Design, defaults: dict[str, Prior], labels: dict[s
         for sp in block_params(blk):
             keys = sp.prior_keys
             cls, _, coef = sp.name.partition("_")
-            if cls == "bsp":  # brms lists a monotonic effect's coefficient in class b
+            if cls in ("bsp", "bcs"):  # brms lists mo() and cs() coefficients in class b
                 rows.add(("b",) if not dpar else (), None, "b", dpar=dpar)
                 rows.add(keys[:1], None, "b", coef=coef.removeprefix(tag), dpar=dpar)
             elif sp.support == "correlation":

@@ -36,6 +36,7 @@ formula layer names its scale parameters (:class:`bayeszoo.design.ScaleParam`).
 from __future__ import annotations
 
 from .base import Structure
+from .category_specific import CATEGORY_SPECIFIC, CategorySpecific
 from .exact_gp import ExactGp
 from .iid import IID, Iid
 from .monotonic import MONOTONIC, Monotonic
@@ -44,9 +45,11 @@ from .network import Network
 from .spectral import HilbertSpaceGp
 from .unstructured import Unstructured
 
-__all__ = ["IID", "MONOTONIC", "STRUCTURES", "ExactGp", "HilbertSpaceGp", "Iid", "Monotonic",
-           "MultiPenalty", "Network", "Structure", "Unstructured", "cholesky_coefficients"]
+__all__ = ["CATEGORY_SPECIFIC", "IID", "MONOTONIC", "STRUCTURES", "CategorySpecific", "ExactGp",
+           "HilbertSpaceGp", "Iid", "Monotonic", "MultiPenalty", "Network", "Structure",
+           "Unstructured", "cholesky_coefficients"]
 
 #: Every block structure by its ``kind``.
 STRUCTURES: dict[str, type[Structure]] = {cls.kind: cls for cls in (
-    Iid, MultiPenalty, Unstructured, HilbertSpaceGp, ExactGp, Network, Monotonic)}
+    Iid, MultiPenalty, Unstructured, HilbertSpaceGp, ExactGp, Network, Monotonic,
+    CategorySpecific)}
