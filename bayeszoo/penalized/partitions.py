@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .bam_pirls import ResponseSpec, chunk_working
 from .crossprod import Statistics, TermGroup, joint_codes, linear_predictor, statistics
 from .discrete import Grid, Summary, merge_summaries, summarize
 
@@ -73,6 +74,14 @@ def chunk_eta(frame: pd.DataFrame, groups: list[TermGroup], grids: dict[str, Gri
     return linear_predictor(groups, grids, frame, beta)
 
 
+def chunk_columns(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    return frame[cols]
+
+
+def _add_working(parts: list[tuple[Statistics, float]]) -> tuple[Statistics, float]:
+    return (reduce(lambda a, b: a + b, [p[0] for p in parts]), float(sum(p[1] for p in parts)))
+
+
 class FrameSource:
     """The rows of one pandas frame."""
 
@@ -105,6 +114,15 @@ class FrameSource:
 
     def eta(self, groups, grids, beta) -> np.ndarray:
         return np.concatenate([chunk_eta(c, groups, grids, beta) for c in self.chunks()])
+
+    def working(self, groups, grids, spec: ResponseSpec, beta, P) -> tuple[Statistics, float]:
+        """The PIRLS working model's statistics at ``beta`` and the deviance there."""
+        return _add_working([chunk_working(c, groups, grids, spec, beta, P)
+                             for c in self.chunks()])
+
+    def columns(self, cols: list[str]) -> pd.DataFrame:
+        """The columns ``cols`` of every row."""
+        return self.data[cols]
 
 
 class DaskSource:
@@ -153,6 +171,13 @@ class DaskSource:
 
     def eta(self, groups, grids, beta) -> np.ndarray:
         return np.concatenate(self._map(chunk_eta, groups, grids, beta))
+
+    def working(self, groups, grids, spec: ResponseSpec, beta, P) -> tuple[Statistics, float]:
+        return _add_working(self._map(chunk_working, groups, grids, spec, beta, P))
+
+    def columns(self, cols: list[str]) -> pd.DataFrame:
+        parts = self._map(chunk_columns, cols)
+        return pd.concat(parts, ignore_index=True)
 
 
 def make_source(data: Any, client: Any = None) -> FrameSource | DaskSource:
