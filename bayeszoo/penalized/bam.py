@@ -40,7 +40,7 @@ from bayeszoo.formula.parse import parse_formula
 from bayeszoo.formula.term_types import term_type
 
 from .api import METHODS, engine_block, make_fit, reml
-from .bam_pirls import ResponseSpec, chunk_likelihood, pirls
+from .bam_pirls import Control, ResponseSpec, chunk_likelihood, pirls
 from .checks import check_blocks, check_identifiable, check_not_saturated, resolve_sp
 from .crossprod import TermGroup
 from .discrete import Grid, default_m, grids
@@ -62,7 +62,7 @@ SUPPORTED = ("the gaussian family (fREML) and the other exponential families (po
 def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, float] | None = None,
         family: Any = None, *, discrete: bool = True, m: int | None = None,
         knots: dict[str, Any] | None = None, client: Any = None,
-        state_rows: int = 10_000) -> RemlFit:
+        state_rows: int = 10_000, control: Control | None = None) -> RemlFit:
     """Fit an additive mixed model by REML (or ML) from discretized covariates, as
     ``mgcv::bam(formula, data, method = "fREML", discrete = TRUE)``.
 
@@ -72,7 +72,8 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     per covariate (mgcv's ``compress.df``: by default 1000 for a covariate of a one-covariate
     term, 100 for two, 25 for more; see :mod:`.discrete`). ``discrete=False``: the exact fit of
     :func:`bayeszoo.reml` (pandas data only). ``state_rows``: at most this many rows (every
-    ``ceil(n / state_rows)``-th one) fit the term states. ``method``, ``sp``, ``knots``: as
+    ``ceil(n / state_rows)``-th one) fit the term states. ``control``: the PIRLS convergence
+    of the non-Gaussian families. ``method``, ``sp``, ``knots``: as
     :func:`bayeszoo.reml`. Supported: see :data:`SUPPORTED`; anything else raises naming it.
 
     The result is a :class:`~bayeszoo.penalized.RemlFit` whose ``fitted``, ``residuals`` and
@@ -104,6 +105,9 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
         A ``distributed.Client`` for a Dask frame; ``None``: Dask's current scheduler.
     state_rows
         The most rows the term states are fitted on.
+    control
+        Convergence of the PIRLS iteration of a non-Gaussian family
+        (:class:`~.bam_pirls.Control`; ``None``: its defaults).
 
     Returns
     -------
@@ -153,8 +157,6 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     d = build_design(formula, state, family=fam, knots=knots)
     _check_model(d)
     spec = ResponseSpec(response, weights, trials, fam)
-    if additive and trials is not None:
-        raise ValueError("the gaussian family takes no trials(); it is for binomial responses")
     if not additive:
         chunk_likelihood(state, spec)
     fixed = resolve_sp(d, sp)
@@ -166,7 +168,8 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     groups = _groups(d, layout, reads, grid, source, (weights, trials))
     if not additive:
         with blas_context(rows, layout.P):
-            fit = _fit_pirls(d, layout, blocks, groups, grid, source, spec, fixed, rows)
+            fit = _fit_pirls(d, layout, blocks, groups, grid, source, spec, fixed, rows,
+                             control or Control())
         return fit
     with blas_context(rows, layout.P):
         stats = source.statistics(groups, grid, response, weights, layout.P)
@@ -370,7 +373,7 @@ def _result(layout, engine, st, info, free, fam, y, w, eta, response,
 
 
 def _fit_pirls(d, layout: Layout, blocks, groups: list[TermGroup], grid: dict[str, Grid],
-               source, spec: ResponseSpec, fixed, rows: int) -> RemlFit:
+               source, spec: ResponseSpec, fixed, rows: int, control: Control) -> RemlFit:
     """The exponential-family fit by performance iteration (:mod:`.bam_pirls`)."""
     P = layout.P
     lik = chunk_likelihood(source.columns(
@@ -383,7 +386,7 @@ def _fit_pirls(d, layout: Layout, blocks, groups: list[TermGroup], grid: dict[st
 
     first, _ = working(None)
     psi0, lo, hi, free = _start(layout, np.diag(first.G), blocks)
-    res = pirls(working, layout, psi0, free, lo, hi, "REML", known)
+    res = pirls(working, layout, psi0, free, lo, hi, "REML", known, control)
     st = res.state
     Ainv = st.inverse()
     eta = source.eta(groups, grid, st.beta)[:, None]

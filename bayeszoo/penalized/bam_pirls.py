@@ -48,10 +48,12 @@ __all__ = ["Control", "PirlsResult", "ResponseSpec", "chunk_working", "chunk_lik
 @dataclass(frozen=True)
 class Control:
     """Convergence of the iteration: the relative change of the penalized deviance below
-    ``tol`` (mgcv's ``epsilon`` is 1e-7) and the largest coefficient change below
-    ``tol·(1 + max|beta|)``; at most ``maxit`` iterations (mgcv's 200)."""
+    ``tol`` (mgcv's ``epsilon``, 1e-7, is the only criterion of ``bgam.fitd``) and the largest
+    coefficient change below ``beta_tol·(1 + max|beta|)``; at most ``maxit`` iterations
+    (mgcv's 200)."""
 
-    tol: float = 1e-9
+    tol: float = 1e-8
+    beta_tol: float = 1e-7
     maxit: int = 200
 
 
@@ -158,7 +160,7 @@ def pirls(working, layout: Layout, psi0: np.ndarray, free: np.ndarray, lo: np.nd
             raise FloatingPointError("bam's PIRLS reached a non-finite deviance")
         step = math.inf if beta_old is None else float(np.max(np.abs(beta - beta_old)))
         if (abs(pdev - pdev_old) <= control.tol * (0.1 + abs(pdev))
-                and step <= control.tol**0.5 * (1.0 + float(np.max(np.abs(beta))))):
+                and step <= control.beta_tol * (1.0 + float(np.max(np.abs(beta))))):
             converged = True
             break
         beta_old, dev_old, pdev_old, stats = beta, dev_new, pdev, stats_new
