@@ -19,12 +19,18 @@ chunk (a pandas frame, or each partition of a ``dask.dataframe``: :mod:`.partiti
    (:meth:`.gaussian.GaussianEngine.from_statistics`); the fitted values are ``X beta`` looked
    up per row.
 
+Gaussian models may have AR(1) residuals (``rho=``, ``ar_start=``): the whitened
+cross-products come from lag moments of the rows (:mod:`.bam_ar`).
+
 With every covariate value kept (at most ``m`` distinct values each) and ``n <= state_rows``,
-the fit is the exact fit of :func:`bayeszoo.reml`.
+the Gaussian fit is the exact fit of :func:`bayeszoo.reml` (AR(1) residuals included); the
+other families' fit is mgcv's discrete ``bam`` (performance iteration), which equals
+:func:`bayeszoo.reml` at given smoothing parameters.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -40,6 +46,8 @@ from bayeszoo.formula.parse import parse_formula
 from bayeszoo.formula.term_types import term_type
 
 from .api import METHODS, engine_block, make_fit, reml
+from .ar1 import ar_starts, check_rho
+from .ar1_fit import profile_rho
 from .bam_pirls import Control, ResponseSpec, chunk_likelihood, pirls
 from .checks import check_blocks, check_identifiable, check_not_saturated, resolve_sp
 from .crossprod import TermGroup
@@ -52,6 +60,8 @@ from .result import RemlFit
 
 __all__ = ["SUPPORTED", "bam"]
 
+AR_COLUMN = "(AR.start)"  # the column an ar_start array is put in
+
 SUPPORTED = ("the gaussian family (fREML) and the other exponential families (poisson, "
              "binomial, bernoulli, Gamma, gaussian with another link; PIRLS); parametric "
              "terms, smooths s(), te(), "
@@ -62,7 +72,8 @@ SUPPORTED = ("the gaussian family (fREML) and the other exponential families (po
 def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, float] | None = None,
         family: Any = None, *, discrete: bool = True, m: int | None = None,
         knots: dict[str, Any] | None = None, client: Any = None,
-        state_rows: int = 10_000, control: Control | None = None) -> RemlFit:
+        state_rows: int = 10_000, control: Control | None = None,
+        rho: float | str | None = None, ar_start: Any = None) -> RemlFit:
     """Fit an additive mixed model by REML (or ML) from discretized covariates, as
     ``mgcv::bam(formula, data, method = "fREML", discrete = TRUE)``.
 
@@ -108,6 +119,14 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     control
         Convergence of the PIRLS iteration of a non-Gaussian family
         (:class:`~.bam_pirls.Control`; ``None``: its defaults).
+    rho
+        AR(1) residuals (Gaussian identity link, no weights), as ``bam(rho =)``: a number in
+        (-1, 1), or ``"estimate"`` to profile the score over ``rho`` as
+        :func:`bayeszoo.reml` does; the whitened cross-products come from one pass
+        (:mod:`.bam_ar`).
+    ar_start
+        mgcv's ``AR.start``: the name of a boolean column, True where a series starts (or, for
+        a pandas frame, a boolean array); ``None``: one series.
 
     Returns
     -------
@@ -139,11 +158,24 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     if not isinstance(formula, str):
         raise ValueError(f"bam takes a formula string ({SUPPORTED}), not "
                          f"{type(formula).__name__}")
+    if ar_start is not None and rho is None:
+        raise ValueError("ar_start marks the series of AR(1) residuals: give rho as well (a "
+                         "number in (-1, 1) or 'estimate')")
+    if rho is not None:
+        rho = rho if isinstance(rho, str) and rho == "estimate" else check_rho(rho)
+        if not additive:
+            raise ValueError(f"AR(1) residuals (rho) are available for the gaussian family "
+                             f"with the identity link only, not {fam.name}")
     if not discrete:
         if not isinstance(data, pd.DataFrame):
             raise ValueError("discrete=False (the exact fit) needs a pandas DataFrame; a Dask "
                              "data frame is fitted with discrete=True")
-        return reml(formula, data, method, sp, fam, knots=knots)
+        return reml(formula, data, method, sp, fam, knots=knots, rho=rho, ar_start=ar_start)
+    if ar_start is not None and not isinstance(ar_start, str):
+        if not isinstance(data, pd.DataFrame):
+            raise ValueError("with a Dask data frame ar_start names a boolean column")
+        data = data.assign(**{AR_COLUMN: ar_starts(ar_start, None, len(data))})
+        ar_start = AR_COLUMN
     source = make_source(data, client)
     pf = parse_formula(formula)
     response, weights, trials = _response(pf, source.meta)
@@ -170,6 +202,14 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
         with blas_context(rows, layout.P):
             fit = _fit_pirls(d, layout, blocks, groups, grid, source, spec, fixed, rows,
                              control or Control())
+        return fit
+    if rho is not None:
+        if weights is not None:
+            raise ValueError("AR(1) residuals (rho) are not available with weights(): the "
+                             "whitening assumes equal variances")
+        with blas_context(rows, layout.P):
+            fit = _fit_ar(d, layout, blocks, groups, grid, source, rho, ar_start, method, fixed)
+        fit.n_rows = int(rows)
         return fit
     with blas_context(rows, layout.P):
         stats = source.statistics(groups, grid, response, weights, layout.P)
@@ -408,4 +448,51 @@ def _fit_pirls(d, layout: Layout, blocks, groups: list[TermGroup], grid: dict[st
         iterations=res.iterations, gradient=res.info.gradient)
     fit = make_fit(d, lik, r, fixed)
     fit.n_rows = int(rows)
+    return fit
+
+
+@dataclass
+class _ArFit:
+    score: float
+    rho: float
+    engine: GaussianEngine
+    state: Any
+    info: Any
+    stats: Any
+
+
+def _fit_ar(d, layout: Layout, blocks, groups: list[TermGroup], grid: dict[str, Grid], source,
+            rho: float | str, starts: str | None, method: str, fixed) -> RemlFit:
+    """The Gaussian fit with AR(1) residuals from the lag moments (:mod:`.bam_ar`), reported
+    on the original rows as :func:`.ar1_fit.fit_ar1`."""
+    moments = source.ar_moments(groups, grid, d.response, starts, layout.P)
+    check_not_saturated(d, moments.rows, True, method)
+    psi0, lo, hi, free = _start(layout, np.diag(moments.statistics(0.0).G), blocks)
+    offsets = sum(b.reml_offset for b in layout.blocks) if method == "REML" else 0.0
+
+    def fit_at(r: float) -> _ArFit:
+        stats = moments.statistics(r)
+        engine = GaussianEngine.from_statistics(layout, stats.G, stats.c, stats.yy, stats.n_obs,
+                                                0.0, method)
+        st, info = engine.fit(psi0, free, lo, hi)
+        return _ArFit(st.score + offsets - moments.log_det(r), r, engine, st, info, stats)
+
+    profile = None
+    if rho == "estimate":
+        rho, best, profile = profile_rho(fit_at)
+    else:
+        best = fit_at(float(rho))
+    st, stats = best.state, best.stats
+    y, w = source.response(d.response, None)
+    eta = source.eta(groups, grid, st.beta)[:, None]
+    result, lik = _result(layout, best.engine, st, best.info, free, d.family, y, w, eta,
+                          d.response, method)
+    log_det = moments.log_det(float(rho))
+    rss = stats.yy - 2.0 * float(st.beta @ stats.c) + float(st.beta @ stats.G @ st.beta)
+    result = replace(result, score=result.score - log_det,
+                     criterion=result.criterion - 2.0 * log_det,
+                     scale=rss / (moments.rows - float(np.sum(result.edf))))
+    fit = make_fit(d, lik, result, fixed)
+    flags = None if starts is None else source.columns([starts])[starts].to_numpy(dtype=bool)
+    fit.rho, fit.ar_start, fit.rho_profile = float(rho), ar_starts(flags, None, len(y)), profile
     return fit
