@@ -28,12 +28,14 @@ The reported score is mgcv's ``gcv.ubre`` of the fit::
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from bayeszoo.diagnostics import ConvergenceWarning
 from bayeszoo.families.glm import GlmLikelihood
 
 from .crossprod import Statistics, TermGroup, code_predictor, code_statistics, group_codes
@@ -45,16 +47,22 @@ __all__ = ["Control", "PirlsResult", "ResponseSpec", "chunk_working", "chunk_lik
            "pirls"]
 
 
+NEWTON_STEPS = 2
+
+
 @dataclass(frozen=True)
 class Control:
     """Convergence of the iteration: the relative change of the penalized deviance below
     ``tol`` (mgcv's ``epsilon``, 1e-7, is the only criterion of ``bgam.fitd``) and the largest
     coefficient change below ``beta_tol·(1 + max|beta|)``; at most ``maxit`` iterations
-    (mgcv's 200)."""
+    (mgcv's 200); at most ``newton_steps`` Newton steps on the working model's smoothing
+    parameters per iteration (``bgam.fitd`` takes one), the iteration converging only once
+    the working model's gradient vanishes."""
 
     tol: float = 1e-8
     beta_tol: float = 1e-7
     maxit: int = 200
+    newton_steps: int = NEWTON_STEPS
 
 
 @dataclass(frozen=True)
@@ -144,7 +152,9 @@ def pirls(working, layout: Layout, psi0: np.ndarray, free: np.ndarray, lo: np.nd
         psi_start = psi.copy()
         if engine.try_state(psi_start) is None:
             psi_start = np.asarray(psi0, dtype=float)
-        st, info = engine.fit(psi_start, free, lo, hi)
+        with warnings.catch_warnings():  # a capped Newton run is expected to stop short
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            st, info = engine.fit(psi_start, free, lo, hi, control.newton_steps)
         psi = st.psi
         beta = st.beta
         stats_new, dev_new = working(beta)
@@ -159,7 +169,7 @@ def pirls(working, layout: Layout, psi0: np.ndarray, free: np.ndarray, lo: np.nd
         if not np.isfinite(pdev):
             raise FloatingPointError("bam's PIRLS reached a non-finite deviance")
         step = math.inf if beta_old is None else float(np.max(np.abs(beta - beta_old)))
-        if (abs(pdev - pdev_old) <= control.tol * (0.1 + abs(pdev))
+        if (info.converged and abs(pdev - pdev_old) <= control.tol * (0.1 + abs(pdev))
                 and step <= control.beta_tol * (1.0 + float(np.max(np.abs(beta))))):
             converged = True
             break

@@ -236,8 +236,9 @@ class GaussianEngine:
 
     # -- optimization -----------------------------------------------------------------------
     def fit(self, psi0: np.ndarray, free: np.ndarray, lower: np.ndarray,
-            upper: np.ndarray) -> tuple[GaussianState, NewtonInfo]:
-        """Newton on the free parameters (the others stay at ``psi0``)."""
+            upper: np.ndarray, max_iter: int = 200) -> tuple[GaussianState, NewtonInfo]:
+        """Newton on the free parameters (the others stay at ``psi0``), at most ``max_iter``
+        steps."""
         psi0 = np.asarray(psi0, dtype=float)
 
         def evaluate(x):
@@ -248,4 +249,5 @@ class GaussianEngine:
         if not free.size:
             return self.state(psi0), NewtonInfo(0, True, np.zeros(0))
         return minimize(evaluate, lambda st: self.profile_grad_hess(st, free), psi0[free],
-                        lower[free], upper[free], what="REML" if not self.ml else "ML")
+                        lower[free], upper[free], max_iter=max_iter,
+                        what="REML" if not self.ml else "ML")
