@@ -117,8 +117,9 @@ def chunk_working(frame: pd.DataFrame, groups: list[TermGroup], grids: dict[str,
 
 @dataclass
 class PirlsResult:
-    """The converged iteration: the working model's engine and state, its free parameters,
-    the deviance and penalized deviance at ``beta``, the scale and mgcv's score."""
+    """The end of the iteration: the working model's engine and its state at the final
+    coefficients (``state.beta``), the last Newton run's info, the deviance there, the scale,
+    mgcv's score, whether it converged and the iterations."""
 
     engine: GaussianEngine
     state: Any
@@ -149,12 +150,13 @@ def pirls(working, layout: Layout, psi0: np.ndarray, free: np.ndarray, lo: np.nd
         engine = GaussianEngine.from_statistics(layout, stats.G, stats.c, stats.yy, stats.n_obs,
                                                 stats.sum_log_w, method,
                                                 1.0 if known_scale else None)
-        psi_start = psi.copy()
-        if engine.try_state(psi_start) is None:
-            psi_start = np.asarray(psi0, dtype=float)
         with warnings.catch_warnings():  # a capped Newton run is expected to stop short
             warnings.simplefilter("ignore", ConvergenceWarning)
-            st, info = engine.fit(psi_start, free, lo, hi, control.newton_steps)
+            try:
+                st, info = engine.fit(psi, free, lo, hi, control.newton_steps)
+            except FloatingPointError:  # the previous parameters fail the new working model
+                st, info = engine.fit(np.asarray(psi0, dtype=float), free, lo, hi,
+                                      control.newton_steps)
         psi = st.psi
         beta = st.beta
         stats_new, dev_new = working(beta)
