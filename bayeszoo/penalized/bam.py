@@ -75,7 +75,9 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
         state_rows: int = 10_000, control: Control | None = None,
         rho: float | str | None = None, ar_start: Any = None) -> RemlFit:
     """Fit an additive mixed model by REML (or ML) from discretized covariates, as
-    ``mgcv::bam(formula, data, method = "fREML", discrete = TRUE)``.
+    ``mgcv::bam(formula, data, family, method = "fREML", discrete = TRUE)``: Gaussian models by
+    fREML on the cross-products (with AR(1) residuals if asked), the other exponential families
+    by mgcv's performance iteration (:mod:`.bam_pirls`).
 
     ``data``: a pandas DataFrame or a ``dask.dataframe`` (Parquet, CSV partitions); the
     cross-products of a Dask frame are computed partition by partition on ``client`` (a
