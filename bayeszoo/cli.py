@@ -104,7 +104,7 @@ def cmd_reml(args: argparse.Namespace) -> int:
     from bayeszoo.diagnostics import EXIT_NOT_CONVERGED
 
     with warning_lines():
-        fit = fit_engine(args, options)
+        fit = fit_engine(args, args.formula, options)
     if not args.quiet:
         print(fit.summary())
     if not fit.converged:

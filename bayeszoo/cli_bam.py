@@ -44,14 +44,15 @@ def _dask_frame(spec: str) -> Any:
     return dd.read_parquet(str(path))
 
 
-def fit_engine(args: argparse.Namespace, options: dict[str, Any]):
-    """The fit the ``reml`` command asked for: :func:`bayeszoo.reml` or :func:`bayeszoo.bam`."""
+def fit_engine(args: argparse.Namespace, formula: Any, options: dict[str, Any]):
+    """The fit of ``formula`` the ``reml`` command asked for: :func:`bayeszoo.reml` or
+    :func:`bayeszoo.bam`."""
     if args.engine == "reml":
         if args.dask or args.m is not None or args.scheduler is not None:
             raise ValueError("--m, --dask and --scheduler are options of --engine bam")
         from bayeszoo.penalized import reml
 
-        return reml(args.formula, read_data(args.data), method=args.method,
+        return reml(formula, read_data(args.data), method=args.method,
                     na_action=args.na_action, **options)
     if args.scheduler is not None and not args.dask:
         raise ValueError("--scheduler runs the partitions of --dask data: give --dask too")
@@ -67,4 +68,4 @@ def fit_engine(args: argparse.Namespace, options: dict[str, Any]):
             from distributed import Client
 
             client = stack.enter_context(Client(args.scheduler))
-        return bam(args.formula, data, method=args.method, m=args.m, client=client, **options)
+        return bam(formula, data, method=args.method, m=args.m, client=client, **options)
