@@ -20,7 +20,8 @@ from bayeszoo.cli_args import (
     warn,
     warning_lines,
 )
-from bayeszoo.cli_fit import add_fit_parser, read_data
+from bayeszoo.cli_bam import add_bam_args
+from bayeszoo.cli_fit import add_fit_parser
 from bayeszoo.nn.command import add_train_parser
 
 
@@ -96,22 +97,21 @@ def cmd_describe(args: argparse.Namespace) -> int:
 
 
 def cmd_reml(args: argparse.Namespace) -> int:
-    from bayeszoo.penalized import reml
+    from bayeszoo.cli_bam import fit_engine
 
-    data = read_data(args.data)
     options = {} if args.family is None and args.link is None else \
         {"family": cli_family(args.family, args.link, reml=True)}
     formula = args.formula[0] if len(args.formula) == 1 else list(args.formula)
     from bayeszoo.diagnostics import EXIT_NOT_CONVERGED
 
     with warning_lines():
-        fit = reml(formula, data, method=args.method, na_action=args.na_action, **options)
+        fit = fit_engine(args, formula, options)
     if not args.quiet:
         print(fit.summary())
     if not fit.converged:
         warn(fit.convergence_message)
     result = {
-        "formula": formula, "method": args.method,
+        "formula": formula, "method": args.method, "engine": args.engine, "n": int(fit.n),
         "edf": {k: float(v) for k, v in dict(fit.edf).items()},
         "edf_total": float(fit.edf_total), "reml_score": float(fit.reml_score),
         "scale": float(fit.scale), "sp": {k: float(v) for k, v in dict(fit.sp).items()},
@@ -316,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="smoothness selection criterion (mgcv's method=)")
     add_family_args(p, "gaussian", reml=True)
     add_na_action_arg(p)
+    add_bam_args(p)
     p.add_argument("-q", "--quiet", action="store_true",
                    help="only the JSON line (default: the summary too)")
     p.set_defaults(func=cmd_reml)

@@ -21,8 +21,10 @@
   :mod:`.smooth_tests` (Wood 2013's p-values of smooth terms), :mod:`.rformat` (R's number
   formatting): ``summary.gam``;
 * :mod:`.bam` (``bam(..., discrete=True)``: mgcv's discretized fREML for Gaussian models),
-  :mod:`.discrete` (covariate discretization), :mod:`.crossprod` (``X'WX`` from index
-  vectors), :mod:`.partitions` (pandas and Dask data): data larger than memory.
+  :mod:`.bam_pirls` (its performance iteration for the exponential families), :mod:`.bam_ar`
+  (AR(1) residuals from lag moments), :mod:`.discrete` (covariate discretization),
+  :mod:`.crossprod` (``X'WX`` from index vectors), :mod:`.partitions` (pandas and Dask
+  data): data larger than memory.
 """
 
 from __future__ import annotations

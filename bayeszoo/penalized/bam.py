@@ -2,7 +2,9 @@
 matrix, as ``mgcv::bam(..., method = "fREML", discrete = TRUE)`` (Wood, Goude & Shaw 2015;
 Wood, Li, Shaddick & Augustin 2017).
 
-Gaussian identity-link models only, in this engine. The fit makes passes over the rows, each one
+Gaussian identity-link models are fitted by fREML on the cross-products; the exponential
+families (Poisson, binomial, Gamma, ...) by mgcv's performance iteration on them
+(:mod:`.bam_pirls`). The fit makes passes over the rows, each one
 chunk (a pandas frame, or each partition of a ``dask.dataframe``: :mod:`.partitions`) at a time:
 
 1. the covariates' ranges and distinct values decide their discretization (:mod:`.discrete`);
@@ -17,12 +19,18 @@ chunk (a pandas frame, or each partition of a ``dask.dataframe``: :mod:`.partiti
    (:meth:`.gaussian.GaussianEngine.from_statistics`); the fitted values are ``X beta`` looked
    up per row.
 
+Gaussian models may have AR(1) residuals (``rho=``, ``ar_start=``): the whitened
+cross-products come from lag moments of the rows (:mod:`.bam_ar`).
+
 With every covariate value kept (at most ``m`` distinct values each) and ``n <= state_rows``,
-the fit is the exact fit of :func:`bayeszoo.reml`.
+the Gaussian fit is the exact fit of :func:`bayeszoo.reml` (AR(1) residuals included); the
+other families' fit is mgcv's discrete ``bam`` (performance iteration), which equals
+:func:`bayeszoo.reml` at given smoothing parameters.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -38,6 +46,9 @@ from bayeszoo.formula.parse import parse_formula
 from bayeszoo.formula.term_types import term_type
 
 from .api import METHODS, engine_block, make_fit, reml
+from .ar1 import ar_starts, check_rho
+from .ar1_fit import profile_rho
+from .bam_pirls import Control, ResponseSpec, chunk_likelihood, pirls
 from .checks import check_blocks, check_identifiable, check_not_saturated, resolve_sp
 from .crossprod import TermGroup
 from .discrete import Grid, default_m, grids
@@ -49,17 +60,24 @@ from .result import RemlFit
 
 __all__ = ["SUPPORTED", "bam"]
 
-SUPPORTED = ("the gaussian family with the identity link; parametric terms, smooths s(), te(), "
+AR_COLUMN = "(AR.start)"  # the column an ar_start array is put in
+
+SUPPORTED = ("the gaussian family (fREML) and the other exponential families (poisson, "
+             "binomial, bernoulli, Gamma, gaussian with another link; PIRLS); parametric "
+             "terms, smooths s(), te(), "
              "ti(), t2() (any basis, by= variables), s(g, bs='re') and random effects (1 | g), "
-             "(x | g); weights(); one formula for the mean")
+             "(x | g); weights(), trials(); one formula for the mean")
 
 
 def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, float] | None = None,
         family: Any = None, *, discrete: bool = True, m: int | None = None,
         knots: dict[str, Any] | None = None, client: Any = None,
-        state_rows: int = 10_000) -> RemlFit:
+        state_rows: int = 10_000, control: Control | None = None,
+        rho: float | str | None = None, ar_start: Any = None) -> RemlFit:
     """Fit an additive mixed model by REML (or ML) from discretized covariates, as
-    ``mgcv::bam(formula, data, method = "fREML", discrete = TRUE)``.
+    ``mgcv::bam(formula, data, family, method = "fREML", discrete = TRUE)``: Gaussian models by
+    fREML on the cross-products (with AR(1) residuals if asked), the other exponential families
+    by mgcv's performance iteration (:mod:`.bam_pirls`).
 
     ``data``: a pandas DataFrame or a ``dask.dataframe`` (Parquet, CSV partitions); the
     cross-products of a Dask frame are computed partition by partition on ``client`` (a
@@ -67,7 +85,8 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     per covariate (mgcv's ``compress.df``: by default 1000 for a covariate of a one-covariate
     term, 100 for two, 25 for more; see :mod:`.discrete`). ``discrete=False``: the exact fit of
     :func:`bayeszoo.reml` (pandas data only). ``state_rows``: at most this many rows (every
-    ``ceil(n / state_rows)``-th one) fit the term states. ``method``, ``sp``, ``knots``: as
+    ``ceil(n / state_rows)``-th one) fit the term states. ``control``: the PIRLS convergence
+    of the non-Gaussian families. ``method``, ``sp``, ``knots``: as
     :func:`bayeszoo.reml`. Supported: see :data:`SUPPORTED`; anything else raises naming it.
 
     The result is a :class:`~bayeszoo.penalized.RemlFit` whose ``fitted``, ``residuals`` and
@@ -85,7 +104,10 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     sp
         Fixed smoothing parameters (one value, or by mgcv label), as :func:`bayeszoo.reml`.
     family
-        The gaussian family with the identity link (``None``: it).
+        A family name or object (``None``: gaussian). The gaussian identity-link model is
+        fitted by fREML on the cross-products; other exponential families by mgcv's
+        performance iteration (:mod:`.bam_pirls`), with ``method="REML"`` only (mgcv's
+        discrete ``bam`` is fREML).
     discrete
         Discretize the covariates; ``False``: the exact fit of :func:`bayeszoo.reml`.
     m
@@ -96,6 +118,17 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
         A ``distributed.Client`` for a Dask frame; ``None``: Dask's current scheduler.
     state_rows
         The most rows the term states are fitted on.
+    control
+        Convergence of the PIRLS iteration of a non-Gaussian family
+        (:class:`~.bam_pirls.Control`; ``None``: its defaults).
+    rho
+        AR(1) residuals (Gaussian identity link, no weights), as ``bam(rho =)``: a number in
+        (-1, 1), or ``"estimate"`` to profile the score over ``rho`` as
+        :func:`bayeszoo.reml` does; the whitened cross-products come from one pass
+        (:mod:`.bam_ar`).
+    ar_start
+        mgcv's ``AR.start``: the name of a boolean column, True where a series starts (or, for
+        a pandas frame, a boolean array); ``None``: one series.
 
     Returns
     -------
@@ -105,7 +138,8 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     Raises
     ------
     ValueError
-        For an unknown ``method``, another family or link, a formula that is not a string,
+        For an unknown ``method``, a family outside :data:`SUPPORTED`, ``"ML"`` with a
+        non-Gaussian family, a formula that is not a string,
         ``discrete=False`` with a Dask frame, or a term outside :data:`SUPPORTED`.
 
     Examples
@@ -119,21 +153,34 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     if method not in METHODS:
         raise ValueError(f"method must be 'REML' or 'ML', not {method!r}")
     fam = get_family(family if family is not None else "gaussian")
-    if fam.name != "gaussian" or fam.link_name != "identity":
-        raise ValueError(f"bam fits {SUPPORTED.split(';')[0]} in this version, not "
-                         f"{fam.name} with the {fam.link_name} link; use bayeszoo.reml for "
-                         "other families")
+    additive = fam.name == "gaussian" and fam.link_name == "identity"
+    if not additive and method != "REML":
+        raise ValueError("bam fits a non-Gaussian family by fREML within PIRLS (mgcv's "
+                         f"discrete bam); method must be 'REML', not {method!r}")
     if not isinstance(formula, str):
         raise ValueError(f"bam takes a formula string ({SUPPORTED}), not "
                          f"{type(formula).__name__}")
+    if ar_start is not None and rho is None:
+        raise ValueError("ar_start marks the series of AR(1) residuals: give rho as well (a "
+                         "number in (-1, 1) or 'estimate')")
+    if rho is not None:
+        rho = rho if isinstance(rho, str) and rho == "estimate" else check_rho(rho)
+        if not additive:
+            raise ValueError(f"AR(1) residuals (rho) are available for the gaussian family "
+                             f"with the identity link only, not {fam.name}")
     if not discrete:
         if not isinstance(data, pd.DataFrame):
             raise ValueError("discrete=False (the exact fit) needs a pandas DataFrame; a Dask "
                              "data frame is fitted with discrete=True")
-        return reml(formula, data, method, sp, fam, knots=knots)
+        return reml(formula, data, method, sp, fam, knots=knots, rho=rho, ar_start=ar_start)
+    if ar_start is not None and not isinstance(ar_start, str):
+        if not isinstance(data, pd.DataFrame):
+            raise ValueError("with a Dask data frame ar_start names a boolean column")
+        data = data.assign(**{AR_COLUMN: ar_starts(ar_start, None, len(data))})
+        ar_start = AR_COLUMN
     source = make_source(data, client)
     pf = parse_formula(formula)
-    response, weights = _response(pf, source.meta)
+    response, weights, trials = _response(pf, source.meta)
     reads, caps = _reads(pf, source.meta, m)
     summary = source.summary(caps)
     rows = next(iter(summary.values())).rows if summary else None
@@ -143,13 +190,29 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     state = _state_frame(source.every(stride_for(rows, state_rows)), grid)
     d = build_design(formula, state, family=fam, knots=knots)
     _check_model(d)
+    spec = ResponseSpec(response, weights, trials, fam)
+    if not additive:
+        chunk_likelihood(state, spec)
     fixed = resolve_sp(d, sp)
     X = np.asarray(d.X, dtype=float)
     check_identifiable(d, X)
     blocks = [engine_block(b, d.n, None if f is None else np.log(np.atleast_1d(f)))
               for b, f in zip(d.blocks, fixed[0], strict=True)]
     layout = Layout([Predictor(X, blocks, name=d.response)])
-    groups = _groups(d, layout, reads, grid, source, weights)
+    groups = _groups(d, layout, reads, grid, source, (weights, trials))
+    if not additive:
+        with blas_context(rows, layout.P):
+            fit = _fit_pirls(d, layout, blocks, groups, grid, source, spec, fixed, rows,
+                             control or Control())
+        return fit
+    if rho is not None:
+        if weights is not None:
+            raise ValueError("AR(1) residuals (rho) are not available with weights(): the "
+                             "whitening assumes equal variances")
+        with blas_context(rows, layout.P):
+            fit = _fit_ar(d, layout, blocks, groups, grid, source, rho, ar_start, method, fixed)
+        fit.n_rows = int(rows)
+        return fit
     with blas_context(rows, layout.P):
         stats = source.statistics(groups, grid, response, weights, layout.P)
         check_not_saturated(d, stats.n_obs, True, method)
@@ -167,20 +230,22 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     return fit
 
 
-def _response(pf, meta: pd.DataFrame) -> tuple[str, str | None]:
-    """The response column and the prior weights' column (``None`` without ``weights()``)."""
+def _response(pf, meta: pd.DataFrame) -> tuple[str, str | None, str | None]:
+    """The response column and the columns of the prior weights and binomial trials
+    (``None`` without ``weights()``, ``trials()``)."""
     if pf.response is None or pf.response_expr is not None or pf.response not in meta.columns:
         raise ValueError(f"bam needs the response to be a column of data ({pf.formula!r})")
     if pf.offsets:
         raise ValueError(f"bam has no offset() terms in this version ({SUPPORTED})")
-    extra = sorted(set(pf.additions) - {"weights"})
+    extra = sorted(set(pf.additions) - {"weights", "trials"})
     if extra:
-        raise ValueError(f"bam takes the response addition weights() only, not {extra} "
-                         f"({SUPPORTED})")
-    weights = pf.additions.get("weights")
-    if weights is not None and weights not in meta.columns:
-        raise ValueError(f"bam needs weights() to name a column of data, not {weights!r}")
-    return pf.response, weights
+        raise ValueError(f"bam takes the response additions trials() and weights() only, not "
+                         f"{extra} ({SUPPORTED})")
+    for key in ("weights", "trials"):
+        col = pf.additions.get(key)
+        if col is not None and col not in meta.columns:
+            raise ValueError(f"bam needs {key}() to name a column of data, not {col!r}")
+    return pf.response, pf.additions.get("weights"), pf.additions.get("trials")
 
 
 def _reads(pf, meta: pd.DataFrame, m: int | None) -> tuple[dict[Any, tuple[str, ...]],
@@ -254,7 +319,7 @@ def _check_response_varies(stats, intercept: int, response: str) -> None:
 
 
 def _groups(d, layout: Layout, reads, grid: dict[str, Grid], source,
-            weights: str | None) -> list[TermGroup]:
+            additions: tuple[str | None, ...]) -> list[TermGroup]:
     """Each term's columns on the distinct values of its covariates (see :mod:`.crossprod`)."""
     fixed0 = layout.fixed_slices[0].start
     p0 = len(d.states["fixed"]["names"])
@@ -285,8 +350,9 @@ def _groups(d, layout: Layout, reads, grid: dict[str, Grid], source,
                               for c, g in grid.items()})
         for c, k in zip(cov, codes, strict=True):
             frame[c] = grid[c].column(k).array
-        if weights is not None and weights not in frame:
-            frame[weights] = 1.0
+        for col in additions:
+            if col is not None and col not in frame:
+                frame[col] = 1.0
         e = evaluate_design(d.states, frame, family=d.family, terms=d.terms)
         mats = [np.asarray(e.X[:, fc], dtype=float)] + [
             engine_block(e.blocks[j], u, None).matrix for j in bj]
@@ -320,6 +386,14 @@ def _start(layout: Layout, gram_diag: np.ndarray, blocks) -> tuple[np.ndarray, .
             np.array(free, dtype=int))
 
 
+def _labels(layout: Layout, free: np.ndarray) -> list[tuple[int | None, str]]:
+    out: list[tuple[int | None, str]] = []
+    for i in free:
+        j = next(j for j, ps in enumerate(layout.param_slices) if ps.start <= i < ps.stop)
+        out.append((j, layout.blocks[j].penalty.param_labels[i - layout.param_slices[j].start]))
+    return out
+
+
 def _result(layout, engine, st, info, free, fam, y, w, eta, response,
             method) -> tuple[EngineResult, Any]:
     """The engine result on every row, as the exact Gaussian path's."""
@@ -328,10 +402,7 @@ def _result(layout, engine, st, info, free, fam, y, w, eta, response,
     edf = st.penalty.edf(Ainv)
     resid = y - eta[:, 0]
     offsets = sum(b.reml_offset for b in layout.blocks) if method == "REML" else 0.0
-    labels = []
-    for i in free:
-        j = next(j for j, ps in enumerate(layout.param_slices) if ps.start <= i < ps.stop)
-        labels.append((j, layout.blocks[j].penalty.param_labels[i - layout.param_slices[j].start]))
+    labels = _labels(layout, free)
     r = EngineResult(
         layout=layout, method=method, family_label=lik.family_label, beta=st.beta, eta=eta,
         fitted=lik.fitted(eta), psi=st.psi, params=np.array([np.log(engine.reml_scale(st))]),
@@ -341,3 +412,89 @@ def _result(layout, engine, st, info, free, fam, y, w, eta, response,
         hessian_labels=[*labels, (None, "log_scale")], deviance=float((w * resid) @ resid),
         converged=info.converged, iterations=info.iterations, gradient=info.gradient)
     return r, lik
+
+
+def _fit_pirls(d, layout: Layout, blocks, groups: list[TermGroup], grid: dict[str, Grid],
+               source, spec: ResponseSpec, fixed, rows: int, control: Control) -> RemlFit:
+    """The exponential-family fit by performance iteration (:mod:`.bam_pirls`)."""
+    P = layout.P
+    lik = chunk_likelihood(source.columns(
+        [c for c in (spec.response, spec.weights, spec.trials) if c is not None]), spec)
+    known = lik.scale_param is None
+    check_not_saturated(d, int(np.sum(lik.weights > 0)), not known, "REML")
+
+    def working(beta):
+        return source.working(groups, grid, spec, beta, P)
+
+    first, _ = working(None)
+    psi0, lo, hi, free = _start(layout, np.diag(first.G), blocks)
+    res = pirls(working, layout, psi0, free, lo, hi, "REML", known, control)
+    st = res.state
+    Ainv = st.inverse()
+    eta = source.eta(groups, grid, st.beta)[:, None]
+    offsets = sum(b.reml_offset for b in layout.blocks)
+    labels = _labels(layout, free)
+    if known:
+        hessian = res.engine.profile_grad_hess(st, free)[1]
+        params, names = np.zeros(0), ()
+    else:
+        hessian = res.engine.full_hessian(st, free)
+        params, names = np.array([np.log(res.scale)]), ("log_scale",)
+        labels.append((None, "log_scale"))
+    r = EngineResult(
+        layout=layout, method="REML", family_label=lik.family_label, beta=st.beta, eta=eta,
+        fitted=lik.fitted(eta), psi=st.psi, params=params, param_names=names,
+        score=res.score + offsets, criterion=2.0 * res.score, scale=res.scale,
+        reml_scale=res.scale, cov=Ainv, edf=st.penalty.edf(Ainv), hessian=hessian,
+        hessian_labels=labels, deviance=res.deviance, converged=res.converged,
+        iterations=res.iterations, gradient=res.info.gradient)
+    fit = make_fit(d, lik, r, fixed)
+    fit.n_rows = int(rows)
+    return fit
+
+
+@dataclass
+class _ArFit:
+    score: float
+    rho: float
+    engine: GaussianEngine
+    state: Any
+    info: Any
+    stats: Any
+
+
+def _fit_ar(d, layout: Layout, blocks, groups: list[TermGroup], grid: dict[str, Grid], source,
+            rho: float | str, starts: str | None, method: str, fixed) -> RemlFit:
+    """The Gaussian fit with AR(1) residuals from the lag moments (:mod:`.bam_ar`), reported
+    on the original rows as :func:`.ar1_fit.fit_ar1`."""
+    moments = source.ar_moments(groups, grid, d.response, starts, layout.P)
+    check_not_saturated(d, moments.rows, True, method)
+    psi0, lo, hi, free = _start(layout, np.diag(moments.statistics(0.0).G), blocks)
+    offsets = sum(b.reml_offset for b in layout.blocks) if method == "REML" else 0.0
+
+    def fit_at(r: float) -> _ArFit:
+        stats = moments.statistics(r)
+        engine = GaussianEngine.from_statistics(layout, stats.G, stats.c, stats.yy, stats.n_obs,
+                                                0.0, method)
+        st, info = engine.fit(psi0, free, lo, hi)
+        return _ArFit(st.score + offsets - moments.log_det(r), r, engine, st, info, stats)
+
+    profile = None
+    if rho == "estimate":
+        rho, best, profile = profile_rho(fit_at)
+    else:
+        best = fit_at(float(rho))
+    st, stats = best.state, best.stats
+    y, w = source.response(d.response, None)
+    eta = source.eta(groups, grid, st.beta)[:, None]
+    result, lik = _result(layout, best.engine, st, best.info, free, d.family, y, w, eta,
+                          d.response, method)
+    log_det = moments.log_det(float(rho))
+    rss = stats.yy - 2.0 * float(st.beta @ stats.c) + float(st.beta @ stats.G @ st.beta)
+    result = replace(result, score=result.score - log_det,
+                     criterion=result.criterion - 2.0 * log_det,
+                     scale=rss / (moments.rows - float(np.sum(result.edf))))
+    fit = make_fit(d, lik, result, fixed)
+    flags = None if starts is None else source.columns([starts])[starts].to_numpy(dtype=bool)
+    fit.rho, fit.ar_start, fit.rho_profile = float(rho), ar_starts(flags, None, len(y)), profile
+    return fit

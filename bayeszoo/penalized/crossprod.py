@@ -25,7 +25,8 @@ import scipy.sparse as sps
 from .discrete import Grid
 from .problem import cross
 
-__all__ = ["Statistics", "TermGroup", "linear_predictor", "statistics"]
+__all__ = ["Statistics", "TermGroup", "code_predictor", "code_statistics", "group_codes",
+           "linear_predictor", "statistics"]
 
 DENSE_PAIRS = 4_000_000  # a pair table up to this many cells is a dense bincount
 
@@ -117,7 +118,12 @@ def statistics(groups: list[TermGroup], grids: dict[str, Grid], frame: pd.DataFr
                y: np.ndarray, w: np.ndarray, P: int) -> Statistics:
     """The :class:`Statistics` of the rows of ``frame`` (response ``y``, prior weights ``w``)
     for a model of ``P`` coefficients made of ``groups``."""
-    ks = group_codes(groups, grids, frame)
+    return code_statistics(groups, group_codes(groups, grids, frame), y, w, P)
+
+
+def code_statistics(groups: list[TermGroup], ks: list[np.ndarray], y: np.ndarray,
+                    w: np.ndarray, P: int) -> Statistics:
+    """:func:`statistics` from each group's index ``k`` on the rows."""
     G = np.zeros((P, P))
     c = np.zeros(P)
     for a, ga in enumerate(groups):
@@ -131,15 +137,19 @@ def statistics(groups: list[TermGroup], grids: dict[str, Grid], frame: pd.DataFr
             G[np.ix_(pa, gb.positions)] = block
             G[np.ix_(gb.positions, pa)] = block.T
     keep = w > 0
-    return Statistics(G, c, float((w * y) @ y), len(frame), int(np.sum(keep)),
+    return Statistics(G, c, float((w * y) @ y), len(y), int(np.sum(keep)),
                       float(np.sum(np.log(w[keep]))))
 
 
 def linear_predictor(groups: list[TermGroup], grids: dict[str, Grid], frame: pd.DataFrame,
                      beta: np.ndarray) -> np.ndarray:
     """``X beta`` on the rows of ``frame``: each group's ``M beta`` looked up by its index."""
-    ks = group_codes(groups, grids, frame)
-    eta = np.zeros(len(frame))
+    return code_predictor(groups, group_codes(groups, grids, frame), beta)
+
+
+def code_predictor(groups: list[TermGroup], ks: list[np.ndarray], beta: np.ndarray) -> np.ndarray:
+    """:func:`linear_predictor` from each group's index ``k`` on the rows."""
+    eta = np.zeros(ks[0].shape[0] if ks else 0)
     for g, k in zip(groups, ks, strict=True):
         eta += np.asarray(g.matrix @ beta[g.positions]).ravel()[k]
     return eta

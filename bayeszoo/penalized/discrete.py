@@ -125,6 +125,11 @@ class Grid:
             x = s.to_numpy(dtype=float)
             k = np.minimum(np.searchsorted(self.values, x), self.size - 1)
             bad = self.values[k] != x
+        elif isinstance(s.dtype, pd.CategoricalDtype):
+            lookup = pd.Index(self.values).get_indexer(s.cat.categories)
+            codes = s.cat.codes.to_numpy()
+            k = np.where(codes >= 0, lookup[codes], -1).astype(np.int64)
+            bad = k < 0
         else:
             k = pd.Categorical(np.asarray(s, dtype=object), categories=self.values).codes
             k = k.astype(np.int64)

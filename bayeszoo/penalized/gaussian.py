@@ -103,6 +103,7 @@ class GaussianEngine:
             raise ValueError("the exact Gaussian engine takes one linear predictor")
         self.layout = layout
         self.ml = method == "ML"
+        self.known_scale = None
         n = layout.n
         w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
         self.w = w
@@ -130,13 +131,17 @@ class GaussianEngine:
 
     @classmethod
     def from_statistics(cls, layout: Layout, G: np.ndarray, c: np.ndarray, yy: float,
-                        n_obs: int, sum_log_w: float, method: str = "REML") -> GaussianEngine:
+                        n_obs: int, sum_log_w: float, method: str = "REML",
+                        scale: float | None = None) -> GaussianEngine:
         """The engine from the model's cross-products alone: ``G = C'WC``, ``c = C'Wy``,
         ``yy = y'Wy``, the rows with ``w > 0`` and their ``Σ log w`` (mgcv's fREML from
         ``X'WX``, ``X'Wy``; :mod:`.bam`). ``layout`` gives the coefficients and penalties only;
         its matrices are not read. ``Dp = y'Wy - beta'c`` (``(G + S) beta = c``) and states
-        carry no residuals."""
+        carry no residuals. ``scale``: a known ``phi`` (the working model of a known-scale
+        family in ``bam``'s PIRLS, ``Sl.fitChol(phi.fixed = TRUE)``): the criterion is then
+        ``Dp/(2 phi) + ½ log|A| - ½ log|S|`` plus constants, not profiled over ``phi``."""
         self = cls.__new__(cls)
+        self.known_scale = scale
         self.layout = layout
         self.ml = method == "ML"
         self.G = np.asarray(G, dtype=float)
@@ -164,9 +169,12 @@ class GaussianEngine:
         m = layout.Q if self.ml else layout.P
         logdet = 2.0 * float(np.log(R.diagonal()[:m]).sum() - np.log(d[:m]).sum())
         log_det_S = pen.log_det()[0]
-        phi = Dp / self.nr
-        score = (0.5 * self.nr * (math.log(phi) + LOG_2PI + 1.0) + 0.5 * logdet
-                 - 0.5 * log_det_S - self.half_log_w)
+        if self.known_scale is None:
+            phi = Dp / self.nr
+            score = (0.5 * self.nr * (math.log(phi) + LOG_2PI + 1.0) + 0.5 * logdet
+                     - 0.5 * log_det_S - self.half_log_w)
+        else:
+            score = Dp / (2.0 * self.known_scale) + 0.5 * logdet - 0.5 * log_det_S
         return GaussianState(psi=np.asarray(psi, dtype=float), penalty=pen, R=R, d=d, beta=beta,
                              resid=resid, Dp=Dp, logdet=logdet, log_det_S=log_det_S,
                              score=score)
@@ -200,6 +208,10 @@ class GaussianEngine:
     def profile_grad_hess(self, st: GaussianState, free: np.ndarray):
         """Gradient and Hessian of the profiled criterion ``V(psi, phî(psi))``."""
         dD, d2D, dL, d2L, dS, d2S = self.derivatives(st, free)
+        if self.known_scale is not None:
+            phi = self.known_scale
+            return (dD / (2.0 * phi) + 0.5 * dL - 0.5 * dS,
+                    d2D / (2.0 * phi) + 0.5 * d2L - 0.5 * d2S)
         nr, Dp = self.nr, st.Dp
         g = nr / (2.0 * Dp) * dD + 0.5 * dL - 0.5 * dS
         H = 0.5 * nr * (d2D / Dp - np.outer(dD, dD) / Dp**2) + 0.5 * d2L - 0.5 * d2S
@@ -218,13 +230,15 @@ class GaussianEngine:
         return H
 
     def reml_scale(self, st: GaussianState) -> float:
-        """The scale at which the criterion is minimized: ``Dp/(n - Mp)`` or ``Dp/n`` (ML)."""
-        return st.Dp / self.nr
+        """The scale at which the criterion is minimized: ``Dp/(n - Mp)`` or ``Dp/n`` (ML);
+        the known scale when one was given."""
+        return st.Dp / self.nr if self.known_scale is None else self.known_scale
 
     # -- optimization -----------------------------------------------------------------------
     def fit(self, psi0: np.ndarray, free: np.ndarray, lower: np.ndarray,
-            upper: np.ndarray) -> tuple[GaussianState, NewtonInfo]:
-        """Newton on the free parameters (the others stay at ``psi0``)."""
+            upper: np.ndarray, max_iter: int = 200) -> tuple[GaussianState, NewtonInfo]:
+        """Newton on the free parameters (the others stay at ``psi0``), at most ``max_iter``
+        steps."""
         psi0 = np.asarray(psi0, dtype=float)
 
         def evaluate(x):
@@ -235,4 +249,5 @@ class GaussianEngine:
         if not free.size:
             return self.state(psi0), NewtonInfo(0, True, np.zeros(0))
         return minimize(evaluate, lambda st: self.profile_grad_hess(st, free), psi0[free],
-                        lower[free], upper[free], what="REML" if not self.ml else "ML")
+                        lower[free], upper[free], max_iter=max_iter,
+                        what="REML" if not self.ml else "ML")

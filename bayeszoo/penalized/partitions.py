@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .bam_ar import ArMoments, chunk_ar_moments
+from .bam_pirls import ResponseSpec, chunk_working
 from .crossprod import Statistics, TermGroup, joint_codes, linear_predictor, statistics
 from .discrete import Grid, Summary, merge_summaries, summarize
 
@@ -73,6 +75,18 @@ def chunk_eta(frame: pd.DataFrame, groups: list[TermGroup], grids: dict[str, Gri
     return linear_predictor(groups, grids, frame, beta)
 
 
+def chunk_last(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.iloc[-1:]
+
+
+def chunk_columns(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    return frame[cols]
+
+
+def _add_working(parts: list[tuple[Statistics, float]]) -> tuple[Statistics, float]:
+    return (reduce(lambda a, b: a + b, [p[0] for p in parts]), float(sum(p[1] for p in parts)))
+
+
 class FrameSource:
     """The rows of one pandas frame."""
 
@@ -105,6 +119,23 @@ class FrameSource:
 
     def eta(self, groups, grids, beta) -> np.ndarray:
         return np.concatenate([chunk_eta(c, groups, grids, beta) for c in self.chunks()])
+
+    def working(self, groups, grids, spec: ResponseSpec, beta, P) -> tuple[Statistics, float]:
+        """The PIRLS working model's statistics at ``beta`` and the deviance there."""
+        return _add_working([chunk_working(c, groups, grids, spec, beta, P)
+                             for c in self.chunks()])
+
+    def columns(self, cols: list[str]) -> pd.DataFrame:
+        """The columns ``cols`` of every row."""
+        return self.data[cols]
+
+    def ar_moments(self, groups, grids, response: str, starts: str | None, P) -> ArMoments:
+        """The AR(1) lag moments (:mod:`.bam_ar`), each chunk with the row before it."""
+        parts = [chunk_ar_moments(self.data.iloc[i:i + CHUNK],
+                                  self.data.iloc[i - 1:i] if i else None, groups, grids,
+                                  response, starts, P)
+                 for i in range(0, max(len(self.data), 1), CHUNK)]
+        return reduce(lambda a, b: a + b, parts)
 
 
 class DaskSource:
@@ -153,6 +184,26 @@ class DaskSource:
 
     def eta(self, groups, grids, beta) -> np.ndarray:
         return np.concatenate(self._map(chunk_eta, groups, grids, beta))
+
+    def working(self, groups, grids, spec: ResponseSpec, beta, P) -> tuple[Statistics, float]:
+        return _add_working(self._map(chunk_working, groups, grids, spec, beta, P))
+
+    def columns(self, cols: list[str]) -> pd.DataFrame:
+        parts = self._map(chunk_columns, cols)
+        return pd.concat(parts, ignore_index=True)
+
+    def ar_moments(self, groups, grids, response: str, starts: str | None, P) -> ArMoments:
+        """The AR(1) lag moments, each partition with the last row of the nearest non-empty
+        partition before it."""
+        delayed = self.dask.delayed
+        tasks, prev = [], None
+        for part, n in zip(self.parts, self.lengths, strict=True):
+            if not n:
+                continue
+            tasks.append(delayed(chunk_ar_moments)(part, prev, groups, grids, response, starts,
+                                                   P))
+            prev = delayed(chunk_last)(part)
+        return reduce(lambda a, b: a + b, self._compute(tasks))
 
 
 def make_source(data: Any, client: Any = None) -> FrameSource | DaskSource:
