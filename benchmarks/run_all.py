@@ -14,8 +14,9 @@ the speed issue are met.
 ``benchmarks/RESULTS_families.md`` (``bench_families.py``: non-Gaussian families),
 ``benchmarks/RESULTS_sbc.md`` (calibration, written by ``benchmarks/sbc.py``),
 ``benchmarks/RESULTS_update.md`` (``fit.update``, written by ``bench_update.py``),
-``benchmarks/RESULTS_bam.md`` (``bz.bam``, ``bench_bam.py``) and ``benchmarks/RESULTS_gpu.md``
-(GPU against CPU, ``gpu.py``) are included when present.
+``benchmarks/RESULTS_bam.md`` (``bz.bam``, ``bench_bam.py``), ``benchmarks/RESULTS_gpu.md``
+(GPU against CPU, ``gpu.py``) and ``benchmarks/RESULTS_ordinal.md`` (ordinal responses at
+scale, ``bench_ordinal_scale.py``) are included when present.
 
 MNIST is read from ``$BAYESZOO_DATA/mnist`` or the download cache (see ``load_mnist``).
 """
@@ -302,7 +303,7 @@ def write_results(log: list[dict]) -> Path:
         out += [fn(res) if res else "Not run yet.", ""]
     for notes in ("RESULTS_latency.md", "RESULTS_nets.md", "RESULTS_smooths2.md",
                   "RESULTS_families.md", "RESULTS_sbc.md", "RESULTS_update.md", "RESULTS_bam.md",
-                  "RESULTS_gpu.md"):
+                  "RESULTS_gpu.md", "RESULTS_ordinal.md"):
         if (HERE / notes).exists():
             out += [(HERE / notes).read_text().rstrip(), ""]
     path = HERE / "RESULTS.md"

@@ -91,8 +91,8 @@ def test_arviz_kinds_return_figures_with_ndraws_replicates(fit):
 
 def test_unknown_kind_lists_the_kinds(fit):
     with pytest.raises(ValueError, match=r"^pp_check kind must be one of dens_overlay, "
-                                         r"ecdf_overlay, hist, bars, rootogram, stat, got "
-                                         r"'violin'$"):
+                                         r"ecdf_overlay, hist, bars, rootogram, km_overlay, stat, "
+                                         r"got 'violin'$"):
         fit.pp_check("violin")
     with pytest.raises(ValueError, match=r"^stat must be one of mean, sd, var, median, min, max "
                                          r"or a function, got 'iqr'$"):

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from .base import AuxParameter, Family
+from .censoring import has_censoring
+from .patterns import PatternStats, category_counts, distinct_rows
 
 __all__ = ["DISC", "ORDINAL_LINKS", "Ordinal", "log_diff_cdf"]
 
@@ -120,6 +122,34 @@ class Ordinal(Family):
                 if self.name == "cumulative" and self.link_name == "logit" else "")
         raise ValueError(f"REML is not available for the ordinal family {self.name!r}; fit it "
                          f"with bz.sample, whose NumPyro, PyMC and nutpie samplers take it{twin}")
+
+    # -- collapsed rows -------------------------------------------------------------------------
+    def summarize(self, y, arrays, extras, sizes):
+        """The distinct design rows with, per row and rating, the summed weights of its rows
+        (:func:`bayeszoo.families.patterns.category_counts`); ``None`` when every row is
+        distinct or the response is censored or truncated."""
+        if has_censoring(extras):
+            return None
+        patterns, inverse = distinct_rows(arrays)
+        n_patterns = patterns.X.shape[0]
+        if n_patterns == len(y):
+            return None
+        counts = category_counts(inverse, n_patterns, y, extras.get("weights"))
+        return PatternStats(patterns, (counts,), 0.0, len(y))
+
+    def summary_log_likelihood(self, stats, beta, coefs, aux, indicator, linear_predictor):
+        """``Σ_p Σ_k n_pk log P(y = k | eta_p)``, ``n_pk`` the summed weights of pattern
+        ``p``'s rows rated ``k``: the row-wise sum, each distinct row's ``K`` log probabilities
+        computed once."""
+        import jax.numpy as jnp
+
+        from .ops import jax_ops
+
+        ops = jax_ops()
+        (counts,) = stats.sums
+        eta = linear_predictor(stats.arrays, beta, coefs)
+        logp = jnp.stack(self.log_probs(ops, eta, aux)[:counts.shape[1]], axis=-1)
+        return jnp.sum(counts * jnp.where(counts > 0, logp, 0.0))
 
     # -- probabilities ------------------------------------------------------------------------
     def category_log_probs(self, ops, x: list) -> list:

@@ -1,5 +1,5 @@
-"""Rows that share a linear predictor, collapsed into one weighted row (Poisson, binomial and
-bernoulli likelihoods).
+"""Rows that share a linear predictor, collapsed into one weighted row (Poisson, binomial,
+bernoulli and the ordinal likelihoods).
 
 Two rows with the same fixed-effect row, offset and block entries (indicator level and
 weight, or dense block row) have the same ``eta`` for every parameter value. For the exponential
@@ -10,14 +10,20 @@ such rows is one term:
     binomial:   Σ_i w_i log p(y_i | n_i, p) = (Σ w y) log p + (Σ w (n − y)) log(1 − p)
                                               + Σ w log C(n, y)
 
-(bernoulli: ``n = 1``), so a gradient costs one evaluation per distinct pattern, not per row;
-the result equals the row-wise sum to rounding (exact algebra, no approximation). Trials and
-weights may differ between the rows of a pattern: they enter the sums. The pointwise
+(bernoulli: ``n = 1``); for an ordinal family (``cumulative``, ``sratio``, ``cratio``, ``acat``)
+the rows of a pattern with the same rating ``k`` share ``log P(y = k | eta)``:
+
+    ordinal:    Σ_i w_i log p(y_i | eta) = Σ_k (Σ_{i: y_i = k} w_i) log P(y = k | eta),
+
+so a gradient costs one evaluation per distinct pattern, not per row; the result equals the
+row-wise sum to rounding (exact algebra, no approximation). Trials and weights may differ
+between the rows of a pattern: they enter the sums. The pointwise
 log-likelihood (for LOO) stays per row: it is computed from the draws afterwards.
 
 :func:`distinct_rows` finds the patterns of a design's arrays (any named tuple with ``X``,
 ``offset`` and ``blocks`` of ``index``/``weights``/``matrix``, as
-:class:`bayeszoo.design.DesignArrays`), :func:`pattern_sums` sums per-row statistics over them.
+:class:`bayeszoo.design.DesignArrays`), :func:`pattern_sums` sums per-row statistics over
+them, :func:`category_counts` the weights per pattern and rating.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["PatternStats", "distinct_rows", "pattern_sums"]
+__all__ = ["PatternStats", "category_counts", "distinct_rows", "pattern_sums"]
 
 
 class PatternStats(NamedTuple):
@@ -84,3 +90,14 @@ def pattern_sums(inverse: np.ndarray, n_patterns: int, *columns: np.ndarray) -> 
     """Each of ``columns`` (one value per row) summed over the rows of each pattern."""
     return tuple(np.bincount(inverse, weights=np.asarray(c, dtype=float), minlength=n_patterns)
                  for c in columns)
+
+
+def category_counts(inverse: np.ndarray, n_patterns: int, y: np.ndarray,
+                    weights: np.ndarray | None = None) -> np.ndarray:
+    """``n_patterns × K`` summed weights (counts without ``weights``) of the rows of each
+    pattern with rating ``k = 1..K`` (column ``k - 1``), ``K`` the largest rating."""
+    k = np.asarray(y, dtype=float).round().astype(np.int64) - 1
+    n_cat = int(k.max()) + 1
+    w = np.ones(len(k)) if weights is None else np.asarray(weights, dtype=float)
+    counts = np.bincount(inverse * n_cat + k, weights=w, minlength=n_patterns * n_cat)
+    return counts.reshape(n_patterns, n_cat)

@@ -490,15 +490,18 @@ class Fit(az.InferenceData):
 
         return smooths(self)
 
-    def pp_check(self, kind: str = "dens_overlay", ndraws: int | None = None,
+    def pp_check(self, kind: str | None = None, ndraws: int | None = None,
                  stat: str | Any = "mean", seed: int = 0):
         """brms's ``pp_check(fit, type=kind)`` (:mod:`bayeszoo.inference.pp_check`): the
         matplotlib Figure.
 
         Parameters
         ----------
-        kind : str
-            brms's ``type``: ``"dens_overlay"``, ``"hist"``, ``"stat"``, ...
+        kind : str, optional
+            brms's ``type``: ``"dens_overlay"``, ``"hist"``, ``"bars"``, ``"rootogram"``,
+            ``"km_overlay"``, ``"stat"``, ...; default: the check that suits the family (bars
+            for binary and categorical outcomes, a rootogram for counts, Kaplan–Meier for a
+            right-censored response, the density overlay otherwise).
         ndraws : int, optional
             Draws shown (default brms's per type).
         stat : str or callable

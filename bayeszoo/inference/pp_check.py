@@ -11,11 +11,18 @@ response against replicated data sets drawn from the posterior predictive distri
 * ``"rootogram"``: bayesplot's hanging ``ppc_rootogram`` for counts: on the square-root scale,
   the expected frequency of each count (mean over the replicates) as a line and points, the
   observed frequency as a bar hanging from it;
+* ``"km_overlay"``: for a right-censored response (``cens()``), the Kaplan–Meier curve of the
+  data with its Greenwood band against the model's survival curve (median and 90 % band over
+  ``ndraws`` posterior draws, default 400; :mod:`bayeszoo.inference.survival`);
 * ``"stat"``: bayesplot's ``ppc_stat``: a histogram of ``stat`` (``"mean"``, ``"sd"``,
   ``"median"``, ``"min"``, ``"max"``, ``"var"`` or a function of a vector) over the replicates,
   the observed value as a vertical line.
 
 ``"bars"``, ``"rootogram"`` and ``"stat"`` use every draw unless ``ndraws`` is given, as brms.
+Without ``kind`` the check suits the family (:func:`bayeszoo.inference.outcome_kind.check_kind`):
+bars for binary and categorical outcomes (ordinal included: one bar per category, labelled as
+the response's levels), a rootogram for counts (zero-inflated and hurdle counts too),
+``"km_overlay"`` for a right-censored response, ``"dens_overlay"`` otherwise.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-KINDS = ("dens_overlay", "ecdf_overlay", "hist", "bars", "rootogram", "stat")
+KINDS = ("dens_overlay", "ecdf_overlay", "hist", "bars", "rootogram", "km_overlay", "stat")
 DEFAULT_NDRAWS = {"dens_overlay": 10, "ecdf_overlay": 10, "hist": 8}
 ARVIZ_KIND = {"dens_overlay": "kde", "ecdf_overlay": "cumulative"}
 STATS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -63,17 +70,53 @@ def value_counts(values: np.ndarray, support: np.ndarray) -> np.ndarray:
     return (values[..., None] == support).sum(axis=-2)
 
 
-def pp_check(fit, kind: str = "dens_overlay", ndraws: int | None = None,
+def pp_check(fit, kind: str | None = None, ndraws: int | None = None,
              stat: str | Callable[[np.ndarray], float] = "mean", seed: int = 0):
     """brms's ``pp_check`` (see the module doc); returns the matplotlib Figure."""
+    from .outcome_kind import category_count, category_labels, check_kind
+
+    if kind is None:
+        kind = check_kind(fit)
     if kind not in KINDS:
         raise ValueError(f"pp_check kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    y, yrep = replicates(fit, ndraws if ndraws is not None else DEFAULT_NDRAWS.get(kind), seed)
     name = str(fit.attrs["response"])
+    if kind == "km_overlay":
+        return km_overlay(fit, name, ndraws)
+    y, yrep = replicates(fit, ndraws if ndraws is not None else DEFAULT_NDRAWS.get(kind), seed)
     if kind in ARVIZ_KIND:
         return arviz_ppc(y, yrep, name, ARVIZ_KIND[kind], seed)
+    if kind == "bars":
+        k = category_count(fit)
+        if k is not None:
+            return bars(y, yrep, name, np.arange(1, k + 1), category_labels(fit, k))
     return {"hist": hist, "bars": bars, "rootogram": rootogram,
             "stat": lambda *a: stat_hist(*a, stat)}[kind](y, yrep, name)
+
+
+def km_overlay(fit, name: str, ndraws: int | None):
+    """Kaplan–Meier of the data against the posterior survival curve
+    (:func:`bayeszoo.inference.survival.plot_km_overlay`)."""
+    import matplotlib.pyplot as plt
+
+    from .survival import (
+        MAX_DRAWS,
+        kaplan_meier,
+        plot_km_overlay,
+        posterior_survival,
+        right_censored,
+        survival_grid,
+    )
+
+    data = right_censored(fit)
+    if data is None:
+        raise ValueError("pp_check kind='km_overlay' needs a right-censored response "
+                         "(y | cens(c) with brms's codes 0 and 1, without trunc())")
+    times, events = data
+    grid = survival_grid(times)
+    curves = posterior_survival(fit, grid, ndraws or MAX_DRAWS)
+    fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+    plot_km_overlay(ax, kaplan_meier(times, events), grid, curves, times[events == 0], name)
+    return fig
 
 
 def ppc_idata(y: np.ndarray, yrep: np.ndarray, name: str):
@@ -113,11 +156,15 @@ def hist(y: np.ndarray, yrep: np.ndarray, name: str):
     return fig
 
 
-def bars(y: np.ndarray, yrep: np.ndarray, name: str):
+def bars(y: np.ndarray, yrep: np.ndarray, name: str, support: np.ndarray | None = None,
+         labels: list[str] | None = None):
+    """bayesplot's ``ppc_bars`` over ``support`` (default: every integer from the smallest to
+    the largest value observed or replicated), ticks labelled ``labels`` when given."""
     import matplotlib.pyplot as plt
 
     yi = integer_values(y, "bars")
-    support = np.arange(min(yi.min(), int(yrep.min())), max(yi.max(), int(yrep.max())) + 1)
+    if support is None:
+        support = np.arange(min(yi.min(), int(yrep.min())), max(yi.max(), int(yrep.max())) + 1)
     observed = value_counts(yi, support)
     rep = value_counts(yrep.astype(np.int64), support)
     med = np.median(rep, axis=0)
@@ -126,6 +173,8 @@ def bars(y: np.ndarray, yrep: np.ndarray, name: str):
     ax.bar(support, observed, color="C0", alpha=0.6, label="y")
     ax.errorbar(support, med, yerr=np.vstack([med - lo, hi - med]), fmt="o", color="C3",
                 capsize=3, label="yrep: median and 90 % interval")
+    if labels is not None:
+        ax.set_xticks(support, labels)
     ax.set_xlabel(name)
     ax.set_ylabel("count")
     ax.legend(fontsize=8)

@@ -135,8 +135,8 @@ def build_numpyro(design: Design, priors: dict | None = None,
 
     With ``sufficient_stats`` (the default) and a family that summarizes the design (the
     Gaussian family without ``se``/``weights``: :mod:`bayeszoo.families.gaussian_stats`;
-    Poisson, binomial and bernoulli: one weighted row per distinct design row,
-    :mod:`bayeszoo.families.patterns`), the observed response enters through those
+    Poisson, binomial, bernoulli and the ordinal families: one weighted row per distinct
+    design row, :mod:`bayeszoo.families.patterns`), the observed response enters through those
     statistics; otherwise row by row (always with a network block, which is not linear in its
     weights, and with ``ar()``, whose mean depends on the response). Both define the same
     posterior.
@@ -168,6 +168,8 @@ def build_numpyro(design: Design, priors: dict | None = None,
             numpyro.factor(spec.response, jnp.sum(lp))
             return
         aux = {name: values[site] for name, site in spec.aux.items()}
+        if spec.mu.thresholds is not None:
+            aux["thresholds"] = values[spec.mu.thresholds]
         numpyro.factor(spec.response, spec.family.summary_log_likelihood(
             data, fixed_coefficients(spec.mu, values, jnp.concatenate),
             block_coefficients(spec.mu, values, spec.centered, jax_ops()), aux, indicator,

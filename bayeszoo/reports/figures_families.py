@@ -11,6 +11,11 @@ probability, observed frequency of ones per bin (with a 95 % Jeffreys interval) 
 mean predicted probability (Gelman, Hill & Vehtari 2020, *Regression and Other Stories*,
 ch. 14).
 
+Ordinal and categorical responses get bars of each category's observed frequency against the
+mean and 90 % interval of its frequency over replicated data sets, and a right-censored
+response the Kaplan–Meier curve against the posterior survival curve
+(:mod:`bayeszoo.reports.figures_survival`).
+
 Replicated data come from ``bz.predict(kind="pp")``, i.e. the family's own ``draw`` (integers
 for counts): nothing here assumes a Gaussian.
 """
@@ -113,6 +118,45 @@ def binary_bars_figure(idata, dpi: int) -> EmbeddedFigure:
                           "data sets.")
 
 
+def plot_category_bars(ax, observed: np.ndarray, replicates: np.ndarray, k: int,
+                       labels: list[str] | None = None, label: str = "y"
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Draw each category's observed frequency (grey bars, categories ``1..k``) against its
+    mean and 90 % interval over the replicated data sets ``replicates`` (draws × rows) on
+    ``ax``; returns ``(observed, mean, lower, upper)`` frequencies per category."""
+    from bayeszoo.inference.outcome_kind import category_frequencies
+
+    obs, rep = category_frequencies(observed, replicates, k)
+    mean = rep.mean(axis=0)
+    lo, hi = np.quantile(rep, [0.05, 0.95], axis=0)
+    ks = np.arange(1, k + 1)
+    ax.bar(ks, obs, width=0.6, color="0.75", edgecolor="0.4", label="observed")
+    ax.errorbar(ks, mean, yerr=[mean - lo, hi - mean], fmt="o", color="C0", capsize=4,
+                label="replicated, mean and 90%")
+    ax.set_xticks(ks, labels if labels is not None else [str(i) for i in ks])
+    ax.set_xlabel(label)
+    ax.set_ylabel("rows")
+    ax.legend(fontsize=8)
+    return obs, mean, lo, hi
+
+
+def category_bars_figure(idata, k: int, dpi: int) -> EmbeddedFigure:
+    """Each category's frequency, observed against replicated data sets."""
+    import matplotlib.pyplot as plt
+
+    from bayeszoo.inference.outcome_kind import category_labels
+
+    resp = response_name(idata)
+    reps = replicated(idata)
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.0 + 0.9 * k), 3.4), layout="constrained")
+    plot_category_bars(ax, idata.observed_data[resp].values, reps, k,
+                       category_labels(idata, k), resp)
+    png, w, h = embed_png(fig, dpi)
+    return EmbeddedFigure("ppc", "Posterior predictive check: category frequencies", png, w, h,
+                          f"Rows in each category (grey bars) against their mean and 90% "
+                          f"interval over {reps.shape[0]} replicated data sets.")
+
+
 def calibration_bins(p: np.ndarray, y: np.ndarray, n_bins: int = 10):
     """Rows binned by predicted probability ``p`` into ``n_bins`` bins of (nearly) equal size:
     per bin the mean prediction, the observed frequency and its 95 % Jeffreys interval (the
@@ -165,14 +209,22 @@ def calibration_figure(idata, dpi: int) -> EmbeddedFigure:
 
 
 def predictive_figures(idata, dpi: int) -> list[EmbeddedFigure]:
-    """The posterior predictive check that suits the fit's family (``attrs["family"]``):
-    bars and a calibration plot for bernoulli, a rootogram for counts, ArviZ's density overlay
-    for continuous responses."""
+    """The posterior predictive check that suits the fit's family (``attrs["family"]``,
+    :func:`bayeszoo.inference.outcome_kind.check_kind`): bars and a calibration plot for
+    bernoulli, category bars for ordinal and categorical responses, a rootogram for counts
+    (zero-inflated and hurdle counts included), Kaplan–Meier against the posterior survival
+    curve for a right-censored response, ArviZ's density overlay otherwise."""
+    from bayeszoo.inference.outcome_kind import category_count
     from bayeszoo.inference.predict import fit_family
+    from bayeszoo.reports.figures_survival import survival_figure
 
     family = fit_family(idata)
     if family.binary:
         return [binary_bars_figure(idata, dpi), calibration_figure(idata, dpi)]
+    k = category_count(idata)
+    if k is not None:
+        return [category_bars_figure(idata, k, dpi)]
     if family.discrete:
         return [rootogram_figure(idata, dpi)]
-    return [ppc_figure(idata, dpi)]
+    survival = survival_figure(idata, dpi)
+    return [survival] if survival is not None else [ppc_figure(idata, dpi)]
