@@ -17,7 +17,7 @@ PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 def test_all_notebooks_are_present():
     assert [p.name[:2] for p in PATHS] == ["01", "02", "03", "04", "05", "06", "07", "08", "09",
-                                           "10", "11", "12", "13", "14"]
+                                           "10", "11", "12", "13", "14", "15"]
 
 
 def execution_errors(nb) -> list[str]:
