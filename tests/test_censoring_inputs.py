@@ -119,8 +119,8 @@ def test_bad_censoring_is_named_before_sampling(kidney, no_compile, formula, fam
 
 
 def test_censorable_families():
-    assert censorable_families() == ["gaussian", "poisson", "gamma", "lognormal", "exponential",
-                                     "weibull"]
+    assert censorable_families() == ["gaussian", "student", "poisson", "negbinomial", "gamma",
+                                     "lognormal", "exponential", "weibull"]
 
 
 @pytest.mark.parametrize("formula", ["time | cens(censored) ~ age",

@@ -12,8 +12,13 @@ Bürkner & Vehtari (2023), "Simulation-based calibration checking for Bayesian c
    (``family.draw``);
 3. refit the model to that response with the chosen backend and the same, now fixed, priors;
 4. rank the drawn value of every scalar parameter (brms's names: ``b_Intercept``,
-   ``sd_county__Intercept``, ``sigma``...) and of the log-likelihood of the simulated data
-   among the posterior draws, thinned to nearly independent draws by their ESS.
+   ``sd_county__Intercept``, ``sigma``...), of each ordinal threshold (``b_Intercept[k]``)
+   and of the log-likelihood of the simulated data among the posterior draws, thinned to
+   nearly independent draws by their ESS.
+
+A response with ``trunc()`` is drawn within its bounds; one with ``cens()`` is censored at the
+data's own censoring points (:func:`bayeszoo.families.censoring.censor`), each simulation
+carrying its censoring codes into its refit.
 
 If the sampler is calibrated the ranks are uniform; :class:`~.sbc_result.SbcResult` tests
 that and draws their ECDF. The priors must be proper: the defaults brms sets from the data (a
@@ -30,7 +35,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -65,13 +70,15 @@ class SbcProblem:
 
 @dataclass(frozen=True)
 class Simulation:
-    """One simulated data set: its index, response, the true values of the ranked quantities
-    and the seed of its refit and rank tie-breaking."""
+    """One simulated data set: its index, response, the true values of the ranked quantities,
+    the seed of its refit and rank tie-breaking, and the response additions it changes (the
+    censoring codes of a censored response, :func:`~bayeszoo.families.censoring.censor`)."""
 
     index: int
     y: np.ndarray
     truth: dict[str, float]
     seed: int
+    additions: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 _PREPARED: dict[str, tuple[Design, ModelSpec, dict]] = {}
@@ -100,11 +107,12 @@ def fit_simulation(task: tuple[SbcProblem, Simulation]) -> dict[str, Any]:
     problem, sim = task
     t0 = time.perf_counter()
     design, spec, info = prepared(problem)
-    sim_design = replace(design, y=np.asarray(sim.y, dtype=float))
+    sim_design = replace(design, y=np.asarray(sim.y, dtype=float),
+                         additions={**design.additions, **sim.additions})
     result = run_again(sim_design, spec, backend=problem.backend, seed=sim.seed,
                        **problem.sampler)
     post = brms_posterior(spec, result.draws, sim_design)
-    draws = {q: np.asarray(post[q]) for q in sim.truth if q != LOG_LIK}
+    draws = {q: quantity(post, q) for q in sim.truth if q != LOG_LIK}
     draws[LOG_LIK] = pointwise_log_likelihood(post, info, sim_design, spec.family).sum(axis=-1)
     rng = np.random.default_rng([sim.seed, 1])
     ranks, kept, ess_out = {}, {}, {}
@@ -165,9 +173,30 @@ def prior_draws(spec: ModelSpec, n_sims: int, seed: int, chunk: int = 0
     return {k: np.asarray(v, dtype=float)[None] for k, v in out.items()}
 
 
+#: Vector parameters ranked element by element: an ordinal family's thresholds, brms's
+#: ``b_Intercept[k]`` (and ``Intercept[k]`` on the centered design).
+VECTOR_QUANTITIES = ("b_Intercept", "Intercept")
+
+
 def scalar_quantities(posterior: dict[str, np.ndarray]) -> list[str]:
-    """The brms-named parameters that are one number per draw (``chain × draw`` arrays)."""
-    return [name for name, v in posterior.items() if np.ndim(v) == 2]
+    """The brms-named parameters that are one number per draw (``chain × draw`` arrays), and
+    each element ``name[k]`` (``k`` from 1, as brms names them) of the thresholds
+    (:data:`VECTOR_QUANTITIES` as ``chain × draw × K-1`` arrays)."""
+    names = []
+    for name, v in posterior.items():
+        if np.ndim(v) == 2:
+            names.append(name)
+        elif np.ndim(v) == 3 and name in VECTOR_QUANTITIES:
+            names += [f"{name}[{k + 1}]" for k in range(np.shape(v)[-1])]
+    return names
+
+
+def quantity(posterior: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """The ``chain × draw`` draws of a name of :func:`scalar_quantities`."""
+    if name.endswith("]") and "[" in name:
+        base, k = name[:-1].split("[")
+        return np.asarray(posterior[base])[..., int(k) - 1]
+    return np.asarray(posterior[name])
 
 
 def simulate(design: Design, spec: ModelSpec, n_sims: int, seed: int) -> list[Simulation]:
@@ -186,9 +215,11 @@ def simulation_chunks(design: Design, spec: ModelSpec, n_sims: int, seed: int
 def simulate_chunk(design: Design, spec: ModelSpec, n_sims: int, seed: int, chunk: int = 0,
                    start: int = 0) -> list[Simulation]:
     """Draw parameters from the prior and a response through the family for simulations
-    ``start..start+n_sims-1`` (the prior draws of ``chunk``).
+    ``start..start+n_sims-1`` (the prior draws of ``chunk``), within ``trunc()``'s bounds and
+    censored at the data's censoring points (:func:`~bayeszoo.families.censoring.censor`).
     A draw the family cannot represent (an overflowing count, a non-finite value) is a
     ``ValueError`` naming the simulation and the parameter values: the priors are too wide."""
+    from bayeszoo.families import censoring
     from bayeszoo.families.ops import NUMPY
 
     if spec.ar is not None:
@@ -205,24 +236,26 @@ def simulate_chunk(design: Design, spec: ModelSpec, n_sims: int, seed: int, chun
         s = start + j
         eta_s = eta[0, j]
         aux_s = {k: v[0, j] for k, v in aux.items()}
-        with np.errstate(all="ignore"):
-            y = family.draw(np.random.default_rng([seed, s]), eta_s[None],
-                            {k: v[None] for k, v in aux_s.items()}, extras)[0]
-        values = {q: float(truth[q][0, j]) for q in names}
+        values = {q: float(quantity(truth, q)[0, j]) for q in names}
         try:
+            with np.errstate(all="ignore"):
+                y = censoring.draw(family, np.random.default_rng([seed, s]), eta_s[None],
+                                   {k: v[None] for k, v in aux_s.items()}, extras)[0]
             y = family.prepare(y, design.response, trials=extras.get("trials"),
                                weights=extras.get("weights"), se=extras.get("se")).y
         except ValueError as exc:
             raise ValueError(f"simulation {s} drew an unusable response ({exc}) from the "
                              f"parameters {_short(values)}: the priors allow values too extreme "
                              "for this family; give tighter priors") from None
-        lp = float(np.sum(family.log_prob(NUMPY, y, eta_s, aux_s, extras)))
+        y, coded = censoring.censor(y, design.y, extras)
+        lp = float(np.sum(censoring.log_likelihood(family, NUMPY, y, eta_s, aux_s,
+                                                   {**extras, **coded})))
         if not np.isfinite(lp):
             raise ValueError(f"simulation {s}: the log-likelihood of the simulated response is "
                              f"not finite at the parameters {_short(values)}; give tighter "
                              "priors")
         sims.append(Simulation(index=s, y=y, truth={**values, LOG_LIK: lp},
-                               seed=int(seed) * 100_003 + s + 1))
+                               seed=int(seed) * 100_003 + s + 1, additions=coded))
     return sims
 
 
