@@ -20,7 +20,8 @@ from bayeszoo.runtime import ensure_configured
 
 N = 40
 BACKENDS = ["numpy", "jax", "pytensor"]
-FAMILIES = ["student", "negbinomial", "poisson", "exponential", "gamma", "lognormal", "weibull"]
+FAMILIES = ["student", "negbinomial", "binomial", "beta", "poisson", "exponential", "gamma",
+            "lognormal", "weibull"]
 
 
 def _ops(name):
@@ -49,6 +50,15 @@ def _case(name: str, seed: int = 3):
         mu = np.exp(eta)
         aux, d = {"shape": shape}, stats.nbinom(shape, shape / (shape + mu))
         return family, rng.poisson(3.0 * mu).astype(float), eta, aux, d
+    if name == "binomial":
+        n, p = rng.integers(1, 25, N).astype(float), 1.0 / (1.0 + np.exp(-eta))
+        y = rng.binomial(n.astype(int), p).astype(float)
+        y[:4] = [0.0, n[1], n[2] - 1.0, 1.0]
+        return family, y, eta, {}, stats.binom(n, p), {"trials": n}
+    if name == "beta":
+        phi, mu = np.exp(rng.normal(2.0, 0.7, N)), 1.0 / (1.0 + np.exp(-eta))
+        d = stats.beta(mu * phi, (1.0 - mu) * phi)
+        return family, np.clip(d.rvs(random_state=rng), 1e-6, 1 - 1e-6), eta, {"phi": phi}, d
     if name == "poisson":
         aux, d = {}, stats.poisson(np.exp(eta))
         return family, rng.poisson(2.0 * np.exp(eta)).astype(float), eta, aux, d
@@ -68,19 +78,31 @@ def _case(name: str, seed: int = 3):
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", FAMILIES)
 def test_distribution_functions_match_scipy_to_1e_10(name, backend):
-    family, y, eta, aux, d = _case(name)
+    family, y, eta, aux, d, *extras = _case(name)
+    extras = extras[0] if extras else {}
     ops = _ops(backend)
-    np.testing.assert_allclose(_value(family.lcdf(ops, y, eta, aux)), d.logcdf(y), rtol=1e-10,
-                               atol=1e-10)
-    np.testing.assert_allclose(_value(family.lccdf(ops, y, eta, aux)), d.logsf(y), rtol=1e-10,
-                               atol=1e-10)
+    np.testing.assert_allclose(_value(family.lcdf(ops, y, eta, aux, extras)), d.logcdf(y),
+                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(_value(family.lccdf(ops, y, eta, aux, extras)), d.logsf(y),
+                               rtol=1e-10, atol=1e-10)
 
 
-def test_student_and_negbinomial_take_cens_and_trunc():
+def test_student_negbinomial_binomial_and_beta_take_cens_and_trunc():
     names = censoring.censorable_families()
-    assert "student" in names and "negbinomial" in names
-    assert censoring.accepts_censoring(fam.get("student"))
-    assert censoring.accepts_censoring(fam.get("negbinomial"))
+    assert {"student", "negbinomial", "binomial", "beta"} <= set(names)
+
+
+def test_binomial_outside_zero_to_trials_is_certain_or_impossible():
+    family, n = fam.get("binomial"), {"trials": np.array([5.0, 5.0, 5.0])}
+    y, eta = np.array([-1.0, 5.0, 7.0]), np.zeros(3)
+    np.testing.assert_array_equal(family.lcdf(NUMPY, y, eta, {}, n), [-np.inf, 0.0, 0.0])
+    np.testing.assert_array_equal(family.lccdf(NUMPY, y, eta, {}, n), [0.0, -np.inf, -np.inf])
+
+
+def test_a_censored_binomial_is_scored_row_by_row():
+    family = fam.get("binomial")
+    extras = {"trials": np.array([4.0, 4.0]), "cens": np.array([1.0, 0.0])}
+    assert family.summarize(np.array([1.0, 1.0]), None, extras, []) is None
 
 
 def test_counts_below_zero_have_no_mass_below_and_all_above():
@@ -94,7 +116,7 @@ def test_counts_below_zero_have_no_mass_below_and_all_above():
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", ["student", "negbinomial"])
 def test_censored_rows_score_scipy_probabilities(name, backend):
-    family, y, eta, aux, d = _case(name)
+    family, y, eta, aux, d, *_ = _case(name)
     step = 2.0 if family.discrete else 0.5 * np.abs(y - eta) + 0.3
     extras = {"cens": np.resize([0.0, 1.0, -1.0, 2.0], N), "y2": y + step}
     got = _value(censoring.log_likelihood(family, _ops(backend), y, eta, aux, extras))
