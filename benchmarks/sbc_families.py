@@ -42,7 +42,9 @@ _LOGIT = {"Intercept": "normal(0, 1)", "b": "normal(0, 1)", "sd": "normal(0, 0.5
 _ORDINAL = {"Intercept": "normal(0, 2)", "b": "normal(0, 1)", "sd": "normal(0, 0.5)"}
 _SHAPE = {"shape": "gamma(4, 1)"}
 _SIGMA = {"sigma": "normal(0, 1)"}
-#: Per model: (family, response kind, proper priors). The priors keep rates, means and
+#: Per model: (family, response kind, proper priors); ``"gamma(log)"`` is the gamma family
+#: with the log link (brms's default is the inverse link, whose mean a normal prior can send
+#: below zero). The priors keep rates, means and
 #: precisions within what the family's draws can hold (brms's ``gamma(0.01, 0.01)`` shapes and
 #: Student-t intercepts on the log scale draw values of 1e30).
 MODELS: dict[str, tuple[str, str, dict[str, str]]] = {
@@ -71,7 +73,7 @@ MODELS: dict[str, tuple[str, str, dict[str, str]]] = {
     "weibull_cens": ("weibull", "censored", {**_LOG, "shape": "gamma(4, 2)"}),
     "lognormal_cens": ("lognormal", "censored", {**_LOG, **_SIGMA}),
     "exponential_cens": ("exponential", "censored", _LOG),
-    "gamma_cens": ("gamma", "censored", {**_LOG, **_SHAPE}),
+    "gamma_cens": ("gamma(log)", "censored", {**_LOG, **_SHAPE}),
     "student_cens": ("student", "censored_real", {**_LOGIT, **_SIGMA, "nu": "gamma(4, 0.5)"}),
     "negbinomial_cens": ("negbinomial", "censored_count", {**_LOG, **_SHAPE}),
 }
@@ -126,6 +128,10 @@ def run_one(name: str, backend: str, n_sims: int) -> dict:
     import bayeszoo as bz
 
     family, kind, priors = MODELS[name]
+    if family == "gamma(log)":
+        from bayeszoo.families import gamma
+
+        family = gamma("log")
     formula, d = data(kind)
     t0 = time.perf_counter()
     result = bz.sbc(formula, d, family=family, n_sims=n_sims, backend=backend, priors=priors,
