@@ -13,6 +13,9 @@ the speed issue are met.
 ``benchmarks/RESULTS_smooths2.md`` (tensor-product smooths, ``bench_smooths2.py``),
 ``benchmarks/RESULTS_families.md`` (``bench_families.py``: non-Gaussian families),
 ``benchmarks/RESULTS_sbc.md`` (calibration, written by ``benchmarks/sbc.py``),
+``benchmarks/RESULTS_sbc_families.md`` (calibration of the third wave's families,
+``benchmarks/sbc_families.py``), ``benchmarks/RESULTS_sbc_terms.md`` (of ``ar()``/``mo()``
+models, ``benchmarks/sbc_terms.py``),
 ``benchmarks/RESULTS_update.md`` (``fit.update``, written by ``bench_update.py``),
 ``benchmarks/RESULTS_bam.md`` (``bz.bam``, ``bench_bam.py``), ``benchmarks/RESULTS_gpu.md``
 (GPU against CPU, ``gpu.py``) and ``benchmarks/RESULTS_ordinal.md`` (ordinal responses at
@@ -302,7 +305,8 @@ def write_results(log: list[dict]) -> Path:
         out += [f"## {title}", ""]
         out += [fn(res) if res else "Not run yet.", ""]
     for notes in ("RESULTS_latency.md", "RESULTS_nets.md", "RESULTS_smooths2.md",
-                  "RESULTS_families.md", "RESULTS_sbc.md", "RESULTS_update.md", "RESULTS_bam.md",
+                  "RESULTS_families.md", "RESULTS_sbc.md", "RESULTS_sbc_families.md",
+                  "RESULTS_sbc_terms.md", "RESULTS_update.md", "RESULTS_bam.md",
                   "RESULTS_gpu.md", "RESULTS_ordinal.md"):
         if (HERE / notes).exists():
             out += [(HERE / notes).read_text().rstrip(), ""]

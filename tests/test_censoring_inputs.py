@@ -106,9 +106,10 @@ def test_y2_of_rows_not_interval_censored_is_ignored(kidney):
     ("time | cens(censored) + trunc(ub = cap) ~ age", "gamma",
      {"cap": lambda d: np.where(d.index == 58, d.time, 1000)},
      "row 58 of response 'time' is right censored at 149, its truncation bound"),
-    ("time | cens(censored) ~ age", "student", {},
-     "family 'student' takes no cens\\(\\): it has no distribution function here; families "
-     "that do: gaussian, poisson, gamma, lognormal, exponential, weibull"),
+    ("time | cens(censored) ~ age", "skew_normal", {},
+     "family 'skew_normal' takes no cens\\(\\): it has no distribution function here; "
+     "families that do: gaussian, student, binomial, poisson, negbinomial, gamma, beta, "
+     "lognormal, exponential, weibull"),
     ("time | trunc(lb = 0) ~ age", "skew_normal", {}, "family 'skew_normal' takes no trunc\\(\\)"),
 ])
 def test_bad_censoring_is_named_before_sampling(kidney, no_compile, formula, family, change,
@@ -119,8 +120,8 @@ def test_bad_censoring_is_named_before_sampling(kidney, no_compile, formula, fam
 
 
 def test_censorable_families():
-    assert censorable_families() == ["gaussian", "poisson", "gamma", "lognormal", "exponential",
-                                     "weibull"]
+    assert censorable_families() == ["gaussian", "student", "binomial", "poisson", "negbinomial",
+                                     "gamma", "beta", "lognormal", "exponential", "weibull"]
 
 
 @pytest.mark.parametrize("formula", ["time | cens(censored) ~ age",

@@ -44,6 +44,22 @@ class Beta(Family):
               + (b - 1.0) * ops.log1p(-y))
         return self.weighted(ops, lp, extras)
 
+    def _shapes(self, ops, eta, aux):
+        phi = aux["phi"]
+        return ops.exp(self.link.log_p(ops, eta)) * phi, ops.exp(self.link.log_q(ops, eta)) * phi
+
+    def lcdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y <= y) = log I_y(mu phi, (1 - mu) phi)`` (Stan's ``beta_lcdf``), for left
+        censoring and truncation."""
+        a, b = self._shapes(ops, eta, aux)
+        return ops.log(ops.betainc(a, b, y))
+
+    def lccdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y > y) = log I_(1-y)((1 - mu) phi, mu phi)`` (Stan's ``beta_lccdf``), for
+        right censoring and truncation."""
+        a, b = self._shapes(ops, eta, aux)
+        return ops.log(ops.betainc(b, a, 1.0 - y))
+
     def draw(self, rng, eta, aux=None, extras=None):
         mu = self.mean(eta)
         phi = np.asarray((aux or {})["phi"], dtype=float)

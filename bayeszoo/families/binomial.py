@@ -13,6 +13,7 @@ import numpy as np
 from scipy import special
 
 from .base import Family, Response
+from .censoring import has_censoring
 from .glm import EPS, DevianceFunctions, GlmLikelihood
 from .patterns import PatternStats, distinct_rows, pattern_sums
 
@@ -162,9 +163,31 @@ class Binomial(Family):
         trials = (extras or {})["trials"].astype(np.int64)
         return rng.binomial(trials, self.link.inverse_np(np.asarray(eta, dtype=float)))
 
+    def _log_tail(self, ops, y, eta, extras, lower):
+        """``log P(Y <= y)`` (``lower``) or ``log P(Y > y)``: ``I_(1-p)(n - y, y + 1)`` and
+        ``I_p(y + 1, n - y)`` for ``0 <= y < n``, the certain and impossible events outside."""
+        n = extras["trials"]
+        k = ops.where(y < 0, 0.0, ops.where(y >= n, n - 1.0, y))
+        p, q = ops.exp(self.link.log_p(ops, eta)), ops.exp(self.link.log_q(ops, eta))
+        inside = (ops.log(ops.betainc(n - k, k + 1.0, q)) if lower
+                  else ops.log(ops.betainc(k + 1.0, n - k, p)))
+        below, above = (-np.inf, 0.0) if lower else (0.0, -np.inf)
+        return ops.where(y < 0, below, ops.where(y >= n, above, inside))
+
+    def lcdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y <= y)`` (Stan's ``binomial_lcdf``), for left censoring and truncation."""
+        return self._log_tail(ops, y, eta, extras, lower=True)
+
+    def lccdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y > y)`` (Stan's ``binomial_lccdf``), for right censoring and truncation
+        (brms's lower bound ``lb`` enters as ``lccdf(lb - 1)``)."""
+        return self._log_tail(ops, y, eta, extras, lower=False)
+
     def summarize(self, y, arrays, extras, sizes):
         """Distinct design rows with their summed successes and failures
-        (:func:`binomial_patterns`)."""
+        (:func:`binomial_patterns`); ``None`` when the response is censored or truncated."""
+        if has_censoring(extras):
+            return None
         return binomial_patterns(y, extras["trials"], arrays, extras.get("weights"))
 
     def summary_log_likelihood(self, stats, beta, coefs, aux, indicator, linear_predictor):

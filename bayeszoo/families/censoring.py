@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["CENSORING_KEYS", "CODES", "accepts_censoring", "censorable_families",
+__all__ = ["CENSORING_KEYS", "CODES", "accepts_censoring", "censor", "censorable_families",
            "censoring_codes", "check_censoring", "draw", "has_censoring", "log_likelihood"]
 
 #: The response additions this module reads: the censoring code, the upper end of an interval,
@@ -222,3 +222,36 @@ def draw(family: Any, rng: np.random.Generator, eta: np.ndarray, aux: dict | Non
     raise ValueError(f"predictive draws of row {i} keep falling outside its truncation bounds "
                      f"[{lb[..., i].flat[0]:g}, {ub[..., i].flat[0]:g}]: the model puts almost "
                      "no mass there")
+
+
+def censor(t: np.ndarray, observed: np.ndarray, extras: dict) -> tuple[np.ndarray, dict]:
+    """Censor simulated times ``t`` (draws of the uncensored response) at the data's own
+    censoring points, for simulation-based calibration: ``observed`` is the response as the
+    data hold it, so a right-censored row's value is its censoring time ``C`` and an
+    interval-censored row's ``(y, y2)`` its interval. Per row, by the data's code:
+
+    * ``1`` (right): ``t > C`` is recorded as ``C`` censored (code 1), else ``t`` (code 0);
+    * ``-1`` (left): ``t <= C`` is recorded as ``C`` censored (code -1), else ``t``;
+    * ``2`` (interval): ``y < t <= y2`` is recorded as that interval (code 2), else ``t``;
+    * ``0``: ``t``.
+
+    The events are those whose probabilities brms's likelihood gives (``lccdf(C)``,
+    ``lcdf(C)``, ``F(y2) - F(y)``, for discrete responses too), so the censoring is fixed in
+    advance and uninformative. Returns the response and the additions ``cens`` (and ``y2``,
+    ``y`` where not an interval, as :func:`check_censoring` leaves it) that record it; without
+    ``cens()`` the draws and no additions."""
+    t = np.asarray(t, dtype=float)
+    cens = extras.get("cens")
+    if cens is None:
+        return t, {}
+    observed = np.asarray(observed, dtype=float)
+    y2 = extras.get("y2", observed)
+    right = (cens == 1) & (t > observed)
+    left = (cens == -1) & (t <= observed)
+    interval = (cens == 2) & (t > observed) & (t <= y2)
+    y = np.where(right | left | interval, observed, t)
+    codes = np.where(right, 1.0, np.where(left, -1.0, np.where(interval, 2.0, 0.0)))
+    out = {"cens": codes}
+    if "y2" in extras:
+        out["y2"] = np.where(interval, y2, y)
+    return y, out

@@ -96,6 +96,30 @@ class NegBinomial(Family):
             ops, eta, lambda e: negbinomial_log_pmf(ops, y, self.log_mu(ops, e), shape))
         return self.weighted(ops, lp, extras)
 
+    def lcdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y <= y) = log I_p(shape, y + 1)``, ``p = shape / (shape + mu)`` (Stan's
+        ``neg_binomial_2_lcdf``); ``-inf`` below 0."""
+        shape = aux["shape"]
+        k = ops.where(y < 0, 0.0, y) + 1.0
+
+        def log_cdf(e):
+            mu = self.link.inverse(ops, e)
+            return ops.log(ops.betainc(shape, k, shape / (shape + mu)))
+
+        return ops.where(y < 0, -np.inf, self.with_positive_mean(ops, eta, log_cdf))
+
+    def lccdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y > y) = log I_(1-p)(y + 1, shape)`` (Stan's ``neg_binomial_2_lccdf``); 0
+        below 0 (brms's lower truncation bound ``lb`` enters as ``lccdf(lb - 1)``)."""
+        shape = aux["shape"]
+        k = ops.where(y < 0, 0.0, y) + 1.0
+
+        def log_sf(e):
+            mu = self.link.inverse(ops, e)
+            return ops.log(ops.betainc(k, shape, mu / (shape + mu)))
+
+        return ops.where(y < 0, 0.0, self.with_positive_mean(ops, eta, log_sf))
+
     def boundary_sides(self, y, trials):
         """Under the log link a zero count's likelihood grows as ``eta -> -inf``."""
         return np.where(y == 0, -1.0, 0.0) if self.link.positive else None

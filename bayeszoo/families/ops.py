@@ -16,7 +16,10 @@ e^b)``; ``log_i0(x) = log I_0(x)`` of the modified Bessel function of the first 
 exponentially scaled ``i0e`` (``log i0e(x) + |x|``, finite for every ``x``); ``log_ndtr`` is
 ``log Φ(x)`` of the standard normal CDF; ``gammainc(a, x)`` and ``gammaincc(a, x)`` are the
 regularized lower and upper incomplete gamma functions ``P(a, x)`` and ``Q(a, x)`` (the gamma
-and Poisson distribution functions, for censored and truncated responses). PyTensor has no
+and Poisson distribution functions, for censored and truncated responses); ``betainc(a, b, x)``
+is the regularized incomplete beta function ``I_x(a, b)`` (the Student-t, negative binomial,
+binomial and beta distribution functions; JAX's is differentiated in ``a`` and ``b`` by
+:mod:`.jax_betainc`). PyTensor has no
 ``log_ndtr``: it is built from
 ``erfcx`` as ``log(erfcx(-x/√2)/2) - x²/2`` below ``x = -1`` and ``log1p(-erfc(x/√2)/2)`` above
 (the split PyMC's ``normal_lcdf`` uses). ``stack(arrays, axis)`` joins arrays along a new axis (a
@@ -66,6 +69,7 @@ class Ops:
     tanh: Callable[..., Any]
     gammainc: Callable[..., Any]
     gammaincc: Callable[..., Any]
+    betainc: Callable[..., Any]
 
 
 def _np_log1mexp(x):
@@ -93,6 +97,7 @@ NUMPY = Ops(
     tanh=np.tanh,
     gammainc=special.gammainc,
     gammaincc=special.gammaincc,
+    betainc=special.betainc,
 )
 
 _cache: dict[str, Ops] = {}
@@ -105,7 +110,7 @@ def jax_ops() -> Ops:
         import jax.numpy as jnp
         from jax.scipy import special as jsp
 
-        from . import jax_cholesky
+        from . import jax_betainc, jax_cholesky
 
         def log1mexp(x):
             return jnp.where(x > -math.log(2.0), jnp.log(-jnp.expm1(x)),
@@ -120,7 +125,8 @@ def jax_ops() -> Ops:
             where=jnp.where,
             cholesky=jax_cholesky.cholesky,
             solve_upper=lambda U, b: jax.scipy.linalg.solve_triangular(U, b, lower=False),
-            stack=jnp.stack, tanh=jnp.tanh, gammainc=jsp.gammainc, gammaincc=jsp.gammaincc)
+            stack=jnp.stack, tanh=jnp.tanh, gammainc=jsp.gammainc, gammaincc=jsp.gammaincc,
+            betainc=jax_betainc.betainc)
     return _cache["jax"]
 
 
@@ -143,7 +149,8 @@ def pytensor_ops() -> Ops:
             log_i0=lambda x: pt.log(pt.ive(0, x)) + pt.abs(x), arctan=pt.arctan, cos=pt.cos,
             where=pt.where, cholesky=slinalg.cholesky,
             solve_upper=lambda U, b: slinalg.solve_triangular(U, b, lower=False),
-            stack=pt.stack, tanh=pt.tanh, gammainc=pt.gammainc, gammaincc=pt.gammaincc)
+            stack=pt.stack, tanh=pt.tanh, gammainc=pt.gammainc, gammaincc=pt.gammaincc,
+            betainc=pt.betainc)
     return _cache["pytensor"]
 
 

@@ -40,18 +40,37 @@ class Student(Family):
     def aux_parameters(self, additions=()):
         return (NU,) if "se" in additions else self.aux
 
+    def _scale(self, ops, aux, extras):
+        se, sigma = (extras or {}).get("se"), aux.get("sigma")
+        if se is None:
+            return sigma
+        return se if sigma is None else ops.sqrt(ops.square(se) + ops.square(sigma))
+
     def log_prob(self, ops, y, eta, aux, extras):
         nu = aux["nu"]
-        mu = self.link.inverse(ops, eta)
-        se, sigma = extras.get("se"), aux.get("sigma")
-        if se is None:
-            scale = sigma
-        else:
-            scale = se if sigma is None else ops.sqrt(ops.square(se) + ops.square(sigma))
-        z = (y - mu) / scale
+        scale = self._scale(ops, aux, extras)
+        z = (y - self.link.inverse(ops, eta)) / scale
         lp = (ops.gammaln(0.5 * (nu + 1.0)) - ops.gammaln(0.5 * nu) - 0.5 * (ops.log(nu) + LOG_PI)
               - ops.log(scale) - 0.5 * (nu + 1.0) * ops.log1p(ops.square(z) / nu))
         return self.weighted(ops, lp, extras)
+
+    def _log_tails(self, ops, y, eta, aux, extras):
+        """``z = (y - mu) / scale`` and ``log P(T > |z|)``, ``log P(T <= |z|)`` of a standard
+        Student-t ``T``: ``P(T > |z|) = I_x(nu/2, 1/2) / 2`` with ``x = nu / (nu + z²)``."""
+        nu = aux["nu"]
+        z = (y - self.link.inverse(ops, eta)) / self._scale(ops, aux, extras)
+        tail = 0.5 * ops.betainc(0.5 * nu, 0.5, nu / (nu + ops.square(z)))
+        return z, ops.log(tail), ops.log1p(-tail)
+
+    def lcdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y <= y)`` (Stan's ``student_t_lcdf``), for left censoring and truncation."""
+        z, log_far, log_near = self._log_tails(ops, y, eta, aux, extras)
+        return ops.where(z < 0.0, log_far, log_near)
+
+    def lccdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y > y)`` (Stan's ``student_t_lccdf``), for right censoring and truncation."""
+        z, log_far, log_near = self._log_tails(ops, y, eta, aux, extras)
+        return ops.where(z > 0.0, log_far, log_near)
 
     def draw(self, rng, eta, aux=None, extras=None):
         aux, extras = aux or {}, extras or {}

@@ -12,8 +12,13 @@ Bürkner & Vehtari (2023), "Simulation-based calibration checking for Bayesian c
    (``family.draw``);
 3. refit the model to that response with the chosen backend and the same, now fixed, priors;
 4. rank the drawn value of every scalar parameter (brms's names: ``b_Intercept``,
-   ``sd_county__Intercept``, ``sigma``...) and of the log-likelihood of the simulated data
-   among the posterior draws, thinned to nearly independent draws by their ESS.
+   ``sd_county__Intercept``, ``sigma``...), of each ordinal threshold (``b_Intercept[k]``)
+   and of the log-likelihood of the simulated data among the posterior draws, thinned to
+   nearly independent draws by their ESS.
+
+A response with ``trunc()`` is drawn within its bounds; one with ``cens()`` is censored at the
+data's own censoring points (:func:`bayeszoo.families.censoring.censor`), each simulation
+carrying its censoring codes into its refit.
 
 If the sampler is calibrated the ranks are uniform; :class:`~.sbc_result.SbcResult` tests
 that and draws their ECDF. The priors must be proper: the defaults brms sets from the data (a
@@ -30,7 +35,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -65,13 +70,15 @@ class SbcProblem:
 
 @dataclass(frozen=True)
 class Simulation:
-    """One simulated data set: its index, response, the true values of the ranked quantities
-    and the seed of its refit and rank tie-breaking."""
+    """One simulated data set: its index, response, the true values of the ranked quantities,
+    the seed of its refit and rank tie-breaking, and the response additions it changes (the
+    censoring codes of a censored response, :func:`~bayeszoo.families.censoring.censor`)."""
 
     index: int
     y: np.ndarray
     truth: dict[str, float]
     seed: int
+    additions: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 _PREPARED: dict[str, tuple[Design, ModelSpec, dict]] = {}
@@ -100,7 +107,8 @@ def fit_simulation(task: tuple[SbcProblem, Simulation]) -> dict[str, Any]:
     problem, sim = task
     t0 = time.perf_counter()
     design, spec, info = prepared(problem)
-    sim_design = replace(design, y=np.asarray(sim.y, dtype=float))
+    sim_design = replace(design, y=np.asarray(sim.y, dtype=float),
+                         additions={**design.additions, **sim.additions})
     result = run_again(sim_design, spec, backend=problem.backend, seed=sim.seed,
                        **problem.sampler)
     post = brms_posterior(spec, result.draws, sim_design)
@@ -166,16 +174,18 @@ def prior_draws(spec: ModelSpec, n_sims: int, seed: int, chunk: int = 0
     return {k: np.asarray(v, dtype=float)[None] for k, v in out.items()}
 
 
-#: vector parameters ranked element by element (brms's ``ar[1]``, ``simo_mox1[2]``): the
-#: ``ar()``/``ma()`` coefficients and, by prefix, the simplexes of monotonic effects
-ELEMENT_RANKED = ("ar", "ma")
+#: vector parameters ranked element by element as brms names them: an ordinal family's
+#: thresholds (``b_Intercept[k]``, and ``Intercept[k]`` on the centered design), the
+#: ``ar()``/``ma()`` coefficients (``ar[1]``) and, by prefix, the simplexes of monotonic effects
+#: (``simo_mox1[2]``)
+ELEMENT_RANKED = ("b_Intercept", "Intercept", "ar", "ma")
 SIMPLEX_PREFIX = "simo_"
 
 
 def scalar_quantities(posterior: dict[str, np.ndarray]) -> list[str]:
     """The brms-named quantities ranked: the parameters that are one number per draw
     (``chain × draw`` arrays), then each element of the vectors of :data:`ELEMENT_RANKED`
-    as ``name[k]``."""
+    (``chain × draw × K`` arrays) as ``name[k]``, ``k`` from 1."""
     out = [name for name, v in posterior.items() if np.ndim(v) == 2]
     for name, v in posterior.items():
         if np.ndim(v) == 3 and (name in ELEMENT_RANKED or name.startswith(SIMPLEX_PREFIX)):
@@ -185,7 +195,7 @@ def scalar_quantities(posterior: dict[str, np.ndarray]) -> list[str]:
 
 def quantity(posterior: Any, name: str) -> np.ndarray:
     """The ``chain × draw`` draws of a quantity of :func:`scalar_quantities`."""
-    if name.endswith("]"):
+    if name.endswith("]") and "[" in name:
         base, k = name[:-1].split("[")
         return np.asarray(posterior[base])[..., int(k) - 1]
     return np.asarray(posterior[name])
@@ -207,9 +217,11 @@ def simulation_chunks(design: Design, spec: ModelSpec, n_sims: int, seed: int
 def simulate_chunk(design: Design, spec: ModelSpec, n_sims: int, seed: int, chunk: int = 0,
                    start: int = 0) -> list[Simulation]:
     """Draw parameters from the prior and a response through the family for simulations
-    ``start..start+n_sims-1`` (the prior draws of ``chunk``).
+    ``start..start+n_sims-1`` (the prior draws of ``chunk``), within ``trunc()``'s bounds and
+    censored at the data's censoring points (:func:`~bayeszoo.families.censoring.censor`).
     A draw the family cannot represent (an overflowing count, a non-finite value) is a
     ``ValueError`` naming the simulation and the parameter values: the priors are too wide."""
+    from bayeszoo.families import censoring
     from bayeszoo.families.ops import NUMPY
     from bayeszoo.models.autocorrelation import design_lags, has_arma
 
@@ -225,28 +237,30 @@ def simulate_chunk(design: Design, spec: ModelSpec, n_sims: int, seed: int, chun
         s = start + j
         eta_s = eta[0, j]
         aux_s = {k: v[0, j] for k, v in aux.items()}
-        rng = np.random.default_rng([seed, s])
-        with np.errstate(all="ignore"):
-            if lags is None:
-                y = family.draw(rng, eta_s[None], {k: v[None] for k, v in aux_s.items()},
-                                extras)[0]
-            else:
-                eta_s, y = draw_series(spec, truth, j, eta_s, aux_s, extras, lags, rng)
         values = {q: float(quantity(truth, q)[0, j]) for q in names}
+        rng = np.random.default_rng([seed, s])
         try:
+            with np.errstate(all="ignore"):
+                if lags is None:
+                    y = censoring.draw(family, rng, eta_s[None],
+                                       {k: v[None] for k, v in aux_s.items()}, extras)[0]
+                else:
+                    eta_s, y = draw_series(spec, truth, j, eta_s, aux_s, extras, lags, rng)
             y = family.prepare(y, design.response, trials=extras.get("trials"),
                                weights=extras.get("weights"), se=extras.get("se")).y
         except ValueError as exc:
             raise ValueError(f"simulation {s} drew an unusable response ({exc}) from the "
                              f"parameters {_short(values)}: the priors allow values too extreme "
                              "for this family; give tighter priors") from None
-        lp = float(np.sum(family.log_prob(NUMPY, y, eta_s, aux_s, extras)))
+        y, coded = censoring.censor(y, design.y, extras)
+        lp = float(np.sum(censoring.log_likelihood(family, NUMPY, y, eta_s, aux_s,
+                                                   {**extras, **coded})))
         if not np.isfinite(lp):
             raise ValueError(f"simulation {s}: the log-likelihood of the simulated response is "
                              f"not finite at the parameters {_short(values)}; give tighter "
                              "priors")
         sims.append(Simulation(index=s, y=y, truth={**values, LOG_LIK: lp},
-                               seed=int(seed) * 100_003 + s + 1))
+                               seed=int(seed) * 100_003 + s + 1, additions=coded))
     return sims
 
 
