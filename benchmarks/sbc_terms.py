@@ -81,7 +81,7 @@ def write_notes(paths: dict[tuple[str, str], Path], repeats: dict[tuple[str, str
                 ) -> None:
     from bayeszoo import SbcResult
 
-    lines = ["# Simulation-based calibration of ar() and mo() (NumPyro)", "",
+    lines = ["## Simulation-based calibration of ar() and mo() (NumPyro)", "",
              "Written by `python benchmarks/sbc_terms.py`: ranks of every scalar parameter, of "
              "each element of `ar` and of the monotonic simplex `simo_moperiod1`, and of the "
              "log-likelihood, over simulations from the priors below; refits "
