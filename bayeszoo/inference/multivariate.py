@@ -240,6 +240,8 @@ def draw_multivariate(formula: MultivariateFormula, data, backend: str = "numpyr
                       ) -> MultivariateDraws:
     """:func:`bayeszoo.sample` of a multivariate formula up to the draws (``family``: one
     family for every response, or a dict response -> family)."""
+    from bayeszoo.models.nonlinear import prior_text
+
     from .sampling import check_args
 
     check_args(backend, chains, draws, tune, target_accept, seed, parameterization, dense_mass)
@@ -252,7 +254,9 @@ def draw_multivariate(formula: MultivariateFormula, data, backend: str = "numpyr
     attrs = {"formula": str(formula), "response": ", ".join(mspec.responses),
              "responses": json.dumps(list(mspec.responses)), "family": mspec.family,
              "rescor": int(mspec.rescor is not None), "backend": backend,
-             "priors": json.dumps(mspec.priors), "seed": int(seed), "chains": int(chains),
+             "priors": json.dumps(mspec.priors), "na_action": na_action,
+             "priors_given": json.dumps({k: prior_text(v) for k, v in (priors or {}).items()}),
+             "seed": int(seed), "chains": int(chains),
              "draws": int(draws), "tune": int(tune), "target_accept": float(target_accept),
              "sampling_seconds": round(seconds, 3),
              "total_seconds": round(time.perf_counter() - t0, 3)}

@@ -63,6 +63,11 @@ class MultivariateFit(az.InferenceData):
         return self.__dict__[CACHE]["mspec"]
 
     @property
+    def site_draws(self) -> dict[str, np.ndarray]:
+        """The joint model's draws under its own site names (``chain × draw × ...``)."""
+        return self.__dict__[CACHE]["site"]
+
+    @property
     def responses(self) -> tuple[str, ...]:
         return self.mspec.responses
 
@@ -108,7 +113,7 @@ class MultivariateFit(az.InferenceData):
         )
 
         mspec = self.mspec
-        site = {k: v.reshape(-1, *v.shape[2:]) for k, v in self.__dict__[CACHE]["site"].items()}
+        site = {k: v.reshape(-1, *v.shape[2:]) for k, v in self.site_draws.items()}
         total = next(iter(site.values())).shape[0]
         if ndraws is not None:
             keep = np.random.default_rng(seed).choice(total, size=min(int(ndraws), total),
@@ -121,8 +126,8 @@ class MultivariateFit(az.InferenceData):
             eta, aux = response_parameters(mspec, r, site, newdata_arrays(mspec, r, nd), NUMPY,
                                            np.concatenate)
             etas.append(eta)
-            auxes.append({k: np.broadcast_to(np.asarray(v)[..., None], eta.shape)
-                          if np.ndim(v) < eta.ndim else v for k, v in aux.items()})
+            auxes.append({k: np.broadcast_to(np.asarray(v)[..., None] if np.ndim(v) < eta.ndim
+                                             else v, eta.shape) for k, v in aux.items()})
         return etas, auxes, site
 
     def posterior_epred(self, newdata: pd.DataFrame | None = None, resp: str | None = None,
