@@ -188,17 +188,23 @@ class MultivariateDraws:
 
     def summary(self, data_name: str | None = None) -> MultivariateSummary:
         """brms's summary of the scalar parameters, by section."""
-        from .draws_summary import draws_summary
+        return multivariate_summary(self.posterior, self.attrs, data_name)
 
-        scalars = [k for k, v in self.posterior.items()
-                   if np.ndim(v) == 2 and not k.startswith("Intercept_")]
-        sections = {}
-        for title, prefixes in SECTIONS:
-            names = [k for k in scalars if k.startswith(prefixes)]
-            if names:
-                sections[title] = draws_summary(self.posterior, names)
-        return MultivariateSummary(self.attrs, data_name or self.attrs.get("dataset", "data"),
-                                   sections)
+
+def multivariate_summary(posterior: dict[str, np.ndarray], attrs: dict[str, Any],
+                         data_name: str | None = None) -> MultivariateSummary:
+    """brms's ``summary`` of a multivariate model: its scalar parameters (``chain × draw``
+    arrays) by section (:data:`SECTIONS`)."""
+    from .draws_summary import draws_summary
+
+    scalars = [k for k, v in posterior.items()
+               if np.ndim(v) == 2 and not k.startswith("Intercept_")]
+    sections = {}
+    for title, prefixes in SECTIONS:
+        names = [k for k in scalars if k.startswith(prefixes)]
+        if names:
+            sections[title] = draws_summary(posterior, names)
+    return MultivariateSummary(attrs, data_name or attrs.get("dataset", "data"), sections)
 
 
 #: brms's sections of a summary and the parameters' prefixes in each

@@ -71,13 +71,85 @@ class MultivariateFit(az.InferenceData):
     def responses(self) -> tuple[str, ...]:
         return self.mspec.responses
 
-    def _resp(self, resp: str | None) -> int | None:
+    def resp_index(self, resp: str | None) -> int | None:
+        """The position of response ``resp`` (``None`` for ``None``); ``ValueError`` when it is
+        not a response."""
         if resp is None:
             return None
         if resp not in self.responses:
             raise ValueError(f"resp={resp!r} is not a response; this model has "
                              f"{list(self.responses)}")
         return self.responses.index(resp)
+
+    def summary(self, data_name: str | None = None):
+        """brms's ``summary(fit)``: the scalar parameters by section (group-level,
+        population-level, family specific, residual correlations); ``print`` shows it."""
+        from .multivariate import multivariate_summary
+
+        post = {k: np.asarray(v.values) for k, v in self.posterior.data_vars.items()}
+        return multivariate_summary(post, dict(self.attrs), data_name)
+
+    def fixef(self) -> pd.DataFrame:
+        """brms's ``fixef(fit)``: the population-level coefficients of every response
+        (``tarsus_Intercept``, ``back_Intercept``, ``tarsus_sexMale``...: intercepts first) by
+        ``Estimate, Est.Error, Q2.5, Q97.5``."""
+        from .effects import fixef
+
+        return fixef(self.posterior, ())
+
+    def ranef(self) -> dict[str, pd.DataFrame]:
+        """brms's ``ranef(fit)``: per grouping factor its levels by ``(coefficient,
+        statistic)``, the coefficients of every response (``tarsus_Intercept``,
+        ``back_Intercept``)."""
+        from .effects import ranef_of
+        from .multivariate_effects import multivariate_group_terms
+
+        return ranef_of(self.posterior, multivariate_group_terms(self.mspec))
+
+    def coef(self) -> dict[str, pd.DataFrame]:
+        """brms's ``coef(fit)``: population-level plus group-level coefficients per level,
+        shaped as :meth:`ranef`."""
+        from .effects import coef_of, fixef_draws
+        from .multivariate_effects import multivariate_group_terms
+
+        return coef_of(self.posterior, multivariate_group_terms(self.mspec),
+                       fixef_draws(self.posterior, ()))
+
+    def varcorr(self) -> dict[str, dict[str, pd.DataFrame]]:
+        """brms's ``VarCorr(fit)``: per grouping factor ``"sd"`` (and ``"cor"``, ``"cov"``,
+        across responses too); ``"residual__"`` the responses' residual sds with the residual
+        correlations (``rescor``) as ``"cor"`` and ``"cov"``."""
+        from .effects import group_varcorr
+        from .multivariate_effects import multivariate_group_terms, residual_entry
+
+        out = group_varcorr(self.posterior, multivariate_group_terms(self.mspec))
+        residual = residual_entry(self.posterior, self.mspec)
+        if residual is not None:
+            out["residual__"] = residual
+        return out
+
+    def hypothesis(self, hypotheses: str | list[str], class_: str = "b",
+                   alpha: float = 0.05) -> pd.DataFrame:
+        """brms's ``hypothesis(fit, ...)$hypothesis`` over brms's multivariate names:
+        ``fit.hypothesis("tarsus_sexMale > 0")``, ``fit.hypothesis("tarsus_sexMale =
+        back_sexMale")``, ``fit.hypothesis("rescor__tarsus__back > 0")`` (a name that is no
+        coefficient is taken as it is). Arguments
+        and columns as :meth:`bayeszoo.inference.fit.Fit.hypothesis`."""
+        from .hypothesis import hypothesis
+
+        return hypothesis(self.posterior, hypotheses, class_=class_, alpha=alpha)
+
+    def pp_check(self, resp: str | None = None, kind: str = "dens_overlay",
+                 ndraws: int | None = None, stat: str | Any = "mean", seed: int = 0):
+        """brms's ``pp_check(fit, resp = , type = kind)`` of one response: the matplotlib
+        Figure (kinds and arguments as :meth:`bayeszoo.inference.fit.Fit.pp_check`)."""
+        from .multivariate_effects import replicates, response_name
+        from .pp_check import check_kind, default_ndraws, pp_check_figure
+
+        name = response_name(self, resp)
+        check_kind(kind)
+        y, yrep = replicates(self, name, default_ndraws(kind, ndraws), seed)
+        return pp_check_figure(y, yrep, name, kind, stat, seed)
 
     def loo(self, resp: str | None = None, **options: Any):
         """brms's ``loo(fit, resp = )``: PSIS-LOO of one response's marginal density, or of
@@ -97,7 +169,7 @@ class MultivariateFit(az.InferenceData):
         """
         if "log_likelihood" not in self.groups():
             raise ValueError("this fit was sampled with log_likelihood=False: no LOO")
-        self._resp(resp)
+        self.resp_index(resp)
         name = resp if resp is not None else joint_name(self.responses)
         options.setdefault("pointwise", True)
         return az.loo(self, var_name=name, **options)
@@ -154,7 +226,7 @@ class MultivariateFit(az.InferenceData):
         numpy.ndarray
             Draws × rows (× responses).
         """
-        r = self._resp(resp)
+        r = self.resp_index(resp)
         etas, auxes, _ = self._parameters(newdata, allow_new_levels, ndraws, seed)
         means = [s.family.mean(eta, aux, {})
                  for s, eta, aux in zip(self.mspec.specs, etas, auxes, strict=True)]
@@ -168,7 +240,7 @@ class MultivariateFit(az.InferenceData):
         row's responses are drawn jointly (multivariate normal, or Student-t with the shared
         ``nu``). Parameters as :meth:`posterior_epred`.
         """
-        r = self._resp(resp)
+        r = self.resp_index(resp)
         etas, auxes, site = self._parameters(newdata, allow_new_levels, ndraws, seed)
         rng = np.random.default_rng(seed)
         mspec = self.mspec
