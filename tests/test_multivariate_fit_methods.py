@@ -195,3 +195,20 @@ def test_a_fit_without_group_terms_or_residual_sds(btdata):
     vc = f.varcorr()
     assert list(vc) == ["residual__"] and "cor" not in vc["residual__"]
     assert isinstance(f.fixef(), pd.DataFrame)
+
+
+def test_conditional_effects_per_response_leave_group_effects_out(fit, btdata):
+    ce = fit.conditional_effects("hatchdate", resp="back")
+    frame = ce["hatchdate"]
+    x = frame["hatchdate"].to_numpy()
+    np.testing.assert_allclose(x[[0, -1]], [btdata["hatchdate"].min(),
+                                            btdata["hatchdate"].max()])
+    # sex at its first level, no group effects: Intercept + slope · hatchdate
+    line = flat(fit, "b_back_Intercept")[:, None] + flat(fit, "b_back_hatchdate")[:, None] * x
+    np.testing.assert_allclose(frame["estimate__"], np.median(line, axis=0), atol=1e-10)
+    np.testing.assert_allclose(frame["upper__"], np.quantile(line, 0.975, axis=0), atol=1e-10)
+    both = fit.conditional_effects()
+    assert list(both) == ["tarsus", "back"] and set(both["tarsus"]) == {"sex", "hatchdate"}
+    without = fit.posterior_epred(resp="tarsus", group_effects=False)
+    r = flat(fit, "r_fosternest__tarsus")[:, fit.mspec.designs[0].blocks[0].index]
+    np.testing.assert_allclose(without, fit.posterior_epred(resp="tarsus") - r, atol=1e-10)

@@ -151,6 +151,28 @@ class MultivariateFit(az.InferenceData):
         y, yrep = replicates(self, name, default_ndraws(kind, ndraws), seed)
         return pp_check_figure(y, yrep, name, kind, stat, seed)
 
+    def conditional_effects(self, effects: str | list[str] | None = None,
+                            resp: str | None = None, robust: bool = True):
+        """brms's ``conditional_effects(fit, effects, resp = )``: per response (or of ``resp``)
+        the expected response over a grid of the effect's variables, group-level effects
+        left out (:mod:`bayeszoo.inference.conditional_effects`).
+
+        Returns
+        -------
+        Effects or dict of str to Effects
+            One response's effects, or response -> its effects without ``resp``.
+        """
+        from .conditional_effects import effects_over_grids
+
+        def one(r: int):
+            name = self.responses[r]
+            return effects_over_grids(
+                self.mspec.designs[r], effects, robust,
+                lambda grid: self.posterior_epred(grid, resp=name, group_effects=False))
+
+        r = self.resp_index(resp)
+        return one(r) if r is not None else {n: one(k) for k, n in enumerate(self.responses)}
+
     def loo(self, resp: str | None = None, **options: Any):
         """brms's ``loo(fit, resp = )``: PSIS-LOO of one response's marginal density, or of
         the responses jointly (``resp=None``), as ``arviz.loo``.
@@ -175,9 +197,11 @@ class MultivariateFit(az.InferenceData):
         return az.loo(self, var_name=name, **options)
 
     def _parameters(self, newdata: pd.DataFrame | None, allow_new_levels: bool,
-                    ndraws: int | None, seed: int | None) -> tuple[list, list, dict]:
+                    ndraws: int | None, seed: int | None,
+                    group_effects: bool = True) -> tuple[list, list, dict]:
         """Each response's ``eta`` and family parameters on ``newdata`` (``(draws, rows)``),
-        for ``ndraws`` draws chosen at random (default all)."""
+        for ``ndraws`` draws chosen at random (default all); without ``group_effects`` every
+        group-level coefficient is zero (brms's ``re_formula = NA``)."""
         from bayeszoo.families.ops import NUMPY
         from bayeszoo.models.multivariate_likelihood import (
             newdata_arrays,
@@ -191,6 +215,8 @@ class MultivariateFit(az.InferenceData):
             keep = np.random.default_rng(seed).choice(total, size=min(int(ndraws), total),
                                                       replace=False)
             site = {k: v[keep] for k, v in site.items()}
+        if not group_effects:
+            site = site | {k: np.zeros_like(site[k]) for k in group_effect_sites(mspec)}
         etas, auxes = [], []
         for r, d in enumerate(mspec.designs):
             nd = d if newdata is None else d.for_newdata(newdata,
@@ -204,7 +230,7 @@ class MultivariateFit(az.InferenceData):
 
     def posterior_epred(self, newdata: pd.DataFrame | None = None, resp: str | None = None,
                         allow_new_levels: bool = False, ndraws: int | None = None,
-                        seed: int | None = None) -> np.ndarray:
+                        seed: int | None = None, group_effects: bool = True) -> np.ndarray:
         """brms's ``posterior_epred``: the expected responses, ``(draws, rows, responses)``
         (``(draws, rows)`` for one ``resp``).
 
@@ -220,6 +246,8 @@ class MultivariateFit(az.InferenceData):
             Draws chosen at random (default all).
         seed : int, optional
             For the choice of draws.
+        group_effects : bool
+            ``False``: every group-level effect left out (brms's ``re_formula = NA``).
 
         Returns
         -------
@@ -227,7 +255,8 @@ class MultivariateFit(az.InferenceData):
             Draws × rows (× responses).
         """
         r = self.resp_index(resp)
-        etas, auxes, _ = self._parameters(newdata, allow_new_levels, ndraws, seed)
+        etas, auxes, _ = self._parameters(newdata, allow_new_levels, ndraws, seed,
+                                          group_effects)
         means = [s.family.mean(eta, aux, {})
                  for s, eta, aux in zip(self.mspec.specs, etas, auxes, strict=True)]
         return means[r] if r is not None else np.stack(means, axis=-1)
@@ -274,6 +303,19 @@ class MultivariateFit(az.InferenceData):
             return summary_frame(draws)
         return pd.concat([summary_frame(draws[..., k]).add_prefix(f"{name}.")
                           for k, name in enumerate(self.responses)], axis=1)
+
+
+def group_effect_sites(mspec) -> set[str]:
+    """The joint sites of the standardized group-level coefficients: zero, they leave every
+    group-level effect out."""
+    out = {g.z_site for g in mspec.linked}
+    for r, (d, spec) in enumerate(zip(mspec.designs, mspec.specs, strict=True)):
+        for k, ps in enumerate(spec.predictors):
+            for bs in ps.blocks:
+                own = mspec.site_of[r].get(bs.z_site)
+                if d.predictors[k].blocks[bs.index].is_group_effect and own is not None:
+                    out.add(own)
+    return out
 
 
 def summary_frame(draws: np.ndarray) -> pd.DataFrame:
