@@ -144,10 +144,10 @@ class MultivariateFit(az.InferenceData):
         """brms's ``pp_check(fit, resp = , type = kind)`` of one response: the matplotlib
         Figure (kinds and arguments as :meth:`bayeszoo.inference.fit.Fit.pp_check`)."""
         from .multivariate_effects import replicates, response_name
-        from .pp_check import check_kind, default_ndraws, pp_check_figure
+        from .pp_check import default_ndraws, pp_check_figure, require_known_kind
 
         name = response_name(self, resp)
-        check_kind(kind)
+        require_known_kind(kind)
         y, yrep = replicates(self, name, default_ndraws(kind, ndraws), seed)
         return pp_check_figure(y, yrep, name, kind, stat, seed)
 

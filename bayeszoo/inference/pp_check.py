@@ -71,12 +71,13 @@ def value_counts(values: np.ndarray, support: np.ndarray) -> np.ndarray:
 def pp_check(fit, kind: str = "dens_overlay", ndraws: int | None = None,
              stat: str | Callable[[np.ndarray], float] = "mean", seed: int = 0):
     """brms's ``pp_check`` (see the module doc); returns the matplotlib Figure."""
-    check_kind(kind)
+    require_known_kind(kind)
     y, yrep = replicates(fit, default_ndraws(kind, ndraws), seed)
     return pp_check_figure(y, yrep, str(fit.attrs["response"]), kind, stat, seed)
 
 
-def check_kind(kind: str) -> None:
+def require_known_kind(kind: str) -> None:
+    """``ValueError`` unless ``kind`` is one of :data:`KINDS`."""
     if kind not in KINDS:
         raise ValueError(f"pp_check kind must be one of {', '.join(KINDS)}, got {kind!r}")
 
