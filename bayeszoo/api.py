@@ -17,6 +17,8 @@ from typing import Any
 
 #: ``attrs`` a saved fit must carry for predict and report to work after :func:`load`.
 REQUIRED_ATTRS = ("formula", "design", "data_columns")
+#: ``attrs`` a saved multivariate fit carries instead (its joint model, data and formula)
+MULTIVARIATE_ATTRS = ("formula", "multivariate", "data_columns")
 FORMAT_VERSION = 3
 
 
@@ -138,7 +140,11 @@ def save(idata, path: str | Path) -> Path:
     >>> bz.save(fit, "radon.nc")  # doctest: +SKIP
     PosixPath('radon.nc')
     """
-    missing = [a for a in REQUIRED_ATTRS if a not in idata.attrs]
+    from bayeszoo.inference.multivariate_store import is_multivariate_fit, storable
+
+    if is_multivariate_fit(idata):
+        idata = storable(idata)
+    missing = [a for a in required_attrs(idata) if a not in idata.attrs]
     if missing:
         raise ValueError(
             f"this InferenceData lacks attrs {missing}: save() stores fits made by "
@@ -196,6 +202,7 @@ def load(path: str | Path):
     import arviz as az
 
     from bayeszoo.inference.fit import Fit
+    from bayeszoo.inference.multivariate_store import is_multivariate_file, restore
 
     path = Path(path)
     if not path.exists():
@@ -211,14 +218,23 @@ def load(path: str | Path):
         ds = getattr(idata, group)
         setattr(idata, group, ds.load())
         ds.close()
-    missing = [a for a in REQUIRED_ATTRS if a not in idata.attrs]
+    missing = [a for a in required_attrs(idata) if a not in idata.attrs]
     if missing:
         raise ValueError(f"{path} lacks attrs {missing}: it was not written by bayeszoo.save")
     for key, value in list(idata.attrs.items()):
         # netCDF stores numpy scalars; give back plain Python values
         if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
             idata.attrs[key] = value.item()
+    if is_multivariate_file(idata):
+        return restore(idata)
     return Fit.of(idata)
+
+
+def required_attrs(idata) -> tuple[str, ...]:
+    """The attrs a univariate or multivariate fit file carries."""
+    from bayeszoo.inference.multivariate_store import is_multivariate_file
+
+    return MULTIVARIATE_ATTRS if is_multivariate_file(idata) else REQUIRED_ATTRS
 
 
 def fit_context(idata) -> dict[str, Any]:

@@ -15,6 +15,7 @@ posterior median and MAD (brms's ``robust = TRUE``; mean and sd with ``robust=Fa
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -138,6 +139,16 @@ def conditional_effects(fit, effects: str | list[str] | None = None,
     from .predict import predict
 
     design = fit.design
+    zeroed = without_group_effects(fit)
+    return effects_over_grids(design, effects, robust,
+                              lambda grid: predict(zeroed, newdata=grid, kind="epred",
+                                                   design=design))
+
+
+def effects_over_grids(design, effects: str | list[str] | None, robust: bool,
+                       epred: Callable[[pd.DataFrame], np.ndarray]) -> Effects:
+    """:func:`conditional_effects` of the response of ``design``, whose expected response
+    without group-level effects on a grid is ``epred(grid)`` (draws × rows)."""
     data = design.data.drop(columns=[design.response], errors="ignore")
     if effects is None:
         effects = default_effects(design)
@@ -147,7 +158,6 @@ def conditional_effects(fit, effects: str | list[str] | None = None,
                              "effects='x' to see the expected response over it")
     elif isinstance(effects, str):
         effects = [effects]
-    zeroed = without_group_effects(fit)
     ref = reference_row(design, data)
     out = Effects(ylabel=design.response, data=data)
     for effect in effects:
@@ -157,7 +167,7 @@ def conditional_effects(fit, effects: str | list[str] | None = None,
         if all(v in data for v in variables):
             variables.sort(key=lambda v: not is_numeric(data[v]))  # brms: numeric ones first
         grid = effect_grid(data, variables, ref)
-        draws = predict(zeroed, newdata=grid, kind="epred", design=design)
+        draws = epred(grid)
         if draws.ndim != 2:
             raise ValueError("conditional effects show one expected response per point; this "
                              "family's posterior_epred gives category probabilities: take "

@@ -110,7 +110,12 @@ def fixef(posterior: Mapping[str, Any], dpars: tuple[str, ...]) -> pd.DataFrame:
 def ranef(posterior: Mapping[str, Any], design: Design) -> dict[str, pd.DataFrame]:
     """brms's ``ranef``: per grouping factor, rows its levels, columns
     ``(coefficient, statistic)``. ``ValueError`` when the model has no group-level terms."""
-    groups = group_terms(design)
+    return ranef_of(posterior, group_terms(design))
+
+
+def ranef_of(posterior: Mapping[str, Any], groups: dict[str, GroupTerms]
+             ) -> dict[str, pd.DataFrame]:
+    """:func:`ranef` of the grouping factors ``groups``."""
     if not groups:
         raise ValueError("the model has no group-level effects ((... | g) terms); use fixef()")
     return {g: array_frame(ranef_draws(posterior, t), t.levels, t.coefs, g)
@@ -122,11 +127,16 @@ def coef(posterior: Mapping[str, Any], design: Design,
     """brms's ``coef``: per grouping factor, the population-level plus the group-level draws
     of each coefficient per level (the varying coefficients first, then the population-level
     ones that do not vary by this factor), shaped as :func:`ranef`."""
-    groups = group_terms(design)
+    return coef_of(posterior, group_terms(design), fixef_draws(posterior, dpars))
+
+
+def coef_of(posterior: Mapping[str, Any], groups: dict[str, GroupTerms],
+            fe: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """:func:`coef` of the grouping factors ``groups`` and population-level draws ``fe``
+    (:func:`fixef_draws`, columns named as the groups' coefficients)."""
     if not groups:
         raise ValueError("the model has no group-level effects ((... | g) terms); use fixef() "
                          "for the population-level ones")
-    fe = fixef_draws(posterior, dpars)
     out = {}
     for g, t in groups.items():
         r = ranef_draws(posterior, t)
@@ -146,22 +156,7 @@ def varcorr(posterior: Mapping[str, Any], design: Design) -> dict[str, dict[str,
     statistic); correlations the model leaves out are 0); ``"residual__"`` holds the residual
     sd (``sigma``, row the response) when the family has one without a formula of its own.
     ``ValueError`` when there is neither."""
-    out: dict[str, dict[str, pd.DataFrame]] = {}
-    for g, t in group_terms(design).items():
-        sd = np.stack([flat(posterior, f"sd_{g}__{c}") for c in t.coefs], axis=-1)
-        entry = {"sd": summary_frame(sd, t.coefs)}
-        k = len(t.coefs)
-        pairs = {(i, j): f"cor_{g}__{t.coefs[i]}__{t.coefs[j]}"
-                 for j in range(k) for i in range(j)}
-        if any(name in posterior for name in pairs.values()):
-            cor = np.broadcast_to(np.eye(k), (sd.shape[0], k, k)).copy()
-            for (i, j), name in pairs.items():
-                if name in posterior:
-                    cor[:, i, j] = cor[:, j, i] = flat(posterior, name)
-            cov = cor * sd[:, :, None] * sd[:, None, :]
-            entry["cor"] = array_frame(cor, t.coefs, t.coefs)
-            entry["cov"] = array_frame(cov, t.coefs, t.coefs)
-        out[g] = entry
+    out = group_varcorr(posterior, group_terms(design))
     if "sigma" in posterior and "sigma" not in design.dpars:
         out["residual__"] = {"sd": summary_frame(flat(posterior, "sigma")[:, None],
                                                  [design.response])}
@@ -170,3 +165,31 @@ def varcorr(posterior: Mapping[str, Any], design: Design) -> dict[str, dict[str,
                          "(sigma): there is no variance to show")
     return out
 
+
+def group_varcorr(posterior: Mapping[str, Any], groups: dict[str, GroupTerms]
+                  ) -> dict[str, dict[str, pd.DataFrame]]:
+    """:func:`varcorr`'s entries of the grouping factors ``groups``: the sds
+    ``sd_<g>__<coef>`` and correlations ``cor_<g>__<coef>__<coef>``."""
+    out: dict[str, dict[str, pd.DataFrame]] = {}
+    for g, t in groups.items():
+        sd = np.stack([flat(posterior, f"sd_{g}__{c}") for c in t.coefs], axis=-1)
+        out[g] = sd_cor_entry(posterior, sd, t.coefs, f"cor_{g}")
+    return out
+
+
+def sd_cor_entry(posterior: Mapping[str, Any], sd: np.ndarray, names: list[str],
+                 prefix: str) -> dict[str, pd.DataFrame]:
+    """``{"sd": ...}`` of the draws ``sd`` (``S × k``) of ``names`` and, when the posterior
+    holds any ``<prefix>__<a>__<b>``, ``"cor"`` and ``"cov"`` (pairs it lacks are 0)."""
+    entry = {"sd": summary_frame(sd, names)}
+    k = len(names)
+    pairs = {(i, j): f"{prefix}__{names[i]}__{names[j]}" for j in range(k) for i in range(j)}
+    if any(name in posterior for name in pairs.values()):
+        cor = np.broadcast_to(np.eye(k), (sd.shape[0], k, k)).copy()
+        for (i, j), name in pairs.items():
+            if name in posterior:
+                cor[:, i, j] = cor[:, j, i] = flat(posterior, name)
+        cov = cor * sd[:, :, None] * sd[:, None, :]
+        entry["cor"] = array_frame(cor, names, names)
+        entry["cov"] = array_frame(cov, names, names)
+    return entry

@@ -188,17 +188,23 @@ class MultivariateDraws:
 
     def summary(self, data_name: str | None = None) -> MultivariateSummary:
         """brms's summary of the scalar parameters, by section."""
-        from .draws_summary import draws_summary
+        return multivariate_summary(self.posterior, self.attrs, data_name)
 
-        scalars = [k for k, v in self.posterior.items()
-                   if np.ndim(v) == 2 and not k.startswith("Intercept_")]
-        sections = {}
-        for title, prefixes in SECTIONS:
-            names = [k for k in scalars if k.startswith(prefixes)]
-            if names:
-                sections[title] = draws_summary(self.posterior, names)
-        return MultivariateSummary(self.attrs, data_name or self.attrs.get("dataset", "data"),
-                                   sections)
+
+def multivariate_summary(posterior: dict[str, np.ndarray], attrs: dict[str, Any],
+                         data_name: str | None = None) -> MultivariateSummary:
+    """brms's ``summary`` of a multivariate model: its scalar parameters (``chain × draw``
+    arrays) by section (:data:`SECTIONS`)."""
+    from .draws_summary import draws_summary
+
+    scalars = [k for k, v in posterior.items()
+               if np.ndim(v) == 2 and not k.startswith("Intercept_")]
+    sections = {}
+    for title, prefixes in SECTIONS:
+        names = [k for k in scalars if k.startswith(prefixes)]
+        if names:
+            sections[title] = draws_summary(posterior, names)
+    return MultivariateSummary(attrs, data_name or attrs.get("dataset", "data"), sections)
 
 
 #: brms's sections of a summary and the parameters' prefixes in each
@@ -240,6 +246,8 @@ def draw_multivariate(formula: MultivariateFormula, data, backend: str = "numpyr
                       ) -> MultivariateDraws:
     """:func:`bayeszoo.sample` of a multivariate formula up to the draws (``family``: one
     family for every response, or a dict response -> family)."""
+    from bayeszoo.models.nonlinear import prior_text
+
     from .sampling import check_args
 
     check_args(backend, chains, draws, tune, target_accept, seed, parameterization, dense_mass)
@@ -252,7 +260,9 @@ def draw_multivariate(formula: MultivariateFormula, data, backend: str = "numpyr
     attrs = {"formula": str(formula), "response": ", ".join(mspec.responses),
              "responses": json.dumps(list(mspec.responses)), "family": mspec.family,
              "rescor": int(mspec.rescor is not None), "backend": backend,
-             "priors": json.dumps(mspec.priors), "seed": int(seed), "chains": int(chains),
+             "priors": json.dumps(mspec.priors), "na_action": na_action,
+             "priors_given": json.dumps({k: prior_text(v) for k, v in (priors or {}).items()}),
+             "seed": int(seed), "chains": int(chains),
              "draws": int(draws), "tune": int(tune), "target_accept": float(target_accept),
              "sampling_seconds": round(seconds, 3),
              "total_seconds": round(time.perf_counter() - t0, 3)}

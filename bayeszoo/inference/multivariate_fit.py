@@ -63,16 +63,115 @@ class MultivariateFit(az.InferenceData):
         return self.__dict__[CACHE]["mspec"]
 
     @property
+    def site_draws(self) -> dict[str, np.ndarray]:
+        """The joint model's draws under its own site names (``chain × draw × ...``)."""
+        return self.__dict__[CACHE]["site"]
+
+    @property
     def responses(self) -> tuple[str, ...]:
         return self.mspec.responses
 
-    def _resp(self, resp: str | None) -> int | None:
+    def resp_index(self, resp: str | None) -> int | None:
+        """The position of response ``resp`` (``None`` for ``None``); ``ValueError`` when it is
+        not a response."""
         if resp is None:
             return None
         if resp not in self.responses:
             raise ValueError(f"resp={resp!r} is not a response; this model has "
                              f"{list(self.responses)}")
         return self.responses.index(resp)
+
+    def summary(self, data_name: str | None = None):
+        """brms's ``summary(fit)``: the scalar parameters by section (group-level,
+        population-level, family specific, residual correlations); ``print`` shows it."""
+        from .multivariate import multivariate_summary
+
+        post = {k: np.asarray(v.values) for k, v in self.posterior.data_vars.items()}
+        return multivariate_summary(post, dict(self.attrs), data_name)
+
+    def fixef(self) -> pd.DataFrame:
+        """brms's ``fixef(fit)``: the population-level coefficients of every response
+        (``tarsus_Intercept``, ``back_Intercept``, ``tarsus_sexMale``...: intercepts first) by
+        ``Estimate, Est.Error, Q2.5, Q97.5``."""
+        from .effects import fixef
+
+        return fixef(self.posterior, ())
+
+    def ranef(self) -> dict[str, pd.DataFrame]:
+        """brms's ``ranef(fit)``: per grouping factor its levels by ``(coefficient,
+        statistic)``, the coefficients of every response (``tarsus_Intercept``,
+        ``back_Intercept``)."""
+        from .effects import ranef_of
+        from .multivariate_effects import multivariate_group_terms
+
+        return ranef_of(self.posterior, multivariate_group_terms(self.mspec))
+
+    def coef(self) -> dict[str, pd.DataFrame]:
+        """brms's ``coef(fit)``: population-level plus group-level coefficients per level,
+        shaped as :meth:`ranef`."""
+        from .effects import coef_of, fixef_draws
+        from .multivariate_effects import multivariate_group_terms
+
+        return coef_of(self.posterior, multivariate_group_terms(self.mspec),
+                       fixef_draws(self.posterior, ()))
+
+    def varcorr(self) -> dict[str, dict[str, pd.DataFrame]]:
+        """brms's ``VarCorr(fit)``: per grouping factor ``"sd"`` (and ``"cor"``, ``"cov"``,
+        across responses too); ``"residual__"`` the responses' residual sds with the residual
+        correlations (``rescor``) as ``"cor"`` and ``"cov"``."""
+        from .effects import group_varcorr
+        from .multivariate_effects import multivariate_group_terms, residual_entry
+
+        out = group_varcorr(self.posterior, multivariate_group_terms(self.mspec))
+        residual = residual_entry(self.posterior, self.mspec)
+        if residual is not None:
+            out["residual__"] = residual
+        return out
+
+    def hypothesis(self, hypotheses: str | list[str], class_: str = "b",
+                   alpha: float = 0.05) -> pd.DataFrame:
+        """brms's ``hypothesis(fit, ...)$hypothesis`` over brms's multivariate names:
+        ``fit.hypothesis("tarsus_sexMale > 0")``, ``fit.hypothesis("tarsus_sexMale =
+        back_sexMale")``, ``fit.hypothesis("rescor__tarsus__back > 0")`` (a name that is no
+        coefficient is taken as it is). Arguments
+        and columns as :meth:`bayeszoo.inference.fit.Fit.hypothesis`."""
+        from .hypothesis import hypothesis
+
+        return hypothesis(self.posterior, hypotheses, class_=class_, alpha=alpha)
+
+    def pp_check(self, resp: str | None = None, kind: str = "dens_overlay",
+                 ndraws: int | None = None, stat: str | Any = "mean", seed: int = 0):
+        """brms's ``pp_check(fit, resp = , type = kind)`` of one response: the matplotlib
+        Figure (kinds and arguments as :meth:`bayeszoo.inference.fit.Fit.pp_check`)."""
+        from .multivariate_effects import replicates, response_name
+        from .pp_check import default_ndraws, pp_check_figure, require_known_kind
+
+        name = response_name(self, resp)
+        require_known_kind(kind)
+        y, yrep = replicates(self, name, default_ndraws(kind, ndraws), seed)
+        return pp_check_figure(y, yrep, name, kind, stat, seed)
+
+    def conditional_effects(self, effects: str | list[str] | None = None,
+                            resp: str | None = None, robust: bool = True):
+        """brms's ``conditional_effects(fit, effects, resp = )``: per response (or of ``resp``)
+        the expected response over a grid of the effect's variables, group-level effects
+        left out (:mod:`bayeszoo.inference.conditional_effects`).
+
+        Returns
+        -------
+        Effects or dict of str to Effects
+            One response's effects, or response -> its effects without ``resp``.
+        """
+        from .conditional_effects import effects_over_grids
+
+        def one(r: int):
+            name = self.responses[r]
+            return effects_over_grids(
+                self.mspec.designs[r], effects, robust,
+                lambda grid: self.posterior_epred(grid, resp=name, group_effects=False))
+
+        r = self.resp_index(resp)
+        return one(r) if r is not None else {n: one(k) for k, n in enumerate(self.responses)}
 
     def loo(self, resp: str | None = None, **options: Any):
         """brms's ``loo(fit, resp = )``: PSIS-LOO of one response's marginal density, or of
@@ -92,15 +191,17 @@ class MultivariateFit(az.InferenceData):
         """
         if "log_likelihood" not in self.groups():
             raise ValueError("this fit was sampled with log_likelihood=False: no LOO")
-        self._resp(resp)
+        self.resp_index(resp)
         name = resp if resp is not None else joint_name(self.responses)
         options.setdefault("pointwise", True)
         return az.loo(self, var_name=name, **options)
 
     def _parameters(self, newdata: pd.DataFrame | None, allow_new_levels: bool,
-                    ndraws: int | None, seed: int | None) -> tuple[list, list, dict]:
+                    ndraws: int | None, seed: int | None,
+                    group_effects: bool = True) -> tuple[list, list, dict]:
         """Each response's ``eta`` and family parameters on ``newdata`` (``(draws, rows)``),
-        for ``ndraws`` draws chosen at random (default all)."""
+        for ``ndraws`` draws chosen at random (default all); without ``group_effects`` every
+        group-level coefficient is zero (brms's ``re_formula = NA``)."""
         from bayeszoo.families.ops import NUMPY
         from bayeszoo.models.multivariate_likelihood import (
             newdata_arrays,
@@ -108,12 +209,14 @@ class MultivariateFit(az.InferenceData):
         )
 
         mspec = self.mspec
-        site = {k: v.reshape(-1, *v.shape[2:]) for k, v in self.__dict__[CACHE]["site"].items()}
+        site = {k: v.reshape(-1, *v.shape[2:]) for k, v in self.site_draws.items()}
         total = next(iter(site.values())).shape[0]
         if ndraws is not None:
             keep = np.random.default_rng(seed).choice(total, size=min(int(ndraws), total),
                                                       replace=False)
             site = {k: v[keep] for k, v in site.items()}
+        if not group_effects:
+            site = site | {k: np.zeros_like(site[k]) for k in group_effect_sites(mspec)}
         etas, auxes = [], []
         for r, d in enumerate(mspec.designs):
             nd = d if newdata is None else d.for_newdata(newdata,
@@ -121,13 +224,13 @@ class MultivariateFit(az.InferenceData):
             eta, aux = response_parameters(mspec, r, site, newdata_arrays(mspec, r, nd), NUMPY,
                                            np.concatenate)
             etas.append(eta)
-            auxes.append({k: np.broadcast_to(np.asarray(v)[..., None], eta.shape)
-                          if np.ndim(v) < eta.ndim else v for k, v in aux.items()})
+            auxes.append({k: np.broadcast_to(np.asarray(v)[..., None] if np.ndim(v) < eta.ndim
+                                             else v, eta.shape) for k, v in aux.items()})
         return etas, auxes, site
 
     def posterior_epred(self, newdata: pd.DataFrame | None = None, resp: str | None = None,
                         allow_new_levels: bool = False, ndraws: int | None = None,
-                        seed: int | None = None) -> np.ndarray:
+                        seed: int | None = None, group_effects: bool = True) -> np.ndarray:
         """brms's ``posterior_epred``: the expected responses, ``(draws, rows, responses)``
         (``(draws, rows)`` for one ``resp``).
 
@@ -143,14 +246,17 @@ class MultivariateFit(az.InferenceData):
             Draws chosen at random (default all).
         seed : int, optional
             For the choice of draws.
+        group_effects : bool
+            ``False``: every group-level effect left out (brms's ``re_formula = NA``).
 
         Returns
         -------
         numpy.ndarray
             Draws × rows (× responses).
         """
-        r = self._resp(resp)
-        etas, auxes, _ = self._parameters(newdata, allow_new_levels, ndraws, seed)
+        r = self.resp_index(resp)
+        etas, auxes, _ = self._parameters(newdata, allow_new_levels, ndraws, seed,
+                                          group_effects)
         means = [s.family.mean(eta, aux, {})
                  for s, eta, aux in zip(self.mspec.specs, etas, auxes, strict=True)]
         return means[r] if r is not None else np.stack(means, axis=-1)
@@ -163,7 +269,7 @@ class MultivariateFit(az.InferenceData):
         row's responses are drawn jointly (multivariate normal, or Student-t with the shared
         ``nu``). Parameters as :meth:`posterior_epred`.
         """
-        r = self._resp(resp)
+        r = self.resp_index(resp)
         etas, auxes, site = self._parameters(newdata, allow_new_levels, ndraws, seed)
         rng = np.random.default_rng(seed)
         mspec = self.mspec
@@ -197,6 +303,19 @@ class MultivariateFit(az.InferenceData):
             return summary_frame(draws)
         return pd.concat([summary_frame(draws[..., k]).add_prefix(f"{name}.")
                           for k, name in enumerate(self.responses)], axis=1)
+
+
+def group_effect_sites(mspec) -> set[str]:
+    """The joint sites of the standardized group-level coefficients: zero, they leave every
+    group-level effect out."""
+    out = {g.z_site for g in mspec.linked}
+    for r, (d, spec) in enumerate(zip(mspec.designs, mspec.specs, strict=True)):
+        for k, ps in enumerate(spec.predictors):
+            for bs in ps.blocks:
+                own = mspec.site_of[r].get(bs.z_site)
+                if d.predictors[k].blocks[bs.index].is_group_effect and own is not None:
+                    out.add(own)
+    return out
 
 
 def summary_frame(draws: np.ndarray) -> pd.DataFrame:

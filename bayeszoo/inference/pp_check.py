@@ -48,14 +48,19 @@ def replicates(fit, ndraws: int | None, seed: int) -> tuple[np.ndarray, np.ndarr
     """``(y, yrep)``: the observed response and ``ndraws`` draws × rows of replicated data
     (draws chosen at random without replacement; all of them when ``ndraws`` is None)."""
     y = np.asarray(fit.observed_data[fit.attrs["response"]].values, dtype=float)
-    yrep = fit.predict(kind="pp", seed=seed, labels=False)
-    if ndraws is not None:
-        if ndraws < 1:
-            raise ValueError(f"ndraws must be at least 1, got {ndraws}")
-        keep = np.random.default_rng(seed).choice(yrep.shape[0], min(ndraws, yrep.shape[0]),
-                                                  replace=False)
-        yrep = yrep[np.sort(keep)]
-    return y, yrep
+    return y, choose_draws(fit.predict(kind="pp", seed=seed, labels=False), ndraws, seed)
+
+
+def choose_draws(yrep: np.ndarray, ndraws: int | None, seed: int) -> np.ndarray:
+    """``ndraws`` rows of ``yrep`` chosen at random without replacement, in their order (all
+    of them when ``ndraws`` is None)."""
+    if ndraws is None:
+        return yrep
+    if ndraws < 1:
+        raise ValueError(f"ndraws must be at least 1, got {ndraws}")
+    keep = np.random.default_rng(seed).choice(yrep.shape[0], min(ndraws, yrep.shape[0]),
+                                              replace=False)
+    return yrep[np.sort(keep)]
 
 
 def integer_values(y: np.ndarray, kind: str) -> np.ndarray:
@@ -77,18 +82,35 @@ def pp_check(fit, kind: str | None = None, ndraws: int | None = None,
 
     if kind is None:
         kind = check_kind(fit)
-    if kind not in KINDS:
-        raise ValueError(f"pp_check kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    require_known_kind(kind)
     name = str(fit.attrs["response"])
     if kind == "km_overlay":
         return km_overlay(fit, name, ndraws)
-    y, yrep = replicates(fit, ndraws if ndraws is not None else DEFAULT_NDRAWS.get(kind), seed)
-    if kind in ARVIZ_KIND:
-        return arviz_ppc(y, yrep, name, ARVIZ_KIND[kind], seed)
+    y, yrep = replicates(fit, default_ndraws(kind, ndraws), seed)
     if kind == "bars":
         k = category_count(fit)
         if k is not None:
             return bars(y, yrep, name, np.arange(1, k + 1), category_labels(fit, k))
+    return pp_check_figure(y, yrep, name, kind, stat, seed)
+
+
+def require_known_kind(kind: str) -> None:
+    """``ValueError`` unless ``kind`` is one of :data:`KINDS`."""
+    if kind not in KINDS:
+        raise ValueError(f"pp_check kind must be one of {', '.join(KINDS)}, got {kind!r}")
+
+
+def default_ndraws(kind: str, ndraws: int | None) -> int | None:
+    """``ndraws``, else brms's default number of draws shown for ``kind``."""
+    return ndraws if ndraws is not None else DEFAULT_NDRAWS.get(kind)
+
+
+def pp_check_figure(y: np.ndarray, yrep: np.ndarray, name: str, kind: str,
+                    stat: str | Callable[[np.ndarray], float], seed: int):
+    """The figure of ``kind`` comparing ``y`` with the replicates ``yrep`` of response
+    ``name``."""
+    if kind in ARVIZ_KIND:
+        return arviz_ppc(y, yrep, name, ARVIZ_KIND[kind], seed)
     return {"hist": hist, "bars": bars, "rootogram": rootogram,
             "stat": lambda *a: stat_hist(*a, stat)}[kind](y, yrep, name)
 
