@@ -8,7 +8,7 @@ import numpy as np
 from .base import AuxParameter, Family
 from .binomial import PROBABILITY_LINKS
 
-__all__ = ["Beta", "beta"]
+__all__ = ["Beta", "beta", "open_unit_beta"]
 
 PHI = AuxParameter("phi", 0.0, "log", "gamma(0.01, 0.01)", "student_t(3, 0, 2.5)")
 
@@ -63,7 +63,15 @@ class Beta(Family):
     def draw(self, rng, eta, aux=None, extras=None):
         mu = self.mean(eta)
         phi = np.asarray((aux or {})["phi"], dtype=float)
-        return rng.beta(mu * phi, (1.0 - mu) * phi)
+        return open_unit_beta(rng, mu * phi, (1.0 - mu) * phi)
+
+
+def open_unit_beta(rng: np.random.Generator, a, b) -> np.ndarray:
+    """Beta(a, b) draws kept inside the family's support ``0 < y < 1``: with small shapes a
+    double-precision draw can round to exactly 0 or 1, which the family's own response check
+    refuses; those draws move to the nearest representable value inside."""
+    y = rng.beta(a, b)
+    return np.clip(y, np.nextafter(0.0, 1.0), np.nextafter(1.0, 0.0))
 
 
 def beta(link: str = "logit") -> Beta:

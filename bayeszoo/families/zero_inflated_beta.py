@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Family
-from .beta import PHI
+from .beta import PHI, open_unit_beta
 from .binomial import PROBABILITY_LINKS
 from .zero_parts import ZI, hurdle_log_prob, positive_part, zero_draws
 
@@ -52,7 +52,7 @@ class ZeroInflatedBeta(Family):
         aux = aux or {}
         mu = super().mean(eta)
         phi = np.asarray(aux["phi"], dtype=float)
-        return zero_draws(rng, rng.beta(mu * phi, (1.0 - mu) * phi), aux["zi"])
+        return zero_draws(rng, open_unit_beta(rng, mu * phi, (1.0 - mu) * phi), aux["zi"])
 
 
 def zero_inflated_beta(link: str = "logit") -> ZeroInflatedBeta:
