@@ -11,6 +11,12 @@ __all__ = ["ACat", "acat"]
 
 
 class ACat(Ordinal):
+    """brms's ``acat`` family, as :func:`acat` makes it (also ``get("acat")``).
+
+    Links: ``logit`` (the default), ``probit``, ``cloglog``; ordered thresholds
+    ``b_Intercept[k]`` replace the intercept, ``disc`` is fixed at 1 as brms's default.
+    """
+
     name = "acat"
 
     def category_log_probs(self, ops, x):
@@ -26,5 +32,29 @@ class ACat(Ordinal):
 
 
 def acat(link: str = "logit") -> ACat:
-    """The adjacent-category ordinal family (brms ``acat()``)."""
+    """The adjacent-category ordinal family (brms ``acat()``).
+
+    Parameters
+    ----------
+    link
+        One of ``logit``, ``probit``, ``cloglog``; default ``"logit"``.
+
+    Returns
+    -------
+    ACat
+        The family with that link, to pass as ``family=``; the response is an ordered pandas
+        Categorical or the integers ``1..K``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> acat().name
+    'acat'
+    >>> acat("probit").link_name
+    'probit'
+    """
     return ACat(link)

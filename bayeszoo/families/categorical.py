@@ -185,5 +185,28 @@ class Categorical(Family):
 
 def categorical(link: str = "logit") -> Categorical:
     """The categorical family (brms ``categorical()``): multinomial logit, first category the
-    reference."""
+    reference.
+
+    Parameters
+    ----------
+    link
+        ``"logit"``, the only link brms offers.
+
+    Returns
+    -------
+    Categorical
+        The family, to pass as ``family=``; the response is an unordered pandas Categorical
+        (its first category the reference), strings or integers, with one linear predictor
+        ``mu<c>`` per other category.
+
+    Raises
+    ------
+    ValueError
+        For another link.
+
+    Examples
+    --------
+    >>> categorical().name
+    'categorical'
+    """
     return Categorical(link)

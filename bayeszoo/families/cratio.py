@@ -11,6 +11,12 @@ __all__ = ["CRatio", "cratio"]
 
 
 class CRatio(Ordinal):
+    """brms's ``cratio`` family, as :func:`cratio` makes it (also ``get("cratio")``).
+
+    Links: ``logit`` (the default), ``probit``, ``cloglog``; ordered thresholds
+    ``b_Intercept[k]`` replace the intercept, ``disc`` is fixed at 1 as brms's default.
+    """
+
     name = "cratio"
 
     def category_log_probs(self, ops, x):
@@ -22,5 +28,30 @@ class CRatio(Ordinal):
 
 
 def cratio(link: str = "logit") -> CRatio:
-    """The continuation-ratio ordinal family (brms ``cratio()``)."""
+    """The continuation-ratio ordinal family (brms ``cratio()``):
+    ``P(y > k | y >= k) = F(disc (eta - thres_k))``.
+
+    Parameters
+    ----------
+    link
+        One of ``logit``, ``probit``, ``cloglog``; default ``"logit"``.
+
+    Returns
+    -------
+    CRatio
+        The family with that link, to pass as ``family=``; the response is an ordered pandas
+        Categorical or the integers ``1..K``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> cratio().name
+    'cratio'
+    >>> cratio("probit").link_name
+    'probit'
+    """
     return CRatio(link)

@@ -18,6 +18,12 @@ __all__ = ["Cumulative", "cumulative"]
 
 
 class Cumulative(Ordinal):
+    """brms's ``cumulative`` family, as :func:`cumulative` makes it (also ``get("cumulative")``).
+
+    Links: ``logit`` (the default), ``probit``, ``cloglog``; ordered thresholds
+    ``b_Intercept[k]`` replace the intercept, ``disc`` is fixed at 1 as brms's default.
+    """
+
     name = "cumulative"
 
     def log_probs(self, ops, eta, aux):
@@ -40,5 +46,30 @@ class Cumulative(Ordinal):
 
 
 def cumulative(link: str = "logit") -> Cumulative:
-    """The cumulative ordinal family (brms ``cumulative()``)."""
+    """The cumulative ordinal family (brms ``cumulative()``):
+    ``P(y <= k) = F(disc (thres_k - eta))``.
+
+    Parameters
+    ----------
+    link
+        One of ``logit``, ``probit``, ``cloglog``; default ``"logit"``.
+
+    Returns
+    -------
+    Cumulative
+        The family with that link, to pass as ``family=``; the response is an ordered pandas
+        Categorical or the integers ``1..K``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> cumulative().name
+    'cumulative'
+    >>> cumulative("probit").link_name
+    'probit'
+    """
     return Cumulative(link)

@@ -11,6 +11,12 @@ __all__ = ["SRatio", "sratio"]
 
 
 class SRatio(Ordinal):
+    """brms's ``sratio`` family, as :func:`sratio` makes it (also ``get("sratio")``).
+
+    Links: ``logit`` (the default), ``probit``, ``cloglog``; ordered thresholds
+    ``b_Intercept[k]`` replace the intercept, ``disc`` is fixed at 1 as brms's default.
+    """
+
     name = "sratio"
 
     def category_log_probs(self, ops, x):
@@ -22,5 +28,30 @@ class SRatio(Ordinal):
 
 
 def sratio(link: str = "logit") -> SRatio:
-    """The stopping-ratio ordinal family (brms ``sratio()``)."""
+    """The stopping-ratio ordinal family (brms ``sratio()``):
+    ``P(y = k | y >= k) = F(disc (thres_k - eta))``.
+
+    Parameters
+    ----------
+    link
+        One of ``logit``, ``probit``, ``cloglog``; default ``"logit"``.
+
+    Returns
+    -------
+    SRatio
+        The family with that link, to pass as ``family=``; the response is an ordered pandas
+        Categorical or the integers ``1..K``.
+
+    Raises
+    ------
+    ValueError
+        For a link the family lacks; the message lists its links.
+
+    Examples
+    --------
+    >>> sratio().name
+    'sratio'
+    >>> sratio("probit").link_name
+    'probit'
+    """
     return SRatio(link)

@@ -220,9 +220,9 @@ def predict(idata, newdata: pd.DataFrame | None = None, kind: str = "epred",
     fit loaded from netCDF). With ``newdata`` the design is evaluated from the fit's stored term
     states (or taken from ``design=``); an unseen factor level raises unless
     ``allow_new_levels`` (brms's: those rows get no group effect). ``"pp"`` of a categorical
-or ordinal model whose response was a factor gives its category labels (a categorical
-model's strings or integers as they were given; ratings given as numbers stay numbers), and
-``"epred"`` its category probabilities, draws × rows × categories. ``seed`` drives ``"pp"``
+    or ordinal model whose response was a factor gives its category labels (a categorical
+    model's strings or integers as they were given; ratings given as numbers stay numbers), and
+    ``"epred"`` its category probabilities, draws × rows × categories. ``seed`` drives ``"pp"``
     (drawn within ``trunc()``'s bounds; under ``cens()`` draws of the uncensored response, as
     brms's) and the draws of an exact Gaussian process (``gp(x)`` without ``k``) at covariate points
     the fit never saw, which come from the process's conditional normal given its fitted
