@@ -20,13 +20,15 @@ def add_bam_args(p: argparse.ArgumentParser) -> None:
     """The ``reml`` command's options for the bam engine."""
     p.add_argument("--engine", choices=("reml", "bam"), default="reml",
                    help="'reml': the exact fit (mgcv's gam); 'bam': discretized covariates and "
-                        "cross-products (mgcv's bam(discrete = TRUE), for large data)")
+                        "cross-products (mgcv's bam(discrete = TRUE), for large data) (default: "
+                        "reml)")
     p.add_argument("--m", type=count(2), default=None, metavar="M",
                    help="bam: values kept per covariate (default: mgcv's, 1000 for a "
                         "covariate of a one-covariate term)")
     p.add_argument("--dask", action="store_true",
                    help="bam: read --data (a Parquet file or a directory of Parquet files) "
-                        "partition by partition with Dask instead of into memory")
+                        "partition by partition with Dask instead of into memory (default: "
+                        "off, the whole file in memory)")
     p.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="bam --dask: the address of a Dask distributed scheduler (default: "
                         "Dask's local scheduler)")

@@ -69,10 +69,13 @@ def test_degenerate_fit_exits_non_zero():
 
 
 def short_newton(monkeypatch):
-    """REML's outer Newton iteration stopped after 1 iteration."""
+    """REML's outer Newton iteration stopped after 1 iteration (the Gaussian engine passes
+    its own iteration limit on)."""
     from bayeszoo.penalized import newton
+    from bayeszoo.penalized.gaussian import GaussianEngine
 
     monkeypatch.setattr(newton.minimize, "__defaults__", (1, "REML"))
+    monkeypatch.setattr(GaussianEngine.fit, "__defaults__", (1,))
 
 
 def test_reml_that_did_not_converge_says_so(monkeypatch, capsys):

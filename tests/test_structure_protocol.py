@@ -10,6 +10,7 @@ import pytest
 import bayeszoo as bz
 from bayeszoo.families.ops import NUMPY
 from bayeszoo.structures import (
+    CategorySpecific,
     IID,
     STRUCTURES,
     ExactGp,
@@ -27,7 +28,8 @@ from bayeszoo.structures.network import block_contribution
 def test_every_structure_is_registered_by_its_kind():
     assert STRUCTURES == {"iid": Iid, "multipenalty": MultiPenalty,
                           "unstructured": Unstructured, "hsgp": HilbertSpaceGp,
-                          "exact_gp": ExactGp, "network": Network, "monotonic": Monotonic}
+                          "exact_gp": ExactGp, "network": Network, "monotonic": Monotonic,
+                          "category_specific": CategorySpecific}
     assert all(issubclass(cls, Structure) for cls in STRUCTURES.values())
 
 

@@ -15,14 +15,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from bayeszoo.design import DesignArrays
-from bayeszoo.structures import CategorySpecific
 
 __all__ = ["has_category_specific", "is_category_specific", "split_category_specific"]
 
 
 def is_category_specific(structure: Any) -> bool:
     """Whether a block of ``structure`` holds category-specific coefficients."""
-    return isinstance(structure, CategorySpecific)
+    return structure.per_threshold
 
 
 def has_category_specific(spec: Any) -> bool:

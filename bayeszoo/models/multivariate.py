@@ -216,10 +216,9 @@ def linked_groups(formula: MultivariateFormula, designs: list[Design]) -> list[L
                 _refuse(text)
             j = blocks[0]
             blk = d.blocks[j]
-            kind = blk.structure.kind
-            if kind not in ("iid", "unstructured"):
+            if not blk.is_group_effect:
                 _refuse(text)
-            coefs = blk.structure.coefs if kind == "unstructured" else (blk.coef,)
+            coefs = blk.coefs
             found.setdefault((id_, blk.name), []).append((r, j, coefs))
     out = []
     for (id_, group), members in found.items():
@@ -349,6 +348,6 @@ def linked_coefficients(g: LinkedGroup, values: dict[str, Any], ops) -> Any:
 def member_coefficients(coefs: Any, block, first: int) -> Any:
     """One member block's share of the joint coefficients: a column for a random intercept
     (``(..., levels)``), ``k`` columns for a correlated term (``(..., levels, k)``)."""
-    if block.structure.kind == "iid":
+    if not block.structure.correlates_coefficients:
         return coefs[..., first]
     return coefs[..., first:first + len(block.structure.coefs)]

@@ -43,7 +43,9 @@ class Structure(ABC):
     level's coefficients are correlated (lme4's unstructured relative covariance, brms's
     ``cor_g``); ``centers_on_intercept``: a centered indicator block of unit weights (a random
     intercept) may be sampled as draws around the intercept (brms's ``centered`` hierarchical
-    centering).
+    centering); ``per_threshold``: the block's coefficients shift an ordinal family's
+    thresholds, one per threshold, instead of adding to the linear predictor (brms's ``cs()``,
+    its ``mucs``).
     """
 
     kind: str
@@ -52,6 +54,7 @@ class Structure(ABC):
     computes_contribution: ClassVar[bool] = False
     correlates_coefficients: ClassVar[bool] = False
     centers_on_intercept: ClassVar[bool] = False
+    per_threshold: ClassVar[bool] = False
 
     @abstractmethod
     def z_shape(self, block: Block) -> tuple[int, ...]:

@@ -20,6 +20,7 @@ class CategorySpecific(Structure):
     """The per-threshold coefficients of one ``cs()`` covariate: ``z`` itself."""
 
     kind: str = "category_specific"
+    per_threshold = True
 
     def z_shape(self, block) -> tuple[int, ...]:
         return (len(block.labels),)
