@@ -7,9 +7,9 @@ family (and per censored response) in NumPyro and PyMC.
 (:data:`PRIORS`), censored at the data's own censoring points where the formula has ``cens()``
 (:func:`bayeszoo.families.censoring.censor`). Each result is saved as
 ``results/sbc_families/<model>__<backend>.json``; ``RESULTS_sbc_families.md`` gets the table
-(family, backend, simulations, family-wise p, smallest p) and ``RESULTS.md`` a section pointing
-to it. Results on disk are kept unless ``--force``, so an interrupted run resumes;
-``--report-only`` rewrites the tables.
+(family, backend, simulations, family-wise p, smallest p), and ``RESULTS.md`` the same section.
+Results on disk are kept unless ``--force``, so an interrupted run resumes; ``--report-only``
+rewrites the tables.
 
 Simulations: ``--n-sims`` (NumPyro, default 60) and ``--n-sims-pymc`` (default 20), what two
 shared cores allow.
@@ -185,18 +185,6 @@ def write_notes(results: dict, failures: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def pointer(results: dict) -> str:
-    from bayeszoo import SbcResult
-
-    fws = [SbcResult.load(p).familywise_pvalue() for p in results.values()]
-    low = sum(f < 0.05 for f in fws)
-    now = time.strftime("%Y-%m-%d", time.gmtime())
-    return (f"{SECTION}\n\n`benchmarks/sbc_families.py` ({now}, {os.cpu_count()} shared "
-            f"cores): {len(results)} model–backend pairs over {len(MODELS)} models, "
-            f"{low} with a family-wise p below 0.05. The table, settings and priors are in "
-            "[RESULTS_sbc_families.md](RESULTS_sbc_families.md).\n")
-
-
 def splice(section: str) -> None:
     """Replace (or append) this section of RESULTS.md."""
     from bayeszoo.paths import write_text_atomically
@@ -239,8 +227,9 @@ def main() -> None:
                 traceback.print_exc()
     results = {(n, b): result_path(n, b) for n in MODELS for b in ("numpyro", "pymc", "nutpie")
                if result_path(n, b).exists()}
-    write_text_atomically(NOTES, write_notes(results, failures))
-    splice(pointer(results))
+    notes = write_notes(results, failures)
+    write_text_atomically(NOTES, notes)
+    splice(notes)
 
 
 if __name__ == "__main__":
