@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sps
 from scipy import special
 
 from bayeszoo.design import DesignArrays
@@ -36,7 +35,7 @@ from bayeszoo.models.likelihood import model_data
 from bayeszoo.models.spec import ModelSpec
 
 __all__ = ["PATTERN_FAMILIES", "chunk_statistics", "merge_gaussian", "merge_patterns",
-           "sparse_gaussian_stats", "statistics"]
+           "statistics"]
 
 PATTERN_FAMILIES = ("poisson", "binomial", "bernoulli")
 
@@ -69,10 +68,6 @@ def chunk_statistics(frame: pd.DataFrame, grid: dict, states: dict, family: Any,
     md = model_data(e, spec)
     arrays = md.predictors[0]
     if spec.family.name == "gaussian":
-        if not md.additions and spec.family.link_name == "identity" and all(
-                b.matrix.shape[0] for b in arrays.blocks):
-            return sparse_gaussian_stats(md.y, np.hstack([arrays.X] + [
-                b.matrix for b in arrays.blocks]))
         stats = spec.family.summarize(md.y, arrays, md.additions,
                                       [int(np.prod(bs.z_shape)) for bs in spec.mu.blocks])
         if stats is None:
@@ -83,24 +78,6 @@ def chunk_statistics(frame: pd.DataFrame, grid: dict, states: dict, family: Any,
     sums, constant = _response_sums(spec.family.name, md.y, md.additions)
     return PatternStats(patterns, pattern_sums(inverse, patterns.X.shape[0], *sums), constant,
                         len(md.y))
-
-
-def sparse_gaussian_stats(y: np.ndarray, dense: np.ndarray) -> GaussianStats:
-    """:func:`bayeszoo.families.gaussian_stats.gaussian_stats` without indicator blocks,
-    the cross-products taken on the sparse form of ``dense`` (the columns of a random-effect
-    smooth ``s(g, bs = "re")`` are one nonzero per row)."""
-    D = sps.csc_matrix(dense)
-    n = len(y)
-    lo = D.min(axis=0).toarray().ravel()
-    hi = D.max(axis=0).toarray().ravel()
-    ones = np.flatnonzero((lo == 1.0) & (hi == 1.0)) if n else []
-    shift = np.zeros(D.shape[1])
-    if len(ones):
-        shift[ones[0]] = np.mean(y)
-    yc = y - D @ shift
-    return GaussianStats(n=n, dense_shift=shift, yy=float(yc @ yc),
-                         dense_gram=(D.T @ D).toarray(), dense_y=D.T @ yc, block_sq=(),
-                         block_y=(), dense_block=(), pairs={})
 
 
 def _shifted(s: GaussianStats, shift: np.ndarray) -> GaussianStats:
