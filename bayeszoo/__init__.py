@@ -28,6 +28,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "bam": ("bayeszoo.penalized.bam", "bam"),
     "RemlFit": ("bayeszoo.penalized", "RemlFit"),
     "sample": ("bayeszoo.inference.sampling", "sample"),
+    "sample_big": ("bayeszoo.inference.big_data", "sample_big"),
     "Fit": ("bayeszoo.inference.fit", "Fit"),
     "predict": ("bayeszoo.inference.predict", "predict"),
     "bf": ("bayeszoo.formula", "bf"),

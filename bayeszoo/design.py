@@ -299,6 +299,11 @@ class Design:
         ``mu`` has no coefficients of its own.
     aliased
         Columns left out of ``X``.
+    statistics
+        The family's likelihood statistics of rows other than ``data``'s (the sufficient
+        statistics or distinct rows of a discretized data set,
+        :mod:`bayeszoo.inference.big_stats`), which NumPyro's model uses in place of the
+        design's rows; ``None``: the design's own rows.
 
     Examples
     --------
@@ -334,6 +339,7 @@ class Design:
     term_blocks: tuple[tuple[int, ...], ...] = field(default=(), repr=False)
     nlpars: dict[str, Design] = field(default_factory=dict)
     nonlinear: Any = None
+    statistics: Any = field(default=None, repr=False, compare=False)
 
     @property
     def n(self) -> int:

@@ -148,8 +148,9 @@ def build_numpyro(design: Design, priors: dict | None = None,
 
     spec = spec or model_spec(design, priors, parameterization)
     data = model_data(design, spec)
-    stats = None
-    if sufficient_stats and len(spec.predictors) == 1 and not has_arma(spec) and not any(
+    stats = design.statistics
+    if stats is None and sufficient_stats and len(spec.predictors) == 1 \
+            and not has_arma(spec) and not any(
             bs.structure.computes_contribution or is_category_specific(bs.structure)
             for bs in spec.mu.blocks):
         stats = spec.family.summarize(data.y, data.predictors[0], data.additions,

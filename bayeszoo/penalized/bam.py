@@ -58,7 +58,7 @@ from .partitions import make_source, stride_for
 from .problem import Layout, Predictor
 from .result import RemlFit
 
-__all__ = ["SUPPORTED", "bam"]
+__all__ = ["SUPPORTED", "DiscreteState", "bam", "discretized_state"]
 
 AR_COLUMN = "(AR.start)"  # the column an ar_start array is put in
 
@@ -178,18 +178,11 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
             raise ValueError("with a Dask data frame ar_start names a boolean column")
         data = data.assign(**{AR_COLUMN: ar_starts(ar_start, None, len(data))})
         ar_start = AR_COLUMN
-    source = make_source(data, client)
-    pf = parse_formula(formula)
-    response, weights, trials = _response(pf, source.meta)
-    reads, caps = _reads(pf, source.meta, m)
-    summary = source.summary(caps)
-    rows = next(iter(summary.values())).rows if summary else None
-    grid = grids(summary, caps)
-    if rows is None:
-        rows = len(source.response(response, weights)[0])
-    state = _state_frame(source.every(stride_for(rows, state_rows)), grid)
-    d = build_design(formula, state, family=fam, knots=knots)
-    _check_model(d)
+    ds = discretized_state(formula, data, fam, m=m, knots=knots, client=client,
+                           state_rows=state_rows)
+    source, grid, d, rows, reads = ds.source, ds.grid, ds.design, ds.rows, ds.reads
+    response, weights, trials = ds.response, ds.weights, ds.trials
+    state = ds.state
     spec = ResponseSpec(response, weights, trials, fam)
     if not additive:
         chunk_likelihood(state, spec)
@@ -228,6 +221,47 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     fit = make_fit(d, lik, result, fixed)
     fit.n_rows = int(stats.rows)
     return fit
+
+
+@dataclass
+class DiscreteState:
+    """The first passes of a discretized fit: the rows' ``source``, each covariate's ``grid``,
+    the ``design`` of the rows the term states were fitted on (covariates discretized), the
+    number of ``rows``, the columns each term ``reads``, the response, weights and trials
+    columns, and the ``state`` rows themselves."""
+
+    source: Any
+    grid: dict[str, Grid]
+    design: Any
+    rows: int
+    reads: dict[Any, tuple[str, ...]]
+    response: str
+    weights: str | None
+    trials: str | None
+    state: pd.DataFrame
+
+
+def discretized_state(formula: str, data: Any, family: Any = None, *, m: int | None = None,
+                      knots: dict[str, Any] | None = None, client: Any = None,
+                      state_rows: int = 10_000) -> DiscreteState:
+    """Steps 1 and 2 of :func:`bam`: the covariates' discretization (mgcv's ``compress.df``)
+    decided from every row of ``data`` (pandas or Dask) and the term states fitted on at most
+    ``state_rows`` of them, discretized."""
+    fam = get_family(family if family is not None else "gaussian")
+    source = make_source(data, client)
+    pf = parse_formula(formula)
+    response, weights, trials = _response(pf, source.meta)
+    reads, caps = _reads(pf, source.meta, m)
+    summary = source.summary(caps)
+    rows = next(iter(summary.values())).rows if summary else None
+    grid = grids(summary, caps)
+    if rows is None:
+        rows = len(source.response(response, weights)[0])
+    state = _state_frame(source.every(stride_for(rows, state_rows)), grid)
+    d = build_design(formula, state, family=fam, knots=knots)
+    _check_model(d)
+    return DiscreteState(source, grid, d, int(rows), reads, response, weights, trials,
+                         state)
 
 
 def _response(pf, meta: pd.DataFrame) -> tuple[str, str | None, str | None]:

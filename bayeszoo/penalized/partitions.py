@@ -100,6 +100,10 @@ class FrameSource:
     def summary(self, caps: dict[str, int]) -> dict[str, Summary]:
         return summarize(self.data, caps)
 
+    def map(self, fn, *args) -> list:
+        """``fn(chunk, *args)`` for each chunk of rows."""
+        return [fn(c, *args) for c in self.chunks()]
+
     def every(self, stride: int) -> pd.DataFrame:
         return chunk_rows(self.data, 0, stride)
 
@@ -159,6 +163,12 @@ class DaskSource:
     def _map(self, fn, *args) -> list:
         delayed = self.dask.delayed
         return self._compute([delayed(fn)(p, *args) for p in self.parts])
+
+    def map(self, fn, *args) -> list:
+        """``fn(partition, *args)`` for each non-empty partition, on the client."""
+        delayed = self.dask.delayed
+        return self._compute([delayed(fn)(p, *args) for p, n in
+                              zip(self.parts, self.lengths, strict=True) if n])
 
     def summary(self, caps: dict[str, int]) -> dict[str, Summary]:
         parts = [s for s, n in zip(self._map(summarize, caps), self.lengths, strict=True) if n]

@@ -1,0 +1,89 @@
+"""``sample_big``: NUTS on data too large for one design matrix (a pandas or Dask data frame),
+from statistics of the discretized rows.
+
+The covariates are discretized and the term states fitted as :func:`bayeszoo.bam` does
+(:func:`bayeszoo.penalized.bam.discretized_state`: mgcv's ``compress.df`` grids from every row,
+states from at most ``state_rows`` rows); the family's likelihood statistics are accumulated
+chunk by chunk (:mod:`.big_stats`); NUTS then runs in NumPyro on the model of the state rows'
+design with those statistics in place of its rows, under brms's default priors, names and
+summaries. The posterior is that of the discretized data; with every covariate value kept (at
+most ``m`` of each) and at most ``state_rows`` rows it is :func:`bayeszoo.sample`'s.
+
+Data-dependent parts of the model come from the state rows: brms's default priors that read
+the response (``student_t(3, median(y), mad(y))`` and the scales) and the column means the
+fixed effects are centered at (which define ``b_Intercept``). There is no pointwise
+log-likelihood (it would be per row): LOO and WAIC are not available on such a fit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+from bayeszoo.diagnostics import warn_fit
+
+from .fit_checks import idata_checks
+from .repeated import run_again
+from .sampling import check_args, checked_spec, named_draws
+
+__all__ = ["sample_big"]
+
+
+def sample_big(formula: str, data: Any, family: Any = None, *, m: int | None = None,
+               client: Any = None, state_rows: int = 10_000,
+               knots: dict[str, Any] | None = None, chains: int = 4, draws: int = 1000,
+               tune: int = 1000, seed: int = 0, target_accept: float = 0.8,
+               dense_mass: bool = False, progress: bool = True,
+               priors: dict[str, Any] | None = None, parameterization: str = "noncentered",
+               log_likelihood: bool = False):
+    """Sample the posterior of ``formula`` on the discretized rows of ``data`` (a pandas or
+    ``dask.dataframe`` DataFrame) with NumPyro's NUTS, from the Gaussian family's sufficient
+    statistics or the distinct rows of the Poisson, binomial and bernoulli families
+    (:mod:`.big_stats`), accumulated one chunk (partition, on ``client`` for Dask) at a time.
+
+    ``m``, ``client``, ``state_rows``, ``knots``: as :func:`bayeszoo.bam`; the sampler's
+    arguments as :func:`bayeszoo.sample`. ``log_likelihood`` must stay ``False``: the pointwise
+    log-likelihood is per row, which these statistics do not keep.
+
+    Returns the :class:`~bayeszoo.inference.fit.Fit` of :func:`bayeszoo.sample`; its
+    ``attrs`` add ``n_rows`` (the rows summarized), ``statistics_rows`` (the rows of the
+    statistics: distinct rows, or the Gaussian's ``p``) and ``statistics_seconds``.
+
+    Raises
+    ------
+    ValueError
+        ``log_likelihood=True``; a family other than gaussian (identity link, no
+        ``se``/``weights``), poisson, binomial, bernoulli; anything :func:`bayeszoo.bam`
+        refuses.
+    """
+    from bayeszoo.penalized.bam import discretized_state
+
+    from .big_stats import statistics
+
+    if log_likelihood:
+        raise ValueError("sample_big keeps no per-row log-likelihood (the rows are summarized "
+                         "by their statistics), so LOO/WAIC are not available: use "
+                         "log_likelihood=False, or bayeszoo.sample on a subset for LOO")
+    check_args("numpyro", chains, draws, tune, target_accept, seed, parameterization,
+               dense_mass)
+    t0 = time.perf_counter()
+    ds = discretized_state(formula, data, family, m=m, knots=knots, client=client,
+                           state_rows=state_rows)
+    spec = checked_spec(ds.design, priors, parameterization, chains, draws, False)
+    stats = statistics(ds.source, ds.grid, ds.design, spec)
+    t_stats = time.perf_counter() - t0
+    design = dataclasses.replace(ds.design, statistics=stats)
+    settings = {"backend": "numpyro", "chains": int(chains), "draws": int(draws),
+                "tune": int(tune), "seed": int(seed), "target_accept": float(target_accept),
+                "dense_mass": dense_mass}
+    result = run_again(design, spec, **settings, progress=progress)
+    draws_ = named_draws(design, spec, result, settings, False, t0, priors=priors)
+    idata = draws_.inference_data()
+    idata.attrs["n_rows"] = int(ds.rows)
+    idata.attrs["statistics_rows"] = int(stats.arrays.X.shape[0] if hasattr(stats, "arrays")
+                                         else stats.dense_gram.shape[0])
+    idata.attrs["statistics_seconds"] = round(t_stats, 3)
+    warn_fit(idata_checks(idata))
+    idata.attrs["total_seconds"] = round(time.perf_counter() - t0, 3)
+    return idata

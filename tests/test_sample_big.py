@@ -1,0 +1,98 @@
+"""NUTS from the statistics of discretized rows (bayeszoo.sample_big): the statistics
+accumulated chunk by chunk or per Dask partition equal the in-memory design's, and the
+posterior equals bayeszoo.sample's on the same rows."""
+
+import jax
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayeszoo as bz
+from bayeszoo.inference.big_stats import statistics
+from bayeszoo.inference.sampling import checked_spec
+from bayeszoo.models.numpyro import build_numpyro
+from bayeszoo.penalized import partitions
+from bayeszoo.penalized.bam import discretized_state
+
+GAUSS = 'y ~ s(x1, k=6) + s(x2, k=5) + s(g, bs="re")'
+POIS = 'count ~ s(x1, k=6) + s(x2, k=5) + s(g, bs="re")'
+GROUPED = "y ~ x2 + s(x1, k=6) + (1 | g) + (1 | h)"
+
+
+@pytest.fixture(scope="module")
+def frame():
+    rng = np.random.default_rng(1)
+    n = 600
+    df = pd.DataFrame({"x1": rng.integers(0, 12, n) / 11, "x2": rng.integers(0, 9, n) / 8,
+                       "g": pd.Categorical(rng.choice(list("abcdefgh"), n)),
+                       "h": pd.Categorical(rng.choice(list("uvw"), n))})
+    df["y"] = 3.0 + np.sin(2 * np.pi * df.x1) + df.x2 + rng.normal(size=n)
+    df["count"] = rng.poisson(np.exp(0.5 * df.x1 + 0.3 * df.x2))
+    return df
+
+
+def _stats(formula, data, family, m=None):
+    ds = discretized_state(formula, data, family, m=m)
+    spec = checked_spec(ds.design, None, "noncentered", 4, 500, False)
+    return statistics(ds.source, ds.grid, ds.design, spec), spec
+
+
+def _max_rel(a, b):
+    la, lb = jax.tree.leaves(a), jax.tree.leaves(b)
+    assert len(la) == len(lb)
+    worst = 0.0
+    for x, y in zip(la, lb, strict=True):
+        x, y = np.asarray(x, float), np.asarray(y, float)
+        assert x.shape == y.shape
+        if x.size:
+            worst = max(worst, float(np.max(np.abs(x - y)) / max(1.0, np.max(np.abs(y)))))
+    return worst
+
+
+@pytest.mark.parametrize("formula,family", [(GAUSS, "gaussian"), (POIS, "poisson"),
+                                            (GROUPED, "gaussian")])
+def test_statistics_equal_in_memory_design(frame, formula, family, monkeypatch):
+    # every covariate value kept (12 and 9 values < m): the design is the exact one
+    ref_design = bz.design(formula, frame, family=family)
+    whole, spec = _stats(formula, frame, family)
+    ref = build_numpyro(ref_design, spec=spec).data
+    assert type(ref).__name__ == type(whole).__name__
+    assert _max_rel(whole, ref) < 1e-10
+    monkeypatch.setattr(partitions, "CHUNK", 97)  # seven chunks, merged
+    chunked, _ = _stats(formula, frame, family)
+    assert _max_rel(chunked, ref) < 1e-10
+
+
+@pytest.mark.parametrize("formula,family", [(GAUSS, "gaussian"), (POIS, "poisson")])
+def test_dask_statistics_equal_pandas(frame, formula, family):
+    dd = pytest.importorskip("dask.dataframe")
+    pandas_stats, _ = _stats(formula, frame, family)
+    dask_stats, _ = _stats(formula, dd.from_pandas(frame, npartitions=4), family)
+    assert _max_rel(dask_stats, pandas_stats) < 1e-10
+
+
+def test_counting_statistics_collapse_to_grid(frame):
+    stats, _ = _stats(POIS, frame, "poisson", m=7)
+    # x1 and x2 rounded onto 7 points each, g 8 levels: at most 392 distinct rows
+    assert stats.n_rows == 600
+    assert stats.arrays.X.shape[0] <= 7 * 7 * 8
+    assert float(np.sum(stats.sums[0])) == float(frame["count"].sum())
+    assert float(np.sum(stats.sums[1])) == 600.0
+
+
+def test_log_likelihood_refused(frame):
+    with pytest.raises(ValueError, match="LOO"):
+        bz.sample_big(GAUSS, frame, log_likelihood=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("formula,family", [(GAUSS, "gaussian"), (POIS, "poisson")])
+def test_posterior_equals_sample(frame, formula, family):
+    kw = {"chains": 2, "draws": 200, "tune": 200, "seed": 3, "progress": False}
+    big = bz.sample_big(formula, frame, family, **kw)
+    ref = bz.sample(formula, frame, family=family, log_likelihood=False, **kw)
+    assert big.attrs["n_rows"] == 600
+    assert set(big.posterior.data_vars) == set(ref.posterior.data_vars)
+    for name in ref.posterior.data_vars:
+        np.testing.assert_allclose(big.posterior[name].values, ref.posterior[name].values,
+                                   rtol=1e-6, atol=1e-8)
