@@ -10,9 +10,9 @@ import pytest
 import bayeszoo as bz
 from bayeszoo.families.ops import NUMPY
 from bayeszoo.structures import (
-    CategorySpecific,
     IID,
     STRUCTURES,
+    CategorySpecific,
     ExactGp,
     HilbertSpaceGp,
     Iid,
