@@ -42,13 +42,29 @@ def sample_big(formula: str, data: Any, family: Any = None, *, m: int | None = N
     statistics or the distinct rows of the Poisson, binomial and bernoulli families
     (:mod:`.big_stats`), accumulated one chunk (partition, on ``client`` for Dask) at a time.
 
-    ``m``, ``client``, ``state_rows``, ``knots``: as :func:`bayeszoo.bam`; the sampler's
-    arguments as :func:`bayeszoo.sample`. ``log_likelihood`` must stay ``False``: the pointwise
-    log-likelihood is per row, which these statistics do not keep.
+    Parameters
+    ----------
+    formula
+        A formula string, as :func:`bayeszoo.bam` takes it.
+    data
+        A pandas or ``dask.dataframe`` DataFrame.
+    family
+        ``gaussian`` (identity link), ``poisson``, ``binomial`` or ``bernoulli``.
+    m, client, state_rows, knots
+        As :func:`bayeszoo.bam`: values kept per covariate, the Dask client, the rows the
+        term states are fitted on, the smooths' knots.
+    chains, draws, tune, seed, target_accept, dense_mass, progress, priors, parameterization
+        The sampler's arguments, as :func:`bayeszoo.sample`.
+    log_likelihood
+        Must stay ``False``: the pointwise log-likelihood is per row, which these statistics
+        do not keep.
 
-    Returns the :class:`~bayeszoo.inference.fit.Fit` of :func:`bayeszoo.sample`; its
-    ``attrs`` add ``n_rows`` (the rows summarized), ``statistics_rows`` (the rows of the
-    statistics: distinct rows, or the Gaussian's ``p``) and ``statistics_seconds``.
+    Returns
+    -------
+    Fit
+        The fit of :func:`bayeszoo.sample`; its ``attrs`` add ``n_rows`` (the rows
+        summarized), ``statistics_rows`` (the rows of the statistics: distinct rows, or the
+        Gaussian's ``p``) and ``statistics_seconds``.
 
     Raises
     ------
