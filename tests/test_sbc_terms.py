@@ -52,6 +52,6 @@ def test_sbc_of_an_ar_model_runs_with_few_simulations():
         r = bz.sbc("y ~ 1 + ar(time = t, p = 1)", _series(), n_sims=3, chains=1, draws=40,
                    tune=40, priors={"Intercept": "normal(0, 1)", "sigma": "normal(0, 1)"},
                    seed=2, progress=False)
-    assert list(r.ranks.columns) == ["b_Intercept", "sigma", "Intercept", "ar[1]", "log_lik"]
+    assert list(r.ranks.columns) == ["b_Intercept", "ar[1]", "sigma", "Intercept", "log_lik"]
     assert r.ranks.shape == (3, 5)
     assert ((r.ranks >= 0) & (r.ranks <= 99)).all().all()

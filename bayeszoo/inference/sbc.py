@@ -183,12 +183,14 @@ SIMPLEX_PREFIX = "simo_"
 
 
 def scalar_quantities(posterior: dict[str, np.ndarray]) -> list[str]:
-    """The brms-named quantities ranked: the parameters that are one number per draw
-    (``chain × draw`` arrays), then each element of the vectors of :data:`ELEMENT_RANKED`
-    (``chain × draw × K`` arrays) as ``name[k]``, ``k`` from 1."""
-    out = [name for name, v in posterior.items() if np.ndim(v) == 2]
+    """The brms-named quantities ranked, in the posterior's order: the parameters that are
+    one number per draw (``chain × draw`` arrays), and each element of the vectors of
+    :data:`ELEMENT_RANKED` (``chain × draw × K`` arrays) as ``name[k]``, ``k`` from 1."""
+    out = []
     for name, v in posterior.items():
-        if np.ndim(v) == 3 and (name in ELEMENT_RANKED or name.startswith(SIMPLEX_PREFIX)):
+        if np.ndim(v) == 2:
+            out.append(name)
+        elif np.ndim(v) == 3 and (name in ELEMENT_RANKED or name.startswith(SIMPLEX_PREFIX)):
             out += [f"{name}[{k + 1}]" for k in range(np.shape(v)[-1])]
     return out
 
