@@ -213,14 +213,15 @@ def write_notes(results: dict, failures: dict, missing: list[tuple[str, str]],
     return "\n".join(lines) + "\n"
 
 
-def splice(section: str) -> None:
-    """Replace (or append) the calibration section of RESULTS.md."""
+def splice(section: str, header: str = SECTION) -> None:
+    """Replace (or append) the section of RESULTS.md that starts with ``header`` (the
+    calibration section by default)."""
     from bayeszoo.paths import write_text_atomically
 
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(SECTION)
+    start = text.find(header + "\n")
     if start >= 0:
-        nxt = text.find("\n## ", start + len(SECTION))
+        nxt = text.find("\n## ", start + len(header))
         text = text[:start] + section.rstrip() + "\n" + ("" if nxt < 0 else text[nxt:])
     else:
         text = text.rstrip() + "\n\n" + section

@@ -18,6 +18,7 @@ shared cores allow.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import time
 import traceback
@@ -186,17 +187,11 @@ def write_notes(results: dict, failures: dict) -> str:
 
 
 def splice(section: str) -> None:
-    """Replace (or append) this section of RESULTS.md."""
-    from bayeszoo.paths import write_text_atomically
-
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(SECTION)
-    if start >= 0:
-        nxt = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section.rstrip() + "\n" + ("" if nxt < 0 else text[nxt:])
-    else:
-        text = text.rstrip() + "\n\n" + section
-    write_text_atomically(RESULTS, text)
+    """Replace (or append) this section of RESULTS.md (``benchmarks/sbc.py``'s splice)."""
+    spec = importlib.util.spec_from_file_location("sbc_bench", HERE / "sbc.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.splice(section, SECTION)
 
 
 def main() -> None:
