@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Family, Response
+from .base import Response
 from .censoring import CENSORING_KEYS
+from .reml_only import RemlOnlyFamily
 
 __all__ = ["SAMPLER_ADVICE", "CoxPH", "CoxPHLikelihood", "cox_ph"]
 
@@ -193,13 +194,14 @@ class CoxPHLikelihood:
         return float(-2.0 * np.sum(d + np.log(s) + d * np.log(-np.log(s))))
 
 
-class CoxPH(Family):
+class CoxPH(RemlOnlyFamily):
     """mgcv's ``cox.ph`` family, for :func:`bayeszoo.reml` only (``family="cox.ph"``): the
     response a time, the events given as ``weights(status)`` (1 an event, 0 right censored;
     mgcv's ``weights = status``) or as brms's ``cens(censored)`` (0 an event, 1 right
     censored); no intercept (mgcv's ``drop.intercept``)."""
 
     name = "cox.ph"
+    sampler_advice = SAMPLER_ADVICE
     links = ("identity",)
     drop_intercept = True
 
@@ -209,15 +211,6 @@ class CoxPH(Family):
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(f"response {column!r} of a cox.ph model is a time: it must not be "
                              f"negative; row {i} has {y[i]:g}")
-
-    def default_priors(self, y, dpars=(), offset=None):
-        raise ValueError(SAMPLER_ADVICE)
-
-    def log_prob(self, ops, y, eta, aux, extras):
-        raise ValueError(SAMPLER_ADVICE)
-
-    def draw(self, rng, eta, aux=None, extras=None):
-        raise ValueError(SAMPLER_ADVICE)
 
     def lccdf(self, ops, y, eta, aux, extras=None):
         """Right censoring is read by :meth:`reml_events`; there is no survival function

@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .base import AuxParameter, Family, Response
+from .base import AuxParameter, Response
+from .reml_only import RemlOnlyFamily
 
 __all__ = ["SAMPLER_ADVICE", "Multinom", "MultinomLikelihood", "multinom",
            "multinom_probabilities", "predictor_names"]
@@ -170,7 +171,7 @@ class MultinomLikelihood:
         return float(-2.0 * np.sum(freq * logp))
 
 
-class Multinom(Family):
+class Multinom(RemlOnlyFamily):
     """mgcv's ``multinom`` family, for :func:`bayeszoo.reml` only (``family="multinom"``);
     each linear predictor on the identity scale (the log odds of its category against the
     reference). The response is a pandas Categorical (its first category the reference),
@@ -179,6 +180,7 @@ class Multinom(Family):
     ``eta2 = "~ ..."`` ... ``etaK``."""
 
     name = "multinom"
+    sampler_advice = SAMPLER_ADVICE
     links = ("identity",)
     discrete = True
 
@@ -209,15 +211,6 @@ class Multinom(Family):
             raise ValueError(f"response {column!r} of a multinom model must hold the categories "
                              f"0..K (0 the reference) or be a Categorical; row {i} has "
                              f"{y[i]:g}")
-
-    def default_priors(self, y, dpars=(), offset=None):
-        raise ValueError(SAMPLER_ADVICE)
-
-    def log_prob(self, ops, y, eta, aux, extras):
-        raise ValueError(SAMPLER_ADVICE)
-
-    def draw(self, rng, eta, aux=None, extras=None):
-        raise ValueError(SAMPLER_ADVICE)
 
     def reml_likelihood(self, response: Response, dpars=(), theta=None):
         """mgcv's ``multinom(K)``, ``K = 1 + len(dpars)`` linear predictors."""

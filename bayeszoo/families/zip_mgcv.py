@@ -27,8 +27,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, special
 
-from .base import Family, Response
+from .base import Response
 from .poisson import check_counts
+from .reml_only import RemlOnlyFamily
 
 __all__ = ["SAMPLER_ADVICE", "ZiP", "ZipLikelihood", "zip_mean", "zip_theta"]
 
@@ -268,12 +269,13 @@ class ZipLikelihood:
         return float(best.fun - np.sum(self.saturated_deviance(params)))
 
 
-class ZiP(Family):
+class ZiP(RemlOnlyFamily):
     """mgcv's ``ziP`` family, for :func:`bayeszoo.reml` only (``family="ziP"``); link
     ``identity``: the linear predictor is the log Poisson mean. The response holds
     non-negative whole counts, not only zeros and ones."""
 
     name = "ziP"
+    sampler_advice = SAMPLER_ADVICE
     links = ("identity",)
     discrete = True
 
@@ -283,15 +285,6 @@ class ZiP(Family):
             raise ValueError(f"response {column!r} of a ziP model holds only zeros and ones: "
                              "a zero-inflated Poisson makes no sense for binary data (mgcv "
                              "refuses it); use family='bernoulli'")
-
-    def default_priors(self, y, dpars=(), offset=None):
-        raise ValueError(SAMPLER_ADVICE)
-
-    def log_prob(self, ops, y, eta, aux, extras):
-        raise ValueError(SAMPLER_ADVICE)
-
-    def draw(self, rng, eta, aux=None, extras=None):
-        raise ValueError(SAMPLER_ADVICE)
 
     def reml_likelihood(self, response: Response, dpars=(), theta=None):
         """mgcv's ``ziP()`` with both ``theta`` estimated, or ``ziP(theta = theta)`` with the
