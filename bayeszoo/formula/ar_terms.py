@@ -23,7 +23,7 @@ shown as ``ar[1]``, ``ma[1]``, ... All three calls are one term type of kind ``"
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +54,9 @@ class ArTerm(CallTerm):
     p: int = 1
     q: int = 0
     call: str = "ar"
+
+    def read_columns(self) -> tuple[str, ...]:
+        return tuple(v for v in (self.time, self.group) if v is not None)
 
     def to_string(self) -> str:
         parts = [f"time = {self.time}"] if self.time else []
@@ -165,12 +168,6 @@ class ArType(TermType):
 
     def parse(self, text: str, pos: int, formula: str) -> ArTerm:
         return parse_ar(text, pos, formula)
-
-    def plan(self, term: ArTerm, need: Callable[[str, str], None],
-             alias: Callable[[str, int, str], str], formula: str) -> None:
-        for v in (term.time, term.group):
-            if v is not None:
-                need(v, term.text)
 
     def fit(self, term: ArTerm, planned: None, ctx: FitContext) -> ArState:
         state = ArState(text=term.text, time=term.time, group=term.group, p=term.p, q=term.q)

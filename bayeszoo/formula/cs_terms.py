@@ -22,7 +22,7 @@ checked when the design is built (:func:`check_family`): brms refuses ``cs()`` w
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,11 +164,6 @@ class CsType(TermType):
         if args:
             raise FormulaError(f"{text}: cs() takes no arguments")
         return CsTerm(text=text, variables=variables, args=args, pos=pos)
-
-    def plan(self, term: CsTerm, need: Callable[[str, str], None],
-             alias: Callable[[str, int, str], str], formula: str) -> None:
-        for v in term.variables:
-            need(v, term.text)
 
     def fit(self, term: CsTerm, planned: None, ctx: FitContext) -> CsState:
         state = CsState(text=term.text, variable=term.variables[0],

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -465,12 +465,6 @@ class GpType(TermType):
     def parse(self, text: str, pos: int, formula: str) -> GpTerm:
         variables, args = parse_call(text, pos, formula)
         return GpTerm(text=text, variables=variables, args=args, pos=pos)
-
-    def plan(self, term: GpTerm, need: Callable[[str, str], None],
-             alias: Callable[[str, int, str], str], formula: str) -> None:
-        by = term.args.get("by")
-        for v in [*term.variables, *([str(by)] if isinstance(by, str) else [])]:
-            need(v, term.text)
 
     def fit(self, term: GpTerm, planned: None, ctx: FitContext) -> GpState:
         return fit_gp_term(term, ctx.data, ctx.columns)

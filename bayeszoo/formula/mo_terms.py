@@ -28,7 +28,7 @@ monotonic effects (``mo(x):mo(z)``), with factors, and ``mo(x) * z`` (write
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +68,9 @@ class MoTerm(CallTerm):
     by: tuple[str, ...] = ()
     #: the place of ``mo(x)`` among the pieces of the interaction
     at: int = 0
+
+    def read_columns(self) -> tuple[str, ...]:
+        return (*self.variables, *self.by)
 
     def effect_variables(self, columns: list[str]) -> tuple[str, ...]:
         return (*self.variables, *self.by)
@@ -228,11 +231,6 @@ class MoType(TermType):
                    if i != at)
         variables, args = parse_call(call, cpos, formula)
         return MoTerm(text=text, variables=variables, args=args, pos=pos, by=by, at=at)
-
-    def plan(self, term: MoTerm, need: Callable[[str, str], None],
-             alias: Callable[[str, int, str], str], formula: str) -> None:
-        for v in (*term.variables, *term.by):
-            need(v, term.text)
 
     def fit(self, term: MoTerm, planned: None, ctx: FitContext) -> MoState:
         return fit_mo_term(term, ctx.data, ctx.columns)

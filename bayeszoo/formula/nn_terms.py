@@ -27,7 +27,7 @@ size and ``S`` the scale of the default prior of the predictor's intercept (brms
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,11 +227,6 @@ class NnType(TermType):
     def parse(self, text: str, pos: int, formula: str) -> NnTerm:
         variables, args = parse_call(text, pos, formula)
         return NnTerm(text=text, variables=variables, args=args, pos=pos)
-
-    def plan(self, term: NnTerm, need: Callable[[str, str], None],
-             alias: Callable[[str, int, str], str], formula: str) -> None:
-        for v in term.variables:
-            need(v, term.text)
 
     def fit(self, term: NnTerm, planned: None, ctx: FitContext) -> NnState:
         return fit_nn_term(term, ctx.data, ctx.columns)

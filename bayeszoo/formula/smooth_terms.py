@@ -14,7 +14,7 @@ mgcv's ``xt`` is not written in the formula: ``design(..., xt={"region": {"nb": 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,7 @@ from .term_base import (
     TermColumns,
     TermState,
     TermType,
+    call_columns,
     covariates_and_by,
     parse_call,
 )
@@ -61,6 +62,9 @@ class SmoothTerm(ParsedTerm):
     variables: tuple[str, ...] = ()
     args: dict[str, object] = field(default_factory=dict)
     pos: int = 0
+
+    def read_columns(self) -> tuple[str, ...]:
+        return call_columns(self.variables, self.args)
 
     @property
     def label(self) -> str:
@@ -359,12 +363,6 @@ class SmoothType(TermType):
         variables, args = parse_call(text, pos, formula)
         return SmoothTerm(text=text, kind=CALL.match(text).group(1), variables=variables,
                           args=args, pos=pos)
-
-    def plan(self, term: SmoothTerm, need: Callable[[str, str], None],
-             alias: Callable[[str, int, str], str], formula: str) -> None:
-        by = term.args.get("by")
-        for v in [*term.variables, *([str(by)] if isinstance(by, str) else [])]:
-            need(v, term.text)
 
     def fit(self, term: SmoothTerm, planned: None, ctx: FitContext) -> SmoothState:
         return fit_smooth_term(term, ctx.data, ctx.columns, ctx.seed, ctx.knots, xt=ctx.xt)

@@ -43,6 +43,11 @@ class ParsedTerm:
     #: discretized fit (``bayeszoo.bam``) evaluates them on each covariate's distinct values
     discretizable: ClassVar[bool] = False
 
+    def read_columns(self) -> tuple[str, ...]:
+        """The data columns the term reads, each declared to the design before any is fitted
+        (none by default)."""
+        return ()
+
     def joint_covariates(self) -> int:
         """How many covariates a discretized fit rounds jointly for the term (mgcv's
         ``compress.df`` takes fewer distinct values per covariate as it grows)."""
@@ -77,10 +82,19 @@ class CallTerm(ParsedTerm):
     args: dict[str, object] = field(default_factory=dict)
     pos: int = 0
 
+    def read_columns(self) -> tuple[str, ...]:
+        return call_columns(self.variables, self.args)
+
     def to_string(self) -> str:
         parts = [quote_name(v) for v in self.variables]
         parts += [f"{k}={r_value(v)}" for k, v in self.args.items()]
         return f"{self.function}({', '.join(parts)})"
+
+
+def call_columns(variables: tuple[str, ...], args: Mapping[str, object]) -> tuple[str, ...]:
+    """The columns a call reads: its covariates and its ``by`` variable when one is named."""
+    by = args.get("by")
+    return (*variables, *([str(by)] if isinstance(by, str) else []))
 
 
 def covariates_and_by(variables: tuple[str, ...], args: Mapping[str, object],
@@ -202,7 +216,10 @@ class TermType:
              alias: Callable[[str, int, str], str], formula: str) -> Any:
         """Declare the columns ``term`` reads (``need(column, term text)``; an expression of
         columns through ``alias(text, position, term text)``); returns what :meth:`fit` needs
-        of them (``None`` by default)."""
+        of them. By default each of :meth:`ParsedTerm.read_columns` is needed and nothing is
+        returned."""
+        for v in term.read_columns():
+            need(v, term.text)
         return None
 
     def fit(self, term: ParsedTerm, planned: Any, ctx: FitContext) -> TermState:
