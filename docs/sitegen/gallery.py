@@ -17,8 +17,10 @@ from typing import Any
 import gallery_cache as gc
 from public import ROOT
 
-CAPTIONS = {"effects.png": "Conditional effects (brms's `conditional_effects`): the posterior "
-            "median of the expected response with its 95 % band.",
+CAPTIONS = {"effects.png": "Conditional effects (brms's `conditional_effects`, group-level "
+            "effects left out): the posterior median of the expected response with its 95 % "
+            "band; for an ordinal or categorical response the probability of each category "
+            "(brms's `categorical = TRUE`).",
             "pooling.png": "Partial pooling (the report's figure): observed and estimated "
             "group means with 95 % intervals, groups ordered by size; the model has no "
             "population-level effect to draw.",
@@ -91,9 +93,16 @@ def _figures(name: str) -> str:
               "may fall short of the thresholds meant for them; `bz.fit` with the defaults "
               "above is the fit to trust.\n\n" + "".join(f"    * {w}\n" for w in warns)
               ) if warns else ""
-    return how + warned + "\n\n" + "\n".join(
-        f"![{f.removesuffix('.png')} of {name}]({name}/{f})\n\n{CAPTIONS[f]}\n"
-        for f in manifest["figures"])
+    return how + warned + "\n\n" + "\n".join(_figure(name, f) for f in manifest["figures"])
+
+
+def _figure(name: str, file: str) -> str:
+    """A figure and its caption; ``effects-tarsus.png`` is the effects figure of the
+    multivariate response ``tarsus``."""
+    stem = file.removesuffix(".png")
+    kind, _, resp = stem.partition("-")
+    caption = CAPTIONS[kind + ".png"] + (f" Response `{resp}`." if resp else "")
+    return f"![{stem} of {name}]({name}/{file})\n\n{caption}\n"
 
 
 def _page(entry, zoo, others: list[str]) -> str:

@@ -2,11 +2,9 @@
 
 Every zoo model whose figures are not in the gallery cache under its current key
 (:mod:`gallery_cache`) is fitted with NumPyro at the gallery's settings
-(:data:`gallery_cache.SETTINGS`: 2 chains x 500 warm-up + 500 draws) and drawn: ``effects.png``
-(brms's ``conditional_effects``: the fitted function with its 95 % band) where the model has a
-population-level effect, else ``pooling.png`` (the report's partial-pooling figure: observed
-and estimated group means with 95 % intervals) where it has a grouping factor, and ``ppc.png``
-(brms's ``pp_check``). The fits run in spawned
+(:data:`gallery_cache.SETTINGS`: 2 chains x 500 warm-up + 500 draws) and drawn
+(:mod:`gallery_figures`: the fitted function with its band, or the partial pooling, and the
+posterior predictive check). The fits run in spawned
 worker processes (JAX is not fork-safe), one per core by default, with one progress line per
 model; a cached model is not refitted. A model whose fit or figures fail fails the step, named,
 after the others are done and cached.
@@ -32,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import gallery_cache as gc
+import gallery_figures
 from public import ROOT
 
 
@@ -54,55 +53,19 @@ class Outcome:
     trace: str | None = None
 
 
-def _effects_png(fit, name: str, out: Path) -> str | None:
-    """Write the model's fitted-function figure (or its partial pooling, for a model without a
-    population-level effect) into ``out``; its file name, or ``None`` when it has neither."""
-    import base64
-
-    import matplotlib.pyplot as plt
-
-    from bayeszoo import zoo
-    from bayeszoo.api import fit_context
-    from bayeszoo.inference.conditional_effects import default_effects
-    from bayeszoo.reports.figures import pooling_figures
-
-    design = getattr(fit, "design", None)  # a multivariate fit has one per response
-    if design is None or default_effects(design):
-        effects = fit.conditional_effects()
-        if not effects:
-            return None
-        fig = effects.plot()
-        fig.savefig(out / "effects.png", dpi=100, bbox_inches="tight")
-        plt.close(fig)
-        return "effects.png"
-    if zoo.get(name).group is None:
-        return None
-    pooling = pooling_figures(fit, fit_context(fit), 100)[0]
-    (out / "pooling.png").write_bytes(base64.b64decode(pooling.png))
-    return "pooling.png"
-
-
 def draw_figures(name: str, settings: dict[str, Any], out: Path) -> dict[str, Any]:
     """Fit zoo model ``name`` with ``settings`` and write its figures into ``out``; returns
     the figure files and the sampler warnings of the fit."""
     import warnings
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     import bayeszoo as bz
+    from bayeszoo import zoo
 
     options = {k: v for k, v in settings.items() if k != "backend"}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", bz.SamplerWarning)
         fit = bz.fit(name, backend=settings["backend"], progress=False, **options)
-    effects = _effects_png(fit, name, out)
-    fig = fit.pp_check()
-    fig.savefig(out / "ppc.png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return {"figures": [*([effects] if effects else []), "ppc.png"],
+    return {"figures": gallery_figures.draw(fit, zoo.get(name), out),
             "sampler_warnings": sorted({str(w.message) for w in caught
                                         if issubclass(w.category, bz.SamplerWarning)})}
 
