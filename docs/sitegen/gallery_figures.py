@@ -4,6 +4,7 @@
   effect, group-level effects left out, with its 95 % band); for a model whose only covariates
   enter through a network or GP (``nn(times)``) the curve over them; for an ordinal or
   categorical response brms's ``categorical = TRUE`` view, the probability of each category.
+  A model with no covariate (``lakehuron_ar1``: an intercept and AR(1) errors) has none.
 * ``pooling.png``: for a model without a population-level effect but with a grouping factor
   (``radon_intercept``), the report's partial-pooling figure.
 * ``ppc.png``: brms's ``pp_check``.
@@ -28,15 +29,21 @@ def _save(fig, path: Path) -> str:
 
 
 def _effects(design) -> list[str]:
-    """brms's default effects, else the covariates of the curves (networks, GPs) of the model."""
-    from bayeszoo.inference.conditional_effects import default_effects
+    """brms's default effects; else the covariates of the model's curves (networks, GPs); else
+    (a categorical model, whose main formula is empty) the variables of its per-category
+    predictors."""
+    from bayeszoo.inference.conditional_effects import columns_in, default_effects
 
     found = default_effects(design)
     if found:
         return found
-    curves = [":".join(st.curve_covariates) for d in design.predictors for st in d.term_states
-              if st.predicted_curve and 1 <= len(st.curve_covariates) <= 2]
-    return list(dict.fromkeys(curves))
+    found = [":".join(st.curve_covariates) for d in design.predictors for st in d.term_states
+             if st.predicted_curve and 1 <= len(st.curve_covariates) <= 2]
+    if not found:
+        columns = [c for c in design.data.columns if c != design.response]
+        found = [c for d in design.predictors[1:] if str(d.dpar).startswith("mu")
+                 for c in columns_in(d.formula, columns)]
+    return list(dict.fromkeys(found))
 
 
 def _category_figure(fit, effects: list[str]):
