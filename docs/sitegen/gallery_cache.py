@@ -32,10 +32,6 @@ SETTINGS: dict[str, Any] = {"backend": "numpyro", "chains": 2, "draws": 500, "tu
 #: is redrawn.
 RECIPE = 1
 
-#: The figure files a model may have (``effects.png`` where it has a population-level effect,
-#: else ``pooling.png`` where it has a grouping factor).
-FIGURES = ("effects.png", "pooling.png", "ppc.png")
-
 MANIFEST = "manifest.json"
 
 #: The entry's fields that decide its fit (its description and question do not).
