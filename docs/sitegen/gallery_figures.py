@@ -28,7 +28,7 @@ def _save(fig, path: Path) -> str:
     return path.name
 
 
-def _effects(design) -> list[str]:
+def effects_of(design) -> list[str]:
     """brms's default effects; else the covariates of the model's curves (networks, GPs); else
     (a categorical model, whose main formula is empty) the variables of its per-category
     predictors."""
@@ -107,7 +107,7 @@ def _one_response(fit, entry, out: Path) -> list[str]:
     from bayeszoo.inference.predict import predict
 
     design = fit.design
-    effects = _effects(design)
+    effects = effects_of(design)
     made = []
     if effects:
         data = design.data.drop(columns=[design.response], errors="ignore")
