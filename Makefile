@@ -54,19 +54,22 @@ $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
 	touch $@
 
 # The documentation site into site/ (warnings are errors), after recomputing the REML checks
-# the validation page shows (seconds); its sampling checks show what `make test` recorded. The zoo gallery shows the figures of .docs-cache/gallery
-# when `make docs-gallery` has made them for this version.
+# the validation page shows (seconds; its sampling checks show what `make test` recorded) and
+# fitting every zoo model whose gallery figures are not cached (NumPyro, 2 chains x 500 + 500,
+# one spawned worker per core; cached per model and key in ~/.cache/bayeszoo/docs-gallery or
+# $$BAYESZOO_DOCS_GALLERY_CACHE, so a rebuild refits only changed models). A failed fit fails it.
 docs: $(VENV)/.installed-docs
 	$(BIN)/python docs/sitegen/measure.py
+	$(BIN)/python docs/sitegen/gallery_fit.py
 	$(BIN)/python -m mkdocs build --strict --site-dir site
 
 docs-serve: $(VENV)/.installed-docs
 	$(BIN)/python -m mkdocs serve
 
-# Fits every zoo model once (NumPyro) and caches its figures per model and package version;
-# `make docs-gallery MODELS="radon_intercept mcycle_cr20"` makes only those.
+# Only the gallery's figures (`make docs` makes them too): every model, or
+# `make docs-gallery MODELS="radon_intercept mcycle_cr20"` for those.
 docs-gallery: $(VENV)/.installed-docs
-	$(BIN)/python docs/sitegen/gallery.py $(MODELS)
+	$(BIN)/python docs/sitegen/gallery_fit.py $(MODELS)
 
 clean:
 	rm -rf $(VENV) report .pytest_cache

@@ -142,7 +142,7 @@ def conditional_effects(fit, effects: str | list[str] | None = None,
     zeroed = without_group_effects(fit)
     return effects_over_grids(design, effects, robust,
                               lambda grid: predict(zeroed, newdata=grid, kind="epred",
-                                                   design=design))
+                                                   design=design, allow_new_levels=True))
 
 
 def effects_over_grids(design, effects: str | list[str] | None, robust: bool,

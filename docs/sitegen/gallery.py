@@ -2,35 +2,40 @@
 
 At build time (:func:`pages`) every page is written from the zoo's registry: question,
 formula, family, brms's default priors (``bz.get_prior`` on the model's data), its REML twin and
-the models it is compared with by LOO. Figures come from a fresh fit and are expensive, so they
-are made only on request (``make docs-gallery`` runs this file as a script) and cached under
-``.docs-cache/gallery/<version>/<model>/``; a build shows them when that cache holds them and says
-how to make them otherwise.
-
-Run as a script: ``python docs/sitegen/gallery.py [MODEL ...] [--draws N]`` fits each model
-(all of them when none is named) with NumPyro and stores ``effects.png`` (the fitted function
-or the partial pooling, with its 95 % band) and ``ppc.png`` (the posterior predictive check).
+the models it is compared with by LOO. Its figures come from a fit: ``make docs`` first makes
+the missing ones (:mod:`gallery_fit`) into the gallery cache (:mod:`gallery_cache`), and the
+build shows what the cache holds under each model's current key.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-from public import ROOT, version
+import gallery_cache as gc
+from public import ROOT
 
-CACHE = ROOT / ".docs-cache" / "gallery"
-FIGURES = ("effects.png", "ppc.png")
-CAPTIONS = {"effects.png": "Conditional effects (brms's `conditional_effects`): the posterior "
-            "median of the expected response with its 95 % band.",
+CAPTIONS = {"effects.png": "Conditional effects (brms's `conditional_effects`, group-level "
+            "effects left out): the posterior median of the expected response with its 95 % "
+            "band; for an ordinal or categorical response the probability of each category "
+            "(brms's `categorical = TRUE`).",
+            "pooling.png": "Partial pooling (the report's figure): observed and estimated "
+            "group means with 95 % intervals, groups ordered by size; the model has no "
+            "population-level effect to draw.",
             "ppc.png": "Posterior predictive check (brms's `pp_check`): the data against "
             "replicated data sets drawn from the posterior."}
 
 
-def cache_dir(name: str) -> Path:
-    """Where the figures of zoo model ``name`` for this package version are kept."""
-    return CACHE / version() / name
+@cache
+def cached(name: str) -> tuple[Path, dict[str, Any]] | None:
+    """The cache directory and manifest of zoo model ``name``'s figures for its current key,
+    or ``None`` when they are not made."""
+    zoo = _zoo()
+    key = gc.cache_key(gc.key_inputs(zoo.get(name)))
+    manifest = gc.cached(name, key)
+    return None if manifest is None else (gc.model_dir(name, key), manifest)
 
 
 def _zoo():
@@ -73,14 +78,31 @@ def _priors(entry) -> str:
 
 
 def _figures(name: str) -> str:
-    have = [f for f in FIGURES if (cache_dir(name) / f).is_file()]
-    if not have:
+    found = cached(name)
+    if found is None:
         return ("!!! note \"No figures in this build\"\n"
-                "    Figures come from a fresh fit and are made on request: "
-                f"`make docs-gallery MODELS={name}` fits the model and caches them for this "
-                "version, and the next `make docs` shows them here.\n")
-    return "\n".join(f"![{f.removesuffix('.png')} of {name}]({name}/{f})\n\n{CAPTIONS[f]}\n"
-                     for f in have)
+                "    The figures come from a fit, which `make docs` makes (and caches) before "
+                f"building the site; `make docs-gallery MODELS={name}` makes this model's "
+                "alone.\n")
+    manifest, s = found[1], gc.SETTINGS
+    how = (f"Fitted with {s['backend']}, {s['chains']} chains of {s['tune']} warm-up and "
+           f"{s['draws']} kept draws, seed {s['seed']}.")
+    warns = manifest.get("sampler_warnings", [])
+    warned = ("\n\n??? warning \"Sampler diagnostics of this short fit\"\n"
+              "    The figures' fit is shorter than the model's defaults, so its diagnostics "
+              "may fall short of the thresholds meant for them; `bz.fit` with the defaults "
+              "above is the fit to trust.\n\n" + "".join(f"    * {w}\n" for w in warns)
+              ) if warns else ""
+    return how + warned + "\n\n" + "\n".join(_figure(name, f) for f in manifest["figures"])
+
+
+def _figure(name: str, file: str) -> str:
+    """A figure and its caption; ``effects-tarsus.png`` is the effects figure of the
+    multivariate response ``tarsus``."""
+    stem = file.removesuffix(".png")
+    kind, _, resp = stem.partition("-")
+    caption = CAPTIONS[kind + ".png"] + (f" Response `{resp}`." if resp else "")
+    return f"![{stem} of {name}]({name}/{file})\n\n{caption}\n"
 
 
 def _page(entry, zoo, others: list[str]) -> str:
@@ -134,66 +156,29 @@ or `bayeszoo fit {entry.name}` on the command line.
 def pages() -> dict[str, str]:
     """``{path under docs/: Markdown}`` of the gallery's index and model pages."""
     zoo = _zoo()
+    cached.cache_clear()
     compared = comparisons(zoo)
     out = {f"zoo/{e.name}.md": _page(e, zoo, compared[e.name]) for e in zoo.entries()}
     rows = "\n".join(f"| [{e.name}]({e.name}.md) | `{e.dataset}` | {_cell(e.question)} |"
                      for e in zoo.entries())
     out["zoo/index.md"] = ("# Zoo gallery\n\nEvery named model of `bayeszoo.zoo`, a page each, "
                            "generated from the registry (`bayeszoo list`, `bayeszoo describe "
-                           "NAME`). Figures are shown where `make docs-gallery` has cached "
-                           "them for this version.\n\n| model | data | question |\n|---|---|---|\n"
+                           "NAME`), with figures from a fit of each (`make docs` makes the "
+                           "missing ones; see [building the docs](../about.md#the-zoo-galle"
+                           "rys-figures)).\n\n| model | data | question |\n|---|---|---|\n"
                            + rows + "\n")
     return out
 
 
 def figures() -> dict[str, Path]:
-    """``{path under docs/: cached file}`` of every gallery figure made for this version."""
+    """``{path under docs/: cached file}`` of every gallery figure cached for its model's
+    current key."""
     zoo = _zoo()
-    return {f"zoo/{name}/{f}": cache_dir(name) / f for name in zoo.names()
-            for f in FIGURES if (cache_dir(name) / f).is_file()}
+    return {f"zoo/{name}/{f}": found[0] / f for name in zoo.names()
+            if (found := cached(name)) is not None for f in found[1]["figures"]}
 
 
 def nav() -> list:
     """The gallery section of the navigation."""
     zoo = _zoo()
     return ["zoo/index.md", *({n: f"zoo/{n}.md"} for n in zoo.names())]
-
-
-def make(name: str, draws: int | None) -> list[Path]:
-    """Fit zoo model ``name`` and write its figures into its cache directory."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import bayeszoo as bz
-
-    options = {"progress": False}
-    if draws is not None:
-        options.update(draws=draws, tune=draws)
-    fit = bz.fit(name, **options)
-    out = cache_dir(name)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    effects = fit.conditional_effects()
-    figures = [("effects.png", effects.plot())] if effects else []
-    for target, fig in [*figures, ("ppc.png", fit.pp_check())]:
-        fig.savefig(out / target, dpi=100, bbox_inches="tight")
-        written.append(out / target)
-    return written
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Fit zoo models and cache their figures for "
-                                     "the documentation's gallery.")
-    parser.add_argument("models", nargs="*", help="zoo model names (default: every model)")
-    parser.add_argument("--draws", type=int, default=None,
-                        help="draws and tuning steps per chain (default: the model's own)")
-    args = parser.parse_args(argv)
-    zoo = _zoo()
-    for name in args.models or zoo.names():
-        for path in make(name, args.draws):
-            print(path.relative_to(ROOT))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
