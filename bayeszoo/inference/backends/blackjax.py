@@ -121,12 +121,12 @@ def gradient_nuts_program(design: Design, spec: ModelSpec,
 
 
 class BlackjaxBackend:
-    """BlackJAX's NUTS with nutpie's gradient-based warm-up on the NumPyro model (network
-    terms included: their forward pass is JAX)."""
+    """BlackJAX's NUTS with nutpie's gradient-based warm-up on the NumPyro model; network
+    terms stay with NumPyro's backend, whose warm-up their Bayesian nets were checked with."""
 
     name = "blackjax"
     packages = ("blackjax", "numpyro", "jax", "jaxlib")
-    samples_networks = True
+    samples_networks = False
 
     def compile(self, design: Design, spec: ModelSpec,
                 settings: SamplerSettings) -> NumpyroProgram:
