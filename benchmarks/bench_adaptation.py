@@ -157,6 +157,12 @@ def main() -> None:
     meta = {"machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
             "load_before": load0, "load_after": load1, "chains": args.chains,
             "draws": args.draws, "tune": args.tune, "repeats": args.repeats}
+    (HERE / "RESULTS_adaptation.md").write_text(
+        "## Warm-up: bulk ESS per second against nutpie (`bench_adaptation.py`)\n\n"
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {meta['cpus']} CPUs "
+        f"({meta['machine']}), load average {load0[0]:.1f} before, {load1[0]:.1f} after; "
+        f"{args.chains} chains × ({args.tune} + {args.draws}), medians of {args.repeats} "
+        "alternating rounds in one process.\n\n" + table(rows))
     (HERE / "results" / "adaptation.json").write_text(
         json.dumps({"meta": meta, "rows": rows,
                     "runs": [{k: v for k, v in r.items() if k not in ("means", "sds", "ess")}
