@@ -15,7 +15,8 @@ medians over the rounds and each backend's ESS/s over nutpie's (the median of th
 ratios). Agreement: the largest |difference of posterior means| between each backend and
 nutpie over all quantities, in units of its Monte Carlo standard error
 (``sqrt(sd²/ESS_a + sd²/ESS_b)``). Writes ``benchmarks/results/adaptation.json`` and the
-section ``benchmarks/RESULTS_adaptation.md`` (``--no-write`` to print only).
+section ``benchmarks/RESULTS_adaptation.md``, keeping its hand-written notes (from the heading
+:data:`NOTES` on); ``--no-write`` prints only.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ import numpy as np
 MODELS = ("radon_intercept", "mcycle_cr20", "radon_varying_slope", "epilepsy_poisson")
 BACKENDS = ("numpyro", "blackjax", "nutpie")
 HERE = Path(__file__).resolve().parent
+#: The written section keeps what follows this heading (hand-written notes) when it is rerun.
+NOTES = "### Notes"
 
 
 def one_run(model: str, backend: str, seed: int, chains: int, draws: int, tune: int) -> dict:
@@ -157,12 +160,14 @@ def main() -> None:
     meta = {"machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
             "load_before": load0, "load_after": load1, "chains": args.chains,
             "draws": args.draws, "tune": args.tune, "repeats": args.repeats}
-    (HERE / "RESULTS_adaptation.md").write_text(
+    md = HERE / "RESULTS_adaptation.md"
+    notes = md.read_text().partition(NOTES)[1:] if md.exists() else ("", "")
+    md.write_text(
         "## Warm-up: bulk ESS per second against nutpie (`bench_adaptation.py`)\n\n"
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {meta['cpus']} CPUs "
         f"({meta['machine']}), load average {load0[0]:.1f} before, {load1[0]:.1f} after; "
         f"{args.chains} chains × ({args.tune} + {args.draws}), medians of {args.repeats} "
-        "alternating rounds in one process.\n\n" + table(rows))
+        "alternating rounds in one process.\n\n" + table(rows) + "\n" + "".join(notes))
     (HERE / "results" / "adaptation.json").write_text(
         json.dumps({"meta": meta, "rows": rows,
                     "runs": [{k: v for k, v in r.items() if k not in ("means", "sds", "ess")}
