@@ -471,7 +471,9 @@ def linear_predictor(arrays: DesignArrays, beta, coefs: Sequence):
     """
     if isinstance(beta, np.ndarray) and beta.ndim > 2:
         # one matrix product over all draws: NumPy multiplies a stack of (1, p) rows one by one
-        eta = (beta.reshape(-1, beta.shape[-1]) @ arrays.X.T).reshape(*beta.shape[:-1], -1)
+        rows = int(np.prod(beta.shape[:-1]))
+        eta = (beta.reshape(rows, beta.shape[-1]) @ arrays.X.T).reshape(*beta.shape[:-1],
+                                                                          arrays.X.shape[0])
         eta = eta + arrays.offset
     else:
         eta = beta @ arrays.X.T + arrays.offset

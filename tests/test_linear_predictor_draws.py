@@ -24,3 +24,14 @@ def test_eta_over_draws_equals_each_draws_product():
         for k in range(7):
             np.testing.assert_allclose(eta[c, k], linear_predictor(arrays, beta[c, k], [r[c, k]]),
                                        rtol=1e-12)
+
+
+def test_eta_over_draws_without_fixed_columns():
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"y": rng.normal(size=12), "g": rng.integers(0, 3, 12).astype(str)})
+    arrays = design_arrays(design("y ~ 0 + (1 | g)", df))
+    assert arrays.X.shape == (12, 0)
+    r = rng.normal(size=(2, 4, 3))
+    eta = linear_predictor(arrays, np.zeros((2, 4, 0)), [r])
+    assert eta.shape == (2, 4, 12)
+    np.testing.assert_allclose(eta[1, 2], linear_predictor(arrays, np.zeros(0), [r[1, 2]]))
