@@ -133,6 +133,7 @@ def main() -> None:
     p.add_argument("--chains", type=int, default=4)
     p.add_argument("--draws", type=int, default=1000)
     p.add_argument("--tune", type=int, default=1000)
+    p.add_argument("--first-seed", type=int, default=1, help="the seed of the first round")
     p.add_argument("--no-write", action="store_true")
     args = p.parse_args()
     load0 = os.getloadavg()
@@ -144,8 +145,9 @@ def main() -> None:
             k = rep % len(args.backends)
             for b in args.backends[k:] + args.backends[:k]:
                 t0 = time.perf_counter()
-                r = one_run(model, b, rep + 1, args.chains, args.draws, args.tune)
-                print(f"{model:20s} {b:9s} seed {rep + 1}: sampling {r['sampling_s']:.2f} s, "
+                seed = args.first_seed + rep
+                r = one_run(model, b, seed, args.chains, args.draws, args.tune)
+                print(f"{model:20s} {b:9s} seed {seed}: sampling {r['sampling_s']:.2f} s, "
                       f"ESS {r['min_bulk_ess']:.0f}, ESS/s {r['ess_per_s']:.0f}, "
                       f"steps/draw {r['steps_per_draw']:.1f}, R-hat {r['max_rhat']:.3f}, "
                       f"div {r['divergences']} ({time.perf_counter() - t0:.1f} s)", flush=True)
