@@ -469,7 +469,14 @@ def linear_predictor(arrays: DesignArrays, beta, coefs: Sequence):
     contribution (a neural network) passes, instead of coefficients, the function of its matrix
     that gives it (:func:`bayeszoo.structures.network.block_contribution`).
     """
-    eta = beta @ arrays.X.T + arrays.offset
+    if isinstance(beta, np.ndarray) and beta.ndim > 2:
+        # one matrix product over all draws: NumPy multiplies a stack of (1, p) rows one by one
+        rows = int(np.prod(beta.shape[:-1]))
+        eta = (beta.reshape(rows, beta.shape[-1]) @ arrays.X.T).reshape(*beta.shape[:-1],
+                                                                          arrays.X.shape[0])
+        eta = eta + arrays.offset
+    else:
+        eta = beta @ arrays.X.T + arrays.offset
     for blk, r in zip(arrays.blocks, coefs, strict=True):
         if callable(r):
             eta = eta + r(blk.matrix)

@@ -19,7 +19,8 @@ models, ``benchmarks/sbc_terms.py``),
 ``benchmarks/RESULTS_update.md`` (``fit.update``, written by ``bench_update.py``),
 ``benchmarks/RESULTS_bam.md`` (``bz.bam``, ``bench_bam.py``), ``benchmarks/RESULTS_gpu.md``
 (GPU against CPU, ``gpu.py``) and ``benchmarks/RESULTS_ordinal.md`` (ordinal responses at
-scale, ``bench_ordinal_scale.py``) are included when present.
+scale, ``bench_ordinal_scale.py``) and ``benchmarks/RESULTS_adaptation.md`` (warm-ups against
+nutpie's ESS per second, ``bench_adaptation.py``) are included when present.
 
 MNIST is read from ``$BAYESZOO_DATA/mnist`` or the download cache (see ``load_mnist``).
 """
@@ -307,7 +308,7 @@ def write_results(log: list[dict]) -> Path:
     for notes in ("RESULTS_latency.md", "RESULTS_nets.md", "RESULTS_smooths2.md",
                   "RESULTS_families.md", "RESULTS_sbc.md", "RESULTS_sbc_families.md",
                   "RESULTS_sbc_terms.md", "RESULTS_update.md", "RESULTS_bam.md",
-                  "RESULTS_gpu.md", "RESULTS_ordinal.md"):
+                  "RESULTS_gpu.md", "RESULTS_ordinal.md", "RESULTS_adaptation.md"):
         if (HERE / notes).exists():
             out += [(HERE / notes).read_text().rstrip(), ""]
     path = HERE / "RESULTS.md"

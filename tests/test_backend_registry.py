@@ -55,15 +55,16 @@ def data(n: int = 20) -> pd.DataFrame:
 
 
 def test_a_registered_backend_is_offered_recorded_and_removed(monkeypatch):
-    assert backend_choices() == ["numpyro", "pymc", "nutpie"]
+    assert backend_choices() == ["numpyro", "pymc", "nutpie", "blackjax"]
     with monkeypatch.context() as m:
         register_toy(m)
-        assert backend_choices() == ["numpyro", "pymc", "nutpie", "toy"]
+        assert backend_choices() == ["numpyro", "pymc", "nutpie", "blackjax", "toy"]
         assert list(versions("toy")) == ["bayeszoo", "numpy", "arviz", "pytest"]
         assert versions("toy")["pytest"] == md.version("pytest")
-        assert zoo.get("mcycle_cr20").backends == ("numpyro", "pymc", "nutpie", "toy")
+        assert zoo.get("mcycle_cr20").backends == ("numpyro", "pymc", "nutpie", "blackjax",
+                                                    "toy")
         assert zoo.get("mcycle_bnn").backends == ("numpyro",)
-    assert backend_choices() == ["numpyro", "pymc", "nutpie"]
+    assert backend_choices() == ["numpyro", "pymc", "nutpie", "blackjax"]
     assert "toy" not in backends.names()
     with pytest.raises(ValueError, match="unknown backend 'toy'"):
         versions("toy")
@@ -72,7 +73,7 @@ def test_a_registered_backend_is_offered_recorded_and_removed(monkeypatch):
 def test_an_unknown_backend_error_lists_the_registered_names(monkeypatch, no_compile):
     register_toy(monkeypatch)
     with pytest.raises(ValueError, match="^unknown backend 'stan'; use one of numpyro, pymc, "
-                                         "nutpie, toy$"):
+                                         "nutpie, blackjax, toy$"):
         bz.sample("y ~ x", data(), backend="stan", chains=1, draws=10, tune=10, progress=False)
 
 

@@ -305,7 +305,7 @@ def test_zoo_entry(loss):
     e = zoo.get("loss_nonlinear")
     assert e.dataset == "loss" and e.reml_formula is None and e.group == "AY"
     assert "ultimate" in e.question
-    assert e.backends == ("numpyro", "pymc", "nutpie")
+    assert e.backends == ("numpyro", "pymc", "nutpie", "blackjax")
     opts = e.sampler_options
     assert opts["target_accept"] == 0.9
     spec = model_spec(design(e.formula, e.load_data()), opts["priors"])

@@ -32,7 +32,7 @@ def test_entries_build_their_designs(name):
     e = zoo.get(name)
     assert (e.dataset, e.family, e.formula) == (dataset, family, formula)
     assert e.description and e.question
-    assert e.backends == ("numpyro", "pymc", "nutpie")
+    assert e.backends == ("numpyro", "pymc", "nutpie", "blackjax")
     data = e.load_data()
     d = bz.design(e.formula, data, family=e.family_object())
     assert d.family.name == family and d.n == len(data)

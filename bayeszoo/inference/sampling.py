@@ -199,7 +199,9 @@ def sample(
     backend
         ``"numpyro"`` (JAX; chains in parallel across devices when there are as many devices
         as chains, else vectorized), ``"pymc"`` (``pm.sample``, one process per core) or
-        ``"nutpie"`` (nutpie on the same PyMC model), or another backend registered in
+        ``"nutpie"`` (nutpie on the same PyMC model), ``"blackjax"`` (BlackJAX's NUTS on the
+        NumPyro model with nutpie's gradient-based warm-up of a diagonal mass matrix:
+        :mod:`bayeszoo.inference.backends.blackjax`), or another backend registered in
         :data:`bayeszoo.inference.backends.BACKENDS`.
     chains, draws, tune
         Chains, kept draws per chain and warm-up iterations per chain.

@@ -32,6 +32,7 @@ BACKENDS: dict[str, str] = {
     "numpyro": "bayeszoo.inference.backends.numpyro",
     "pymc": "bayeszoo.inference.backends.pymc",
     "nutpie": "bayeszoo.inference.backends.nutpie",
+    "blackjax": "bayeszoo.inference.backends.blackjax",
 }
 
 #: Packages every fit records the versions of, whatever its backend.

@@ -91,7 +91,7 @@ def phases(tune: int, draws: int, chunked: bool) -> list[tuple[int, int, str]]:
 class NumpyroProgram:
     """The compiled sampler of one model structure and :class:`SamplerSettings` (see the
     module doc); ``data``: the model argument of the compiled design (``design``, a weak
-    reference) on the device."""
+    reference) on the device; ``label``: the progress bar's name of the sampler."""
 
     spec: ModelSpec
     settings: SamplerSettings
@@ -101,6 +101,7 @@ class NumpyroProgram:
     finish: Any
     data: Any
     design: weakref.ref
+    label: str = "NumPyro"
 
     def run(self, seed: int, design: Design | None = None, spec: ModelSpec | None = None,
             progress: bool = False) -> SamplerResult:
@@ -129,10 +130,10 @@ class NumpyroProgram:
             state, records = self.start(jax.random.split(jax.random.PRNGKey(seed), s.chains),
                                         data)
             shown_phase = ""
-            with bar(s.tune + s.draws, "NumPyro", "it", watched) as meter:
+            with bar(s.tune + s.draws, self.label, "it", watched) as meter:
                 for lo, hi, phase in phases(s.tune, s.draws, watched):
                     if watched and phase != shown_phase:
-                        meter.set_description(f"NumPyro {phase}")
+                        meter.set_description(f"{self.label} {phase}")
                         shown_phase = phase
                     state, records = self.advance(state, records, data, lo, hi)
                     if watched:
@@ -162,6 +163,24 @@ class NumpyroProgram:
                              info={"chain_method": self.chain_method})
 
 
+def unconstrained_prototype(model, first, data) -> dict[str, Any]:
+    """Zeros shaped as the latent sites of ``model`` on ``data`` on the unconstrained scale, in
+    the model's order (``first``: the init strategy), found by tracing the model's shapes, not
+    by running it op by op (which compiles every operation)."""
+    import jax
+    import jax.numpy as jnp
+    from numpyro.distributions.transforms import biject_to
+    from numpyro.handlers import seed, substitute, trace
+
+    def unconstrained(key, data):
+        sites = trace(substitute(seed(model, key), substitute_fn=first)).get_trace(data)
+        return {k: biject_to(v["fn"].support).inv(v["value"]) for k, v in sites.items()
+                if v["type"] == "sample" and not v["is_observed"]}
+
+    return {k: jnp.zeros(a.shape, a.dtype) for k, a in
+            jax.eval_shape(unconstrained, jax.random.PRNGKey(0), data).items()}
+
+
 def nuts_program(design: Design, spec: ModelSpec, settings: SamplerSettings) -> NumpyroProgram:
     """The :class:`NumpyroProgram` of the NumPyro model of ``spec`` on ``design``: ``start(keys,
     data)``, ``advance(state, records, data, lo, hi)`` and ``finish(z, data)``, jitted (traced
@@ -172,7 +191,6 @@ def nuts_program(design: Design, spec: ModelSpec, settings: SamplerSettings) -> 
     ensure_configured()
     import jax
     import jax.numpy as jnp
-    from numpyro.handlers import seed, substitute, trace
     from numpyro.infer.hmc import hmc
     from numpyro.infer.util import (
         ParamInfo,
@@ -186,17 +204,7 @@ def nuts_program(design: Design, spec: ModelSpec, settings: SamplerSettings) -> 
     first = init_strategy(spec)
     data = jax.device_put(built.data)
 
-    def unconstrained(key, data):
-        """The model's latent sites on the unconstrained scale, in the model's order."""
-        from numpyro.distributions.transforms import biject_to
-
-        sites = trace(substitute(seed(built.model, key), substitute_fn=first)).get_trace(data)
-        return {k: biject_to(v["fn"].support).inv(v["value"]) for k, v in sites.items()
-                if v["type"] == "sample" and not v["is_observed"]}
-
-    # shapes only: tracing the model, not running it op by op, which compiles every operation
-    prototype = {k: jnp.zeros(a.shape, a.dtype) for k, a in
-                 jax.eval_shape(unconstrained, jax.random.PRNGKey(0), data).items()}
+    prototype = unconstrained_prototype(built.model, first, data)
     init_kernel, sample_kernel = hmc(
         potential_fn_gen=lambda data: partial(potential_energy, built.model, (data,), {}),
         algo="NUTS")
