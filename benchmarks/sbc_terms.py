@@ -188,6 +188,14 @@ def write_notes(paths: dict[tuple[str, str], Path], repeats: dict[tuple[str, str
     lines += ["", *sbc_module().table(paths), "", "Priors (others: brms's defaults):", ""]
     lines += [f"- `{name}`: `{PRIORS[name]}`" for name in PRIORS]
     lines += ["", PRIOR_NOTE]
+    loads = {name: SbcResult.load(path).settings.get("load_after") for (name, _), path in
+             paths.items()}
+    loads = {name: v for name, v in loads.items() if v is not None}
+    if loads:
+        lines += ["", "Load average (1 minute) at the end of each run, on a machine whose cores "
+                  "other jobs shared: " + ", ".join(f"`{k}` {v}" for k, v in loads.items())
+                  + "; the minutes of runs under a load above the machine's cores are upper "
+                  "bounds."]
     if repeats:
         lines += ["", "Repeats with fresh simulations (`--seed`):", "",
                   *sbc_module().table(repeats)]
