@@ -1,7 +1,8 @@
 """brms's monotonic effects ``mo(x)``: the cumulative design of an ordinal predictor and of its
 interaction with numeric covariates ``mo(x):z``, the state kept in a fit, the simplex with its
 Dirichlet prior in the model spec, both builders, the prior table and the summary, and what is
-refused (interactions with factors or of two ``mo()``, group-level ``mo()``, REML)."""
+refused (interactions with factors or of two ``mo()``, group-level ``mo()`` without its
+population-level term, REML)."""
 
 from __future__ import annotations
 
@@ -124,7 +125,7 @@ def test_the_state_survives_json_and_rebuilds_the_columns_on_new_data(mo_design,
     ("y ~ x:mo(p):mo(x)", r"interactions of two monotonic effects are not supported"),
     ("y ~ mo(p) * x", r"write an interaction with a monotonic effect as mo\(x\):z.*"
      r"\(mo\(x\) \* z as mo\(x\) \+ z \+ mo\(x\):z\)"),
-    ("y ~ (mo(p) | g)", r"monotonic effects varying by group \(\(mo\(x\) \| g\)\)"),
+    ("y ~ (mo(p) | g)", r"group-level monotonic effects need the population-level term too"),
     ("y ~ mo(p, k = 2)", r"mo\(\) takes one predictor and no arguments"),
     ("y ~ mo(s)", r"'s' is neither a factor nor numbers; a monotonic predictor is an ordered "
      r"factor"),

@@ -19,10 +19,20 @@ Names (for ``mo(period)`` in the formula of ``mu``): ``bsp_moperiod`` (brms's cl
 ``"simo_moperiod1"``, default ``dirichlet(1)``); ``mo_moperiod`` holds the steps
 ``D · bsp · simo``. In the formula of ``sigma``: ``bsp_sigma_moperiod``, ``simo_sigma_moperiod1``.
 
-Not modelled, and refused with a message saying so (the registry tries this type first, before
-group-level terms): ``mo(x)`` inside group-level terms ``(mo(x) | g)``, interactions of two
-monotonic effects (``mo(x):mo(z)``), with factors, and ``mo(x) * z`` (write
-``mo(x) + z + mo(x):z``).
+``mo(x)`` inside a group-level term (``(mo(x) | g)``, ``(1 + mo(x) | g)``, ``(mo(x) || g)``;
+read by :mod:`bayeszoo.formula.random_terms` with :func:`group_mo_label`) varies the
+monotonic coefficient by group as brms 2.18 does (``stan_sp`` in ``R/stan-predictor.R``):
+``eta += (bsp_mox + r_g[g, mox]) · mo(simo_mox1, x)``, one simplex shared by the population
+and group parts. The term's coefficient is named ``mox`` (``r_g[level, mox]``,
+``sd_g__mox``, ``cor_g__Intercept__mox``); its column in the group block's weights holds ones,
+which the model multiplies by ``D · Σ_{i ≤ x} simo[i]`` at the simplex's value
+(:mod:`bayeszoo.models.monotonic_groups`). As in brms, the formula must have the
+population-level ``mo(x)`` too (brms: "Special group-level terms require corresponding
+population-level terms").
+
+Not modelled, and refused with a message saying so: interactions of two monotonic effects
+(``mo(x):mo(z)``), with factors, ``mo(x) * z`` (write ``mo(x) + z + mo(x):z``), and
+``mo(x):z`` inside a group-level term.
 """
 
 from __future__ import annotations
@@ -50,7 +60,7 @@ from .term_base import (
     TermType,
     parse_call,
 )
-from .text import colname, split_top, strip
+from .text import colname, has_top, split_top, strip
 
 #: brms's default prior of a monotonic effect's simplex.
 SIMPLEX_PRIOR = "dirichlet(1)"
@@ -208,14 +218,15 @@ class MoType(TermType):
     state = MoState
 
     def recognises(self, text: str) -> bool:
-        """Any term that calls ``mo()``: ``mo(x)`` itself, or one that :meth:`parse` refuses."""
-        return MO_CALL.search(text) is not None
+        """Any term but a group-level one that calls ``mo()``: ``mo(x)`` itself, or one that
+        :meth:`parse` refuses."""
+        return MO_CALL.search(text) is not None and not is_group_term(text)
 
     def parse(self, text: str, pos: int, formula: str) -> MoTerm:
         """``mo(x)``, or its interaction with numeric columns ``mo(x):z``."""
         if text.startswith("("):
-            raise FormulaError(f"{text}: monotonic effects varying by group ((mo(x) | g)) are "
-                               "not supported; write mo(x) as a population-level term")
+            raise FormulaError(f"{text}: write a monotonic effect as mo(x), mo(x):z, or inside "
+                               "a group-level term as (mo(x) | g)")
         pieces = [strip(p, at) for p, at, _ in split_top(text, ":", pos, formula)]
         calls = [i for i, (p, _) in enumerate(pieces) if MO_CALL.search(p)]
         if len(calls) > 1:
@@ -240,3 +251,39 @@ class MoType(TermType):
 
 
 TERM_TYPE = MoType()
+
+
+def is_group_term(text: str) -> bool:
+    """Whether ``text`` is a group-level term ``(lhs | g)``."""
+    return text.startswith("(") and text.endswith(")") and has_top(text[1:-1], "|")
+
+
+def group_mo_label(text: str, pos: int, formula: str, term: str) -> tuple[str, str]:
+    """The brms label (``mox``) and the predictor of ``mo(x)`` written on the left of the
+    group-level term ``term``; :class:`FormulaError` for ``mo(x):z`` or arguments."""
+    mt = TERM_TYPE.parse(text, pos, formula)
+    if mt.by:
+        raise FormulaError(f"{term}: interactions with a monotonic effect ({text}) are not "
+                           "supported inside group-level terms; write (mo(x) | g)")
+    if len(mt.variables) != 1 or mt.args:
+        raise FormulaError(f"{text}: mo() takes one predictor and no arguments")
+    return smooth_label("mo", mt.variables), mt.variables[0]
+
+
+def check_population_mo(variables: Mapping[str, str], formula: str, term: str) -> None:
+    """:class:`FormulaError` unless ``formula`` (one linear predictor's) has the
+    population-level ``mo(x)`` of each of ``variables`` (brms label -> predictor), as brms
+    requires."""
+    rhs, rpos, _ = split_top(formula, "~", 0, formula)[-1]
+    have = set()
+    for piece, pos, _ in split_top(rhs, "+-", rpos, formula):
+        t, tpos = strip(piece, pos)
+        if t and MO_CALL.match(t) and not is_group_term(t):
+            mt = TERM_TYPE.parse(t, tpos, formula)
+            have |= set() if mt.by else {smooth_label("mo", mt.variables)}
+    missing = [var for lab, var in variables.items() if lab not in have]
+    if missing:
+        raise FormulaError(f"{term}: group-level monotonic effects need the population-level "
+                           f"term too (brms: \"Special group-level terms require corresponding "
+                           f"population-level terms\"); add "
+                           f"{' + '.join(f'mo({v})' for v in missing)} to {formula!r}")

@@ -13,6 +13,9 @@ coefficients fitted once, evaluated as indicator blocks (lme4's and brms's ``Z``
 The left side is evaluated as R's ``model.matrix`` evaluates it, intercept included, so a factor
 there gets treatment contrasts beside an intercept (``(1 + f | g)``: ``Intercept``, ``fb``,
 ``fc``) and full dummy coding without one (``(0 + f | g)``: ``fa``, ``fb``, ``fc``).
+A monotonic effect there (``(1 + mo(x) | g)``, :mod:`bayeszoo.formula.mo_terms`) is one more
+coefficient, ``mox``, after the left side's columns, with a column of ones that the model
+multiplies by the monotonic transform of ``x``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from bayeszoo.structures import Unstructured
 from .errors import FormulaError, malformed
 from .expressions import evaluate, fit_expression
 from .grouping import Grouping, codes, fit_grouping
+from .mo_terms import MO_CALL, check_population_mo, group_mo_label
 from .naming import model_matrix_name, re_coef_param, re_sd_param
 from .term_base import BuildContext, FitContext, ParsedTerm, TermColumns, TermState, TermType
 from .text import colname, has_top, split_top, strip
@@ -118,7 +122,9 @@ def random_groups(rt: RandomTerm, formula: str) -> list[list[str]]:
 class RandomState(TermState):
     """A fitted ``(lhs | g)``: the intercept flag, ``||``, nesting ``a/b``, formulaic's state of
     the left side's columns (``None`` for ``(1 | g)``), the varying coefficients (brms's
-    names), the groupings and, per grouping, the term label of each of its blocks."""
+    names), the groupings and, per grouping, the term label of each of its blocks; ``mo``:
+    the coefficients that are monotonic effects (``mox`` of ``mo(x)``), the last of
+    ``coefs``."""
 
     kind = "random"
     intercept: bool = True
@@ -128,6 +134,7 @@ class RandomState(TermState):
     coefs: tuple[str, ...] = ()
     groups: tuple[Grouping, ...] = ()
     terms: tuple[tuple[str, ...], ...] = ()
+    mo: tuple[str, ...] = ()
 
     @property
     def groupings(self) -> tuple[Grouping, ...]:
@@ -157,14 +164,15 @@ class RandomState(TermState):
         return {"kind": self.kind, "text": self.text, "intercept": self.intercept,
                 "double_bar": self.double_bar, "nested": self.nested, "lhs": self.lhs,
                 "coefs": list(self.coefs), "groups": [g.to_dict() for g in self.groups],
-                "terms": [list(t) for t in self.terms]}
+                "terms": [list(t) for t in self.terms],
+                **({"mo": list(self.mo)} if self.mo else {})}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> RandomState:
         return cls(text=d["text"], intercept=d["intercept"], double_bar=d.get("double_bar", True),
                    nested=d.get("nested", False), lhs=d["lhs"], coefs=tuple(d["coefs"]),
                    groups=tuple(Grouping.from_dict(g) for g in d["groups"]),
-                   terms=tuple(tuple(t) for t in d["terms"]))
+                   terms=tuple(tuple(t) for t in d["terms"]), mo=tuple(d.get("mo", ())))
 
 
 def normalized_lhs(rt: RandomTerm) -> str:
@@ -268,14 +276,19 @@ def _check_levels(rt: RandomTerm, groupings: tuple[Grouping, ...], k: int,
 
 
 def fit_random_term(rt: RandomTerm, lhs_spec: str | None, intercept: bool,
-                    groups: list[list[str]], ctx: FitContext) -> RandomState:
+                    groups: list[list[str]], ctx: FitContext,
+                    mo: Mapping[str, str] | None = None) -> RandomState:
     """The state of ``(lhs | g)``: the varying coefficients' columns (``lhs_spec`` evaluated
-    with formulaic, intercept included when the term has one) and the groupings."""
+    with formulaic, intercept included when the term has one), then its monotonic effects
+    ``mo`` (brms label -> predictor), and the groupings."""
     lstate, coefs = None, ("Intercept",) if intercept else ()
     if lhs_spec is not None:
         _, names, lstate = fit_expression(lhs_spec, ctx.frame, ctx.reverse,
                                           f"the varying coefficients of {rt.text}")
         coefs = tuple(names)
+    if mo:
+        check_population_mo(mo, ctx.formula, rt.text)
+        coefs = (*coefs, *mo)
     if not coefs:
         raise FormulaError(f"{rt.text}: no varying coefficient (write (1 | g) or (0 + x | g))")
     groupings = tuple(fit_grouping(":".join(g), g, ctx.data, ctx.columns) for g in groups)
@@ -292,7 +305,7 @@ def fit_random_term(rt: RandomTerm, lhs_spec: str | None, intercept: bool,
                       for grp in groupings)
     return RandomState(text=rt.text, intercept=intercept, double_bar=rt.double_bar,
                        nested="/" in rt.group, lhs=lstate, coefs=coefs, groups=groupings,
-                       terms=terms)
+                       terms=terms, mo=tuple(mo or ()))
 
 
 def coefficient_columns(state: RandomState, ctx: BuildContext) -> np.ndarray:
@@ -337,20 +350,28 @@ class RandomType(TermType):
 
     def plan(self, term: RandomTerm, need: Callable[[str, str], None],
              alias: Callable[[str, int, str], str], formula: str
-             ) -> tuple[str | None, bool, list[list[str]]]:
+             ) -> tuple[str | None, bool, list[list[str]], dict[str, str]]:
         terms, intercept = random_lhs(term, formula)
         groups = random_groups(term, formula)
         for g in groups:
             for v in g:
                 need(v, term.text)
+        mo = {}
+        for t in [t for t in terms if MO_CALL.search(t)]:
+            label, var = group_mo_label(t, max(formula.find(t, term.pos), term.pos), formula,
+                                        term.text)
+            need(var, term.text)
+            mo[label] = var
+            terms.remove(t)
         lhs = " + ".join(["1" if intercept else "0",
                           *(alias(t, term.pos, term.text) for t in terms)]) if terms else None
-        return lhs, intercept, groups
+        return lhs, intercept, groups, mo
 
-    def fit(self, term: RandomTerm, planned: tuple[str | None, bool, list[list[str]]],
+    def fit(self, term: RandomTerm,
+            planned: tuple[str | None, bool, list[list[str]], dict[str, str]],
             ctx: FitContext) -> RandomState:
-        lhs, intercept, groups = planned
-        return fit_random_term(term, lhs, intercept, groups, ctx)
+        lhs, intercept, groups, mo = planned
+        return fit_random_term(term, lhs, intercept, groups, ctx, mo)
 
     def build(self, state: RandomState, ctx: BuildContext) -> TermColumns:
         return TermColumns(blocks=random_blocks(state, ctx))

@@ -21,6 +21,7 @@ import numpy as np
 from bayeszoo.design import Design, DesignArrays, design_arrays, linear_predictor
 from bayeszoo.formula.cs_terms import CS_KIND
 from bayeszoo.models.category_specific import split_category_specific
+from bayeszoo.models.monotonic_groups import group_links_info, posterior_monotonic_weights
 from bayeszoo.models.spec import ModelSpec, PredictorSpec
 from bayeszoo.structures.network import stored_contribution
 
@@ -118,6 +119,7 @@ def design_info(design: Design) -> dict[str, Any]:
                         **({"network": b.structure.info()}
                            if b.computes_contribution else {})}
                        for b in d.blocks],
+            **group_links_info(d),
         })
     if design.nonlinear is not None:
         return {"predictors": out, "nonlinear": design.nonlinear.to_dict()}
@@ -138,6 +140,7 @@ def posterior_eta(post, pinfo: dict[str, Any], arrays: DesignArrays) -> np.ndarr
     else:
         first = _values(post, next(iter(post)))
         beta = np.zeros((*first.shape[:2], 0))
+    arrays = posterior_monotonic_weights(post, pinfo, arrays)
     arrays, coefs, _ = _category_specific(post, pinfo, arrays)
     return linear_predictor(arrays, beta, coefs)
 

@@ -66,6 +66,8 @@ class SbcProblem:
     backend: str
     sampler: dict[str, Any]
     max_rank: int
+    #: mgcv's ``xt`` per column (an ``mrf`` smooth's neighbours), or None
+    xt: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def prepared(problem: SbcProblem) -> tuple[Design, ModelSpec, dict]:
     if problem.key not in _PREPARED:
         from .sampling import as_design
 
-        design = as_design(problem.formula, problem.data, problem.family)
+        design = as_design(problem.formula, problem.data, problem.family, xt=problem.xt)
         spec = model_spec(design, problem.priors, problem.parameterization)
         _PREPARED.clear()
         _PREPARED[problem.key] = (design, spec, design_info(design))
@@ -369,7 +371,8 @@ def sbc(model_or_formula: Any, data: pd.DataFrame | None = None, n_sims: int = 2
         executor: Any = None, *, family: Any = None, workers: int | None = None,
         max_rank: int = 99, chains: int | None = None, draws: int | None = None,
         tune: int | None = None, target_accept: float | None = None, dense_mass: bool = False,
-        parameterization: str | None = None, progress: bool | None = None) -> SbcResult:
+        parameterization: str | None = None, progress: bool | None = None,
+        xt: dict[str, Any] | None = None) -> SbcResult:
     """Simulation-based calibration of a zoo model (by name: its formula, data and family) or
     of a formula (string or :func:`bayeszoo.bf`) with ``data`` and ``family``.
 
@@ -419,6 +422,9 @@ def sbc(model_or_formula: Any, data: pd.DataFrame | None = None, n_sims: int = 2
         ``"noncentered"`` or ``"centered"``.
     progress : bool, optional
         As above.
+    xt : dict, optional
+        Column -> mgcv's ``xt`` for the formula's smooths of that column (an ``mrf`` smooth's
+        neighbourhood), as :func:`bayeszoo.sample`'s.
 
     Returns
     -------
@@ -458,16 +464,17 @@ def sbc(model_or_formula: Any, data: pd.DataFrame | None = None, n_sims: int = 2
         raise ValueError(f"parameterization must be one of {PARAMETERIZATIONS}, got {param!r}")
     check_executor(executor)
     check_duration(int(n_sims), sampler, parallel_refits(executor, workers))
-    design = as_design(formula, data, family)
+    design = as_design(formula, data, family, xt=xt)
     check_finite(design)
     spec = model_spec(design, priors, param)
     check_proper(spec)
     fixed_priors = dict(spec.priors)
     key = problem_key(formula, data, design.family, {
-        "priors": fixed_priors, "parameterization": param, "backend": backend, **sampler})
+        "priors": fixed_priors, "parameterization": param, "backend": backend, "xt": xt,
+        **sampler})
     problem = SbcProblem(key=key, formula=formula, data=data, family=design.family,
                          priors=fixed_priors, parameterization=param, backend=backend,
-                         sampler=sampler, max_rank=int(max_rank))
+                         sampler=sampler, max_rank=int(max_rank), xt=xt)
     t0 = time.perf_counter()
     results: list[dict[str, Any]] = []
     finished = [0]

@@ -19,6 +19,7 @@ from bayeszoo.design import Design, DesignArrays, design_arrays, linear_predicto
 from bayeszoo.families.censoring import log_likelihood
 from bayeszoo.models.autocorrelation import arma_effect, arma_values, design_lags, has_arma
 from bayeszoo.models.category_specific import is_category_specific, split_category_specific
+from bayeszoo.models.monotonic_groups import monotonic_weights
 from bayeszoo.models.nonlinear import mu_values
 from bayeszoo.models.spec import ModelSpec, PredictorSpec
 from bayeszoo.structures.network import block_contribution
@@ -97,9 +98,13 @@ def pointwise_log_likelihood(spec: ModelSpec, values: dict[str, Any], data: Mode
     """``log p(y_i | θ)`` of every row (weighted by ``weights()`` when given, censored and
     truncated under ``cens()`` and ``trunc()``, as brms; with ``ar()``, the mean conditional on
     the series' earlier residuals, :func:`bayeszoo.models.autocorrelation.arma_effect`; with
-``cs()``, brms's ``mucs`` as ``aux["mucs"]``, :mod:`bayeszoo.models.category_specific`)."""
+``cs()``, brms's ``mucs`` as ``aux["mucs"]``, :mod:`bayeszoo.models.category_specific`; with
+``(mo(x) | g)``, the group blocks' monotonic columns at the simplex's value,
+:mod:`bayeszoo.models.monotonic_groups`)."""
     etas, mucs = [], None
     for ps, arrays in zip(spec.predictors, data.predictors, strict=True):
+        arrays = monotonic_weights(arrays, ps.mo_groups, {
+            link.mo_block: values[ps.blocks[link.mo_block].z_site] for link in ps.mo_groups})
         arrays, coefs, cs = split_category_specific(
             arrays, block_coefficients(ps, values, spec.centered, ops),
             [is_category_specific(bs.structure) for bs in ps.blocks])

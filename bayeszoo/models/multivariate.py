@@ -261,6 +261,9 @@ def multivariate_spec(formula: MultivariateFormula, data: Any, family: Any = Non
     for d in designs:
         if any(b.computes_contribution for b in d.blocks) or d.states.get("ar"):
             raise ValueError("nn() and ar() terms are not supported in multivariate models")
+        if any(getattr(st, "mo", ()) for st in d.term_states):
+            raise ValueError("monotonic effects varying by group ((mo(x) | g)) are not "
+                             "supported in multivariate models")
     per, joint = split_priors(priors, formula.responses, designs, families)
     specs = [model_spec(d, p, "noncentered", fam)
              for d, p, fam in zip(designs, per, families, strict=True)]

@@ -138,8 +138,8 @@ def build_numpyro(design: Design, priors: dict | None = None,
     Poisson, binomial, bernoulli and the ordinal families: one weighted row per distinct
     design row, :mod:`bayeszoo.families.patterns`), the observed response enters through those
     statistics; otherwise row by row (always with a network block, which is not linear in its
-    weights, and with ``ar()``, whose mean depends on the response). Both define the same
-    posterior.
+    weights, with ``ar()``, whose mean depends on the response, and with ``(mo(x) | g)``, whose
+    group weights depend on the simplex). Both define the same posterior.
     """
     from bayeszoo.runtime import ensure_configured
 
@@ -150,7 +150,7 @@ def build_numpyro(design: Design, priors: dict | None = None,
     data = model_data(design, spec)
     stats = design.statistics
     if stats is None and sufficient_stats and len(spec.predictors) == 1 \
-            and not has_arma(spec) and not any(
+            and not has_arma(spec) and not spec.mu.mo_groups and not any(
             bs.structure.computes_contribution or is_category_specific(bs.structure)
             for bs in spec.mu.blocks):
         stats = spec.family.summarize(data.y, data.predictors[0], data.additions,

@@ -110,6 +110,9 @@ class PredictorSpec:
     thresholds: str | None = None
     #: whether this predictor is a non-linear parameter's (:mod:`bayeszoo.models.nonlinear`)
     nlpar: bool = False
+    #: the group blocks' monotonic columns, brms's ``(mo(x) | g)``
+    #: (:mod:`bayeszoo.models.monotonic_groups`)
+    mo_groups: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -364,9 +367,12 @@ def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
         from bayeszoo.families.links import LINKS
 
         link = LINKS[link]
+    from bayeszoo.models.monotonic_groups import mo_group_links
+
     return PredictorSpec(dpar=d.dpar, link=link, intercept=intercept, fixed_cols=fixed_cols,
                          fixed_params=fixed_params, x_means=x_means, fixed_groups=groups,
-                         blocks=blocks, thresholds="Intercept" if thresholds else None)
+                         blocks=blocks, thresholds="Intercept" if thresholds else None,
+                         mo_groups=mo_group_links(d))
 
 
 def block_spec(d: Design, j: int, parsed: dict[str, Prior], defaults: dict[str, Prior],
