@@ -32,6 +32,14 @@ import numpy as np
 import bayeszoo as bz
 from bayeszoo.api import headline
 name, kwargs = sys.argv[1], json.loads(sys.argv[2])
+depth = kwargs.pop("max_tree_depth", None)
+if depth is not None:  # an experiment: NumPyro's NUTS kernel with another maximum tree depth
+    import numpyro.infer.hmc as nhmc
+    plain = nhmc.hmc
+    def hmc(*a, **k):
+        init_kernel, sample_kernel = plain(*a, **k)
+        return (lambda *a, **k: init_kernel(*a, **{**k, "max_tree_depth": depth})), sample_kernel
+    nhmc.hmc = hmc
 fit = bz.fit(name, progress=False, **kwargs)
 wall = time.perf_counter() - t0
 h = headline(fit)
@@ -66,6 +74,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--draws", type=int, default=None, help="draws and warm-up per chain")
+    parser.add_argument("--target-accept", nargs="+", type=float, default=[None],
+                        help="target acceptance rates to alternate (default: the entry's)")
+    parser.add_argument("--max-tree-depth", nargs="+", type=int, default=[None],
+                        help="NUTS maximum tree depths to alternate (an experiment: the worker "
+                             "wraps NumPyro's kernel; default: NumPyro's 10)")
     parser.add_argument("--out", type=Path, default=RESULTS / "bnn.json")
     args = parser.parse_args()
     kwargs: dict = {"seed": args.seed}
@@ -76,23 +89,30 @@ def main() -> None:
     for model in args.models:
         for rep in range(args.repeats):
             for tree in args.trees:
-                row = {"model": model, "tree": str(tree), "repeat": rep, **run_fit(tree, model,
-                                                                                   kwargs)}
-                rows.append(row)
-                print(json.dumps(row), file=sys.stderr, flush=True)
+                for accept, depth in ((a, d) for a in args.target_accept
+                                      for d in args.max_tree_depth):
+                    extra = {} if accept is None else {"target_accept": accept}
+                    if depth is not None:
+                        extra["max_tree_depth"] = depth
+                    row = {"model": model, "tree": str(tree), "repeat": rep, **extra,
+                           **run_fit(tree, model, {**kwargs, **extra})}
+                    rows.append(row)
+                    print(json.dumps(row), file=sys.stderr, flush=True)
     load_after = os.getloadavg()
     print(f"BNN fits ({platform.machine()}, {os.cpu_count()} CPUs; load average "
           f"{load_before[0]:.1f} before, {load_after[0]:.1f} after)\n")
-    print("| model | tree | wall (s) | sampling (s) | steps/draw | max R-hat | min ESS bulk "
-          "| min ESS tail | divergences | elpd_loo |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| model | tree | target_accept | wall (s) | sampling (s) | steps/draw | max R-hat "
+          "| min ESS bulk | min ESS tail | divergences | elpd_loo | max depth |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         if "error" in r:
-            print(f"| {r['model']} | {r['tree']} | failed | | | | | | | |")
+            print(f"| {r['model']} | {r['tree']} | | failed | | | | | | | | |")
             continue
-        print(f"| {r['model']} | {r['tree']} | {r['wall_s']:.1f} | {r['sampling_s'] or 0:.1f} "
+        print(f"| {r['model']} | {r['tree']} | {r.get('target_accept', 'entry')} "
+              f"| {r['wall_s']:.1f} | {r['sampling_s'] or 0:.1f} "
               f"| {r['steps_per_draw'] or 0:.0f} | {r['max_rhat']} | {r['min_ess_bulk']} "
-              f"| {r['min_ess_tail']} | {r['divergences']} | {r['elpd_loo']} |")
+              f"| {r['min_ess_tail']} | {r['divergences']} | {r['elpd_loo']} "
+              f"| {r.get('max_tree_depth', 10)} |")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"benchmark": "bnn", "machine": platform.machine(),
                                     "cpus": os.cpu_count(), "kwargs": kwargs,
