@@ -79,11 +79,15 @@ def main() -> None:
     parser.add_argument("--max-tree-depth", nargs="+", type=int, default=[None],
                         help="NUTS maximum tree depths to alternate (an experiment: the worker "
                              "wraps NumPyro's kernel; default: NumPyro's 10)")
+    parser.add_argument("--dense-mass", action="store_true",
+                        help="adapt a dense mass matrix (bayeszoo.sample's dense_mass)")
     parser.add_argument("--out", type=Path, default=RESULTS / "bnn.json")
     args = parser.parse_args()
     kwargs: dict = {"seed": args.seed}
     if args.draws:
         kwargs.update(draws=args.draws, tune=args.draws)
+    if args.dense_mass:
+        kwargs["dense_mass"] = True
     load_before = os.getloadavg()
     rows = []
     for model in args.models:
