@@ -15,8 +15,11 @@ PyTorch with its default thread count (one per core) and
 with one thread (its OpenMP threads spin while they wait, which costs it dearly when other
 processes share the CPUs). The first epoch includes compilation (bayeszoo) or warm-up (PyTorch)
 and is shown apart; "epoch" is the median of the later ones. PyTorch is an optional peer
-(``pip install -e '.[bench]'``); without it its rows say so. Writes
-``benchmarks/results/nets.json``.
+(``pip install -e '.[bench]'``); where this interpreter cannot import it, the PyTorch workers run
+in the interpreter that ``--torch-python`` or ``BAYESZOO_TORCH_PYTHON`` names (a separate
+environment with torch and numpy only: the driver hands it the prepared images as a ``.npz``),
+and without either its rows say so. ``--repeats N`` runs every runner N times, alternating the
+runners (A B A B ...), and reports each run. Writes ``benchmarks/results/nets.json``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,6 +52,25 @@ def _mnist(limit: int | None, flat: bool):
     n_val = int(len(prep.x_train) * 0.2)
     x, y = prep.x_train, prep.y_train
     return x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
+
+
+def save_mnist(net: str, limit: int | None, path: Path) -> Path:
+    """Write :func:`_mnist`'s four arrays to ``path`` (``.npz``) for a worker without bayeszoo."""
+    import numpy as np
+
+    x, y, xv, yv = _mnist(limit, net == "mnist-mlp")
+    np.savez(path, x=x, y=y, xv=xv, yv=yv)
+    return path
+
+
+def torch_python(option: str | None) -> str | None:
+    """The interpreter for the PyTorch workers: this one if it imports torch, else ``option`` or
+    ``BAYESZOO_TORCH_PYTHON``; ``None`` when neither is set."""
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is not None:
+        return sys.executable
+    return option or os.environ.get("BAYESZOO_TORCH_PYTHON") or None
 
 
 # --------------------------------------------------------------------------- bayeszoo
@@ -74,7 +97,7 @@ def run_bayeszoo(net: str, epochs: int, limit: int | None, all_devices: bool) ->
 # --------------------------------------------------------------------------- PyTorch peer
 
 
-def run_torch(net: str, epochs: int, limit: int | None, threads: int | None = None) -> dict:
+def run_torch(net: str, epochs: int, data: Path, threads: int | None = None) -> dict:
     import numpy as np
     import torch
     from torch import nn
@@ -83,7 +106,8 @@ def run_torch(net: str, epochs: int, limit: int | None, threads: int | None = No
         torch.set_num_threads(threads)
     torch.manual_seed(0)
     flat = net == "mnist-mlp"
-    x, y, xv, yv = _mnist(limit, flat)
+    arrays = np.load(data)
+    x, y, xv, yv = (arrays[k] for k in ("x", "y", "xv", "yv"))
     if not flat:  # NHWC -> NCHW
         x, xv = x.transpose(0, 3, 1, 2).copy(), xv.transpose(0, 3, 1, 2).copy()
     x, y = torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))
@@ -123,12 +147,15 @@ def run_torch(net: str, epochs: int, limit: int | None, threads: int | None = No
 # --------------------------------------------------------------------------- driver
 
 
-def run_worker(runner: str, net: str, epochs: int, limit: int | None) -> dict:
+def run_worker(runner: str, net: str, epochs: int, limit: int | None, python: str | None,
+               data: Path | None) -> dict:
     env = dict(os.environ)
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", runner, net,
+    cmd = [python or sys.executable, str(Path(__file__).resolve()), "--worker", runner, net,
            "--epochs", str(epochs)]
     if limit is not None:
         cmd += ["--limit", str(limit)]
+    if data is not None:
+        cmd += ["--data", str(data)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout)[-1500:]
@@ -167,35 +194,59 @@ def main() -> None:
                              "0 for all 60,000")
     parser.add_argument("--nets", nargs="+", default=list(NETS), choices=NETS)
     parser.add_argument("--runners", nargs="+", default=list(RUNNERS), choices=RUNNERS)
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="runs of every runner, alternating the runners")
+    parser.add_argument("--torch-python", default=None,
+                        help="interpreter for the PyTorch workers where this one lacks torch "
+                             "(default: $BAYESZOO_TORCH_PYTHON)")
     parser.add_argument("--out", type=Path, default=RESULTS / "nets.json")
     parser.add_argument("--worker", nargs=2, metavar=("RUNNER", "NET"), help=argparse.SUPPRESS)
     parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.worker:
         runner, net = args.worker
         if runner.startswith("torch"):
-            row = run_torch(net, args.epochs, args.limit, 1 if runner == "torch-1thread" else None)
+            row = run_torch(net, args.epochs, args.data, 1 if runner == "torch-1thread" else None)
         else:
             row = run_bayeszoo(net, args.epochs, args.limit, runner == "bayeszoo-dp")
         print(json.dumps(row))
         return
 
     rows = []
-    for net in args.nets:
-        limit = (args.cnn_limit or None) if net == "mnist-cnn" else None
-        for runner in args.runners:
-            rows.append(run_worker(runner, net, args.epochs, limit))
-            r = rows[-1]
-            print(f"  {net}/{runner}: " + (f"{r['epoch_s']:.1f} s/epoch" if "error" not in r
-                                           else "failed"), file=sys.stderr)
+    tpython = torch_python(args.torch_python)
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        for net in args.nets:
+            limit = (args.cnn_limit or None) if net == "mnist-cnn" else None
+            data = (save_mnist(net, limit, Path(tmp) / f"{net}.npz")
+                    if any(r.startswith("torch") for r in args.runners) else None)
+            for rep in range(args.repeats):
+                for runner in args.runners:
+                    is_torch = runner.startswith("torch")
+                    if is_torch and tpython is None:
+                        rows.append({"runner": runner, "net": net,
+                                     "error": "torch not importable; set --torch-python"})
+                        continue
+                    rows.append(run_worker(runner, net, args.epochs, limit,
+                                           tpython if is_torch else None,
+                                           data if is_torch else None))
+                    r = rows[-1]
+                    r["repeat"] = rep
+                    print(f"  {net}/{runner} #{rep}: " + (f"{r['epoch_s']:.1f} s/epoch"
+                                                         if "error" not in r else "failed"),
+                          file=sys.stderr)
+    load_after = os.getloadavg()
     print(f"MNIST training on the CPU, {args.epochs} epochs per run ({platform.machine()}, "
-          f"{os.cpu_count()} CPUs)\n")
+          f"{os.cpu_count()} CPUs; load average {load_before[0]:.1f} before, "
+          f"{load_after[0]:.1f} after)\n")
     print(markdown(rows))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     result = {"benchmark": "nets", "epochs": args.epochs, "python": platform.python_version(),
               "machine": platform.machine(), "cpus": os.cpu_count(),
-              "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": rows}
+              "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+              "load_before": load_before, "load_after": load_after, "runs": rows}
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nwrote {args.out}")
 

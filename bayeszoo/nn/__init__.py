@@ -20,7 +20,7 @@ import importlib
 from typing import Any
 
 _LAZY: dict[str, str] = {
-    **dict.fromkeys(("Perceptron", "MLP", "CNN", "count_params", "output_activation",
+    **dict.fromkeys(("Perceptron", "MLP", "CNN", "count_params", "output_activation", "max_pool",
                      "ACTIVATIONS", "OUTPUTS"), "bayeszoo.nn.modules"),
     **dict.fromkeys(("Loss", "LOSSES", "resolve_loss"), "bayeszoo.nn.losses"),
     **dict.fromkeys(("resolve_optimizer", "warmup_cosine"), "bayeszoo.nn.optimizers"),

@@ -1,0 +1,42 @@
+"""benchmarks/bench_nets.py's PyTorch side from another interpreter: which interpreter runs the
+PyTorch workers, and the images it is handed (the recipe's own, split as Keras does)."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("bench_nets", ROOT / "benchmarks" /
+                                                  "bench_nets.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_torch_interpreter_from_option_then_environment(monkeypatch):
+    bench = _load_script()
+    if importlib.util.find_spec("torch") is not None:
+        pytest.skip("torch is importable here: the workers run in this interpreter")
+    monkeypatch.delenv("BAYESZOO_TORCH_PYTHON", raising=False)
+    assert bench.torch_python(None) is None
+    monkeypatch.setenv("BAYESZOO_TORCH_PYTHON", "/opt/torch/bin/python")
+    assert bench.torch_python(None) == "/opt/torch/bin/python"
+    assert bench.torch_python("/venv/bin/python") == "/venv/bin/python"
+
+
+def test_saved_images_are_the_recipe_split(tmp_path):
+    bench = _load_script()
+    path = bench.save_mnist("mnist-cnn", 100, tmp_path / "cnn.npz")
+    a = np.load(path)
+    assert a["x"].shape == (80, 28, 28, 1) and a["xv"].shape == (20, 28, 28, 1)
+    assert a["x"].dtype == np.float32 and a["y"].shape == (80,)
+    from bayeszoo.nn import recipes
+
+    prep = recipes.get("mnist-cnn").prepare(100, 0)
+    np.testing.assert_array_equal(a["xv"], prep.x_train[80:])
+    np.testing.assert_array_equal(a["y"], prep.y_train[:80])
