@@ -3,14 +3,16 @@ and ESS.
 
 Plain script (no asserts): ``python benchmarks/bench_ordinal_scale.py [--rows 100000]
 [--groups 1000] [--chains 4 --draws 1000 --tune 1000]
-[--parameterization centered]``. Simulated ratings in four
+[--parameterization noncentered]``. Simulated ratings in four
 categories, ``rating ~ a + b + c + (1 | g)``: ``a`` and ``c`` binary, ``b`` with three levels,
 groups drawn uniformly, ``u_g ~ N(0, 0.6²)``, latent ``0.7 a − 0.4 b₂ + 0.3 b₃ − 0.5 c + u_g +
 logistic noise`` cut at ``(−1, 0.3, 1.6)``. The model is fitted with ``bz.sample``'s NumPyro
 sampler (:func:`bayeszoo.inference.sampling.draw_posterior`, the same checks, builder, chain
 method and timing, without the InferenceData and without the pointwise log-likelihood), whose
 likelihood collapses rows that share a design row and a rating
-(:meth:`bayeszoo.families.ordinal.Ordinal.summarize`). ``wall`` runs from the formula to the
+(:meth:`bayeszoo.families.ordinal.Ordinal.summarize`), by default centered: the group effects
+are drawn around minus the first threshold (:class:`bayeszoo.models.spec.BlockSpec`,
+``on_threshold``). ``wall`` runs from the formula to the
 draws in hand (data simulation excluded; the JAX compilation cache is a fresh empty folder).
 Writes ``benchmarks/results/ordinal_scale.json``.
 """
@@ -47,7 +49,7 @@ def simulate(n: int, groups: int, seed: int = 0):
 
 
 def run(n: int, groups: int, chains: int, draws: int, tune: int,
-        parameterization: str = "noncentered") -> dict:
+        parameterization: str = "centered") -> dict:
     import numpy as np
 
     df = simulate(n, groups)
@@ -81,7 +83,9 @@ def run(n: int, groups: int, chains: int, draws: int, tune: int,
             "max_rhat": max(float(np.max(rhat(v))) for v in fit.posterior.values()),
             "divergences": int(np.asarray(fit.stats["diverging"]).sum()),
             "mean_steps_per_draw": n_steps / (chains * draws),
-            "us_per_gradient": 1e6 * sampling / (n_steps * (draws + tune) / draws)}
+            "us_per_gradient": 1e6 * sampling / (n_steps * (draws + tune) / draws),
+            "gradients": n_steps * (draws + tune) / draws,
+            "cpu_us_per_gradient": 1e6 * cpu / (n_steps * (draws + tune) / draws)}
 
 
 def main() -> None:
@@ -91,10 +95,11 @@ def main() -> None:
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--tune", type=int, default=1000)
-    parser.add_argument("--parameterization", default="noncentered",
+    parser.add_argument("--parameterization", default="centered",
                         choices=["noncentered", "centered"])
     parser.add_argument("--out", type=Path, default=RESULTS / "ordinal_scale.json")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bz-jax-cache-") as cache:
         os.environ["BAYESZOO_JAX_CACHE"] = cache
         r = run(int(args.rows), int(args.groups), args.chains, args.draws, args.tune,
@@ -104,18 +109,21 @@ def main() -> None:
           f"{r['groups']:,} groups, {r['parameterization']}, NumPyro {r['chains']} chains × "
           f"({r['tune']} + "
           f"{r['draws']}), chain method {r['chain_method']} ({platform.machine()}, "
-          f"{os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})")
+          f"{os.cpu_count()} CPUs, load average {load_before[0]:.2f} before, "
+          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} after)")
     print(f"wall {r['wall_s']:.1f} s (design {r['design_s']:.1f}, compile {r['compile_s']:.1f}, "
           f"sampling {r['sampling_s']:.1f}); cpu {r['cpu_s']:.1f} s")
     print(f"collapsed: {r['rows']:,} rows -> {r['design_patterns']:,} design rows, "
           f"{r['collapsed_rows']:,} (design row, rating) pairs")
     print(f"min bulk ESS {r['min_bulk_ess']:.0f}; max R-hat {r['max_rhat']:.3f}; divergences "
           f"{r['divergences']}; {r['mean_steps_per_draw']:.1f} steps/draw, "
-          f"{r['us_per_gradient']:.1f} µs/gradient")
+          f"{r['us_per_gradient']:.1f} µs/gradient per chain (wall); ~{r['gradients']:,.0f} "
+          f"gradients in all, {r['cpu_us_per_gradient']:.0f} µs CPU each (design and compile "
+          "included)")
     print("bulk ESS: " + ", ".join(f"{k} {v:.0f}" for k, v in r["bulk_ess"].items()))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     r.update(python=platform.python_version(), machine=platform.machine(),
-             cpus=os.cpu_count(), load_average=load,
+             cpus=os.cpu_count(), load_average_before=load_before, load_average=load,
              date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     args.out.write_text(json.dumps(r, indent=2) + "\n")
     print(f"wrote {args.out}")

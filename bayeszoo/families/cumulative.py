@@ -39,6 +39,19 @@ class Cumulative(Ordinal):
                   for k in range(1, n)]
         return [below[0], *middle, below[-1] - x[-1]]
 
+    def summary_log_likelihood(self, stats, beta, coefs, aux, indicator, linear_predictor):
+        """The collapsed sum of the base class; under the logit link regrouped so that each
+        distinct design row and threshold costs one log-sigmoid
+        (:func:`bayeszoo.families.ordinal_logit.cumulative_logit_counts`)."""
+        if self.link_name != "logit":
+            return super().summary_log_likelihood(stats, beta, coefs, aux, indicator,
+                                                  linear_predictor)
+        from .ordinal_logit import cumulative_logit_counts
+
+        (counts,) = stats.sums
+        return cumulative_logit_counts(counts, linear_predictor(stats.arrays, beta, coefs),
+                                       aux["thresholds"], aux.get("disc", 1.0))
+
     def category_log_probs(self, ops, x):
         link = self.link
         middle = [log_diff_cdf(link, ops, hi, lo) for lo, hi in zip(x[:-1], x[1:], strict=True)]

@@ -69,7 +69,15 @@ class BlockSpec:
     coefficients are ``u_j - Intercept`` (hierarchical centering, Gelfand, Sahu & Carlin 1995):
     with many rows per level, the data fix each ``u_j`` and ``Intercept`` is their mean, where
     ``r_j ~ Normal(0, sd)`` would leave a ridge along which ``Intercept`` and every ``r_j`` move
-    together. The first such block of a predictor is centered on its intercept."""
+    together. The first such block of a predictor is centered on its intercept.
+
+    ``on_threshold``: ``centered_on`` is an ordinal family's thresholds (which stand in for the
+    intercept of ``mu``). The link sees ``thres_k - eta`` with ``r_j`` in ``eta``, so the data
+    fix each level's own first threshold ``thres_1 - r_j``; the block is sampled as its
+    negative, ``u_j = r_j - thres_1 ~ Normal(-thres_1, sd)``, and its coefficients are
+    ``u_j + thres_1``. A shift by a sampled value (unit Jacobian): the same posterior as
+    ``r_j ~ Normal(0, sd)``, without the ridge along which every threshold and every ``r_j``
+    move together."""
 
     index: int
     scale_sites: tuple[str, ...]
@@ -77,11 +85,16 @@ class BlockSpec:
     structure: Any
     z_shape: tuple[int, ...]
     centered_on: str | None = None
+    on_threshold: bool = False
 
     def centered_mean(self, values: dict[str, Any]):
-        """The mean of the block's centered draws: the intercept's value (a trailing axis
-        added, to broadcast over the levels), or 0."""
-        return 0.0 if self.centered_on is None else values[self.centered_on][..., None]
+        """The mean of the block's centered draws: the intercept's value, or minus the first
+        threshold with ``on_threshold`` (a trailing axis of length 1, to broadcast over the
+        levels), or 0."""
+        if self.centered_on is None:
+            return 0.0
+        value = values[self.centered_on]
+        return -value[..., :1] if self.on_threshold else value[..., None]
 
     def from_centered(self, values: dict[str, Any]):
         """The block's coefficients from its centered draws in ``values``."""
@@ -357,9 +370,11 @@ def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
         used["Intercept"] = str(p)
         sites.append(Site("Intercept", p, (thresholds,), "ordered"))
     blocks: list[BlockSpec] = []
+    center = intercept or ("Intercept" if thresholds else None)
     for j in range(len(d.blocks)):
         blocks.append(block_spec(d, j, parsed, defaults, used, sites, parameterization,
-                                 None if any(b.centered_on for b in blocks) else intercept))
+                                 None if any(b.centered_on for b in blocks) else center,
+                                 on_threshold=intercept is None))
     X = np.asarray(d.X, dtype=float)
     x_means = X[:, fixed_cols].mean(axis=0) if fixed_cols else np.zeros(0)
     link = None if d.dpar is None else d.family.aux_parameter(d.dpar).link
@@ -377,10 +392,11 @@ def _predictor(d: Design, parsed: dict[str, Prior], defaults: dict[str, Prior],
 
 def block_spec(d: Design, j: int, parsed: dict[str, Prior], defaults: dict[str, Prior],
                used: dict[str, str], sites: list[Site], parameterization: str,
-               intercept: str | None) -> BlockSpec:
+               intercept: str | None, on_threshold: bool = False) -> BlockSpec:
     """The sites and :class:`BlockSpec` of block ``j`` of predictor design ``d`` (appended to
     ``sites``); ``intercept``: the predictor's intercept site a random intercept may be
-    centered on (``None``: not centered on one)."""
+    centered on (``None``: not centered on one), with ``on_threshold`` an ordinal family's
+    thresholds (centered on minus the first, :class:`BlockSpec`)."""
     tag = "" if d.dpar is None else f"{d.dpar}_"
     blk = d.blocks[j]
     scale_sites = []
@@ -406,4 +422,4 @@ def block_spec(d: Design, j: int, parsed: dict[str, Prior], defaults: dict[str, 
                     and structure.centers_on_intercept and blk.is_indicator
                     and blk.weights.ndim == 1 and bool(np.all(blk.weights == 1)))
     return BlockSpec(j, tuple(scale_sites), f"z_{tag}{j}", structure, z_shape,
-                     intercept if on_intercept else None)
+                     intercept if on_intercept else None, on_intercept and on_threshold)
