@@ -9,12 +9,14 @@ Plain script (no asserts, not run by the tests)::
         [--parameterization centered] [--dense-mass] [--laplace]
 
 Reads the Parquet partitions with Dask (out of core, threaded scheduler; ``--rows`` keeps the
-first N rows, read into pandas; ``--files`` the first K partitions, with Dask), fits ``y ~ s(x1) + s(x2) + s(x3) + s(g, bs = "re")`` (Gaussian)
-or ``count ~ ...`` (Poisson) with ``bz.sample_big`` and prints the machine, its load average and
-one Markdown row per family: rows, rows of the statistics (distinct rows; the Gaussian's
-``p``), seconds for the statistics (``--laplace``: the Poisson likelihood's second-order
-expansion at its maximum, ``approximation="laplace"``, Newton passes included), the compilation and the sampling, the smallest bulk and
-tail ESS over all parameters, the largest R-hat, divergences and peak resident memory.
+first N rows, read into pandas; ``--files`` the first K partitions, with Dask), fits
+``y ~ s(x1) + s(x2) + s(x3) + s(g, bs = "re")`` (Gaussian) or ``count ~ ...`` (Poisson) with
+``bz.sample_big`` and prints the machine, its load average and one Markdown row per family:
+rows, rows of the statistics (distinct rows; the Gaussian's ``p``), seconds for the statistics
+(``--laplace``: the Poisson likelihood's second-order expansion at its maximum,
+``approximation="laplace"``, Newton passes included), the compilation and the sampling, the
+smallest bulk and tail ESS over all parameters, the largest R-hat, divergences and peak
+resident memory.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ FORMULAS = {"gaussian": 'y ~ s(x1) + s(x2) + s(x3) + s(g, bs="re")',
 
 
 def load(path: str, rows: int | None, files: int | None = None):
-    import dask.dataframe as dd
     from pathlib import Path
+
+    import dask.dataframe as dd
 
     if files:
         return dd.read_parquet(sorted(str(p) for p in Path(path).glob("part-*.parquet"))[:files])

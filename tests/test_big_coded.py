@@ -10,8 +10,12 @@ from scipy import special
 
 import bayeszoo as bz
 from bayeszoo.families.gaussian_stats import residual_sum_of_squares
-from bayeszoo.inference.big_stats import (chunk_statistics, coded_groups, laplace_statistics,
-                                          merge_gaussian)
+from bayeszoo.inference.big_stats import (
+    chunk_statistics,
+    coded_groups,
+    laplace_statistics,
+    merge_gaussian,
+)
 from bayeszoo.inference.sampling import checked_spec
 from bayeszoo.models.likelihood import model_data
 from bayeszoo.penalized import partitions
