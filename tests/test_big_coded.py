@@ -132,3 +132,17 @@ def test_laplace_refuses_other_families(frame):
         bz.sample_big(GAUSS, frame, approximation="laplace")
     with pytest.raises(ValueError, match="approximation must be"):
         bz.sample_big(GAUSS, frame, approximation="quadratic")
+
+
+@pytest.mark.slow
+def test_laplace_posterior_close_to_exact(frame):
+    # 3000 rows on 12 x 9 x 8 cells: the exact statistics collapse, so both can be sampled
+    kw = {"chains": 2, "draws": 500, "tune": 500, "seed": 5, "progress": False,
+          "parameterization": "centered"}
+    exact = bz.sample_big(POIS, frame, "poisson", **kw)
+    approx = bz.sample_big(POIS, frame, "poisson", approximation="laplace", **kw)
+    assert approx.attrs["approximation"] == "laplace" and approx.attrs["statistics_rows"] == 10
+    for name in ("b_Intercept", "bs_sx1_1", "bs_sx2_1", "sd_g__Intercept"):
+        e, a = exact.posterior[name].values.ravel(), approx.posterior[name].values.ravel()
+        assert abs(a.mean() - e.mean()) < 0.25 * e.std()
+        assert a.std() == pytest.approx(e.std(), rel=0.25)

@@ -3,15 +3,22 @@ pieces, or the partitions of a Dask data frame), so that the model of 10⁷ rows
 statistics whose size does not grow with the rows.
 
 Each chunk's covariates are discretized onto the grids of :mod:`bayeszoo.penalized.discrete`
-and evaluated with fixed term states (:func:`bayeszoo.formula.build.evaluate_design`); the
-chunk's statistics are those the family's ``summarize`` computes for an in-memory design, and
-the chunks' statistics are merged exactly:
+and its statistics are merged exactly with the other chunks':
 
 * Gaussian (identity link, no ``se``/``weights``): the sufficient statistics of
   :mod:`bayeszoo.families.gaussian_stats` add up once they refer to the same response shift
-  (each chunk's is moved to the rows' mean, an exact change of variables);
+  (each chunk's is moved to the rows' mean, an exact change of variables). When every column
+  of the model is a function of one term's covariates (:func:`coded_groups`) they come from
+  the covariates' codes as :func:`bayeszoo.bam`'s cross-products do (each term evaluated once
+  per distinct value, ``W'W`` from pair tables of the codes,
+  :mod:`bayeszoo.penalized.crossprod`); otherwise the chunk's design is evaluated row by row
+  (:func:`bayeszoo.formula.build.evaluate_design`) and summarized by the family.
 * Poisson, binomial, bernoulli: the distinct design rows of every chunk, with their summed
   response statistics (:mod:`bayeszoo.families.patterns`), collapsed again over the chunks.
+* Poisson on rows that do not collapse (:func:`laplace_statistics`): the second-order
+  expansion of the log-likelihood in the linear predictor at its maximum, whose statistics
+  are the Gaussian ones of the working response with weights ``mu`` (an approximation,
+  :class:`LaplacePoisson`).
 
 The Gaussian statistics are ``p × p`` plus per-level sums whatever the rows; the counting
 families' are one row per distinct discretized design row, at most the product of the
