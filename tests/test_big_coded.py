@@ -142,7 +142,9 @@ def test_laplace_posterior_close_to_exact(frame):
     exact = bz.sample_big(POIS, frame, "poisson", **kw)
     approx = bz.sample_big(POIS, frame, "poisson", approximation="laplace", **kw)
     assert approx.attrs["approximation"] == "laplace" and approx.attrs["statistics_rows"] == 10
-    for name in ("b_Intercept", "bs_sx1_1", "bs_sx2_1", "sd_g__Intercept"):
+    scalars = [k for k, v in exact.posterior.data_vars.items() if v.ndim == 2]
+    assert "b_Intercept" in scalars and len(scalars) >= 5
+    for name in scalars:
         e, a = exact.posterior[name].values.ravel(), approx.posterior[name].values.ravel()
         assert abs(a.mean() - e.mean()) < 0.25 * e.std()
         assert a.std() == pytest.approx(e.std(), rel=0.25)
