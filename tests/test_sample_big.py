@@ -34,7 +34,7 @@ def frame():
 def _stats(formula, data, family, m=None):
     ds = discretized_state(formula, data, family, m=m)
     spec = checked_spec(ds.design, None, "noncentered", 4, 500, False)
-    return statistics(ds.source, ds.grid, ds.design, spec), spec
+    return statistics(ds, spec), spec
 
 
 def _max_rel(a, b):

@@ -50,7 +50,7 @@ from .ar1 import ar_starts, check_rho
 from .ar1_fit import profile_rho
 from .bam_pirls import Control, ResponseSpec, chunk_likelihood, pirls
 from .checks import check_blocks, check_identifiable, check_not_saturated, resolve_sp
-from .crossprod import TermGroup
+from .crossprod import TermGroup, linear_predictor
 from .discrete import Grid, default_m, grids
 from .engine import EngineResult, blas_context
 from .gaussian import GaussianEngine
@@ -73,7 +73,7 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
         family: Any = None, *, discrete: bool = True, m: int | None = None,
         knots: dict[str, Any] | None = None, client: Any = None,
         state_rows: int = 10_000, control: Control | None = None,
-        rho: float | str | None = None, ar_start: Any = None) -> RemlFit:
+        rho: float | str | None = None, ar_start: Any = None, keep_rows: bool = True) -> RemlFit:
     """Fit an additive mixed model by REML (or ML) from discretized covariates, as
     ``mgcv::bam(formula, data, family, method = "fREML", discrete = TRUE)``: Gaussian models by
     fREML on the cross-products (with AR(1) residuals if asked), the other exponential families
@@ -129,6 +129,13 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     ar_start
         mgcv's ``AR.start``: the name of a boolean column, True where a series starts (or, for
         a pandas frame, a boolean array); ``None``: one series.
+    keep_rows
+        ``False`` (Gaussian identity link, independent residuals): gather nothing per row,
+        so that the memory of the process that calls ``bam`` does not grow with the rows
+        (10⁸ rows would need several GB per vector kept); the fit's ``fitted``,
+        ``residuals`` and ``linear_predictors`` are then those of the state rows
+        (``fit.design``), while ``deviance``, ``scale`` and ``null_deviance`` come from the
+        statistics of every row and are those of ``keep_rows=True``.
 
     Returns
     -------
@@ -140,7 +147,8 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     ValueError
         For an unknown ``method``, a family outside :data:`SUPPORTED`, ``"ML"`` with a
         non-Gaussian family, a formula that is not a string,
-        ``discrete=False`` with a Dask frame, or a term outside :data:`SUPPORTED`.
+        ``discrete=False`` with a Dask frame, ``keep_rows=False`` outside the Gaussian
+        identity-link fit with independent residuals, or a term outside :data:`SUPPORTED`.
 
     Examples
     --------
@@ -163,6 +171,9 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     if ar_start is not None and rho is None:
         raise ValueError("ar_start marks the series of AR(1) residuals: give rho as well (a "
                          "number in (-1, 1) or 'estimate')")
+    if not keep_rows and (not additive or rho is not None or not discrete):
+        raise ValueError("keep_rows=False is available for the discretized gaussian "
+                         "identity-link fit with independent residuals only")
     if rho is not None:
         rho = rho if isinstance(rho, str) and rho == "estimate" else check_rho(rho)
         if not additive:
@@ -215,11 +226,23 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
                                                 stats.n_obs, stats.sum_log_w, method)
         psi0, lo, hi, free = _start(layout, np.diag(stats.G), blocks)
         st, info = engine.fit(psi0, free, lo, hi)
-        y, w = source.response(response, weights)
-        eta = source.eta(groups, grid, st.beta)[:, None]
+        if keep_rows:
+            y, w = source.response(response, weights)
+            eta = source.eta(groups, grid, st.beta)[:, None]
+        else:
+            y = ds.state[response].to_numpy(dtype=float)
+            w = np.ones_like(y) if weights is None else ds.state[weights].to_numpy(dtype=float)
+            eta = linear_predictor(groups, grid, ds.state, st.beta)[:, None]
         result, lik = _result(layout, engine, st, info, free, fam, y, w, eta, response, method)
+        if not keep_rows:
+            rss = stats.yy - 2.0 * float(st.beta @ stats.c) + float(st.beta @ stats.G @ st.beta)
+            result = replace(result, deviance=rss,
+                             scale=rss / (stats.n_obs - float(np.sum(result.edf))))
     fit = make_fit(d, lik, result, fixed)
     fit.n_rows = int(stats.rows)
+    if not keep_rows:
+        i = layout.fixed_slices[0].start + d.column_names.index("Intercept")
+        fit.null_deviance = float(stats.yy - stats.c[i]**2 / stats.G[i, i])
     return fit
 
 

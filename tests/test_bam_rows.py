@@ -1,0 +1,93 @@
+"""bam(keep_rows=False): nothing gathered per row, the fit's numbers from the statistics of
+every row; and the notion of "equal" used for the 10^8-row cluster run: the fit from Parquet
+partitions on a 2-worker cluster, of the first k partitions, equals the in-memory fit of the
+same rows (score, edf, smoothing parameters, coefficients, deviance, scale, null deviance)
+to 1e-8."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayeszoo as bz
+from bayeszoo.penalized import partitions
+
+F = 'y ~ a + s(x1) + s(x2, bs="cr", k=8) + s(g, bs="re")'
+
+
+def data(n: int = 600, seed: int = 4) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"x1": np.round(rng.uniform(0, 1, n), 2),
+                       "x2": np.round(rng.uniform(0, 1, n), 3), "a": rng.normal(size=n),
+                       "g": pd.Categorical(rng.integers(0, 12, n).astype(str)),
+                       "w": rng.uniform(0.5, 2.0, n)})
+    df["y"] = (np.sin(6 * df.x1) + df.x2**2 + 0.3 * df.a
+               + 0.2 * df.g.cat.codes.to_numpy() % 3 + rng.normal(0, 0.3, n))
+    return df
+
+
+def assert_equal_fit(a, b, rtol: float = 1e-8) -> None:
+    """The cluster run's notion of equal: every number of the fit that does not live per row."""
+    assert b.n == a.n
+    assert b.reml_score == pytest.approx(a.reml_score, rel=rtol)
+    assert b.edf == pytest.approx(a.edf, rel=rtol)
+    assert b.sp == pytest.approx(a.sp, rel=rtol)
+    np.testing.assert_allclose(b.coef.to_numpy(), a.coef.to_numpy(), rtol=rtol,
+                               atol=rtol * np.max(np.abs(a.coef.to_numpy())))
+    for name in ("deviance", "scale", "null_deviance"):
+        assert getattr(b, name) == pytest.approx(getattr(a, name), rel=rtol)
+
+
+@pytest.mark.parametrize("formula", [F, F.replace("y ~", "y | weights(w) ~")])
+def test_keep_rows_false_gives_the_same_fit(formula):
+    df = data()
+    full = bz.bam(formula, df)
+    lean = bz.bam(formula, df, keep_rows=False, state_rows=300)
+    ref = bz.bam(formula, df, state_rows=300)
+    assert_equal_fit(ref, lean, rtol=1e-10)
+    assert len(lean.fitted) == len(lean.design.y) < 600 and lean.n == 600
+    # on the state rows the fitted values are those of the full fit
+    assert full.deviance == pytest.approx(bz.reml(formula, df).deviance, rel=1e-8)
+
+
+def test_keep_rows_false_gathers_nothing_per_row(monkeypatch):
+    dd = pytest.importorskip("dask.dataframe")
+    df = data()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a per-row vector was gathered")
+
+    monkeypatch.setattr(partitions.DaskSource, "response", refuse)
+    monkeypatch.setattr(partitions.DaskSource, "eta", refuse)
+    import dask
+
+    with dask.config.set(scheduler="synchronous"):
+        lean = bz.bam(F, dd.from_pandas(df, npartitions=3), keep_rows=False)
+    assert_equal_fit(bz.bam(F, df), lean, rtol=1e-10)
+
+
+def test_keep_rows_false_refused_outside_the_gaussian_fit():
+    df = data()
+    with pytest.raises(ValueError, match="keep_rows=False"):
+        bz.bam(F, df.assign(y=np.round(np.exp(df.y / 3))), family="poisson", keep_rows=False)
+    with pytest.raises(ValueError, match="keep_rows=False"):
+        bz.bam(F, df, rho=0.3, keep_rows=False)
+
+
+def test_cluster_slice_equals_in_memory_fit(tmp_path):
+    dd = pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    df = data(900)
+    paths = []
+    for i in range(4):
+        path = tmp_path / f"part-{i:05d}.parquet"
+        df.iloc[i * 225:(i + 1) * 225].to_parquet(path, index=False)
+        paths.append(str(path))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        lean = bz.bam(F, dd.read_parquet(paths[:3]), client=client, keep_rows=False)
+    memory = bz.bam(F, pd.concat([pd.read_parquet(p) for p in paths[:3]], ignore_index=True))
+    assert memory.n == 675
+    assert_equal_fit(memory, lean)
