@@ -7,7 +7,9 @@ normal ``Normal(mu, 1 / sqrt(kappa))`` above; ``kappa`` has the default prior ``
 0.01)`` (``normal(5.0, 0.8)`` for the intercept of its formula, log link);
 ``posterior_epred`` is ``mu``. Its distribution functions (:mod:`.von_mises_cdf`, brms's
 ``pvon_mises``: the mass from ``-pi`` to ``y``) let ``cens()`` and ``trunc()`` censor and
-truncate the response, as brms 2.18's family allows.
+truncate the response, as brms 2.18's family allows (its ``log_lik`` scores them with
+``pvon_mises``; its Stan code would call ``von_mises_real_lccdf``, which its function library
+lacks).
 """
 
 from __future__ import annotations
