@@ -15,7 +15,7 @@ from bayeszoo.families.ops import NUMPY
 
 pytestmark = pytest.mark.slow
 
-N = 400
+N = 200
 TRUTH_SN = {"b_Intercept": 0.5, "b_x": 1.0, "sigma": 1.2, "alpha": 3.0}
 TRUTH_VM = {"b_x": 0.6, "kappa": 4.0}
 
@@ -53,7 +53,7 @@ def _within(fit, truth):
 def test_censored_skew_normal_recovers_the_truth(backend):
     d = _skew_normal_data()
     fit = bz.sample("y | cens(code) ~ x", d, family="skew_normal", backend=backend, chains=2,
-                    draws=400, tune=400, seed=3, progress=False)
+                    draws=300, tune=300, seed=3, progress=False)
     _within(fit, TRUTH_SN)
     post = fit.posterior
     eta = post["b_Intercept"].values[..., None] + post["b_x"].values[..., None] * d.x.to_numpy()
@@ -66,7 +66,7 @@ def test_censored_skew_normal_recovers_the_truth(backend):
 def test_censored_truncated_von_mises_recovers_the_truth(backend):
     d = _von_mises_data()
     fit = bz.sample("y | cens(code) + trunc(lb = -3, ub = 3) ~ 0 + x", d, family="von_mises",
-                    backend=backend, chains=2, draws=400, tune=400, seed=4, progress=False)
+                    backend=backend, chains=2, draws=300, tune=300, seed=4, progress=False)
     _within(fit, TRUTH_VM)
     pp = bz.predict(fit, kind="pp", seed=5)
     assert pp.min() >= -3.0 and pp.max() <= 3.0

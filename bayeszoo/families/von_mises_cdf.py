@@ -90,52 +90,52 @@ def _log_mass(ops, lo, hi, mu, kappa):
     return ops.log(half) + ops.log(sum_last(ops, dens)) - LOG_2PI - ops.log_i0(kappa) + kappa
 
 
-def _log_normal_sides(ops, y, mu, kappa):
-    """``log P(-pi <= X <= y)`` and ``log P(y < X <= pi)`` of ``X ~ Normal(mu, 1/sqrt(kappa))``
-    divided by its mass on ``[-pi, pi]``: brms's approximation for large ``kappa``."""
+def _log_normal_side(ops, y, mu, kappa, upper):
+    """``log P(-pi <= X <= y)`` (or ``log P(y < X <= pi)`` when ``upper``) of ``X ~ Normal(mu,
+    1/sqrt(kappa))`` divided by its mass on ``[-pi, pi]``: brms's approximation for large
+    ``kappa``."""
     s = ops.sqrt(kappa)
     a, b, c = s * (-math.pi - mu), s * (y - mu), s * (math.pi - mu)
 
     def log_between(lo, hi):
         # log(Phi(hi) - Phi(lo)) from the tail that keeps its precision
-        upper = lo > 0.0
-        low_side = ops.log_ndtr(hi) + ops.log1mexp(ops.where(upper, -1.0,
+        right = lo > 0.0
+        low_side = ops.log_ndtr(hi) + ops.log1mexp(ops.where(right, -1.0,
                                                              ops.log_ndtr(lo) - ops.log_ndtr(hi)))
         high_side = ops.log_ndtr(-lo) + ops.log1mexp(ops.where(
-            upper, ops.log_ndtr(-hi) - ops.log_ndtr(-lo), -1.0))
-        return ops.where(upper, high_side, low_side)
+            right, ops.log_ndtr(-hi) - ops.log_ndtr(-lo), -1.0))
+        return ops.where(right, high_side, low_side)
 
-    total = log_between(a, c)
-    return log_between(a, b) - total, log_between(b, c) - total
+    return (log_between(b, c) if upper else log_between(a, b)) - log_between(a, c)
 
 
-def _log_sides(ops, y, mu, kappa):
+def _log_side(ops, y, mu, kappa, upper):
+    """``log P(Y <= y)``, or ``log P(Y > y)`` when ``upper``."""
     y, mu, kappa = ops.asarray(y), ops.asarray(mu), ops.asarray(kappa)
     zero = 0.0 * (y + mu + kappa)
     y, mu, kappa = y + zero, mu + zero, kappa + zero
     normal = kappa >= NORMAL_ABOVE
     k_series = ops.where(normal, 1.0, kappa)
     f = _series_cdf(ops, y, mu, k_series)
-    s = 1.0 - f
-    f_ok, s_ok = f > SERIES_FLOOR, s > SERIES_FLOOR
-    inner = ops.where(y > -math.pi, y, -math.pi + 1.0)
-    log_f_tail = _log_mass(ops, -math.pi + zero, ops.where(f_ok, 0.0, inner), mu, k_series)
-    inner = ops.where(y < math.pi, y, math.pi - 1.0)
-    log_s_tail = _log_mass(ops, ops.where(s_ok, 0.0, inner), math.pi + zero, mu, k_series)
-    log_f = ops.where(f_ok, ops.log(ops.where(f_ok, f, 1.0)),
-                      ops.where(y > -math.pi, log_f_tail, -np.inf))
-    log_s = ops.where(s_ok, ops.log(ops.where(s_ok, s, 1.0)),
-                      ops.where(y < math.pi, log_s_tail, -np.inf))
-    n_f, n_s = _log_normal_sides(ops, y, mu, ops.where(normal, kappa, NORMAL_ABOVE))
-    return ops.where(normal, n_f, log_f), ops.where(normal, n_s, log_s)
+    p = 1.0 - f if upper else f
+    ok = p > SERIES_FLOOR
+    end = math.pi if upper else -math.pi
+    inside = (y < math.pi) if upper else (y > -math.pi)
+    # the tail's interval, [-pi, y] or [y, pi] (a stand-in where the series serves)
+    inner = ops.where(ok, 0.0, ops.where(inside, y, end - math.copysign(1.0, end)))
+    lo, hi = (inner, end + zero) if upper else (end + zero, inner)
+    log_tail = ops.where(inside, _log_mass(ops, lo, hi, mu, k_series), -np.inf)
+    log_p = ops.where(ok, ops.log(ops.where(ok, p, 1.0)), log_tail)
+    log_normal = _log_normal_side(ops, y, mu, ops.where(normal, kappa, NORMAL_ABOVE), upper)
+    return ops.where(normal, log_normal, log_p)
 
 
 def log_cdf(ops, y, mu, kappa):
     """``log P(Y <= y)`` of the von Mises with mean direction ``mu`` and concentration
     ``kappa`` on ``[-pi, pi]`` (``-inf`` at ``-pi``)."""
-    return _log_sides(ops, y, mu, kappa)[0]
+    return _log_side(ops, y, mu, kappa, upper=False)
 
 
 def log_sf(ops, y, mu, kappa):
     """``log P(Y > y)`` of the same (``-inf`` at ``pi``)."""
-    return _log_sides(ops, y, mu, kappa)[1]
+    return _log_side(ops, y, mu, kappa, upper=True)
