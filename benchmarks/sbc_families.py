@@ -170,6 +170,19 @@ def table(results: dict) -> list[str]:
     return rows
 
 
+def few_simulations(results: dict, enough: int = 20) -> list[str]:
+    """A sentence naming the rows that rest on fewer than ``enough`` simulations (their
+    calibration is a coarse check only), or nothing."""
+    from bayeszoo import SbcResult
+
+    few = [f"{name} ({backend}, {n})" for (name, backend), path in results.items()
+           if (n := SbcResult.load(path).n_sims) < enough]
+    if not few:
+        return []
+    return [f"Rows on fewer than {enough} simulations (a coarse check only): "
+            + ", ".join(few) + ".", ""]
+
+
 def write_notes(results: dict, failures: dict) -> str:
     now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
@@ -184,6 +197,7 @@ def write_notes(results: dict, failures: dict) -> str:
         "data. Family-wise p: the smallest ECDF-test p-value times the number of quantities "
         "(Bonferroni), bold below 0.05.", ""]
     lines += table(results) + [""]
+    lines += few_simulations(results)
     if failures:
         lines += ["Not run to the end:", ""]
         lines += [f"- {n} ({b}): {msg}" for (n, b), msg in failures.items()] + [""]
