@@ -77,6 +77,10 @@ MODELS: dict[str, tuple[str, str, dict[str, str]]] = {
     "gamma_cens": ("gamma(log)", "censored", {**_LOG, **_SHAPE}),
     "student_cens": ("student", "censored_real", {**_LOGIT, **_SIGMA, "nu": "gamma(4, 0.5)"}),
     "negbinomial_cens": ("negbinomial", "censored_count", {**_LOG, **_SHAPE}),
+    "skew_normal_cens": ("skew_normal", "censored_real", {**_LOGIT, **_SIGMA}),
+    "von_mises_cens": ("von_mises", "censored_angle", {"Intercept": "normal(0, 0.5)",
+                                                      "b": "normal(0, 0.3)", "sd": "normal(0, 0.3)",
+                                                      "kappa": "gamma(4, 0.5)"}),
 }
 
 
@@ -108,13 +112,16 @@ def data(kind: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
     elif kind.startswith("censored"):
         y = {"censored": np.exp(rng.normal(1.0, 0.6, ROWS)),
              "censored_real": rng.normal(0.0, 1.0, ROWS),
-             "censored_count": rng.poisson(3.0, ROWS).astype(float)}[kind]
+             "censored_count": rng.poisson(3.0, ROWS).astype(float),
+             "censored_angle": rng.vonmises(0.0, 2.0, ROWS)}[kind]
         u = rng.random(ROWS)
         d["y"] = y
         d["c"] = np.select([u < 0.25, u < 0.35, u < 0.45], ["right", "left", "interval"],
                            "none")
-        width = {"censored": y, "censored_real": 1.0, "censored_count": 3.0}[kind]
-        d["y2"] = np.where(d.c == "interval", y + width, y)
+        width = {"censored": y, "censored_real": 1.0, "censored_count": 3.0,
+                 "censored_angle": 1.0}[kind]
+        top = np.pi if kind == "censored_angle" else np.inf
+        d["y2"] = np.where(d.c == "interval", np.minimum(y + width, top), y)
         lhs = "y | cens(c, y2)"
     else:
         raise ValueError(f"unknown response kind {kind!r}")
@@ -163,6 +170,19 @@ def table(results: dict) -> list[str]:
     return rows
 
 
+def few_simulations(results: dict, enough: int = 20) -> list[str]:
+    """A sentence naming the rows that rest on fewer than ``enough`` simulations (their
+    calibration is a coarse check only), or nothing."""
+    from bayeszoo import SbcResult
+
+    few = [f"{name} ({backend}, {n})" for (name, backend), path in results.items()
+           if (n := SbcResult.load(path).n_sims) < enough]
+    if not few:
+        return []
+    return [f"Rows on fewer than {enough} simulations (a coarse check only): "
+            + ", ".join(few) + ".", ""]
+
+
 def write_notes(results: dict, failures: dict) -> str:
     now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
@@ -177,6 +197,7 @@ def write_notes(results: dict, failures: dict) -> str:
         "data. Family-wise p: the smallest ECDF-test p-value times the number of quantities "
         "(Bonferroni), bold below 0.05.", ""]
     lines += table(results) + [""]
+    lines += few_simulations(results)
     if failures:
         lines += ["Not run to the end:", ""]
         lines += [f"- {n} ({b}): {msg}" for (n, b), msg in failures.items()] + [""]

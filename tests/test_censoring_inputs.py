@@ -106,11 +106,11 @@ def test_y2_of_rows_not_interval_censored_is_ignored(kidney):
     ("time | cens(censored) + trunc(ub = cap) ~ age", "gamma",
      {"cap": lambda d: np.where(d.index == 58, d.time, 1000)},
      "row 58 of response 'time' is right censored at 149, its truncation bound"),
-    ("time | cens(censored) ~ age", "skew_normal", {},
-     "family 'skew_normal' takes no cens\\(\\): it has no distribution function here; "
+    ("censored | cens(censored) ~ age", "bernoulli", {},
+     "family 'bernoulli' takes no cens\\(\\): it has no distribution function here; "
      "families that do: gaussian, student, binomial, poisson, negbinomial, gamma, beta, "
-     "lognormal, exponential, weibull"),
-    ("time | trunc(lb = 0) ~ age", "skew_normal", {}, "family 'skew_normal' takes no trunc\\(\\)"),
+     "lognormal, exponential, weibull, skew_normal, von_mises"),
+    ("censored | trunc(lb = 0) ~ age", "bernoulli", {}, "family 'bernoulli' takes no trunc\\(\\)"),
 ])
 def test_bad_censoring_is_named_before_sampling(kidney, no_compile, formula, family, change,
                                                 message):
@@ -121,7 +121,8 @@ def test_bad_censoring_is_named_before_sampling(kidney, no_compile, formula, fam
 
 def test_censorable_families():
     assert censorable_families() == ["gaussian", "student", "binomial", "poisson", "negbinomial",
-                                     "gamma", "beta", "lognormal", "exponential", "weibull"]
+                                     "gamma", "beta", "lognormal", "exponential", "weibull",
+                                     "skew_normal", "von_mises"]
 
 
 @pytest.mark.parametrize("formula", ["time | cens(censored) ~ age",

@@ -5,7 +5,9 @@ brms 2.18 parameterizes it by its moments (``stan-predictor.R``): with ``delta =
 sqrt(1 + alpha²)`` the scale is ``omega = sigma / sqrt(1 - 2 delta² / pi)`` and the location
 ``xi = mu - omega delta sqrt(2 / pi)``, and ``y ~ skew_normal(xi, omega, alpha)`` (density
 ``2/omega · phi(z) · Phi(alpha z)``, ``z = (y - xi) / omega``). ``alpha`` is real, default
-prior ``normal(0, 4)``; ``posterior_epred`` is ``mu``.
+prior ``normal(0, 4)``; ``posterior_epred`` is ``mu``. Its distribution functions
+(:mod:`.skew_normal_cdf`) let ``cens()`` and ``trunc()`` censor and truncate the response, as
+brms 2.18 allows (``pskew_normal`` in its ``log_lik``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 from .base import AuxParameter, Family
 from .gaussian import SIGMA
+from .skew_normal_cdf import log_cdf, log_sf
 
 __all__ = ["SkewNormal", "skew_normal"]
 
@@ -53,6 +56,21 @@ class SkewNormal(Family):
         z = (y - xi) / omega
         lp = LOG_2 - ops.log(omega) - HALF_LOG_2PI - 0.5 * ops.square(z) + ops.log_ndtr(alpha * z)
         return self.weighted(ops, lp, extras)
+
+    def _standardized(self, ops, y, eta, aux):
+        xi, omega, _ = _location_scale(ops, self.link.inverse(ops, eta), aux["sigma"],
+                                       aux["alpha"])
+        return (y - xi) / omega
+
+    def lcdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y <= y)`` (Stan's ``skew_normal_lcdf``, brms's ``pskew_normal``), for left
+        censoring and upper truncation."""
+        return log_cdf(ops, self._standardized(ops, y, eta, aux), aux["alpha"])
+
+    def lccdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y > y)`` (Stan's ``skew_normal_lccdf``), for right censoring and lower
+        truncation."""
+        return log_sf(ops, self._standardized(ops, y, eta, aux), aux["alpha"])
 
     def draw(self, rng, eta, aux=None, extras=None):
         from .ops import NUMPY

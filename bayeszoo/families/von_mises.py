@@ -5,7 +5,11 @@ brms 2.18's ``von_mises`` (``inst/chunks/fun_von_mises.stan``): the density ``ex
 cos(y - mu)) / (2 pi I_0(kappa))`` for ``kappa < 100`` and, for numerical stability, the
 normal ``Normal(mu, 1 / sqrt(kappa))`` above; ``kappa`` has the default prior ``gamma(2,
 0.01)`` (``normal(5.0, 0.8)`` for the intercept of its formula, log link);
-``posterior_epred`` is ``mu``.
+``posterior_epred`` is ``mu``. Its distribution functions (:mod:`.von_mises_cdf`, brms's
+``pvon_mises``: the mass from ``-pi`` to ``y``) let ``cens()`` and ``trunc()`` censor and
+truncate the response, as brms 2.18's family allows (its ``log_lik`` scores them with
+``pvon_mises``; its Stan code would call ``von_mises_real_lccdf``, which its function library
+lacks).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import math
 import numpy as np
 
 from .base import AuxParameter, Family
+from .von_mises_cdf import log_cdf, log_sf
 
 __all__ = ["VonMises", "von_mises"]
 
@@ -49,6 +54,16 @@ class VonMises(Family):
         exact = kappa * ops.cos(y - mu) - LOG_2PI - ops.log_i0(kappa)
         normal = 0.5 * (ops.log(kappa) - LOG_2PI) - 0.5 * kappa * ops.square(y - mu)
         return self.weighted(ops, ops.where(kappa < NORMAL_ABOVE, exact, normal), extras)
+
+    def lcdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y <= y)``, the mass from ``-pi`` to ``y``, for left censoring and upper
+        truncation."""
+        return log_cdf(ops, y, self.link.inverse(ops, eta), aux["kappa"])
+
+    def lccdf(self, ops, y, eta, aux, extras=None):
+        """``log P(Y > y)``, the mass from ``y`` to ``pi``, for right censoring and lower
+        truncation."""
+        return log_sf(ops, y, self.link.inverse(ops, eta), aux["kappa"])
 
     def draw(self, rng, eta, aux=None, extras=None):
         mu = self.mean(eta)
