@@ -45,7 +45,8 @@ class MoGroupLink:
 def mo_group_links(design: Design) -> tuple[MoGroupLink, ...]:
     """The group blocks' monotonic columns of one linear predictor's ``design``, each with the
     population ``mo`` block of the same label (brms's ``mox``)."""
-    mo_blocks = {b.name: j for j, b in enumerate(design.blocks) if b.kind == "mo"}
+    mo_blocks = {b.name: j for j, b in enumerate(design.blocks)
+                 if b.structure.monotonic}
     links = []
     for st, blocks in zip(design.term_states, design.term_blocks, strict=True):
         for label in getattr(st, "mo", ()):

@@ -45,7 +45,8 @@ class Structure(ABC):
     intercept) may be sampled as draws around the intercept (brms's ``centered`` hierarchical
     centering); ``per_threshold``: the block's coefficients shift an ordinal family's
     thresholds, one per threshold, instead of adding to the linear predictor (brms's ``cs()``,
-    its ``mucs``).
+    its ``mucs``); ``monotonic``: the block is a population-level ``mo()`` effect, whose simplex
+    also weighs group-level columns of the same label (brms's ``(mo(x) | g)``).
     """
 
     kind: str
@@ -55,6 +56,7 @@ class Structure(ABC):
     correlates_coefficients: ClassVar[bool] = False
     centers_on_intercept: ClassVar[bool] = False
     per_threshold: ClassVar[bool] = False
+    monotonic: ClassVar[bool] = False
 
     @abstractmethod
     def z_shape(self, block: Block) -> tuple[int, ...]:

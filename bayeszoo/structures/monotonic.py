@@ -14,6 +14,7 @@ enter the linear predictor as ``M·r`` like any dense block's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from .base import Structure
 
@@ -23,6 +24,7 @@ class Monotonic(Structure):
     """The steps of a monotonic effect: ``D · bsp · ζ``."""
 
     kind: str = "monotonic"
+    monotonic: ClassVar[bool] = True
 
     def z_shape(self, block) -> tuple[int, ...]:
         return (len(block.labels),)
