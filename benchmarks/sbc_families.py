@@ -150,6 +150,26 @@ def run_one(name: str, backend: str, n_sims: int) -> dict:
     return result.settings
 
 
+#: What the hurdle_negbinomial rows' lean on ``hu`` came to, checked without sampling
+#: (tests/test_hurdle_negbinomial_simulation.py).
+HURDLE_NEGBINOMIAL_NOTE = (
+    "hurdle_negbinomial's lean on `hu` (both backends) is in the simulated data, not in the "
+    "family or the samplers. Checked without sampling: 10^6 draws of the simulator at four "
+    "(mu, shape, hu) follow exp(log_prob) (|P(0) - hu| <= 4e-4, chi-square p 0.06 to 0.81, "
+    "largest frequency error 8e-4; hurdle_poisson as control, p 0.11 and 0.17), the positive "
+    "part being brms's zero-truncated NB2; log_prob equals brms's `hurdle_neg_binomial_lpmf` "
+    "(scipy) to 2e-12 in NumPy, JAX and PyTensor; the simulation draws `hu` from the model's "
+    "beta(1, 1) (KS p 0.37 on 4000 prior draws). A constant `hu` has the conjugate posterior "
+    "Beta(1 + zeros, 1 + 60 - zeros): its CDF at the drawn `hu` is uniform over 1000 fresh "
+    "simulations (KS p 0.88), and on this table's simulations (seed 1) it reproduces the "
+    "refits' ranks (correlation 0.997 NumPyro, 0.992 PyMC) and their lean (KS p 0.050 on the "
+    "40, 0.017 on the first 20): those data sets hold 32 fewer zeros in all than their `hu` "
+    "predict (1.6 sd), a chance draw of seed 1. PyMC's 20 simulations are the first 20 of "
+    "NumPyro's (same seed), so the two rows are one piece of evidence, not two. The refits "
+    "mixed: NumPyro 1 refit with a divergence, largest R-hat 1.026; PyMC 2, largest R-hat "
+    "1.045.")
+
+
 def table(results: dict) -> list[str]:
     from bayeszoo import SbcResult
 
@@ -197,6 +217,8 @@ def write_notes(results: dict, failures: dict) -> str:
         "data. Family-wise p: the smallest ECDF-test p-value times the number of quantities "
         "(Bonferroni), bold below 0.05.", ""]
     lines += table(results) + [""]
+    if any(name == "hurdle_negbinomial" for name, _ in results):
+        lines += [HURDLE_NEGBINOMIAL_NOTE, ""]
     lines += few_simulations(results)
     if failures:
         lines += ["Not run to the end:", ""]
