@@ -1,5 +1,5 @@
-"""Simulation-based calibration of the autoregressive, monotonic, multivariate and mgcv
-``ad``/``gp``/``mrf`` term types in NumPyro.
+"""Simulation-based calibration of the autoregressive, monotonic, multivariate, mgcv
+``ad``/``gp``/``mrf`` and non-linear term types in NumPyro.
 
 ``python benchmarks/sbc_terms.py [--n-sims N]`` runs :func:`bayeszoo.sbc` on the zoo entries
 ``lakehuron_ar1`` (``level ~ 1 + ar(time = year, p = 1)``: each simulated series drawn row
@@ -9,7 +9,9 @@ on ``arma_panel``, ``y ~ x + arma(time = t, gr = g, p = 1, q = 1)`` over three s
 classes (:func:`smooth_line`, :func:`region_grid`), on ``mo_group``, a monotonic effect varying
 by group (:func:`mo_panel`), and on ``mv_rescor``, two Gaussian responses with residual
 correlations and a group intercept shared through an ID (:func:`mv_panel`, refitted by
-``benchmarks/sbc_multivariate.py``), ranking ``ar[1]``, ``ma[1]`` and every element of
+``benchmarks/sbc_multivariate.py``), and on ``nonlinear``, the loss model's growth curve
+``y ~ ult * (1 - exp(-(x / theta)^omega))`` with ``ult ~ 1 + (1 | g)`` (``bf(..., nl = TRUE)``,
+:func:`growth_panel`), ranking ``ar[1]``, ``ma[1]`` and every element of
 a monotonic simplex beside the scalar parameters, saves
 each result (``results/sbc_terms/<model>__numpyro.json`` and ``.png``) and writes
 ``RESULTS_sbc_terms.md`` with the table of :mod:`benchmarks.sbc`. Results on disk are kept
@@ -47,6 +49,9 @@ PRIORS = {
                  "sigma": "normal(0, 1)"},
     "mv_rescor": {"Intercept": "normal(0, 1)", "b": "normal(0, 1)", "sd": "normal(0, 1)",
                   "sigma": "normal(0, 1)"},
+    "nonlinear": {"b_ult": "normal(5, 1)", "b_omega": "normal(1.5, 0.3) lb=0",
+                  "b_theta": "normal(3, 0.5) lb=0", "sd_ult": "normal(0, 0.5)",
+                  "sigma": "normal(0, 0.3)"},
 }
 #: models given by formula (the others are zoo entries), and the function making their data
 FORMULAS = {"arma_panel": ("y ~ x + arma(time = t, gr = g, p = 1, q = 1)", "arma_panel"),
@@ -54,7 +59,10 @@ FORMULAS = {"arma_panel": ("y ~ x + arma(time = t, gr = g, p = 1, q = 1)", "arma
             "gp_smooth": ("y ~ s(x, bs = 'gp', k = 10)", "smooth_line"),
             "mrf_smooth": ("y ~ s(region, bs = 'mrf')", "region_grid"),
             "mo_group": ("y ~ mo(x) + (1 + mo(x) | g)", "mo_panel"),
-            "mv_rescor": ("mvbind(y1, y2) ~ x + (1 | p | g)", "mv_panel")}
+            "mv_rescor": ("mvbind(y1, y2) ~ x + (1 | p | g)", "mv_panel"),
+            "nonlinear": ("y ~ ult * (1 - exp(-(x / theta)^omega))", "growth_panel")}
+#: the non-linear parameters' formulas of the models given by a non-linear formula
+NL_PARS = {"nonlinear": {"ult": "~ 1 + (1 | g)", "omega": "~ 1", "theta": "~ 1"}}
 #: the rows and columns of :func:`region_grid`'s regions
 GRID = (3, 4)
 
@@ -120,11 +128,30 @@ def mv_panel():
                          "x": rng.normal(size=60), "y1": 0.0, "y2": 0.0})
 
 
+def growth_panel():
+    """Six groups ``g`` (accident years of a loss triangle) observed at the ten development
+    times ``x = 1..10`` (the response is simulated)."""
+    import numpy as np
+    import pandas as pd
+
+    return pd.DataFrame({"g": np.repeat([f"g{i}" for i in range(6)], 10),
+                         "x": np.tile(np.arange(1.0, 11.0), 6), "y": 0.0})
+
+
+def model_formula(name: str):
+    """The formula of a model given by formula: a string, or :func:`bayeszoo.bf` with
+    ``nl=True`` and its parameters' formulas (:data:`NL_PARS`)."""
+    import bayeszoo as bz
+
+    formula = FORMULAS[name][0]
+    return bz.bf(formula, **NL_PARS[name], nl=True) if name in NL_PARS else formula
+
+
 #: mgcv's ``xt`` of the models that need one
 XT = {"mrf_smooth": {"region": {"nb": neighbours()}}}
 SAMPLER = {"chains": 2, "draws": 500, "tune": 500}
-HEADER = ("## Simulation-based calibration of ar(), mo(), mvbind() and the ad, gp, mrf smooths "
-          "(NumPyro)")
+HEADER = ("## Simulation-based calibration of ar(), mo(), mvbind(), the ad, gp, mrf smooths "
+          "and a non-linear formula (NumPyro)")
 #: why the priors differ from brms's defaults
 PRIOR_NOTE = (
     "brms's defaults are set from the response, which SBC simulates, and leave the population "
@@ -133,7 +160,14 @@ PRIOR_NOTE = (
     "brms's `student_t(3, 0, 2.5)`, which puts one draw in ten above 6, far from the unit "
     "scale of the intercept's and coefficients' priors; `mo_group`'s group-level sds get "
     "`normal(0, 0.5)`, as its `bsp_mox`, so that the group's monotonic coefficient "
-    "`bsp_mox + r_g[g, mox]` keeps the scale of the population one.")
+    "`bsp_mox + r_g[g, mox]` keeps the scale of the population one. `nonlinear` is the loss "
+    "model's curve scaled down (ultimate 5 rather than 5000, development times 1..10): brms "
+    "sets no default for a non-linear parameter's coefficients (`b_ult`, `b_omega`, "
+    "`b_theta`), so each gets a proper normal prior, with `lb=0` on the shape `omega` and scale "
+    "`theta` that the curve needs positive (their priors put under 1e-6 of their mass below 0, "
+    "so the bound truncates almost nothing); `sd_ult` and `sigma` get half-normals small "
+    "beside the ultimate's scale, so that the groups' ultimates stay positive and the curve "
+    "is seen through the noise.")
 
 
 def sbc_module():
@@ -153,9 +187,9 @@ def run_one(name: str, n_sims: int, seed: int) -> Path:
     from bayeszoo.reports.figures_sbc import save_png
 
     t0 = time.perf_counter()
-    model, data = (FORMULAS[name][0], globals()[FORMULAS[name][1]]()) if name in FORMULAS \
+    model, data = (model_formula(name), globals()[FORMULAS[name][1]]()) if name in FORMULAS \
         else (name, None)
-    if model.startswith("mvbind("):
+    if isinstance(model, str) and model.startswith("mvbind("):
         from sbc_multivariate import sbc_multivariate
 
         result = sbc_multivariate(model, data, PRIORS[name], n_sims, seed, label=name,
@@ -182,9 +216,9 @@ def write_notes(paths: dict[tuple[str, str], Path], repeats: dict[tuple[str, str
              "`mv_rescor`), over simulations from the priors below; refits "
              f"{SAMPLER['chains']} chains × ({SAMPLER['tune']} + {SAMPLER['draws']}). Models "
              "given by formula:", ""]
-    lines += [f"- `{name}`: `{formula}` on `{data}()` of the script" + (
+    lines += [f"- `{name}`: `{model_formula(name)}` on `{data}()` of the script" + (
         ", the neighbours of a 3 × 4 grid of regions as `xt`" if name in XT else "")
-        for name, (formula, data) in FORMULAS.items()]
+        for name, (_, data) in FORMULAS.items()]
     lines += ["", *sbc_module().table(paths), "", "Priors (others: brms's defaults):", ""]
     lines += [f"- `{name}`: `{PRIORS[name]}`" for name in PRIORS]
     lines += ["", PRIOR_NOTE]
