@@ -217,6 +217,6 @@ def test_help_documents_every_argument_and_default():
 def test_fit_help_through_the_entry_point():
     text = " ".join(run_cli("fit", "--help").stdout.split())
     assert "--na-action {raise,drop} rows with a missing value" in text
-    assert "(default: raise)" in text and "--backend {numpyro,pymc,nutpie,blackjax} sampler (default: " \
-        "numpyro)" in text
+    assert "(default: raise)" in text
+    assert "--backend {numpyro,pymc,nutpie,blackjax} sampler (default: numpyro)" in text
     assert "NAME a zoo model (see `bayeszoo list`); leave out with --formula" in text
