@@ -11,6 +11,14 @@ FIXTURES = SHARED / "fixtures"
 os.environ["BAYESZOO_DATA"] = str(SHARED / "data")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# JAX's host devices and precision are fixed when its backend starts. Test modules that import
+# a JAX library at collection (blackjax starts the backend on import) would otherwise start it
+# with one device per core, and every later fit in that process would run its chains another
+# way than a fresh process does: same seed, other draws.
+from bayeszoo.runtime import ensure_configured  # noqa: E402
+
+ensure_configured()
+
 
 @pytest.fixture
 def no_compile(monkeypatch):
