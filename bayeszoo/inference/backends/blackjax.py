@@ -13,16 +13,13 @@ optional dependency (``pip install 'bayeszoo[blackjax]'``).
 
 from __future__ import annotations
 
-import weakref
-from functools import partial
-
 from bayeszoo.design import Design
 from bayeszoo.models.spec import ModelSpec
 
 from . import SamplerSettings
 from . import gradient_adaptation as ga
 from .numpyro import BACKEND as NUMPYRO
-from .numpyro import NumpyroProgram, chain_method, init_strategy, unconstrained_prototype
+from .numpyro import NumpyroProgram, chained_program, init_strategy, unconstrained_prototype
 
 
 def require_blackjax():
@@ -51,7 +48,7 @@ def gradient_nuts_program(design: Design, spec: ModelSpec,
     import jax.numpy as jnp
     from blackjax.mcmc.hmc import HMCState
     from jax.flatten_util import ravel_pytree
-    from numpyro.infer.util import constrain_fn, find_valid_initial_params, potential_energy
+    from numpyro.infer.util import find_valid_initial_params, potential_energy
 
     s = settings
     built = build_numpyro(design, spec=spec)
@@ -105,19 +102,7 @@ def gradient_nuts_program(design: Design, spec: ModelSpec,
 
         return jax.lax.fori_loop(lo, hi, iterate, (carry, records))
 
-    method = chain_method(s.chains)
-    if method == "parallel":
-        start_c = jax.pmap(start, in_axes=(0, None))
-        advance_c = jax.pmap(advance, in_axes=(0, 0, None, None, None), donate_argnums=(1,))
-    else:
-        start_c = jax.jit(jax.vmap(start, in_axes=(0, None)))
-        advance_c = jax.jit(jax.vmap(advance, in_axes=(0, 0, None, None, None)),
-                            donate_argnums=(1,))
-    finish = jax.jit(lambda z, data: jax.vmap(jax.vmap(
-        partial(constrain_fn, built.model, (data,), {})))(z))
-    return NumpyroProgram(spec=spec, settings=s, chain_method=method, start=start_c,
-                          advance=advance_c, finish=finish, data=data,
-                          design=weakref.ref(design), label="BlackJAX")
+    return chained_program(built.model, design, spec, s, start, advance, data, label="BlackJAX")
 
 
 class BlackjaxBackend:

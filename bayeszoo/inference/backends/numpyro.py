@@ -194,7 +194,6 @@ def nuts_program(design: Design, spec: ModelSpec, settings: SamplerSettings) -> 
     from numpyro.infer.hmc import hmc
     from numpyro.infer.util import (
         ParamInfo,
-        constrain_fn,
         find_valid_initial_params,
         potential_energy,
     )
@@ -235,7 +234,18 @@ def nuts_program(design: Design, spec: ModelSpec, settings: SamplerSettings) -> 
 
         return jax.lax.fori_loop(lo, hi, step, (state, records))
 
-    method = chain_method(s.chains)
+    return chained_program(built.model, design, spec, s, start, advance, data)
+
+
+def chained_program(model, design: Design, spec: ModelSpec, settings: SamplerSettings, start,
+                    advance, data, label: str = "NumPyro") -> NumpyroProgram:
+    """The program of one chain's ``start(key, data)`` and ``advance(state, records, data, lo,
+    hi)`` run over ``settings.chains`` chains (``pmap`` over host devices when there is one per
+    chain, else ``vmap``), its draws constrained back through ``model``."""
+    import jax
+    from numpyro.infer.util import constrain_fn
+
+    method = chain_method(settings.chains)
     if method == "parallel":
         start_c = jax.pmap(start, in_axes=(0, None))
         advance_c = jax.pmap(advance, in_axes=(0, 0, None, None, None), donate_argnums=(1,))
@@ -244,10 +254,10 @@ def nuts_program(design: Design, spec: ModelSpec, settings: SamplerSettings) -> 
         advance_c = jax.jit(jax.vmap(advance, in_axes=(0, 0, None, None, None)),
                             donate_argnums=(1,))
     finish = jax.jit(lambda z, data: jax.vmap(jax.vmap(
-        partial(constrain_fn, built.model, (data,), {})))(z))
-    return NumpyroProgram(spec=spec, settings=s, chain_method=method, start=start_c,
+        partial(constrain_fn, model, (data,), {})))(z))
+    return NumpyroProgram(spec=spec, settings=settings, chain_method=method, start=start_c,
                           advance=advance_c, finish=finish, data=data,
-                          design=weakref.ref(design))
+                          design=weakref.ref(design), label=label)
 
 
 class NumpyroBackend:
