@@ -11,27 +11,17 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from array_backends import ops as _ops
+from array_backends import value as _value
 from scipy import integrate, stats
 
 import bayeszoo as bz
 from bayeszoo.families import censoring, skew_normal, von_mises
-from bayeszoo.families.ops import by_name
-from bayeszoo.runtime import ensure_configured
 
 # PyTensor compiles each graph in C for a minute on two shared cores
 BACKENDS = ["numpy", "jax", pytest.param("pytensor", marks=pytest.mark.slow)]
 CODES = np.array([0.0, 1.0, -1.0, 2.0] * 6)
 N = CODES.size
-
-
-def _ops(name):
-    if name == "jax":
-        ensure_configured()
-    return by_name(name)
-
-
-def _value(x):
-    return np.asarray(x.eval() if hasattr(x, "eval") else x, dtype=float)
 
 
 def _expected(logpdf, cdf, y, y2, lb=None, ub=None):

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 import pytest
+from array_backends import ops as _ops
+from array_backends import value as _value
 from scipy import stats
 
 import bayeszoo.families as fam
@@ -22,16 +24,6 @@ N = 40
 BACKENDS = ["numpy", "jax", "pytensor"]
 FAMILIES = ["student", "negbinomial", "binomial", "beta", "poisson", "exponential", "gamma",
             "lognormal", "weibull"]
-
-
-def _ops(name):
-    if name == "jax":
-        ensure_configured()
-    return by_name(name)
-
-
-def _value(x):
-    return np.asarray(x.eval() if hasattr(x, "eval") else x, dtype=float)
 
 
 def _case(name: str, seed: int = 3):

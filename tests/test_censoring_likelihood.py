@@ -11,26 +11,17 @@ import math
 
 import numpy as np
 import pytest
+from array_backends import ops as _ops
+from array_backends import value as _value
 from scipy import stats
 
 import bayeszoo.families as fam
 from bayeszoo.families import censoring
-from bayeszoo.families.ops import NUMPY, by_name
-from bayeszoo.runtime import ensure_configured
+from bayeszoo.families.ops import NUMPY
 
 N = 24
 FAMILIES = ["gaussian", "gamma", "poisson", "lognormal", "exponential", "weibull"]
 BACKENDS = ["numpy", "jax", "pytensor"]
-
-
-def _ops(name):
-    if name == "jax":
-        ensure_configured()
-    return by_name(name)
-
-
-def _value(x):
-    return np.asarray(x.eval() if hasattr(x, "eval") else x, dtype=float)
 
 
 def _case(name: str, seed: int = 0):

@@ -12,6 +12,8 @@ import warnings
 
 import numpy as np
 import pytest
+from array_backends import ops as _ops
+from array_backends import value as _value
 from scipy import integrate, special, stats
 
 from bayeszoo.families import skew_normal_cdf, von_mises_cdf
@@ -22,16 +24,6 @@ Z = np.concatenate([np.linspace(-8.0, 8.0, 33), [-30.0, -20.0, -12.0, 12.0, 20.0
 ALPHAS = [-50.0, -10.0, -3.0, -1.0, -0.3, -1e-3, 0.0, 1e-3, 0.3, 1.0, 3.0, 10.0, 50.0]
 ANGLES = np.linspace(-math.pi, math.pi, 41)
 MUS = [-3.1, -2.0, -0.5, 0.0, 0.3, 1.7, 3.14]
-
-
-def _ops(name):
-    if name == "jax":
-        ensure_configured()
-    return by_name(name)
-
-
-def _value(x):
-    return np.asarray(x.eval() if hasattr(x, "eval") else x, dtype=float)
 
 
 def _quad(f, lo, hi, breaks=()):
