@@ -77,6 +77,24 @@ def _jax_initialized() -> bool:
         return True
 
 
+def _adopt_running_backend(wanted: RuntimeConfig) -> RuntimeConfig:
+    """The configuration of a JAX that started before bayeszoo configured it, with a warning when
+    its CPU host devices differ from those asked for (chains then run ``vectorized``, and a fit
+    draws other samples than in a process that bayeszoo configured)."""
+    import jax
+
+    running = jax.local_device_count() if jax.default_backend() == "cpu" else wanted.host_devices
+    if running != wanted.host_devices:
+        warnings.warn(
+            f"JAX started before bayeszoo configured it and has {running} CPU host device(s), "
+            f"not {wanted.host_devices}: chains may run vectorized, and draws differ from a "
+            "process where bayeszoo configures JAX; import bayeszoo.runtime and call "
+            "configure() (or ensure_configured()) before anything uses JAX",
+            stacklevel=3,
+        )
+    return RuntimeConfig(wanted.platform, running, wanted.x64, wanted.cache_dir)
+
+
 def configure(
     platform: str | None = None,
     host_devices: int | None = None,
@@ -134,7 +152,9 @@ def configure(
     if wanted.host_devices < 1:
         raise ValueError(f"host_devices must be >= 1, got {wanted.host_devices}")
     if _jax_initialized():
-        if _config is not None and (
+        if _config is None:
+            wanted = _adopt_running_backend(wanted)
+        elif (
             wanted.platform != _config.platform or wanted.host_devices != _config.host_devices
         ):
             warnings.warn(
