@@ -123,7 +123,8 @@ def table(rows: list[dict]) -> str:
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
     lines = []
     for r in rows:
-        ratio = f"{r['ess_per_s_vs_nutpie']:.2f}" if "ess_per_s_vs_nutpie" in r else "1"
+        ratio = (f"{r['ess_per_s_vs_nutpie']:.2f}" if "ess_per_s_vs_nutpie" in r
+                 else "1" if r["backend"] == "nutpie" else "")
         vs_pymc = f"{r['ess_per_s_vs_pymc']:.1f}" if "ess_per_s_vs_pymc" in r else ""
         z = f"{r['max_z_vs_nutpie']:.1f}" if "max_z_vs_nutpie" in r else ""
         lines.append(f"| {r['model']} | {r['backend']} | {r['sampling_s']:.2f} | "
