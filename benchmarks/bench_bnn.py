@@ -41,6 +41,9 @@ if depth is not None:  # an experiment: NumPyro's NUTS kernel with another maxim
         init_kernel, sample_kernel = plain(*a, **k)
         return (lambda *a, **k: init_kernel(*a, **{**k, "max_tree_depth": depth})), sample_kernel
     nhmc.hmc = hmc
+if kwargs.pop("blackjax_networks", False):  # an experiment: BlackJAX's warm-up on a network
+    import bayeszoo.inference.backends.blackjax as bjx
+    bjx.BACKEND.samples_networks = True
 fit = bz.fit(name, progress=False, **kwargs)
 wall = time.perf_counter() - t0
 h = headline(fit)
@@ -82,6 +85,9 @@ def main() -> None:
                              "wraps NumPyro's kernel; default: NumPyro's 10)")
     parser.add_argument("--backends", nargs="+", default=[None],
                         help="sampler backends to alternate (default: bz.fit's, NumPyro)")
+    parser.add_argument("--blackjax-networks", action="store_true",
+                        help="an experiment: let backend='blackjax' sample the network terms it "
+                             "refuses (its warm-up is not checked on them)")
     parser.add_argument("--dense-mass", action="store_true",
                         help="adapt a dense mass matrix (bayeszoo.sample's dense_mass)")
     parser.add_argument("--out", type=Path, default=RESULTS / "bnn.json")
@@ -91,6 +97,8 @@ def main() -> None:
         kwargs.update(draws=args.draws, tune=args.draws)
     if args.dense_mass:
         kwargs["dense_mass"] = True
+    if args.blackjax_networks:
+        kwargs["blackjax_networks"] = True
     load_before = os.getloadavg()
     rows = []
     for model in args.models:
