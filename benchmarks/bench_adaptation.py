@@ -12,11 +12,13 @@ Per run: sampling seconds (warm-up included, as ``attrs["sampling_seconds"]``), 
 bulk ESS over every posterior quantity (vector elements included), that ESS per second of
 sampling, leapfrog steps per kept draw, the largest R-hat and the divergences; the table shows
 medians over the rounds and each backend's ESS/s over nutpie's (the median of the per-round
-ratios). Agreement: the largest |difference of posterior means| between each backend and
-nutpie over all quantities, in units of its Monte Carlo standard error
-(``sqrt(sd²/ESS_a + sd²/ESS_b)``). Writes ``benchmarks/results/adaptation.json`` and the
-section ``benchmarks/RESULTS_adaptation.md``, keeping its hand-written notes (from the heading
-:data:`NOTES` on); ``--no-write`` prints only.
+ratios; with ``--backends ... pymc``, also over PyMC's default sampler's, the in-process ratio
+of the speed issue's second target). Agreement: the largest |difference of posterior means|
+between each backend and nutpie over all quantities, in units of its Monte Carlo standard error
+(``sqrt(sd²/ESS_a + sd²/ESS_b)``). A backend named ``NAME+dense`` (``numpyro+dense``,
+``nutpie+dense``) samples with ``dense_mass=True``. Writes ``benchmarks/results/adaptation.json``
+and the section ``benchmarks/RESULTS_adaptation.md``, keeping its hand-written notes (from the
+heading :data:`NOTES` on); ``--no-write`` prints only.
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ def one_run(model: str, backend: str, seed: int, chains: int, draws: int, tune: 
     entry = bz.zoo.get(model)
     data = entry.load_data()
     opts = entry.sampler_options
-    d = draw_posterior(entry.formula, data, backend=backend, chains=chains, draws=draws,
-                       tune=tune, seed=seed, progress=False,
+    name, _, variant = backend.partition("+")
+    d = draw_posterior(entry.formula, data, backend=name, chains=chains, draws=draws,
+                       tune=tune, seed=seed, progress=False, dense_mass=variant == "dense",
                        target_accept=opts.get("target_accept", 0.8),
                        parameterization=entry.parameterization, family=entry.family_object(),
                        knots=entry.knots, log_likelihood=False)
@@ -100,26 +103,32 @@ def summarize(runs: list[dict], models, backends) -> list[dict]:
             for key in ("sampling_s", "min_bulk_ess", "ess_per_s", "steps_per_draw",
                         "max_rhat", "divergences", "step_size"):
                 row[key] = statistics.median(r[key] for r in rs)
-            if "nutpie" in per and per["nutpie"] and b != "nutpie":
-                ref = {r["seed"]: r for r in per["nutpie"]}
+            for other in ("nutpie", "pymc"):
+                if not per.get(other) or b == other:
+                    continue
+                ref = {r["seed"]: r for r in per[other]}
                 pairs = [(r, ref[r["seed"]]) for r in rs if r["seed"] in ref]
-                row["ess_per_s_vs_nutpie"] = statistics.median(
+                row[f"ess_per_s_vs_{other}"] = statistics.median(
                     r["ess_per_s"] / q["ess_per_s"] for r, q in pairs)
-                row["max_z_vs_nutpie"] = max(agreement(r, q) for r, q in pairs)
+                if other == "nutpie":
+                    row["max_z_vs_nutpie"] = max(agreement(r, q) for r, q in pairs)
             rows.append(row)
     return rows
 
 
 def table(rows: list[dict]) -> str:
     head = ("| model | backend | sampling (s) | min bulk ESS | ESS/s | ESS/s ÷ nutpie | "
-            "steps/draw | step size | max R-hat | div. | max \\|Δmean\\|/MCSE vs nutpie | "
-            "runs |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+            "ESS/s ÷ PyMC | steps/draw | step size | max R-hat | div. | "
+            "max \\|Δmean\\|/MCSE vs nutpie | runs |\n"
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
     lines = []
     for r in rows:
-        ratio = f"{r['ess_per_s_vs_nutpie']:.2f}" if "ess_per_s_vs_nutpie" in r else "1"
+        ratio = (f"{r['ess_per_s_vs_nutpie']:.2f}" if "ess_per_s_vs_nutpie" in r
+                 else "1" if r["backend"] == "nutpie" else "")
+        vs_pymc = f"{r['ess_per_s_vs_pymc']:.1f}" if "ess_per_s_vs_pymc" in r else ""
         z = f"{r['max_z_vs_nutpie']:.1f}" if "max_z_vs_nutpie" in r else ""
         lines.append(f"| {r['model']} | {r['backend']} | {r['sampling_s']:.2f} | "
-                     f"{r['min_bulk_ess']:.0f} | {r['ess_per_s']:.0f} | {ratio} | "
+                     f"{r['min_bulk_ess']:.0f} | {r['ess_per_s']:.0f} | {ratio} | {vs_pymc} | "
                      f"{r['steps_per_draw']:.1f} | {r['step_size']:.3f} | "
                      f"{r['max_rhat']:.3f} | {r['divergences']:.0f} | {z} | {r['runs']} |")
     return head + "\n".join(lines) + "\n"

@@ -4,7 +4,8 @@ Plain script (no asserts): ``python benchmarks/bench_bnn.py [--models penguins_b
 [--trees TREE ...] [--repeats 2]``. Each fit runs in a fresh process (``bz.fit(name, seed=0)``
 with the entry's own sampler settings: 4 chains of 1000 warm-up and 1000 draws) from the source
 tree named by ``--trees`` (default: this checkout; name a second tree, e.g. an archive of
-``main``, to compare), alternating the trees (A B A B ...). Each row: wall time in the worker,
+``main``, to compare), alternating the trees (A B A B ...); ``--backends numpyro blackjax``
+alternates samplers the same way. Each row: wall time in the worker,
 compile and sampling seconds as the fit recorded them, leapfrog steps per draw, divergences,
 the function-space max R-hat and min bulk/tail ESS (what :func:`bayeszoo.api.headline` reports
 for a network fit) and elpd_loo. Writes ``benchmarks/results/bnn.json``.
@@ -40,6 +41,9 @@ if depth is not None:  # an experiment: NumPyro's NUTS kernel with another maxim
         init_kernel, sample_kernel = plain(*a, **k)
         return (lambda *a, **k: init_kernel(*a, **{**k, "max_tree_depth": depth})), sample_kernel
     nhmc.hmc = hmc
+if kwargs.pop("blackjax_networks", False):  # an experiment: BlackJAX's warm-up on a network
+    import bayeszoo.inference.backends.blackjax as bjx
+    bjx.BACKEND.samples_networks = True
 fit = bz.fit(name, progress=False, **kwargs)
 wall = time.perf_counter() - t0
 h = headline(fit)
@@ -79,6 +83,11 @@ def main() -> None:
     parser.add_argument("--max-tree-depth", nargs="+", type=int, default=[None],
                         help="NUTS maximum tree depths to alternate (an experiment: the worker "
                              "wraps NumPyro's kernel; default: NumPyro's 10)")
+    parser.add_argument("--backends", nargs="+", default=[None],
+                        help="sampler backends to alternate (default: bz.fit's, NumPyro)")
+    parser.add_argument("--blackjax-networks", action="store_true",
+                        help="an experiment: let backend='blackjax' sample the network terms it "
+                             "refuses (its warm-up is not checked on them)")
     parser.add_argument("--dense-mass", action="store_true",
                         help="adapt a dense mass matrix (bayeszoo.sample's dense_mass)")
     parser.add_argument("--out", type=Path, default=RESULTS / "bnn.json")
@@ -88,14 +97,19 @@ def main() -> None:
         kwargs.update(draws=args.draws, tune=args.draws)
     if args.dense_mass:
         kwargs["dense_mass"] = True
+    if args.blackjax_networks:
+        kwargs["blackjax_networks"] = True
     load_before = os.getloadavg()
     rows = []
     for model in args.models:
         for rep in range(args.repeats):
             for tree in args.trees:
-                for accept, depth in ((a, d) for a in args.target_accept
-                                      for d in args.max_tree_depth):
+                for accept, depth, backend in ((a, d, b) for a in args.target_accept
+                                               for d in args.max_tree_depth
+                                               for b in args.backends):
                     extra = {} if accept is None else {"target_accept": accept}
+                    if backend is not None:
+                        extra["backend"] = backend
                     if depth is not None:
                         extra["max_tree_depth"] = depth
                     row = {"model": model, "tree": str(tree), "repeat": rep, **extra,
@@ -105,14 +119,15 @@ def main() -> None:
     load_after = os.getloadavg()
     print(f"BNN fits ({platform.machine()}, {os.cpu_count()} CPUs; load average "
           f"{load_before[0]:.1f} before, {load_after[0]:.1f} after)\n")
-    print("| model | tree | target_accept | wall (s) | sampling (s) | steps/draw | max R-hat "
-          "| min ESS bulk | min ESS tail | divergences | elpd_loo | max depth |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| model | tree | backend | target_accept | wall (s) | sampling (s) | steps/draw "
+          "| max R-hat | min ESS bulk | min ESS tail | divergences | elpd_loo | max depth |")
+    print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         if "error" in r:
-            print(f"| {r['model']} | {r['tree']} | | failed | | | | | | | | |")
+            print(f"| {r['model']} | {r['tree']} | | | failed | | | | | | | | |")
             continue
-        print(f"| {r['model']} | {r['tree']} | {r.get('target_accept', 'entry')} "
+        print(f"| {r['model']} | {r['tree']} | {r.get('backend', 'numpyro')} "
+              f"| {r.get('target_accept', 'entry')} "
               f"| {r['wall_s']:.1f} | {r['sampling_s'] or 0:.1f} "
               f"| {r['steps_per_draw'] or 0:.0f} | {r['max_rhat']} | {r['min_ess_bulk']} "
               f"| {r['min_ess_tail']} | {r['divergences']} | {r['elpd_loo']} "

@@ -14,6 +14,9 @@ Plain script (no asserts): ``python benchmarks/profile_latency.py``. Two parts:
    ``--backend pymc`` (PyMC's own NUTS) and ``--backend nutpie``, alternating, wall time of each
    process, median of ``--repeats``.
 
+``--model`` profiles another zoo entry the same way and ``--backends`` picks the commands; each
+stage run also gives its process's wall time over its own sampling time (the overhead ratio).
+
 Writes ``benchmarks/results/latency.json`` (``--out``) and prints a table.
 """
 
@@ -36,7 +39,7 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-MODEL = "radon_intercept"
+DEFAULT_MODEL = "radon_intercept"
 BACKENDS = ("numpyro", "pymc", "nutpie")
 
 #: (stage, module, function whose calls it times); a function missing from the tree profiled (an
@@ -85,8 +88,8 @@ def _timed(seconds: dict[str, float], stage: str, func):
     return wrapper
 
 
-def worker_stages() -> dict:
-    """Run ``bayeszoo fit radon_intercept`` in this process with its stages timed."""
+def worker_stages(model: str) -> dict:
+    """Run ``bayeszoo fit MODEL`` in this process with its stages timed."""
     import bayeszoo  # noqa: F401
 
     seconds: dict[str, float] = {"start and import bayeszoo": time.perf_counter() - T_START}
@@ -112,7 +115,7 @@ def worker_stages() -> dict:
     out = io.StringIO()
     t0 = time.perf_counter()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        code = main(["fit", MODEL])
+        code = main(["fit", model])
     seconds["fit command"] = time.perf_counter() - t0
     line = json.loads(out.getvalue().strip().splitlines()[-1])
     seconds["compile (cache hit)"] = line["compile_seconds"]
@@ -146,11 +149,11 @@ def stage_table(seconds: dict[str, float]) -> dict[str, float]:
     }
 
 
-def command(backend: str) -> list[str]:
+def command(backend: str, model: str) -> list[str]:
     """``bayeszoo fit`` as ``python -m bayeszoo`` (run in the tree it times, see
     :func:`time_command`): the installed ``bayeszoo`` script would import this tree's entry
     point even where ``PYTHONPATH`` names another tree."""
-    return [sys.executable, "-m", "bayeszoo", "fit", MODEL, "--backend", backend]
+    return [sys.executable, "-m", "bayeszoo", "fit", model, "--backend", backend]
 
 
 def source_env(source: Path | None) -> dict[str, str]:
@@ -159,13 +162,13 @@ def source_env(source: Path | None) -> dict[str, str]:
     return {**os.environ, **({"PYTHONPATH": str(source)} if source else {})}
 
 
-def time_command(backend: str, source: Path | None = None) -> float:
+def time_command(backend: str, model: str, source: Path | None = None) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.run(command(backend), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True, env=source_env(source),
+    proc = subprocess.run(command(backend, model), stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, env=source_env(source),
                           cwd=source or Path(__file__).resolve().parents[1])
     if proc.returncode != 0:
-        raise RuntimeError(f"bayeszoo fit {MODEL} --backend {backend} failed:\n"
+        raise RuntimeError(f"bayeszoo fit {model} --backend {backend} failed:\n"
                            f"{proc.stderr[-2000:]}")
     return time.perf_counter() - t0
 
@@ -193,7 +196,7 @@ def markdown(result: dict) -> str:
     lines += ["", "| command | median wall (s) | runs (s) |", "|---|---:|---|"]
     for label, runs in result["commands"].items():
         backend = label.split()[0]
-        lines.append(f"| `bayeszoo fit {MODEL} --backend {backend}`"
+        lines.append(f"| `bayeszoo fit {result['model']} --backend {backend}`"
                      f"{' (before)' if 'baseline' in label else ''} | "
                      f"{statistics.median(runs):.2f} | {', '.join(f'{r:.2f}' for r in runs)} |")
     return "\n".join(lines)
@@ -208,22 +211,26 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path,
                         help="a source tree of an earlier version (e.g. a `git archive` of main): "
                              "its stages and default command alternate with this tree's")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="the zoo entry to fit")
+    parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS,
+                        help="the backends of the whole-command runs")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker_stages()))
+        print(json.dumps(worker_stages(args.model)))
         return
 
     load_before = os.getloadavg()
     trees = {"this": None, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
     for source in trees.values():
-        time_command("numpyro", source)  # fill the compilation cache
+        time_command("numpyro", args.model, source)  # fill the compilation cache
     runs: dict[str, list[dict]] = {name: [] for name in trees}
     for _ in range(args.repeats):
         for name, source in trees.items():
             t0 = time.perf_counter()
-            proc = subprocess.run([sys.executable, __file__, "--worker"], capture_output=True,
-                                  text=True, check=True, env=source_env(source))
+            proc = subprocess.run([sys.executable, __file__, "--worker", "--model", args.model],
+                                  capture_output=True, text=True, check=True,
+                                  env=source_env(source))
             wall = time.perf_counter() - t0
             seconds = json.loads(proc.stdout.strip().splitlines()[-1])["seconds"]
             runs[name].append({**stage_table(seconds), "process wall": wall})
@@ -233,20 +240,23 @@ def main() -> None:
                         for k in runs["baseline"][0]} if args.baseline else None)
     commands: dict[str, list[float]] = {}
     if args.commands:
-        backends = [b for b in BACKENDS if available(b)]
+        backends = [b for b in args.backends if available(b)]
         for _ in range(args.repeats):
             if args.baseline:
                 commands.setdefault("numpyro (baseline)", []).append(
-                    time_command("numpyro", trees["baseline"]))
+                    time_command("numpyro", args.model, trees["baseline"]))
             for backend in backends:
-                commands.setdefault(backend, []).append(time_command(backend))
-    result = {"model": MODEL, "repeats": args.repeats, "stages": stages, "stage_runs": rows,
+                commands.setdefault(backend, []).append(time_command(backend, args.model))
+    overhead = statistics.median(r["process wall"] / r["sampling"] for r in rows)
+    result = {"model": args.model, "repeats": args.repeats, "stages": stages, "stage_runs": rows,
+              "wall_over_sampling": overhead,
               "baseline_stages": baseline_stages,
               "commands": commands, "load_before": load_before, "load_after": os.getloadavg(),
               "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(markdown(result))
+    print(f"fresh-process wall / its own sampling time: {overhead:.2f} (median of the stage runs)")
     print(f"load average before {load_before[0]:.2f}, after {result['load_after'][0]:.2f}; "
           f"wrote {args.out}")
 

@@ -25,7 +25,7 @@ and the chain rule through ``e`` gives :class:`ZipLikelihood`'s derivatives in `
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from .base import Response
 from .poisson import check_counts
@@ -258,6 +258,8 @@ class ZipLikelihood:
         """mgcv's ``postproc``: the least deviance of a constant ``gamma`` searched between
         ``mean(y) / 5`` and ``3 mean(y)`` (as mgcv, offset and intercept aside), less
         :meth:`saturated_deviance`."""
+        from scipy import optimize  # here: 0.2-0.4 s to import, on every fit's path otherwise
+
         mean_y = float(np.mean(self.y))
         ones = np.ones((self.y.shape[0], 1))
 
