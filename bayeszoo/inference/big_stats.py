@@ -423,20 +423,44 @@ def coded_laplace(frame: pd.DataFrame, groups: list[TermGroup], grid: dict, resp
     return code_statistics(groups, ks, z, mu, P), constant
 
 
-def _newton_start(coded: CodedColumns, ds: Any, P: int) -> np.ndarray:
+def _newton_step(stats: Statistics, theta: np.ndarray) -> tuple[np.ndarray, float]:
+    """Newton's next point from the weighted products at ``theta``, and the largest move
+    (relative to the coefficient's size, at least 1)."""
+    new = np.linalg.lstsq(stats.G, stats.c, rcond=1e-13)[0]
+    return new, float(np.max(np.abs(new - theta) / np.maximum(1.0, np.abs(new))))
+
+
+def _newton_start(coded: CodedColumns, ds: Any, P: int, tol: float, max_iter: int,
+                  warm: bool) -> np.ndarray:
+    """The intercept at ``log(mean(y))`` of the state rows, the rest 0; with ``warm`` and
+    state rows that are a subset of the rows, the maximum on the state rows (in memory), from
+    which the passes over every row need fewer iterations."""
     theta = np.zeros(P)
     if coded.ones is not None:
         y = ds.state[ds.response].to_numpy(dtype=float)
         theta[coded.ones] = np.log(max(float(np.mean(y)), 1e-10))
+    if not warm or len(ds.state) >= ds.rows:
+        return theta
+    start = theta
+    for _ in range(max_iter):
+        new, moved = _newton_step(coded_laplace(ds.state, coded.groups, ds.grid, ds.response,
+                                                P, start)[0], start)
+        if not np.all(np.isfinite(new)):
+            return theta
+        if moved <= tol:
+            return new
+        start = new
     return theta
 
 
-def laplace_statistics(ds: Any, spec: ModelSpec, tol: float = 1e-8,
-                       max_iter: int = 25) -> tuple[LaplaceStats, int]:
+def laplace_statistics(ds: Any, spec: ModelSpec, tol: float = 1e-8, max_iter: int = 25,
+                       warm: bool = True) -> tuple[LaplaceStats, int]:
     """:class:`LaplaceStats` of every row of ``ds``'s source, expanded at the maximum of the
     Poisson likelihood (the posterior mode up to ``O(1/n)``): Newton's iterations, each one
     pass, until no coefficient moves by more than ``tol`` (relative to its size, at least
-    1); the statistics at the last point and the passes made. Directions the likelihood does
+    1); the statistics at the last point and the passes made. With ``warm`` the iterations
+    start at the maximum on the state rows when they are a subset (:func:`_newton_start`),
+    else at the intercept alone. Directions the likelihood does
     not see (a random effect's levels against the intercept) are left at the least-norm
     solution: the expansion depends on ``eta_hat`` only."""
     coded = coded_groups(ds, spec)
@@ -446,14 +470,13 @@ def laplace_statistics(ds: Any, spec: ModelSpec, tol: float = 1e-8,
     if ds.weights is not None or ds.trials is not None:
         raise ValueError("the Laplace expansion takes no weights() or trials()")
     P = coded.p + sum(coded.sizes)
-    theta = _newton_start(coded, ds, P)
+    theta = _newton_start(coded, ds, P, tol, max_iter, warm)
     passes = 0
     for passes in range(1, max_iter + 1):  # noqa: B007 - the passes made are returned
         parts = ds.source.map(coded_laplace, coded.groups, ds.grid, ds.response, P, theta)
         stats = reduce(lambda a, b: a + b, [q[0] for q in parts])
         constant = float(sum(q[1] for q in parts))
-        new = np.linalg.lstsq(stats.G, stats.c, rcond=1e-13)[0]
-        moved = float(np.max(np.abs(new - theta) / np.maximum(1.0, np.abs(new))))
+        new, moved = _newton_step(stats, theta)
         if moved <= tol:
             break
         theta = new
