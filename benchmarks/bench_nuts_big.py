@@ -16,10 +16,11 @@ first N rows, read into pandas; ``--files`` the first K partitions, with Dask), 
 rows, rows of the statistics (distinct rows; the Gaussian's ``p``), seconds for the statistics
 (``--laplace``: the Poisson likelihood's second-order expansion at its maximum,
 ``approximation="laplace"``, Newton passes included), the compilation and the sampling, the
-smallest bulk and tail ESS over all parameters, the largest R-hat, divergences and peak
-resident memory. ``--sampler``: ``bz.sample_big``'s ``sampler`` (``auto``: NUTS on the
-variance parameters with the coefficients integrated out and drawn exactly where the model
-allows it, ``joint``: NUTS on every parameter).
+smallest bulk and tail ESS over all parameters, the largest R-hat, divergences, the mean
+leapfrog steps per kept draw (gradient evaluations) and peak resident memory.
+``--sampler``: ``bz.sample_big``'s ``sampler`` (``auto``: NUTS on the variance parameters
+with the coefficients integrated out and drawn exactly where the model allows it, ``joint``:
+NUTS on every parameter).
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def run(family: str, data, args) -> dict:
         "ess_tail": min(float(np.nanmin(v.values)) for v in ess_tail.data_vars.values()),
         "rhat": max(float(np.nanmax(v.values)) for v in rhat.data_vars.values()),
         "divergent": int(fit.sample_stats["diverging"].values.sum()),
+        "steps": float(fit.sample_stats["n_steps"].values.mean()),
         "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
     }
 
@@ -111,15 +113,17 @@ def main() -> None:
           f"{args.tune} draws, m = {args.m or 'mgcv default'}, {args.parameterization}, "
           f"dense mass {args.dense_mass}")
     print("| family | sampler | rows | statistics rows | statistics s | compile s | sampling s |"
-          " total s | min bulk ESS | min tail ESS | max R-hat | divergent | peak GB | load after |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          " total s | min bulk ESS | min tail ESS | max R-hat | divergent | steps per draw |"
+          " peak GB | load after |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for family in args.family:
         r = run(family, load(args.data, args.rows, args.files), args)
         print(f"| {r['family']} | {r['sampler']} | {r['rows']:,} | {r['stat_rows']:,} | "
               f"{r['stats_s']:.1f} | "
               f"{r['compile_s']:.1f} | {r['sampling_s']:.1f} | {r['total_s']:.1f} | "
               f"{r['ess_bulk']:.0f} | {r['ess_tail']:.0f} | {r['rhat']:.3f} | "
-              f"{r['divergent']} | {r['peak_gb']:.2f} | {os.getloadavg()[0]:.1f} |", flush=True)
+              f"{r['divergent']} | {r['steps']:.1f} | {r['peak_gb']:.2f} | "
+              f"{os.getloadavg()[0]:.1f} |", flush=True)
 
 
 if __name__ == "__main__":
