@@ -38,3 +38,19 @@ def test_warm_start_saves_passes_at_the_same_maximum(state):
         np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-7 * np.max(np.abs(b)))
     assert warm.constant == pytest.approx(cold.constant, rel=1e-9)
     assert warm.gaussian.yy == pytest.approx(cold.gaussian.yy, rel=1e-7)
+
+
+def test_schur_solve_reaches_the_least_norm_maximum(state, monkeypatch):
+    # the Newton steps through the group levels' Schur complement (intercept held) and
+    # through the dense least-norm solve reach the same expansion point
+    from bayeszoo.inference import big_stats
+
+    ds, spec = state
+    fast, fast_passes = laplace_statistics(ds, spec, warm=False)
+    monkeypatch.setattr(big_stats, "_structured_solve", lambda *a: None)
+    dense, dense_passes = laplace_statistics(ds, spec, warm=False)
+    assert abs(fast_passes - dense_passes) <= 1
+    np.testing.assert_allclose(fast.gaussian.dense_gram, dense.gaussian.dense_gram, rtol=1e-7)
+    np.testing.assert_allclose(fast.gaussian.block_y[0], dense.gaussian.block_y[0], rtol=1e-7,
+                               atol=1e-7 * np.max(np.abs(dense.gaussian.block_y[0])))
+    assert fast.constant == pytest.approx(dense.constant, rel=1e-9)
