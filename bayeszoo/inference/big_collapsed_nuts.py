@@ -183,14 +183,19 @@ def whitening(logp, data, start: np.ndarray, max_iter: int = 100) -> tuple[np.nd
     steps per draw. ``(start, I)`` when no mode with a negative definite Hessian is found."""
     import jax
 
-    f = jax.jit(logp)
-    grad = jax.jit(jax.grad(logp))
-    hess = jax.jit(jax.hessian(logp))
+    both = jax.jit(lambda u, data: (logp(u, data), jax.grad(logp)(u, data),
+                                    jax.hessian(logp)(u, data)))  # one compilation
+
+    def f(u, data):
+        return both(u, data)[0]
+
+    def hess(u, data):
+        return both(u, data)[2]
+
     u = np.asarray(start, dtype=float)
     value = float(f(u, data))
     for _ in range(max_iter):
-        g = np.asarray(grad(u, data))
-        H = np.asarray(hess(u, data))
+        _, g, H = (np.asarray(a) for a in both(u, data))
         try:
             step = np.linalg.solve(-H, g) if np.all(np.linalg.eigvalsh(-H) > 0) else g
         except np.linalg.LinAlgError:
