@@ -6,8 +6,10 @@ The covariates are discretized and the term states fitted as :func:`bayeszoo.bam
 states from at most ``state_rows`` rows); the family's likelihood statistics are accumulated
 chunk by chunk (:mod:`.big_stats`); NUTS then runs in NumPyro on the model of the state rows'
 design with those statistics in place of its rows, under brms's default priors, names and
-summaries. The posterior is that of the discretized data; with every covariate value kept (at
-most ``m`` of each) and at most ``state_rows`` rows it is :func:`bayeszoo.sample`'s.
+summaries: by default on the variance parameters only, the coefficients integrated out and
+drawn exactly given them (:mod:`.big_collapsed_nuts`), else on every parameter. The
+posterior is that of the discretized data; with every covariate value kept (at most ``m`` of
+each) and at most ``state_rows`` rows it is :func:`bayeszoo.sample`'s.
 
 Data-dependent parts of the model come from the state rows: brms's default priors that read
 the response (``student_t(3, median(y), mad(y))`` and the scales) and the column means the
@@ -23,6 +25,7 @@ from typing import Any
 
 from bayeszoo.diagnostics import warn_fit
 
+from .backends import SamplerSettings
 from .fit_checks import idata_checks
 from .repeated import run_again
 from .sampling import check_args, checked_spec, named_draws
@@ -36,7 +39,8 @@ def sample_big(formula: str, data: Any, family: Any = None, *, m: int | None = N
                tune: int = 1000, seed: int = 0, target_accept: float = 0.8,
                dense_mass: bool = False, progress: bool = True,
                priors: dict[str, Any] | None = None, parameterization: str = "noncentered",
-               log_likelihood: bool = False, approximation: str | None = None):
+               log_likelihood: bool = False, approximation: str | None = None,
+               sampler: str = "auto"):
     """Sample the posterior of ``formula`` on the discretized rows of ``data`` (a pandas or
     ``dask.dataframe`` DataFrame) with NumPyro's NUTS, from the Gaussian family's sufficient
     statistics or the distinct rows of the Poisson, binomial and bernoulli families
@@ -65,6 +69,13 @@ def sample_big(formula: str, data: Any, family: Any = None, *, m: int | None = N
         whose discretized rows do not collapse (three covariates on 1000 values and 1000
         groups leave about every row distinct): Gaussian statistics of fixed size whatever
         the rows, exact in value, gradient and Hessian at the expansion point.
+    sampler
+        ``"collapsed"``: NUTS on the intercept, the blocks' sds and ``sigma`` only, every
+        other coefficient integrated out and drawn exactly from its Gaussian conditional
+        (:mod:`.big_collapsed_nuts`; the Gaussian family and the Laplace expansion, iid
+        blocks, flat or normal priors on the fixed coefficients). ``"joint"``: NUTS on
+        every parameter, as :func:`bayeszoo.sample`. ``"auto"`` (default): collapsed where
+        the model allows it, else joint. Both sample the same posterior.
 
     Returns
     -------
@@ -72,20 +83,26 @@ def sample_big(formula: str, data: Any, family: Any = None, *, m: int | None = N
         The fit of :func:`bayeszoo.sample`; its ``attrs`` add ``n_rows`` (the rows
         summarized), ``statistics_rows`` (the rows of the statistics: distinct rows, or the
         Gaussian's ``p``), ``statistics_seconds`` and ``approximation`` (``"none"`` or
-        ``"laplace"``, with ``newton_passes``).
+        ``"laplace"``, with ``newton_passes``) and ``sampler`` (``"collapsed"`` or
+        ``"joint"``).
 
     Raises
     ------
     ValueError
         ``log_likelihood=True``; ``approximation`` other than ``None`` or ``"laplace"``, or
-        ``"laplace"`` with a family other than poisson (log link); a family other than
+        ``"laplace"`` with a family other than poisson (log link); ``sampler`` not one of
+        ``"auto"``, ``"collapsed"``, ``"joint"``, or ``"collapsed"`` for a model that does not
+        collapse; a family other than
         gaussian (identity link, no ``se``/``weights``), poisson, binomial, bernoulli;
         anything :func:`bayeszoo.bam` refuses.
     """
     from bayeszoo.penalized.bam import discretized_state
 
+    from .big_collapsed_nuts import collapse_plan, sample_collapsed
     from .big_stats import LaplacePoisson, laplace_statistics, statistics
 
+    if sampler not in ("auto", "collapsed", "joint"):
+        raise ValueError(f"sampler must be 'auto', 'collapsed' or 'joint', not {sampler!r}")
     if approximation not in (None, "laplace"):
         raise ValueError(f"approximation must be None or 'laplace', not {approximation!r}")
     if log_likelihood:
@@ -110,7 +127,16 @@ def sample_big(formula: str, data: Any, family: Any = None, *, m: int | None = N
     settings = {"backend": "numpyro", "chains": int(chains), "draws": int(draws),
                 "tune": int(tune), "seed": int(seed), "target_accept": float(target_accept),
                 "dense_mass": dense_mass}
-    result = run_again(design, spec, **settings, progress=progress)
+    plan = collapse_plan(design, spec, stats) if sampler != "joint" else "joint requested"
+    if isinstance(plan, str):
+        if sampler == "collapsed":
+            raise ValueError(f"sampler='collapsed' cannot integrate this model's coefficients "
+                             f"out: {plan}")
+        result = run_again(design, spec, **settings, progress=progress)
+    else:
+        result = sample_collapsed(design, spec, plan, SamplerSettings(
+            chains=int(chains), draws=int(draws), tune=int(tune),
+            target_accept=float(target_accept), dense_mass=dense_mass), seed, progress)
     draws_ = named_draws(design, spec, result, settings, False, t0, priors=priors)
     idata = draws_.inference_data()
     idata.attrs["n_rows"] = int(ds.rows)
@@ -118,6 +144,7 @@ def sample_big(formula: str, data: Any, family: Any = None, *, m: int | None = N
     idata.attrs["statistics_rows"] = int(stats.arrays.X.shape[0] if gram is None
                                          else gram.shape[0])
     idata.attrs["approximation"] = approximation or "none"
+    idata.attrs["sampler"] = "joint" if isinstance(plan, str) else "collapsed"
     if passes is not None:
         idata.attrs["newton_passes"] = int(passes)
     idata.attrs["statistics_seconds"] = round(t_stats, 3)

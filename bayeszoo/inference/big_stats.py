@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 import scipy.sparse as sps
 from scipy import special
 
@@ -423,22 +424,80 @@ def coded_laplace(frame: pd.DataFrame, groups: list[TermGroup], grid: dict, resp
     return code_statistics(groups, ks, z, mu, P), constant
 
 
-def _newton_start(coded: CodedColumns, ds: Any, P: int) -> np.ndarray:
+def _structured_solve(G: np.ndarray, c: np.ndarray, theta: np.ndarray, coded: CodedColumns
+                      ) -> np.ndarray | None:
+    """A solution of ``G x = c`` with the column of ones held at ``theta``'s value, through
+    the Schur complement of the largest indicator block (whose ``G`` block is diagonal: each
+    row in one level): ``O(q·m²)`` for ``q`` levels and ``m`` other columns, where a dense
+    solve of the ``(q + m)²`` system costs ``O((q + m)³)``. ``None`` when there is no such
+    block or the rest is singular."""
+    if not coded.sizes or coded.ones is None:
+        return None
+    j = int(np.argmax(coded.sizes))
+    lo = coded.p + sum(coded.sizes[:j])
+    K = np.arange(lo, lo + coded.sizes[j])
+    E = np.setdiff1d(np.arange(len(c)), np.concatenate([K, [coded.ones]]))
+    d = np.diag(G)[K]
+    if np.any(d <= 0):
+        return None
+    r = c - G[:, coded.ones] * theta[coded.ones]
+    B = G[np.ix_(E, K)]
+    try:
+        S = scipy.linalg.cho_factor(G[np.ix_(E, E)] - (B / d) @ B.T)
+    except np.linalg.LinAlgError:
+        return None
+    x = np.empty_like(c)
+    x[coded.ones] = theta[coded.ones]
+    x[E] = scipy.linalg.cho_solve(S, r[E] - B @ (r[K] / d))
+    x[K] = (r[K] - B.T @ x[E]) / d
+    return x
+
+
+def _newton_step(stats: Statistics, theta: np.ndarray,
+                 coded: CodedColumns) -> tuple[np.ndarray, float]:
+    """Newton's next point from the weighted products at ``theta`` (:func:`_structured_solve`,
+    else the least-norm solution), and the largest move (relative to the coefficient's size,
+    at least 1)."""
+    new = _structured_solve(stats.G, stats.c, theta, coded)
+    if new is None:
+        new = np.linalg.lstsq(stats.G, stats.c, rcond=1e-13)[0]
+    return new, float(np.max(np.abs(new - theta) / np.maximum(1.0, np.abs(new))))
+
+
+def _newton_start(coded: CodedColumns, ds: Any, P: int, tol: float, max_iter: int,
+                  warm: bool) -> np.ndarray:
+    """The intercept at ``log(mean(y))`` of the state rows, the rest 0; with ``warm`` and
+    state rows that are a subset of the rows, the maximum on the state rows (in memory), from
+    which the passes over every row need fewer iterations."""
     theta = np.zeros(P)
     if coded.ones is not None:
         y = ds.state[ds.response].to_numpy(dtype=float)
         theta[coded.ones] = np.log(max(float(np.mean(y)), 1e-10))
+    if not warm or len(ds.state) >= ds.rows:
+        return theta
+    start = theta
+    for _ in range(max_iter):
+        new, moved = _newton_step(coded_laplace(ds.state, coded.groups, ds.grid, ds.response,
+                                                P, start)[0], start, coded)
+        if not np.all(np.isfinite(new)):
+            return theta
+        if moved <= tol:
+            return new
+        start = new
     return theta
 
 
-def laplace_statistics(ds: Any, spec: ModelSpec, tol: float = 1e-8,
-                       max_iter: int = 25) -> tuple[LaplaceStats, int]:
+def laplace_statistics(ds: Any, spec: ModelSpec, tol: float = 1e-8, max_iter: int = 25,
+                       warm: bool = True) -> tuple[LaplaceStats, int]:
     """:class:`LaplaceStats` of every row of ``ds``'s source, expanded at the maximum of the
     Poisson likelihood (the posterior mode up to ``O(1/n)``): Newton's iterations, each one
     pass, until no coefficient moves by more than ``tol`` (relative to its size, at least
-    1); the statistics at the last point and the passes made. Directions the likelihood does
-    not see (a random effect's levels against the intercept) are left at the least-norm
-    solution: the expansion depends on ``eta_hat`` only."""
+    1); the statistics at the last point and the passes made. With ``warm`` the iterations
+    start at the maximum on the state rows when they are a subset (:func:`_newton_start`),
+    else at the intercept alone. Directions the likelihood does not see (a random
+    intercept's levels against the intercept) are fixed by holding the intercept where it
+    starts (:func:`_structured_solve`), or else at the least-norm solution: the expansion
+    depends on ``eta_hat`` only."""
     coded = coded_groups(ds, spec)
     if coded is None:
         raise ValueError("the Laplace expansion needs every column to be a function of one "
@@ -446,14 +505,13 @@ def laplace_statistics(ds: Any, spec: ModelSpec, tol: float = 1e-8,
     if ds.weights is not None or ds.trials is not None:
         raise ValueError("the Laplace expansion takes no weights() or trials()")
     P = coded.p + sum(coded.sizes)
-    theta = _newton_start(coded, ds, P)
+    theta = _newton_start(coded, ds, P, tol, max_iter, warm)
     passes = 0
     for passes in range(1, max_iter + 1):  # noqa: B007 - the passes made are returned
         parts = ds.source.map(coded_laplace, coded.groups, ds.grid, ds.response, P, theta)
         stats = reduce(lambda a, b: a + b, [q[0] for q in parts])
         constant = float(sum(q[1] for q in parts))
-        new = np.linalg.lstsq(stats.G, stats.c, rcond=1e-13)[0]
-        moved = float(np.max(np.abs(new - theta) / np.maximum(1.0, np.abs(new))))
+        new, moved = _newton_step(stats, theta, coded)
         if moved <= tol:
             break
         theta = new

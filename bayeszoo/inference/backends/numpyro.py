@@ -189,6 +189,18 @@ def nuts_program(design: Design, spec: ModelSpec, settings: SamplerSettings) -> 
     from bayeszoo.runtime import ensure_configured
 
     ensure_configured()
+    built = build_numpyro(design, spec=spec)
+    return model_program(built.model, built.data, design, spec, settings)
+
+
+def model_program(model, model_data, design: Design, spec: ModelSpec,
+                  settings: SamplerSettings) -> NumpyroProgram:
+    """:func:`nuts_program` of any NumPyro ``model`` taking one argument, ``model_data``,
+    whose latent sites are ``spec.sites`` (a model that integrates some of ``design``'s
+    parameters out samples the others)."""
+    from bayeszoo.runtime import ensure_configured
+
+    ensure_configured()
     import jax
     import jax.numpy as jnp
     from numpyro.infer.hmc import hmc
@@ -199,13 +211,12 @@ def nuts_program(design: Design, spec: ModelSpec, settings: SamplerSettings) -> 
     )
 
     s = settings
-    built = build_numpyro(design, spec=spec)
     first = init_strategy(spec)
-    data = jax.device_put(built.data)
+    data = jax.device_put(model_data)
 
-    prototype = unconstrained_prototype(built.model, first, data)
+    prototype = unconstrained_prototype(model, first, data)
     init_kernel, sample_kernel = hmc(
-        potential_fn_gen=lambda data: partial(potential_energy, built.model, (data,), {}),
+        potential_fn_gen=lambda data: partial(potential_energy, model, (data,), {}),
         algo="NUTS")
     dense = [tuple(sorted(prototype))] if s.dense_mass else []
 
@@ -215,7 +226,7 @@ def nuts_program(design: Design, spec: ModelSpec, settings: SamplerSettings) -> 
 
     def start(key, data):
         k_init, k_run = jax.random.split(key)
-        params, _ = find_valid_initial_params(k_init, built.model, model_args=(data,),
+        params, _ = find_valid_initial_params(k_init, model, model_args=(data,),
                                               init_strategy=first, prototype_params=prototype)
         state = init_kernel(ParamInfo(*params), num_warmup=s.tune,
                             target_accept_prob=s.target_accept, dense_mass=dense,
@@ -234,7 +245,7 @@ def nuts_program(design: Design, spec: ModelSpec, settings: SamplerSettings) -> 
 
         return jax.lax.fori_loop(lo, hi, step, (state, records))
 
-    return chained_program(built.model, design, spec, s, start, advance, data)
+    return chained_program(model, design, spec, s, start, advance, data)
 
 
 def chained_program(model, design: Design, spec: ModelSpec, settings: SamplerSettings, start,
