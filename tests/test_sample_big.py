@@ -88,11 +88,26 @@ def test_log_likelihood_refused(frame):
 @pytest.mark.slow
 @pytest.mark.parametrize("formula,family", [(GAUSS, "gaussian"), (POIS, "poisson")])
 def test_posterior_equals_sample(frame, formula, family):
+    """Poisson's collapsed rows are bz.sample's own, so the draws are the same draws. The
+    Gaussian statistics equal bz.sample's to 1e-10 (above) but not to the last bit, and NUTS
+    trajectories part at the first rounding difference: the posteriors agree within Monte
+    Carlo error."""
+    import arviz as az
+
     kw = {"chains": 2, "draws": 200, "tune": 200, "seed": 3, "progress": False}
     big = bz.sample_big(formula, frame, family, sampler="joint", **kw)
     ref = bz.sample(formula, frame, family=family, log_likelihood=False, **kw)
     assert big.attrs["n_rows"] == 600
     assert set(big.posterior.data_vars) == set(ref.posterior.data_vars)
+    if family == "poisson":
+        for name in ref.posterior.data_vars:
+            np.testing.assert_allclose(big.posterior[name].values, ref.posterior[name].values,
+                                       rtol=1e-6, atol=1e-8)
+        return
     for name in ref.posterior.data_vars:
-        np.testing.assert_allclose(big.posterior[name].values, ref.posterior[name].values,
-                                   rtol=1e-6, atol=1e-8)
+        mean_b, mean_r = big.posterior[name].mean(("chain", "draw")), ref.posterior[name].mean(
+            ("chain", "draw"))
+        se = np.hypot(az.mcse(big.posterior[name]).to_array(), az.mcse(ref.posterior[name])
+                      .to_array())
+        assert np.all(np.abs(np.asarray(mean_b - mean_r)) <= 4.5 * np.asarray(se).ravel()
+                      .reshape(np.shape(mean_b))), name
