@@ -69,12 +69,16 @@ def log_sigmoid(x):
 
 class LogitWeights(NamedTuple):
     """The data's weights in the regrouped sum (module doc), ``K'`` the largest observed
-    rating and ``P`` the design rows: ``log_sigmoid`` (``K' × P``) the weight ``n_pj +
-    n_p,j+1`` of ``ls(x_pj)``, ``linear`` (``K' × P``) the weight ``n_p,j+1`` of ``-x_pj``
-    (``n_p,K'+1 = 0``), ``totals`` (``K'``) each rating's summed count."""
+    rating and ``P`` the design rows: ``log_sigmoid`` (``(K' - 1) × P``) the weight ``n_pj +
+    n_p,j+1`` of ``ls(x_pj)``; ``top`` (``P``) the counts of rating ``K'``, the weight of
+    ``ls(x_pK')`` where ``K' < K``; ``above`` (``P``) each design row's count above the first
+    rating, ``Σ_j n_p,j+1``, the weight of ``disc · eta_p`` in ``-Σ_pj n_p,j+1 x_pj``;
+    ``totals`` (``K'``) each rating's summed count (``totals_{j+1}`` weighs ``-disc ·
+    thres_j`` in the same sum)."""
 
     log_sigmoid: np.ndarray
-    linear: np.ndarray
+    top: np.ndarray
+    above: np.ndarray
     totals: np.ndarray
 
 
@@ -82,9 +86,8 @@ def logit_weights(counts: np.ndarray) -> LogitWeights:
     """The :class:`LogitWeights` of ``counts`` (``P × K'``, the summed weights of design row
     ``p``'s rows rated ``k``: :func:`bayeszoo.families.patterns.category_counts`)."""
     c = np.asarray(counts, dtype=float).T
-    above = np.concatenate([c[1:], np.zeros((1, c.shape[1]))])
-    return LogitWeights(np.ascontiguousarray(c + above), np.ascontiguousarray(above),
-                        c.sum(axis=1))
+    return LogitWeights(np.ascontiguousarray(c[:-1] + c[1:]), np.ascontiguousarray(c[-1]),
+                        c[1:].sum(axis=0), c.sum(axis=1))
 
 
 class LogitPatternStats(NamedTuple):
@@ -102,17 +105,25 @@ class LogitPatternStats(NamedTuple):
 def cumulative_logit_sum(weights: LogitWeights, eta, thresholds, disc=1.0):
     """``Σ_p Σ_k n_pk log P(y = k | eta_p)`` of the cumulative logit model (module doc) from
     the counts' :class:`LogitWeights`: ``eta`` ``(..., P)``, ``thresholds`` ``(..., K - 1)``;
-    leading axes broadcast, the sum is over ``P``. Thresholds above the largest observed
-    rating carry no weight and are left out."""
+    leading axes broadcast, the sum is over ``P``. The linear terms ``-n_p,j+1 x_pj`` are
+    summed from the weights' margins (``above`` over the design rows, ``totals`` over the
+    thresholds); thresholds above the largest observed rating carry no weight and are left
+    out."""
     import jax.numpy as jnp
 
-    m = min(weights.log_sigmoid.shape[0], thresholds.shape[-1])
+    n_thres = thresholds.shape[-1]
+    m = weights.log_sigmoid.shape[0]
     x = disc * (thresholds[..., :m, None] - eta[..., None, :])
-    out = jnp.sum(weights.log_sigmoid[:m] * log_sigmoid(x) - weights.linear[:m] * x,
-                  axis=(-2, -1))
-    if m > 1:
-        gaps = disc * (thresholds[..., :m - 1] - thresholds[..., 1:m])
-        totals = weights.totals[1:m]
+    out = jnp.sum(weights.log_sigmoid * log_sigmoid(x), axis=(-2, -1))
+    out = out + disc * (jnp.sum(weights.above * eta, axis=-1)
+                        - jnp.sum(weights.totals[1:] * thresholds[..., :m], axis=-1))
+    if m < n_thres:
+        top = disc * (thresholds[..., m, None] - eta)
+        out = out + jnp.sum(weights.top * log_sigmoid(top), axis=-1)
+    mid = min(m + 1, n_thres)
+    if mid > 1:
+        gaps = disc * (thresholds[..., :mid - 1] - thresholds[..., 1:mid])
+        totals = weights.totals[1:mid]
         safe = jnp.where(totals > 0, gaps, -1.0)
         log_gap = jnp.where(safe > -math.log(2.0), jnp.log(-jnp.expm1(safe)),
                             jnp.log1p(-jnp.exp(safe)))
