@@ -3,7 +3,7 @@ and ESS.
 
 Plain script (no asserts): ``python benchmarks/bench_ordinal_scale.py [--rows 100000]
 [--groups 1000] [--chains 4 --draws 1000 --tune 1000]
-[--parameterization noncentered]``. Simulated ratings in four
+[--parameterization noncentered] [--phases]``. Simulated ratings in four
 categories, ``rating ~ a + b + c + (1 | g)``: ``a`` and ``c`` binary, ``b`` with three levels,
 groups drawn uniformly, ``u_g ~ N(0, 0.6²)``, latent ``0.7 a − 0.4 b₂ + 0.3 b₃ − 0.5 c + u_g +
 logistic noise`` cut at ``(−1, 0.3, 1.6)``. The model is fitted with ``bz.sample``'s NumPyro
@@ -14,7 +14,9 @@ likelihood collapses rows that share a design row and a rating
 are drawn around minus the first threshold (:class:`bayeszoo.models.spec.BlockSpec`,
 ``on_threshold``). ``wall`` runs from the formula to the
 draws in hand (data simulation excluded; the JAX compilation cache is a fresh empty folder).
-Writes ``benchmarks/results/ordinal_scale.json``.
+Writes ``benchmarks/results/ordinal_scale.json``. With ``--phases`` it times the compiled
+program's warm-up and sampling apart instead (:func:`phases`: CPU time per gradient of the
+sampler as it runs) and writes nothing.
 """
 
 from __future__ import annotations
@@ -83,9 +85,37 @@ def run(n: int, groups: int, chains: int, draws: int, tune: int,
             "max_rhat": max(float(np.max(rhat(v))) for v in fit.posterior.values()),
             "divergences": int(np.asarray(fit.stats["diverging"]).sum()),
             "mean_steps_per_draw": n_steps / (chains * draws),
-            "us_per_gradient": 1e6 * sampling / (n_steps * (draws + tune) / draws),
-            "gradients": n_steps * (draws + tune) / draws,
-            "cpu_us_per_gradient": 1e6 * cpu / (n_steps * (draws + tune) / draws)}
+            "sampling_phase_gradients": n_steps}
+
+
+def phases(n: int, groups: int, chains: int, draws: int, tune: int,
+           parameterization: str = "centered") -> dict:
+    """The compiled NumPyro program's warm-up and sampling timed apart, after compiling: the
+    sampling phase's gradients are counted exactly (``n_steps`` of each kept iteration), so its
+    CPU time per gradient is the sampler's cost of one leapfrog step as it runs."""
+    import jax
+    import numpy as np
+
+    import bayeszoo as bz
+    from bayeszoo.inference.backends import SamplerSettings
+    from bayeszoo.inference.backends.numpyro import nuts_program
+    from bayeszoo.models.spec import model_spec
+
+    design = bz.design("rating ~ a + b + c + (1 | g)", simulate(n, groups), family="cumulative")
+    program = nuts_program(design, model_spec(design, None, parameterization),
+                           SamplerSettings(chains, draws, tune, 0.8, False))
+    t0 = time.perf_counter()
+    state, records = program.start(jax.random.split(jax.random.PRNGKey(1), chains), program.data)
+    state, records = jax.block_until_ready(program.advance(state, records, program.data, 0, 0))
+    out = {"chain_method": program.chain_method, "compile_s": time.perf_counter() - t0}
+    for phase, lo, hi in (("warmup", 0, tune), ("sampling", tune, tune + draws)):
+        t, c = time.perf_counter(), time.process_time()
+        state, records = jax.block_until_ready(program.advance(state, records, program.data,
+                                                               lo, hi))
+        out[f"{phase}_s"], out[f"{phase}_cpu_s"] = time.perf_counter() - t, time.process_time() - c
+    out["sampling_gradients"] = int(np.asarray(records[3]).sum())
+    out["sampling_cpu_us_per_gradient"] = 1e6 * out["sampling_cpu_s"] / out["sampling_gradients"]
+    return out
 
 
 def main() -> None:
@@ -97,11 +127,22 @@ def main() -> None:
     parser.add_argument("--tune", type=int, default=1000)
     parser.add_argument("--parameterization", default="centered",
                         choices=["noncentered", "centered"])
+    parser.add_argument("--phases", action="store_true",
+                        help="time warm-up and sampling apart (no InferenceData, no ESS)")
     parser.add_argument("--out", type=Path, default=RESULTS / "ordinal_scale.json")
     args = parser.parse_args()
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bz-jax-cache-") as cache:
         os.environ["BAYESZOO_JAX_CACHE"] = cache
+        if args.phases:
+            r = phases(int(args.rows), int(args.groups), args.chains, args.draws, args.tune,
+                       args.parameterization)
+            print(f"{r['chain_method']}, load {load_before[0]:.2f} -> {os.getloadavg()[0]:.2f}: "
+                  f"compile {r['compile_s']:.1f} s; warm-up {r['warmup_s']:.1f} s wall "
+                  f"{r['warmup_cpu_s']:.1f} s CPU; sampling {r['sampling_s']:.1f} s wall "
+                  f"{r['sampling_cpu_s']:.1f} s CPU, {r['sampling_gradients']:,} gradients, "
+                  f"{r['sampling_cpu_us_per_gradient']:.0f} µs CPU each")
+            return
         r = run(int(args.rows), int(args.groups), args.chains, args.draws, args.tune,
                 args.parameterization)
     load = os.getloadavg()
@@ -117,9 +158,8 @@ def main() -> None:
           f"{r['collapsed_rows']:,} (design row, rating) pairs")
     print(f"min bulk ESS {r['min_bulk_ess']:.0f}; max R-hat {r['max_rhat']:.3f}; divergences "
           f"{r['divergences']}; {r['mean_steps_per_draw']:.1f} steps/draw, "
-          f"{r['us_per_gradient']:.1f} µs/gradient per chain (wall); ~{r['gradients']:,.0f} "
-          f"gradients in all, {r['cpu_us_per_gradient']:.0f} µs CPU each (design and compile "
-          "included)")
+          f"{r['sampling_phase_gradients']:,} gradients after warm-up (warm-up's are not "
+          "recorded: its early trees are deeper)")
     print("bulk ESS: " + ", ".join(f"{k} {v:.0f}" for k, v in r["bulk_ess"].items()))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     r.update(python=platform.python_version(), machine=platform.machine(),

@@ -39,18 +39,28 @@ class Cumulative(Ordinal):
                   for k in range(1, n)]
         return [below[0], *middle, below[-1] - x[-1]]
 
+    def summarize(self, y, arrays, extras, sizes):
+        """The collapsed rows of the base class; under the logit link with the counts'
+        weights in the regrouped sum (:class:`bayeszoo.families.ordinal_logit.LogitPatternStats`),
+        computed once here rather than in every gradient."""
+        stats = super().summarize(y, arrays, extras, sizes)
+        if stats is None or self.link_name != "logit":
+            return stats
+        from .ordinal_logit import LogitPatternStats, logit_weights
+
+        return LogitPatternStats(*stats, logit_weights(stats.sums[0]))
+
     def summary_log_likelihood(self, stats, beta, coefs, aux, indicator, linear_predictor):
         """The collapsed sum of the base class; under the logit link regrouped so that each
         distinct design row and threshold costs one log-sigmoid
-        (:func:`bayeszoo.families.ordinal_logit.cumulative_logit_counts`)."""
+        (:func:`bayeszoo.families.ordinal_logit.cumulative_logit_sum`)."""
         if self.link_name != "logit":
             return super().summary_log_likelihood(stats, beta, coefs, aux, indicator,
                                                   linear_predictor)
-        from .ordinal_logit import cumulative_logit_counts
+        from .ordinal_logit import cumulative_logit_sum
 
-        (counts,) = stats.sums
-        return cumulative_logit_counts(counts, linear_predictor(stats.arrays, beta, coefs),
-                                       aux["thresholds"], aux.get("disc", 1.0))
+        return cumulative_logit_sum(stats.weights, linear_predictor(stats.arrays, beta, coefs),
+                                    aux["thresholds"], aux.get("disc", 1.0))
 
     def category_log_probs(self, ops, x):
         link = self.link
