@@ -2,16 +2,19 @@
 # a CSV written by make_big_data.py --csv (driven by bench_bam_exact.py; R is not needed by the
 # tests).
 #
-#   Rscript bam_exact.R DATA.csv FAMILY FORMULA NROWS OUTDIR [M,M,...] [default]
+#   Rscript bam_exact.R DATA.csv FAMILY FORMULA NROWS OUTDIR [M,M,...] [exact,default]
 #
 # Fits, each with nthreads = 1:
 #   discrete      bam(discrete = TRUE): each covariate rounded onto 1000 equally spaced points
 #                 (compress.df); the tp bases are built on those 1000 points
 #   discrete_M    bam(discrete = M, knots = the 1000 points): rounded onto M points, same bases
-#   exact         bam(discrete = 2 * NROWS, knots = the 1000 points): every covariate value kept
-#                 (no rounding), the same bases as `discrete`: the exact fit of that model
-#   exact_default (with the 7th argument "default") bam(discrete = 2 * NROWS): every value
-#                 kept, mgcv's own tp bases on the exact values (2000 random knots)
+#   exact         (7th argument has "exact") bam(discrete = 2 * NROWS, knots = the 1000
+#                 points): every covariate value kept (no rounding), the same bases as
+#                 `discrete`: the exact fit of that model. Its cross-products of two covariates
+#                 with 10^6 distinct values each took more than 22 GB at 10^6 rows: small data
+#                 only
+#   exact_default (7th argument has "default") bam(discrete = 2 * NROWS): every value kept,
+#                 mgcv's own tp bases on the exact values (2000 random knots); small data only
 # Writes OUTDIR/<fit>_eta.bin (linear predictor of fitted(), at the covariates the fit used),
 # OUTDIR/<fit>_pred.bin (predict(discrete = FALSE): linear predictor at the exact covariates)
 # and prints one JSON line: seconds, edf per smooth, score, iterations of each fit.
@@ -32,9 +35,11 @@ for (m in ms) fits[[paste0("discrete_", m)]] <- local({
   mm <- m
   function() bam(f, data = d, family = fam, discrete = mm, knots = grid, nthreads = 1)
 })
-fits$exact <- function() bam(f, data = d, family = fam, discrete = every, knots = grid,
-                             nthreads = 1)
-if (length(a) >= 7 && a[7] == "default")
+extra <- if (length(a) >= 7) strsplit(a[7], ",")[[1]] else character(0)
+if ("exact" %in% extra)
+  fits$exact <- function() bam(f, data = d, family = fam, discrete = every, knots = grid,
+                               nthreads = 1)
+if ("default" %in% extra)
   fits$exact_default <- function() bam(f, data = d, family = fam, discrete = every,
                                        nthreads = 1)
 res <- list()

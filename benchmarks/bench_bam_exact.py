@@ -5,19 +5,21 @@ Plain script (no asserts, not run by the tests; needs R with mgcv, data.table, j
 
     python benchmarks/make_big_data.py --out big/ --rows 10000000 --partitions 20 --csv
     python benchmarks/bench_bam_exact.py --data big/ --family poisson --rows 1000000 \\
-        [--m 2000 4000] [--default-bases]
+        [--m 4000] [--mgcv-exact]
 
-"Exact" is mgcv's ``bam(discrete = 2n, knots = grid)`` (``bam_exact.R``): the same fREML /
-performance-iteration fit with every covariate value kept (no rounding) and the tp bases built
-on the 1000 points the default discretization rounds onto, i.e. the bases of the discretized
-fits (mgcv's ``bam(discrete = TRUE)`` builds them on those points; bz.bam does the same and
-agrees with it to 1e-8), so that the differences are the rounding's alone. Compared, each
-against it: ``bz.bam`` (default discretization, fresh process), mgcv's ``bam(discrete =
-TRUE)``, mgcv rounding onto ``--m`` points with the same bases, and with ``--default-bases``
-mgcv's exact fit with its own tp bases (2000 random knots of the exact values). Differences:
-the largest absolute edf difference over the smooths; the linear predictor of ``fitted()``
-(at the covariates each fit used: rounded for a discretized fit) and of the fit evaluated at the
-exact covariates (``predict``), on the link scale and the response scale.
+"Exact" is ``bz.bam(..., m = 10**9, state_m = 1000)``: the same fREML / performance-iteration
+fit with every covariate value kept (no rounding) and the term states (tp knots and bases)
+built on the 1000 points the default discretization rounds onto, i.e. the bases of the
+discretized fits (mgcv's ``bam(discrete = TRUE)`` builds them on those points; bz.bam does the
+same and agrees with it to 1e-8), so that the differences are the rounding's alone. It is
+mgcv's ``bam(discrete = 2n, knots = grid)`` (``--mgcv-exact`` fits that too, with mgcv's exact
+fit on its own tp bases: small data only, mgcv's cross-products of two covariates with 10⁶
+distinct values each took more than 22 GB). Compared, each against it: ``bz.bam`` (default
+discretization), mgcv's ``bam(discrete = TRUE)`` and mgcv rounding onto ``--m`` points with the
+same bases; each bz fit in a fresh process, the mgcv fits in one R process (``bam_exact.R``).
+Differences: the largest absolute edf difference over the smooths; the linear predictor of
+``fitted()`` (at the covariates each fit used: rounded for a discretized fit) and of the fit
+evaluated at the exact covariates (``predict``), on the link scale and the response scale.
 """
 
 from __future__ import annotations
@@ -53,19 +55,26 @@ def first_rows(data: Path, rows: int) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).iloc[:rows].reset_index(drop=True)
 
 
+#: ``m`` above any number of distinct values: the discretization keeps every value
+ALL_VALUES = 10**9
+#: bz fits: name -> ``bz.bam`` keywords
+BZ_FITS = {"bz": {}, "bz_exact": {"m": ALL_VALUES, "state_m": 1000}}
+
+
 def child(args, out: Path) -> None:
-    """``bz.bam`` on the first rows, in a fresh process."""
+    """One ``bz.bam`` fit on the first rows, in a fresh process."""
     import bayeszoo as bz
 
     data = first_rows(args.data, args.rows)
+    name = args.child
     t = time.perf_counter()
-    fit = bz.bam(FORMULAS[args.family], data, family=args.family)
+    fit = bz.bam(FORMULAS[args.family], data, family=args.family, **BZ_FITS[name])
     seconds = time.perf_counter() - t
     pred = np.concatenate([np.ravel(fit.predict(data.iloc[i:i + CHUNK]))
                            for i in range(0, len(data), CHUNK)])
-    np.save(out / "bz_eta.npy", np.ravel(fit.linear_predictors))
-    np.save(out / "bz_pred.npy", pred)
-    (out / "bz.json").write_text(json.dumps({
+    np.save(out / f"{name}_eta.npy", np.ravel(fit.linear_predictors))
+    np.save(out / f"{name}_pred.npy", pred)
+    (out / f"{name}.json").write_text(json.dumps({
         "seconds": seconds, "edf": fit.edf, "score": fit.reml_score,
         "iterations": fit.iterations}))
 
@@ -90,8 +99,8 @@ def main() -> None:
     ap.add_argument("--family", choices=list(FORMULAS), default="poisson")
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--m", type=int, nargs="*", default=[])
-    ap.add_argument("--default-bases", action="store_true")
-    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--mgcv-exact", action="store_true")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -102,39 +111,43 @@ def main() -> None:
     print(f"data: first {args.rows} rows of {args.data}, family {args.family}, model "
           f"{FORMULAS[args.family]}\n")
     csv = args.data.parent / f"{args.data.name}.csv"
+    gb = {}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        print(f"load average before bz.bam {os.getloadavg()[0]:.1f}", flush=True)
-        _, bz_gb = timed([sys.executable, __file__, "--child", "--out", str(out), "--data",
-                          str(args.data), "--family", args.family, "--rows", str(args.rows)])
+        for name in BZ_FITS:
+            print(f"load average before {name} {os.getloadavg()[0]:.1f}", flush=True)
+            gb[name] = timed([sys.executable, __file__, "--child", name, "--out", str(out),
+                              "--data", str(args.data), "--family", args.family, "--rows",
+                              str(args.rows)])[1]
         print(f"load average before mgcv {os.getloadavg()[0]:.1f}", flush=True)
-        res, r_gb = timed(["Rscript", str(R_SCRIPT), str(csv), args.family,
-                           FORMULAS[args.family], str(args.rows), str(out),
-                           ",".join(map(str, args.m)),
-                           "default" if args.default_bases else ""])
+        res, gb["mgcv (R process)"] = timed([
+            "Rscript", str(R_SCRIPT), str(csv), args.family, FORMULAS[args.family],
+            str(args.rows), str(out), ",".join(map(str, args.m)),
+            "exact,default" if args.mgcv_exact else ""])
         print(f"load average after {os.getloadavg()[0]:.1f}\n", flush=True)
         fits = json.loads(res.stdout.strip().splitlines()[-1])
         arrays = {k: (np.fromfile(out / f"{k}_eta.bin", dtype="<f8"),
                       np.fromfile(out / f"{k}_pred.bin", dtype="<f8")) for k in fits}
-        fits["bz"] = json.loads((out / "bz.json").read_text())
-        arrays["bz"] = (np.load(out / "bz_eta.npy"), np.load(out / "bz_pred.npy"))
-    report(args.family, fits, arrays, bz_gb, r_gb)
+        for name in BZ_FITS:
+            fits[name] = json.loads((out / f"{name}.json").read_text())
+            arrays[name] = (np.load(out / f"{name}_eta.npy"), np.load(out / f"{name}_pred.npy"))
+    report(args.family, fits, arrays, gb)
 
 
-def report(family: str, fits: dict, arrays: dict, bz_gb: float, r_gb: float) -> None:
-    eta0, _ = arrays["exact"]
+def report(family: str, fits: dict, arrays: dict, gb: dict) -> None:
+    eta0, _ = arrays["bz_exact"]
     mu0 = inverse_link(family, eta0)
-    print(f"peak RSS: bz.bam process {bz_gb:.2f} GB, R process (every mgcv fit) {r_gb:.2f} GB\n")
+    print("peak RSS GB: " + ", ".join(f"{k} {v:.2f}" for k, v in gb.items()) + "\n")
     print("| fit | seconds | edf | fitted: link | fitted: response | fitted: rel. response "
           "| at exact x: link | at exact x: response | score |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     order = ["bz", "discrete", *[k for k in fits if k.startswith("discrete_")],
-             *[k for k in ("exact_default", "exact") if k in fits]]
+             *[k for k in ("exact_default", "exact") if k in fits], "bz_exact"]
     for k in order:
         r = fits[k]
         eta, pred = arrays[k]
         mu, mup = inverse_link(family, eta), inverse_link(family, pred)
-        dedf = max(abs(r["edf"][s] - v) for s, v in fits["exact"]["edf"].items())
+        dedf = max(abs(r["edf"][s] - v) for s, v in fits["bz_exact"]["edf"].items())
         rel = (f"{np.max(np.abs(mu - mu0) / np.abs(mu0)):.2e}" if family != "gaussian"
                else "n/a")
         print(f"| {k} | {r['seconds']:.1f} | {dedf:.2e} | {np.max(np.abs(eta - eta0)):.2e} "
