@@ -12,7 +12,9 @@ frame; with ``--mgcv``, ``mgcv::bam(discrete = TRUE, nthreads = 2)`` in R from `
 (its time excludes reading the CSV); on the first ``--subset`` rows, the exact fit
 (``bz.reml``: Laplace REML for Poisson, as ``gam(method = "REML")``), ``bz.bam`` keeping every
 covariate value (the same performance iteration without discretization) and ``bz.bam`` of the
-same rows (``--modes`` picks among them). Prints the machine and load average, then
+same rows (``--modes`` picks among them, ``mgcv`` one of them; ``--rounds`` repeats them in
+turn, e.g. ``--modes dask mgcv --rounds 2`` runs A B A B). Peak memory is each process's
+maximum resident set size from ``/usr/bin/time -v``. Prints the machine and load average, then
 Markdown tables: time, memory, score and the largest edf and fitted-value differences (full
 data: from mgcv's bam; subset: from the exact fit, else from the fit keeping every value).
 """
@@ -23,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -91,14 +94,35 @@ def child(mode: str, args, out: Path) -> None:
         "iterations": fit.iterations}))
 
 
-def run_mgcv(args, out: Path) -> None:
+def timed(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float]:
+    """Run ``cmd`` under ``/usr/bin/time -v``: its result and peak resident memory in GB."""
+    res = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
+    if res.returncode:
+        sys.stderr.write(res.stdout + res.stderr)
+        res.check_returncode()
+    kb = re.search(r"Maximum resident set size \(kbytes\): (\d+)", res.stderr)
+    return res, int(kb.group(1)) / 1e6 if kb else float("nan")
+
+
+def run_mgcv(args, out: Path) -> float:
+    """mgcv's ``bam(discrete = TRUE, nthreads = 2)`` on ``big.csv``; the R process's peak
+    resident memory in GB."""
     csv = args.data.parent / f"{args.data.name}.csv"
     script = out / "bam.R"
     script.write_text(R_SCRIPT)
-    res = subprocess.run(["Rscript", str(script), str(csv), args.family, FORMULAS[args.family],
-                          str(out / "mgcv.bin")], check=True, capture_output=True, text=True)
+    res, gb = timed(["Rscript", str(script), str(csv), args.family, FORMULAS[args.family],
+                     str(out / "mgcv.bin")])
     (out / "mgcv.json").write_text(res.stdout.strip().splitlines()[-1])
     np.save(out / "mgcv.npy", np.fromfile(out / "mgcv.bin", dtype="<f8"))
+    return gb
+
+
+def run(mode: str, args, out: Path) -> float:
+    """One fit in a fresh process; its peak resident memory (``/usr/bin/time -v``) in GB."""
+    if mode == "mgcv":
+        return run_mgcv(args, out)
+    return timed([sys.executable, __file__, "--child", mode, "--out", str(out), "--data",
+                  str(args.data), "--family", args.family, "--subset", str(args.subset)])[1]
 
 
 LABELS = {"dask": "bz.bam, Dask partitions", "pandas": "bz.bam, pandas frame",
@@ -134,6 +158,8 @@ def main() -> None:
     ap.add_argument("--mgcv", action="store_true")
     ap.add_argument("--modes", nargs="+", default=["dask", "pandas", "subset-exact",
                                                    "subset-bam"])
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run the modes (mgcv among them) this many times, alternating")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -144,27 +170,30 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f}, Python {platform.python_version()}, NumPy "
           f"{np.__version__}")
     print(f"data: {args.data}, family: {args.family}, model: {FORMULAS[args.family]}\n")
-    res = {}
+    res, runs = {}, []
+    modes = [*args.modes, *(["mgcv"] if args.mgcv and "mgcv" not in args.modes else [])]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        for mode in args.modes:
-            subprocess.run([sys.executable, __file__, "--child", mode, "--out", str(out),
-                            "--data", str(args.data), "--family", args.family,
-                            "--subset", str(args.subset)], check=True)
-            res[mode] = (json.loads((out / f"{mode}.json").read_text()),
-                         np.load(out / f"{mode}.npy"))
-            print(f"{mode}: {res[mode][0]['seconds']:.1f} s, load average "
-                  f"{os.getloadavg()[0]:.1f}", flush=True)
-        if args.mgcv:
-            run_mgcv(args, out)
-            res["mgcv"] = (json.loads((out / "mgcv.json").read_text()),
-                           np.load(out / "mgcv.npy"))
-            print(f"mgcv: {res['mgcv'][0]['seconds']:.1f} s, load average "
-                  f"{os.getloadavg()[0]:.1f}", flush=True)
+        for rnd in range(args.rounds):
+            for mode in modes:
+                before = os.getloadavg()[0]
+                gb = run(mode, args, out)
+                r = (json.loads((out / f"{mode}.json").read_text()),
+                     np.load(out / f"{mode}.npy"))
+                res.setdefault(mode, r)
+                runs.append((mode, rnd + 1, r[0]["seconds"], gb, before, os.getloadavg()[0]))
+                print(f"{mode} (round {rnd + 1}): {r[0]['seconds']:.1f} s, peak RSS {gb:.2f} "
+                      f"GB, load average {before:.1f} before, {runs[-1][-1]:.1f} after",
+                      flush=True)
+    print("\n| fit | round | seconds | peak RSS GB (time -v) | load before | load after |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for mode, rnd, secs, gb, before, after in runs:
+        print(f"| {LABELS[mode]} | {rnd} | {secs:.1f} | {gb:.2f} | {before:.1f} | {after:.1f} |")
     print()
     table({m: r for m, r in res.items() if not m.startswith("subset")}, "mgcv")
     subset = {m: r for m, r in res.items() if m.startswith("subset")}
-    table(subset, "subset-exact" if "subset-exact" in subset else "subset-all")
+    if subset:
+        table(subset, "subset-exact" if "subset-exact" in subset else "subset-all")
 
 
 if __name__ == "__main__":

@@ -73,7 +73,8 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
         family: Any = None, *, discrete: bool = True, m: int | None = None,
         knots: dict[str, Any] | None = None, client: Any = None,
         state_rows: int = 10_000, control: Control | None = None,
-        rho: float | str | None = None, ar_start: Any = None, keep_rows: bool = True) -> RemlFit:
+        rho: float | str | None = None, ar_start: Any = None, keep_rows: bool = True,
+        state_m: int | None = None) -> RemlFit:
     """Fit an additive mixed model by REML (or ML) from discretized covariates, as
     ``mgcv::bam(formula, data, family, method = "fREML", discrete = TRUE)``: Gaussian models by
     fREML on the cross-products (with AR(1) residuals if asked), the other exponential families
@@ -129,6 +130,13 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     ar_start
         mgcv's ``AR.start``: the name of a boolean column, True where a series starts (or, for
         a pandas frame, a boolean array); ``None``: one series.
+    state_m
+        Values kept per covariate of the rows the term states (tp knots and bases, constraints)
+        are fitted on (``None``: ``m``'s). ``m`` above every covariate's number of distinct
+        values with ``state_m=None`` keeps every value for the states too (``tp`` bases on
+        their own knots); with ``state_m`` at mgcv's default the fit keeps every value but
+        builds the bases of the default discretization: the exact fit of the model that
+        ``discrete=True`` approximates (as mgcv's ``bam(discrete = n, knots = grid)``).
     keep_rows
         ``False`` (Gaussian identity link, independent residuals): gather nothing per row,
         so that the memory of the process that calls ``bam`` does not grow with the rows
@@ -171,9 +179,11 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     if ar_start is not None and rho is None:
         raise ValueError("ar_start marks the series of AR(1) residuals: give rho as well (a "
                          "number in (-1, 1) or 'estimate')")
-    if not keep_rows and (not additive or rho is not None or not discrete):
+    if not keep_rows and (not additive or rho is not None or not discrete
+                          or state_m is not None):
         raise ValueError("keep_rows=False is available for the discretized gaussian "
-                         "identity-link fit with independent residuals only")
+                         "identity-link fit with independent residuals (and no state_m) "
+                         "only")
     if rho is not None:
         rho = rho if isinstance(rho, str) and rho == "estimate" else check_rho(rho)
         if not additive:
@@ -190,7 +200,7 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
         data = data.assign(**{AR_COLUMN: ar_starts(ar_start, None, len(data))})
         ar_start = AR_COLUMN
     ds = discretized_state(formula, data, fam, m=m, knots=knots, client=client,
-                           state_rows=state_rows)
+                           state_rows=state_rows, state_m=state_m)
     source, grid, d, rows, reads = ds.source, ds.grid, ds.design, ds.rows, ds.reads
     response, weights, trials = ds.response, ds.weights, ds.trials
     state = ds.state
@@ -266,10 +276,10 @@ class DiscreteState:
 
 def discretized_state(formula: str, data: Any, family: Any = None, *, m: int | None = None,
                       knots: dict[str, Any] | None = None, client: Any = None,
-                      state_rows: int = 10_000) -> DiscreteState:
+                      state_rows: int = 10_000, state_m: int | None = None) -> DiscreteState:
     """Steps 1 and 2 of :func:`bam`: the covariates' discretization (mgcv's ``compress.df``)
     decided from every row of ``data`` (pandas or Dask) and the term states fitted on at most
-    ``state_rows`` of them, discretized."""
+    ``state_rows`` of them, discretized (onto ``state_m`` values per covariate if given)."""
     fam = get_family(family if family is not None else "gaussian")
     source = make_source(data, client)
     pf = parse_formula(formula)
@@ -278,9 +288,11 @@ def discretized_state(formula: str, data: Any, family: Any = None, *, m: int | N
     summary = source.summary(caps)
     rows = next(iter(summary.values())).rows if summary else None
     grid = grids(summary, caps)
+    state_grid = grid if state_m is None else grids(summary, _reads(pf, source.meta,
+                                                                    state_m)[1])
     if rows is None:
         rows = len(source.response(response, weights)[0])
-    state = _state_frame(source.every(stride_for(rows, state_rows)), grid)
+    state = _state_frame(source.every(stride_for(rows, state_rows)), state_grid)
     d = build_design(formula, state, family=fam, knots=knots)
     _check_model(d)
     return DiscreteState(source, grid, d, int(rows), reads, response, weights, trials,

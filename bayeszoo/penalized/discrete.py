@@ -151,7 +151,8 @@ class Grid:
 
 
 def grids(summary: dict[str, Summary], caps: dict[str, int]) -> dict[str, Grid]:
-    """The :class:`Grid` of every covariate from the summary of all rows."""
+    """The :class:`Grid` of every covariate from the summary of all rows (which may keep more
+    distinct values than ``caps``: such a covariate is rounded)."""
     out = {}
     for col, s in summary.items():
         if not s.numeric:
@@ -165,7 +166,7 @@ def grids(summary: dict[str, Summary], caps: dict[str, int]) -> dict[str, Grid]:
                 except TypeError:
                     values = np.asarray(values, dtype=object)
             out[col] = Grid(col, values, False, False, s.dtype)
-        elif s.values is not None:
+        elif s.values is not None and s.values.size <= caps[col]:
             out[col] = Grid(col, np.asarray(s.values, dtype=float), True, False, s.dtype)
         else:
             out[col] = Grid(col, np.linspace(s.lo, s.hi, caps[col]), True, True, s.dtype)
