@@ -9,7 +9,9 @@ family (and per censored response) in NumPyro and PyMC.
 ``results/sbc_families/<model>__<backend>.json``; ``RESULTS_sbc_families.md`` gets the table
 (family, backend, simulations, family-wise p, smallest p), and ``RESULTS.md`` the same section.
 Results on disk are kept unless ``--force``, so an interrupted run resumes; ``--report-only``
-rewrites the tables.
+rewrites the tables. ``--seed S`` (other than 1) draws fresh simulations, saved beside the
+seed-1 result as ``<model>__<backend>__seed<S>.json`` and shown as its own row: a run cannot
+add simulations to a saved one, so a row with too few is repeated at another seed.
 
 Simulations: ``--n-sims`` (NumPyro, default 60) and ``--n-sims-pymc`` (default 20), what two
 shared cores allow.
@@ -128,11 +130,12 @@ def data(kind: str, seed: int = 0) -> tuple[str, pd.DataFrame]:
     return f"{lhs} ~ x + (1 | g)", d
 
 
-def result_path(name: str, backend: str) -> Path:
-    return OUT / f"{name}__{backend}.json"
+def result_path(name: str, backend: str, seed: int = SEED) -> Path:
+    return OUT / (f"{name}__{backend}.json" if seed == SEED
+                  else f"{name}__{backend}__seed{seed}.json")
 
 
-def run_one(name: str, backend: str, n_sims: int) -> dict:
+def run_one(name: str, backend: str, n_sims: int, seed: int = SEED) -> dict:
     import bayeszoo as bz
 
     family, kind, priors = MODELS[name]
@@ -141,12 +144,14 @@ def run_one(name: str, backend: str, n_sims: int) -> dict:
 
         family = gamma("log")
     formula, d = data(kind)
+    load_before = round(os.getloadavg()[0], 1)
     t0 = time.perf_counter()
     result = bz.sbc(formula, d, family=family, n_sims=n_sims, backend=backend, priors=priors,
-                    seed=SEED, progress=False, **SAMPLER)
+                    seed=seed, progress=False, **SAMPLER)
     result.settings["minutes"] = round((time.perf_counter() - t0) / 60, 2)
+    result.settings["load_before"] = load_before
     result.settings["load_after"] = round(os.getloadavg()[0], 1)
-    result.save(result_path(name, backend))
+    result.save(result_path(name, backend, seed))
     return result.settings
 
 
@@ -173,30 +178,59 @@ HURDLE_NEGBINOMIAL_NOTE = (
 def table(results: dict) -> list[str]:
     from bayeszoo import SbcResult
 
-    rows = ["| model | family | backend | simulations | family-wise p | min p (quantity) | "
-            "all inside the 95% band | refits with divergences | refits with R-hat > 1.05 "
-            "| minutes |", "|---|---|---|---:|---:|---|---|---:|---:|---:|"]
-    for (name, backend), path in results.items():
+    def load(v: float | None) -> str:
+        return "–" if v is None else f"{v:.1f}"
+
+    rows = ["| model | family | backend | seed | simulations | family-wise p | min p (quantity) "
+            "| all inside the 95% band | refits with divergences | refits with R-hat > 1.05 "
+            "| minutes | load before → after |",
+            "|---|---|---|---:|---:|---:|---|---|---:|---:|---:|---|"]
+    for (name, backend, seed), path in results.items():
         r = SbcResult.load(path)
         p, s = r.pvalues, r.settings
         fw = r.familywise_pvalue()
         rows.append(
-            f"| {name} | {MODELS[name][0]} | {backend} | {r.n_sims} | "
+            f"| {name} | {MODELS[name][0]} | {backend} | {seed} | {r.n_sims} | "
             f"{f'**{fw:.3f}**' if fw < 0.05 else f'{fw:.3f}'} | {p.min():.3f} ({p.idxmin()}) | "
             f"{'yes' if r.inside_band().all() else '**no**'} | "
             f"{int((r.diagnostics['divergences'] > 0).sum())} | "
             f"{int((r.diagnostics['max_rhat'] > 1.05).sum())} | "
-            f"{s.get('minutes', float('nan')):.1f} |")
+            f"{s.get('minutes', float('nan')):.1f} | "
+            f"{load(s.get('load_before'))} → {load(s.get('load_after'))} |")
     return rows
 
 
-def few_simulations(results: dict, enough: int = 20) -> list[str]:
-    """A sentence naming the rows that rest on fewer than ``enough`` simulations (their
-    calibration is a coarse check only), or nothing."""
+def pvalue_lines(results: dict) -> list[str]:
+    """One line per run: each quantity's ECDF-test p-value."""
     from bayeszoo import SbcResult
 
-    few = [f"{name} ({backend}, {n})" for (name, backend), path in results.items()
-           if (n := SbcResult.load(path).n_sims) < enough]
+    return [f"- {name} ({backend}, seed {seed}): " + ", ".join(
+        f"`{q}` {v:.2f}" for q, v in SbcResult.load(path).pvalues.items())
+        for (name, backend, seed), path in results.items()]
+
+
+def saved_results() -> dict[tuple[str, str, int], Path]:
+    """Every saved run keyed by (model, backend, seed), in :data:`MODELS`' order, then by
+    backend and seed."""
+    found = {}
+    for path in OUT.glob("*.json"):
+        name, backend, *tag = path.stem.split("__")
+        seed = int(tag[0].removeprefix("seed")) if tag else SEED
+        if name in MODELS:
+            found[(name, backend, seed)] = path
+    order = {name: i for i, name in enumerate(MODELS)}
+    return dict(sorted(found.items(), key=lambda kv: (order[kv[0][0]], kv[0][1], kv[0][2])))
+
+
+def few_simulations(results: dict, enough: int = 20) -> list[str]:
+    """A sentence naming the models and backends whose largest run rests on fewer than
+    ``enough`` simulations (their calibration is a coarse check only), or nothing."""
+    from bayeszoo import SbcResult
+
+    most: dict[tuple[str, str], int] = {}
+    for (name, backend, _), path in results.items():
+        most[(name, backend)] = max(most.get((name, backend), 0), SbcResult.load(path).n_sims)
+    few = [f"{name} ({backend}, {n})" for (name, backend), n in most.items() if n < enough]
     if not few:
         return []
     return [f"Rows on fewer than {enough} simulations (a coarse check only): "
@@ -215,9 +249,12 @@ def write_notes(results: dict, failures: dict) -> str:
         "at the data's censoring points. Ranked: every scalar parameter, each ordinal "
         "threshold (`b_Intercept[k]`, `Intercept[k]`) and the log-likelihood of the simulated "
         "data. Family-wise p: the smallest ECDF-test p-value times the number of quantities "
-        "(Bonferroni), bold below 0.05.", ""]
+        "(Bonferroni), bold below 0.05. Seed: the seed of the simulations and refits (a row at "
+        "another seed than 1 repeats the model on fresh simulations). Load: the 1-minute load "
+        f"average before and after the run (– where not recorded); above {os.cpu_count()} the "
+        "minutes are upper bounds.", ""]
     lines += table(results) + [""]
-    if any(name == "hurdle_negbinomial" for name, _ in results):
+    if any(name == "hurdle_negbinomial" for name, _, _ in results):
         lines += [HURDLE_NEGBINOMIAL_NOTE, ""]
     lines += few_simulations(results)
     if failures:
@@ -226,6 +263,7 @@ def write_notes(results: dict, failures: dict) -> str:
     lines += ["Priors (brms classes; `normal(0, s)` on a scale is its half-normal):", ""]
     lines += [f"- {name}: " + ", ".join(f"`{k}`: {v}" for k, v in pri.items())
               for name, (_, _, pri) in MODELS.items()]
+    lines += ["", "Per-quantity p-values of the ECDF test:", "", *pvalue_lines(results)]
     return "\n".join(lines) + "\n"
 
 
@@ -246,6 +284,7 @@ def main() -> None:
                         choices=["numpyro", "pymc", "nutpie"])
     parser.add_argument("--n-sims", type=int, default=60)
     parser.add_argument("--n-sims-pymc", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--force", action="store_true", help="rerun results already on disk")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
@@ -253,18 +292,18 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for backend in args.backends:
         for name in args.models:
-            if args.report_only or (result_path(name, backend).exists() and not args.force):
+            path = result_path(name, backend, args.seed)
+            if args.report_only or (path.exists() and not args.force):
                 continue
             n = args.n_sims if backend == "numpyro" else args.n_sims_pymc
-            print(f"[sbc] {name} ({backend}, {n} simulations)", flush=True)
+            print(f"[sbc] {name} ({backend}, {n} simulations, seed {args.seed})", flush=True)
             try:
-                s = run_one(name, backend, n)
+                s = run_one(name, backend, n, args.seed)
                 print(f"[sbc] {name} ({backend}): {s['minutes']} min", flush=True)
             except Exception as exc:  # noqa: BLE001 - record it, go on with the other models
                 failures[(name, backend)] = f"{type(exc).__name__}: {exc}"
                 traceback.print_exc()
-    results = {(n, b): result_path(n, b) for n in MODELS for b in ("numpyro", "pymc", "nutpie")
-               if result_path(n, b).exists()}
+    results = saved_results()
     notes = write_notes(results, failures)
     write_text_atomically(NOTES, notes)
     splice(notes)
