@@ -25,7 +25,6 @@ import numpy as np
 from bayeszoo.design import Design
 from bayeszoo.families.gaussian_stats import GaussianStats
 from bayeszoo.models.spec import ModelSpec
-from bayeszoo.structures.iid import Iid
 
 from .backends import SamplerResult, SamplerSettings
 from .big_collapsed import (
@@ -64,7 +63,7 @@ def _unsupported(spec: ModelSpec, design: Design) -> str | None:
             or ps.thresholds is not None or ps.mo_groups:
         return "the model has more than one linear predictor, thresholds or autocorrelation"
     for bs in ps.blocks:
-        if not isinstance(bs.structure, Iid) or len(bs.scale_sites) != 1:
+        if not bs.structure.iid_normal or len(bs.scale_sites) != 1:
             return f"block {bs.z_site} is not an iid block (one sd shared by its coefficients)"
     for site, _ in ps.fixed_groups:
         s = spec.site(site)

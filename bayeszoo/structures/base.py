@@ -46,7 +46,9 @@ class Structure(ABC):
     centering); ``per_threshold``: the block's coefficients shift an ordinal family's
     thresholds, one per threshold, instead of adding to the linear predictor (brms's ``cs()``,
     its ``mucs``); ``monotonic``: the block is a population-level ``mo()`` effect, whose simplex
-    also weighs group-level columns of the same label (brms's ``(mo(x) | g)``).
+    also weighs group-level columns of the same label (brms's ``(mo(x) | g)``); ``iid_normal``:
+    the coefficients are independent ``Normal(0, sd)`` with the block's one sd, a Gaussian prior
+    that ``sample_big``'s collapsed sampler integrates out.
     """
 
     kind: str
@@ -57,6 +59,7 @@ class Structure(ABC):
     centers_on_intercept: ClassVar[bool] = False
     per_threshold: ClassVar[bool] = False
     monotonic: ClassVar[bool] = False
+    iid_normal: ClassVar[bool] = False
 
     @abstractmethod
     def z_shape(self, block: Block) -> tuple[int, ...]:

@@ -30,6 +30,8 @@ class Iid(Structure):
     can_center = True
     #: a centered random intercept may be drawn around the intercept, ``Normal(b_0, sd)``
     centers_on_intercept = True
+    #: independent ``Normal(0, sd)`` coefficients, integrable in closed form
+    iid_normal = True
 
     def centered_scale(self, scales, ops=None):
         """The standard deviation of the centered coefficients: ``sd``."""
