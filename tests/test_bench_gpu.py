@@ -1,7 +1,6 @@
 """benchmarks/gpu.py --quick on the CPU: every workload runs in its own process and lands in the
 JSON with positive times; without a GPU the gpu platform is recorded as skipped, with why."""
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -9,16 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from bench_scripts import bench_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "gpu.py"
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("bench_gpu", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +63,7 @@ def test_gpu_skipped_with_its_reason_where_jax_sees_none(quick):
 
 
 def test_ratios_say_how_many_times_faster_the_gpu_was():
-    bench = _load_script()
+    bench = bench_script("gpu")
     runs = [{"workload": "glmm", "platform": "gpu", "status": "ok", "compile_s": 4.0,
              "run_s": 2.0, "process_s": 10.0, "ess_per_s": 500.0},
             {"workload": "glmm", "platform": "cpu", "status": "ok", "compile_s": 2.0,

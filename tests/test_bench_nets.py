@@ -6,20 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bench_scripts import bench_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location("bench_nets", ROOT / "benchmarks" /
-                                                  "bench_nets.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_torch_interpreter_from_option_then_environment(monkeypatch):
-    bench = _load_script()
+    bench = bench_script("bench_nets")
     if importlib.util.find_spec("torch") is not None:
         pytest.skip("torch is importable here: the workers run in this interpreter")
     monkeypatch.delenv("BAYESZOO_TORCH_PYTHON", raising=False)
@@ -30,7 +23,7 @@ def test_torch_interpreter_from_option_then_environment(monkeypatch):
 
 
 def test_saved_images_are_the_recipe_split(tmp_path):
-    bench = _load_script()
+    bench = bench_script("bench_nets")
     path = bench.save_mnist("mnist-cnn", 100, tmp_path / "cnn.npz")
     a = np.load(path)
     assert a["x"].shape == (80, 28, 28, 1) and a["xv"].shape == (20, 28, 28, 1)

@@ -3,24 +3,15 @@ runs: a ``--target-accept`` run of sbc_terms gets its own file and a backend lab
 rate; a ``--seed`` run of sbc_families gets its own row, and a model counts as having enough
 simulations when its largest run has."""
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_scripts import bench_script
 
 from bayeszoo import SbcResult
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def _script(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}_runs", BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _saved(path: Path, n_sims: int, seed: int, target_accept: float = 0.8) -> Path:
@@ -38,7 +29,7 @@ def _saved(path: Path, n_sims: int, seed: int, target_accept: float = 0.8) -> Pa
 
 
 def test_target_accept_runs_have_their_own_file_and_label(tmp_path, monkeypatch):
-    terms = _script("sbc_terms")
+    terms = bench_script("sbc_terms")
     monkeypatch.setattr(terms, "OUT", tmp_path)
     assert terms.result_path("nonlinear", 1).name == "nonlinear__numpyro.json"
     assert terms.result_path("nonlinear", 4).name == "nonlinear__numpyro__seed4.json"
@@ -55,7 +46,7 @@ def test_target_accept_runs_have_their_own_file_and_label(tmp_path, monkeypatch)
 
 def test_a_seed_repeat_is_a_row_of_its_own_and_lifts_the_few_simulations_note(
         tmp_path, monkeypatch):
-    families = _script("sbc_families")
+    families = bench_script("sbc_families")
     monkeypatch.setattr(families, "OUT", tmp_path)
     assert families.result_path("cratio", "pymc", 2).name == "cratio__pymc__seed2.json"
     _saved(families.result_path("cratio", "pymc"), 6, 1)

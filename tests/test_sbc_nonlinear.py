@@ -3,12 +3,11 @@ curve with a group-level ultimate, whose every coefficient has a proper prior, s
 ``bz.sbc`` draws it, refits it and ranks each non-linear parameter's coefficient (brms's
 ``b_ult_Intercept``, ``b_omega_Intercept``, ``b_theta_Intercept``, ``sd_g__ult_Intercept``)."""
 
-import importlib.util
-import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
+from bench_scripts import bench_script
 
 import bayeszoo as bz
 from bayeszoo.diagnostics import SamplerWarning
@@ -16,16 +15,8 @@ from bayeszoo.diagnostics import SamplerWarning
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-def _terms():
-    spec = importlib.util.spec_from_file_location("bench_sbc_terms_nl", BENCH / "sbc_terms.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_growth_panel_and_formula():
-    terms = _terms()
+    terms = bench_script("sbc_terms")
     data = terms.growth_panel()
     assert data.shape == (60, 3) and data["g"].nunique() == 6
     assert np.array_equal(np.unique(data["x"]), np.arange(1.0, 11.0))
@@ -35,7 +26,7 @@ def test_growth_panel_and_formula():
 
 
 def test_two_simulations_of_the_nonlinear_model_give_ranks_in_range():
-    terms = _terms()
+    terms = bench_script("sbc_terms")
     with warnings.catch_warnings():  # short refits: their mixing is not the point here
         warnings.simplefilter("ignore", SamplerWarning)
         r = bz.sbc(terms.model_formula("nonlinear"), terms.growth_panel(), n_sims=2, chains=1,

@@ -3,14 +3,13 @@ multivariate model: ``bz.sbc`` passes ``xt=`` (an ``mrf`` smooth's neighbours) t
 design it builds, and ``benchmarks/sbc_multivariate.py`` draws the responses of a
 ``rescor`` model with the residual correlation and scales of the drawn parameters."""
 
-import importlib.util
-import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from bench_scripts import bench_script
 
 import bayeszoo as bz
 from bayeszoo.diagnostics import SamplerWarning
@@ -20,23 +19,15 @@ from bayeszoo.models.multivariate import multivariate_spec
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-def _script(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_grid_neighbours_are_symmetric_rook_neighbours():
-    terms = _script("sbc_terms")
+    terms = bench_script("sbc_terms")
     nb = terms.neighbours()
     assert len(nb) == 12 and nb["r00"] == ["r10", "r01"] and len(nb["r11"]) == 4
     assert all(a in nb[b] for a, near in nb.items() for b in near)
 
 
 def test_sbc_of_an_mrf_smooth_needs_its_neighbours():
-    terms = _script("sbc_terms")
+    terms = bench_script("sbc_terms")
     with pytest.raises(Exception, match="neighbourhood structure"):
         bz.sbc("y ~ s(region, bs = 'mrf')", terms.region_grid(), n_sims=2, chains=1,
                draws=30, tune=30, priors=terms.PRIORS["mrf_smooth"], progress=False)
@@ -44,7 +35,7 @@ def test_sbc_of_an_mrf_smooth_needs_its_neighbours():
 
 @pytest.mark.slow
 def test_sbc_of_an_mrf_smooth_takes_its_neighbours():
-    terms = _script("sbc_terms")
+    terms = bench_script("sbc_terms")
     with warnings.catch_warnings():  # short refits: their mixing is not the point here
         warnings.simplefilter("ignore", SamplerWarning)
         r = bz.sbc("y ~ s(region, bs = 'mrf')", terms.region_grid(), n_sims=2, chains=1,
@@ -56,7 +47,7 @@ def test_sbc_of_an_mrf_smooth_takes_its_neighbours():
 
 
 def test_simulated_responses_have_the_drawn_residual_correlation():
-    mv = _script("sbc_multivariate")
+    mv = bench_script("sbc_multivariate")
     rng = np.random.default_rng(0)
     n = 4000
     data = pd.DataFrame({"x": rng.normal(size=n), "y1": 0.0, "y2": 0.0})
