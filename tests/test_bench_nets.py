@@ -2,13 +2,10 @@
 PyTorch workers, and the images it is handed (the recipe's own, split as Keras does)."""
 
 import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
 from bench_scripts import bench_script
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_torch_interpreter_from_option_then_environment(monkeypatch):

@@ -11,8 +11,6 @@ from bench_scripts import bench_script
 
 from bayeszoo import SbcResult
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
-
 
 def _saved(path: Path, n_sims: int, seed: int, target_accept: float = 0.8) -> Path:
     rng = np.random.default_rng(seed)

@@ -4,15 +4,12 @@ curve with a group-level ultimate, whose every coefficient has a proper prior, s
 ``b_ult_Intercept``, ``b_omega_Intercept``, ``b_theta_Intercept``, ``sd_g__ult_Intercept``)."""
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 from bench_scripts import bench_script
 
 import bayeszoo as bz
 from bayeszoo.diagnostics import SamplerWarning
-
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def test_growth_panel_and_formula():

@@ -4,7 +4,6 @@ design it builds, and ``benchmarks/sbc_multivariate.py`` draws the responses of 
 ``rescor`` model with the residual correlation and scales of the drawn parameters."""
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,8 +14,6 @@ import bayeszoo as bz
 from bayeszoo.diagnostics import SamplerWarning
 from bayeszoo.formula.multivariate import mvbind
 from bayeszoo.models.multivariate import multivariate_spec
-
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def test_grid_neighbours_are_symmetric_rook_neighbours():
