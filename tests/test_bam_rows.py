@@ -91,3 +91,30 @@ def test_cluster_slice_equals_in_memory_fit(tmp_path):
     memory = bz.bam(F, pd.concat([pd.read_parquet(p) for p in paths[:3]], ignore_index=True))
     assert memory.n == 675
     assert_equal_fit(memory, lean)
+
+
+def test_partitions_are_summed_on_the_workers(monkeypatch):
+    """Each pass that adds up gathers one result, the partitions' statistics summed in a tree
+    of tasks, in the partitions' order; the fit is the in-memory one."""
+    dd = pytest.importorskip("dask.dataframe")
+    import dask
+
+    gathered = []
+    compute = partitions.DaskSource._compute
+
+    def counting(self, tasks):
+        gathered.extend(str(t.key).split("-")[0] for t in tasks)
+        return compute(self, tasks)
+
+    monkeypatch.setattr(partitions.DaskSource, "_compute", counting)
+    df = data()
+    with dask.config.set(scheduler="synchronous"):
+        lean = bz.bam(F, dd.from_pandas(df, npartitions=5), keep_rows=False)
+    assert_equal_fit(bz.bam(F, df), lean, rtol=1e-10)
+    # the statistics pass gathers their sum, not the partitions' statistics
+    assert gathered.count("add") == 1 and "chunk_statistics" not in gathered
+    assert gathered.count("merge_summaries") == 1 and "summarize" not in gathered
+
+    tasks = [dask.delayed(list)(c) for c in ("ab", "c", "de", "f", "g")]
+    assert dask.compute(partitions.tree(tasks, lambda a, b: a + b))[0] == list("abcdefg")
+

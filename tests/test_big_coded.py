@@ -67,8 +67,8 @@ def test_coded_statistics_equal_row_by_row(frame, formula, groups, monkeypatch):
     sizes = {g.covariates: g.size for g in coded.groups}
     assert sizes.get(("x1",), 12) == 12 and sizes.get(("g",), 8) == 8
     monkeypatch.setattr(partitions, "CHUNK", 701)  # five chunks, merged
-    rows = merge_gaussian(ds.source.map(chunk_statistics, ds.grid, ds.design.states,
-                                        ds.design.family, ds.design.terms, spec))
+    rows = ds.source.reduce(chunk_statistics, merge_gaussian, ds.grid, ds.design.states,
+                            ds.design.family, ds.design.terms, spec)
     coded_stats = big_stats.statistics(ds, spec)
     assert coded_stats.n == rows.n == 3000
     assert _max_rel(coded_stats, rows) < 1e-10

@@ -49,6 +49,7 @@ from bayeszoo.penalized.crossprod import (
     code_statistics,
     group_codes,
 )
+from bayeszoo.penalized.partitions import add_pairs
 
 __all__ = ["PATTERN_FAMILIES", "CodedColumns", "chunk_statistics", "coded_gaussian",
            "coded_groups", "coded_laplace", "gaussian_from_products",
@@ -120,7 +121,7 @@ def _merge_pairs(a: tuple, b: tuple, size_m: int) -> tuple:
     return levels // size_m, levels % size_m, sums
 
 
-def merge_gaussian(parts: list[GaussianStats]) -> GaussianStats:
+def merge_gaussian(*parts: GaussianStats) -> GaussianStats:
     """The sufficient statistics of the rows of all ``parts`` together (each moved to the
     shift ``Σ n_k·shift_k / n``, the rows' mean at the intercept)."""
     n = sum(p.n for p in parts)
@@ -155,7 +156,7 @@ def _concat_arrays(parts: list[DesignArrays]) -> DesignArrays:
                           offset=np.concatenate([p.offset for p in parts]), blocks=tuple(blocks))
 
 
-def merge_patterns(parts: list[PatternStats]) -> PatternStats:
+def merge_patterns(*parts: PatternStats) -> PatternStats:
     """The distinct rows of all ``parts`` together, their sums added."""
     arrays = _concat_arrays([p.arrays for p in parts])
     patterns, inverse = distinct_rows(arrays)
@@ -178,11 +179,11 @@ def statistics(ds: Any, spec: ModelSpec) -> GaussianStats | PatternStats:
     if name == "gaussian" and spec.family.link_name == "identity" and ds.weights is None:
         coded = coded_groups(ds, spec)
         if coded is not None:
-            return merge_gaussian(ds.source.map(coded_gaussian, coded.groups, ds.grid,
-                                                ds.response, coded.p, coded.sizes, coded.ones))
-    parts = ds.source.map(chunk_statistics, ds.grid, design.states, design.family, design.terms,
-                          spec)
-    return merge_gaussian(parts) if name == "gaussian" else merge_patterns(parts)
+            return ds.source.reduce(coded_gaussian, merge_gaussian, coded.groups, ds.grid,
+                                    ds.response, coded.p, coded.sizes, coded.ones)
+    return ds.source.reduce(chunk_statistics,
+                            merge_gaussian if name == "gaussian" else merge_patterns,
+                            ds.grid, design.states, design.family, design.terms, spec)
 
 
 def _frame_arrays(frame: pd.DataFrame, design: Any, spec: ModelSpec,
@@ -508,9 +509,8 @@ def laplace_statistics(ds: Any, spec: ModelSpec, tol: float = 1e-8, max_iter: in
     theta = _newton_start(coded, ds, P, tol, max_iter, warm)
     passes = 0
     for passes in range(1, max_iter + 1):  # noqa: B007 - the passes made are returned
-        parts = ds.source.map(coded_laplace, coded.groups, ds.grid, ds.response, P, theta)
-        stats = reduce(lambda a, b: a + b, [q[0] for q in parts])
-        constant = float(sum(q[1] for q in parts))
+        stats, constant = ds.source.reduce(coded_laplace, add_pairs, coded.groups, ds.grid,
+                                           ds.response, P, theta)
         new, moved = _newton_step(stats, theta, coded)
         if moved <= tol:
             break
