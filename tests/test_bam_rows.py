@@ -118,3 +118,28 @@ def test_partitions_are_summed_on_the_workers(monkeypatch):
     tasks = [dask.delayed(list)(c) for c in ("ab", "c", "de", "f", "g")]
     assert dask.compute(partitions.tree(tasks, lambda a, b: a + b))[0] == list("abcdefg")
 
+
+def test_predict_in_pieces_and_on_partitions(monkeypatch):
+    """The fitted values at the data's own covariates: a large frame predicted a few rows at a
+    time, and a Dask frame partition by partition, equal the one-piece prediction; with a
+    discretized fit they differ from ``fitted`` (the rounded covariates) by the rounding."""
+    dd = pytest.importorskip("dask.dataframe")
+    from bayeszoo.penalized import result
+
+    df = data()
+    fit = bz.bam(F, df, m=20)
+    whole, whole_se = fit.predict(df, se=True, type="response")
+    monkeypatch.setattr(result, "PREDICT_CELLS", 7 * fit.coef.size)  # 86 pieces of 7 rows
+    pieces, pieces_se = fit.predict(df, se=True, type="response")
+    np.testing.assert_allclose(pieces, whole, rtol=1e-12)
+    np.testing.assert_allclose(pieces_se, whole_se, rtol=1e-12)
+    lazy = fit.predict(dd.from_pandas(df, npartitions=3), se=True, type="response")
+    assert list(lazy.columns) == ["fit", "se_fit"]
+    np.testing.assert_allclose(lazy.compute()["fit"].to_numpy(), whole, rtol=1e-12)
+    np.testing.assert_allclose(lazy.compute()["se_fit"].to_numpy(), whole_se, rtol=1e-12)
+    link = fit.predict(dd.from_pandas(df, npartitions=3)).compute()
+    np.testing.assert_allclose(link.to_numpy(), fit.predict(df), rtol=1e-12)
+    assert np.max(np.abs(fit.fitted - whole)) > 1e-2  # 20 values per covariate: the rounding
+    every = bz.bam(F, df, m=1000)  # every value kept: fitted at the data's own covariates
+    np.testing.assert_allclose(every.predict(df), every.fitted, rtol=1e-9, atol=1e-9)
+

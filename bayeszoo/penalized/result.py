@@ -15,11 +15,15 @@ from bayeszoo.families import Family
 
 from .ar1 import AR1
 from .engine import EngineResult
+from .partitions import is_dask
 
 if TYPE_CHECKING:
     from .summary import RemlSummary
 
-__all__ = ["RemlFit"]
+__all__ = ["PREDICT_CELLS", "RemlFit"]
+
+#: Cells of the model matrix ``predict`` evaluates at once (rows × coefficients; 128 MB)
+PREDICT_CELLS = 2**24
 
 
 @dataclass(eq=False, repr=False)
@@ -329,18 +333,45 @@ class RemlFit:
 
         ``newdata`` is a DataFrame, evaluated from the fit's term states
         (``Design.for_newdata``: smooths keep their knots and constraints, ``offset()`` terms
-        are evaluated on the new rows), or a Design with the same columns. With ``se=True``
-        returns ``(fit, se_fit)``: standard errors from ``Vp``, on the response scale by the
-        delta method (``|dmu/deta|`` times the link scale's), as ``predict.gam(se.fit=TRUE)``.
+        are evaluated on the new rows) :data:`PREDICT_CELLS` cells of the model matrix at a
+        time, or a Design with the same columns, or a ``dask.dataframe``, whose partitions are
+        predicted lazily (``map_partitions``: a Dask Series; a frame of ``fit`` and
+        ``se_fit`` with ``se=True``, of one column per category for ``n × K`` predictions):
+        the fitted values of a :func:`bayeszoo.bam` fit at the data's own covariates, as
+        mgcv's ``predict(b, data, discrete = FALSE)``, where ``fitted`` holds them at the
+        rounded ones. With ``se=True`` returns ``(fit, se_fit)``: standard
+        errors from ``Vp``, on the response scale by the delta method (``|dmu/deta|`` times the
+        link scale's), as ``predict.gam(se.fit=TRUE)``.
         """
         if type not in ("link", "response"):
             raise ValueError(f"type must be 'link' or 'response', not {type!r}")
-        if newdata is None:
-            d = self.design
-        elif isinstance(newdata, Design):
-            d = newdata
-        else:
-            d = self.design.for_newdata(newdata, allow_new_levels=allow_new_levels)
+        if newdata is None or isinstance(newdata, Design):
+            return self._predict_design(self.design if newdata is None else newdata, se, type)
+        if is_dask(newdata):
+            return self._predict_partitions(newdata, se, type, allow_new_levels)
+        rows = max(1, PREDICT_CELLS // max(1, self.coef.size))
+        parts = [self._predict_design(self.design.for_newdata(
+            newdata.iloc[i:i + rows], allow_new_levels=allow_new_levels), se, type)
+            for i in range(0, max(len(newdata), 1), rows)]
+        if len(parts) == 1:
+            return parts[0]
+        if se:
+            return tuple(np.concatenate([p[k] for p in parts]) for k in range(2))
+        return np.concatenate(parts)
+
+    def _predict_partitions(self, newdata, se: bool, type: str, allow_new_levels: bool):
+        def part(frame: pd.DataFrame) -> pd.Series | pd.DataFrame:
+            out = self.predict(frame, se=se, type=type, allow_new_levels=allow_new_levels)
+            if se:
+                return pd.DataFrame({"fit": out[0], "se_fit": out[1]}, index=frame.index)
+            if np.ndim(out) == 2:
+                return pd.DataFrame(out, index=frame.index)
+            return pd.Series(out, index=frame.index, name="fit")
+
+        meta = part(newdata.head(1, npartitions=-1)).iloc[:0]
+        return newdata.map_partitions(part, meta=meta)
+
+    def _predict_design(self, d: Design, se: bool, type: str):
         if getattr(self.likelihood, "fitted_all_predictors", False):  # multinom: n × K
             if se:
                 raise ValueError("predict(se=True) gives standard errors of one linear "
