@@ -143,3 +143,29 @@ def test_predict_in_pieces_and_on_partitions(monkeypatch):
     every = bz.bam(F, df, m=1000)  # every value kept: fitted at the data's own covariates
     np.testing.assert_allclose(every.predict(df), every.fitted, rtol=1e-9, atol=1e-9)
 
+
+@pytest.mark.parametrize("family", ["gaussian", "poisson"])
+def test_bam_fits_with_one_blas_thread(monkeypatch, family):
+    """The Newton steps' factorizations run on one BLAS thread whatever the process's
+    default (they lose to thread contention at 10⁷ rows; benchmarks/RESULTS_bam.md)."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from bayeszoo.penalized import bam as bam_module
+
+    seen = []
+
+    def counting(fn):
+        def wrapped(*args, **kwargs):
+            seen.extend(p["num_threads"] for p in threadpoolctl.threadpool_info()
+                        if p["user_api"] == "blas")
+            return fn(*args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(bam_module, "_fit_pirls", counting(bam_module._fit_pirls))
+    monkeypatch.setattr(bam_module.GaussianEngine, "fit",
+                        counting(bam_module.GaussianEngine.fit))
+    df = data()
+    if family == "poisson":
+        df = df.assign(y=np.round(np.exp(df.y / 3)))
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        bz.bam(F, df, family=family)
+    assert seen and set(seen) == {1}

@@ -52,7 +52,7 @@ from .bam_pirls import Control, ResponseSpec, chunk_likelihood, pirls
 from .checks import check_blocks, check_identifiable, check_not_saturated, resolve_sp
 from .crossprod import TermGroup, linear_predictor
 from .discrete import Grid, default_m, grids
-from .engine import EngineResult, blas_context
+from .engine import EngineResult, single_threaded_blas
 from .gaussian import GaussianEngine
 from .partitions import make_source, stride_for
 from .problem import Layout, Predictor
@@ -91,8 +91,13 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     :func:`bayeszoo.reml`. Supported: see :data:`SUPPORTED`; anything else raises naming it.
 
     The result is a :class:`~bayeszoo.penalized.RemlFit` whose ``fitted``, ``residuals`` and
-    ``n`` cover every row; its ``design`` holds the rows the term states were fitted on, so
-    ``predict()`` takes ``newdata``.
+    ``n`` cover every row (``fitted`` at the rounded covariates, as mgcv's; the fitted values
+    at the data's own covariates are ``predict(data)``, which also takes a Dask frame); its
+    ``design`` holds the rows the term states were fitted on, so ``predict()`` takes
+    ``newdata``. BLAS runs on one thread during the fit: the cores go to the partitions'
+    passes (Dask's threads), and the dense factorizations of the Newton steps gain less from
+    a second thread than they lose to contention (benchmarks/RESULTS_bam.md: at 10⁷ rows one
+    thread was 1.6 to 2.1 times faster on an idle 2-core machine).
 
     Parameters
     ----------
@@ -199,8 +204,9 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
             raise ValueError("with a Dask data frame ar_start names a boolean column")
         data = data.assign(**{AR_COLUMN: ar_starts(ar_start, None, len(data))})
         ar_start = AR_COLUMN
-    ds = discretized_state(formula, data, fam, m=m, knots=knots, client=client,
-                           state_rows=state_rows, state_m=state_m)
+    with single_threaded_blas():
+        ds = discretized_state(formula, data, fam, m=m, knots=knots, client=client,
+                               state_rows=state_rows, state_m=state_m)
     source, grid, d, rows, reads = ds.source, ds.grid, ds.design, ds.rows, ds.reads
     response, weights, trials = ds.response, ds.weights, ds.trials
     state = ds.state
@@ -215,7 +221,7 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     layout = Layout([Predictor(X, blocks, name=d.response)])
     groups = _groups(d, layout, reads, grid, source, (weights, trials))
     if not additive:
-        with blas_context(rows, layout.P):
+        with single_threaded_blas():
             fit = _fit_pirls(d, layout, blocks, groups, grid, source, spec, fixed, rows,
                              control or Control())
         return fit
@@ -223,11 +229,11 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
         if weights is not None:
             raise ValueError("AR(1) residuals (rho) are not available with weights(): the "
                              "whitening assumes equal variances")
-        with blas_context(rows, layout.P):
+        with single_threaded_blas():
             fit = _fit_ar(d, layout, blocks, groups, grid, source, rho, ar_start, method, fixed)
         fit.n_rows = int(rows)
         return fit
-    with blas_context(rows, layout.P):
+    with single_threaded_blas():
         stats = source.statistics(groups, grid, response, weights, layout.P)
         check_not_saturated(d, stats.n_obs, True, method)
         _check_response_varies(stats, layout.fixed_slices[0].start + d.column_names.index(
