@@ -41,9 +41,10 @@ def is_dask(data: Any) -> bool:
 
 def chunk_rows(frame: pd.DataFrame, start: int, stride: int) -> pd.DataFrame:
     """The rows of a chunk whose global position (the chunk starts at ``start``) is a multiple
-    of ``stride``."""
+    of ``stride``: a copy, since a slice would keep the whole chunk alive (in a Dask worker,
+    every partition until the rows are gathered)."""
     first = (-start) % stride
-    return frame.iloc[first::stride]
+    return frame.iloc[first::stride].copy()
 
 
 def chunk_combos(frame: pd.DataFrame, grids: dict[str, Grid],
@@ -81,7 +82,7 @@ def chunk_eta(frame: pd.DataFrame, groups: list[TermGroup], grids: dict[str, Gri
 
 
 def chunk_last(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.iloc[-1:]
+    return frame.iloc[-1:].copy()
 
 
 def chunk_columns(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
