@@ -111,3 +111,26 @@ def test_posterior_equals_sample(frame, formula, family):
                       .to_array())
         assert np.all(np.abs(np.asarray(mean_b - mean_r)) <= 4.5 * np.asarray(se).ravel()
                       .reshape(np.shape(mean_b))), name
+
+
+@pytest.mark.parametrize("formula,family,approximation", [(GAUSS, "gaussian", None),
+                                                          (POIS, "poisson", "laplace")])
+def test_sample_big_runs_with_one_blas_thread(frame, monkeypatch, formula, family,
+                                              approximation):
+    """Statistics, whitening and sampling run with one BLAS thread: OpenBLAS's spinning
+    threads slow XLA's on the same cores (benchmarks/RESULTS_bam.md)."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from bayeszoo.inference import big_collapsed_nuts
+
+    class Stop(Exception):
+        pass
+
+    def stop(*args, **kwargs):
+        raise Stop([p["num_threads"] for p in threadpoolctl.threadpool_info()
+                    if p["user_api"] == "blas"])
+
+    monkeypatch.setattr(big_collapsed_nuts, "sample_collapsed", stop)
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"), \
+            pytest.raises(Stop) as seen:
+        bz.sample_big(formula, frame, family, approximation=approximation, progress=False)
+    assert seen.value.args[0] and set(seen.value.args[0]) == {1}

@@ -15,6 +15,10 @@ Data-dependent parts of the model come from the state rows: brms's default prior
 the response (``student_t(3, median(y), mad(y))`` and the scales) and the column means the
 fixed effects are centered at (which define ``b_Intercept``). There is no pointwise
 log-likelihood (it would be per row): LOO and WAIC are not available on such a fit.
+
+NumPy's BLAS runs on one thread during the call: OpenBLAS's idle threads spin on the cores
+XLA's threads sample on (at 10⁷ rows the Poisson model's statistics and sampling took 25 %
+less time with one thread; benchmarks/RESULTS_bam.md).
 """
 
 from __future__ import annotations
@@ -97,6 +101,7 @@ def sample_big(formula: str, data: Any, family: Any = None, *, m: int | None = N
         anything :func:`bayeszoo.bam` refuses.
     """
     from bayeszoo.penalized.bam import discretized_state
+    from bayeszoo.penalized.engine import single_threaded_blas
 
     from .big_collapsed_nuts import collapse_plan, sample_collapsed
     from .big_stats import LaplacePoisson, laplace_statistics, statistics
@@ -112,31 +117,32 @@ def sample_big(formula: str, data: Any, family: Any = None, *, m: int | None = N
     check_args("numpyro", chains, draws, tune, target_accept, seed, parameterization,
                dense_mass)
     t0 = time.perf_counter()
-    ds = discretized_state(formula, data, family, m=m, knots=knots, client=client,
-                           state_rows=state_rows)
-    spec = checked_spec(ds.design, priors, parameterization, chains, draws, False)
-    passes = None
-    if approximation == "laplace":
-        family = LaplacePoisson(spec.family)
-        stats, passes = laplace_statistics(ds, spec)
-        spec = dataclasses.replace(spec, family=family)
-    else:
-        stats = statistics(ds, spec)
-    t_stats = time.perf_counter() - t0
-    design = dataclasses.replace(ds.design, statistics=stats)
-    settings = {"backend": "numpyro", "chains": int(chains), "draws": int(draws),
-                "tune": int(tune), "seed": int(seed), "target_accept": float(target_accept),
-                "dense_mass": dense_mass}
-    plan = collapse_plan(design, spec, stats) if sampler != "joint" else "joint requested"
-    if isinstance(plan, str):
-        if sampler == "collapsed":
-            raise ValueError(f"sampler='collapsed' cannot integrate this model's coefficients "
-                             f"out: {plan}")
-        result = run_again(design, spec, **settings, progress=progress)
-    else:
-        result = sample_collapsed(design, spec, plan, SamplerSettings(
-            chains=int(chains), draws=int(draws), tune=int(tune),
-            target_accept=float(target_accept), dense_mass=dense_mass), seed, progress)
+    with single_threaded_blas():  # OpenBLAS threads spin against XLA's (RESULTS_bam.md)
+        ds = discretized_state(formula, data, family, m=m, knots=knots, client=client,
+                               state_rows=state_rows)
+        spec = checked_spec(ds.design, priors, parameterization, chains, draws, False)
+        passes = None
+        if approximation == "laplace":
+            family = LaplacePoisson(spec.family)
+            stats, passes = laplace_statistics(ds, spec)
+            spec = dataclasses.replace(spec, family=family)
+        else:
+            stats = statistics(ds, spec)
+        t_stats = time.perf_counter() - t0
+        design = dataclasses.replace(ds.design, statistics=stats)
+        settings = {"backend": "numpyro", "chains": int(chains), "draws": int(draws),
+                    "tune": int(tune), "seed": int(seed), "target_accept": float(target_accept),
+                    "dense_mass": dense_mass}
+        plan = collapse_plan(design, spec, stats) if sampler != "joint" else "joint requested"
+        if isinstance(plan, str):
+            if sampler == "collapsed":
+                raise ValueError(f"sampler='collapsed' cannot integrate this model's "
+                                 f"coefficients out: {plan}")
+            result = run_again(design, spec, **settings, progress=progress)
+        else:
+            result = sample_collapsed(design, spec, plan, SamplerSettings(
+                chains=int(chains), draws=int(draws), tune=int(tune),
+                target_accept=float(target_accept), dense_mass=dense_mass), seed, progress)
     draws_ = named_draws(design, spec, result, settings, False, t0, priors=priors)
     idata = draws_.inference_data()
     idata.attrs["n_rows"] = int(ds.rows)
