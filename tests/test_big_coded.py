@@ -2,10 +2,9 @@
 per distinct value (as bam's cross-products), equal to the row-by-row statistics; and the
 Laplace expansion of the Poisson likelihood, exact in value and gradient at its maximum."""
 
-import jax
 import numpy as np
-import pandas as pd
 import pytest
+from big_frames import discretized_frame, max_rel
 from scipy import special
 
 import bayeszoo as bz
@@ -29,31 +28,12 @@ POIS = 'count ~ s(x1, k=6) + s(x2, k=5) + s(g, bs="re")'
 
 @pytest.fixture(scope="module")
 def frame():
-    rng = np.random.default_rng(7)
-    n = 3000
-    df = pd.DataFrame({"x1": rng.integers(0, 12, n) / 11, "x2": rng.integers(0, 9, n) / 8,
-                       "g": pd.Categorical(rng.choice(list("abcdefgh"), n)),
-                       "h": pd.Categorical(rng.choice(list("uvw"), n))})
-    df["y"] = 3.0 + np.sin(2 * np.pi * df.x1) + df.x2 + rng.normal(size=n)
-    b = rng.normal(0, 0.3, 8)
-    df["count"] = rng.poisson(np.exp(1.0 + 0.5 * np.sin(2 * np.pi * df.x1) + 0.3 * df.x2
-                                     + b[df.g.cat.codes.to_numpy()]))
-    return df
+    return discretized_frame(7, 3000, effect_sd=0.3)
 
 
 def _state(formula, data, family="gaussian"):
     ds = discretized_state(formula, data, family)
     return ds, checked_spec(ds.design, None, "noncentered", 4, 500, False)
-
-
-def _max_rel(a, b):
-    worst = 0.0
-    for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
-        x, y = np.asarray(x, float), np.asarray(y, float)
-        assert x.shape == y.shape
-        if x.size:
-            worst = max(worst, float(np.max(np.abs(x - y)) / max(1.0, np.max(np.abs(y)))))
-    return worst
 
 
 @pytest.mark.parametrize("formula,groups", [(GAUSS, 4), (GROUPED, 5), (TENSOR, 3)])
@@ -71,7 +51,7 @@ def test_coded_statistics_equal_row_by_row(frame, formula, groups, monkeypatch):
                             ds.design.family, ds.design.terms, spec)
     coded_stats = big_stats.statistics(ds, spec)
     assert coded_stats.n == rows.n == 3000
-    assert _max_rel(coded_stats, rows) < 1e-10
+    assert max_rel(coded_stats, rows) < 1e-10
 
 
 def test_correlated_block_falls_back_to_rows(frame):

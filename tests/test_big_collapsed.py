@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from big_frames import discretized_frame
 from scipy import integrate, stats
 
 import bayeszoo as bz
@@ -31,16 +32,7 @@ POIS = 'count ~ s(x1, k=6) + s(x2, k=5) + s(g, bs="re")'
 
 @pytest.fixture(scope="module")
 def frame():
-    rng = np.random.default_rng(11)
-    n = 800
-    df = pd.DataFrame({"x1": rng.integers(0, 12, n) / 11, "x2": rng.integers(0, 9, n) / 8,
-                       "g": pd.Categorical(rng.choice(list("abcdefgh"), n)),
-                       "h": pd.Categorical(rng.choice(list("uvw"), n))})
-    b = rng.normal(0, 0.5, 8)
-    df["y"] = 3.0 + np.sin(2 * np.pi * df.x1) + df.x2 + b[df.g.cat.codes] + rng.normal(size=n)
-    df["count"] = rng.poisson(np.exp(1.0 + 0.5 * np.sin(2 * np.pi * df.x1) + 0.3 * df.x2
-                                     + 0.6 * b[df.g.cat.codes]))
-    return df
+    return discretized_frame(11, 800, effect_sd=0.5, effects_in_y=True, count_effect=0.6)
 
 
 def _model(formula, frame, family="gaussian", priors=None, laplace=False,

@@ -2,8 +2,8 @@
 they are a subset of the rows): fewer passes over the rows, the same expansion point."""
 
 import numpy as np
-import pandas as pd
 import pytest
+from big_frames import discretized_frame
 
 from bayeszoo.inference.big_stats import laplace_statistics
 from bayeszoo.inference.sampling import checked_spec
@@ -14,13 +14,8 @@ POIS = 'count ~ s(x1, k=6) + s(x2, k=5) + s(g, bs="re")'
 
 @pytest.fixture(scope="module")
 def state():
-    rng = np.random.default_rng(21)
-    n = 6000
-    df = pd.DataFrame({"x1": rng.integers(0, 12, n) / 11, "x2": rng.integers(0, 9, n) / 8,
-                       "g": pd.Categorical(rng.choice([f"g{i}" for i in range(30)], n))})
-    b = rng.normal(0, 0.4, 30)
-    df["count"] = rng.poisson(np.exp(0.8 + 0.5 * np.sin(2 * np.pi * df.x1) + 0.3 * df.x2
-                                     + b[df.g.cat.codes]))
+    df = discretized_frame(21, 6000, levels=[f"g{i}" for i in range(30)], h=False, y=False,
+                           effect_sd=0.4, count_intercept=0.8)
     ds = discretized_state(POIS, df, "poisson", state_rows=1500)
     return ds, checked_spec(ds.design, None, "noncentered", 4, 500, False)
 

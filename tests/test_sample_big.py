@@ -2,10 +2,9 @@
 accumulated chunk by chunk or per Dask partition equal the in-memory design's, and the
 posterior equals bayeszoo.sample's on the same rows."""
 
-import jax
 import numpy as np
-import pandas as pd
 import pytest
+from big_frames import discretized_frame, max_rel
 
 import bayeszoo as bz
 from bayeszoo.inference.big_stats import statistics
@@ -21,32 +20,13 @@ GROUPED = "y ~ x2 + s(x1, k=6) + (1 | g) + (1 | h)"
 
 @pytest.fixture(scope="module")
 def frame():
-    rng = np.random.default_rng(1)
-    n = 600
-    df = pd.DataFrame({"x1": rng.integers(0, 12, n) / 11, "x2": rng.integers(0, 9, n) / 8,
-                       "g": pd.Categorical(rng.choice(list("abcdefgh"), n)),
-                       "h": pd.Categorical(rng.choice(list("uvw"), n))})
-    df["y"] = 3.0 + np.sin(2 * np.pi * df.x1) + df.x2 + rng.normal(size=n)
-    df["count"] = rng.poisson(np.exp(0.5 * df.x1 + 0.3 * df.x2))
-    return df
+    return discretized_frame(1, 600, count_intercept=0.0, count_sine=False)
 
 
 def _stats(formula, data, family, m=None):
     ds = discretized_state(formula, data, family, m=m)
     spec = checked_spec(ds.design, None, "noncentered", 4, 500, False)
     return statistics(ds, spec), spec
-
-
-def _max_rel(a, b):
-    la, lb = jax.tree.leaves(a), jax.tree.leaves(b)
-    assert len(la) == len(lb)
-    worst = 0.0
-    for x, y in zip(la, lb, strict=True):
-        x, y = np.asarray(x, float), np.asarray(y, float)
-        assert x.shape == y.shape
-        if x.size:
-            worst = max(worst, float(np.max(np.abs(x - y)) / max(1.0, np.max(np.abs(y)))))
-    return worst
 
 
 @pytest.mark.parametrize("formula,family", [(GAUSS, "gaussian"), (POIS, "poisson"),
@@ -57,10 +37,10 @@ def test_statistics_equal_in_memory_design(frame, formula, family, monkeypatch):
     whole, spec = _stats(formula, frame, family)
     ref = build_numpyro(ref_design, spec=spec).data
     assert type(ref).__name__ == type(whole).__name__
-    assert _max_rel(whole, ref) < 1e-10
+    assert max_rel(whole, ref) < 1e-10
     monkeypatch.setattr(partitions, "CHUNK", 97)  # seven chunks, merged
     chunked, _ = _stats(formula, frame, family)
-    assert _max_rel(chunked, ref) < 1e-10
+    assert max_rel(chunked, ref) < 1e-10
 
 
 @pytest.mark.parametrize("formula,family", [(GAUSS, "gaussian"), (POIS, "poisson")])
@@ -68,7 +48,7 @@ def test_dask_statistics_equal_pandas(frame, formula, family):
     dd = pytest.importorskip("dask.dataframe")
     pandas_stats, _ = _stats(formula, frame, family)
     dask_stats, _ = _stats(formula, dd.from_pandas(frame, npartitions=4), family)
-    assert _max_rel(dask_stats, pandas_stats) < 1e-10
+    assert max_rel(dask_stats, pandas_stats) < 1e-10
 
 
 def test_counting_statistics_collapse_to_grid(frame):
