@@ -89,14 +89,9 @@ def eta(r2: np.ndarray, m: int, d: int) -> np.ndarray:
     """Radial basis function of squared distances ``r2`` (0 at ``r2 = 0``), as ``fast_eta``."""
     r2 = np.asarray(r2, dtype=float)
     f = eta_const(m, d)
-    out = np.zeros_like(r2)
-    pos = r2 > 0
-    r = r2[pos]
-    if d % 2 == 0:
-        out[pos] = f * np.log(r) * 0.5 * r ** (m - d // 2)
-    else:
-        out[pos] = f * r ** (m - d // 2 - 1) * np.sqrt(r)
-    return out
+    if d % 2 == 0:  # log(1) = 0 where r2 = 0
+        return f * np.log(np.where(r2 > 0, r2, 1.0)) * 0.5 * r2 ** (m - d // 2)
+    return f * r2 ** (m - d // 2 - 1) * np.sqrt(r2)  # exponent >= 0 as 2m > d
 
 
 def poly_powers(d: int, m: int) -> np.ndarray:
