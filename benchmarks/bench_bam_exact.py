@@ -41,7 +41,6 @@ import pandas as pd
 FORMULAS = {"gaussian": 'y ~ s(x1) + s(x2) + s(x3) + s(g, bs="re")',
             "poisson": 'count ~ s(x1) + s(x2) + s(x3) + s(g, bs="re")'}
 R_SCRIPT = Path(__file__).with_name("bam_exact.R")
-CHUNK = 200_000
 
 
 def first_rows(data: Path, rows: int) -> pd.DataFrame:
@@ -70,8 +69,7 @@ def child(args, out: Path) -> None:
     t = time.perf_counter()
     fit = bz.bam(FORMULAS[args.family], data, family=args.family, **BZ_FITS[name])
     seconds = time.perf_counter() - t
-    pred = np.concatenate([np.ravel(fit.predict(data.iloc[i:i + CHUNK]))
-                           for i in range(0, len(data), CHUNK)])
+    pred = np.ravel(fit.predict(data))
     np.save(out / f"{name}_eta.npy", np.ravel(fit.linear_predictors))
     np.save(out / f"{name}_pred.npy", pred)
     (out / f"{name}.json").write_text(json.dumps({
