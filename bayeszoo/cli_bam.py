@@ -6,7 +6,6 @@ read partition by partition (out of core) and fitted on Dask's local scheduler o
 from __future__ import annotations
 
 import argparse
-import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +63,4 @@ def fit_engine(args: argparse.Namespace, formula: Any, options: dict[str, Any]):
     from bayeszoo.penalized.bam import bam
 
     data = _dask_frame(args.data) if args.dask else read_data(args.data)
-    with contextlib.ExitStack() as stack:
-        client = None
-        if args.scheduler is not None:
-            from distributed import Client
-
-            client = stack.enter_context(Client(args.scheduler))
-        return bam(formula, data, method=args.method, m=args.m, client=client, **options)
+    return bam(formula, data, method=args.method, m=args.m, client=args.scheduler, **options)

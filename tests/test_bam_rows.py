@@ -179,3 +179,17 @@ def test_gathered_rows_do_not_keep_their_partition():
         assert not np.shares_memory(rows["x1"].to_numpy(), frame["x1"].to_numpy())
     np.testing.assert_array_equal(partitions.chunk_rows(frame, 3, 50).index,
                                   np.arange(47, 600, 50))
+
+
+def test_client_may_be_a_scheduler_address():
+    """``client="<address>"`` connects to that scheduler for the call (as ``bayeszoo reml
+    --scheduler``) and gives the in-memory fit."""
+    dd = pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    df = data()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        fit = bz.bam(F, dd.from_pandas(df, npartitions=3), client=cluster.scheduler_address)
+        assert not distributed.Client._instances or all(
+            c.status == "closed" for c in distributed.Client._instances)
+    assert_equal_fit(bz.bam(F, df), fit)

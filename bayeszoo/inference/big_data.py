@@ -28,6 +28,7 @@ import time
 from typing import Any
 
 from bayeszoo.diagnostics import warn_fit
+from bayeszoo.penalized.partitions import scheduler_address
 
 from .backends import SamplerSettings
 from .fit_checks import idata_checks
@@ -37,6 +38,7 @@ from .sampling import check_args, checked_spec, named_draws
 __all__ = ["sample_big"]
 
 
+@scheduler_address
 def sample_big(formula: str, data: Any, family: Any = None, *, m: int | None = None,
                client: Any = None, state_rows: int = 10_000,
                knots: dict[str, Any] | None = None, chains: int = 4, draws: int = 1000,
@@ -59,8 +61,8 @@ def sample_big(formula: str, data: Any, family: Any = None, *, m: int | None = N
     family
         ``gaussian`` (identity link), ``poisson``, ``binomial`` or ``bernoulli``.
     m, client, state_rows, knots
-        As :func:`bayeszoo.bam`: values kept per covariate, the Dask client, the rows the
-        term states are fitted on, the smooths' knots.
+        As :func:`bayeszoo.bam`: values kept per covariate, the Dask client (or a
+        scheduler's address), the rows the term states are fitted on, the smooths' knots.
     chains, draws, tune, seed, target_accept, dense_mass, progress, priors, parameterization
         The sampler's arguments, as :func:`bayeszoo.sample`.
     log_likelihood

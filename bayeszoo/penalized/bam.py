@@ -54,7 +54,7 @@ from .crossprod import TermGroup, linear_predictor
 from .discrete import Grid, default_m, grids
 from .engine import EngineResult, single_threaded_blas
 from .gaussian import GaussianEngine
-from .partitions import make_source, stride_for
+from .partitions import make_source, scheduler_address, stride_for
 from .problem import Layout, Predictor
 from .result import RemlFit
 
@@ -69,6 +69,7 @@ SUPPORTED = ("the gaussian family (fREML) and the other exponential families (po
              "(x | g); weights(), trials(); one formula for the mean")
 
 
+@scheduler_address
 def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, float] | None = None,
         family: Any = None, *, discrete: bool = True, m: int | None = None,
         knots: dict[str, Any] | None = None, client: Any = None,
@@ -121,7 +122,10 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
     knots
         Column -> knot values for the smooths, as :func:`bayeszoo.reml`.
     client
-        A ``distributed.Client`` for a Dask frame; ``None``: Dask's current scheduler.
+        A ``distributed.Client`` for a Dask frame, or a Dask scheduler's address
+        (``"tcp://host:8786"``; connected for the call); ``None``: Dask's current scheduler
+        (a client made active with ``with Client(...)``, else its local threads: no process
+        start-up, one partition per thread in memory).
     state_rows
         The most rows the term states are fitted on.
     control

@@ -17,6 +17,7 @@ matrices of 8.5 MB per worker).
 
 from __future__ import annotations
 
+import functools
 import math
 from functools import reduce
 from typing import Any
@@ -29,7 +30,8 @@ from .bam_pirls import ResponseSpec, chunk_working
 from .crossprod import Statistics, TermGroup, joint_codes, linear_predictor, statistics
 from .discrete import Grid, Summary, merge_summaries, summarize
 
-__all__ = ["CHUNK", "DaskSource", "FrameSource", "is_dask", "make_source"]
+__all__ = ["CHUNK", "DaskSource", "FrameSource", "is_dask", "make_source",
+           "scheduler_address"]
 
 CHUNK = 1_000_000  # rows of an in-memory frame per pass of the cross-products
 
@@ -242,6 +244,22 @@ class DaskSource:
                                                    P))
             prev = delayed(chunk_last)(part)
         return self._compute([tree(tasks, add)])[0]
+
+
+def scheduler_address(fn):
+    """Let ``fn``'s keyword ``client`` also be a Dask scheduler's address (``"tcp://..."``):
+    ``fn`` then runs with a ``distributed.Client`` connected to it, closed when it returns."""
+
+    @functools.wraps(fn)
+    def wrapped(*args, client: Any = None, **kwargs):
+        if not isinstance(client, str):
+            return fn(*args, client=client, **kwargs)
+        from distributed import Client
+
+        with Client(client, set_as_default=False) as connected:
+            return fn(*args, client=connected, **kwargs)
+
+    return wrapped
 
 
 def make_source(data: Any, client: Any = None) -> FrameSource | DaskSource:
