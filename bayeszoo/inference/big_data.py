@@ -142,9 +142,9 @@ def sample_big(formula: str, data: Any, family: Any = None, *, m: int | None = N
                                  f"coefficients out: {plan}")
             result = run_again(design, spec, **settings, progress=progress)
         else:
-            result = sample_collapsed(design, spec, plan, SamplerSettings(
-                chains=int(chains), draws=int(draws), tune=int(tune),
-                target_accept=float(target_accept), dense_mass=dense_mass), seed, progress)
+            result = sample_collapsed(design, spec, plan, SamplerSettings(**{
+                k: v for k, v in settings.items() if k not in ("backend", "seed")}), seed,
+                progress)
     draws_ = named_draws(design, spec, result, settings, False, t0, priors=priors)
     idata = draws_.inference_data()
     idata.attrs["n_rows"] = int(ds.rows)

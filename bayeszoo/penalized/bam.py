@@ -208,36 +208,32 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
             raise ValueError("with a Dask data frame ar_start names a boolean column")
         data = data.assign(**{AR_COLUMN: ar_starts(ar_start, None, len(data))})
         ar_start = AR_COLUMN
-    with single_threaded_blas():
+    with single_threaded_blas():  # the cores go to the partitions' passes (RESULTS_bam.md)
         ds = discretized_state(formula, data, fam, m=m, knots=knots, client=client,
                                state_rows=state_rows, state_m=state_m)
-    source, grid, d, rows, reads = ds.source, ds.grid, ds.design, ds.rows, ds.reads
-    response, weights, trials = ds.response, ds.weights, ds.trials
-    state = ds.state
-    spec = ResponseSpec(response, weights, trials, fam)
-    if not additive:
-        chunk_likelihood(state, spec)
-    fixed = resolve_sp(d, sp)
-    X = np.asarray(d.X, dtype=float)
-    check_identifiable(d, X)
-    blocks = [engine_block(b, d.n, None if f is None else np.log(np.atleast_1d(f)))
-              for b, f in zip(d.blocks, fixed[0], strict=True)]
-    layout = Layout([Predictor(X, blocks, name=d.response)])
-    groups = _groups(d, layout, reads, grid, source, (weights, trials))
-    if not additive:
-        with single_threaded_blas():
-            fit = _fit_pirls(d, layout, blocks, groups, grid, source, spec, fixed, rows,
-                             control or Control())
-        return fit
-    if rho is not None:
-        if weights is not None:
-            raise ValueError("AR(1) residuals (rho) are not available with weights(): the "
-                             "whitening assumes equal variances")
-        with single_threaded_blas():
+        source, grid, d, rows, reads = ds.source, ds.grid, ds.design, ds.rows, ds.reads
+        response, weights, trials = ds.response, ds.weights, ds.trials
+        state = ds.state
+        spec = ResponseSpec(response, weights, trials, fam)
+        if not additive:
+            chunk_likelihood(state, spec)
+        fixed = resolve_sp(d, sp)
+        X = np.asarray(d.X, dtype=float)
+        check_identifiable(d, X)
+        blocks = [engine_block(b, d.n, None if f is None else np.log(np.atleast_1d(f)))
+                  for b, f in zip(d.blocks, fixed[0], strict=True)]
+        layout = Layout([Predictor(X, blocks, name=d.response)])
+        groups = _groups(d, layout, reads, grid, source, (weights, trials))
+        if not additive:
+            return _fit_pirls(d, layout, blocks, groups, grid, source, spec, fixed, rows,
+                              control or Control())
+        if rho is not None:
+            if weights is not None:
+                raise ValueError("AR(1) residuals (rho) are not available with weights(): the "
+                                 "whitening assumes equal variances")
             fit = _fit_ar(d, layout, blocks, groups, grid, source, rho, ar_start, method, fixed)
-        fit.n_rows = int(rows)
-        return fit
-    with single_threaded_blas():
+            fit.n_rows = int(rows)
+            return fit
         stats = source.statistics(groups, grid, response, weights, layout.P)
         check_not_saturated(d, stats.n_obs, True, method)
         _check_response_varies(stats, layout.fixed_slices[0].start + d.column_names.index(
@@ -255,15 +251,16 @@ def bam(formula: str, data: Any, method: str = "REML", sp: float | dict[str, flo
             eta = linear_predictor(groups, grid, ds.state, st.beta)[:, None]
         result, lik = _result(layout, engine, st, info, free, fam, y, w, eta, response, method)
         if not keep_rows:
-            rss = stats.yy - 2.0 * float(st.beta @ stats.c) + float(st.beta @ stats.G @ st.beta)
+            rss = (stats.yy - 2.0 * float(st.beta @ stats.c)
+                   + float(st.beta @ stats.G @ st.beta))
             result = replace(result, deviance=rss,
                              scale=rss / (stats.n_obs - float(np.sum(result.edf))))
-    fit = make_fit(d, lik, result, fixed)
-    fit.n_rows = int(stats.rows)
-    if not keep_rows:
-        i = layout.fixed_slices[0].start + d.column_names.index("Intercept")
-        fit.null_deviance = float(stats.yy - stats.c[i]**2 / stats.G[i, i])
-    return fit
+        fit = make_fit(d, lik, result, fixed)
+        fit.n_rows = int(stats.rows)
+        if not keep_rows:
+            i = layout.fixed_slices[0].start + d.column_names.index("Intercept")
+            fit.null_deviance = float(stats.yy - stats.c[i]**2 / stats.G[i, i])
+        return fit
 
 
 @dataclass

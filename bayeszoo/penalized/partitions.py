@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from functools import reduce
 from typing import Any
 
@@ -91,11 +92,6 @@ def chunk_columns(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return frame[cols]
 
 
-def add(a, b):
-    """``a + b``: the statistics of two chunks of rows together."""
-    return a + b
-
-
 def add_pairs(a: tuple, b: tuple) -> tuple:
     """Two chunks' tuples of statistics added entry by entry."""
     return tuple(x + y for x, y in zip(a, b, strict=True))
@@ -106,14 +102,13 @@ def union_sets(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
     return [np.union1d(x, y) for x, y in zip(a, b, strict=True)]
 
 
-def tree(tasks: list, combine, *args):
-    """The delayed ``combine(combine(t0, t1, *args), combine(t2, t3, *args), *args)...``
-    of ``tasks`` (at least one): a binary tree, each level half the tasks of the one
-    below."""
+def tree(tasks: list, combine):
+    """The delayed ``combine(combine(t0, t1), combine(t2, t3))...`` of ``tasks`` (at least
+    one): a binary tree, each level half the tasks of the one below."""
     import dask
 
     while len(tasks) > 1:
-        tasks = [dask.delayed(combine)(tasks[i], tasks[i + 1], *args) if i + 1 < len(tasks)
+        tasks = [dask.delayed(combine)(tasks[i], tasks[i + 1]) if i + 1 < len(tasks)
                  else tasks[i] for i in range(0, len(tasks), 2)]
     return tasks[0]
 
@@ -146,7 +141,7 @@ class FrameSource:
         return [self.data.iloc[i:i + CHUNK] for i in range(0, max(len(self.data), 1), CHUNK)]
 
     def statistics(self, groups, grids, response, weights, P) -> Statistics:
-        return self.reduce(chunk_statistics, add, groups, grids, response, weights, P)
+        return self.reduce(chunk_statistics, operator.add, groups, grids, response, weights, P)
 
     def response(self, response: str, weights: str | None) -> tuple[np.ndarray, np.ndarray]:
         return chunk_response(self.data, response, weights)
@@ -204,7 +199,7 @@ class DaskSource:
         return self._compute([tree(self._tasks(fn, *args), combine)])[0]
 
     def summary(self, caps: dict[str, int]) -> dict[str, Summary]:
-        return self._compute([tree(self._tasks(summarize, caps), merge_summaries, caps)])[0]
+        return self.reduce(summarize, functools.partial(merge_summaries, caps=caps), caps)
 
     def every(self, stride: int) -> pd.DataFrame:
         delayed = self.dask.delayed
@@ -216,7 +211,7 @@ class DaskSource:
         return self.reduce(chunk_combos, union_sets, grids, sets)
 
     def statistics(self, groups, grids, response, weights, P) -> Statistics:
-        return self.reduce(chunk_statistics, add, groups, grids, response, weights, P)
+        return self.reduce(chunk_statistics, operator.add, groups, grids, response, weights, P)
 
     def response(self, response: str, weights: str | None) -> tuple[np.ndarray, np.ndarray]:
         parts = self._map(chunk_response, response, weights)
@@ -243,7 +238,7 @@ class DaskSource:
             tasks.append(delayed(chunk_ar_moments)(part, prev, groups, grids, response, starts,
                                                    P))
             prev = delayed(chunk_last)(part)
-        return self._compute([tree(tasks, add)])[0]
+        return self._compute([tree(tasks, operator.add)])[0]
 
 
 def scheduler_address(fn):

@@ -339,9 +339,9 @@ class RemlFit:
         ``se_fit`` with ``se=True``, of one column per category for ``n × K`` predictions):
         the fitted values of a :func:`bayeszoo.bam` fit at the data's own covariates, as
         mgcv's ``predict(b, data, discrete = FALSE)``, where ``fitted`` holds them at the
-        rounded ones. With ``se=True`` returns ``(fit, se_fit)``: standard
-        errors from ``Vp``, on the response scale by the delta method (``|dmu/deta|`` times the
-        link scale's), as ``predict.gam(se.fit=TRUE)``.
+        rounded ones. With ``se=True`` returns ``(fit, se_fit)``: standard errors from ``Vp``,
+        on the response scale by the delta method (``|dmu/deta|`` times the link scale's), as
+        ``predict.gam(se.fit=TRUE)``.
         """
         if type not in ("link", "response"):
             raise ValueError(f"type must be 'link' or 'response', not {type!r}")
